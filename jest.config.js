@@ -1,0 +1,12 @@
+/** Tests run through swc (no type-checking: that is `npm run typecheck`). */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+  },
+  // Synth tests are memory-heavy; two workers match the 2-core CI machine.
+  maxWorkers: 2,
+  testTimeout: 60000,
+};

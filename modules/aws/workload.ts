@@ -1,0 +1,217 @@
+/**
+ * One Fargate service with its task definition, security group and (optionally) a Cloud Map name.
+ * Honeypots and the Elastic services are all built from this, so they share one shape of task.
+ */
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition, type EcsTaskDefinitionVolume } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { PublishedPort } from "../core/catalog";
+import { slug } from "../core/naming";
+
+export interface Mount {
+  readonly volume: string;
+  readonly containerPath: string;
+  readonly readOnly?: boolean;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  /** @default true */
+  readonly essential?: boolean;
+  readonly user?: string;
+  /** @default false */
+  readonly readonlyRootFilesystem?: boolean;
+  /** @default [] */
+  readonly ports?: readonly PublishedPort[];
+  /** @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly entryPoint?: readonly string[];
+  readonly command?: readonly string[];
+  /** @default [] */
+  readonly mounts?: readonly Mount[];
+  readonly systemControls?: readonly { readonly namespace: string; readonly value: string }[];
+  readonly ulimits?: readonly { readonly name: string; readonly softLimit: number; readonly hardLimit: number }[];
+  readonly dependsOn?: readonly { readonly containerName: string; readonly condition: "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }[];
+}
+
+/** A task volume: on EFS through an access point (transit encryption and IAM always on), or ephemeral. */
+export type VolumeSpec = { readonly name: string; readonly accessPoint: EfsAccessPoint; readonly fileSystemId: string } | { readonly name: string };
+
+export interface FargateWorkloadProps {
+  /** ECS service name and task family. */
+  readonly serviceName: string;
+  readonly clusterArn: string;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  /** Security groups added to the workload's own (e.g. the EFS client group). @default [] */
+  readonly extraSecurityGroupIds?: readonly string[];
+  readonly executionRoleArn: string;
+  /** @default none: the task has no AWS permissions at all */
+  readonly taskRoleArn?: string;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly containers: readonly ContainerSpec[];
+  /** @default [] */
+  readonly volumes?: readonly VolumeSpec[];
+  readonly logGroupName: string;
+  readonly region: string;
+  readonly capacityProvider: "FARGATE" | "FARGATE_SPOT";
+  /** Register in Cloud Map under this name. @default not registered */
+  readonly discovery?: { readonly namespaceId: string; readonly name: string };
+  /** Attach to an ALB target group. @default none */
+  readonly loadBalancer?: { readonly targetGroupArn: string; readonly containerName: string; readonly containerPort: number };
+  readonly tags: Readonly<Record<string, string>>;
+  /** Resources the service must wait for (e.g. the cluster's capacity providers). @default [] */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+const containerDefinition = (c: ContainerSpec, logGroup: string, region: string) => ({
+  name: c.name,
+  image: c.image,
+  essential: c.essential ?? true,
+  ...(c.user ? { user: c.user } : {}),
+  readonlyRootFilesystem: c.readonlyRootFilesystem ?? false,
+  // awsvpc: the host port must equal the container port (Fargate cannot remap).
+  portMappings: (c.ports ?? []).map((p) => ({ containerPort: p.port, hostPort: p.port, protocol: p.protocol })),
+  environment: Object.entries(c.environment ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value })),
+  ...(c.entryPoint ? { entryPoint: c.entryPoint } : {}),
+  ...(c.command ? { command: c.command } : {}),
+  mountPoints: (c.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: m.readOnly ?? false })),
+  ...(c.systemControls ? { systemControls: c.systemControls } : {}),
+  ...(c.ulimits ? { ulimits: c.ulimits } : {}),
+  ...(c.dependsOn ? { dependsOn: c.dependsOn } : {}),
+  logConfiguration: {
+    logDriver: "awslogs",
+    options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": c.name },
+  },
+});
+
+const taskVolume = (v: VolumeSpec): EcsTaskDefinitionVolume =>
+  "accessPoint" in v
+    ? {
+        name: v.name,
+        efsVolumeConfiguration: {
+          fileSystemId: v.fileSystemId,
+          transitEncryption: "ENABLED",
+          authorizationConfig: { accessPointId: v.accessPoint.id, iam: "ENABLED" },
+        },
+      }
+    : { name: v.name };
+
+export class FargateWorkload extends Construct {
+  readonly securityGroup: SecurityGroup;
+  readonly taskDefinition: EcsTaskDefinition;
+  readonly service: EcsService;
+  readonly discoveryService?: ServiceDiscoveryService;
+  private readonly ruleIds = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: FargateWorkloadProps) {
+    super(scope, id);
+    this.securityGroup = new SecurityGroup(this, "SecurityGroup", {
+      name: props.serviceName,
+      description: `lure: ${props.serviceName} tasks`,
+      vpcId: props.vpcId,
+      // No inline rules: they would fight the separate rule resources. The provider removes AWS's
+      // default allow-all egress rule when it creates the group.
+      tags: { ...props.tags, Name: props.serviceName },
+    });
+    this.taskDefinition = new EcsTaskDefinition(this, "TaskDefinition", {
+      family: props.serviceName,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(props.cpu),
+      memory: String(props.memory),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+      executionRoleArn: props.executionRoleArn,
+      ...(props.taskRoleArn ? { taskRoleArn: props.taskRoleArn } : {}),
+      containerDefinitions: JSON.stringify(props.containers.map((c) => containerDefinition(c, props.logGroupName, props.region))),
+      volume: (props.volumes ?? []).map(taskVolume),
+      tags: { ...props.tags },
+    });
+    if (props.discovery) {
+      this.discoveryService = new ServiceDiscoveryService(this, "Discovery", {
+        name: props.discovery.name,
+        dnsConfig: { namespaceId: props.discovery.namespaceId, dnsRecords: [{ type: "A", ttl: 10 }], routingPolicy: "MULTIVALUE" },
+        healthCheckCustomConfig: { failureThreshold: 1 },
+        forceDestroy: true,
+        tags: { ...props.tags },
+      });
+    }
+    this.service = new EcsService(this, "Service", {
+      name: props.serviceName,
+      cluster: props.clusterArn,
+      taskDefinition: this.taskDefinition.arn,
+      desiredCount: 1,
+      capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1 }],
+      // 1.4.0+: EFS volumes, systemControls.
+      platformVersion: "1.4.0",
+      networkConfiguration: {
+        subnets: [...props.subnetIds],
+        securityGroups: [this.securityGroup.id, ...(props.extraSecurityGroupIds ?? [])],
+        assignPublicIp: true,
+      },
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      waitForSteadyState: false,
+      ...(this.discoveryService ? { serviceRegistries: { registryArn: this.discoveryService.arn } } : {}),
+      ...(props.loadBalancer ? { loadBalancer: [{ ...props.loadBalancer }] } : {}),
+      tags: { ...props.tags },
+      dependsOn: [...(props.dependsOn ?? [])],
+    });
+  }
+
+  private ruleId(kind: string, port: PublishedPort | "all", source: string): string {
+    const id = `${kind}-${port === "all" ? "all" : `${port.port}-${port.protocol}`}-${slug(source)}`;
+    if (this.ruleIds.has(id)) throw new Error(`duplicate security group rule ${id} on ${this.node.path}`);
+    this.ruleIds.add(id);
+    return id;
+  }
+
+  /** Admit one port from an IPv4 CIDR. */
+  allowFromCidr(port: PublishedPort, cidr: string, description: string): void {
+    new VpcSecurityGroupIngressRule(this, this.ruleId("Ingress", port, cidr), {
+      securityGroupId: this.securityGroup.id,
+      ipProtocol: port.protocol,
+      fromPort: port.port,
+      toPort: port.port,
+      cidrIpv4: cidr,
+      description,
+    });
+  }
+
+  /** Admit one port (or every TCP port) from another security group. */
+  allowFromGroup(port: PublishedPort | "all-tcp", source: SecurityGroup, sourceName: string): void {
+    const p = port === "all-tcp" ? ("all" as const) : port;
+    new VpcSecurityGroupIngressRule(this, this.ruleId("Ingress", p, sourceName), {
+      securityGroupId: this.securityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: p === "all" ? 0 : p.port,
+      toPort: p === "all" ? 65535 : p.port,
+      referencedSecurityGroupId: source.id,
+      description: `from ${sourceName}`,
+    });
+  }
+
+  /** Allow one outbound TCP port to a CIDR or a security group. */
+  allowEgress(port: PublishedPort | "all-tcp", to: { cidr: string } | { group: SecurityGroup; name: string }, description: string): void {
+    const p = port === "all-tcp" ? ("all" as const) : port;
+    new VpcSecurityGroupEgressRule(this, this.ruleId("Egress", p, "cidr" in to ? to.cidr : to.name), {
+      securityGroupId: this.securityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: p === "all" ? 0 : p.port,
+      toPort: p === "all" ? 65535 : p.port,
+      ...("cidr" in to ? { cidrIpv4: to.cidr } : { referencedSecurityGroupId: to.group.id }),
+      description,
+    });
+  }
+}

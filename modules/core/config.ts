@@ -1,0 +1,416 @@
+/**
+ * The lure configuration: one JSON file (`lure.config.json`, or `LURE_CONFIG`), validated before
+ * anything is created. Every problem is reported at once, each with its path, the value received and
+ * what is allowed. The JSON Schema published for editors is generated from this schema.
+ */
+import { readFileSync } from "fs";
+import { resolve } from "path";
+import { z } from "zod";
+import { HONEYPOT_NAMES, PROFILE_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
+import { isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
+import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
+import { didYouMean } from "./suggest";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** Fargate CPU units and the memory (MiB) each allows. */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+};
+
+const quoted = (v: readonly (string | number)[]) => v.map((x) => (typeof x === "string" ? `"${x}"` : String(x))).join(", ");
+
+/** A string from a fixed list, with "did you mean" on a near miss. */
+const oneOf = <T extends string>(values: readonly T[], what: string) =>
+  z.string().superRefine((v, ctx) => {
+    if (!(values as readonly string[]).includes(v)) {
+      ctx.addIssue({ code: "custom", message: `is not a known ${what}${didYouMean(v, values)}` });
+    }
+  }).meta({ enum: [...values] }) as unknown as z.ZodType<T>;
+
+const cidr = z.string().superRefine((v, ctx) => {
+  const r = parseCidr(v);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: `is not a valid CIDR: ${r.reason}` });
+});
+
+const honeypotName = z.string().superRefine((v, ctx) => {
+  if (v in TPOT.honeypots) return;
+  const unsupported = TPOT.unsupported[v];
+  if (unsupported) {
+    ctx.addIssue({ code: "custom", message: `cannot run on serverless containers: ${unsupported.reason}` });
+  } else if (TPOT.otherServices.includes(v)) {
+    ctx.addIssue({ code: "custom", message: `is a T-Pot support service, not a honeypot (lure runs its own Elastic stack)` });
+  } else {
+    ctx.addIssue({ code: "custom", message: `is not a known honeypot${didYouMean(v, HONEYPOT_NAMES)}` });
+  }
+}).meta({ enum: [...HONEYPOT_NAMES] });
+
+/** A list of unique honeypot names (duplicates are reported at the second occurrence). */
+const honeypotList = z
+  .array(honeypotName)
+  .min(1, { message: "lists no honeypot; name at least one, or use a profile" })
+  .superRefine((names, ctx) => {
+    names.forEach((n, i) => {
+      const first = names.indexOf(n);
+      if (first !== i) ctx.addIssue({ code: "custom", path: [i], message: `is listed twice (first at index ${first})` });
+    });
+  });
+
+const tagMap = z
+  .record(
+    z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { message: "is not a valid tag key (1-128 letters, digits, spaces and _.:/=+-@)" }),
+    z.string().regex(/^[\w .:/=+\-@]{0,256}$/, { message: "is not a valid tag value (0-256 letters, digits, spaces and _.:/=+-@)" }),
+  )
+  .default({});
+
+const backend = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("local"),
+    /** State file path, relative to the stack's working directory. */
+    path: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("s3"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "is not a valid S3 bucket name" }),
+    key: z.string().min(1).optional(),
+    region: oneOf(AWS_REGIONS, "AWS region").optional(),
+    /** Use S3 native state locking (Terraform ≥ 1.10). */
+    useLockfile: z.boolean().default(true),
+  }),
+]);
+
+const fargateSize = z
+  .strictObject({ cpu: z.number().int().optional(), memory: z.number().int().optional() })
+  .superRefine((s, ctx) => {
+    if (s.cpu === undefined) return;
+    const allowed = FARGATE_SIZES[s.cpu];
+    if (!allowed) ctx.addIssue({ code: "custom", path: ["cpu"], message: `is not a Fargate CPU size; allowed: ${quoted(Object.keys(FARGATE_SIZES).map(Number))}` });
+    else if (s.memory !== undefined && !allowed.includes(s.memory)) {
+      ctx.addIssue({ code: "custom", path: ["memory"], message: `is not allowed with cpu ${s.cpu}; allowed: ${allowed[0]}-${allowed[allowed.length - 1]} in 1024 steps (or ${quoted(allowed.slice(0, 3))})` });
+    }
+  });
+
+const honeypotOverride = fargateSize.and(
+  z.strictObject({
+    cpu: z.number().int().optional(),
+    memory: z.number().int().optional(),
+    /** Replace the catalog image (e.g. a modified image in ECR). */
+    image: z.string().min(1).optional(),
+    /** Publish only these catalog ports, written `22/tcp`. */
+    ports: z.array(z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { message: 'is not a port; write it like "22/tcp"' })).min(1).optional(),
+    /** Container user, e.g. "0" to run as root where an image cannot bind its privileged ports otherwise. */
+    user: z.string().min(1).optional(),
+  }),
+);
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  /** Prefix of every resource name and tag; 2-12 lower-case letters, digits or hyphens. */
+  prefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/, { message: "must be 2-12 lower-case letters, digits or hyphens, starting with a letter" })
+    .default("lure")
+    .describe("Prefix of every resource name and tag (2-12 lower-case letters, digits, hyphens)"),
+  /** Tags on every resource of every cloud (labels on GCP). */
+  tags: tagMap,
+  clouds: z
+    .strictObject({
+      aws: z
+        .strictObject({
+          region: oneOf(AWS_REGIONS, "AWS region"),
+          tags: tagMap,
+          backend: backend.optional(),
+        })
+        .optional(),
+      azure: z
+        .strictObject({
+          location: oneOf(AZURE_LOCATIONS, "Azure location"),
+          subscriptionId: z.uuid({ message: "is not a subscription id (a UUID)" }).optional(),
+          tags: tagMap,
+        })
+        .optional(),
+      gcp: z
+        .strictObject({
+          region: oneOf(GCP_REGIONS, "GCP region"),
+          project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "is not a GCP project id" }).optional(),
+          tags: tagMap,
+        })
+        .optional(),
+    })
+    .refine((c) => c.aws || c.azure || c.gcp, { message: "names no cloud; add at least one of aws, azure, gcp" }),
+  honeynet: z
+    .strictObject({
+      /** `industrial` (default), `standard`, or an explicit list of honeypot names. */
+      profile: z
+        .union([oneOf(PROFILE_NAMES, "profile (or give a list of honeypot names)"), honeypotList])
+        .default("industrial")
+        .describe('"industrial" (ICS honeypots), "standard" (T-Pot 24.04 standard) or a list of honeypot names'),
+      /** Capacity for honeypot tasks: Fargate Spot (cheaper, may be interrupted) or on-demand. */
+      capacity: z.enum(["spot", "on-demand"]).default("spot").describe("Fargate Spot (cheaper, interruptible) or on-demand for honeypot tasks"),
+      /** Per-honeypot changes: size, image, a subset of ports, container user. */
+      overrides: z.record(honeypotName, honeypotOverride).default({}),
+      dashboard: z.strictObject({
+        /** Who may reach the dashboard. Required; world-open CIDRs need `allowWorldOpen`. */
+        allowCidrs: z
+          .array(cidr)
+          .min(1, { message: "is empty: nobody could reach the dashboard; list your own CIDRs" })
+          .describe("CIDRs allowed to reach the dashboard; everything else is blocked"),
+        /** Explicit opt-in for 0.0.0.0/0 or ::/0 in `allowCidrs`. */
+        allowWorldOpen: z.boolean().default(false).describe("Explicit opt-in for 0.0.0.0/0 or ::/0 in allowCidrs"),
+        /** ACM certificate ARN for HTTPS; without it the dashboard is served over plain HTTP (a warning). */
+        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" }).optional(),
+      }),
+      /** Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet). */
+      analytics: z.enum(["elastic"]).default("elastic"),
+      elastic: z
+        .strictObject({
+          /** Elastic Stack version of the official images. */
+          version: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "is not a version like 8.17.0" }).default("8.17.0"),
+          images: z.strictObject({ elasticsearch: z.string().min(1).optional(), logstash: z.string().min(1).optional(), kibana: z.string().min(1).optional() }).default({}),
+        })
+        .default({ version: "8.17.0", images: {} }),
+      /** Retention of container logs in the cloud's log service. */
+      logRetentionDays: z
+        .number()
+        .int()
+        .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), { message: `is not a retention CloudWatch accepts; allowed: ${quoted(LOG_RETENTION_DAYS)}` })
+        .default(30),
+      /** Honeypots that get a private image repository (for modified images). */
+      imageRepositories: z.array(honeypotName).default([]),
+      /** Address space of the honeynet network. */
+      networkCidr: cidr.default("10.42.0.0/16"),
+    }),
+  watcher: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How often to look the honeypots up: `rate(12 hours)` or `cron(...)`. */
+      schedule: z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { message: 'is not a schedule; write "rate(12 hours)" or "cron(0 */12 * * ? *)"' }).default("rate(12 hours)"),
+      /** Who gets the exposure alerts (must confirm the subscription e-mail). */
+      alertEmail: z.email({ message: "is not an e-mail address" }).optional(),
+      /** Move an exposed honeypot to a new public IP. Off by default. */
+      rotateOnExposure: z.boolean().default(false),
+      /** Minimum time between two rotations of the same honeypot. */
+      minRotationIntervalHours: z.number().int().min(1).max(720).default(24),
+      /** How long lookup results are kept. */
+      resultsRetentionDays: z.number().int().min(1).max(3650).default(365),
+    })
+    .default({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365 }),
+  quarantine: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** `demo` (a small static site lure deploys) or an existing service. */
+      target: z
+        .union([
+          z.literal("demo"),
+          z.strictObject({
+            listenerArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, { message: "is not a listener ARN" }),
+            targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, { message: "is not a target group ARN" }),
+            taskDefinitionArn: z.string().regex(/^arn:aws[a-z-]*:ecs:/, { message: "is not a task definition ARN" }),
+            vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "is not a VPC id" }),
+            subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet id" })).min(1),
+          }),
+        ])
+        .default("demo"),
+      /** Sources never quarantined: health checkers, your own scanners. */
+      allowCidrs: z.array(cidr).default([]),
+      quietPeriodMinutes: z.number().int().min(1).max(1440).default(30),
+      forgetOnNormal: z.boolean().default(true),
+      detector: z
+        .strictObject({
+          trw: z.strictObject({ theta0: z.number().gt(0).lt(1).default(0.8), theta1: z.number().gt(0).lt(1).default(0.2), alpha: z.number().gt(0).lt(1).default(0.01), beta: z.number().gt(0).lt(1).default(0.99) }).default({ theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }),
+          windowMinutes: z.number().int().min(1).max(60).default(5),
+          verticalPorts: z.number().int().min(2).default(15),
+          horizontalHosts: z.number().int().min(2).default(25),
+          distinctPairs: z.number().int().min(2).default(25),
+          idleMinutes: z.number().int().min(1).default(30),
+          maxTargetsPerSource: z.number().int().min(4).max(4096).default(64),
+          maxSources: z.number().int().min(100).max(10_000_000).default(100_000),
+        })
+        .default({ trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }, windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000 }),
+      /** Listener rules lure may use (the ALB quota minus what you keep for yourself). */
+      ruleQuota: z.number().int().min(1).max(1000).default(100),
+    })
+    .default({ enabled: true, target: "demo", allowCidrs: [], quietPeriodMinutes: 30, forgetOnNormal: true, ruleQuota: 100, detector: undefined as never }),
+});
+
+/** The validated configuration, defaults filled in. */
+export type LureConfig = z.output<typeof configSchema>;
+/** What a user may write. */
+export type LureConfigInput = z.input<typeof configSchema>;
+export type CloudName = "aws" | "azure" | "gcp";
+
+export interface ConfigProblem {
+  /** Dotted path, e.g. `honeynet.profile[3]`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly source: string, readonly problems: readonly ConfigProblem[]) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc === "" ? String(k) : `${acc}.${String(k)}`), "") || "(root)";
+
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+const valueAt = (root: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } => {
+  let cur: unknown = root;
+  for (const k of path) {
+    if (cur === null || typeof cur !== "object" || !(k in (cur as object))) return { found: false };
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return { found: true, value: cur };
+};
+
+/** Known keys of the object schema at `path`, for "did you mean" on unknown keys. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let s: z.ZodType = configSchema;
+  for (const k of path) {
+    const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
+    let cur: z.ZodType | undefined = s;
+    let d = def;
+    while (d.innerType) { cur = d.innerType; d = (cur as unknown as { def: typeof def }).def; }
+    if (d.type !== "object" || !d.shape || typeof k !== "string" || !d.shape[k]) return [];
+    s = d.shape[k];
+  }
+  let d = (s as unknown as { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
+  while (d.innerType) d = (d.innerType as unknown as { def: typeof d }).def;
+  return d.type === "object" && d.shape ? Object.keys(d.shape) : [];
+}
+
+function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[] {
+  const path = issue.path;
+  const at = valueAt(input, path);
+  const got = at.found ? show(at.value) : "nothing";
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const known = knownKeys(path);
+      return issue.keys.map((k) => ({
+        path: formatPath([...path, k]),
+        message: `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`,
+      }));
+    }
+    case "invalid_type":
+      return [{ path: formatPath(path), message: at.found ? `${got} has the wrong type; expected ${issue.expected}` : `is required (expected ${issue.expected})` }];
+    case "invalid_value":
+      return [{ path: formatPath(path), message: `${got} is not allowed; allowed: ${quoted(issue.values.map((v) => String(v)))}` }];
+    case "invalid_union": {
+      // A union of "a name" and "a list": report the branch that matches the value's shape.
+      const branch = issue.errors.find((errs) => errs.every((e) => e.code !== "invalid_type" || e.path.length > 0)) ?? issue.errors[0];
+      return branch ? branch.flatMap((e) => issueToProblems({ ...e, path: [...path, ...e.path] } as z.core.$ZodIssue, input)) : [];
+    }
+    default:
+      return [{ path: formatPath(path), message: `${got} ${issue.message}` }];
+  }
+}
+
+/** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
+function crossChecks(input: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
+  if (!hn || typeof hn !== "object") return out;
+  const dash = hn.dashboard as Record<string, unknown> | undefined;
+  if (dash && Array.isArray(dash.allowCidrs) && dash.allowWorldOpen !== true) {
+    dash.allowCidrs.forEach((c, i) => {
+      const r = typeof c === "string" ? parseCidr(c) : undefined;
+      if (r?.ok && isWorldOpen(r.cidr)) {
+        out.push({
+          path: `honeynet.dashboard.allowCidrs[${i}]`,
+          message: `${show(c)} opens the dashboard to the whole internet; list your own CIDRs, or set honeynet.dashboard.allowWorldOpen: true to accept that`,
+        });
+      }
+    });
+  }
+  const profile = hn.profile;
+  const list = Array.isArray(profile) ? profile.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots) : [];
+  for (const { honeypot, peer } of missingPeers(list)) {
+    out.push({ path: `honeynet.profile[${(profile as unknown[]).indexOf(honeypot)}]`, message: `"${honeypot}" talks to "${peer}", which is not in the list; add "${peer}"` });
+  }
+  const overrides = hn.overrides;
+  if (overrides && typeof overrides === "object") {
+    for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
+      const h = TPOT.honeypots[name];
+      const ports = (o as { ports?: unknown })?.ports;
+      if (!h || !Array.isArray(ports)) continue;
+      const known = portKeys(h);
+      ports.forEach((p, i) => {
+        if (typeof p === "string" && /^\d{1,5}\/(tcp|udp)$/.test(p) && !known.includes(p)) {
+          out.push({ path: `honeynet.overrides.${name}.ports[${i}]`, message: `${show(p)} is not a port of ${name}; allowed: ${quoted(known)}` });
+        }
+      });
+    }
+  }
+  return out;
+}
+
+/** Validates a parsed config; returns the config with defaults, or every problem found. */
+export function validateConfig(input: unknown): { ok: true; config: LureConfig; warnings: string[] } | { ok: false; problems: ConfigProblem[] } {
+  const parsed = configSchema.safeParse(input);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap((i) => issueToProblems(i, input))), ...crossChecks(input)];
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.message === p.message) === i);
+  if (!parsed.success || unique.length > 0) return { ok: false, problems: unique };
+  return { ok: true, config: parsed.data, warnings: configWarnings(parsed.data) };
+}
+
+/** Valid but probably not what the user wants. */
+export function configWarnings(c: LureConfig): string[] {
+  const w: string[] = [];
+  for (const text of c.honeynet.dashboard.allowCidrs) {
+    const r = parseCidr(text);
+    if (r.ok && isDocumentationRange(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} is a documentation range; nobody can reach the dashboard until you put your own CIDR there`);
+    if (r.ok && isWorldOpen(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} opens the dashboard to the internet (allowWorldOpen is set)`);
+  }
+  const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
+  for (const n of names) {
+    const d = TPOT.honeypots[n]?.deprecated;
+    if (d) w.push(`honeynet.profile: "${n}" is deprecated upstream (${d}); its image ${TPOT.honeypots[n].image} gets no fixes`);
+  }
+  return w;
+}
+
+export const DEFAULT_CONFIG_FILE = resolve(__dirname, "../../lure.config.json");
+
+/** Reads and validates the config at `file` (default: `LURE_CONFIG`, else `lure.config.json`). */
+export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE): { config: LureConfig; warnings: string[]; file: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, [{ path: "(file)", message: `cannot be read: ${(e as Error).message}` }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, [{ path: "(file)", message: `is not valid JSON: ${(e as Error).message}` }]);
+  }
+  const r = validateConfig(raw);
+  if (!r.ok) throw new ConfigError(file, r.problems);
+  return { config: r.config, warnings: r.warnings, file };
+}
+
+/** The selected honeypot names, in catalog order for profiles and in the user's order for lists. */
+export function selectedHoneypots(c: LureConfig): string[] {
+  const p = c.honeynet.profile;
+  return typeof p === "string" ? [...PROFILES_BY_NAME[p]] : [...p];
+}
+
+import { PROFILES } from "./catalog";
+const PROFILES_BY_NAME = PROFILES;
+
+/** The JSON Schema for editors (`modules/core/config.schema.json`). */
+export function jsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}

@@ -1,0 +1,43 @@
+/**
+ * One naming scheme for every cloud resource: `<prefix>-<part>-<part>`, lower-case, hyphenated,
+ * deterministic (nothing random), so two deployments with different prefixes never collide and a
+ * name tells which deployment owns it.
+ */
+
+/** Lower-case, `_` and other separators to `-`, no leading/trailing/double hyphens. */
+export function slug(part: string): string {
+  return part
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/** `<prefix>-<parts…>`; throws when the result exceeds `maxLength` (callers pass the cloud's limit). */
+export function resourceName(prefix: string, parts: readonly string[], maxLength = 63): string {
+  const name = [prefix, ...parts].map(slug).filter((p) => p !== "").join("-");
+  if (name.length > maxLength) {
+    throw new Error(`resource name "${name}" is ${name.length} characters; the limit here is ${maxLength} (shorten prefix)`);
+  }
+  return name;
+}
+
+/** Tag keys lure sets on every resource it can tag. */
+export const TAG_KEYS = {
+  prefix: "lure:prefix",
+  stack: "lure:stack",
+  component: "lure:component",
+  honeypot: "lure:honeypot",
+} as const;
+
+/** What a resource is part of; policy rules select resources by it. */
+export type Component = "network" | "honeypot" | "elastic" | "dashboard" | "logs" | "watcher" | "quarantine";
+
+/** Tags shared by every resource of a stack: the user's tags, then lure's own (which win). */
+export function baseTags(prefix: string, stack: string, userTags: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...userTags, [TAG_KEYS.prefix]: prefix, [TAG_KEYS.stack]: stack, "managed-by": "lure" };
+}
+
+/** Tags that say which component (and honeypot) a resource belongs to. */
+export function componentTags(component: Component, honeypot?: string): Record<string, string> {
+  return honeypot ? { [TAG_KEYS.component]: component, [TAG_KEYS.honeypot]: honeypot } : { [TAG_KEYS.component]: component };
+}

@@ -1,0 +1,148 @@
+/**
+ * `honeypot-role-minimal`: a honeypot's task role can only write its own logs.
+ *
+ * A honeypot is meant to be attacked; if it falls, its role must be worth nothing. Roles tagged
+ * `lure:component = honeypot` therefore have no managed policies (`managed_policy_arns`,
+ * `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`,
+ * `aws_iam_role_policy_attachments_exclusive`), and every statement of their policies
+ * (`aws_iam_role_policy` and `inline_policy`) is an `Allow` of `elasticfilesystem:ClientMount` /
+ * `elasticfilesystem:ClientWrite` on a resource other than `*`, conditioned on
+ * `StringEquals { "elasticfilesystem:AccessPointArn" = ... }` where every value references an
+ * `aws_efs_access_point` that a task definition running as this role mounts
+ * (`authorization_config.access_point_id`).
+ */
+import type { PolicyRule, SynthesizedStack, Violation } from "../types";
+import {
+  asStringList,
+  blockList,
+  conditionValues,
+  inlinePolicies,
+  isComponent,
+  parseReferences,
+  readPolicy,
+  refersTo,
+  resourcesOf,
+  singleBlock,
+} from "../util";
+import type { PolicySource, PolicyStatement, StackBlock } from "../util";
+
+const RULE_ID = "honeypot-role-minimal";
+
+/** The only actions a honeypot role may be granted. */
+const ALLOWED_ACTIONS: readonly string[] = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"];
+const ALLOWED = new Set(ALLOWED_ACTIONS.map((a) => a.toLowerCase()));
+const ACCESS_POINT_KEY = "elasticfilesystem:AccessPointArn";
+
+/** True when `value` names `role`: a reference to it, or its literal `name`. */
+function isRole(value: unknown, role: StackBlock): boolean {
+  if (refersTo(value, "aws_iam_role", role.name)) return true;
+  const name = role.body["name"];
+  return typeof name === "string" && !name.includes("${") && value === name;
+}
+
+/** Names of the access points mounted by task definitions whose task role is `role`. */
+function ownAccessPoints(stack: SynthesizedStack, role: StackBlock): Set<string> {
+  const names = new Set<string>();
+  for (const task of resourcesOf(stack, "aws_ecs_task_definition")) {
+    if (!refersTo(task.body["task_role_arn"], "aws_iam_role", role.name)) continue;
+    for (const volume of blockList(task.body["volume"])) {
+      const auth = singleBlock(singleBlock(volume["efs_volume_configuration"])?.["authorization_config"]);
+      for (const ref of parseReferences(auth?.["access_point_id"])) {
+        if (ref.kind === "resource" && ref.type === "aws_efs_access_point") names.add(ref.name);
+      }
+    }
+  }
+  return names;
+}
+
+/** Managed-policy attachments of `role`, each as a violation message keyed by the resource to report. */
+function managedPolicies(stack: SynthesizedStack, role: StackBlock): { resource: string; message: string }[] {
+  const found: { resource: string; message: string }[] = [];
+  const arns = role.body["managed_policy_arns"];
+  if (typeof arns === "string" || (Array.isArray(arns) && arns.length > 0)) {
+    found.push({ resource: role.address, message: `honeypot role ${role.address} has managed_policy_arns ${JSON.stringify(arns)}; a honeypot role may have no managed policies.` });
+  }
+  for (const a of resourcesOf(stack, "aws_iam_role_policy_attachment")) {
+    if (isRole(a.body["role"], role)) {
+      found.push({ resource: a.address, message: `${a.address} attaches ${JSON.stringify(a.body["policy_arn"])} to honeypot role ${role.address}; a honeypot role may have no managed policies.` });
+    }
+  }
+  for (const a of resourcesOf(stack, "aws_iam_policy_attachment")) {
+    if ((asStringList(a.body["roles"]) ?? []).some((r) => isRole(r, role))) {
+      found.push({ resource: a.address, message: `${a.address} attaches ${JSON.stringify(a.body["policy_arn"])} to honeypot role ${role.address}; a honeypot role may have no managed policies.` });
+    }
+  }
+  for (const a of resourcesOf(stack, "aws_iam_role_policy_attachments_exclusive")) {
+    const arnsList = asStringList(a.body["policy_arns"]) ?? [];
+    if (isRole(a.body["role_name"], role) && arnsList.length > 0) {
+      found.push({ resource: a.address, message: `${a.address} attaches ${JSON.stringify(arnsList)} to honeypot role ${role.address}; a honeypot role may have no managed policies.` });
+    }
+  }
+  return found;
+}
+
+/** What is wrong with one statement of a honeypot role's policy (empty when nothing is). */
+function statementProblems(s: PolicyStatement, role: StackBlock, own: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  if (s.effect !== "Allow") problems.push(`Effect is ${JSON.stringify(s.effect ?? "unset")} (only Allow statements are expected)`);
+  if (s.notActions) problems.push(`uses NotAction ${JSON.stringify(s.notActions)}`);
+  if (!s.actions || s.actions.length === 0) problems.push("has no Action");
+  for (const action of s.actions ?? []) {
+    if (/[*?]/.test(action)) problems.push(`grants wildcard action ${action}`);
+    else if (!ALLOWED.has(action.toLowerCase())) problems.push(`grants ${action} (only ${ALLOWED_ACTIONS.join(", ")} are allowed)`);
+  }
+  if (s.notResources) problems.push(`uses NotResource ${JSON.stringify(s.notResources)}`);
+  if (!s.resources || s.resources.length === 0) problems.push("has no Resource");
+  else if (s.resources.some((r) => r.trim() === "*")) problems.push('has Resource "*"');
+  const accessPoints = conditionValues(s, "StringEquals", ACCESS_POINT_KEY);
+  if (!accessPoints || accessPoints.length === 0) {
+    problems.push(`has no Condition StringEquals "${ACCESS_POINT_KEY}"`);
+    return problems;
+  }
+  for (const value of accessPoints) {
+    const refs = parseReferences(value);
+    if (refs.length === 0) problems.push(`${ACCESS_POINT_KEY} ${JSON.stringify(value)} does not reference an aws_efs_access_point`);
+    for (const ref of refs) {
+      if (ref.kind !== "resource" || ref.type !== "aws_efs_access_point") {
+        problems.push(`${ACCESS_POINT_KEY} references ${ref.address}, which is not an aws_efs_access_point`);
+      } else if (!own.has(ref.name)) {
+        problems.push(`${ACCESS_POINT_KEY} allows ${ref.address}, which no task definition running as ${role.address} mounts`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** See the file header. */
+export const honeypotRoleMinimal: PolicyRule = {
+  id: RULE_ID,
+  description: "Honeypot IAM roles have no managed policies and may only ClientMount/ClientWrite the EFS access points of their own task.",
+  check(stack: SynthesizedStack): Violation[] {
+    const violations: Violation[] = [];
+    for (const role of resourcesOf(stack, "aws_iam_role")) {
+      if (!isComponent(role.body, "honeypot")) continue;
+      for (const m of managedPolicies(stack, role)) violations.push({ ruleId: RULE_ID, ...m });
+      const own = ownAccessPoints(stack, role);
+      const sources: PolicySource[] = [
+        ...inlinePolicies(role),
+        ...resourcesOf(stack, "aws_iam_role_policy")
+          .filter((p) => isRole(p.body["role"], role))
+          .map((p) => ({ address: p.address, label: "policy", policy: p.body["policy"] })),
+      ];
+      for (const source of sources) {
+        const where = `${source.address} ${source.label} (honeypot role ${role.address})`;
+        const read = readPolicy(stack, source.policy);
+        if (!read.ok) {
+          violations.push({ ruleId: RULE_ID, resource: source.address, message: `${where} cannot be verified: ${read.reason}.` });
+          continue;
+        }
+        for (const statement of read.statements) {
+          const problems = statementProblems(statement, role, own);
+          if (problems.length === 0) continue;
+          violations.push({ ruleId: RULE_ID, resource: source.address, message: `${where} ${statement.where}: ${problems.join("; ")}.` });
+        }
+      }
+    }
+    return violations;
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * What `npm start` prints after synth: each stack with its resources by type, each honeypot with its
+ * ports, synth messages, and the next command. It reads the synthesized output, so it reports what was
+ * actually made, not what the config asked for.
+ */
+import { existsSync, readFileSync } from "fs";
+import { join } from "path";
+import type { LureConfig } from "./config";
+import { TAG_KEYS } from "./naming";
+
+export interface StackSummary {
+  readonly name: string;
+  readonly file: string;
+  readonly resources: Readonly<Record<string, number>>;
+  readonly total: number;
+  /** Honeypot → published ports (`22/tcp`), from the synthesized task definitions. */
+  readonly honeypots: Readonly<Record<string, readonly string[]>>;
+  readonly messages: readonly { level: "info" | "warning" | "error"; text: string }[];
+}
+
+type Json = Record<string, unknown>;
+
+export function readStack(outdir: string, name: string): Json {
+  return JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Json;
+}
+
+export function summarizeOutput(outdir: string): StackSummary[] {
+  const manifestFile = join(outdir, "manifest.json");
+  if (!existsSync(manifestFile)) throw new Error(`${manifestFile} does not exist: synth did not run`);
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { annotations?: { level: string; message: string }[]; synthesizedStackPath: string }> };
+  return Object.entries(manifest.stacks).map(([name, m]) => {
+    const stack = readStack(outdir, name);
+    const resources: Record<string, number> = {};
+    const honeypots: Record<string, string[]> = {};
+    for (const [type, byName] of Object.entries((stack.resource ?? {}) as Record<string, Record<string, Json>>)) {
+      resources[type] = Object.keys(byName).length;
+      if (type !== "aws_ecs_task_definition") continue;
+      for (const td of Object.values(byName)) {
+        const tags = (td.tags ?? {}) as Record<string, string>;
+        if (tags[TAG_KEYS.component] !== "honeypot") continue;
+        const containers = JSON.parse(String(td.container_definitions)) as { portMappings?: { containerPort: number; protocol: string }[] }[];
+        honeypots[tags[TAG_KEYS.honeypot]] = containers.flatMap((c) => (c.portMappings ?? []).map((p) => `${p.containerPort}/${p.protocol}`));
+      }
+    }
+    const level = (l: string) => (l.endsWith("error") ? "error" : l.endsWith("warn") || l.endsWith("warning") ? "warning" : "info") as "info" | "warning" | "error";
+    return {
+      name,
+      file: join(outdir, m.synthesizedStackPath),
+      resources,
+      total: Object.values(resources).reduce((a, b) => a + b, 0),
+      honeypots,
+      messages: (m.annotations ?? []).map((a) => ({ level: level(a.level), text: a.message })),
+    };
+  });
+}
+
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet"], azure: [], gcp: [] };
+
+export function formatSummary(stacks: readonly StackSummary[], config: LureConfig, configFile: string, warnings: readonly string[]): string {
+  const lines: string[] = [`lure: synthesized ${stacks.length} stack${stacks.length === 1 ? "" : "s"} from ${configFile}`, ""];
+  for (const s of stacks) {
+    lines.push(`stack ${s.name}  (${s.total} resources)  ${s.file}`);
+    const width = Math.max(...Object.keys(s.resources).map((t) => t.length));
+    for (const [type, n] of Object.entries(s.resources).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${type.padEnd(width)}  ${n}`);
+    const hp = Object.entries(s.honeypots);
+    if (hp.length > 0) {
+      lines.push(`  honeypots (${hp.length}):`);
+      const w = Math.max(...hp.map(([n]) => n.length));
+      for (const [n, ports] of hp) lines.push(`    ${n.padEnd(w)}  ${ports.length > 0 ? ports.join(" ") : "(internal: no public port)"}`);
+    }
+    for (const m of s.messages) lines.push(`  ${m.level}: ${m.text}`);
+    lines.push("");
+  }
+  for (const w of warnings) lines.push(`warning: ${w}`);
+  for (const cloud of ["azure", "gcp"] as const) {
+    if (config.clouds[cloud]) lines.push(`${cloud}: configuration valid; no ${cloud} stack is synthesized yet (not implemented)`);
+  }
+  if (config.clouds.aws) {
+    const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.aws.includes(String(x)));
+    if (pending.length > 0) lines.push(`aws: ${pending.join(" and ")} configured; not implemented yet, so not synthesized`);
+    const doc = warnings.some((w) => w.includes("documentation range"));
+    lines.push("", "next:");
+    if (doc) lines.push("  1. put your own CIDR in honeynet.dashboard.allowCidrs (the default is a documentation range)");
+    lines.push(`  ${doc ? 2 : 1}. give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= 1.6`);
+    lines.push(`  ${doc ? 3 : 2}. npx cdktf deploy aws-honeynet`);
+  }
+  return lines.join("\n");
+}

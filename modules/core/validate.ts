@@ -1,0 +1,41 @@
+/** Early validation of honeynet props for programmatic use (the config loader checks the same rules). */
+import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
+import { isWorldOpen, parseCidr } from "./cidr";
+import { ConfigError, type ConfigProblem } from "./config";
+import type { HoneynetProps } from "./interfaces";
+import { didYouMean } from "./suggest";
+
+export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const name = (path: string, n: string) => {
+    if (n in TPOT.honeypots) return true;
+    const u = TPOT.unsupported[n];
+    out.push({ path, message: u ? `"${n}" cannot run on serverless containers: ${u.reason}` : `"${n}" is not a known honeypot${didYouMean(n, HONEYPOT_NAMES)}` });
+    return false;
+  };
+  if (props.honeypots.length === 0) out.push({ path: "honeypots", message: "is empty; name at least one honeypot" });
+  props.honeypots.forEach((n, i) => {
+    name(`honeypots[${i}]`, n);
+    if (props.honeypots.indexOf(n) !== i) out.push({ path: `honeypots[${i}]`, message: `"${n}" is listed twice` });
+  });
+  for (const { honeypot, peer } of missingPeers(props.honeypots)) out.push({ path: "honeypots", message: `"${honeypot}" talks to "${peer}", which is not listed` });
+  if (props.dashboard.allowCidrs.length === 0) out.push({ path: "dashboard.allowCidrs", message: "is empty: nobody could reach the dashboard" });
+  props.dashboard.allowCidrs.forEach((c, i) => {
+    const r = parseCidr(c);
+    if (!r.ok) out.push({ path: `dashboard.allowCidrs[${i}]`, message: `"${c}" is not a valid CIDR: ${r.reason}` });
+    else if (isWorldOpen(r.cidr) && !props.dashboard.allowWorldOpen) out.push({ path: `dashboard.allowCidrs[${i}]`, message: `"${c}" is world-open; set allowWorldOpen to accept that` });
+  });
+  for (const [n, o] of Object.entries(props.overrides ?? {})) {
+    if (!name(`overrides.${n}`, n)) continue;
+    if (!props.honeypots.includes(n)) out.push({ path: `overrides.${n}`, message: `"${n}" is not among the deployed honeypots` });
+    for (const p of o.ports ?? []) if (!portKeys(TPOT.honeypots[n]).includes(p)) out.push({ path: `overrides.${n}.ports`, message: `"${p}" is not a port of ${n}` });
+  }
+  (props.imageRepositories ?? []).forEach((n, i) => name(`imageRepositories[${i}]`, n));
+  return out;
+}
+
+/** Throws a ConfigError listing every problem. */
+export function assertHoneynetProps(source: string, props: HoneynetProps): void {
+  const problems = honeynetPropsProblems(props);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+}

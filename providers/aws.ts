@@ -1,0 +1,55 @@
+/** The base of every AWS stack: provider, region, default tags and the state backend. */
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { baseTags } from "../modules/core/naming";
+
+export type AwsBackendProps =
+  | { readonly type: "local"; readonly path?: string }
+  | { readonly type: "s3"; readonly bucket: string; readonly key?: string; readonly region?: string; readonly useLockfile?: boolean };
+
+export interface AwsStackProps {
+  readonly prefix: string;
+  readonly region: string;
+  /** Tags for every resource (the provider's `default_tags`). @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** State backend. @default local state file `terraform.<stack>.tfstate` in the stack's directory */
+  readonly backend?: AwsBackendProps;
+}
+
+export class AwsStack extends TerraformStack {
+  readonly prefix: string;
+  readonly region: string;
+  /** Tags lure puts on every resource of this stack (also set as provider default tags). */
+  readonly tags: Readonly<Record<string, string>>;
+  private callerIdentity?: DataAwsCallerIdentity;
+
+  constructor(scope: Construct, id: string, props: AwsStackProps) {
+    super(scope, id);
+    this.prefix = props.prefix;
+    this.region = props.region;
+    this.tags = baseTags(props.prefix, id, props.tags);
+    new AwsProvider(this, "aws", { region: props.region, defaultTags: [{ tags: { ...this.tags } }] });
+    const b = props.backend ?? { type: "local" };
+    if (b.type === "s3") {
+      const s3 = new S3Backend(this, {
+        bucket: b.bucket,
+        key: b.key ?? `${props.prefix}/${id}.tfstate`,
+        region: b.region ?? props.region,
+        encrypt: true,
+      });
+      // S3-native locking (Terraform >= 1.10) postdates cdktf 0.21's typed backend config.
+      if (b.useLockfile ?? true) s3.addOverride("use_lockfile", true);
+    } else {
+      // Relative, so the synthesized JSON does not depend on the machine it was made on.
+      new LocalBackend(this, { path: b.path ?? `terraform.${id}.tfstate` });
+    }
+  }
+
+  /** The deploying account's id (a data source, read at plan time). */
+  get accountId(): string {
+    this.callerIdentity ??= new DataAwsCallerIdentity(this, "CallerIdentity");
+    return this.callerIdentity.accountId;
+  }
+}
