@@ -21,7 +21,8 @@ export function start(): number {
     }
     throw e;
   }
-  const outdir = join(ROOT, "cdktf.out");
+  // LURE_OUTDIR lets tests synthesize into a scratch folder.
+  const outdir = process.env.LURE_OUTDIR ? resolve(process.env.LURE_OUTDIR) : join(ROOT, "cdktf.out");
   const cdktf = join(ROOT, "node_modules", ".bin", "cdktf");
   const synth = spawnSync(cdktf, ["synth", "--output", outdir], {
     cwd: ROOT,
