@@ -1,28 +1,31 @@
 /**
  * The lure cdktf app: load and validate the config, then create the stacks it enables.
- * `npm start` validates first and runs this through `cdktf synth`; see modules/core/cli/start.ts.
+ * `npm start` validates first and runs this through `cdktf synth` (modules/core/cli/start.ts).
  */
-import { App } from "cdktf";
-import { ConfigError, loadConfig } from "./modules/core/config";
+import { App, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { ConfigError, loadConfig, type LureConfig } from "./modules/core/config";
 import { AwsHoneynetStack } from "./modules/aws/stacks";
 
+/** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
 export const STACKS = { awsHoneynet: "aws-honeynet" } as const;
 
-function main(): void {
-  let loaded: ReturnType<typeof loadConfig>;
-  try {
-    loaded = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
-  const { config } = loaded;
-  const app = new App();
-  if (config.clouds.aws) new AwsHoneynetStack(app, STACKS.awsHoneynet, config, config.clouds.aws);
-  app.synth();
+/** Every stack the config enables. Clouds without an implementation are validated but get none. */
+export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
+  const stacks: TerraformStack[] = [];
+  if (config.clouds.aws) stacks.push(new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws));
+  return stacks;
 }
 
-main();
+if (require.main === module) {
+  try {
+    const { config } = loadConfig();
+    const app = new App();
+    createStacks(app, config);
+    app.synth();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    process.exit(1);
+  }
+}

@@ -660,13 +660,17 @@ export interface LogstashInput {
   readonly codec: "json" | "plain";
 }
 
-/** The catalog's log inputs for these honeypots, each once, with the log folder that holds it. */
+/**
+ * The catalog's log inputs for these honeypots, each once, with the log folder that holds it. A group
+ * shares folders (snare's events are in tanner's log), so the folder may belong to another member.
+ */
 export function logstashInputs(entries: readonly CatalogHoneypot[]): LogstashInput[] {
+  const folders = entries.flatMap((e) => e.logFolders.map((f) => f.folder));
   const out = new Map<string, LogstashInput>();
   for (const e of entries) {
     for (const input of e.logInputs) {
-      const folder = e.logFolders.map((f) => f.folder).find((f) => input.path.startsWith(`/data/${f}/`));
-      if (!folder) throw new Error(`catalog: ${e.name} reads ${input.path}, outside its log folders`);
+      const folder = folders.find((f) => input.path.startsWith(`/data/${f}/`));
+      if (!folder) throw new Error(`catalog: ${e.name} logs to ${input.path}, which no deployed honeypot writes`);
       out.set(input.path, { folder, ...input });
     }
   }

@@ -84,19 +84,20 @@ const backend = z.discriminatedUnion("type", [
   }),
 ]);
 
-const fargateSize = z
-  .strictObject({ cpu: z.number().int().optional(), memory: z.number().int().optional() })
-  .superRefine((s, ctx) => {
-    if (s.cpu === undefined) return;
-    const allowed = FARGATE_SIZES[s.cpu];
-    if (!allowed) ctx.addIssue({ code: "custom", path: ["cpu"], message: `is not a Fargate CPU size; allowed: ${quoted(Object.keys(FARGATE_SIZES).map(Number))}` });
-    else if (s.memory !== undefined && !allowed.includes(s.memory)) {
-      ctx.addIssue({ code: "custom", path: ["memory"], message: `is not allowed with cpu ${s.cpu}; allowed: ${allowed[0]}-${allowed[allowed.length - 1]} in 1024 steps (or ${quoted(allowed.slice(0, 3))})` });
-    }
-  });
+/** Fargate accepts only some cpu/memory pairs (checked when cpu is given). */
+const checkFargateSize = (s: { cpu?: number; memory?: number }, ctx: z.core.$RefinementCtx) => {
+  if (s.cpu === undefined) return;
+  const allowed = FARGATE_SIZES[s.cpu];
+  if (!allowed) ctx.addIssue({ code: "custom", path: ["cpu"], message: `is not a Fargate CPU size; allowed: ${quoted(Object.keys(FARGATE_SIZES).map(Number))}` });
+  else if (s.memory !== undefined && !allowed.includes(s.memory)) {
+    const steps = allowed.length > 4 && allowed.every((m, i) => i === 0 || m - allowed[i - 1] === 1024);
+    ctx.addIssue({ code: "custom", path: ["memory"], message: `is not allowed with cpu ${s.cpu}; allowed: ${steps ? `${allowed[0]}-${allowed[allowed.length - 1]} in steps of 1024` : quoted(allowed)}` });
+  }
+};
 
-const honeypotOverride = fargateSize.and(
-  z.strictObject({
+// One strict object (not an intersection with a strict {cpu, memory}: that rejected image, ports and user).
+const honeypotOverride = z
+  .strictObject({
     cpu: z.number().int().optional(),
     memory: z.number().int().optional(),
     /** Replace the catalog image (e.g. a modified image in ECR). */
@@ -105,8 +106,10 @@ const honeypotOverride = fargateSize.and(
     ports: z.array(z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { message: 'is not a port; write it like "22/tcp"' })).min(1).optional(),
     /** Container user, e.g. "0" to run as root where an image cannot bind its privileged ports otherwise. */
     user: z.string().min(1).optional(),
-  }),
-);
+  })
+  .superRefine(checkFargateSize);
+
+const DETECTOR_DEFAULTS = { trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }, windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000 };
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -231,11 +234,12 @@ export const configSchema = z.strictObject({
           maxTargetsPerSource: z.number().int().min(4).max(4096).default(64),
           maxSources: z.number().int().min(100).max(10_000_000).default(100_000),
         })
-        .default({ trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }, windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000 }),
+        .default(DETECTOR_DEFAULTS),
       /** Listener rules lure may use (the ALB quota minus what you keep for yourself). */
       ruleQuota: z.number().int().min(1).max(1000).default(100),
     })
-    .default({ enabled: true, target: "demo", allowCidrs: [], quietPeriodMinutes: 30, forgetOnNormal: true, ruleQuota: 100, detector: undefined as never }),
+    // zod 4 returns a default as is (unparsed), so it must be complete: the detector too.
+    .default({ enabled: true, target: "demo", allowCidrs: [], quietPeriodMinutes: 30, forgetOnNormal: true, ruleQuota: 100, detector: DETECTOR_DEFAULTS }),
 });
 
 /** The validated configuration, defaults filled in. */
@@ -278,10 +282,11 @@ const valueAt = (root: unknown, path: readonly PropertyKey[]): { found: boolean;
 function knownKeys(path: readonly PropertyKey[]): string[] {
   let s: z.ZodType = configSchema;
   for (const k of path) {
-    const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
+    const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; valueType?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
     let cur: z.ZodType | undefined = s;
     let d = def;
     while (d.innerType) { cur = d.innerType; d = (cur as unknown as { def: typeof def }).def; }
+    if (d.type === "record" && d.valueType && typeof k === "string") { s = d.valueType; continue; }
     if (d.type !== "object" || !d.shape || typeof k !== "string" || !d.shape[k]) return [];
     s = d.shape[k];
   }
@@ -306,6 +311,11 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       return [{ path: formatPath(path), message: at.found ? `${got} has the wrong type; expected ${issue.expected}` : `is required (expected ${issue.expected})` }];
     case "invalid_value":
       return [{ path: formatPath(path), message: `${got} is not allowed; allowed: ${quoted(issue.values.map((v) => String(v)))}` }];
+    case "invalid_key": {
+      // A record key that fails its schema (an unknown honeypot under overrides, a bad tag key): name the key.
+      const key = show(String(path[path.length - 1]));
+      return issue.issues.map((e) => ({ path: formatPath(path), message: `${key} ${e.message}` }));
+    }
     case "invalid_union": {
       // A union of "a name" and "a list": report the branch that matches the value's shape.
       const branch = issue.errors.find((errs) => errs.every((e) => e.code !== "invalid_type" || e.path.length > 0)) ?? issue.errors[0];

@@ -27,11 +27,11 @@ export function suggest(input: string, known: readonly string[], max = 3): strin
     .map((k) => ({ k, d: norm(k) === norm(input) ? 0 : editDistance(input, k) }))
     .filter(({ d }) => d <= budget)
     .sort((x, y) => x.d - y.d || x.k.localeCompare(y.k));
-  const out = scored.map(({ k }) => k);
-  if (out.length === 0 && input.length >= 4) {
-    for (const k of known) if (norm(k).startsWith(norm(input))) out.push(k);
-  }
-  return out.slice(0, max);
+  // A name the input is a prefix of (`conpot` → `conpot_ipmi`) ranks after same-name matches and
+  // before mere edit-distance matches (`conpot` → `go-pot`).
+  const prefixed = input.length >= 4 ? known.filter((k) => norm(k) !== norm(input) && norm(k).startsWith(norm(input))).sort((x, y) => x.localeCompare(y)) : [];
+  const out = [...scored.filter(({ d }) => d === 0).map(({ k }) => k), ...prefixed, ...scored.filter(({ d }) => d > 0).map(({ k }) => k)];
+  return [...new Set(out)].slice(0, max);
 }
 
 /** `; did you mean "a" or "b"?` or the empty string. */

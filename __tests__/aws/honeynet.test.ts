@@ -1,0 +1,284 @@
+import { readFileSync } from "fs";
+import { join } from "path";
+import { PROFILES, TPOT } from "../../modules/core/catalog";
+import { checkStack } from "../../modules/core/policy";
+import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
+
+const stack = synthAwsHoneynet();
+const INDUSTRIAL = PROFILES.industrial;
+
+/** Expected public ports straight from the shipped catalog: container ports, deduplicated. */
+function catalogPorts(name: string): string[] {
+  const raw = JSON.parse(readFileSync(join(ROOT, "modules/core/catalog/tpot.json"), "utf8"));
+  return [...new Set<string>(raw.honeypots[name].ports.map((p: Json) => `${p.container}/${p.protocol}`))].sort();
+}
+
+const services = resources(stack, "aws_ecs_service");
+const serviceOf = (honeypot: string): Json => {
+  const found = services.filter(([, s]) => tagOf(s, "lure:honeypot") === honeypot);
+  expect(found).toHaveLength(1);
+  return found[0][1];
+};
+const ingressOf = (sgRef: string) => resources(stack, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === sgRef);
+const containersOf = (td: Json): Json[] => JSON.parse(td.container_definitions);
+const WORLD = ["0.0.0.0/0", "::/0"];
+
+describe("default config: industrial profile on Fargate", () => {
+  test("profile is the ICS set (rdphoneypot stands in for the deprecated rdpy; honeysap and honeytrap are out)", () => {
+    expect([...INDUSTRIAL].sort()).toEqual(
+      ["conpot_IEC104", "conpot_default", "conpot_guardian_ast", "conpot_ipmi", "conpot_kamstrup_382", "cowrie", "dicompot", "heralding", "medpot", "rdphoneypot"].sort(),
+    );
+  });
+
+  test("one ECS service per honeypot plus Elasticsearch, Logstash and Kibana", () => {
+    expect(services).toHaveLength(INDUSTRIAL.length + 3);
+    const honeypotServices = services.filter(([, s]) => tagOf(s, "lure:component") === "honeypot");
+    expect(honeypotServices.map(([, s]) => tagOf(s, "lure:honeypot")).sort()).toEqual([...INDUSTRIAL].sort());
+  });
+
+  test.each(INDUSTRIAL)("%s: public IP, Spot, own security group with exactly its catalog ports", (name) => {
+    const svc = serviceOf(name);
+    expect(svc.network_configuration.assign_public_ip).toBe(true);
+    expect(svc.capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1 }]);
+    expect(svc.desired_count).toBe(1);
+    expect(svc.platform_version).toBe("1.4.0");
+
+    const [ownSg, ...others] = svc.network_configuration.security_groups as string[];
+    const [sgAddress, sg] = deref(stack, ownSg);
+    expect(tagOf(sg, "lure:honeypot")).toBe(name);
+    const rules = ingressOf(ref(sgAddress));
+    // Every ingress rule of the honeypot's group is one catalog port from the internet, and nothing else.
+    expect(rules.every(([, r]) => r.cidr_ipv4 === "0.0.0.0/0" && r.from_port === r.to_port && r.referenced_security_group_id === undefined)).toBe(true);
+    expect(rules.map(([, r]) => `${r.from_port}/${r.ip_protocol}`).sort()).toEqual(catalogPorts(name));
+    // Other groups on the service (the EFS client group) admit nothing.
+    for (const other of others) expect(ingressOf(other)).toHaveLength(0);
+
+    // The task publishes the same ports, host port = container port (Fargate cannot remap).
+    const [, td] = deref(stack, `\${${svc.task_definition.slice(2, -1)}}`);
+    const main = containersOf(td).find((c) => c.name === name)!;
+    expect(main.portMappings.map((p: Json) => `${p.containerPort}/${p.protocol}`).sort()).toEqual(catalogPorts(name));
+    expect(main.portMappings.every((p: Json) => p.hostPort === p.containerPort)).toBe(true);
+  });
+
+  test("dicompot: the 104→11112 mapping cannot exist on Fargate, so only 11112/tcp is open", () => {
+    expect(catalogPorts("dicompot")).toEqual(["11112/tcp"]);
+    const [sgAddress] = deref(stack, serviceOf("dicompot").network_configuration.security_groups[0]);
+    expect(ingressOf(ref(sgAddress)).map(([, r]) => r.from_port)).toEqual([11112]);
+  });
+
+  test("no task definition uses tmpfs, host ports that differ, or the same container port for two protocols", () => {
+    for (const [, td] of resources(stack, "aws_ecs_task_definition")) {
+      expect(td.requires_compatibilities).toEqual(["FARGATE"]);
+      expect(td.network_mode).toBe("awsvpc");
+      const seen = new Set<number>();
+      for (const c of containersOf(td)) {
+        expect(c.linuxParameters?.tmpfs).toBeUndefined();
+        for (const p of c.portMappings) {
+          expect(p.hostPort).toBe(p.containerPort);
+          expect(seen.has(p.containerPort)).toBe(false);
+          seen.add(p.containerPort);
+        }
+      }
+    }
+  });
+
+  test("T-Pot tmpfs paths become ephemeral volumes made writable by a one-shot root container", () => {
+    const td = deref(stack, `\${${serviceOf("cowrie").task_definition.slice(2, -1)}}`)[1];
+    const [init, cowrie] = containersOf(td);
+    expect(init).toMatchObject({ name: "prepare-volumes", essential: false, user: "0", command: ["chmod", "1777", "/volumes/scratch-0", "/volumes/scratch-1", "/volumes/scratch-2", "/volumes/scratch-3"] });
+    expect(cowrie.dependsOn).toEqual([{ containerName: "prepare-volumes", condition: "SUCCESS" }]);
+    expect(cowrie.readonlyRootFilesystem).toBe(true);
+    const paths = cowrie.mountPoints.map((m: Json) => m.containerPath);
+    expect(paths).toEqual(expect.arrayContaining(["/tmp/cowrie", "/tmp/cowrie/data", "/home/cowrie/cowrie/log", "/home/cowrie/cowrie/log/tty"]));
+    const ephemeral = td.volume.filter((v: Json) => !v.efs_volume_configuration).map((v: Json) => v.name);
+    expect(ephemeral).toEqual(["scratch-0", "scratch-1", "scratch-2", "scratch-3"]);
+  });
+
+  test("privileged ports: sysctl only where the image cannot bind them itself", () => {
+    const sysctl = (name: string) => {
+      const td = deref(stack, `\${${serviceOf(name).task_definition.slice(2, -1)}}`)[1];
+      return containersOf(td).find((c) => c.name === name)!.systemControls;
+    };
+    // cowrie, conpot and heralding carry cap_net_bind_service; dicompot and medpot use high ports.
+    for (const name of INDUSTRIAL) expect(sysctl(name)).toBeUndefined();
+    const std = synthAwsHoneynet(configWith((c) => (c.honeynet.profile = ["ipphoney", "cowrie"])));
+    const td = resources(std, "aws_ecs_task_definition").find(([, t]) => tagOf(t, "lure:honeypot") === "ipphoney")![1];
+    expect(containersOf(td)[0].systemControls).toEqual([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "0" }]);
+  });
+});
+
+describe("logs on EFS", () => {
+  const logFolders = [...new Set(INDUSTRIAL.flatMap((n) => TPOT.honeypots[n].logFolders.map((f) => f.folder)))].sort();
+
+  test("file system is encrypted at rest and admits NFS only from honeynet tasks", () => {
+    const fs = resources(stack, "aws_efs_file_system");
+    expect(fs).toHaveLength(1);
+    expect(fs[0][1].encrypted).toBe(true);
+    const mts = resources(stack, "aws_efs_mount_target");
+    expect(mts).toHaveLength(2);
+    const [mtSgAddr] = deref(stack, mts[0][1].security_groups[0]);
+    const nfs = ingressOf(ref(mtSgAddr));
+    expect(nfs).toHaveLength(1);
+    expect(nfs[0][1]).toMatchObject({ from_port: 2049, to_port: 2049, ip_protocol: "tcp" });
+    expect(nfs[0][1].cidr_ipv4).toBeUndefined();
+    expect(tagOf(deref(stack, nfs[0][1].referenced_security_group_id)[1], "lure:component")).toBe("logs");
+  });
+
+  test("one access point per honeypot log folder, owned by 2000:2000", () => {
+    expect(logFolders).toEqual(["conpot/log", "cowrie/log", "cowrie/log/tty", "dicompot/log", "heralding/log", "medpot/log", "rdphoneypot/log"]);
+    const aps = resources(stack, "aws_efs_access_point");
+    const logAps = aps.filter(([, a]) => tagOf(a, "lure:component") === "logs");
+    expect(logAps.map(([, a]) => a.root_directory.path).sort()).toEqual(logFolders.map((f) => `/${f}`));
+    for (const [, a] of logAps) {
+      expect(a.posix_user).toEqual({ uid: 2000, gid: 2000 });
+      expect(a.root_directory.creation_info).toMatchObject({ owner_uid: 2000, owner_gid: 2000 });
+    }
+    // The only other access points hold Elasticsearch and Logstash state.
+    expect(aps.filter(([, a]) => tagOf(a, "lure:component") !== "logs").map(([, a]) => a.root_directory.path).sort()).toEqual(["/elasticsearch/data", "/logstash/data"]);
+  });
+
+  test("every EFS volume uses an access point, transit encryption and IAM authorization", () => {
+    let volumes = 0;
+    for (const [, td] of resources(stack, "aws_ecs_task_definition")) {
+      for (const v of td.volume ?? []) {
+        if (!v.efs_volume_configuration) continue;
+        volumes++;
+        expect(v.efs_volume_configuration.transit_encryption).toBe("ENABLED");
+        expect(v.efs_volume_configuration.authorization_config.iam).toBe("ENABLED");
+        expect(v.efs_volume_configuration.authorization_config.access_point_id).toMatch(/^\$\{aws_efs_access_point\./);
+        expect(v.efs_volume_configuration.root_directory).toBeUndefined();
+      }
+    }
+    // 10 honeypots mount 11 log volumes (cowrie two); Logstash 6 log folders (none reads cowrie/log/tty) + its data; Elasticsearch 1.
+    expect(volumes).toBe(11 + 7 + 1);
+  });
+
+  test("Logstash mounts every log folder read-only where the catalog's pipeline paths expect them", () => {
+    const td = resources(stack, "aws_ecs_task_definition").find(([, t]) => t.family === "lure-logstash")![1];
+    const [ls] = containersOf(td);
+    const ro = ls.mountPoints.filter((m: Json) => m.readOnly).map((m: Json) => m.containerPath).sort();
+    expect(ro).toEqual(logFolders.filter((f) => f !== "cowrie/log/tty").map((f) => `/data/${f}`));
+    const pipeline: string = ls.command[1];
+    for (const name of INDUSTRIAL) for (const input of TPOT.honeypots[name].logInputs) expect(pipeline).toContain(`path => "${input.path}" type => "${input.type}"`);
+    expect(pipeline).toContain('hosts => ["http://elasticsearch.lure-honeynet.internal:9200"]');
+  });
+});
+
+describe("dashboard: Kibana only through the ALB and WAF", () => {
+  const acl = resources(stack, "aws_wafv2_web_acl");
+  const ipSets = resources(stack, "aws_wafv2_ip_set");
+
+  test("web ACL blocks by default and allows only the configured IP set, on the dashboard ALB", () => {
+    expect(acl).toHaveLength(1);
+    const [aclAddr, body] = acl[0];
+    expect(body.default_action).toEqual({ block: {} });
+    expect(body.scope).toBe("REGIONAL");
+    expect(body.rule).toHaveLength(1);
+    expect(body.rule[0].action).toEqual({ allow: {} });
+    expect(ipSets).toHaveLength(1);
+    expect(body.rule[0].statement).toEqual({ ip_set_reference_statement: { arn: ref(ipSets[0][0], "arn") } });
+    expect(ipSets[0][1].addresses).toEqual(["203.0.113.0/24"]);
+    const assoc = resources(stack, "aws_wafv2_web_acl_association");
+    expect(assoc).toHaveLength(1);
+    expect(assoc[0][1].web_acl_arn).toBe(ref(aclAddr, "arn"));
+    const [lbAddr, lb] = deref(stack, assoc[0][1].resource_arn);
+    expect(lb.internal).toBe(false);
+    expect(resources(stack, "aws_lb").map(([a]) => a)).toEqual([lbAddr]);
+  });
+
+  test("ALB admits only the allow-list; Kibana admits only the ALB; Elasticsearch only Kibana and Logstash", () => {
+    const [, lb] = resources(stack, "aws_lb")[0];
+    const albRules = ingressOf(lb.security_groups[0]);
+    expect(albRules.map(([, r]) => [r.cidr_ipv4, r.from_port])).toEqual([["203.0.113.0/24", 80]]);
+
+    const kibana = services.find(([, s]) => s.name === "lure-kibana")![1];
+    const kibRules = ingressOf(kibana.network_configuration.security_groups[0]);
+    expect(kibRules.map(([, r]) => [r.from_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([[5601, lb.security_groups[0], undefined]]);
+    expect(kibana.load_balancer[0]).toMatchObject({ container_name: "kibana", container_port: 5601 });
+
+    const es = services.find(([, s]) => s.name === "lure-elasticsearch")![1];
+    const esRules = ingressOf(es.network_configuration.security_groups[0]);
+    const kibSg = kibana.network_configuration.security_groups[0];
+    const lsSg = services.find(([, s]) => s.name === "lure-logstash")![1].network_configuration.security_groups[0];
+    expect(esRules.map(([, r]) => [r.from_port, r.referenced_security_group_id]).sort()).toEqual([[9200, kibSg], [9200, lsSg]].sort());
+    expect(ingressOf(lsSg)).toHaveLength(0);
+  });
+
+  test("no rule anywhere opens 5601, 9200 or a Logstash input to the internet", () => {
+    const sensitive = [5601, 9200, 5044, 9600, 64305];
+    const open = resources(stack, "aws_vpc_security_group_ingress_rule").filter(
+      ([, r]) =>
+        (WORLD.includes(r.cidr_ipv4) || WORLD.includes(r.cidr_ipv6)) &&
+        (r.ip_protocol === "-1" || sensitive.some((p) => r.from_port <= p && p <= r.to_port)),
+    );
+    expect(open).toEqual([]);
+    expect(resources(stack, "aws_security_group_rule")).toEqual([]);
+    for (const [, sg] of resources(stack, "aws_security_group")) expect(sg.ingress).toBeUndefined();
+    // The internet-facing honeypot groups carry no Elastic port either (elasticpot is not in this profile).
+    expect(resources(stack, "aws_vpc_security_group_ingress_rule").filter(([, r]) => sensitive.includes(r.from_port) && r.cidr_ipv4)).toEqual([]);
+  });
+
+  test("plain HTTP without a certificate; HTTPS plus a redirect with one", () => {
+    expect(resources(stack, "aws_lb_listener").map(([, l]) => [l.port, l.protocol])).toEqual([[80, "HTTP"]]);
+    const https = synthAwsHoneynet(configWith((c) => (c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234")));
+    const listeners = resources(https, "aws_lb_listener").map(([, l]) => l);
+    expect(listeners.map((l) => [l.port, l.protocol]).sort()).toEqual([[443, "HTTPS"], [80, "HTTP"]].sort());
+    expect(listeners.find((l) => l.port === 443)!.certificate_arn).toBe("arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234");
+    expect(listeners.find((l) => l.port === 80)!.default_action[0]).toMatchObject({ type: "redirect", redirect: { protocol: "HTTPS", port: "443" } });
+  });
+
+  test("an opted-in world-open allow-list becomes two /1 halves (WAF rejects /0)", () => {
+    const open = synthAwsHoneynet(configWith((c) => (c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true })));
+    expect(resources(open, "aws_wafv2_ip_set")[0][1].addresses).toEqual(["0.0.0.0/1", "128.0.0.0/1"]);
+    expect(checkStack(open)).toEqual([]);
+  });
+});
+
+describe("IAM", () => {
+  const roles = resources(stack, "aws_iam_role");
+  const policies = resources(stack, "aws_iam_role_policy");
+  const policyOf = (roleAddr: string) => policies.filter(([, p]) => p.role === ref(roleAddr)).map(([, p]) => JSON.parse(p.policy));
+
+  test("honeypot task roles may only mount and write their own log access points", () => {
+    const hpRoles = roles.filter(([, r]) => tagOf(r, "lure:component") === "honeypot");
+    // Every industrial honeypot writes logs, so each has exactly one task role.
+    expect(hpRoles.map(([, r]) => tagOf(r, "lure:honeypot")).sort()).toEqual([...INDUSTRIAL].sort());
+    for (const [addr, role] of hpRoles) {
+      const docs = policyOf(addr);
+      expect(docs).toHaveLength(1);
+      const [st] = docs[0].Statement;
+      expect(docs[0].Statement).toHaveLength(1);
+      expect(st.Action).toEqual(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
+      expect(st.Resource).toEqual([ref(resources(stack, "aws_efs_file_system")[0][0], "arn")]);
+      const folders = TPOT.honeypots[tagOf(role, "lure:honeypot")!].logFolders.map((f) => `/${f.folder}`).sort();
+      const granted = (st.Condition.StringEquals["elasticfilesystem:AccessPointArn"] as string[]).map((a) => deref(stack, a)[1].root_directory.path).sort();
+      expect(granted).toEqual(folders);
+      expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ Service: "ecs-tasks.amazonaws.com" });
+    }
+    expect(resources(stack, "aws_iam_role_policy_attachment")).toEqual([]);
+  });
+
+  test("no statement allows a mutating action on *", () => {
+    for (const [, p] of policies) {
+      for (const st of JSON.parse(p.policy).Statement) {
+        if (st.Resource.includes("*")) expect(st.Action.every((a: string) => /:(Get|List|Describe)/.test(a))).toBe(true);
+      }
+    }
+  });
+});
+
+test("outputs: dashboard URL, cluster name, honeypot service names", () => {
+  expect(Object.keys(stack.output).sort()).toEqual(["cluster_name", "dashboard_url", "honeypot_services"]);
+  expect(stack.output.dashboard_url.value).toMatch(/^http:\/\/\$\{aws_lb\..+\.dns_name\}$/);
+  expect(Object.keys(stack.output.honeypot_services.value).sort()).toEqual([...INDUSTRIAL].sort());
+  expect(stack.output.honeypot_services.value.cowrie).toBe("lure-hp-cowrie");
+});
+
+test("policy rules find nothing on the default stack", () => {
+  expect(checkStack(stack)).toEqual([]);
+});
+
+test("resource inventory (small snapshot: counts by type)", () => {
+  const counts = Object.fromEntries(Object.entries(stack.resource as Record<string, object>).map(([t, v]) => [t, Object.keys(v).length]).sort());
+  expect(counts).toMatchSnapshot();
+});
