@@ -5,7 +5,7 @@
  *   - synth within 2x of the baseline (median wall time, app / baseline);
  *   - peak RSS < 500 MB (worst run of the app; MB = 10^6 bytes).
  *
- * Both apps run as cdktf runs them (`node --require tsx/cjs <app>.ts`, outdir from CDKTF_OUTDIR), one
+ * Both apps run with the node flags of cdktf.json's app command (outdir from CDKTF_OUTDIR), one
  * child process per run, one warm-up run each first, then the apps alternate run by run. Peak RSS comes from bench/rss-probe.js, preloaded
  * with a second `--require`, so no GNU time is needed. The full `npm start` path (config validation,
  * cdktf-cli, synth, summary, policy) is timed once, wall time only.
@@ -104,13 +104,24 @@ function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
+/**
+ * The node arguments of cdktf.json's app command, minus the app file: the baseline runs with exactly
+ * the same loader flags as the real app.
+ */
+function appCommandFlags(): string[] {
+  const app = (JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")) as { app: string }).app.trim().split(/\s+/);
+  if (app[0] !== "node" || app[app.length - 1] !== "main.ts") throw new Error(`cdktf.json app command is not "node ... main.ts": ${app.join(" ")}`);
+  return app.slice(1, -1);
+}
+const APP_FLAGS = appCommandFlags();
+
 /** One synth of `appFile` as cdktf runs it, into a fresh CDKTF_OUTDIR, with its peak RSS. */
 function synthOnce(appFile: string): Promise<Run & { stacks: string[] }> {
   return withTempDir(async (dir) => {
     const outdir = join(dir, "out");
     const rssFile = join(dir, "maxrss");
     const wallMs = await timeNode(
-      ["--require", "tsx/cjs", "--require", RSS_PROBE, appFile],
+      [...APP_FLAGS, "--require", RSS_PROBE, appFile],
       childEnv({ CDKTF_OUTDIR: outdir, LURE_RSS_FILE: rssFile }),
     );
     const stacks = synthesizedStacks(outdir);
@@ -145,7 +156,7 @@ type Series = ReturnType<typeof summarize>;
 
 function summarize(appFile: string, results: Run[], stacks: string[]) {
   return {
-    command: `CDKTF_OUTDIR=<tmp> node --require tsx/cjs ${appFile}`,
+    command: `CDKTF_OUTDIR=<tmp> node ${APP_FLAGS.join(" ")} ${appFile}`,
     stacks,
     runs: results,
     wallMs: stats(results.map((r) => r.wallMs)),
@@ -226,8 +237,8 @@ async function main(): Promise<number> {
   }
 
   console.log(`\nsynth benchmark: ${opts.runs} run(s) each after 1 warm-up; ${cpus().length} CPU(s), node ${process.version}`);
-  console.log(`app      = node --require tsx/cjs main.ts                (stacks: ${app.stacks.join(", ")})`);
-  console.log(`baseline = node --require tsx/cjs bench/baseline-app.ts  (stacks: ${baseline.stacks.join(", ")})\n`);
+  console.log(`app      = node ${APP_FLAGS.join(" ")} main.ts  (stacks: ${app.stacks.join(", ")})`);
+  console.log(`baseline = node ${APP_FLAGS.join(" ")} bench/baseline-app.ts  (stacks: ${baseline.stacks.join(", ")})\n`);
   console.log(
     table([
       ["", "wall median", "wall min", "wall max", "peak RSS median", "peak RSS min", "peak RSS max"],
