@@ -3,6 +3,7 @@ import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { baseTags } from "../modules/core/naming";
 
 export type AwsBackendProps =
@@ -24,6 +25,7 @@ export class AwsStack extends TerraformStack {
   /** Tags lure puts on every resource of this stack (also set as provider default tags). */
   readonly tags: Readonly<Record<string, string>>;
   private callerIdentity?: DataAwsCallerIdentity;
+  private partitionData?: DataAwsPartition;
 
   constructor(scope: Construct, id: string, props: AwsStackProps) {
     super(scope, id);
@@ -45,6 +47,12 @@ export class AwsStack extends TerraformStack {
       // Relative, so the synthesized JSON does not depend on the machine it was made on.
       new LocalBackend(this, { path: b.path ?? `terraform.${id}.tfstate` });
     }
+  }
+
+  /** The partition (`aws`, `aws-us-gov`, `aws-cn`), for ARNs built by hand. */
+  get partition(): string {
+    this.partitionData ??= new DataAwsPartition(this, "Partition");
+    return this.partitionData.partition;
   }
 
   /** The deploying account's id (a data source, read at plan time). */

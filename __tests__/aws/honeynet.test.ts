@@ -195,6 +195,9 @@ describe("dashboard: Kibana only through the ALB and WAF", () => {
     const kibRules = ingressOf(kibana.network_configuration.security_groups[0]);
     expect(kibRules.map(([, r]) => [r.from_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([[5601, lb.security_groups[0], undefined]]);
     expect(kibana.load_balancer[0]).toMatchObject({ container_name: "kibana", container_port: 5601 });
+    // Kibana starts slowly: without a grace period the ALB health check would have ECS replace it in a loop.
+    expect(kibana.health_check_grace_period_seconds).toBe(300);
+    for (const [, s] of services.filter(([, x]) => !x.load_balancer)) expect(s.health_check_grace_period_seconds).toBeUndefined();
 
     const es = services.find(([, s]) => s.name === "lure-elasticsearch")![1];
     const esRules = ingressOf(es.network_configuration.security_groups[0]);

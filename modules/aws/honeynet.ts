@@ -108,6 +108,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
   readonly logAccessPoints: ReadonlyMap<string, EfsAccessPoint>;
   private readonly region: string;
   private readonly accountId: string;
+  private readonly partition: string;
 
   constructor(scope: Construct, id: string, props: AwsHoneynetProps) {
     super(scope, id);
@@ -117,6 +118,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     this.prefix = props.prefix ?? stack.prefix;
     this.region = stack.region;
     this.accountId = stack.accountId;
+    this.partition = stack.partition;
     const prefix = this.prefix;
     const userTags = { ...(props.tags ?? {}) };
     const tagsFor = (component: Parameters<typeof componentTags>[0], honeypot?: string) => ({ ...userTags, ...componentTags(component, honeypot) });
@@ -624,7 +626,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
   }
 
   private serviceArn(serviceName: string): string {
-    return `arn:aws:ecs:${this.region}:${this.accountId}:service/${this.cluster.name}/${serviceName}`;
+    return `arn:${this.partition}:ecs:${this.region}:${this.accountId}:service/${this.cluster.name}/${serviceName}`;
   }
 
   discoveryAccess(): AccessGrant {
@@ -632,7 +634,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       cloud: "aws",
       statements: [
         { Sid: "ListHoneypotTasks", Effect: "Allow", Action: ["ecs:ListTasks"], Resource: ["*"], Condition: { ArnEquals: { "ecs:cluster": this.cluster.arn } } },
-        { Sid: "DescribeHoneypotTasks", Effect: "Allow", Action: ["ecs:DescribeTasks"], Resource: [`arn:aws:ecs:${this.region}:${this.accountId}:task/${this.cluster.name}/*`] },
+        { Sid: "DescribeHoneypotTasks", Effect: "Allow", Action: ["ecs:DescribeTasks"], Resource: [`arn:${this.partition}:ecs:${this.region}:${this.accountId}:task/${this.cluster.name}/*`] },
         { Sid: "DescribeHoneypotServices", Effect: "Allow", Action: ["ecs:DescribeServices"], Resource: Object.values(this.publicIpSource.cloud === "aws" ? this.publicIpSource.services : {}).map((s) => this.serviceArn(s)) },
         // DescribeNetworkInterfaces supports no resource-level permissions.
         { Sid: "ReadTaskPublicIps", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces"], Resource: ["*"] },

@@ -67,6 +67,8 @@ export interface FargateWorkloadProps {
   readonly discovery?: { readonly namespaceId: string; readonly name: string };
   /** Attach to an ALB target group. @default none */
   readonly loadBalancer?: { readonly targetGroupArn: string; readonly containerName: string; readonly containerPort: number };
+  /** Seconds ECS ignores load-balancer health checks after a task starts. @default 300 with a load balancer */
+  readonly healthCheckGracePeriodSeconds?: number;
   readonly tags: Readonly<Record<string, string>>;
   /** Resources the service must wait for (e.g. the cluster's capacity providers). @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -164,7 +166,9 @@ export class FargateWorkload extends Construct {
       enableEcsManagedTags: true,
       waitForSteadyState: false,
       ...(this.discoveryService ? { serviceRegistries: { registryArn: this.discoveryService.arn } } : {}),
-      ...(props.loadBalancer ? { loadBalancer: [{ ...props.loadBalancer }] } : {}),
+      ...(props.loadBalancer
+        ? { loadBalancer: [{ ...props.loadBalancer }], healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 300 }
+        : {}),
       tags: { ...props.tags },
       dependsOn: [...(props.dependsOn ?? [])],
     });
