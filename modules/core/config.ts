@@ -84,18 +84,8 @@ const backend = z.discriminatedUnion("type", [
   }),
 ]);
 
-/** Fargate accepts only some cpu/memory pairs (checked when cpu is given). */
-const checkFargateSize = (s: { cpu?: number; memory?: number }, ctx: z.core.$RefinementCtx) => {
-  if (s.cpu === undefined) return;
-  const allowed = FARGATE_SIZES[s.cpu];
-  if (!allowed) ctx.addIssue({ code: "custom", path: ["cpu"], message: `is not a Fargate CPU size; allowed: ${quoted(Object.keys(FARGATE_SIZES).map(Number))}` });
-  else if (s.memory !== undefined && !allowed.includes(s.memory)) {
-    const steps = allowed.length > 4 && allowed.every((m, i) => i === 0 || m - allowed[i - 1] === 1024);
-    ctx.addIssue({ code: "custom", path: ["memory"], message: `is not allowed with cpu ${s.cpu}; allowed: ${steps ? `${allowed[0]}-${allowed[allowed.length - 1]} in steps of 1024` : quoted(allowed)}` });
-  }
-};
-
-// One strict object (not an intersection with a strict {cpu, memory}: that rejected image, ports and user).
+// One strict object (not an intersection with a strict {cpu, memory}: that rejected image, ports and
+// user). The cpu/memory pairing is checked in crossChecks, so it is reported next to unknown keys.
 const honeypotOverride = z
   .strictObject({
     cpu: z.number().int().optional(),
@@ -106,8 +96,7 @@ const honeypotOverride = z
     ports: z.array(z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { message: 'is not a port; write it like "22/tcp"' })).min(1).optional(),
     /** Container user, e.g. "0" to run as root where an image cannot bind its privileged ports otherwise. */
     user: z.string().min(1).optional(),
-  })
-  .superRefine(checkFargateSize);
+  });
 
 const DETECTOR_DEFAULTS = { trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }, windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000 };
 
@@ -326,6 +315,17 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
   }
 }
 
+/** Fargate accepts only some cpu/memory pairs (checked when cpu is given); `o` is a raw override. */
+function fargateSizeProblems(path: string, o: unknown): ConfigProblem[] {
+  const { cpu, memory } = (o && typeof o === "object" ? o : {}) as { cpu?: unknown; memory?: unknown };
+  if (!Number.isInteger(cpu)) return [];
+  const allowed = FARGATE_SIZES[cpu as number];
+  if (!allowed) return [{ path: `${path}.cpu`, message: `${show(cpu)} is not a Fargate CPU size; allowed: ${quoted(Object.keys(FARGATE_SIZES).map(Number))}` }];
+  if (!Number.isInteger(memory) || allowed.includes(memory as number)) return [];
+  const steps = allowed.length > 4 && allowed.every((m, i) => i === 0 || m - allowed[i - 1] === 1024);
+  return [{ path: `${path}.memory`, message: `${show(memory)} is not allowed with cpu ${cpu}; allowed: ${steps ? `${allowed[0]}-${allowed[allowed.length - 1]} in steps of 1024` : quoted(allowed)}` }];
+}
+
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -351,6 +351,7 @@ function crossChecks(input: unknown): ConfigProblem[] {
   const overrides = hn.overrides;
   if (overrides && typeof overrides === "object") {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
+      out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, o));
       const h = TPOT.honeypots[name];
       const ports = (o as { ports?: unknown })?.ports;
       if (!h || !Array.isArray(ports)) continue;
