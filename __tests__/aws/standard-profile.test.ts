@@ -89,3 +89,11 @@ test("props are validated before anything is created, every problem at once", ()
     new AwsHoneynetStack(app, "bad", { ...bad, honeynet: { ...bad.honeynet, profile: ["cowrei", "honeytrap"], dashboard: { allowCidrs: [], allowWorldOpen: false } } }, bad.clouds.aws!),
   ).toThrow(/honeypots\[0\]: "cowrei" is not a known honeypot; did you mean "cowrie"\?[\s\S]*honeypots\[1\]: "honeytrap" cannot run on serverless[\s\S]*dashboard\.allowCidrs: is empty/);
 });
+
+test("the final Fargate size is checked when only memory is overridden (the default cpu is per cloud)", () => {
+  const cfg = configWith((c) => (c.honeynet.overrides = { medpot: { memory: 4096 } }));
+  expect(() => synthAwsHoneynet(cfg)).toThrow(/overrides\.medpot: cpu 256 with memory 4096 MiB is not a Fargate task size/);
+  const ok = synthAwsHoneynet(configWith((c) => (c.honeynet.overrides = { medpot: { memory: 2048 } })));
+  const td = resources(ok, "aws_ecs_task_definition").find(([, t]) => tagOf(t, "lure:honeypot") === "medpot")![1];
+  expect([td.cpu, td.memory]).toEqual(["256", "2048"]);
+});

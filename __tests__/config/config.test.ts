@@ -240,7 +240,9 @@ describe("honeypot overrides", () => {
 
   it("accepts image, user and a subset of ports (either side of a compose mapping)", () => {
     const overrides = { cowrie: { cpu: 256, memory: 512, image: "example.com/cowrie:1", user: "0", ports: ["22/tcp"] }, dicompot: { ports: ["104/tcp"] }, mailoney: { ports: ["25/tcp"] } };
-    expect(configOf(withChange((c) => (c.honeynet.overrides = overrides))).config.honeynet.overrides).toEqual(overrides);
+    // Overrides must name deployed honeypots: deploy mailoney alongside the industrial ones.
+    const profile = ["cowrie", "dicompot", "mailoney"];
+    expect(configOf(withChange((c) => { c.honeynet.profile = profile; c.honeynet.overrides = overrides; })).config.honeynet.overrides).toEqual(overrides);
   });
 
   it.each<[string, object, Expected[]]>([

@@ -43,6 +43,7 @@ import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-as
 import { AwsStack } from "../../providers/aws";
 import { honeypot as catalogEntry, planPorts, type CatalogHoneypot, type PortCapabilities, type PublishedPort } from "../core/catalog";
 import { isWorldOpen, parseCidr } from "../core/cidr";
+import { ConfigError, FARGATE_SIZES } from "../core/config";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, HoneypotOverride, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
@@ -80,6 +81,7 @@ interface PlannedHoneypot {
   readonly override: HoneypotOverride;
   readonly image: string;
   readonly published: readonly PublishedPort[];
+  readonly size: { readonly cpu: number; readonly memory: number };
   readonly descriptor: HoneypotDescriptor;
 }
 
@@ -139,6 +141,12 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     }
 
     const planned = props.honeypots.map((name) => this.plan(name, props.overrides?.[name] ?? {}, repositories.get(name)));
+    const sizeProblems = planned.flatMap((p) =>
+      FARGATE_SIZES[p.size.cpu]?.includes(p.size.memory)
+        ? []
+        : [{ path: `overrides.${p.entry.name}`, message: `cpu ${p.size.cpu} with memory ${p.size.memory} MiB is not a Fargate task size` }],
+    );
+    if (sizeProblems.length > 0) throw new ConfigError(this.node.path, sizeProblems);
     this.honeypots = planned.map((p) => p.descriptor);
     for (const p of planned) {
       for (const c of p.descriptor.portChanges) Annotations.of(this).addInfo(`${p.entry.name}: ${c.reason}`);
@@ -344,14 +352,13 @@ export class AwsHoneynet extends Construct implements IHoneynet {
               ],
             })
           : undefined;
-      const size = SIZES[entry.group ?? entry.name] ?? SIZES[entry.name] ?? DEFAULT_SIZE;
       const workload = new FargateWorkload(this, `Honeypot-${entry.name}`, {
         ...common,
         serviceName: p.descriptor.serviceName,
         extraSecurityGroupIds: efsVolumes.length > 0 ? [efsClients.id] : [],
         ...(taskRole ? { taskRoleArn: taskRole.arn } : {}),
-        cpu: p.override.cpu ?? size.cpu,
-        memory: p.override.memory ?? size.memory,
+        cpu: p.size.cpu,
+        memory: p.size.memory,
         containers,
         volumes: [...efsVolumes, ...scratch.map((s) => ({ name: s.name }))],
         capacityProvider: props.capacity === "on-demand" ? "FARGATE" : "FARGATE_SPOT",
@@ -610,11 +617,13 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     // A private repository serves the modified image under the catalog's tag (e.g. 24.04.1).
     const tag = entry.image.slice(entry.image.lastIndexOf(":") + 1);
     const image = override.image ?? (repository ? `${repository.repositoryUrl}:${tag}` : entry.image);
+    const size = SIZES[entry.group ?? entry.name] ?? DEFAULT_SIZE;
     return {
       entry,
       override,
       image,
       published: plan.published,
+      size: { cpu: override.cpu ?? size.cpu, memory: override.memory ?? size.memory },
       descriptor: {
         name,
         image,

@@ -6,7 +6,7 @@
 import { readFileSync } from "fs";
 import { resolve } from "path";
 import { z } from "zod";
-import { HONEYPOT_NAMES, PROFILE_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
+import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, missingPeers, portKeys, type ProfileName } from "./catalog";
 import { isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
 import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
 import { didYouMean } from "./suggest";
@@ -349,10 +349,15 @@ function crossChecks(input: unknown): ConfigProblem[] {
     out.push({ path: `honeynet.profile[${(profile as unknown[]).indexOf(honeypot)}]`, message: `"${honeypot}" talks to "${peer}", which is not in the list; add "${peer}"` });
   }
   const overrides = hn.overrides;
+  const deployed: readonly string[] | undefined =
+    profile === undefined ? PROFILES.industrial : typeof profile === "string" ? PROFILES[profile as ProfileName] : Array.isArray(profile) ? list : undefined;
   if (overrides && typeof overrides === "object") {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
       out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, o));
       const h = TPOT.honeypots[name];
+      if (h && deployed && !deployed.includes(name)) {
+        out.push({ path: `honeynet.overrides.${name}`, message: `overrides "${name}", which honeynet.profile does not deploy` });
+      }
       const ports = (o as { ports?: unknown })?.ports;
       if (!h || !Array.isArray(ports)) continue;
       const known = portKeys(h);
@@ -382,6 +387,9 @@ export function configWarnings(c: LureConfig): string[] {
     const r = parseCidr(text);
     if (r.ok && isDocumentationRange(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} is a documentation range; nobody can reach the dashboard until you put your own CIDR there`);
     if (r.ok && isWorldOpen(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} opens the dashboard to the internet (allowWorldOpen is set)`);
+    else if (r.ok && r.cidr.prefixLength < (r.cidr.version === 4 ? 8 : 16)) {
+      w.push(`honeynet.dashboard.allowCidrs: ${text} is very broad (wider than /${r.cidr.version === 4 ? 8 : 16}); is that really who should reach the dashboard?`);
+    }
   }
   const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
   for (const n of names) {
@@ -415,11 +423,9 @@ export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE
 /** The selected honeypot names, in catalog order for profiles and in the user's order for lists. */
 export function selectedHoneypots(c: LureConfig): string[] {
   const p = c.honeynet.profile;
-  return typeof p === "string" ? [...PROFILES_BY_NAME[p]] : [...p];
+  return typeof p === "string" ? [...PROFILES[p]] : [...p];
 }
 
-import { PROFILES } from "./catalog";
-const PROFILES_BY_NAME = PROFILES;
 
 /** The JSON Schema for editors (`modules/core/config.schema.json`). */
 export function jsonSchema(): Record<string, unknown> {
