@@ -15,7 +15,7 @@ export interface AwsStackProps {
   readonly region: string;
   /** Tags for every resource (the provider's `default_tags`). @default {} */
   readonly tags?: Readonly<Record<string, string>>;
-  /** State backend. @default local state file `terraform.<stack>.tfstate` in the stack's directory */
+  /** State backend. @default local state file `terraform.<stack>.tfstate` at the project root (outside cdktf.out) */
   readonly backend?: AwsBackendProps;
 }
 
@@ -44,8 +44,9 @@ export class AwsStack extends TerraformStack {
       // S3-native locking (Terraform >= 1.10) postdates cdktf 0.21's typed backend config.
       if (b.useLockfile ?? true) s3.addOverride("use_lockfile", true);
     } else {
+      // Terraform runs in cdktf.out/stacks/<id>, which synth may delete: keep state at the project root.
       // Relative, so the synthesized JSON does not depend on the machine it was made on.
-      new LocalBackend(this, { path: b.path ?? `terraform.${id}.tfstate` });
+      new LocalBackend(this, { path: b.path ?? `../../../terraform.${id}.tfstate` });
     }
   }
 

@@ -91,7 +91,9 @@ test("props are validated before anything is created, every problem at once", ()
 });
 
 test("the final Fargate size is checked when only memory is overridden (the default cpu is per cloud)", () => {
-  const cfg = configWith((c) => (c.honeynet.overrides = { medpot: { memory: 4096 } }));
+  // The config loader reports this first; the construct checks it again for programmatic use.
+  const valid = configWith();
+  const cfg = { ...valid, honeynet: { ...valid.honeynet, overrides: { medpot: { memory: 4096 } } } };
   expect(() => synthAwsHoneynet(cfg)).toThrow(/overrides\.medpot: cpu 256 with memory 4096 MiB is not a Fargate task size/);
   const ok = synthAwsHoneynet(configWith((c) => (c.honeynet.overrides = { medpot: { memory: 2048 } })));
   const td = resources(ok, "aws_ecs_task_definition").find(([, t]) => tagOf(t, "lure:honeypot") === "medpot")![1];

@@ -41,7 +41,7 @@ import { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { AwsStack } from "../../providers/aws";
-import { honeypot as catalogEntry, planPorts, type CatalogHoneypot, type PortCapabilities, type PublishedPort } from "../core/catalog";
+import { defaultSize, honeypot as catalogEntry, planPorts, type CatalogHoneypot, type PortCapabilities, type PublishedPort } from "../core/catalog";
 import { isWorldOpen, parseCidr } from "../core/cidr";
 import { ConfigError, FARGATE_SIZES } from "../core/config";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, HoneypotOverride, IHoneynet, PublicIpSource } from "../core/interfaces";
@@ -49,21 +49,13 @@ import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
 import { serviceRole } from "./iam";
 import { PublicNetwork } from "./network";
-import { FargateWorkload, type ContainerSpec, type Mount, type VolumeSpec } from "./workload";
+import { FargateWorkload, terraformLiteral, type ContainerSpec, type Mount, type VolumeSpec } from "./workload";
 
 /** What Fargate can do with ports (reference/clouds.md §1.1). */
 export const FARGATE_PORTS: PortCapabilities = { remap: false, tcpAndUdpOnOnePort: false };
 
 /** T-Pot's data-folder owner: every honeypot log folder is written as 2000:2000. */
 export const TPOT_UID = 2000;
-
-/** Task sizes: the heavier honeypots get more. */
-const SIZES: Readonly<Record<string, { cpu: number; memory: number }>> = {
-  cowrie: { cpu: 512, memory: 1024 },
-  dionaea: { cpu: 512, memory: 1024 },
-  conpot: { cpu: 512, memory: 1024 },
-};
-const DEFAULT_SIZE = { cpu: 256, memory: 512 };
 
 /** Image of the one-shot container that makes ephemeral volumes writable (ECR Public: no Docker Hub limits). */
 export const VOLUME_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36";
@@ -133,6 +125,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
         new EcrRepository(this, `Repository-${name}`, {
           name: `${slug(prefix)}/${slug(name)}`,
           imageTagMutability: "IMMUTABLE",
+          // Pushed images are the user's work: destroy stops at a non-empty repository instead of deleting them.
+          forceDelete: false,
           imageScanningConfiguration: { scanOnPush: true },
           encryptionConfiguration: [{ encryptionType: "AES256" }],
           tags: tagsFor("honeypot", name),
@@ -157,7 +151,6 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     const namespaceName = `${slug(prefix)}-honeynet.internal`;
     this.network = new PublicNetwork(this, "Network", {
       prefix,
-      region: this.region,
       cidr: props.networkCidr ?? "10.42.0.0/16",
       searchDomain: namespaceName,
       tags: tagsFor("network"),
@@ -390,7 +383,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     };
     const esUrl = `http://elasticsearch.${namespaceName}:9200`;
     const elasticTags = tagsFor("elastic");
-    const elasticRole = (name: string, aps: readonly EfsAccessPoint[], write: boolean) =>
+    /** Read-write on the service's own data, mount-only (read) on the honeypot logs it indexes. */
+    const elasticRole = (name: string, data: EfsAccessPoint, readOnly: readonly EfsAccessPoint[] = []) =>
       serviceRole(this, `TaskRole-${name}`, {
         name: resourceName(prefix, ["honeynet", name]),
         service: "ecs-tasks.amazonaws.com",
@@ -398,12 +392,23 @@ export class AwsHoneynet extends Construct implements IHoneynet {
         tags: elasticTags,
         statements: [
           {
-            Sid: write ? "ReadWriteOwnData" : "ReadHoneypotLogs",
+            Sid: "ReadWriteOwnData",
             Effect: "Allow",
-            Action: write ? ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"] : ["elasticfilesystem:ClientMount"],
+            Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
             Resource: [this.fileSystem.arn],
-            Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": aps.map((a) => a.arn) } },
+            Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": [data.arn] } },
           },
+          ...(readOnly.length > 0
+            ? [
+                {
+                  Sid: "ReadHoneypotLogs",
+                  Effect: "Allow" as const,
+                  Action: ["elasticfilesystem:ClientMount"],
+                  Resource: [this.fileSystem.arn],
+                  Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": readOnly.map((a) => a.arn) } },
+                },
+              ]
+            : []),
         ],
       });
 
@@ -412,7 +417,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       ...common,
       serviceName: resourceName(prefix, ["elasticsearch"]),
       extraSecurityGroupIds: [efsClients.id],
-      taskRoleArn: elasticRole("elasticsearch", [esData], true).arn,
+      taskRoleArn: elasticRole("elasticsearch", esData).arn,
       cpu: 1024,
       memory: 4096,
       containers: [
@@ -435,6 +440,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       ],
       volumes: [{ name: "data", accessPoint: esData, fileSystemId: this.fileSystem.id }],
       capacityProvider: "FARGATE",
+      stateful: true,
       discovery: { namespaceId: namespace.id, name: "elasticsearch" },
       tags: elasticTags,
     });
@@ -446,7 +452,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       ...common,
       serviceName: resourceName(prefix, ["logstash"]),
       extraSecurityGroupIds: [efsClients.id],
-      taskRoleArn: elasticRole("logstash", [lsData, ...lsFolders.map((f) => logAccessPoints.get(f)!)], true).arn,
+      taskRoleArn: elasticRole("logstash", lsData, lsFolders.map((f) => logAccessPoints.get(f)!)).arn,
       cpu: 1024,
       memory: 2048,
       containers: [
@@ -454,7 +460,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
           name: "logstash",
           image: images.logstash,
           environment: { LS_JAVA_OPTS: "-Xms1g -Xmx1g" },
-          command: ["-e", logstashPipeline(inputs, esUrl), "--path.data", "/usr/share/logstash/data"],
+          command: ["-e", terraformLiteral(logstashPipeline(inputs, esUrl)), "--path.data", "/usr/share/logstash/data"],
           mounts: [
             { volume: "data", containerPath: "/usr/share/logstash/data" },
             ...lsFolders.map((f) => ({ volume: `logs-${slug(f)}`, containerPath: `/data/${f}`, readOnly: true })),
@@ -466,6 +472,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
         ...lsFolders.map((f) => ({ name: `logs-${slug(f)}`, accessPoint: logAccessPoints.get(f)!, fileSystemId: this.fileSystem.id })),
       ],
       capacityProvider: "FARGATE",
+      stateful: true,
       discovery: { namespaceId: namespace.id, name: "logstash" },
       tags: elasticTags,
     });
@@ -617,7 +624,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     // A private repository serves the modified image under the catalog's tag (e.g. 24.04.1).
     const tag = entry.image.slice(entry.image.lastIndexOf(":") + 1);
     const image = override.image ?? (repository ? `${repository.repositoryUrl}:${tag}` : entry.image);
-    const size = SIZES[entry.group ?? entry.name] ?? DEFAULT_SIZE;
+    const size = defaultSize(name);
     return {
       entry,
       override,

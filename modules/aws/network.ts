@@ -14,7 +14,6 @@ import { resourceName } from "../core/naming";
 
 export interface PublicNetworkProps {
   readonly prefix: string;
-  readonly region: string;
   readonly cidr: string;
   /**
    * Extra DNS search domain handed to every task: T-Pot containers reach peers by short compose names
@@ -52,9 +51,9 @@ export class PublicNetwork extends Construct {
       new RouteTableAssociation(this, `RouteTableAssociation${i}`, { subnetId: subnet.id, routeTableId: table.id });
       return subnet;
     });
-    const regional = props.region === "us-east-1" ? "ec2.internal" : `${props.region}.compute.internal`;
+    // One domain only: several space-separated names are not portable across resolvers.
     const dhcp = new VpcDhcpOptions(this, "DhcpOptions", {
-      domainName: `${props.searchDomain} ${regional}`,
+      domainName: props.searchDomain,
       domainNameServers: ["AmazonProvidedDNS"],
       tags: tags(name),
     });

@@ -44,6 +44,12 @@ export interface ContainerSpec {
 /** A task volume: on EFS through an access point (transit encryption and IAM always on), or ephemeral. */
 export type VolumeSpec = { readonly name: string; readonly accessPoint: EfsAccessPoint; readonly fileSystemId: string } | { readonly name: string };
 
+/**
+ * A literal for a Terraform string: Terraform reads `${` and `%{` in any string as template syntax, so
+ * text we generate (pipelines, scripts) must escape them. Never apply to strings holding cdktf tokens.
+ */
+export const terraformLiteral = (text: string): string => text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+
 export interface FargateWorkloadProps {
   /** ECS service name and task family. */
   readonly serviceName: string;
@@ -63,6 +69,13 @@ export interface FargateWorkloadProps {
   readonly logGroupName: string;
   readonly region: string;
   readonly capacityProvider: "FARGATE" | "FARGATE_SPOT";
+  /**
+   * The task owns state on EFS that two copies must not share (Elasticsearch's node lock, Logstash's
+   * data directory): replace it stop-first instead of start-first. @default false
+   */
+  readonly stateful?: boolean;
+  /** Leave `desired_count` to run-time scaling (e.g. quarantine copies): Terraform ignores changes. @default false */
+  readonly scaledAtRuntime?: { readonly initialCount: number };
   /** Register in Cloud Map under this name. @default not registered */
   readonly discovery?: { readonly namespaceId: string; readonly name: string };
   /** Attach to an ALB target group. @default none */
@@ -152,7 +165,9 @@ export class FargateWorkload extends Construct {
       name: props.serviceName,
       cluster: props.clusterArn,
       taskDefinition: this.taskDefinition.arn,
-      desiredCount: 1,
+      desiredCount: props.scaledAtRuntime?.initialCount ?? 1,
+      ...(props.stateful ? { deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 } : {}),
+      ...(props.scaledAtRuntime ? { lifecycle: { ignoreChanges: ["desired_count"] } } : {}),
       capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1 }],
       // 1.4.0+: EFS volumes, systemControls.
       platformVersion: "1.4.0",

@@ -6,7 +6,7 @@
 import { readFileSync } from "fs";
 import { resolve } from "path";
 import { z } from "zod";
-import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, missingPeers, portKeys, type ProfileName } from "./catalog";
+import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeers, portKeys, type ProfileName } from "./catalog";
 import { isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
 import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
 import { didYouMean } from "./suggest";
@@ -106,6 +106,8 @@ export const configSchema = z.strictObject({
   prefix: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/, { message: "must be 2-12 lower-case letters, digits or hyphens, starting with a letter" })
+    // AWS reserves names starting "sg-" (security groups) and "internal-" (load balancers).
+    .refine((p) => p !== "sg" && !p.startsWith("internal"), { message: 'cannot be "sg" or start with "internal": AWS reserves those name prefixes' })
     .default("lure")
     .describe("Prefix of every resource name and tag (2-12 lower-case letters, digits, hyphens)"),
   /** Tags on every resource of every cloud (labels on GCP). */
@@ -175,7 +177,11 @@ export const configSchema = z.strictObject({
       /** Honeypots that get a private image repository (for modified images). */
       imageRepositories: z.array(honeypotName).default([]),
       /** Address space of the honeynet network. */
-      networkCidr: cidr.default("10.42.0.0/16"),
+      networkCidr: cidr
+        .refine((c) => { const r = parseCidr(c); return !r.ok || (r.cidr.version === 4 && r.cidr.prefixLength >= 16 && r.cidr.prefixLength <= 24); }, {
+          message: "must be an IPv4 CIDR from /16 to /24 (it is split into /20 to /28 subnets)",
+        })
+        .default("10.42.0.0/16"),
     }),
   watcher: z
     .strictObject({
@@ -315,9 +321,11 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
   }
 }
 
-/** Fargate accepts only some cpu/memory pairs (checked when cpu is given); `o` is a raw override. */
-function fargateSizeProblems(path: string, o: unknown): ConfigProblem[] {
-  const { cpu, memory } = (o && typeof o === "object" ? o : {}) as { cpu?: unknown; memory?: unknown };
+/** Fargate accepts only some cpu/memory pairs; a missing cpu is the honeypot's default. `o` is a raw override. */
+function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProblem[] {
+  const raw = (o && typeof o === "object" ? o : {}) as { cpu?: unknown; memory?: unknown };
+  const memory = raw.memory;
+  const cpu = raw.cpu === undefined && name in TPOT.honeypots && Number.isInteger(memory) ? defaultSize(name).cpu : raw.cpu;
   if (!Number.isInteger(cpu)) return [];
   const allowed = FARGATE_SIZES[cpu as number];
   if (!allowed) return [{ path: `${path}.cpu`, message: `${show(cpu)} is not a Fargate CPU size; allowed: ${quoted(Object.keys(FARGATE_SIZES).map(Number))}` }];
@@ -332,6 +340,18 @@ function crossChecks(input: unknown): ConfigProblem[] {
   const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
   if (!hn || typeof hn !== "object") return out;
   const dash = hn.dashboard as Record<string, unknown> | undefined;
+  if (dash && Array.isArray(dash.allowCidrs)) {
+    const list: unknown[] = dash.allowCidrs;
+    const parsed = list.map((c) => (typeof c === "string" ? parseCidr(c) : undefined));
+    parsed.forEach((r, i) => {
+      const first = parsed.findIndex((q) => q?.ok && r?.ok && q.cidr.canonical === r.cidr.canonical);
+      if (r?.ok && first !== i) out.push({ path: `honeynet.dashboard.allowCidrs[${i}]`, message: `${show(list[i])} repeats allowCidrs[${first}]` });
+    });
+    const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
+    if (awsOn && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
+      out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
+    }
+  }
   if (dash && Array.isArray(dash.allowCidrs) && dash.allowWorldOpen !== true) {
     dash.allowCidrs.forEach((c, i) => {
       const r = typeof c === "string" ? parseCidr(c) : undefined;
@@ -353,7 +373,7 @@ function crossChecks(input: unknown): ConfigProblem[] {
     profile === undefined ? PROFILES.industrial : typeof profile === "string" ? PROFILES[profile as ProfileName] : Array.isArray(profile) ? list : undefined;
   if (overrides && typeof overrides === "object") {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
-      out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, o));
+      out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, name, o));
       const h = TPOT.honeypots[name];
       if (h && deployed && !deployed.includes(name)) {
         out.push({ path: `honeynet.overrides.${name}`, message: `overrides "${name}", which honeynet.profile does not deploy` });

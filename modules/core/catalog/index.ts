@@ -42,6 +42,13 @@ export const PROFILES: Readonly<Record<ProfileName, readonly string[]>> = {
   standard: TPOT.tpotProfiles["standard-24.04"].filter((n) => n in TPOT.honeypots),
 };
 
+/** Task size (CPU units, MiB) a honeypot gets unless overridden; the heavier ones get more. */
+export function defaultSize(name: string): { readonly cpu: number; readonly memory: number } {
+  const h = TPOT.honeypots[name];
+  const heavy = ["cowrie", "dionaea", "conpot"].includes(h?.group ?? name);
+  return heavy ? { cpu: 512, memory: 1024 } : { cpu: 256, memory: 512 };
+}
+
 export function honeypot(name: string): CatalogHoneypot {
   const h = TPOT.honeypots[name];
   if (!h) throw new Error(`unknown honeypot "${name}"`);

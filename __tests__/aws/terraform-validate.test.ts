@@ -1,0 +1,60 @@
+/**
+ * The synthesized stacks are valid Terraform for the AWS provider: `terraform validate` against an
+ * offline provider mirror. Skipped (with the reason in the test name) where terraform or the mirror is
+ * missing; the JSON guard below runs everywhere.
+ */
+import { terraformAvailable, Validator } from "../helpers/terraform";
+import { configWith, resources, synthAwsHoneynet, type Json } from "../helpers/synth";
+
+const variants: [string, (c: Json) => void][] = [
+  ["default (industrial)", () => {}],
+  ["standard profile", (c) => (c.honeynet.profile = "standard")],
+  ["https, on-demand, repositories, overrides", (c) => {
+    c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
+    c.honeynet.capacity = "on-demand";
+    c.honeynet.imageRepositories = ["cowrie"];
+    c.honeynet.overrides = { cowrie: { cpu: 1024, memory: 2048, user: "0" } };
+  }],
+  ["s3 backend, world-open opt-in", (c) => {
+    c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" };
+    c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true };
+  }],
+];
+const stacks = variants.map(([name, change]) => [name, synthAwsHoneynet(configWith(change))] as const);
+
+/** Every string in the JSON, with where it is. */
+function strings(value: unknown, at = ""): [string, string][] {
+  if (typeof value === "string") return [[at, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
+  return [];
+}
+
+test.each(stacks)("%s: no string carries unescaped Terraform template syntax (%%{ … })", (_, stack) => {
+  const bad = strings(stack.resource).filter(([, s]) => /(^|[^%])%\{/.test(s)).map(([at]) => at);
+  expect(bad).toEqual([]);
+  // …while the Logstash pipeline still asks for T-Pot's daily index, escaped.
+  const ls = resources(stack, "aws_ecs_task_definition").find(([, t]) => String(t.family).endsWith("-logstash"))![1];
+  expect(ls.container_definitions).toContain("logstash-%%{+YYYY.MM.dd}");
+});
+
+const tf = terraformAvailable();
+const suite = tf.ok ? describe : describe.skip;
+suite(`terraform validate (${tf.ok ? `hashicorp/aws ${tf.awsVersion} from the local mirror` : `skipped: ${tf.why}`})`, () => {
+  const validator = tf.ok ? new Validator(tf.awsVersion) : undefined;
+
+  test.each(stacks)("%s is valid", (_, stack) => {
+    const r = validator!.validate(stack);
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(r.valid).toBe(true);
+  });
+
+  test("the check can fail: an unescaped template directive is rejected", () => {
+    const broken = JSON.parse(JSON.stringify(stacks[0][1])) as Json;
+    const [name] = Object.keys(broken.resource.aws_ecs_task_definition);
+    broken.resource.aws_ecs_task_definition[name].container_definitions = '[{"name":"x","image":"y","command":["logstash-%{+YYYY}"]}]';
+    const r = validator!.validate(broken);
+    expect(r.valid).toBe(false);
+    expect(r.diagnostics.map((d) => d.summary).join(" ")).toMatch(/template/i);
+  });
+});
