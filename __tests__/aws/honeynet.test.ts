@@ -233,7 +233,10 @@ describe("dashboard: Kibana only through the ALB and WAF", () => {
   test("an opted-in world-open allow-list becomes two /1 halves (WAF rejects /0)", () => {
     const open = synthAwsHoneynet(configWith((c) => (c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true })));
     expect(resources(open, "aws_wafv2_ip_set")[0][1].addresses).toEqual(["0.0.0.0/1", "128.0.0.0/1"]);
+    // The opt-in is visible on the web ACL; only with it does the policy accept a whole-space allow-list.
+    expect(resources(open, "aws_wafv2_web_acl")[0][1].tags["lure:world-open"]).toBe("accepted");
     expect(checkStack(open)).toEqual([]);
+    expect(acl[0][1].tags["lure:world-open"]).toBeUndefined();
   });
 });
 
@@ -284,4 +287,73 @@ test("policy rules find nothing on the default stack", () => {
 test("resource inventory (small snapshot: counts by type)", () => {
   const counts = Object.fromEntries(Object.entries(stack.resource as Record<string, object>).map(([t, v]) => [t, Object.keys(v).length]).sort());
   expect(counts).toMatchSnapshot();
+});
+
+describe("platform pieces the issue names", () => {
+  const one = (type: string) => {
+    const list = resources(stack, type);
+    expect(list).toHaveLength(1);
+    return list[0];
+  };
+
+  test("two public subnets in two different availability zones, routed to an internet gateway", () => {
+    const subnets = resources(stack, "aws_subnet").map(([, s]) => s);
+    expect(subnets).toHaveLength(2);
+    const zones = Object.keys(stack.data.aws_availability_zones);
+    expect(zones).toHaveLength(1);
+    expect(subnets.map((s) => s.availability_zone)).toEqual([0, 1].map((i) => `\${element(data.aws_availability_zones.${zones[0]}.names, ${i})}`));
+    const [, route] = one("aws_route");
+    expect(route.destination_cidr_block).toBe("0.0.0.0/0");
+    expect(route.gateway_id).toBe(ref(one("aws_internet_gateway")[0]));
+  });
+
+  test("cluster offers FARGATE and FARGATE_SPOT", () => {
+    expect(one("aws_ecs_cluster_capacity_providers")[1].capacity_providers).toEqual(["FARGATE", "FARGATE_SPOT"]);
+  });
+
+  test("log group retention comes from the config", () => {
+    expect(one("aws_cloudwatch_log_group")[1].retention_in_days).toBe(30);
+    const s = synthAwsHoneynet(configWith((c) => (c.honeynet.logRetentionDays = 90)));
+    expect(resources(s, "aws_cloudwatch_log_group")[0][1].retention_in_days).toBe(90);
+  });
+
+  test("Elasticsearch: single node, no memory lock, no mmap, data on EFS, replaced stop-first", () => {
+    const es = services.find(([, s]) => s.name === "lure-elasticsearch")![1];
+    const td = deref(stack, `\${${es.task_definition.slice(2, -1)}}`)[1];
+    const env = Object.fromEntries(containersOf(td)[0].environment.map((e: Json) => [e.name, e.value]));
+    expect(env).toMatchObject({ "discovery.type": "single-node", "bootstrap.memory_lock": "false", "node.store.allow_mmap": "false" });
+    expect(containersOf(td)[0].mountPoints).toEqual([{ sourceVolume: "data", containerPath: "/usr/share/elasticsearch/data", readOnly: false }]);
+    // Two tasks must never share the data directory (node lock): stop the old one first.
+    expect([es.deployment_minimum_healthy_percent, es.deployment_maximum_percent]).toEqual([0, 100]);
+    const ls = services.find(([, s]) => s.name === "lure-logstash")![1];
+    expect([ls.deployment_minimum_healthy_percent, ls.deployment_maximum_percent]).toEqual([0, 100]);
+    // Honeypots keep ECS's start-first default: a rotation never leaves a gap.
+    expect(serviceOf("cowrie").deployment_minimum_healthy_percent).toBeUndefined();
+  });
+
+  test("Cloud Map: a private namespace in the VPC, the Elastic services registered, and the VPC searches it", () => {
+    const [nsAddr, ns] = one("aws_service_discovery_private_dns_namespace");
+    expect(ns.name).toBe("lure-honeynet.internal");
+    const registered = resources(stack, "aws_service_discovery_service").map(([, d]) => [d.name, d.dns_config.namespace_id]);
+    expect(registered.sort()).toEqual([["elasticsearch", ref(nsAddr)], ["kibana", ref(nsAddr)], ["logstash", ref(nsAddr)]]);
+    expect(one("aws_vpc_dhcp_options")[1].domain_name).toBe("lure-honeynet.internal");
+  });
+
+  test("EFS file system policy denies insecure transport, root access and mounts outside access points", () => {
+    const doc = JSON.parse(one("aws_efs_file_system_policy")[1].policy);
+    const bySid = Object.fromEntries(doc.Statement.map((s: Json) => [s.Sid, s]));
+    expect(doc.Statement.every((s: Json) => s.Effect === "Deny")).toBe(true);
+    expect(bySid.DenyUnencryptedTransport.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
+    expect(bySid.DenyRootAccess.Action).toBe("elasticfilesystem:ClientRootAccess");
+    expect(bySid.DenyMountsOutsideAccessPoints.Condition).toEqual({ Null: { "elasticfilesystem:AccessPointArn": "true" } });
+  });
+
+  test("Kibana's service waits for the listener (ECS rejects a target group without one)", () => {
+    const kibana = services.find(([, s]) => s.name === "lure-kibana")![1];
+    expect(kibana.depends_on).toEqual(expect.arrayContaining([one("aws_lb_listener")[0]]));
+  });
+
+  test("local state lives at the project root, outside cdktf.out (which synth may delete)", () => {
+    expect(stack.terraform.backend.local.path).toBe("../../../terraform.aws-honeynet.tfstate");
+  });
 });

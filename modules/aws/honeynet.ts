@@ -47,6 +47,7 @@ import { ConfigError, FARGATE_SIZES } from "../core/config";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, HoneypotOverride, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
+import { WORLD_OPEN_TAG } from "../core/policy/rules/dashboard-behind-waf";
 import { serviceRole } from "./iam";
 import { PublicNetwork } from "./network";
 import { FargateWorkload, terraformLiteral, type ContainerSpec, type Mount, type VolumeSpec } from "./workload";
@@ -604,7 +605,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
         },
       ],
       visibilityConfig: metric(resourceName(prefix, ["dashboard"])),
-      tags: dashTags,
+      // The config's explicit opt-in, made visible where the policy rule (and a reviewer) can see it.
+      tags: wafAddresses.length > v4.filter((c) => !isWorldOpen(c)).length ? { ...dashTags, [WORLD_OPEN_TAG]: "accepted" } : dashTags,
     });
     new Wafv2WebAclAssociation(this, "WebAclAssociation", { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn });
 

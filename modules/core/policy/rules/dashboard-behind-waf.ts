@@ -11,22 +11,68 @@
  * more than the allow-list in and does not count.
  */
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
-import { asStringList, blockList, findBlock, hasBlock, isComponent, parseReferences, refersTo, resourcesOf, singleBlock } from "../util";
+import { asStringList, blockList, findBlock, hasBlock, isComponent, parseReferences, refersTo, resourcesOf, singleBlock, tagsOf } from "../util";
 import type { StackBlock } from "../util";
 
 const RULE_ID = "dashboard-behind-waf";
 
+/** Tag on the web ACL that records the config's explicit world-open opt-in. */
+export const WORLD_OPEN_TAG = "lure:world-open";
+
+/** The address range a CIDR covers, as [first, last] BigInts, or undefined when it does not parse. */
+function range(cidr: string): { v6: boolean; first: bigint; last: bigint } | undefined {
+  const m = /^([^/]+)\/(\d+)$/.exec(cidr.trim());
+  if (!m) return undefined;
+  const v6 = m[1].includes(":");
+  const bits = v6 ? 128 : 32;
+  let value = 0n;
+  if (v6) {
+    const [head, tail = ""] = m[1].split("::");
+    const groups = (x: string) => (x ? x.split(":") : []);
+    const h = groups(head);
+    const t = m[1].includes("::") ? groups(tail) : [];
+    const all = [...h, ...new Array<string>(m[1].includes("::") ? 8 - h.length - t.length : 0).fill("0"), ...t];
+    if (all.length !== 8) return undefined;
+    for (const g of all) value = (value << 16n) + BigInt(parseInt(g || "0", 16));
+  } else {
+    const parts = m[1].split(".").map(Number);
+    if (parts.length !== 4 || parts.some((x) => !Number.isInteger(x))) return undefined;
+    for (const x of parts) value = (value << 8n) + BigInt(x);
+  }
+  const size = 1n << BigInt(bits - Number(m[2]));
+  const first = value - (value % size);
+  return { v6, first, last: first + size - 1n };
+}
+
+/** True when the CIDRs together cover a whole address family (e.g. 0.0.0.0/1 + 128.0.0.0/1). */
+export function coversWholeSpace(cidrs: readonly string[]): boolean {
+  for (const v6 of [false, true]) {
+    const ranges = cidrs.map(range).filter((r): r is NonNullable<ReturnType<typeof range>> => r !== undefined && r.v6 === v6).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    let next = 0n;
+    for (const r of ranges) {
+      if (r.first > next) break;
+      if (r.last + 1n > next) next = r.last + 1n;
+    }
+    if (ranges.length > 0 && next === 1n << (v6 ? 128n : 32n)) return true;
+  }
+  return false;
+}
+
 /** Why an IP set cannot back an allow-list, or `undefined` when it can. */
-function ipSetProblem(set: StackBlock): string | undefined {
+function ipSetProblem(set: StackBlock, worldAccepted: boolean): string | undefined {
   const raw = set.body["addresses"];
   if (!Array.isArray(raw)) return `${set.address} has no literal addresses list`;
   const addresses = asStringList(raw) ?? [];
   const world = addresses.filter((a) => /\/0$/.test(a.trim()));
-  return world.length > 0 ? `${set.address} contains ${world.join(", ")}` : undefined;
+  if (world.length > 0) return `${set.address} contains ${world.join(", ")}`;
+  if (coversWholeSpace(addresses) && !worldAccepted) {
+    return `${set.address} covers the whole address space (${addresses.join(", ")}) without the web ACL's ${WORLD_OPEN_TAG}=accepted opt-in tag`;
+  }
+  return undefined;
 }
 
 /** Problems that keep `statement` from restricting traffic to IP allow-lists (empty when it does). */
-function restrictionProblems(stack: SynthesizedStack, statement: Attributes | undefined, depth = 0): string[] {
+function restrictionProblems(stack: SynthesizedStack, statement: Attributes | undefined, worldAccepted: boolean, depth = 0): string[] {
   if (!statement || depth > 10) return ["the statement is not an IP set reference"];
   const ipSet = singleBlock(statement["ip_set_reference_statement"]);
   if (ipSet) {
@@ -35,7 +81,7 @@ function restrictionProblems(stack: SynthesizedStack, statement: Attributes | un
     return refs.flatMap((r) => {
       const set = findBlock(stack, r);
       if (!set) return [`${r.address} is not defined in the stack`];
-      const problem = ipSetProblem(set);
+      const problem = ipSetProblem(set, worldAccepted);
       return problem ? [problem] : [];
     });
   }
@@ -43,11 +89,11 @@ function restrictionProblems(stack: SynthesizedStack, statement: Attributes | un
   if (or) {
     const branches = blockList(or["statement"]);
     if (branches.length === 0) return ["or_statement has no statements"];
-    return branches.flatMap((b) => restrictionProblems(stack, b, depth + 1));
+    return branches.flatMap((b) => restrictionProblems(stack, b, worldAccepted, depth + 1));
   }
   const and = singleBlock(statement["and_statement"]);
   if (and) {
-    const results = blockList(and["statement"]).map((b) => restrictionProblems(stack, b, depth + 1));
+    const results = blockList(and["statement"]).map((b) => restrictionProblems(stack, b, worldAccepted, depth + 1));
     if (results.some((r) => r.length === 0)) return [];
     return results.length === 0 ? ["and_statement has no statements"] : results.flat();
   }
@@ -63,7 +109,8 @@ function aclProblems(stack: SynthesizedStack, acl: StackBlock): string[] {
     problems.push("its default_action is not block");
   }
   const allowRules = blockList(acl.body["rule"]).filter((r) => hasBlock(singleBlock(r["action"]), "allow"));
-  const ruleProblems = allowRules.map((r) => ({ name: r["name"], problems: restrictionProblems(stack, singleBlock(r["statement"])) }));
+  const worldAccepted = tagsOf(acl.body)[WORLD_OPEN_TAG] === "accepted";
+  const ruleProblems = allowRules.map((r) => ({ name: r["name"], problems: restrictionProblems(stack, singleBlock(r["statement"]), worldAccepted) }));
   if (!ruleProblems.some((r) => r.problems.length === 0)) {
     const details = ruleProblems.map((r) => `rule ${JSON.stringify(r.name)}: ${r.problems.join("; ")}`);
     const ruleJson = acl.body["rule_json"] !== undefined ? " (rule_json is not inspected)" : "";

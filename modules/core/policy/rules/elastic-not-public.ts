@@ -7,7 +7,7 @@
  * Elasticsearch on 9200 on purpose.
  */
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
-import { asInteger, asStringList, blockList, findBlock, isComponent, parseReferences, resourcesOf } from "../util";
+import { asInteger, asStringList, blockList, findBlock, isComponent, parseReferences, resourcesOf, singleBlock } from "../util";
 
 const RULE_ID = "elastic-not-public";
 
@@ -39,12 +39,25 @@ function isWorld(cidr: string): boolean {
   return /\/0$/.test(cidr.trim());
 }
 
-/** True when every security group `value` references is defined in the stack and tagged as a honeypot. */
-function isHoneypotGroup(stack: SynthesizedStack, value: unknown): boolean {
+/** Security groups attached to ECS services that are not honeypots: never exempt, whatever their tags. */
+function nonHoneypotServiceGroups(stack: SynthesizedStack): Set<string> {
+  const out = new Set<string>();
+  for (const svc of resourcesOf(stack, "aws_ecs_service")) {
+    if (isComponent(svc.body, "honeypot")) continue;
+    for (const ref of parseReferences(singleBlock(svc.body["network_configuration"])?.["security_groups"])) out.add(ref.address);
+  }
+  return out;
+}
+
+/**
+ * True when every security group `value` references is defined in the stack, tagged as a honeypot,
+ * and attached to no non-honeypot service (a stray tag cannot exempt an Elastic service's group).
+ */
+function isHoneypotGroup(stack: SynthesizedStack, value: unknown, protectedGroups: ReadonlySet<string>): boolean {
   const groups = parseReferences(value).filter((r) => r.kind === "resource" && r.type === "aws_security_group");
   return groups.length > 0 && groups.every((r) => {
     const group = findBlock(stack, r);
-    return group !== undefined && isComponent(group.body, "honeypot");
+    return group !== undefined && isComponent(group.body, "honeypot") && !protectedGroups.has(r.address);
   });
 }
 
@@ -59,6 +72,7 @@ function cidrsOf(body: Attributes, ...keys: string[]): string[] {
 
 function collectIngress(stack: SynthesizedStack): Ingress[] {
   const found: Ingress[] = [];
+  const protectedGroups = nonHoneypotServiceGroups(stack);
   for (const r of resourcesOf(stack, "aws_vpc_security_group_ingress_rule")) {
     found.push({
       address: r.address,
@@ -67,7 +81,7 @@ function collectIngress(stack: SynthesizedStack): Ingress[] {
       fromPort: r.body["from_port"],
       toPort: r.body["to_port"],
       cidrs: cidrsOf(r.body, "cidr_ipv4", "cidr_ipv6"),
-      exempt: isHoneypotGroup(stack, r.body["security_group_id"]),
+      exempt: isHoneypotGroup(stack, r.body["security_group_id"], protectedGroups),
     });
   }
   for (const r of resourcesOf(stack, "aws_security_group_rule")) {
@@ -79,7 +93,7 @@ function collectIngress(stack: SynthesizedStack): Ingress[] {
       fromPort: r.body["from_port"],
       toPort: r.body["to_port"],
       cidrs: cidrsOf(r.body, "cidr_blocks", "ipv6_cidr_blocks"),
-      exempt: isHoneypotGroup(stack, r.body["security_group_id"]),
+      exempt: isHoneypotGroup(stack, r.body["security_group_id"], protectedGroups),
     });
   }
   for (const group of resourcesOf(stack, "aws_security_group")) {
@@ -91,7 +105,7 @@ function collectIngress(stack: SynthesizedStack): Ingress[] {
         fromPort: block["from_port"],
         toPort: block["to_port"],
         cidrs: cidrsOf(block, "cidr_blocks", "ipv6_cidr_blocks"),
-        exempt: isComponent(group.body, "honeypot"),
+        exempt: isComponent(group.body, "honeypot") && !protectedGroups.has(group.address),
       });
     });
   }
