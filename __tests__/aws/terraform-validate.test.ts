@@ -5,22 +5,9 @@
  */
 import { terraformAvailable, Validator } from "../helpers/terraform";
 import { configWith, resources, synthAwsHoneynet, type Json } from "../helpers/synth";
+import { STACK_VARIANTS } from "../helpers/variants";
 
-const variants: [string, (c: Json) => void][] = [
-  ["default (industrial)", () => {}],
-  ["standard profile", (c) => (c.honeynet.profile = "standard")],
-  ["https, on-demand, repositories, overrides", (c) => {
-    c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
-    c.honeynet.capacity = "on-demand";
-    c.honeynet.imageRepositories = ["cowrie"];
-    c.honeynet.overrides = { cowrie: { cpu: 1024, memory: 2048, user: "0" } };
-  }],
-  ["s3 backend, world-open opt-in", (c) => {
-    c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" };
-    c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true };
-  }],
-];
-const stacks = variants.map(([name, change]) => [name, synthAwsHoneynet(configWith(change))] as const);
+const stacks = STACK_VARIANTS.map(([name, change]) => [name, synthAwsHoneynet(configWith(change))] as const);
 
 /** Every string in the JSON, with where it is. */
 function strings(value: unknown, at = ""): [string, string][] {

@@ -2,22 +2,10 @@
 import { Testing } from "cdktf";
 import { createStacks } from "../../main";
 import { ALL_RULES, checkStack } from "../../modules/core/policy";
-import { configWith, type Json } from "../helpers/synth";
+import { configWith } from "../helpers/synth";
+import { STACK_VARIANTS } from "../helpers/variants";
 
-const variants: [string, (c: Json) => void][] = [
-  ["default", () => {}],
-  ["standard profile", (c) => (c.honeynet.profile = "standard")],
-  ["https + on-demand", (c) => {
-    c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
-    c.honeynet.capacity = "on-demand";
-  }],
-  ["explicit list with deprecated honeypots and a repository", (c) => {
-    c.honeynet.profile = ["rdpy", "honeysap", "cowrie", "elasticpot"];
-    c.honeynet.imageRepositories = ["cowrie"];
-  }],
-];
-
-describe.each(variants)("%s", (_, change) => {
+describe.each(STACK_VARIANTS)("%s", (_, change) => {
   const app = Testing.app();
   const stacks = createStacks(app, configWith(change));
 
