@@ -44,10 +44,9 @@ import { AwsStack } from "../../providers/aws";
 import { defaultSize, honeypot as catalogEntry, planPorts, type CatalogHoneypot, type PortCapabilities, type PublishedPort } from "../core/catalog";
 import { isWorldOpen, parseCidr } from "../core/cidr";
 import { ConfigError, FARGATE_SIZES } from "../core/config";
-import type { AccessGrant, HoneynetProps, HoneypotDescriptor, HoneypotOverride, IHoneynet, PublicIpSource } from "../core/interfaces";
-import { componentTags, resourceName, slug } from "../core/naming";
+import type { AccessGrant, HoneynetProps, HoneypotDescriptor, HoneypotOverride, IamStatement, IHoneynet, PublicIpSource } from "../core/interfaces";
+import { TAG_KEYS, componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
-import { WORLD_OPEN_TAG } from "../core/policy/rules/dashboard-behind-waf";
 import { serviceRole } from "./iam";
 import { PublicNetwork } from "./network";
 import { FargateWorkload, terraformLiteral, type ContainerSpec, type Mount, type VolumeSpec } from "./workload";
@@ -254,6 +253,14 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       (s, i) => new EfsMountTarget(this, `MountTarget${i}`, { fileSystemId: this.fileSystem.id, subnetId: s.id, securityGroups: [mountTargets.id] }),
     );
 
+    /** Mount (read) or mount and write, through these access points only. */
+    const efsAccess = (sid: string, write: boolean, accessPoints: readonly string[]): IamStatement => ({
+      Sid: sid,
+      Effect: "Allow",
+      Action: write ? ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"] : ["elasticfilesystem:ClientMount"],
+      Resource: [this.fileSystem.arn],
+      Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": accessPoints } },
+    });
     const accessPoint = (id: string, folder: string, component: "logs" | "elastic", honeypot?: string) =>
       new EfsAccessPoint(this, id, {
         fileSystemId: this.fileSystem.id,
@@ -335,15 +342,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
               service: "ecs-tasks.amazonaws.com",
               accountId: this.accountId,
               tags,
-              statements: [
-                {
-                  Sid: "WriteOwnLogs",
-                  Effect: "Allow",
-                  Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                  Resource: [this.fileSystem.arn],
-                  Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": accessPoints } },
-                },
-              ],
+              statements: [efsAccess("WriteOwnLogs", true, accessPoints)],
             })
           : undefined;
       const workload = new FargateWorkload(this, `Honeypot-${entry.name}`, {
@@ -392,24 +391,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
         accountId: this.accountId,
         tags: elasticTags,
         statements: [
-          {
-            Sid: "ReadWriteOwnData",
-            Effect: "Allow",
-            Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            Resource: [this.fileSystem.arn],
-            Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": [data.arn] } },
-          },
-          ...(readOnly.length > 0
-            ? [
-                {
-                  Sid: "ReadHoneypotLogs",
-                  Effect: "Allow" as const,
-                  Action: ["elasticfilesystem:ClientMount"],
-                  Resource: [this.fileSystem.arn],
-                  Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": readOnly.map((a) => a.arn) } },
-                },
-              ]
-            : []),
+          efsAccess("ReadWriteOwnData", true, [data.arn]),
+          ...(readOnly.length > 0 ? [efsAccess("ReadHoneypotLogs", false, readOnly.map((a) => a.arn))] : []),
         ],
       });
 
@@ -606,7 +589,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       ],
       visibilityConfig: metric(resourceName(prefix, ["dashboard"])),
       // The config's explicit opt-in, made visible where the policy rule (and a reviewer) can see it.
-      tags: wafAddresses.length > v4.filter((c) => !isWorldOpen(c)).length ? { ...dashTags, [WORLD_OPEN_TAG]: "accepted" } : dashTags,
+      tags: wafAddresses.length > v4.filter((c) => !isWorldOpen(c)).length ? { ...dashTags, [TAG_KEYS.worldOpen]: "accepted" } : dashTags,
     });
     new Wafv2WebAclAssociation(this, "WebAclAssociation", { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn });
 

@@ -74,8 +74,6 @@ export interface FargateWorkloadProps {
    * data directory): replace it stop-first instead of start-first. @default false
    */
   readonly stateful?: boolean;
-  /** Leave `desired_count` to run-time scaling (e.g. quarantine copies): Terraform ignores changes. @default false */
-  readonly scaledAtRuntime?: { readonly initialCount: number };
   /** Register in Cloud Map under this name. @default not registered */
   readonly discovery?: { readonly namespaceId: string; readonly name: string };
   /** Attach to an ALB target group. @default none */
@@ -165,9 +163,8 @@ export class FargateWorkload extends Construct {
       name: props.serviceName,
       cluster: props.clusterArn,
       taskDefinition: this.taskDefinition.arn,
-      desiredCount: props.scaledAtRuntime?.initialCount ?? 1,
+      desiredCount: 1,
       ...(props.stateful ? { deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 } : {}),
-      ...(props.scaledAtRuntime ? { lifecycle: { ignoreChanges: ["desired_count"] } } : {}),
       capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1 }],
       // 1.4.0+: EFS volumes, systemControls.
       platformVersion: "1.4.0",

@@ -77,6 +77,25 @@ export function parseCidr(input: string): CidrResult {
   return { ok: false, reason: "not an IPv4 or IPv6 address" };
 }
 
+/**
+ * The first and last address a CIDR covers, as integers. Lenient where `parseCidr` is strict: host
+ * bits are masked off, so it also reads what a stack or a user wrote non-canonically.
+ */
+export function cidrBounds(input: string): { version: 4 | 6; first: bigint; last: bigint } | undefined {
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(input.trim());
+  if (!m) return undefined;
+  const v4 = parseV4(m[1]);
+  const words = v4 ?? parseV6(m[1]);
+  const bitsPerWord = v4 ? 8 : 16;
+  const total = v4 ? 32 : 128;
+  const prefix = Number(m[2]);
+  if (!words || prefix > total) return undefined;
+  const value = words.reduce((acc, w) => (acc << BigInt(bitsPerWord)) + BigInt(w), 0n);
+  const size = 1n << BigInt(total - prefix);
+  const first = value - (value % size);
+  return { version: v4 ? 4 : 6, first, last: first + size - 1n };
+}
+
 /** True for 0.0.0.0/0 and ::/0. */
 export const isWorldOpen = (c: Cidr): boolean => c.prefixLength === 0;
 

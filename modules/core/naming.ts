@@ -27,6 +27,8 @@ export const TAG_KEYS = {
   stack: "lure:stack",
   component: "lure:component",
   honeypot: "lure:honeypot",
+  /** On the dashboard web ACL: the config's explicit opt-in to a world-open allow-list. */
+  worldOpen: "lure:world-open",
 } as const;
 
 /** What a resource is part of; policy rules select resources by it. */

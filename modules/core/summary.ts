@@ -16,11 +16,13 @@ export interface StackSummary {
   /** Honeypot → published ports (`22/tcp`), from the synthesized task definitions. */
   readonly honeypots: Readonly<Record<string, readonly string[]>>;
   readonly messages: readonly { level: "info" | "warning" | "error"; text: string }[];
+  /** The parsed `cdk.tf.json`, for checks that run after the summary (read once). */
+  readonly stack: Json;
 }
 
 type Json = Record<string, unknown>;
 
-export function readStack(outdir: string, name: string): Json {
+function readStack(outdir: string, name: string): Json {
   return JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Json;
 }
 
@@ -50,6 +52,7 @@ export function summarizeOutput(outdir: string): StackSummary[] {
       total: Object.values(resources).reduce((a, b) => a + b, 0),
       honeypots,
       messages: (m.annotations ?? []).map((a) => ({ level: level(a.level), text: a.message })),
+      stack,
     };
   });
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from "child_process";
 import { join, resolve } from "path";
 import { ConfigError, loadConfig } from "../config";
-import { formatSummary, readStack, summarizeOutput } from "../summary";
+import { formatSummary, summarizeOutput } from "../summary";
 import { checkStack, formatViolations } from "../policy";
 
 const ROOT = resolve(__dirname, "../../..");
@@ -35,7 +35,7 @@ export function start(): number {
   }
   const stacks = summarizeOutput(outdir);
   console.log(formatSummary(stacks, loaded.config, loaded.file, loaded.warnings));
-  const violations = stacks.flatMap((s) => checkStack(readStack(outdir, s.name)).map((v) => ({ ...v, stack: s.name })));
+  const violations = stacks.flatMap((s) => checkStack(s.stack).map((v) => ({ ...v, stack: s.name })));
   if (violations.length > 0) {
     console.error(`\nlure: ${violations.length} policy violation(s):\n${formatViolations(violations)}`);
     return 1;

@@ -3,10 +3,11 @@
  * IAM policy documents out of a synthesized cdktf stack. All functions are pure and never throw on
  * unexpected shapes: they return `undefined` / empty results (or a failed {@link PolicyRead}) instead.
  */
+import { TAG_KEYS } from "../naming";
 import type { Attributes, SynthesizedStack } from "./types";
 
 /** Tag that says which part of lure a resource belongs to (`honeypot`, `dashboard`...). */
-export const COMPONENT_TAG = "lure:component";
+export const COMPONENT_TAG = TAG_KEYS.component;
 
 /** One resource or data source of a synthesized stack. */
 export interface StackBlock {

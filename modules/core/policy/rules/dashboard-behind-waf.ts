@@ -13,41 +13,21 @@
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
 import { asStringList, blockList, findBlock, hasBlock, isComponent, parseReferences, refersTo, resourcesOf, singleBlock, tagsOf } from "../util";
 import type { StackBlock } from "../util";
+import { TAG_KEYS } from "../../naming";
+import { cidrBounds } from "../../cidr";
 
 const RULE_ID = "dashboard-behind-waf";
 
 /** Tag on the web ACL that records the config's explicit world-open opt-in. */
-export const WORLD_OPEN_TAG = "lure:world-open";
-
-/** The address range a CIDR covers, as [first, last] BigInts, or undefined when it does not parse. */
-function range(cidr: string): { v6: boolean; first: bigint; last: bigint } | undefined {
-  const m = /^([^/]+)\/(\d+)$/.exec(cidr.trim());
-  if (!m) return undefined;
-  const v6 = m[1].includes(":");
-  const bits = v6 ? 128 : 32;
-  let value = 0n;
-  if (v6) {
-    const [head, tail = ""] = m[1].split("::");
-    const groups = (x: string) => (x ? x.split(":") : []);
-    const h = groups(head);
-    const t = m[1].includes("::") ? groups(tail) : [];
-    const all = [...h, ...new Array<string>(m[1].includes("::") ? 8 - h.length - t.length : 0).fill("0"), ...t];
-    if (all.length !== 8) return undefined;
-    for (const g of all) value = (value << 16n) + BigInt(parseInt(g || "0", 16));
-  } else {
-    const parts = m[1].split(".").map(Number);
-    if (parts.length !== 4 || parts.some((x) => !Number.isInteger(x))) return undefined;
-    for (const x of parts) value = (value << 8n) + BigInt(x);
-  }
-  const size = 1n << BigInt(bits - Number(m[2]));
-  const first = value - (value % size);
-  return { v6, first, last: first + size - 1n };
-}
+export const WORLD_OPEN_TAG = TAG_KEYS.worldOpen;
 
 /** True when the CIDRs together cover a whole address family (e.g. 0.0.0.0/1 + 128.0.0.0/1). */
 export function coversWholeSpace(cidrs: readonly string[]): boolean {
   for (const v6 of [false, true]) {
-    const ranges = cidrs.map(range).filter((r): r is NonNullable<ReturnType<typeof range>> => r !== undefined && r.v6 === v6).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    const ranges = cidrs
+      .map(cidrBounds)
+      .filter((r): r is NonNullable<ReturnType<typeof cidrBounds>> => r !== undefined && (r.version === 6) === v6)
+      .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
     let next = 0n;
     for (const r of ranges) {
       if (r.first > next) break;
