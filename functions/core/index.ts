@@ -1,0 +1,5 @@
+export * from "./scanner-index";
+export * from "./watcher-message";
+export * from "./exposure";
+export * from "./rotation";
+export * from "./alert";
