@@ -1,0 +1,91 @@
+import { lookupVars as makeLookupVars } from "./fakes";
+import { DEFAULT_TIME_RESERVE_MS, listIpsEnv, lookupEnv } from "../../../functions/aws/env";
+
+const SERVICES = JSON.stringify({ cowrie: "lure-test-cowrie", conpot_default: "lure-test-conpot-default" });
+
+const listVars = {
+  LURE_CLUSTER: "lure-test",
+  LURE_SERVICES: SERVICES,
+  LURE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/lure-test-watch",
+};
+
+const lookupVars = makeLookupVars(SERVICES, { LURE_ROTATE: "true", LURE_MIN_INTERVAL_MS: "1000", LURE_HONEYSCORE: "false" });
+
+describe("list-ips", () => {
+  test("reads a valid environment", () => {
+    expect(listIpsEnv(listVars)).toEqual({
+      cluster: "lure-test",
+      services: { cowrie: "lure-test-cowrie", conpot_default: "lure-test-conpot-default" },
+      queueUrl: listVars.LURE_QUEUE_URL,
+    });
+  });
+
+  test("reports every bad variable at once, each with what is allowed", () => {
+    let message = "";
+    try {
+      listIpsEnv({ LURE_SERVICES: "{cowrie: x}", LURE_QUEUE_URL: "sqs://queue" });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^list-ips: invalid environment: /);
+    expect(message).toContain("LURE_CLUSTER is not set (expected the ECS cluster name or ARN)");
+    expect(message).toContain("LURE_SERVICES is not JSON (expected an object of honeypot name → ECS service name)");
+    expect(message).toContain('LURE_QUEUE_URL is "sqs://queue" (expected the lookup queue URL, an https:// URL)');
+  });
+
+  test.each([
+    ["[]", 'LURE_SERVICES is [] (expected a non-empty object'],
+    ["{}", 'LURE_SERVICES is {} (expected a non-empty object'],
+    ['{"cowrie": 3}', "LURE_SERVICES.cowrie is 3 (expected an ECS service name)"],
+    ['{"cowrie": "has space"}', 'LURE_SERVICES.cowrie: service "has space" is not a name'],
+    ['{"bad name": "lure-x"}', 'LURE_SERVICES.bad name: honeypot "bad name" is not a name'],
+  ])("LURE_SERVICES %s is refused", (value, expected) => {
+    expect(() => listIpsEnv({ ...listVars, LURE_SERVICES: value })).toThrow(expected);
+  });
+
+  test("an empty variable is named as empty", () => {
+    expect(() => listIpsEnv({ ...listVars, LURE_CLUSTER: " " })).toThrow("LURE_CLUSTER is empty");
+  });
+});
+
+describe("lookup", () => {
+  test("reads a valid environment; LURE_TIME_RESERVE_MS defaults to 25 s", () => {
+    expect(lookupEnv(lookupVars)).toEqual({
+      prefix: "lure-test",
+      bucket: "lure-test-watch",
+      topicArn: lookupVars.LURE_TOPIC_ARN,
+      secretArn: lookupVars.LURE_SECRET_ARN,
+      secretName: "lure-test/shodan",
+      cluster: "lure-test",
+      services: { cowrie: "lure-test-cowrie", conpot_default: "lure-test-conpot-default" },
+      rotate: true,
+      minRotationHours: 24,
+      minIntervalMs: 1000,
+      honeyscore: false,
+      timeReserveMs: DEFAULT_TIME_RESERVE_MS,
+    });
+    expect(DEFAULT_TIME_RESERVE_MS).toBe(25_000);
+    expect(lookupEnv({ ...lookupVars, LURE_TIME_RESERVE_MS: "40000" }).timeReserveMs).toBe(40_000);
+  });
+
+  test.each([
+    ["LURE_ROTATE", "yes", 'LURE_ROTATE is "yes" (expected "true" or "false")'],
+    ["LURE_HONEYSCORE", "TRUE", 'LURE_HONEYSCORE is "TRUE" (expected "true" or "false")'],
+    ["LURE_MIN_ROTATION_HOURS", "1.5", 'LURE_MIN_ROTATION_HOURS is "1.5" (expected an integer ≥ 0)'],
+    ["LURE_MIN_INTERVAL_MS", "-5", 'LURE_MIN_INTERVAL_MS is "-5" (expected an integer ≥ 0)'],
+    ["LURE_TIME_RESERVE_MS", "soon", 'LURE_TIME_RESERVE_MS is "soon" (expected an integer ≥ 0, or unset for 25000)'],
+  ])("%s=%s is refused", (name, value, expected) => {
+    expect(() => lookupEnv({ ...lookupVars, [name]: value })).toThrow(expected);
+  });
+
+  test("every missing variable is named", () => {
+    let message = "";
+    try {
+      lookupEnv({});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const name of Object.keys(lookupVars)) expect(message).toContain(`${name} is not set`);
+    expect(message).not.toContain("LURE_TIME_RESERVE_MS");
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Environment of the two watcher functions, read once at cold start. The cdktf construct sets these
+ * variables; a wrong one is a deployment bug, so the function refuses to start and the error lists
+ * every bad variable with what it expects (the init error is what the operator sees first).
+ *
+ * @example
+ * const env = lookupEnv(process.env); // throws before any record is touched
+ */
+import { parseIpMessage } from "../core/watcher-message";
+
+type Vars = Readonly<Record<string, string | undefined>>;
+
+/** Honeypot name → ECS service name, as the construct deployed them. */
+export type ServiceMap = Readonly<Record<string, string>>;
+
+export interface ListIpsEnv {
+  /** `LURE_CLUSTER`: ECS cluster name or ARN. */
+  readonly cluster: string;
+  /** `LURE_SERVICES`. */
+  readonly services: ServiceMap;
+  /** `LURE_QUEUE_URL`: the lookup queue. */
+  readonly queueUrl: string;
+}
+
+export interface LookupEnv {
+  /** `LURE_PREFIX`: shown in alert subjects. */
+  readonly prefix: string;
+  /** `LURE_BUCKET`: results, latest state, rotation and key-problem markers. */
+  readonly bucket: string;
+  /** `LURE_TOPIC_ARN`: where alerts go. */
+  readonly topicArn: string;
+  /** `LURE_SECRET_ARN`: the secret whose SecretString is the index API key. */
+  readonly secretArn: string;
+  /** `LURE_SECRET_NAME`: how alerts name that secret to people. */
+  readonly secretName: string;
+  /** `LURE_CLUSTER`: where rotations run. */
+  readonly cluster: string;
+  /** `LURE_SERVICES`: messages naming another service are skipped, so a forged message cannot rotate anything else. */
+  readonly services: ServiceMap;
+  /** `LURE_ROTATE`. */
+  readonly rotate: boolean;
+  /** `LURE_MIN_ROTATION_HOURS`. */
+  readonly minRotationHours: number;
+  /** `LURE_MIN_INTERVAL_MS`: spacing of index requests within one instance. */
+  readonly minIntervalMs: number;
+  /** `LURE_HONEYSCORE`: also ask the index for its honeypot score. */
+  readonly honeyscore: boolean;
+  /** `LURE_TIME_RESERVE_MS`: records are deferred once less time than this is left. @default 25000 */
+  readonly timeReserveMs: number;
+}
+
+export const DEFAULT_TIME_RESERVE_MS = 25_000;
+
+/** Collects every problem so one failed deploy shows them all. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly vars: Vars) {}
+
+  text(name: string, what: string): string {
+    const v = this.vars[name]?.trim();
+    if (!v) {
+      this.problems.push(`${name} is ${v === undefined ? "not set" : "empty"} (expected ${what})`);
+      return "";
+    }
+    return v;
+  }
+
+  httpsUrl(name: string, what: string): string {
+    const v = this.text(name, what);
+    if (v && !/^https:\/\/[^\s/]+\/\S*$/.test(v)) this.problems.push(`${name} is ${JSON.stringify(v)} (expected ${what}, an https:// URL)`);
+    return v;
+  }
+
+  bool(name: string): boolean {
+    const v = this.vars[name];
+    if (v === "true" || v === "false") return v === "true";
+    this.problems.push(`${name} is ${describe(v)} (expected "true" or "false")`);
+    return false;
+  }
+
+  int(name: string, min: number, fallback?: number): number {
+    const v = this.vars[name];
+    if ((v === undefined || v.trim() === "") && fallback !== undefined) return fallback;
+    if (v !== undefined && /^\d+$/.test(v.trim()) && Number(v) >= min && Number.isSafeInteger(Number(v))) return Number(v);
+    this.problems.push(`${name} is ${describe(v)} (expected an integer ≥ ${min}${fallback !== undefined ? `, or unset for ${fallback}` : ""})`);
+    return fallback ?? min;
+  }
+
+  services(name: string): ServiceMap {
+    const raw = this.text(name, 'a JSON object of honeypot name → ECS service name, e.g. {"cowrie":"lure-cowrie"}');
+    if (!raw) return {};
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      this.problems.push(`${name} is not JSON (expected an object of honeypot name → ECS service name)`);
+      return {};
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
+      this.problems.push(`${name} is ${JSON.stringify(value)} (expected a non-empty object of honeypot name → ECS service name)`);
+      return {};
+    }
+    const out: Record<string, string> = {};
+    for (const [honeypot, service] of Object.entries(value)) {
+      if (typeof service !== "string") {
+        this.problems.push(`${name}.${honeypot} is ${JSON.stringify(service)} (expected an ECS service name)`);
+        continue;
+      }
+      // Names must survive the queue message format, or every message for them would be dropped as malformed.
+      const probe = parseIpMessage(JSON.stringify({ ip: "192.0.2.1", honeypot, service, cycle: "2000-01-01T00:00:00Z" }));
+      if (!probe.ok) {
+        this.problems.push(`${name}.${honeypot}: ${probe.error}`);
+        continue;
+      }
+      out[honeypot] = service;
+    }
+    return out;
+  }
+
+  done<T>(fn: string, value: T): T {
+    if (this.problems.length > 0) throw new Error(`${fn}: invalid environment: ${this.problems.join("; ")}`);
+    return value;
+  }
+}
+
+function describe(v: string | undefined): string {
+  return v === undefined ? "not set" : JSON.stringify(v);
+}
+
+export function listIpsEnv(vars: Vars): ListIpsEnv {
+  const r = new Reader(vars);
+  const value: ListIpsEnv = {
+    cluster: r.text("LURE_CLUSTER", "the ECS cluster name or ARN"),
+    services: r.services("LURE_SERVICES"),
+    queueUrl: r.httpsUrl("LURE_QUEUE_URL", "the lookup queue URL"),
+  };
+  return r.done("list-ips", value);
+}
+
+export function lookupEnv(vars: Vars): LookupEnv {
+  const r = new Reader(vars);
+  const value: LookupEnv = {
+    prefix: r.text("LURE_PREFIX", "the deployment prefix"),
+    bucket: r.text("LURE_BUCKET", "the results bucket name"),
+    topicArn: r.text("LURE_TOPIC_ARN", "the alert topic ARN"),
+    secretArn: r.text("LURE_SECRET_ARN", "the ARN of the API key secret"),
+    secretName: r.text("LURE_SECRET_NAME", "the name of the API key secret"),
+    cluster: r.text("LURE_CLUSTER", "the ECS cluster name or ARN"),
+    services: r.services("LURE_SERVICES"),
+    rotate: r.bool("LURE_ROTATE"),
+    minRotationHours: r.int("LURE_MIN_ROTATION_HOURS", 0),
+    minIntervalMs: r.int("LURE_MIN_INTERVAL_MS", 0),
+    honeyscore: r.bool("LURE_HONEYSCORE"),
+    timeReserveMs: r.int("LURE_TIME_RESERVE_MS", 0, DEFAULT_TIME_RESERVE_MS),
+  };
+  return r.done("lookup", value);
+}
