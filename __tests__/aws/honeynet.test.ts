@@ -2,6 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { PROFILES, TPOT } from "../../modules/core/catalog";
 import { checkStack } from "../../modules/core/policy";
+import { honeypotEnvironment } from "../../modules/aws/honeynet";
 import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
 const stack = synthAwsHoneynet();
@@ -273,8 +274,8 @@ describe("IAM", () => {
   });
 });
 
-test("outputs: dashboard URL, cluster name, honeypot service names", () => {
-  expect(Object.keys(stack.output).sort()).toEqual(["cluster_name", "dashboard_url", "honeypot_services"]);
+test("outputs: dashboard URL, cluster name, honeypot service names (and the watcher's, tested with it)", () => {
+  expect(Object.keys(stack.output).filter((o) => !o.startsWith("watcher_")).sort()).toEqual(["cluster_name", "dashboard_url", "honeypot_services"]);
   expect(stack.output.dashboard_url.value).toMatch(/^http:\/\/\$\{aws_lb\..+\.dns_name\}$/);
   expect(Object.keys(stack.output.honeypot_services.value).sort()).toEqual([...INDUSTRIAL].sort());
   expect(stack.output.honeypot_services.value.cowrie).toBe("lure-hp-cowrie");
@@ -311,10 +312,18 @@ describe("platform pieces the issue names", () => {
     expect(one("aws_ecs_cluster_capacity_providers")[1].capacity_providers).toEqual(["FARGATE", "FARGATE_SPOT"]);
   });
 
-  test("log group retention comes from the config", () => {
-    expect(one("aws_cloudwatch_log_group")[1].retention_in_days).toBe(30);
+  test("log group retention comes from the config, for container and function logs", () => {
+    const honeynetLogs = resources(stack, "aws_cloudwatch_log_group").filter(([, g]) => tagOf(g, "lure:component") === "logs");
+    expect(honeynetLogs.map(([, g]) => [g.name, g.retention_in_days])).toEqual([["/lure/honeynet", 30]]);
     const s = synthAwsHoneynet(configWith((c) => (c.honeynet.logRetentionDays = 90)));
-    expect(resources(s, "aws_cloudwatch_log_group")[0][1].retention_in_days).toBe(90);
+    expect(resources(s, "aws_cloudwatch_log_group").map(([, g]) => g.retention_in_days)).toEqual([90, 90, 90]);
+  });
+
+  test("T-Pot's hpfeeds placeholders (a dummy secret) are not passed to containers; real settings are", () => {
+    const placeholder = { HPFEEDS_SERVER: "hpfeeds.example.com", HPFEEDS_SECRET: "pass", SERVERID: "id" };
+    expect(honeypotEnvironment(placeholder)).toEqual({ SERVERID: "id" });
+    const real = { HPFEEDS_SERVER: "feed.internal.example.net.lab", HPFEEDS_IDENT: "x" };
+    expect(honeypotEnvironment(real)).toEqual(real);
   });
 
   test("Elasticsearch: single node, no memory lock, no mmap, data on EFS, replaced stop-first", () => {

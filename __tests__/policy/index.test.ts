@@ -12,6 +12,9 @@ describe("policy index", () => {
       "efs-transit-encryption",
       "honeypot-role-minimal",
       "no-wildcard-mutating",
+      "bucket-private-encrypted",
+      "queues-encrypted",
+      "no-secret-values",
     ]);
     expect(new Set(ids).size).toBe(ids.length);
     for (const rule of ALL_RULES) {
@@ -24,7 +27,7 @@ describe("policy index", () => {
 
   it("finds nothing in an empty stack or one with only unrelated resources", () => {
     expect(checkStack({})).toEqual([]);
-    expect(checkStack(stack({ aws_s3_bucket: { b: {} } }))).toEqual([]);
+    expect(checkStack(stack({ aws_cloudwatch_log_group: { g: { retention_in_days: 30 } } }))).toEqual([]);
   });
 
   it("runs every rule by default and only the given rules when asked", () => {

@@ -328,7 +328,7 @@ export class AwsHoneynet extends Construct implements IHoneynet {
         ...(user ? { user } : {}),
         readonlyRootFilesystem: entry.readOnlyRootFilesystem,
         ports: p.published,
-        environment: entry.env,
+        environment: honeypotEnvironment(entry.env),
         mounts: [...mountsFor, ...scratch.map((s) => ({ volume: s.name, containerPath: s.path }))],
         ...(needsPortSysctl(entry, p.published, user) ? { systemControls: [{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
         ...(scratch.length > 0 ? { dependsOn: [{ containerName: "prepare-volumes", condition: "SUCCESS" as const }] } : {}),
@@ -653,6 +653,15 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       statements: [{ Sid: "RotateHoneypots", Effect: "Allow", Action: ["ecs:UpdateService"], Resource: names.map((n) => this.serviceArn(source[n])) }],
     };
   }
+}
+
+/**
+ * A honeypot's catalog environment without T-Pot's hpfeeds placeholders (server `*.example.com`,
+ * secret "pass"): they point at a feed that does not exist and would put a dummy secret into state.
+ */
+export function honeypotEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
+  const placeholderFeed = /(^|\.)example\.(com|org|net)$/.test(env.HPFEEDS_SERVER ?? "");
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !(placeholderFeed && k.startsWith("HPFEEDS_"))));
 }
 
 /** A Logstash file input and the log folder it reads. */

@@ -4,12 +4,14 @@ import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
 import { selectedHoneypots, type LureConfig } from "../core/config";
 import { AwsHoneynet } from "./honeynet";
+import { AwsWatcher } from "./watcher";
 
 type AwsCloudConfig = NonNullable<LureConfig["clouds"]["aws"]>;
 
-/** `aws-honeynet`: the honeynet (and, from the watcher issue on, its watcher). */
+/** `aws-honeynet`: the honeynet and, unless disabled, its watcher. */
 export class AwsHoneynetStack extends AwsStack {
   readonly honeynet: AwsHoneynet;
+  readonly watcher?: AwsWatcher;
 
   constructor(scope: Construct, id: string, config: LureConfig, aws: AwsCloudConfig) {
     super(scope, id, { prefix: config.prefix, region: aws.region, tags: { ...config.tags, ...aws.tags }, ...(aws.backend ? { backend: aws.backend } : {}) });
@@ -33,5 +35,28 @@ export class AwsHoneynetStack extends AwsStack {
       value: Object.fromEntries(this.honeynet.honeypots.map((h) => [h.name, h.serviceName])),
       description: "Honeypot name to ECS service name (public IPs change with every new task: see the README)",
     });
+
+    const w = config.watcher;
+    if (!w.enabled) return;
+    this.watcher = new AwsWatcher(this, "Watcher", {
+      prefix: config.prefix,
+      honeynet: this.honeynet,
+      schedule: w.schedule,
+      ...(w.alertEmail ? { alertEmail: w.alertEmail } : {}),
+      rotateOnExposure: w.rotateOnExposure,
+      minRotationIntervalHours: w.minRotationIntervalHours,
+      resultsRetentionDays: w.resultsRetentionDays,
+      honeyscore: w.honeyscore,
+      logRetentionDays: hn.logRetentionDays,
+    });
+    output("watcher_results", this.watcher.resultsLocation, "Shodan lookup results: results/<ip>/<time>.json (history) and latest/<ip>.json");
+    output("watcher_api_key_secret", this.watcher.apiKeySecretName, "Secrets Manager secret created empty: put the Shodan API key in it (README: Setting the Shodan API key)");
+    output("watcher_alert_topic", this.watcher.topic.arn, "SNS topic of exposure alerts");
+    output("watcher_dead_letter_queue", this.watcher.deadLetterQueue.url, "Lookups that failed 5 times; inspect and redrive from here");
+    output(
+      "watcher_alert_email",
+      w.alertEmail ? `${w.alertEmail}: confirm the subscription e-mail from AWS Notifications, or no alert is delivered` : "none: set watcher.alertEmail to get alerts by e-mail",
+      "Where exposure alerts are e-mailed",
+    );
   }
 }

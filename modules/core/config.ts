@@ -3,6 +3,7 @@
  * anything is created. Every problem is reported at once, each with its path, the value received and
  * what is allowed. The JSON Schema published for editors is generated from this schema.
  */
+import { scheduleProblem } from "./schedule";
 import { readFileSync } from "fs";
 import { resolve } from "path";
 import { z } from "zod";
@@ -187,7 +188,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       /** How often to look the honeypots up: `rate(12 hours)` or `cron(...)`. */
-      schedule: z.string().regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { message: 'is not a schedule; write "rate(12 hours)" or "cron(0 */12 * * ? *)"' }).default("rate(12 hours)"),
+      schedule: z
+        .string()
+        .superRefine((v, ctx) => {
+          const problem = scheduleProblem(v);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .default("rate(12 hours)"),
       /** Who gets the exposure alerts (must confirm the subscription e-mail). */
       alertEmail: z.email({ message: "is not an e-mail address" }).optional(),
       /** Move an exposed honeypot to a new public IP. Off by default. */
@@ -196,8 +203,10 @@ export const configSchema = z.strictObject({
       minRotationIntervalHours: z.number().int().min(1).max(720).default(24),
       /** How long lookup results are kept. */
       resultsRetentionDays: z.number().int().min(1).max(3650).default(365),
+      /** Also ask Shodan for the honeyscore of hosts it lists (one more request per listed host). */
+      honeyscore: z.boolean().default(true),
     })
-    .default({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365 }),
+    .default({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365, honeyscore: true }),
   quarantine: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -290,6 +299,9 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   return d.type === "object" && d.shape ? Object.keys(d.shape) : [];
 }
 
+/** Setting names that would hold a secret. */
+const SECRET_KEY = /(api_?key|token|secret|password)/i;
+
 function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[] {
   const path = issue.path;
   const at = valueAt(input, path);
@@ -299,7 +311,9 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       const known = knownKeys(path);
       return issue.keys.map((k) => ({
         path: formatPath([...path, k]),
-        message: `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`,
+        message: SECRET_KEY.test(k)
+          ? "secrets are never part of the config (it is committed and ends up in Terraform state); the Shodan API key goes into the secret the stack creates, see the README"
+          : `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`,
       }));
     }
     case "invalid_type":

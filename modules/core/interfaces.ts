@@ -136,6 +136,8 @@ export interface WatcherProps extends CommonProps {
   readonly minRotationIntervalHours?: number;
   /** Days lookup results are kept. @default 365 */
   readonly resultsRetentionDays?: number;
+  /** Also ask Shodan for the honeyscore of hosts it lists (one more request per listed host). @default true */
+  readonly honeyscore?: boolean;
 }
 
 export interface IWatcher extends IConstruct {

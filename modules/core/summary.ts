@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import type { LureConfig } from "./config";
-import { TAG_KEYS } from "./naming";
+import { TAG_KEYS, resourceName } from "./naming";
 
 export interface StackSummary {
   readonly name: string;
@@ -57,7 +57,7 @@ export function summarizeOutput(outdir: string): StackSummary[] {
   });
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet"], azure: [], gcp: [] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher"], azure: [], gcp: [] };
 
 export function formatSummary(stacks: readonly StackSummary[], config: LureConfig, configFile: string, warnings: readonly string[]): string {
   const lines: string[] = [`lure: synthesized ${stacks.length} stack${stacks.length === 1 ? "" : "s"} from ${configFile}`, ""];
@@ -82,10 +82,15 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.aws.includes(String(x)));
     if (pending.length > 0) lines.push(`aws: ${pending.join(" and ")} configured; not implemented yet, so not synthesized`);
     const doc = warnings.some((w) => w.includes("documentation range"));
-    lines.push("", "next:");
-    if (doc) lines.push("  1. put your own CIDR in honeynet.dashboard.allowCidrs (the default is a documentation range)");
-    lines.push(`  ${doc ? 2 : 1}. give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= 1.6`);
-    lines.push(`  ${doc ? 3 : 2}. npx cdktf deploy aws-honeynet`);
+    const steps: string[] = [];
+    if (doc) steps.push("put your own CIDR in honeynet.dashboard.allowCidrs (the default is a documentation range)");
+    steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= 1.6`);
+    steps.push("npx cdktf deploy aws-honeynet");
+    if (config.watcher.enabled) {
+      steps.push(`put your Shodan API key in the secret ${resourceName(config.prefix, ["watcher", "shodan-api-key"])} (README: "Setting the Shodan API key")`);
+      steps.push(config.watcher.alertEmail ? `confirm the subscription e-mail AWS sends to ${config.watcher.alertEmail}` : "set watcher.alertEmail to get exposure alerts by e-mail");
+    }
+    lines.push("", "next:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
   }
   return lines.join("\n");
 }

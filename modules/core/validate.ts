@@ -2,7 +2,8 @@
 import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
 import { ConfigError, type ConfigProblem } from "./config";
-import type { HoneynetProps } from "./interfaces";
+import type { HoneynetProps, WatcherProps } from "./interfaces";
+import { scheduleProblem } from "./schedule";
 import { didYouMean } from "./suggest";
 
 export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
@@ -37,5 +38,28 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
 /** Throws a ConfigError listing every problem. */
 export function assertHoneynetProps(source: string, props: HoneynetProps): void {
   const problems = honeynetPropsProblems(props);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function watcherPropsProblems(props: WatcherProps): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (props.schedule !== undefined) {
+    const p = scheduleProblem(props.schedule);
+    if (p) out.push({ path: "schedule", message: `"${props.schedule}" ${p.startsWith("is ") ? p : `is refused: ${p}`}` });
+  }
+  if (props.alertEmail !== undefined && !EMAIL.test(props.alertEmail)) out.push({ path: "alertEmail", message: `"${props.alertEmail}" is not an e-mail address` });
+  const int = (path: string, v: number | undefined, min: number, max: number) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) out.push({ path, message: `${v} is not a whole number from ${min} to ${max}` });
+  };
+  int("minRotationIntervalHours", props.minRotationIntervalHours, 1, 720);
+  int("resultsRetentionDays", props.resultsRetentionDays, 1, 3650);
+  if (props.honeynet.honeypots.every((h) => h.ports.length === 0)) out.push({ path: "honeynet", message: "has no honeypot with public ports: there is nothing to watch" });
+  return out;
+}
+
+export function assertWatcherProps(source: string, props: WatcherProps): void {
+  const problems = watcherPropsProblems(props);
   if (problems.length > 0) throw new ConfigError(source, problems);
 }

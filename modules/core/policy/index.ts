@@ -12,15 +12,18 @@
  * ```
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "./types";
+import { bucketPrivateEncrypted } from "./rules/bucket-private-encrypted";
 import { dashboardBehindWaf } from "./rules/dashboard-behind-waf";
 import { efsEncrypted } from "./rules/efs-encrypted";
 import { efsTransitEncryption } from "./rules/efs-transit-encryption";
 import { elasticNotPublic } from "./rules/elastic-not-public";
 import { honeypotRoleMinimal } from "./rules/honeypot-role-minimal";
+import { noSecretValues } from "./rules/no-secret-values";
 import { noWildcardMutating } from "./rules/no-wildcard-mutating";
+import { queuesEncrypted } from "./rules/queues-encrypted";
 
 export type { Attributes, BlocksByType, PolicyRule, SynthesizedStack, Violation } from "./types";
-export { dashboardBehindWaf, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noWildcardMutating };
+export { bucketPrivateEncrypted, dashboardBehindWaf, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, queuesEncrypted };
 
 /** Every rule, in the order reports list them. */
 export const ALL_RULES: readonly PolicyRule[] = [
@@ -30,6 +33,9 @@ export const ALL_RULES: readonly PolicyRule[] = [
   efsTransitEncryption,
   honeypotRoleMinimal,
   noWildcardMutating,
+  bucketPrivateEncrypted,
+  queuesEncrypted,
+  noSecretValues,
 ];
 
 /**

@@ -1,0 +1,65 @@
+import { Testing } from "cdktf";
+import { validateConfig } from "../../modules/core/config";
+import { scheduleProblem } from "../../modules/core/schedule";
+import { watcherPropsProblems } from "../../modules/core/validate";
+import type { IHoneynet } from "../../modules/core/interfaces";
+import { defaultConfigInput } from "../helpers/synth";
+
+describe("schedule expressions", () => {
+  it.each(["rate(12 hours)", "rate(1 hour)", "rate(30 minutes)", "rate(1 day)", "cron(0 */12 * * ? *)", "cron(15 6 ? * MON-FRI *)"])("accepts %s", (e) => {
+    expect(scheduleProblem(e)).toBeUndefined();
+  });
+  it.each([
+    ["rate(1 hours)", 'write "rate(1 hour)"'],
+    ["rate(12 hour)", 'write "rate(12 hours)"'],
+    ["rate(0 minutes)", "rate must be at least 1"],
+    ["cron(0 12 * * ?)", "cron needs six fields"],
+    ["every 12 hours", "is not a schedule"],
+  ])("refuses %s", (e, why) => {
+    expect(scheduleProblem(e)).toContain(why);
+  });
+});
+
+describe("watcher config", () => {
+  const withWatcher = (w: Record<string, unknown>) => validateConfig({ ...defaultConfigInput(), watcher: w });
+
+  it("defaults: every 12 hours, no rotation, 24 h between rotations, a year of results, honeyscore on", () => {
+    const r = withWatcher({});
+    expect(r.ok && r.config.watcher).toEqual({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365, honeyscore: true });
+  });
+
+  it("reports every watcher problem at once, with paths and values", () => {
+    const r = withWatcher({ schedule: "rate(1 hours)", alertEmail: "soc", minRotationIntervalHours: 0, resultsRetentionDays: 9999, apiKey: "x" });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const paths = r.problems.map((p) => p.path).sort();
+    expect(paths).toEqual(["watcher.alertEmail", "watcher.apiKey", "watcher.minRotationIntervalHours", "watcher.resultsRetentionDays", "watcher.schedule"]);
+    // An API key in the config is refused with the reason: the key only ever lives in the secret.
+    expect(r.problems.find((p) => p.path === "watcher.apiKey")!.message).toMatch(/^secrets are never part of the config/);
+    expect(r.problems.find((p) => p.path === "watcher.schedule")!.message).toContain('write "rate(1 hour)"');
+  });
+});
+
+describe("watcher props (programmatic use)", () => {
+  const honeynet = (ports: number): IHoneynet =>
+    ({ honeypots: [{ name: "cowrie", image: "x", ports: Array.from({ length: ports }, () => ({ port: 22, protocol: "tcp" })), portChanges: [], serviceName: "s" }] }) as unknown as IHoneynet;
+
+  it("accepts defaults", () => {
+    expect(watcherPropsProblems({ honeynet: honeynet(1) })).toEqual([]);
+  });
+
+  it("lists every problem", () => {
+    const problems = watcherPropsProblems({ honeynet: honeynet(0), schedule: "rate(2 hour)", alertEmail: "a@b", minRotationIntervalHours: 1.5, resultsRetentionDays: 0 });
+    expect(problems.map((p) => p.path)).toEqual(["schedule", "alertEmail", "minRotationIntervalHours", "resultsRetentionDays", "honeynet"]);
+    expect(problems[0].message).toBe('"rate(2 hour)" is refused: write "rate(2 hours)"');
+  });
+
+  it("is checked before anything is created", () => {
+    const { AwsWatcher } = require("../../modules/aws/watcher") as typeof import("../../modules/aws/watcher");
+    const app = Testing.app();
+    const { AwsStack } = require("../../providers/aws") as typeof import("../../providers/aws");
+    const stack = new AwsStack(app, "s", { prefix: "lure", region: "eu-west-2" });
+    expect(() => new AwsWatcher(stack, "W", { honeynet: honeynet(1), schedule: "daily" })).toThrow(/schedule: "daily" is not a schedule/);
+    expect(stack.node.findAll().filter((c) => c.node.path.includes("/W/"))).toEqual([]);
+  });
+});

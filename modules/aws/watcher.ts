@@ -1,0 +1,298 @@
+/**
+ * The AWS Watcher: every cycle a scheduled function lists the honeynet's current public IPs and queues
+ * them; a second function looks each up on Shodan, keeps the answer in S3, e-mails on a change and,
+ * when enabled, moves an exposed honeypot to a fresh IP.
+ *
+ *   Scheduler → list-ips (Lambda) → SQS (+ DLQ) → lookup (Lambda, ≤ 2 at once) → S3 / SNS / ECS
+ */
+import { Annotations, TerraformAsset, AssetType, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
+import { AwsStack } from "../../providers/aws";
+import type { IamStatement, IWatcher, WatcherProps } from "../core/interfaces";
+import { componentTags, resourceName } from "../core/naming";
+import { assertWatcherProps } from "../core/validate";
+import { FUNCTION_ENTRIES, LAMBDA_RUNTIME, functionBundle, type FunctionName } from "./bundle";
+import { serviceRole } from "./iam";
+
+/** Seconds a lookup invocation may run: a batch at the Shodan rate plus retries of one slow lookup. */
+export const LOOKUP_TIMEOUT_SECONDS = 90;
+export const LIST_IPS_TIMEOUT_SECONDS = 60;
+/** Time a lookup invocation keeps back when deciding whether to start one more record. */
+export const LOOKUP_RESERVE_MS = 40_000;
+/** Messages per lookup invocation. */
+export const LOOKUP_BATCH_SIZE = 5;
+/** Lookup instances at once; 2 is the lowest maximum SQS event sources accept. */
+export const LOOKUP_MAX_CONCURRENCY = 2;
+/** Shodan allows one request per second per account. */
+export const SHODAN_REQUESTS_PER_SECOND = 1;
+/** Receives before a message goes to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export type AwsWatcherProps = WatcherProps;
+
+export class AwsWatcher extends Construct implements IWatcher {
+  readonly resultsLocation: string;
+  readonly apiKeySecretName: string;
+  readonly bucket: S3Bucket;
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: SqsQueue;
+  readonly topic: SnsTopic;
+  readonly secret: SecretsmanagerSecret;
+  readonly listIps: LambdaFunction;
+  readonly lookup: LambdaFunction;
+  readonly schedule: SchedulerSchedule;
+
+  constructor(scope: Construct, id: string, props: AwsWatcherProps) {
+    super(scope, id);
+    assertWatcherProps(this.node.path, props);
+    const stack = TerraformStack.of(this);
+    if (!(stack instanceof AwsStack)) throw new Error(`${this.node.path}: AwsWatcher must be created inside an AwsStack`);
+    const source = props.honeynet.publicIpSource;
+    if (source.cloud !== "aws") throw new Error(`${this.node.path}: the honeynet runs on ${source.cloud}; AwsWatcher watches AWS honeynets`);
+    const prefix = props.prefix ?? stack.prefix;
+    const tags = { ...(props.tags ?? {}), ...componentTags("watcher") };
+    const name = (...parts: string[]) => resourceName(prefix, ["watcher", ...parts]);
+    const retention = props.logRetentionDays ?? 30;
+    const rotate = props.rotateOnExposure ?? false;
+
+    // --- where results, alerts and the key live ----------------------------------------------------
+    this.bucket = new S3Bucket(this, "Results", {
+      // Bucket names are global: Terraform appends a unique suffix (a prefix may have 37 characters).
+      bucketPrefix: `${resourceName(prefix, ["watcher"], 36)}-`,
+      // Results are research data that cannot be recreated: destroy stops at a non-empty bucket.
+      forceDestroy: false,
+      tags,
+    });
+    new S3BucketPublicAccessBlock(this, "ResultsPublicAccess", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "ResultsOwnership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "ResultsEncryption", {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    new S3BucketPolicy(this, "ResultsPolicy", {
+      bucket: this.bucket.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      }),
+    });
+    new S3BucketLifecycleConfiguration(this, "ResultsLifecycle", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "expire-results",
+          status: "Enabled",
+          filter: [{ prefix: "results/" }],
+          expiration: [{ days: props.resultsRetentionDays ?? 365 }],
+        },
+        { id: "abort-uploads", status: "Enabled", filter: [{ prefix: "" }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }] },
+      ],
+    });
+    this.resultsLocation = `s3://${this.bucket.bucket}`;
+
+    this.topic = new SnsTopic(this, "Alerts", {
+      name: name("alerts"),
+      displayName: `${prefix} watcher`,
+      // AWS-managed key: IAM principals of the account may publish; nothing else needs access.
+      kmsMasterKeyId: "alias/aws/sns",
+      tags,
+    });
+    if (props.alertEmail) {
+      new SnsTopicSubscription(this, "AlertEmail", { topicArn: this.topic.arn, protocol: "email", endpoint: props.alertEmail });
+    }
+
+    this.apiKeySecretName = name("shodan-api-key");
+    this.secret = new SecretsmanagerSecret(this, "ShodanApiKey", {
+      name: this.apiKeySecretName,
+      description: "Shodan API key for the lure watcher. Created empty; set it with put-secret-value (see the README).",
+      // The key is copied from the Shodan account page; no recovery window lets destroy + deploy reuse the name.
+      recoveryWindowInDays: 0,
+      tags,
+    });
+
+    // --- the queue between the two functions ---------------------------------------------------------
+    this.deadLetterQueue = new SqsQueue(this, "DeadLetterQueue", {
+      name: name("ips", "dlq"),
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+      tags,
+    });
+    this.queue = new SqsQueue(this, "Queue", {
+      name: name("ips"),
+      // Lambda requires visibility ≥ function timeout; AWS recommends 6× so retries of a batch fit.
+      visibilityTimeoutSeconds: 6 * LOOKUP_TIMEOUT_SECONDS,
+      // An IP list older than a day is stale: the next cycle lists the current IPs.
+      messageRetentionSeconds: 24 * 3600,
+      sqsManagedSseEnabled: true,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+      tags,
+    });
+    new SqsQueueRedriveAllowPolicy(this, "DeadLetterSources", {
+      queueUrl: this.deadLetterQueue.url,
+      redriveAllowPolicy: JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [this.queue.arn] }),
+    });
+
+    // --- functions -----------------------------------------------------------------------------------
+    const services = JSON.stringify(source.services);
+    const discovery = props.honeynet.discoveryAccess();
+    if (discovery.cloud !== "aws") throw new Error(`${this.node.path}: discovery access is not for AWS`);
+    this.listIps = this.function("ListIps", "watcher-list-ips", {
+      prefix,
+      timeout: LIST_IPS_TIMEOUT_SECONDS,
+      retention,
+      tags,
+      environment: { LURE_CLUSTER: source.clusterName, LURE_SERVICES: services, LURE_QUEUE_URL: this.queue.url },
+      statements: [
+        ...discovery.statements,
+        { Sid: "QueueIps", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [this.queue.arn] },
+        // The on-failure destination below publishes with this role.
+        { Sid: "ReportFailures", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] },
+      ],
+    });
+    // A listing that still fails after Lambda's retries reaches the alert topic instead of vanishing.
+    new LambdaFunctionEventInvokeConfig(this, "ListIpsFailures", {
+      functionName: this.listIps.functionName,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 3600,
+      destinationConfig: { onFailure: { destination: this.topic.arn } },
+    });
+
+    const rotation = rotate ? props.honeynet.rotationAccess() : undefined;
+    if (rotation && rotation.cloud !== "aws") throw new Error(`${this.node.path}: rotation access is not for AWS`);
+    this.lookup = this.function("Lookup", "watcher-lookup", {
+      prefix,
+      timeout: LOOKUP_TIMEOUT_SECONDS,
+      retention,
+      tags,
+      environment: {
+        LURE_PREFIX: prefix,
+        LURE_BUCKET: this.bucket.bucket,
+        LURE_TOPIC_ARN: this.topic.arn,
+        LURE_SECRET_ARN: this.secret.arn,
+        LURE_SECRET_NAME: this.apiKeySecretName,
+        LURE_CLUSTER: source.clusterName,
+        LURE_SERVICES: services,
+        LURE_ROTATE: String(rotate),
+        LURE_MIN_ROTATION_HOURS: String(props.minRotationIntervalHours ?? 24),
+        // Each instance spaces its requests so all of them together stay within Shodan's rate.
+        LURE_MIN_INTERVAL_MS: String((1000 * LOOKUP_MAX_CONCURRENCY) / SHODAN_REQUESTS_PER_SECOND),
+        LURE_HONEYSCORE: String(props.honeyscore ?? true),
+        // Start no lookup with less than this left: one slow lookup (3 attempts of 5 s, backoff, honeyscore) fits.
+        LURE_TIME_RESERVE_MS: String(LOOKUP_RESERVE_MS),
+      },
+      statements: [
+        { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], Resource: [this.queue.arn] },
+        // ListBucket makes a missing key a 404 (first lookup of an IP) instead of a 403.
+        { Sid: "ListResults", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [this.bucket.arn] },
+        { Sid: "ReadWriteResults", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${this.bucket.arn}/*`] },
+        { Sid: "ClearErrorMarker", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${this.bucket.arn}/state/*`] },
+        { Sid: "Alert", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] },
+        { Sid: "ReadApiKey", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [this.secret.arn] },
+        ...(rotation?.cloud === "aws" ? rotation.statements : []),
+      ],
+    });
+    new LambdaEventSourceMapping(this, "LookupSource", {
+      eventSourceArn: this.queue.arn,
+      functionName: this.lookup.arn,
+      batchSize: LOOKUP_BATCH_SIZE,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: LOOKUP_MAX_CONCURRENCY },
+    });
+
+    // --- the schedule -------------------------------------------------------------------------------
+    const schedulerRole = serviceRole(this, "SchedulerRole", {
+      name: name("scheduler"),
+      service: "scheduler.amazonaws.com",
+      accountId: stack.accountId,
+      statements: [{ Sid: "StartListing", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [this.listIps.arn, `${this.listIps.arn}:*`] }],
+      tags,
+    });
+    this.schedule = new SchedulerSchedule(this, "Schedule", {
+      name: name(),
+      description: `List the ${prefix} honeynet's public IPs and look them up on Shodan`,
+      scheduleExpression: props.schedule ?? "rate(12 hours)",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: this.listIps.arn,
+        roleArn: schedulerRole.arn,
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+
+    if (props.alertEmail) {
+      Annotations.of(this).addInfo(`alerts go to ${props.alertEmail} once the recipient confirms the subscription e-mail from AWS`);
+    }
+  }
+
+  private function(
+    id: string,
+    fn: FunctionName,
+    o: {
+      prefix: string;
+      timeout: number;
+      retention: number;
+      tags: Record<string, string>;
+      environment: Record<string, string>;
+      statements: readonly IamStatement[];
+    },
+  ): LambdaFunction {
+    const functionName = resourceName(o.prefix, [fn], 64);
+    const logGroup = new CloudwatchLogGroup(this, `${id}Logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: o.retention, tags: o.tags });
+    const role = serviceRole(this, `${id}Role`, {
+      name: functionName,
+      service: "lambda.amazonaws.com",
+      accountId: (TerraformStack.of(this) as AwsStack).accountId,
+      statements: [...o.statements, { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroup.arn}:*`] }],
+      tags: o.tags,
+    });
+    const bundle = functionBundle(fn);
+    const code = new TerraformAsset(this, `${id}Code`, { path: bundle.zipPath, type: AssetType.FILE, assetHash: bundle.sha256.replace(/[^A-Za-z0-9]/g, "").slice(0, 32) });
+    return new LambdaFunction(this, id, {
+      functionName,
+      description: `lure watcher: ${FUNCTION_ENTRIES[fn]}`,
+      role: role.arn,
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: code.path,
+      sourceCodeHash: bundle.sha256,
+      memorySize: 256,
+      timeout: o.timeout,
+      environment: { variables: o.environment },
+      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      tags: o.tags,
+      dependsOn: [logGroup],
+    });
+  }
+}

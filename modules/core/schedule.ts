@@ -1,0 +1,24 @@
+/**
+ * Schedule expressions as EventBridge Scheduler accepts them (`rate(…)`, `cron(…)` with six fields).
+ * Checked at synth so a typo fails here, not half-way through `terraform apply`.
+ */
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\((\S+ ){5}\S+\)$/;
+
+/** Why the expression would be refused, or undefined when it is fine. */
+export function scheduleProblem(expr: string): string | undefined {
+  const rate = RATE.exec(expr);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2];
+    if (n < 1) return "rate must be at least 1";
+    // AWS wants the singular for 1 and the plural otherwise.
+    if (n === 1 && unit.endsWith("s")) return `write "rate(1 ${unit.slice(0, -1)})"`;
+    if (n > 1 && !unit.endsWith("s")) return `write "rate(${n} ${unit}s)"`;
+    return undefined;
+  }
+  if (CRON.test(expr)) return undefined;
+  if (expr.startsWith("cron(")) return 'cron needs six fields: "cron(minutes hours day-of-month month day-of-week year)", e.g. "cron(0 */12 * * ? *)"';
+  return 'is not a schedule; write "rate(12 hours)" or "cron(0 */12 * * ? *)"';
+}
