@@ -11,7 +11,11 @@ export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] =
     c.honeynet.overrides = { cowrie: { cpu: 1024, memory: 2048, user: "0" } };
   }],
   ["explicit list with deprecated honeypots and elasticpot", (c) => (c.honeynet.profile = ["rdpy", "honeysap", "cowrie", "elasticpot"])],
-  ["s3 backend, world-open opt-in", (c) => {
+  ["watcher: e-mail, rotation, cron schedule", (c) => {
+    c.watcher = { schedule: "cron(0 */6 * * ? *)", alertEmail: "soc@example.org", rotateOnExposure: true, minRotationIntervalHours: 12 };
+  }],
+  ["s3 backend, world-open opt-in, no watcher", (c) => {
+    c.watcher = { enabled: false };
     c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" };
     c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true };
   }],
