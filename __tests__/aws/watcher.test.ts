@@ -4,7 +4,9 @@ import { join } from "path";
 import { inflateRawSync } from "zlib";
 import { Testing } from "cdktf";
 import { AwsHoneynetStack } from "../../modules/aws/stacks";
-import { LOOKUP_BATCH_SIZE, LOOKUP_MAX_CONCURRENCY, LOOKUP_RESERVE_MS, LOOKUP_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT } from "../../modules/aws/watcher";
+import { LOOKUP_BATCH_SIZE, LOOKUP_MAX_CONCURRENCY, LOOKUP_MIN_INTERVAL_MS, LOOKUP_RESERVE_MS, LOOKUP_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT } from "../../modules/aws/watcher";
+import { isReadOnlyAction } from "../../modules/core/policy/rules/no-wildcard-mutating";
+import { worstLookupMs } from "../../functions/shodan/budget";
 import { zipOneFile } from "../../modules/aws/bundle";
 import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
@@ -37,7 +39,18 @@ function statementsOfRole(s: Json, roleArn: string): Statement[] {
   return JSON.parse(policies[0][1].policy).Statement;
 }
 const actionsOn = (statements: Statement[], action: string) => statements.filter((st) => st.Action.includes(action)).flatMap((st) => st.Resource);
-const READ_ONLY = /^[a-z0-9-]+:(Describe|List|Get)/;
+/**
+ * The only resource shapes a watcher role may name for a mutating action: one resource's ARN, a
+ * results prefix of the bucket, the streams of a log group, a Lambda's versions, or one named ECS
+ * service of the honeynet cluster. Anything broader (an account-wide ARN, `service/<cluster>/*`) fails.
+ */
+const SPECIFIC = [
+  /^\$\{[a-z0-9_]+\.[A-Za-z0-9_-]+\.arn\}$/,
+  /^\$\{aws_s3_bucket\.[A-Za-z0-9_-]+\.arn\}\/(results|latest|rotations|state)\/\*$/,
+  /^\$\{aws_cloudwatch_log_group\.[A-Za-z0-9_-]+\.arn\}:\*$/,
+  /^\$\{aws_lambda_function\.[A-Za-z0-9_-]+\.arn\}:\*$/,
+  /^arn:\$\{data\.aws_partition\.[A-Za-z0-9_]+\.partition\}:ecs:eu-west-2:\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}:service\/\$\{aws_ecs_cluster\.[A-Za-z0-9_-]+\.name\}\/lure-hp-[a-z0-9-]+$/,
+];
 
 describe("watcher in aws-honeynet (default config + alert e-mail)", () => {
   test("schedule: EventBridge Scheduler every 12 hours, no flexible window, invoking list-ips through its own role", () => {
@@ -94,10 +107,11 @@ describe("watcher in aws-honeynet (default config + alert e-mail)", () => {
     expect(esm.scaling_config).toEqual({ maximum_concurrency: LOOKUP_MAX_CONCURRENCY });
     // Two instances each spacing requests 2 s apart: one request per second for the account.
     expect(lookup.environment.variables.LURE_MIN_INTERVAL_MS).toBe(String(1000 * LOOKUP_MAX_CONCURRENCY));
-    // The reserve leaves time to start records: a batch at the Shodan pace fits in what remains.
+    // The reserve covers the slowest possible lookup, and what is left still fits a batch at the normal pace.
     const reserve = Number(lookup.environment.variables.LURE_TIME_RESERVE_MS);
     expect(reserve).toBe(LOOKUP_RESERVE_MS);
-    expect(lookup.timeout * 1000 - reserve).toBeGreaterThanOrEqual(LOOKUP_BATCH_SIZE * 2 * 1000 * LOOKUP_MAX_CONCURRENCY);
+    expect(reserve).toBeGreaterThanOrEqual(worstLookupMs(LOOKUP_MIN_INTERVAL_MS) + 5000);
+    expect(lookup.timeout * 1000 - reserve).toBeGreaterThanOrEqual(LOOKUP_BATCH_SIZE * 2 * LOOKUP_MIN_INTERVAL_MS);
   });
 
   test("results bucket: all public access blocked, encrypted, TLS only, results expire, kept on destroy", () => {
@@ -132,7 +146,7 @@ describe("watcher in aws-honeynet (default config + alert e-mail)", () => {
     expect(secret.name).toBe("lure-watcher-shodan-api-key");
     expect(resources(stack, "aws_secretsmanager_secret_version")).toEqual([]);
     expect(lookup.environment.variables.LURE_SECRET_ARN).toBe(ref(secretAddr, "arn"));
-    expect(Object.keys(listIps.environment.variables).sort()).toEqual(["LURE_CLUSTER", "LURE_QUEUE_URL", "LURE_SERVICES"]);
+    expect(Object.keys(listIps.environment.variables).sort()).toEqual(["LURE_CLUSTER", "LURE_DLQ_ARN", "LURE_DLQ_URL", "LURE_PREFIX", "LURE_QUEUE_URL", "LURE_SERVICES", "LURE_TOPIC_ARN"]);
     expect(stack.output.watcher_api_key_secret.value).toBe("lure-watcher-shodan-api-key");
   });
 
@@ -156,16 +170,22 @@ describe("watcher IAM: specific resources for every mutating action", () => {
   test.each([
     ["default", stack],
     ["rotation on", rotating],
-  ])("%s: no mutating action on *; read-only ones only where AWS has no resource-level permission", (_n, s) => {
+  ])("%s: every mutating action names specific resources; * only for reads AWS cannot scope", (_n, s) => {
     for (const name of ["lure-watcher-list-ips", "lure-watcher-lookup"]) {
       const [, f] = lambdaOf(s, name);
       for (const st of statementsOfRole(s, f.role)) {
         expect(st.Effect).toBe("Allow");
-        for (const action of st.Action) {
-          if (!READ_ONLY.test(action)) expect({ action, resources: st.Resource.filter((r) => r === "*" || r.endsWith(":*:*")) }).toEqual({ action, resources: [] });
+        for (const action of st.Action.filter((a) => !isReadOnlyAction(a))) {
+          expect({ action, broad: st.Resource.filter((r) => !SPECIFIC.some((re) => re.test(r))) }).toEqual({ action, broad: [] });
         }
         if (st.Resource.includes("*")) expect(st.Action.every((a) => ["ecs:ListTasks", "ec2:DescribeNetworkInterfaces"].includes(a))).toBe(true);
       }
+    }
+  });
+
+  test("the whitelist rejects broad resources (the check can fail)", () => {
+    for (const broad of ["*", "arn:aws:sns:eu-west-2:123456789012:*", "arn:${data.aws_partition.P.partition}:ecs:eu-west-2:${data.aws_caller_identity.C.account_id}:service/${aws_ecs_cluster.C.name}/*", "${aws_s3_bucket.B.arn}/*"]) {
+      expect(SPECIFIC.some((re) => re.test(broad))).toBe(false);
     }
   });
 
@@ -174,8 +194,9 @@ describe("watcher IAM: specific resources for every mutating action", () => {
     const [bucketAddr] = only("aws_s3_bucket");
     const [topicAddr] = only("aws_sns_topic");
     const [secretAddr] = only("aws_secretsmanager_secret");
-    expect(actionsOn(statements, "s3:PutObject")).toEqual([`${ref(bucketAddr, "arn")}/*`]);
-    expect(actionsOn(statements, "s3:GetObject")).toEqual([`${ref(bucketAddr, "arn")}/*`]);
+    const prefixes = ["results", "latest", "rotations", "state"].map((p) => `${ref(bucketAddr, "arn")}/${p}/*`);
+    expect(actionsOn(statements, "s3:PutObject")).toEqual(prefixes);
+    expect(actionsOn(statements, "s3:GetObject")).toEqual(prefixes);
     expect(actionsOn(statements, "s3:DeleteObject")).toEqual([`${ref(bucketAddr, "arn")}/state/*`]);
     expect(actionsOn(statements, "s3:ListBucket")).toEqual([ref(bucketAddr, "arn")]);
     expect(actionsOn(statements, "sns:Publish")).toEqual([ref(topicAddr, "arn")]);
@@ -204,8 +225,13 @@ describe("watcher IAM: specific resources for every mutating action", () => {
     const statements = statementsOfRole(stack, listIps.role);
     const actions = statements.flatMap((st) => st.Action).sort();
     expect(actions).toEqual(
-      ["ec2:DescribeNetworkInterfaces", "ecs:DescribeServices", "ecs:DescribeTasks", "ecs:ListTasks", "logs:CreateLogStream", "logs:PutLogEvents", "sns:Publish", "sqs:SendMessage"].sort(),
+      ["ec2:DescribeNetworkInterfaces", "ecs:DescribeTasks", "ecs:ListTasks", "logs:CreateLogStream", "logs:PutLogEvents", "sns:Publish", "sqs:GetQueueAttributes", "sqs:SendMessage"].sort(),
     );
+    const [topicAddr] = only("aws_sns_topic");
+    const queue = (name: string) => ref(resources(stack, "aws_sqs_queue").find(([, q]) => q.name === name)![0], "arn");
+    expect(actionsOn(statements, "sns:Publish")).toEqual([ref(topicAddr, "arn")]);
+    expect(actionsOn(statements, "sqs:SendMessage")).toEqual([queue("lure-watcher-ips")]);
+    expect(actionsOn(statements, "sqs:GetQueueAttributes")).toEqual([queue("lure-watcher-ips-dlq")]);
     const listTasks = statements.find((st) => st.Action.includes("ecs:ListTasks"))!;
     expect(listTasks.Condition).toEqual({ ArnEquals: { "ecs:cluster": expect.stringMatching(/^\$\{aws_ecs_cluster\..+\.arn\}$/) } });
   });
@@ -239,6 +265,33 @@ describe("watcher options", () => {
     const vars = resources(s, "aws_lambda_function").find(([, f]) => f.function_name === "lure-watcher-lookup")![1].environment.variables;
     expect(vars.LURE_MIN_ROTATION_HOURS).toBe("6");
     expect(vars.LURE_HONEYSCORE).toBe("false");
+  });
+});
+
+/** The environment a deployed function would see: the synthesized variables with Terraform references resolved to plausible values. */
+function deployedEnv(vars: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(vars).map(([k, v]) => [
+      k,
+      v
+        .replace(/\$\{aws_sqs_queue\.([A-Za-z0-9_-]+)\.url\}/g, "https://sqs.eu-west-2.amazonaws.com/123456789012/$1")
+        .replace(/\$\{aws_([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, "arn:aws:$1:eu-west-2:123456789012:$2")
+        .replace(/\$\{[^}]+\}/g, "lure-resolved"),
+    ]),
+  );
+}
+
+describe("environment contract between the construct and the functions", () => {
+  const source = readFileSync(join(ROOT, "functions/aws/env.ts"), "utf8");
+  test.each([
+    ["list-ips", () => listIps, "listIpsEnv"],
+    ["lookup", () => lookup, "lookupEnv"],
+  ] as const)("%s: the functions accept what the construct sets, and read every variable it sets", (_n, fnOf, reader) => {
+    const vars = fnOf().environment.variables as Record<string, string>;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const envModule = require("../../functions/aws/env") as Record<string, (v: Record<string, string | undefined>) => unknown>;
+    expect(() => envModule[reader](deployedEnv(vars))).not.toThrow();
+    for (const name of Object.keys(vars)) expect(source).toContain(`"${name}"`);
   });
 });
 
@@ -279,7 +332,7 @@ describe("function bundles", () => {
         expect(code).not.toMatch(/class ECSClient|class SQSClient/);
         const file = join(loadDir, `${f.function_name}.js`);
         writeFileSync(file, code);
-        const env = { LURE_CLUSTER: "c", LURE_SERVICES: '{"cowrie":"lure-hp-cowrie"}', LURE_QUEUE_URL: "https://sqs/q", LURE_PREFIX: "lure", LURE_BUCKET: "b", LURE_TOPIC_ARN: "arn:aws:sns:eu-west-2:1:t", LURE_SECRET_ARN: "arn:aws:secretsmanager:eu-west-2:1:secret:k", LURE_SECRET_NAME: "k", LURE_ROTATE: "false", LURE_MIN_ROTATION_HOURS: "24", LURE_MIN_INTERVAL_MS: "2000", LURE_HONEYSCORE: "true", AWS_REGION: "eu-west-2" };
+        const env = { ...deployedEnv(f.environment.variables), AWS_REGION: "eu-west-2" };
         const saved = { ...process.env };
         Object.assign(process.env, env);
         try {

@@ -15,6 +15,8 @@ describe("schedule expressions", () => {
     ["rate(0 minutes)", "rate must be at least 1"],
     ["cron(0 12 * * ?)", "cron needs six fields"],
     ["every 12 hours", "is not a schedule"],
+    ["cron(0 6 * * * *)", '"?" in exactly one of day-of-month'],
+    ["cron(0 6 ? * ? *)", '"?" in exactly one of day-of-month'],
   ])("refuses %s", (e, why) => {
     expect(scheduleProblem(e)).toContain(why);
   });

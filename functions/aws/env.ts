@@ -20,6 +20,14 @@ export interface ListIpsEnv {
   readonly services: ServiceMap;
   /** `LURE_QUEUE_URL`: the lookup queue. */
   readonly queueUrl: string;
+  /** `LURE_PREFIX`: shown in alert subjects. */
+  readonly prefix: string;
+  /** `LURE_TOPIC_ARN`: where list-ips reports services it cannot list and lookups in the dead-letter queue. */
+  readonly topicArn: string;
+  /** `LURE_DLQ_URL`: the lookup queue's dead-letter queue, counted at the start of each run. */
+  readonly dlqUrl: string;
+  /** `LURE_DLQ_ARN`: the same queue, named in the redrive command of the alert. */
+  readonly dlqArn: string;
 }
 
 export interface LookupEnv {
@@ -133,6 +141,10 @@ export function listIpsEnv(vars: Vars): ListIpsEnv {
     cluster: r.text("LURE_CLUSTER", "the ECS cluster name or ARN"),
     services: r.services("LURE_SERVICES"),
     queueUrl: r.httpsUrl("LURE_QUEUE_URL", "the lookup queue URL"),
+    prefix: r.text("LURE_PREFIX", "the deployment prefix"),
+    topicArn: r.text("LURE_TOPIC_ARN", "the alert topic ARN"),
+    dlqUrl: r.httpsUrl("LURE_DLQ_URL", "the dead-letter queue URL of the lookup queue"),
+    dlqArn: r.text("LURE_DLQ_ARN", "the dead-letter queue ARN of the lookup queue"),
   };
   return r.done("list-ips", value);
 }

@@ -31,6 +31,7 @@ import { IndexConfigError, IndexUnavailableError, type LookupResult, type Scanne
 import { classifyShodanError, type ShodanErrorClass } from "./classify";
 import { normaliseShodanHost } from "./normalise";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter";
+import { DEFAULT_TIMEOUT_MS, callBudgetMs } from "./budget";
 
 export { classifyShodanError, createRateLimiter };
 export type { ShodanErrorClass, RateLimiter };
@@ -89,9 +90,6 @@ export interface ShodanStats {
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 1000;
-const DEFAULT_TIMEOUT_MS = 5000;
-/** got's two retry waits (1 s and 2 s, up to 100 ms noise each) plus slack. */
-const RETRY_WAITS_MS = 3500;
 const SKIPPED = Symbol("honeyscore skipped");
 
 const defaultClient: ShodanClientLike = {
@@ -117,7 +115,7 @@ export function createShodanIndex(options: ShodanIndexOptions): ScannerIndex & {
   const client = options.client ?? defaultClient;
   const limiter = options.limiter ?? createRateLimiter({ minIntervalMs });
   const wantHoneyscore = options.honeyscore ?? true;
-  const callBudgetMs = 3 * timeout + RETRY_WAITS_MS;
+  const budgetMs = callBudgetMs(timeout);
   let honeyscoreRefused = false;
   // A call passed its budget and got is still running it (waiting out a Retry-After).
   let stalled = false;
@@ -166,10 +164,10 @@ export function createShodanIndex(options: ShodanIndexOptions): ScannerIndex & {
           waiting.delete(queued);
           const timer = setTimeout(() => {
             stalled = true;
-            reject(new IndexUnavailableError(`${what}: no answer within ${callBudgetMs} ms (got may be waiting out a Retry-After); retry later`));
+            reject(new IndexUnavailableError(`${what}: no answer within ${budgetMs} ms (got may be waiting out a Retry-After); retry later`));
             for (const [waiter, waiterWhat] of waiting) waiter.abort(stalledError(waiterWhat));
             waiting.clear();
-          }, callBudgetMs);
+          }, budgetMs);
           try {
             resolve(await fn());
           } catch (err) {

@@ -33,6 +33,19 @@ const PROJECT_ROOT = resolve(__dirname, "..", "..");
 const RUNTIME_PROVIDED = ["@aws-sdk/*"];
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
+/** Everything that decides the bundle's content besides its inputs (part of the cache key). */
+const BUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  minify: true,
+  // Stack traces in CloudWatch should name our functions.
+  keepNames: true,
+  legalComments: "none",
+  external: RUNTIME_PROVIDED,
+} as const;
+
 const CACHE_DIR = join(PROJECT_ROOT, "node_modules", ".cache", "lure", "functions");
 const MANIFEST = join(CACHE_DIR, "manifest.json");
 
@@ -78,7 +91,9 @@ function cachedBundles(): Map<FunctionName, FunctionBundle> | undefined {
 }
 
 function buildKey(): string {
-  return JSON.stringify({ v: 1, entries: FUNCTION_ENTRIES, external: RUNTIME_PROVIDED, runtime: LAMBDA_RUNTIME });
+  // The esbuild version is read from its package.json: loading esbuild itself costs a process start.
+  const esbuildVersion = (JSON.parse(readFileSync(require.resolve("esbuild/package.json"), "utf8")) as { version: string }).version;
+  return JSON.stringify({ v: 1, esbuild: esbuildVersion, options: BUILD_OPTIONS, entries: FUNCTION_ENTRIES, runtime: LAMBDA_RUNTIME });
 }
 
 /** Write then rename: parallel synths (jest workers) never read a half-written file. */
@@ -94,21 +109,14 @@ function buildAll(): Map<FunctionName, FunctionBundle> {
   const esbuild = require("esbuild") as typeof import("esbuild");
   const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
   const result = esbuild.buildSync({
+    ...BUILD_OPTIONS,
     entryPoints: Object.fromEntries(names.map((n) => [n, join(PROJECT_ROOT, FUNCTION_ENTRIES[n])])),
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    // Stack traces in CloudWatch should name our functions.
-    keepNames: true,
-    legalComments: "none",
-    external: RUNTIME_PROVIDED,
     outdir: "/lure-bundles",
     write: false,
     logLevel: "silent",
     metafile: true,
   });
+
   const dir = CACHE_DIR;
   mkdirSync(dir, { recursive: true });
   const out = new Map<FunctionName, FunctionBundle>();

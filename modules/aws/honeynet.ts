@@ -636,7 +636,6 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       statements: [
         { Sid: "ListHoneypotTasks", Effect: "Allow", Action: ["ecs:ListTasks"], Resource: ["*"], Condition: { ArnEquals: { "ecs:cluster": this.cluster.arn } } },
         { Sid: "DescribeHoneypotTasks", Effect: "Allow", Action: ["ecs:DescribeTasks"], Resource: [`arn:${this.partition}:ecs:${this.region}:${this.accountId}:task/${this.cluster.name}/*`] },
-        { Sid: "DescribeHoneypotServices", Effect: "Allow", Action: ["ecs:DescribeServices"], Resource: Object.values(this.publicIpSource.cloud === "aws" ? this.publicIpSource.services : {}).map((s) => this.serviceArn(s)) },
         // DescribeNetworkInterfaces supports no resource-level permissions.
         { Sid: "ReadTaskPublicIps", Effect: "Allow", Action: ["ec2:DescribeNetworkInterfaces"], Resource: ["*"] },
       ],

@@ -8,6 +8,7 @@
 import { Annotations, TerraformAsset, AssetType, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
@@ -27,24 +28,35 @@ import { AwsStack } from "../../providers/aws";
 import type { IamStatement, IWatcher, WatcherProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
 import { assertWatcherProps } from "../core/validate";
+import { worstLookupMs } from "../../functions/shodan/budget";
 import { FUNCTION_ENTRIES, LAMBDA_RUNTIME, functionBundle, type FunctionName } from "./bundle";
 import { serviceRole } from "./iam";
 
-/** Seconds a lookup invocation may run: a batch at the Shodan rate plus retries of one slow lookup. */
-export const LOOKUP_TIMEOUT_SECONDS = 90;
-export const LIST_IPS_TIMEOUT_SECONDS = 60;
-/** Time a lookup invocation keeps back when deciding whether to start one more record. */
-export const LOOKUP_RESERVE_MS = 40_000;
 /** Messages per lookup invocation. */
 export const LOOKUP_BATCH_SIZE = 5;
 /** Lookup instances at once; 2 is the lowest maximum SQS event sources accept. */
 export const LOOKUP_MAX_CONCURRENCY = 2;
 /** Shodan allows one request per second per account. */
 export const SHODAN_REQUESTS_PER_SECOND = 1;
+/** Each instance spaces its Shodan requests so that all of them together keep to the account's rate. */
+export const LOOKUP_MIN_INTERVAL_MS = (1000 * LOOKUP_MAX_CONCURRENCY) / SHODAN_REQUESTS_PER_SECOND;
+/**
+ * Time a lookup invocation keeps back before starting one more record: the slowest possible lookup
+ * (host and honeyscore calls at their budgets, with spacing) plus one AWS call at its bound (3
+ * attempts of 5 s, functions/aws/sdk-config.ts); the other S3, SNS and ECS calls take milliseconds.
+ * A record that would not fit is handed back to the queue instead of being cut off by the timeout.
+ */
+export const LOOKUP_RESERVE_MS = worstLookupMs(LOOKUP_MIN_INTERVAL_MS) + 16_000;
+/** Seconds a lookup invocation may run: the reserve plus room for a batch at the normal pace. */
+export const LOOKUP_TIMEOUT_SECONDS = 120;
+export const LIST_IPS_TIMEOUT_SECONDS = 60;
 /** Receives before a message goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
 export type AwsWatcherProps = WatcherProps;
+
+/** Key prefixes the lookup function reads and writes: history, latest state, rotation and key-problem markers. */
+export const RESULT_PREFIXES = ["results/", "latest/", "rotations/", "state/"] as const;
 
 export class AwsWatcher extends Construct implements IWatcher {
   readonly resultsLocation: string;
@@ -172,16 +184,27 @@ export class AwsWatcher extends Construct implements IWatcher {
       timeout: LIST_IPS_TIMEOUT_SECONDS,
       retention,
       tags,
-      environment: { LURE_CLUSTER: source.clusterName, LURE_SERVICES: services, LURE_QUEUE_URL: this.queue.url },
+      environment: {
+        LURE_PREFIX: prefix,
+        LURE_CLUSTER: source.clusterName,
+        LURE_SERVICES: services,
+        LURE_QUEUE_URL: this.queue.url,
+        LURE_TOPIC_ARN: this.topic.arn,
+        // Each cycle reports lookups that ended in the dead-letter queue.
+        LURE_DLQ_URL: this.deadLetterQueue.url,
+        LURE_DLQ_ARN: this.deadLetterQueue.arn,
+      },
       statements: [
         ...discovery.statements,
         { Sid: "QueueIps", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [this.queue.arn] },
-        // The on-failure destination below publishes with this role.
-        { Sid: "ReportFailures", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] },
+        { Sid: "CountDeadLetters", Effect: "Allow", Action: ["sqs:GetQueueAttributes"], Resource: [this.deadLetterQueue.arn] },
+        // Failed services and dead letters are reported directly; the on-failure destination uses this role too.
+        { Sid: "Report", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] },
       ],
     });
     // A listing that still fails after Lambda's retries reaches the alert topic instead of vanishing.
     new LambdaFunctionEventInvokeConfig(this, "ListIpsFailures", {
+      dependsOn: [this.policyOf("ListIpsRole")],
       functionName: this.listIps.functionName,
       maximumRetryAttempts: 2,
       maximumEventAgeInSeconds: 3600,
@@ -206,23 +229,25 @@ export class AwsWatcher extends Construct implements IWatcher {
         LURE_ROTATE: String(rotate),
         LURE_MIN_ROTATION_HOURS: String(props.minRotationIntervalHours ?? 24),
         // Each instance spaces its requests so all of them together stay within Shodan's rate.
-        LURE_MIN_INTERVAL_MS: String((1000 * LOOKUP_MAX_CONCURRENCY) / SHODAN_REQUESTS_PER_SECOND),
+        LURE_MIN_INTERVAL_MS: String(LOOKUP_MIN_INTERVAL_MS),
         LURE_HONEYSCORE: String(props.honeyscore ?? true),
-        // Start no lookup with less than this left: one slow lookup (3 attempts of 5 s, backoff, honeyscore) fits.
         LURE_TIME_RESERVE_MS: String(LOOKUP_RESERVE_MS),
       },
       statements: [
-        { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], Resource: [this.queue.arn] },
+        // What Lambda's SQS event source needs, on this queue only.
+        { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [this.queue.arn] },
         // ListBucket makes a missing key a 404 (first lookup of an IP) instead of a 403.
         { Sid: "ListResults", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [this.bucket.arn] },
-        { Sid: "ReadWriteResults", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${this.bucket.arn}/*`] },
+        { Sid: "ReadWriteResults", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: RESULT_PREFIXES.map((p) => `${this.bucket.arn}/${p}*`) },
         { Sid: "ClearErrorMarker", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${this.bucket.arn}/state/*`] },
         { Sid: "Alert", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] },
         { Sid: "ReadApiKey", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [this.secret.arn] },
         ...(rotation?.cloud === "aws" ? rotation.statements : []),
       ],
     });
+    // Lambda checks the execution role's permissions when these are created: the policies must exist first.
     new LambdaEventSourceMapping(this, "LookupSource", {
+      dependsOn: [this.policyOf("LookupRole")],
       eventSourceArn: this.queue.arn,
       functionName: this.lookup.arn,
       batchSize: LOOKUP_BATCH_SIZE,
@@ -243,6 +268,7 @@ export class AwsWatcher extends Construct implements IWatcher {
       description: `List the ${prefix} honeynet's public IPs and look them up on Shodan`,
       scheduleExpression: props.schedule ?? "rate(12 hours)",
       flexibleTimeWindow: { mode: "OFF" },
+      dependsOn: [this.policyOf("SchedulerRole")],
       target: {
         arn: this.listIps.arn,
         roleArn: schedulerRole.arn,
@@ -253,6 +279,13 @@ export class AwsWatcher extends Construct implements IWatcher {
     if (props.alertEmail) {
       Annotations.of(this).addInfo(`alerts go to ${props.alertEmail} once the recipient confirms the subscription e-mail from AWS`);
     }
+  }
+
+  /** The inline policy `serviceRole` attached to the role with this id. */
+  private policyOf(roleId: string): IamRolePolicy {
+    const policy = this.node.findChild(`${roleId}Policy`);
+    if (!(policy instanceof IamRolePolicy)) throw new Error(`${this.node.path}: ${roleId} has no inline policy`);
+    return policy;
   }
 
   private function(
@@ -292,7 +325,7 @@ export class AwsWatcher extends Construct implements IWatcher {
       environment: { variables: o.environment },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       tags: o.tags,
-      dependsOn: [logGroup],
+      dependsOn: [logGroup, this.policyOf(`${id}Role`)],
     });
   }
 }

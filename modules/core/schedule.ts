@@ -18,7 +18,12 @@ export function scheduleProblem(expr: string): string | undefined {
     if (n > 1 && !unit.endsWith("s")) return `write "rate(${n} ${unit}s)"`;
     return undefined;
   }
-  if (CRON.test(expr)) return undefined;
+  if (CRON.test(expr)) {
+    const fields = expr.slice("cron(".length, -1).split(" ");
+    // AWS requires "?" in exactly one of day-of-month and day-of-week.
+    if ((fields[2] === "?") === (fields[4] === "?")) return 'put "?" in exactly one of day-of-month (3rd field) and day-of-week (5th field), e.g. "cron(0 6 * * ? *)"';
+    return undefined;
+  }
   if (expr.startsWith("cron(")) return 'cron needs six fields: "cron(minutes hours day-of-month month day-of-week year)", e.g. "cron(0 */12 * * ? *)"';
   return 'is not a schedule; write "rate(12 hours)" or "cron(0 */12 * * ? *)"';
 }

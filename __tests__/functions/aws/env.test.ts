@@ -1,13 +1,9 @@
-import { lookupVars as makeLookupVars } from "./fakes";
+import { listIpsVars, lookupVars as makeLookupVars } from "./fakes";
 import { DEFAULT_TIME_RESERVE_MS, listIpsEnv, lookupEnv } from "../../../functions/aws/env";
 
 const SERVICES = JSON.stringify({ cowrie: "lure-test-cowrie", conpot_default: "lure-test-conpot-default" });
 
-const listVars = {
-  LURE_CLUSTER: "lure-test",
-  LURE_SERVICES: SERVICES,
-  LURE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/lure-test-watch",
-};
+const listVars = listIpsVars(SERVICES);
 
 const lookupVars = makeLookupVars(SERVICES, { LURE_ROTATE: "true", LURE_MIN_INTERVAL_MS: "1000", LURE_HONEYSCORE: "false" });
 
@@ -17,13 +13,17 @@ describe("list-ips", () => {
       cluster: "lure-test",
       services: { cowrie: "lure-test-cowrie", conpot_default: "lure-test-conpot-default" },
       queueUrl: listVars.LURE_QUEUE_URL,
+      prefix: "lure-test",
+      topicArn: listVars.LURE_TOPIC_ARN,
+      dlqUrl: listVars.LURE_DLQ_URL,
+      dlqArn: listVars.LURE_DLQ_ARN,
     });
   });
 
   test("reports every bad variable at once, each with what is allowed", () => {
     let message = "";
     try {
-      listIpsEnv({ LURE_SERVICES: "{cowrie: x}", LURE_QUEUE_URL: "sqs://queue" });
+      listIpsEnv({ LURE_SERVICES: "{cowrie: x}", LURE_QUEUE_URL: "sqs://queue", LURE_DLQ_URL: "lure-test-watch-dlq", LURE_PREFIX: "" });
     } catch (err) {
       message = (err as Error).message;
     }
@@ -31,6 +31,20 @@ describe("list-ips", () => {
     expect(message).toContain("LURE_CLUSTER is not set (expected the ECS cluster name or ARN)");
     expect(message).toContain("LURE_SERVICES is not JSON (expected an object of honeypot name → ECS service name)");
     expect(message).toContain('LURE_QUEUE_URL is "sqs://queue" (expected the lookup queue URL, an https:// URL)');
+    expect(message).toContain('LURE_DLQ_URL is "lure-test-watch-dlq" (expected the dead-letter queue URL of the lookup queue, an https:// URL)');
+    expect(message).toContain("LURE_PREFIX is empty (expected the deployment prefix)");
+    expect(message).toContain("LURE_TOPIC_ARN is not set (expected the alert topic ARN)");
+    expect(message).toContain("LURE_DLQ_ARN is not set (expected the dead-letter queue ARN of the lookup queue)");
+  });
+
+  test("every missing variable is named", () => {
+    let message = "";
+    try {
+      listIpsEnv({});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const name of Object.keys(listVars)) expect(message).toContain(`${name} is not set`);
   });
 
   test.each([

@@ -1,6 +1,7 @@
 import { DescribeNetworkInterfacesCommand, EC2Client, type NetworkInterface } from "@aws-sdk/client-ec2";
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, ServiceNotFoundException, type Task } from "@aws-sdk/client-ecs";
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ListIpsEnv } from "../../../functions/aws/env";
 import { listIps, type ListIpsDeps } from "../../../functions/aws/list-ips/list-ips";
@@ -10,27 +11,44 @@ import { recordingLog } from "./fakes";
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const CYCLE = NOW.toISOString();
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/111122223333/lure-test-watch";
+const DLQ = "https://sqs.eu-west-1.amazonaws.com/111122223333/lure-test-watch-dlq";
+const DLQ_ARN = "arn:aws:sqs:eu-west-1:111122223333:lure-test-watch-dlq";
+const TOPIC = "arn:aws:sns:eu-west-1:111122223333:lure-test-alerts";
 const CLUSTER = "lure-test";
 
 const ecs = new ECSClient({ region: "eu-west-1" });
 const ec2 = new EC2Client({ region: "eu-west-1" });
 const sqs = new SQSClient({ region: "eu-west-1" });
+const sns = new SNSClient({ region: "eu-west-1" });
 const ecsMock = mockClient(ecs);
 const ec2Mock = mockClient(ec2);
 const sqsMock = mockClient(sqs);
+const snsMock = mockClient(sns);
 
 let sleeps: number[];
 let logged: ReturnType<typeof recordingLog>;
 function deps(): ListIpsDeps {
-  return { ecs, ec2, sqs, now: () => NOW, sleep: async (ms) => void sleeps.push(ms), log: logged.log };
+  return { ecs, ec2, sqs, sns, now: () => NOW, sleep: async (ms) => void sleeps.push(ms), log: logged.log };
+}
+
+/** Messages in the dead-letter queue, as GetQueueAttributes reports them. */
+function deadLetters(count: number): void {
+  sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: String(count) } });
+}
+
+function published(): { TopicArn?: string; Subject?: string; Message?: string }[] {
+  return snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
 }
 
 beforeEach(() => {
   ecsMock.reset();
   ec2Mock.reset();
   sqsMock.reset();
+  snsMock.reset();
   sleeps = [];
   logged = recordingLog();
+  deadLetters(0);
+  snsMock.on(PublishCommand).resolves({ MessageId: "sns-1" });
 });
 
 const arn = (id: string) => `arn:aws:ecs:eu-west-1:111122223333:task/${CLUSTER}/${id}`;
@@ -86,6 +104,10 @@ const env: ListIpsEnv = {
   cluster: CLUSTER,
   services: { cowrie: "lure-test-cowrie", dionaea: "lure-test-dionaea", conpot: "lure-test-conpot" },
   queueUrl: QUEUE,
+  prefix: "lure-test",
+  topicArn: TOPIC,
+  dlqUrl: DLQ,
+  dlqArn: DLQ_ARN,
 };
 
 describe("discovery", () => {
@@ -105,7 +127,19 @@ describe("discovery", () => {
   test("queues one message per public IP with honeypot, service, task and since", async () => {
     const summary = await listIps(deps(), env);
 
-    expect(summary).toEqual({ cycle: CYCLE, services: 3, tasks: 4, ips: 2, sent: 2, skipped: { notRunning: 1, noPublicIp: 1 }, failedServices: [] });
+    expect(summary).toEqual({
+      cycle: CYCLE,
+      services: 3,
+      tasks: 4,
+      ips: 2,
+      sent: 2,
+      skipped: { notRunning: 1, noPublicIp: 1 },
+      failedServices: [],
+      deadLetters: 0,
+      alerts: 0,
+      warnings: 0,
+    });
+    expect(published()).toEqual([]);
     const calls = sqsMock.commandCalls(SendMessageBatchCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0].args[0].input.QueueUrl).toBe(QUEUE);
@@ -281,12 +315,124 @@ describe("SQS failures", () => {
   });
 });
 
-test("a service that cannot be listed does not stop the others; the run then throws naming it", async () => {
-  fakeEcs({ "lure-test-cowrie": [task("c1", { eni: "eni-1" })], "lure-test-conpot": [] });
-  fakeEc2({ "eni-1": "203.0.113.1" });
-  sqsAcceptsAll();
+describe("a service that cannot be listed", () => {
+  beforeEach(() => {
+    // lure-test-dionaea is not in the cluster: ListTasks throws ServiceNotFoundException.
+    fakeEcs({ "lure-test-cowrie": [task("c1", { eni: "eni-1" })], "lure-test-conpot": [] });
+    fakeEc2({ "eni-1": "203.0.113.1" });
+  });
 
-  await expect(listIps(deps(), env)).rejects.toThrow("could not list the tasks of 1 of 3 services: lure-test-dionaea");
-  expect(sentBodies()).toEqual([expect.objectContaining({ ip: "203.0.113.1" })]);
-  expect(logged.lines.find((l) => l.event === "serviceListFailed")?.fields).toMatchObject({ service: "lure-test-dionaea", error: "ServiceNotFoundException" });
+  test("does not stop the others; it is reported by one SNS alert and the run returns normally", async () => {
+    sqsAcceptsAll();
+
+    const summary = await listIps(deps(), env);
+
+    expect(summary).toMatchObject({ services: 3, ips: 1, sent: 1, failedServices: ["lure-test-dionaea"], alerts: 1 });
+    expect(sentBodies()).toEqual([expect.objectContaining({ ip: "203.0.113.1" })]);
+    expect(published()).toHaveLength(1);
+    const [alert] = published();
+    expect(alert.TopicArn).toBe(TOPIC);
+    expect(alert.Subject).toBe("[lure-test] watcher: cannot list lure-test-dionaea");
+    expect(alert.Message).toContain(`could not list the tasks of 1 of 3 services in the ECS cluster ${CLUSTER} (cycle ${CYCLE})`);
+    expect(alert.Message).toContain("- lure-test-dionaea (honeypot dionaea): ServiceNotFoundException: Service not found.");
+    expect(alert.Message).toContain("(1 sent)");
+    expect(logged.lines.find((l) => l.event === "serviceListFailed")?.fields).toMatchObject({ service: "lure-test-dionaea", error: "ServiceNotFoundException" });
+    expect(logged.lines.find((l) => l.event === "listIpsSummary")).toMatchObject({ level: "error", fields: { failedServices: ["lure-test-dionaea"] } });
+  });
+
+  test("when that SNS alert cannot be sent, the run throws naming the services and the SNS error (after queueing the others)", async () => {
+    sqsAcceptsAll();
+    snsMock.on(PublishCommand).rejects(Object.assign(new Error("Topic does not exist"), { name: "NotFoundException" }));
+
+    await expect(listIps(deps(), env)).rejects.toThrow(
+      `list-ips cycle ${CYCLE}: could not list the tasks of 1 of 3 services (lure-test-dionaea) and could not report it by SNS: Topic does not exist`,
+    );
+    expect(sentBodies()).toEqual([expect.objectContaining({ ip: "203.0.113.1" })]);
+    expect(logged.events()).toContain("failedServicesNotReported");
+  });
+
+  test("with SQS refusing messages too, the run throws for SQS and still reports the services", async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Failed: [{ Id: "0", SenderFault: true, Code: "InvalidMessageContents" }] });
+
+    await expect(listIps(deps(), env)).rejects.toThrow(/SQS did not accept 1 of 1 messages.*InvalidMessageContents/);
+    expect(published().map((p) => p.Subject)).toEqual(["[lure-test] watcher: cannot list lure-test-dionaea"]);
+  });
+
+  test("the subject names whole services while they fit, then a count; printable ASCII under 100 characters", async () => {
+    const services = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`honeypot${i}`, `lure-test-a-rather-long-service-name-${i}`]));
+    fakeEcs({});
+    sqsAcceptsAll();
+
+    const summary = await listIps(deps(), { ...env, prefix: "lure-tëst", services });
+
+    expect(summary.failedServices).toHaveLength(8);
+    const subject = published()[0].Subject!;
+    expect(subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+    expect(subject).toBe("[lure-t?st] watcher: cannot list lure-test-a-rather-long-service-name-0 (+7 more)");
+    expect(published()[0].Message).toContain("- lure-test-a-rather-long-service-name-7 (honeypot honeypot7)");
+  });
+});
+
+describe("dead-letter queue", () => {
+  beforeEach(() => {
+    fakeEcs({ "lure-test-cowrie": [task("c1", { eni: "eni-1" })], "lure-test-dionaea": [], "lure-test-conpot": [] });
+    fakeEc2({ "eni-1": "203.0.113.1" });
+    sqsAcceptsAll();
+  });
+
+  test("is counted first, by its URL; empty: no alert", async () => {
+    const summary = await listIps(deps(), env);
+
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: DLQ, AttributeNames: ["ApproximateNumberOfMessages"] }]);
+    // Before anything else (sinon orders calls across stubs).
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)[0].calledBefore(ecsMock.commandCalls(ListTasksCommand)[0])).toBe(true);
+    expect(published()).toEqual([]);
+    expect(summary).toMatchObject({ deadLetters: 0, alerts: 0, warnings: 0, sent: 1 });
+  });
+
+  test("3 lookups in it: one alert with the count, the queue and the redrive command; listing goes on", async () => {
+    deadLetters(3);
+
+    const summary = await listIps(deps(), env);
+
+    expect(published()).toEqual([
+      {
+        TopicArn: TOPIC,
+        Subject: "[lure-test] watcher: 3 lookups in the dead-letter queue",
+        Message: expect.stringContaining(`3 lookups are in the dead-letter queue ${DLQ}; inspect and redrive (aws sqs start-message-move-task --source-arn ${DLQ_ARN}).`),
+      },
+    ]);
+    expect(summary).toMatchObject({ deadLetters: 3, alerts: 1, warnings: 0, sent: 1 });
+    expect(logged.lines.find((l) => l.event === "deadLetters")).toMatchObject({ level: "warn", fields: { messages: 3, queue: DLQ } });
+  });
+
+  test("a GetQueueAttributes error is logged and counted; listing and queueing go on", async () => {
+    sqsMock.on(GetQueueAttributesCommand).rejects(Object.assign(new Error("not authorized to perform sqs:GetQueueAttributes"), { name: "AccessDenied" }));
+
+    const summary = await listIps(deps(), env);
+
+    expect(summary).toMatchObject({ deadLetters: null, warnings: 1, alerts: 0, ips: 1, sent: 1 });
+    expect(sentBodies()).toEqual([expect.objectContaining({ ip: "203.0.113.1" })]);
+    expect(published()).toEqual([]);
+    expect(logged.lines.find((l) => l.event === "deadLettersNotCounted")).toMatchObject({ level: "warn", fields: { queue: DLQ, error: "AccessDenied" } });
+    expect(logged.lines.find((l) => l.event === "listIpsSummary")).toMatchObject({ level: "warn", fields: { warnings: 1 } });
+  });
+
+  test("an answer without the count is treated like an error", async () => {
+    sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: {} });
+
+    const summary = await listIps(deps(), env);
+
+    expect(summary).toMatchObject({ deadLetters: null, warnings: 1, sent: 1 });
+  });
+
+  test("an alert that cannot be sent is logged and counted, not fatal (the next cycle counts again)", async () => {
+    deadLetters(1);
+    snsMock.on(PublishCommand).rejects(new Error("SNS is down"));
+
+    const summary = await listIps(deps(), env);
+
+    expect(summary).toMatchObject({ deadLetters: 1, alerts: 0, warnings: 1, sent: 1 });
+    expect(logged.lines.find((l) => l.event === "deadLettersNotReported")).toMatchObject({ level: "error", fields: { messages: 1 } });
+  });
 });

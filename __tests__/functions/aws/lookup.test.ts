@@ -1,12 +1,12 @@
 import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import type { LookupEnv } from "../../../functions/aws/env";
-import { keys, lookupBatch, type LookupDeps, type QueueRecord } from "../../../functions/aws/lookup/lookup";
+import { INDEX_ERROR_CLAIM_STALE_MS, keys, lookupBatch, type LookupDeps, type QueueRecord } from "../../../functions/aws/lookup/lookup";
 import { IndexConfigError, IndexUnavailableError, type LookupResult, type ScannerIndex } from "../../../functions/core/scanner-index";
-import { fakeBucket, fakeIndex, recordingLog } from "./fakes";
+import { BUCKET_PREFIXES, fakeBucket, fakeIndex, recordingLog } from "./fakes";
 
 const BUCKET = "lure-test-watch";
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:lure-test-alerts";
@@ -346,13 +346,112 @@ describe("API key problems", () => {
     expect(published()).toHaveLength(1);
   });
 
-  test("when even the key alert cannot be sent, the record that carried it goes back", async () => {
-    snsMock.on(PublishCommand).rejects(new Error("SNS is down"));
+  test("when even the key alert cannot be sent, the claim is released and the record that carried it goes back; its retry alerts", async () => {
+    snsMock.on(PublishCommand).rejectsOnce(new Error("SNS is down")).resolves({ MessageId: "sns-2" });
     const { response, summary } = await lookupBatch([record("m1", ip1), record("m2", ip2)], plenty, deps(refused()), env);
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
     expect(summary.skipped.configError).toBe(1);
     expect(bucket.objects.has(keys.indexError)).toBe(false);
+    // Only the claim this instance wrote is deleted.
+    expect(s3Mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, Key: keys.indexError, IfMatch: expect.stringMatching(/^"etag-\d+"$/) }]);
+
+    const retry = await lookupBatch([record("m1", ip1)], plenty, deps(refused()), env);
+    expect(retry.response.batchItemFailures).toEqual([]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(bucket.json(keys.indexError)).toEqual({ problem: "Shodan refused the API key", status: 401, secretVersion: "v1", at: T0 });
+  });
+
+  test("the marker is claimed (conditional write) before the alert and confirmed after it", async () => {
+    await lookupBatch([record("m1", ip1)], plenty, deps(refused()), env);
+
+    expect(ops.filter((o) => o.includes(keys.indexError) || o.startsWith("publish"))).toEqual([
+      `get ${keys.indexError}`,
+      `put ${keys.indexError}`,
+      "publish [lure-test] watcher stopped: shodan API key problem",
+      `put ${keys.indexError}`,
+    ]);
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts[0]).toMatchObject({ Key: keys.indexError, IfNoneMatch: "*" });
+    expect(JSON.parse(puts[0].Body as string)).toEqual({ problem: "Shodan refused the API key", status: 401, secretVersion: "v1", at: T0, pending: true });
+    // The confirmation replaces exactly the claim.
+    expect(puts[1]).toMatchObject({ Key: keys.indexError, IfMatch: expect.stringMatching(/^"etag-\d+"$/) });
+  });
+
+  describe("two instances meeting the problem at once alert once", () => {
+    /** SNS takes a while: without a claim, both instances would have read "no marker" before either wrote one. */
+    function slowSns(): void {
+      snsMock.on(PublishCommand).callsFake(async (input) => {
+        ops.push(`publish ${input.Subject}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { MessageId: "sns-1" };
+      });
+    }
+
+    test("no API key: the first claim (If-None-Match) wins, the other instance skips", async () => {
+      secretsMock.on(GetSecretValueCommand).resolves({ SecretString: "", VersionId: "v3" });
+      slowSns();
+      const index = fakeIndex({});
+
+      const [a, b] = await Promise.all([
+        lookupBatch([record("a1", ip1), record("a2", ip2)], plenty, deps(index), env),
+        lookupBatch([record("b1", ip2)], plenty, deps(index), env),
+      ]);
+
+      expect(published()).toHaveLength(1);
+      expect(a.summary.alerts + b.summary.alerts).toBe(1);
+      expect([...a.response.batchItemFailures, ...b.response.batchItemFailures]).toEqual([]);
+      expect(a.summary.skipped.configError + b.summary.skipped.configError).toBe(3);
+      expect(ops).toContain(`put ${keys.indexError}: 412`);
+      expect(logged.lines.find((l) => l.event === "indexConfigError" && l.fields.alert === "claimed by another instance")).toBeDefined();
+      expect(bucket.json(keys.indexError)).toEqual({ problem: "no API key is set", secretVersion: "v3", at: T0 });
+    });
+
+    test("a new key version refused: both read the old marker, the first replacement (If-Match) wins", async () => {
+      bucket.seed(keys.indexError, { problem: "Shodan refused the API key", status: 401, secretVersion: "v1", at: "2025-02-01T00:00:00.000Z" });
+      secretsMock.on(GetSecretValueCommand).resolves({ SecretString: "KEY-2", VersionId: "v2" });
+      slowSns();
+
+      const results = await Promise.all([
+        lookupBatch([record("a1", ip1)], plenty, deps(refused()), env),
+        lookupBatch([record("b1", ip1)], plenty, deps(refused()), env),
+      ]);
+
+      expect(published()).toHaveLength(1);
+      expect(results.flatMap((r) => r.response.batchItemFailures)).toEqual([]);
+      expect(ops).toContain(`put ${keys.indexError}: 412`);
+      expect(bucket.json(keys.indexError)).toMatchObject({ secretVersion: "v2" });
+      expect(bucket.json(keys.indexError)).not.toHaveProperty("pending");
+    });
+  });
+
+  test("a fresh claim of the same version (another instance is sending) is left alone; an abandoned one is taken over", async () => {
+    const claim = { problem: "Shodan refused the API key", status: 401, secretVersion: "v1", pending: true };
+    bucket.seed(keys.indexError, { ...claim, at: new Date(Date.parse(T0) - 60_000).toISOString() });
+
+    const fresh = await lookupBatch([record("m1", ip1)], plenty, deps(refused()), env);
+    expect(fresh.response.batchItemFailures).toEqual([]);
+    expect(published()).toEqual([]);
+    expect(logged.lines.find((l) => l.event === "indexConfigError")?.fields).toMatchObject({ alert: "being sent by another instance" });
+
+    bucket.seed(keys.indexError, { ...claim, at: new Date(Date.parse(T0) - INDEX_ERROR_CLAIM_STALE_MS - 1).toISOString() });
+    const stale = await lookupBatch([record("m2", ip1)], plenty, deps(refused()), env);
+    expect(stale.summary.alerts).toBe(1);
+    expect(published()).toHaveLength(1);
+    expect(logged.events()).toContain("indexErrorClaimAbandoned");
+    expect(bucket.json(keys.indexError)).toEqual({ problem: "Shodan refused the API key", status: 401, secretVersion: "v1", at: T0 });
+  });
+
+  test("a claim S3 cannot settle (409 ConditionalRequestConflict) sends no alert and sends the record back", async () => {
+    s3Mock
+      .on(PutObjectCommand, { Key: keys.indexError })
+      .rejects(Object.assign(new Error("A conflicting conditional operation is currently in progress"), { name: "ConditionalRequestConflict", $metadata: { httpStatusCode: 409 } }));
+
+    const { response } = await lookupBatch([record("m1", ip1), record("m2", ip2)], plenty, deps(refused()), env);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
+    expect(published()).toEqual([]);
+    expect(logged.lines.find((l) => l.event === "indexConfigErrorNotAlerted")?.fields).toMatchObject({ error: "ConditionalRequestConflict" });
   });
 
   test("any other Secrets Manager error fails every record", async () => {
@@ -474,6 +573,36 @@ describe("SNS failure", () => {
   });
 });
 
+describe("a record delivered again after it fully succeeded (SQS is at-least-once)", () => {
+  const ip = "203.0.113.60";
+  const rotating = { ...env, rotate: true };
+
+  test("with a rotation: the rotation is neither repeated nor announced again", async () => {
+    const first = await lookupBatch([record("m1", ip)], plenty, deps(fakeIndex({ [ip]: found(ip) })), rotating);
+    expect(first.summary).toMatchObject({ alerts: 1, rotated: 1 });
+    clock = new Date("2025-03-01T12:05:00.000Z");
+
+    const again = await lookupBatch([record("m1", ip)], plenty, deps(fakeIndex({ [ip]: found(ip) })), rotating);
+
+    expect(again.response.batchItemFailures).toEqual([]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect(again.summary).toMatchObject({ lookedUp: 1, alerts: 0, rotated: 0 });
+    expect(logged.lines.filter((l) => l.event === "rotationAlreadyDone").map((l) => l.fields.announced)).toEqual([true]);
+    expect(bucket.json(`latest/${ip}.json`)).toMatchObject({ checkedAt: "2025-03-01T12:05:00.000Z", found: true });
+  });
+
+  test("twice in one batch, at the same instant: one alert, one rotation", async () => {
+    const index = fakeIndex({ [ip]: found(ip) });
+    const { summary } = await lookupBatch([record("m1", ip), record("m1", ip)], plenty, deps(index), rotating);
+
+    expect(index.calls).toEqual([ip, ip]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ecsMock.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect(summary).toMatchObject({ lookedUp: 2, alerts: 1, rotated: 1 });
+  });
+});
+
 test("time budget: records that cannot start before the reserve are deferred, not looked up", async () => {
   const index = fakeIndex({ "203.0.113.1": notFound, "203.0.113.2": notFound, "203.0.113.3": notFound });
   const remaining = [60_000, 24_999];
@@ -488,4 +617,20 @@ test("time budget: records that cannot start before the reserve are deferred, no
   expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "m2" }, { itemIdentifier: "m3" }] });
   expect(summary).toMatchObject({ lookedUp: 1, deferred: 2, failed: 0 });
   expect(logged.lines.find((l) => l.event === "deferred")).toMatchObject({ level: "warn", fields: { records: 2, remainingMs: 24_999, reserveMs: 25_000 } });
+});
+
+test("S3 keys stay under results/, latest/, rotations/ and state/ (the IAM policy allows nothing else)", async () => {
+  const ip = "203.0.113.70";
+  const rotating = { ...env, rotate: true };
+  // Key problem (claim, alert, confirm), then a working key (clear), a found IP (result, rotation, alert, latest).
+  await lookupBatch([record("m1", ip)], plenty, deps(fakeIndex({ [ip]: new IndexConfigError("Shodan refused the API key", 401) })), rotating);
+  snsMock.on(PublishCommand).rejectsOnce(new Error("SNS is down")).resolves({ MessageId: "sns-2" });
+  await lookupBatch([record("m2", ip)], plenty, deps(fakeIndex({ [ip]: found(ip) })), rotating);
+  await lookupBatch([record("m2", ip)], plenty, deps(fakeIndex({ [ip]: found(ip) })), rotating);
+
+  const keysUsed = [...new Set(s3Mock.calls().map((c) => (c.args[0].input as { Key: string }).Key))];
+  for (const key of keysUsed) expect([key, BUCKET_PREFIXES.some((p) => key.startsWith(p))]).toEqual([key, true]);
+  // Every prefix was exercised, so the check above covered each kind of key.
+  expect(BUCKET_PREFIXES.filter((p) => keysUsed.some((k) => k.startsWith(p)))).toEqual([...BUCKET_PREFIXES]);
+  expect(ops).toContain(`delete ${keys.indexError}`);
 });

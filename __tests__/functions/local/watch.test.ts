@@ -12,6 +12,11 @@ function cli(args: string[], env: Record<string, string | undefined>) {
 }
 
 describe("npm run watch", () => {
+  it("is the script these tests run", () => {
+    const pkg = JSON.parse(require("fs").readFileSync(resolve(ROOT, "package.json"), "utf8"));
+    expect(pkg.scripts.watch).toBe("node --require tsx/cjs functions/local/watch.ts");
+  });
+
   it("without SHODAN_API_KEY exits 2 and says how to set it", () => {
     const r = cli(["--ips", "198.51.100.7,203.0.113.9"], { SHODAN_API_KEY: undefined });
     expect(r.status).toBe(2);

@@ -1,22 +1,32 @@
 /**
  * List-ips: find the public IP of every running honeypot task and queue one lookup message per IP.
- * Runs on a schedule (async invocation): when it throws, Lambda retries it and then sends the event
- * to its on-failure destination, so every failure that loses messages ends in a throw.
+ * Runs on a schedule (async invocation): when it throws, Lambda retries the WHOLE run (re-sending
+ * every message, so every IP is looked up again) and then sends the event to its on-failure
+ * destination. It therefore throws only when a retry can help and nobody was told otherwise:
+ * - SQS did not accept every message: throws;
+ * - a service could not be listed (renamed, removed, throttled): the others are still queued and
+ *   the failed ones are reported in one SNS alert; throws only if that alert cannot be sent;
+ * - lookups in the dead-letter queue: counted at the start of each run and reported in one SNS
+ *   alert while there are any; failing to count or report them is logged and counted, not fatal.
  *
  * @example
- * const summary = await listIps({ ecs, ec2, sqs, now: () => new Date(), sleep, log: jsonLog }, listIpsEnv(process.env));
+ * const summary = await listIps({ ecs, ec2, sqs, sns, now: () => new Date(), sleep, log: jsonLog }, listIpsEnv(process.env));
  */
 import { DescribeNetworkInterfacesCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from "@aws-sdk/client-ecs";
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import type { Alert } from "../../core/alert";
 import type { IpMessage } from "../../core/watcher-message";
 import type { ListIpsEnv } from "../env";
 import { chunks, errorFields, type Log } from "../runtime";
+import { fitSubject, listSubject, publishAlert } from "../sns-alert";
 
 export interface ListIpsDeps {
   readonly ecs: ECSClient;
   readonly ec2: EC2Client;
   readonly sqs: SQSClient;
+  readonly sns: SNSClient;
   readonly now: () => Date;
   /** Backoff between SQS attempts; tests pass one that returns at once. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -33,8 +43,14 @@ export interface ListIpsSummary {
   readonly ips: number;
   readonly sent: number;
   readonly skipped: { readonly notRunning: number; readonly noPublicIp: number };
-  /** Services whose tasks could not be listed; the run throws after sending the others. */
+  /** Services whose tasks could not be listed; reported by SNS, the others are still queued. */
   readonly failedServices: readonly string[];
+  /** Lookups in the dead-letter queue at the start of the run; null when they could not be counted. */
+  readonly deadLetters: number | null;
+  /** SNS alerts sent by this run (dead letters, services not listed). */
+  readonly alerts: number;
+  /** Problems that did not fail the run: dead-letter queue not counted, its alert not sent. */
+  readonly warnings: number;
 }
 
 /** DescribeTasks takes at most 100 tasks. */
@@ -56,13 +72,25 @@ interface RunningTask {
   readonly startedAt?: Date;
 }
 
+interface FailedService {
+  readonly honeypot: string;
+  readonly service: string;
+  readonly error: string;
+}
+
 export async function listIps(deps: ListIpsDeps, env: ListIpsEnv): Promise<ListIpsSummary> {
   const { log } = deps;
   const cycle = deps.now().toISOString();
   const skipped = { notRunning: 0, noPublicIp: 0 };
-  const failedServices: string[] = [];
+  const failed: FailedService[] = [];
   const running: RunningTask[] = [];
   let tasks = 0;
+  let alerts = 0;
+  let warnings = 0;
+
+  const dead = await reportDeadLetters(deps, env, cycle);
+  if (dead.alerted) alerts++;
+  warnings += dead.warnings;
 
   // One service failing (renamed, throttled) must not stop the others from being watched.
   for (const [honeypot, service] of Object.entries(env.services)) {
@@ -72,8 +100,9 @@ export async function listIps(deps: ListIpsDeps, env: ListIpsEnv): Promise<ListI
       skipped.notRunning += found.notRunning;
       running.push(...found.running);
     } catch (err) {
-      failedServices.push(service);
-      log("error", "serviceListFailed", { cycle, honeypot, service, ...errorFields(err) });
+      const e = errorFields(err);
+      failed.push({ honeypot, service, error: `${e.error}: ${e.message}` });
+      log("error", "serviceListFailed", { cycle, honeypot, service, ...e });
     }
   }
 
@@ -107,23 +136,94 @@ export async function listIps(deps: ListIpsDeps, env: ListIpsEnv): Promise<ListI
   }
 
   const sent = await sendAll(deps, env.queueUrl, messages, cycle);
+  const services = Object.keys(env.services).length;
+
+  // Told by SNS rather than by a throw: a retry of the run would re-send every message above.
+  let failedNotReported: string | undefined;
+  if (failed.length > 0) {
+    try {
+      await publishAlert(deps.sns, env.topicArn, failedServicesAlert(env, cycle, failed, services, sent.sent));
+      alerts++;
+      log("info", "failedServicesReported", { cycle, services: failed.map((f) => f.service) });
+    } catch (err) {
+      failedNotReported = errorFields(err).message;
+      log("error", "failedServicesNotReported", { cycle, services: failed.map((f) => f.service), ...errorFields(err) });
+    }
+  }
+
   const summary: ListIpsSummary = {
     cycle,
-    services: Object.keys(env.services).length,
+    services,
     tasks,
     ips: messages.length,
     sent: sent.sent,
     skipped,
-    failedServices,
+    failedServices: failed.map((f) => f.service),
+    deadLetters: dead.count,
+    alerts,
+    warnings,
   };
   const unsent = messages.length - sent.sent;
-  log(unsent > 0 || failedServices.length > 0 ? "error" : "info", "listIpsSummary", { ...summary });
+  log(unsent > 0 || failed.length > 0 ? "error" : warnings > 0 ? "warn" : "info", "listIpsSummary", { ...summary });
 
   const problems: string[] = [];
   if (unsent > 0) problems.push(`SQS did not accept ${unsent} of ${messages.length} messages after ${SEND_ATTEMPTS} attempts (${sent.sent} sent${sent.lastError ? `; last error: ${sent.lastError}` : ""})`);
-  if (failedServices.length > 0) problems.push(`could not list the tasks of ${failedServices.length} of ${summary.services} services: ${failedServices.join(", ")}`);
+  if (failedNotReported !== undefined) {
+    problems.push(`could not list the tasks of ${failed.length} of ${services} services (${summary.failedServices.join(", ")}) and could not report it by SNS: ${failedNotReported}`);
+  }
   if (problems.length > 0) throw new Error(`list-ips cycle ${cycle}: ${problems.join("; ")}`);
   return summary;
+}
+
+function failedServicesAlert(env: ListIpsEnv, cycle: string, failed: readonly FailedService[], services: number, sent: number): Alert {
+  return {
+    subject: listSubject(`[${env.prefix}] watcher: cannot list `, failed.map((f) => f.service)),
+    body: [
+      `The watcher could not list the tasks of ${failed.length} of ${services} services in the ECS cluster ${env.cluster} (cycle ${cycle}):`,
+      "",
+      ...failed.map((f) => `- ${f.service} (honeypot ${f.honeypot}): ${f.error}`),
+      "",
+      `The public IPs of these honeypots are not looked up this cycle; those of the other services were queued (${sent} sent).`,
+      "If a service was renamed or removed, deploy again so the watcher's service list matches the honeynet. The next cycle tries again.",
+    ].join("\n"),
+  };
+}
+
+/** Counts the dead-letter queue and alerts while it holds lookups. Never throws. */
+async function reportDeadLetters(deps: ListIpsDeps, env: ListIpsEnv, cycle: string): Promise<{ count: number | null; alerted: boolean; warnings: number }> {
+  let count: number;
+  try {
+    const res = await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: env.dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    const raw = res?.Attributes?.ApproximateNumberOfMessages;
+    count = Number(raw);
+    if (raw === undefined || !Number.isSafeInteger(count) || count < 0) throw new Error(`ApproximateNumberOfMessages is ${JSON.stringify(raw ?? null)}, not a count`);
+  } catch (err) {
+    deps.log("warn", "deadLettersNotCounted", { cycle, queue: env.dlqUrl, ...errorFields(err) });
+    return { count: null, alerted: false, warnings: 1 };
+  }
+  if (count === 0) return { count, alerted: false, warnings: 0 };
+  deps.log("warn", "deadLetters", { cycle, queue: env.dlqUrl, messages: count });
+  try {
+    await publishAlert(deps.sns, env.topicArn, deadLettersAlert(env, count));
+  } catch (err) {
+    // The queue is counted again next cycle, and the alert with it.
+    deps.log("error", "deadLettersNotReported", { cycle, queue: env.dlqUrl, messages: count, ...errorFields(err) });
+    return { count, alerted: false, warnings: 1 };
+  }
+  return { count, alerted: true, warnings: 0 };
+}
+
+function deadLettersAlert(env: ListIpsEnv, count: number): Alert {
+  const lookups = count === 1 ? "1 lookup is" : `${count} lookups are`;
+  return {
+    subject: fitSubject(`[${env.prefix}] watcher: ${count} lookup${count === 1 ? "" : "s"} in the dead-letter queue`),
+    body: [
+      `${lookups} in the dead-letter queue ${env.dlqUrl}; inspect and redrive (aws sqs start-message-move-task --source-arn ${env.dlqArn}).`,
+      "",
+      "Each is one honeypot IP whose lookup kept failing (index unavailable, S3 or SNS errors); the lookup function's log (event recordFailed) says why.",
+      "Redriving moves them back to the lookup queue. This alert is sent every cycle while the dead-letter queue is not empty.",
+    ].join("\n"),
+  };
 }
 
 async function describeService(

@@ -9,7 +9,12 @@
  *   cannot fix these; the next list-ips cycle queues the IP again.
  *
  * Order per record: lookup → result object → rotation → alert → `latest`. `latest` is written last,
- * so a record that fails before it still sees the change on its retry and the alert is not lost.
+ * so a record that fails before it still sees the change on its retry and the alert is not lost;
+ * and a `latest` checked at or after the rotation proves that rotation's alert went out, so a
+ * redelivered record does not announce it twice.
+ *
+ * S3 keys used: `results/`, `latest/`, `rotations/`, `state/` (see `keys`), nothing else; the
+ * construct's IAM policy is scoped to exactly these prefixes.
  *
  * @example
  * const { response } = await lookupBatch(records, () => context.getRemainingTimeInMillis(), deps, lookupEnv(process.env));
@@ -26,7 +31,7 @@ import { parseIpMessage, type IpMessage } from "../../core/watcher-message";
 import { readApiKey, type ApiKey } from "../api-key";
 import type { LookupEnv } from "../env";
 import { errorFields, type Log } from "../runtime";
-import { s3JsonStore, type JsonStore } from "../s3-store";
+import { s3JsonStore, type ConditionalWrite, type JsonStore, type WriteCondition } from "../s3-store";
 import { publishAlert } from "../sns-alert";
 
 export interface LookupDeps {
@@ -66,13 +71,25 @@ export interface LookupSummary {
   deferred: number;
 }
 
-/** Marker of a reported key problem: the alert is sent again only for another secret version. */
+/**
+ * Marker of a reported key problem: the alert is sent again only for another secret version. It is
+ * written (claimed) with a conditional write BEFORE the alert is sent, so of several instances that
+ * meet the problem at once only one alerts.
+ */
 export interface IndexErrorMarker {
   readonly problem: string;
   readonly status?: number;
   readonly secretVersion: string;
   readonly at: string;
+  /** Claimed, alert not confirmed sent yet; removed once it is. */
+  readonly pending?: true;
 }
+
+/**
+ * A pending claim older than this is taken as abandoned (its instance died between claim and
+ * alert, and could not release it): the next report of that key version takes it over and alerts.
+ */
+export const INDEX_ERROR_CLAIM_STALE_MS = 5 * 60_000;
 
 /** Last rotation of one honeypot. */
 export interface RotationMarker {
@@ -243,7 +260,7 @@ async function processRecord(ctx: RecordContext, index: ScannerIndex, message: I
   const resultKey = keys.result(ip, now);
   await store.put(resultKey, { message, answer: answer.kind === "found" ? answer.raw : null, evaluation });
 
-  const rotation = await rotate(ctx, message, evaluation, now);
+  const rotation = await rotate(ctx, message, evaluation, previous, now);
   const alerted = evaluation.changed || rotation !== undefined;
   if (alerted) {
     const alert = exposureAlert({ prefix: env.prefix, evaluation, service, rotation: rotation?.outcome, resultUrl: store.url(resultKey) });
@@ -285,7 +302,9 @@ async function clearIndexErrorMarker(ctx: RecordContext): Promise<void> {
   try {
     const marker = await ctx.store.get(keys.indexError);
     if (!marker.exists) return;
-    await ctx.store.delete(keys.indexError);
+    // Only the version read: a marker written since then (another instance) is its writer's business.
+    if (marker.etag === undefined) await ctx.store.delete(keys.indexError);
+    else if (!(await ctx.store.deleteIf(keys.indexError, marker.etag))) return;
     ctx.deps.log("info", "indexErrorCleared", { key: keys.indexError });
   } catch (err) {
     // The lookup itself succeeded; failing the record would only spend another lookup. Cost of a
@@ -295,56 +314,116 @@ async function clearIndexErrorMarker(ctx: RecordContext): Promise<void> {
 }
 
 /**
- * Alerts once per secret version. `ok` is false when the alert could not be sent (the caller fails a
- * record so it is tried again); a marker that cannot be written after a sent alert costs at most a
- * repeated alert, so that is still `ok`.
+ * Alerts once per secret version, even when several instances meet the problem at once: the marker
+ * is claimed with a conditional write first (`If-None-Match: *` when there is none, `If-Match` with
+ * the ETag read when it is for another version), and only the instance whose write succeeded sends
+ * the alert. `ok` is false when the alert could not be sent (the claim is released and the caller
+ * fails a record, so it is tried again); a marker that cannot be confirmed after a sent alert costs
+ * at most a repeated alert, so that is still `ok`.
  */
 async function reportConfigProblem(ctx: RecordContext, problem: ConfigProblem, secretVersion: string, indexName: string): Promise<{ ok: boolean; alerted: boolean }> {
   const { deps, env, store } = ctx;
   const fields = { problem: problem.problem, status: problem.status ?? null, secretVersion };
+  const now = deps.now();
+  const sent: IndexErrorMarker = {
+    problem: problem.problem,
+    ...(problem.status === undefined ? {} : { status: problem.status }),
+    secretVersion,
+    at: now.toISOString(),
+  };
+  let claim: ConditionalWrite;
   try {
     const marker = await store.get(keys.indexError);
-    if (marker.exists && isIndexErrorMarker(marker.value) && marker.value.secretVersion === secretVersion) {
-      deps.log("warn", "indexConfigError", { ...fields, alert: "already sent" });
-      return { ok: true, alerted: false };
+    let condition: WriteCondition;
+    if (!marker.exists) {
+      condition = { ifNoneMatch: "*" };
+    } else {
+      const current = isIndexErrorMarker(marker.value) ? marker.value : undefined;
+      if (current && current.secretVersion === secretVersion) {
+        if (current.pending !== true) {
+          deps.log("warn", "indexConfigError", { ...fields, alert: "already sent" });
+          return { ok: true, alerted: false };
+        }
+        if (!claimAbandoned(current, now)) {
+          deps.log("warn", "indexConfigError", { ...fields, alert: "being sent by another instance", claimedAt: current.at });
+          return { ok: true, alerted: false };
+        }
+        deps.log("warn", "indexErrorClaimAbandoned", { ...fields, claimedAt: current.at });
+      }
+      if (marker.etag === undefined) throw new Error(`S3 returned no ETag for ${keys.indexError}; cannot replace it conditionally`);
+      condition = { ifMatch: marker.etag };
     }
-    await publishAlert(deps.sns, env.topicArn, configErrorAlert({ prefix: env.prefix, index: indexName, problem: problem.problem, secretName: env.secretName }));
+    claim = await store.putIf(keys.indexError, { ...sent, pending: true } satisfies IndexErrorMarker, condition);
   } catch (err) {
     deps.log("error", "indexConfigErrorNotAlerted", { ...fields, ...errorFields(err) });
     return { ok: false, alerted: false };
   }
-  deps.log("error", "indexConfigError", { ...fields, alert: "sent" });
-  const next: IndexErrorMarker = {
-    problem: problem.problem,
-    ...(problem.status === undefined ? {} : { status: problem.status }),
-    secretVersion,
-    at: deps.now().toISOString(),
-  };
+  if (!claim.written) {
+    deps.log("warn", "indexConfigError", { ...fields, alert: "claimed by another instance" });
+    return { ok: true, alerted: false };
+  }
+
   try {
-    await store.put(keys.indexError, next);
+    await publishAlert(deps.sns, env.topicArn, configErrorAlert({ prefix: env.prefix, index: indexName, problem: problem.problem, secretName: env.secretName }));
+  } catch (err) {
+    deps.log("error", "indexConfigErrorNotAlerted", { ...fields, ...errorFields(err) });
+    try {
+      // Released so the retry of the failed record can claim it again and alert.
+      if (claim.etag === undefined) await store.delete(keys.indexError);
+      else await store.deleteIf(keys.indexError, claim.etag);
+    } catch (releaseErr) {
+      deps.log("error", "indexErrorClaimNotReleased", { key: keys.indexError, staleAfterMs: INDEX_ERROR_CLAIM_STALE_MS, ...errorFields(releaseErr) });
+    }
+    return { ok: false, alerted: false };
+  }
+  deps.log("error", "indexConfigError", { ...fields, alert: "sent" });
+
+  try {
+    // Only over our own claim: another instance may have replaced it for a newer key version.
+    const confirmed = claim.etag === undefined ? (await store.put(keys.indexError, sent), { written: true }) : await store.putIf(keys.indexError, sent, { ifMatch: claim.etag });
+    if (!confirmed.written) deps.log("info", "indexErrorMarkerReplaced", { key: keys.indexError });
   } catch (err) {
     deps.log("warn", "indexErrorMarkerNotWritten", { key: keys.indexError, ...errorFields(err) });
   }
   return { ok: true, alerted: true };
 }
 
+/** A claim whose time cannot be read counts as abandoned: better a repeated alert than none. */
+function claimAbandoned(marker: IndexErrorMarker, now: Date): boolean {
+  const at = Date.parse(marker.at);
+  return Number.isNaN(at) || now.getTime() - at > INDEX_ERROR_CLAIM_STALE_MS;
+}
+
 function isIndexErrorMarker(v: unknown): v is IndexErrorMarker {
-  return typeof v === "object" && v !== null && typeof (v as Record<string, unknown>).secretVersion === "string";
+  if (typeof v !== "object" || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return typeof m.secretVersion === "string" && typeof m.at === "string" && (m.pending === undefined || m.pending === true);
 }
 
 /**
  * Rotates when policy says so. A failed UpdateService does not fail the record: the alert says so and
  * the next cycle tries again. `performed` is false when a retry of this record finds its own rotation
- * already done (same IP and cycle): the alert mentions it, nothing is rotated twice.
+ * already done (same IP and cycle): nothing is rotated twice, and the alert mentions it unless the
+ * stored `previous` state was checked at or after that rotation: `latest` is written after the
+ * alert, so then the first attempt got as far as announcing it (a redelivery after full success).
  */
-async function rotate(ctx: RecordContext, message: IpMessage, evaluation: Evaluation, now: Date): Promise<{ outcome: RotationOutcome; performed: boolean } | undefined> {
+async function rotate(
+  ctx: RecordContext,
+  message: IpMessage,
+  evaluation: Evaluation,
+  previous: ExposureState | undefined,
+  now: Date,
+): Promise<{ outcome: RotationOutcome; performed: boolean } | undefined> {
   const { deps, env, store } = ctx;
   const { ip, honeypot, service } = message;
   // The marker only matters when a rotation could be due; skip the read otherwise.
   const last = env.rotate && evaluation.state.found ? await readRotation(ctx, honeypot) : undefined;
   if (last && last.ip === ip && last.cycle === message.cycle) {
-    deps.log("info", "rotationAlreadyDone", { ip, honeypot, service, cycle: message.cycle, at: last.lastRotatedAt });
-    return { outcome: { status: "rotated", service }, performed: false };
+    const rotatedAt = Date.parse(last.lastRotatedAt);
+    const checkedAt = previous === undefined ? NaN : Date.parse(previous.checkedAt);
+    const announced = !Number.isNaN(rotatedAt) && !Number.isNaN(checkedAt) && checkedAt >= rotatedAt;
+    deps.log("info", "rotationAlreadyDone", { ip, honeypot, service, cycle: message.cycle, at: last.lastRotatedAt, announced });
+    return announced ? undefined : { outcome: { status: "rotated", service }, performed: false };
   }
   const decision = decideRotation({ policy: { enabled: env.rotate, minIntervalHours: env.minRotationHours }, state: evaluation.state, lastRotatedAt: last?.lastRotatedAt, now });
   if (!decision.rotate) {
