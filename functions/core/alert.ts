@@ -17,7 +17,7 @@ export interface RotationOutcome {
 }
 
 /** SNS wants printable ASCII subjects shorter than 100 characters. */
-const SUBJECT_MAX = 99;
+export const SUBJECT_MAX = 99;
 
 export function describeChange(c: ExposureChange): string {
   switch (c.kind) {
@@ -32,9 +32,32 @@ export function describeChange(c: ExposureChange): string {
   }
 }
 
-function subjectLine(s: string): string {
+/** Non-printable or non-ASCII characters become "?"; anything longer than SNS allows ends in "...". */
+export function fitSubject(s: string): string {
   const ascii = s.replace(/[^\x20-\x7e]/g, "?");
   return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`;
+}
+
+/**
+ * `head` followed by as many whole `items` as fit, then "(+N more)"; the first item always goes in
+ * (cut by `fitSubject` if it must be).
+ *
+ * @example
+ * listSubject("[lure] watcher: cannot list ", ["lure-cowrie", "lure-dionaea"]); // "[lure] watcher: cannot list lure-cowrie, lure-dionaea"
+ */
+export function listSubject(head: string, items: readonly string[], separator = ", "): string {
+  let text = head;
+  for (let i = 0; i < items.length; i++) {
+    const next = `${text}${i > 0 ? separator : ""}${items[i]}`;
+    const rest = items.length - i - 1;
+    // Keep room for the "(+N more)" the remaining items would need.
+    if ((rest > 0 ? `${next} (+${rest} more)` : next).length > SUBJECT_MAX && i > 0) {
+      text = `${text} (+${items.length - i} more)`;
+      break;
+    }
+    text = next;
+  }
+  return fitSubject(text);
 }
 
 export function exposureAlert(input: {
@@ -46,20 +69,9 @@ export function exposureAlert(input: {
   readonly resultUrl?: string;
 }): Alert {
   const { state, changes } = input.evaluation;
-  const head = `[${input.prefix}] ${state.honeypot} ${state.ip}: `;
   // Whole changes only in the subject; the body has all of them.
-  const parts = changes.map(describeChange);
-  let what = parts.length > 0 ? parts[0] : "no change in exposure";
-  for (let i = 1; i < parts.length; i++) {
-    const rest = parts.length - i - 1;
-    const candidate = `${what}; ${parts[i]}${rest > 0 ? ` (+${rest} more)` : ""}`;
-    if (head.length + candidate.length > SUBJECT_MAX) {
-      what = `${what} (+${parts.length - i} more)`;
-      break;
-    }
-    what = `${what}; ${parts[i]}`;
-  }
-  const subject = subjectLine(head + what);
+  const parts = changes.length > 0 ? changes.map(describeChange) : ["no change in exposure"];
+  const subject = listSubject(`[${input.prefix}] ${state.honeypot} ${state.ip}: `, parts, "; ");
   const lines = [
     `Honeypot ${state.honeypot} (service ${input.service}) at ${state.ip}, checked on ${state.index} at ${state.checkedAt}.`,
     "",
@@ -82,7 +94,7 @@ export function exposureAlert(input: {
 /** Sent once per key version when the index refuses the key or none is set. */
 export function configErrorAlert(input: { readonly prefix: string; readonly index: string; readonly problem: string; readonly secretName: string }): Alert {
   return {
-    subject: subjectLine(`[${input.prefix}] watcher stopped: ${input.index} API key problem`),
+    subject: fitSubject(`[${input.prefix}] watcher stopped: ${input.index} API key problem`),
     body: [
       `The watcher could not use the ${input.index} API key: ${input.problem}.`,
       "",

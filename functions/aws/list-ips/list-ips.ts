@@ -20,7 +20,8 @@ import type { Alert } from "../../core/alert";
 import type { IpMessage } from "../../core/watcher-message";
 import type { ListIpsEnv } from "../env";
 import { chunks, errorFields, type Log } from "../runtime";
-import { fitSubject, listSubject, publishAlert } from "../sns-alert";
+import { fitSubject, listSubject } from "../../core/alert";
+import { publishAlert } from "../sns-alert";
 
 export interface ListIpsDeps {
   readonly ecs: ECSClient;
