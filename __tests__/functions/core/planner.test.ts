@@ -1,0 +1,257 @@
+import { planRules, toCidr, type PlanInput } from "../../../functions/core/planner";
+import type { RuleChange, SteeringOptions, SteeringRule } from "../../../functions/core/quarantine-types";
+
+const BAND: SteeringOptions = { firstPriority: 1000, ruleQuota: 100, cidrsPerRule: 5 };
+const ip = (n: number) => `198.51.${Math.floor(n / 256)}.${n % 256}`;
+const cidr = (n: number) => `${ip(n)}/32`;
+/** Sources 0..n-1, source i last seen at 1000 + i (so higher i = more recent). */
+const wanted = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ src: ip(from + i), lastSeen: 1000 + from + i }));
+const rule = (id: string, priority: number, ...ns: number[]): SteeringRule => ({ id, priority, cidrs: ns.map(cidr) });
+
+function plan(input: Partial<PlanInput> & Pick<PlanInput, "wanted">) {
+  return planRules({ current: [], otherPriorities: [], options: BAND, ...input });
+}
+
+let nextId = 0;
+/** Applies changes like an ALB would, checking what an ALB checks. */
+function apply(rules: readonly SteeringRule[], changes: readonly RuleChange[], opts: SteeringOptions, others: readonly number[] = []): SteeringRule[] {
+  const out = new Map(rules.map((r) => [r.id, { ...r, cidrs: [...r.cidrs] }]));
+  for (const c of changes) {
+    if (c.kind === "create") {
+      if ([...out.values()].some((r) => r.priority === c.priority) || others.includes(c.priority)) throw new Error(`priority ${c.priority} taken`);
+      if (c.priority < opts.firstPriority || c.priority >= opts.firstPriority + opts.ruleQuota) throw new Error(`priority ${c.priority} outside the band`);
+      const id = `new-${nextId++}`;
+      out.set(id, { id, priority: c.priority, cidrs: [...c.cidrs] });
+    } else {
+      const r = out.get(c.id);
+      if (!r || r.priority !== c.priority) throw new Error(`no rule ${c.id}@${c.priority}`);
+      if (c.kind === "delete") out.delete(c.id);
+      else out.set(c.id, { ...r, cidrs: [...c.cidrs] });
+    }
+    for (const r of out.values()) if (r.cidrs.length === 0 || r.cidrs.length > opts.cidrsPerRule) throw new Error(`rule ${r.id} has ${r.cidrs.length} CIDRs`);
+  }
+  return [...out.values()];
+}
+
+describe("toCidr", () => {
+  it.each([
+    ["192.0.2.7", "192.0.2.7/32"],
+    ["2001:DB8:0:0:0:0:0:1", "2001:db8::1/128"],
+    ["2001:db8::1", "2001:db8::1/128"],
+    ["::ffff:192.0.2.1", "::ffff:c000:201/128"],
+  ])("%s → %s", (input, expected) => {
+    expect(toCidr(input)).toBe(expected);
+  });
+
+  it.each(["", "192.0.2.256", "192.0.2.7/32", "host.example"])("refuses %j", (bad) => {
+    expect(() => toCidr(bad)).toThrow("is not an IP address");
+  });
+});
+
+describe("planRules: packing and the band", () => {
+  it("packs 5 CIDRs per rule from the first priority, most recently seen first", () => {
+    const p = plan({ wanted: wanted(12) });
+    expect(p.changes).toEqual([
+      { kind: "create", priority: 1000, cidrs: [11, 10, 9, 8, 7].map(cidr) },
+      { kind: "create", priority: 1001, cidrs: [6, 5, 4, 3, 2].map(cidr) },
+      { kind: "create", priority: 1002, cidrs: [1, 0].map(cidr) },
+    ]);
+    expect(p.steered).toHaveLength(12);
+    expect(p.evicted).toEqual([]);
+    expect(p.capacity).toBe(100);
+  });
+
+  it("skips priorities of other rules inside the band; other rules outside cost nothing", () => {
+    const p = plan({ wanted: wanted(11), otherPriorities: [1000, 1002, 5, 2000] });
+    expect(p.changes.map((c) => c.priority)).toEqual([1001, 1003, 1004]);
+    expect(p.capacity).toBe(98);
+  });
+
+  it("no wanted sources and no rules: nothing to do", () => {
+    expect(plan({ wanted: [] })).toEqual({ changes: [], steered: [], evicted: [], capacity: 100 });
+  });
+
+  it("one IPv6 address spelt two ways is one CIDR, kept with its latest sighting", () => {
+    const p = plan({ wanted: [{ src: "2001:db8::1", lastSeen: 5 }, { src: "2001:DB8:0::1", lastSeen: 9 }] });
+    expect(p.changes).toEqual([{ kind: "create", priority: 1000, cidrs: ["2001:db8::1/128"] }]);
+    expect(p.steered).toEqual(["2001:DB8:0::1"]);
+  });
+});
+
+describe("planRules: capacity and eviction", () => {
+  const small: SteeringOptions = { firstPriority: 10, ruleQuota: 2, cidrsPerRule: 5 };
+
+  it("keeps the most recently seen, evicts the least recently seen and reports them oldest first", () => {
+    const p = plan({ wanted: wanted(13), options: small });
+    expect(p.capacity).toBe(2);
+    expect(p.changes).toEqual([
+      { kind: "create", priority: 10, cidrs: [12, 11, 10, 9, 8].map(cidr) },
+      { kind: "create", priority: 11, cidrs: [7, 6, 5, 4, 3].map(cidr) },
+    ]);
+    expect(p.evicted).toEqual([ip(0), ip(1), ip(2)]);
+    expect(p.steered).toHaveLength(10);
+  });
+
+  it("breaks lastSeen ties by source, deterministically", () => {
+    const tied = [ip(3), ip(1), ip(2)].map((src) => ({ src, lastSeen: 7 }));
+    const p = plan({ wanted: tied, options: { firstPriority: 10, ruleQuota: 1, cidrsPerRule: 2 } });
+    expect(p.changes).toEqual([{ kind: "create", priority: 10, cidrs: [cidr(1), cidr(2)] }]);
+    expect(p.evicted).toEqual([ip(3)]);
+  });
+
+  it("a newer source takes the slot of the least recently seen steered one in one modify", () => {
+    const current = [rule("a", 10, 4, 5, 6, 7, 8), rule("b", 11, 9, 10, 11, 12, 13)];
+    const p = plan({ wanted: wanted(11, 4), current, options: small }); // 4..14 wanted, 14 is new
+    expect(p.evicted).toEqual([ip(4)]);
+    expect(p.changes).toEqual([{ kind: "modify", id: "a", priority: 10, cidrs: [5, 6, 7, 8, 14].map(cidr) }]);
+  });
+
+  it("other rules in the band lower the capacity", () => {
+    const p = plan({ wanted: wanted(8), options: small, otherPriorities: [10] });
+    expect(p.capacity).toBe(1);
+    expect(p.changes).toEqual([{ kind: "create", priority: 11, cidrs: [7, 6, 5, 4, 3].map(cidr) }]);
+    expect(p.evicted).toEqual([ip(0), ip(1), ip(2)]);
+  });
+
+  it("more rules than the capacity: merges into the fullest rules, adding before deleting", () => {
+    const current = [rule("a", 10, 0), rule("b", 11, 1, 2), rule("c", 12, 3)];
+    const p = plan({ wanted: wanted(4), current, options: small });
+    expect(p.changes).toEqual([
+      { kind: "modify", id: "a", priority: 10, cidrs: [0, 3].map(cidr) },
+      { kind: "delete", id: "c", priority: 12 },
+    ]);
+    expect(p.steered).toHaveLength(4);
+  });
+});
+
+describe("planRules: minimal diff", () => {
+  const current = [rule("a", 1000, 1, 2, 3, 4, 5), rule("b", 1001, 6, 7)];
+  const all = wanted(8).filter((w) => w.src !== ip(0)); // 1..7, as in the rules
+
+  it("unchanged sets: no change", () => {
+    expect(plan({ wanted: all, current }).changes).toEqual([]);
+  });
+
+  it("adding one IP to a rule with a free slot is exactly one modify", () => {
+    const p = plan({ wanted: [...all, { src: ip(50), lastSeen: 2000 }], current });
+    expect(p.changes).toEqual([{ kind: "modify", id: "b", priority: 1001, cidrs: [6, 7, 50].map(cidr) }]);
+  });
+
+  it("removing one IP is one modify; the others stay where they are", () => {
+    const p = plan({ wanted: all.filter((w) => w.src !== ip(3)), current });
+    expect(p.changes).toEqual([{ kind: "modify", id: "a", priority: 1000, cidrs: [1, 2, 4, 5].map(cidr) }]);
+  });
+
+  it("removing the last IPs of a rule deletes it (never an empty modify)", () => {
+    const p = plan({ wanted: all.filter((w) => w.src !== ip(6) && w.src !== ip(7)), current });
+    expect(p.changes).toEqual([{ kind: "delete", id: "b", priority: 1001 }]);
+  });
+
+  it("a removal and an addition in one rule are one modify", () => {
+    const p = plan({ wanted: [...all.filter((w) => w.src !== ip(6)), { src: ip(60), lastSeen: 3000 }], current });
+    expect(p.changes).toEqual([{ kind: "modify", id: "b", priority: 1001, cidrs: [7, 60].map(cidr) }]);
+  });
+
+  it("fills free slots of existing rules before creating; deletes come before creates", () => {
+    const cur = [rule("x", 1000, 90), rule("y", 1001, 1)];
+    const p = plan({ wanted: wanted(10, 1), current: cur });
+    expect(p.changes).toEqual([
+      { kind: "delete", id: "x", priority: 1000 },
+      { kind: "modify", id: "y", priority: 1001, cidrs: [1, 10, 9, 8, 7].map(cidr) },
+      { kind: "create", priority: 1000, cidrs: [6, 5, 4, 3, 2].map(cidr) },
+    ]);
+  });
+
+  it("a rule in the band with no wanted source is lure's and is deleted; everything goes in Normal Mode", () => {
+    const p = plan({ wanted: [], current: [...current, { id: "odd", priority: 1005, cidrs: [] }] });
+    expect(p.changes).toEqual([
+      { kind: "delete", id: "a", priority: 1000 },
+      { kind: "delete", id: "b", priority: 1001 },
+      { kind: "delete", id: "odd", priority: 1005 },
+    ]);
+  });
+
+  it("repairs a CIDR listed in two rules and a rule over the limit", () => {
+    const cur = [rule("a", 1000, 1, 2), rule("b", 1001, 2, 3), { id: "c", priority: 1002, cidrs: [4, 5, 6, 7, 8, 9].map(cidr) }];
+    const p = plan({ wanted: wanted(9, 1), current: cur });
+    // 2 stays in a (lowest priority); 9, beyond c's limit, moves into a's first free slot.
+    expect(p.changes).toEqual([
+      { kind: "modify", id: "a", priority: 1000, cidrs: [1, 2, 9].map(cidr) },
+      { kind: "modify", id: "b", priority: 1001, cidrs: [cidr(3)] },
+      { kind: "modify", id: "c", priority: 1002, cidrs: [4, 5, 6, 7, 8].map(cidr) },
+    ]);
+  });
+});
+
+/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("planRules: properties over random inputs", () => {
+  it("after applying a plan, re-planning yields no change; the plan respects every limit", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = rng(seed);
+      const int = (n: number) => Math.floor(r() * n);
+      const options: SteeringOptions = { firstPriority: 1 + int(50), ruleQuota: 1 + int(8), cidrsPerRule: 1 + int(5) };
+      const band = Array.from({ length: options.ruleQuota }, (_, i) => options.firstPriority + i);
+      const others = band.filter(() => r() < 0.15);
+      const pool = 40;
+      // Current rules: a random consistent set at free band priorities.
+      let current: SteeringRule[] = [];
+      const used = new Set<number>();
+      for (const p of band) {
+        if (others.includes(p) || r() < 0.4) continue;
+        const cidrs = [...new Set(Array.from({ length: 1 + int(options.cidrsPerRule) }, () => int(pool)))].filter((n) => !used.has(n));
+        if (cidrs.length === 0) continue;
+        cidrs.forEach((n) => used.add(n));
+        current.push(rule(`r${p}`, p, ...cidrs));
+      }
+      const want = [...new Set(Array.from({ length: int(pool) }, () => int(pool)))].map((n) => ({ src: ip(n), lastSeen: int(20) }));
+      const input: PlanInput = { wanted: want, current, otherPriorities: others, options };
+      const p = planRules(input);
+      const context = `seed ${seed}`;
+      current = apply(current, p.changes, options, others);
+
+      expect({ context, again: planRules({ ...input, current }).changes }).toEqual({ context, again: [] });
+      expect(current.length).toBeLessThanOrEqual(p.capacity);
+      const listed = current.flatMap((x) => x.cidrs);
+      expect(new Set(listed).size).toBe(listed.length); // no CIDR in two rules
+      expect(listed.sort()).toEqual(p.steered.map(toCidr).sort()); // every steered CIDR exactly once, nothing else
+      expect(p.steered.length).toBe(Math.min(want.length, p.capacity * options.cidrsPerRule));
+      expect(p.steered.length + p.evicted.length).toBe(want.length);
+      const oldestSteered = Math.min(...p.steered.map((s) => want.find((w) => w.src === s)!.lastSeen));
+      for (const e of p.evicted) expect(want.find((w) => w.src === e)!.lastSeen).toBeLessThanOrEqual(oldestSteered);
+      for (const c of p.changes) if (c.kind === "create") expect(others).not.toContain(c.priority);
+    }
+  });
+
+  it("never leaves an already-steered, still-wanted CIDR unsteered between two changes", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const r = rng(seed * 7919);
+      const int = (n: number) => Math.floor(r() * n);
+      const options: SteeringOptions = { firstPriority: 1, ruleQuota: 2 + int(5), cidrsPerRule: 1 + int(4) };
+      // Start from a planned state, then change the wanted set and possibly shrink the quota.
+      const first = wanted(int(20)).map((w) => ({ ...w, lastSeen: int(10) }));
+      const start = apply([], planRules({ wanted: first, current: [], otherPriorities: [], options }).changes, options);
+      const later = { ...options, ruleQuota: Math.max(1, options.ruleQuota - int(3)) };
+      const second = [...first.filter(() => r() < 0.7), ...wanted(int(10), 30)];
+      const p = planRules({ wanted: second, current: start, otherPriorities: [], options: later });
+      const keep = new Set(p.steered.map(toCidr));
+      const mustStay = start.flatMap((x) => x.cidrs).filter((c) => keep.has(c));
+      let state = start;
+      for (const c of p.changes) {
+        state = apply(state, [c], options);
+        const listed = new Set(state.flatMap((x) => x.cidrs));
+        for (const c2 of mustStay) expect({ seed, c2, steered: listed.has(c2) }).toEqual({ seed, c2, steered: true });
+      }
+    }
+  });
+});
