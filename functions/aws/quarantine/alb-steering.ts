@@ -1,0 +1,129 @@
+/**
+ * Adapter: steering on an Application Load Balancer listener. Each rule of lure's priority band
+ * has one `source-ip` condition (≤5 CIDRs) and forwards to the honeypot copies' target group. The
+ * rules are runtime state, created through the API and never by Terraform (which would delete them
+ * on the next apply).
+ *
+ * @example
+ * const steering = albSteering(new ElasticLoadBalancingV2Client(sdkClientConfig()), {
+ *   listenerArn: env.listenerArn, targetGroupArn: env.copyTargetGroupArn, prefix: "lure", steering: env.config.steering,
+ * });
+ */
+import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DescribeRulesCommand,
+  ModifyRuleCommand,
+  type ElasticLoadBalancingV2Client,
+  type Rule,
+  type RuleCondition,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ConflictError, type SteeringOptions, type SteeringPort, type SteeringRule } from "../../core/quarantine-types";
+import { errorName } from "../runtime";
+
+export interface AlbSteeringOptions {
+  readonly listenerArn: string;
+  /** Where the rules forward: the honeypot copies. */
+  readonly targetGroupArn: string;
+  /** Tag value of `lure:prefix` on the rules lure creates. */
+  readonly prefix: string;
+  readonly steering: SteeringOptions;
+}
+
+/** DescribeRules' largest page. */
+export const DESCRIBE_RULES_PAGE_SIZE = 400;
+
+/** The ALB refused a rule because its rule quota is used up: a configuration problem, not a race. */
+export class RuleQuotaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RuleQuotaError";
+  }
+}
+
+const sourceIpConditions = (cidrs: readonly string[]): RuleCondition[] => [{ Field: "source-ip", SourceIpConfig: { Values: [...cidrs] } }];
+
+/** The `SteeringPort` on one ALB listener; the client's own retries cover throttling. */
+export function albSteering(client: ElasticLoadBalancingV2Client, options: AlbSteeringOptions): SteeringPort {
+  const { listenerArn, targetGroupArn, prefix } = options;
+  const { firstPriority, ruleQuota } = options.steering;
+  const lastPriority = firstPriority + ruleQuota - 1;
+  const inBand = (p: number): boolean => p >= firstPriority && p <= lastPriority;
+
+  /** Every non-default rule of the listener with its numeric priority. */
+  async function describeAll(): Promise<{ rule: Rule; priority: number }[]> {
+    const out: { rule: Rule; priority: number }[] = [];
+    let marker: string | undefined;
+    do {
+      const res = await client.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: DESCRIBE_RULES_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }));
+      for (const rule of res.Rules ?? []) {
+        // The default action is listed with priority "default": it is not a rule lure can collide with.
+        if (rule.IsDefault || !/^\d+$/.test(rule.Priority ?? "")) continue;
+        out.push({ rule, priority: Number(rule.Priority) });
+      }
+      marker = res.NextMarker;
+    } while (marker);
+    return out;
+  }
+
+  function quotaError(change: string, err: unknown): RuleQuotaError {
+    const detail = err instanceof Error ? err.message : String(err);
+    return new RuleQuotaError(
+      `ALB rule quota reached on ${listenerArn}: cannot ${change} (${detail}). Lower quarantine.ruleQuota (now ${ruleQuota}) to the rules the load balancer has left, ` +
+        `or raise the "Rules per Application Load Balancer" quota in Service Quotas.`,
+    );
+  }
+
+  return {
+    async listRules(): Promise<SteeringRule[]> {
+      const rules = (await describeAll()).filter((r) => inBand(r.priority));
+      return rules
+        .map(({ rule, priority }) => ({
+          id: rule.RuleArn ?? "",
+          priority,
+          cidrs: (rule.Conditions ?? []).filter((c) => c.Field === "source-ip").flatMap((c) => c.SourceIpConfig?.Values ?? []),
+        }))
+        .sort((a, b) => a.priority - b.priority);
+    },
+
+    async otherRulePriorities(): Promise<number[]> {
+      return (await describeAll())
+        .map((r) => r.priority)
+        .filter((p) => !inBand(p))
+        .sort((a, b) => a - b);
+    },
+
+    async apply(change): Promise<void> {
+      try {
+        switch (change.kind) {
+          case "create":
+            await client.send(
+              new CreateRuleCommand({
+                ListenerArn: listenerArn,
+                Priority: change.priority,
+                Conditions: sourceIpConditions(change.cidrs),
+                Actions: [{ Type: "forward", TargetGroupArn: targetGroupArn }],
+                Tags: [{ Key: "lure:prefix", Value: prefix }],
+              }),
+            );
+            return;
+          case "modify":
+            // Without `Actions`, ModifyRule keeps the rule's forward action.
+            await client.send(new ModifyRuleCommand({ RuleArn: change.id, Conditions: sourceIpConditions(change.cidrs) }));
+            return;
+          case "delete":
+            await client.send(new DeleteRuleCommand({ RuleArn: change.id }));
+            return;
+        }
+      } catch (err) {
+        const name = errorName(err);
+        if (change.kind === "delete" && name === "RuleNotFoundException") return; // already gone: the goal is reached
+        if (name === "PriorityInUseException") throw new ConflictError(`priority ${change.priority} of ${listenerArn} was taken meanwhile`);
+        // Someone else deleted the rule after we listed it: re-list and plan again.
+        if (change.kind === "modify" && name === "RuleNotFoundException") throw new ConflictError(`rule ${change.id} (priority ${change.priority}) is gone`);
+        if (name === "TooManyRulesException") throw quotaError(`${change.kind} a rule at priority ${change.priority}`, err);
+        throw err;
+      }
+    },
+  };
+}
