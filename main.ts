@@ -5,15 +5,16 @@
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { ConfigError, loadConfig, type LureConfig } from "./modules/core/config";
-import { AwsHoneynetStack } from "./modules/aws/stacks";
+import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
 
 /** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
-export const STACKS = { awsHoneynet: "aws-honeynet" } as const;
+export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine" } as const;
 
 /** Every stack the config enables. Clouds without an implementation are validated but get none. */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
   const stacks: TerraformStack[] = [];
   if (config.clouds.aws) stacks.push(new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws));
+  if (config.clouds.aws && config.quarantine.enabled) stacks.push(new AwsQuarantineStack(scope, STACKS.awsQuarantine, config, config.clouds.aws));
   return stacks;
 }
 

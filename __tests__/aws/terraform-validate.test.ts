@@ -4,10 +4,11 @@
  * missing; the JSON guard below runs everywhere.
  */
 import { terraformAvailable, Validator } from "../helpers/terraform";
-import { configWith, resources, synthAwsHoneynet, type Json } from "../helpers/synth";
-import { STACK_VARIANTS } from "../helpers/variants";
+import { configWith, resources, synthAwsHoneynet, synthAwsQuarantine, type Json } from "../helpers/synth";
+import { QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
 const stacks = STACK_VARIANTS.map(([name, change]) => [name, synthAwsHoneynet(configWith(change))] as const);
+const quarantineStacks = QUARANTINE_VARIANTS.map(([name, change]) => [`aws-quarantine, ${name}`, synthAwsQuarantine(configWith(change))] as const);
 
 /** Every string in the JSON, with where it is. */
 function strings(value: unknown, at = ""): [string, string][] {
@@ -25,12 +26,20 @@ test.each(stacks)("%s: no string carries unescaped Terraform template syntax (%%
   expect(ls.container_definitions).toContain("logstash-%%{+YYYY.MM.dd}");
 });
 
+test.each(quarantineStacks)("%s: no string carries an unescaped ${name} (the flow-log format's fields)", (_, stack) => {
+  // A bare name in `${…}` is a Terraform reference to nothing; `$${` is the escaped literal.
+  const bad = strings(stack.resource).filter(([, s]) => /(^|[^$])\$\{[\w-]+\}/.test(s)).map(([at]) => at);
+  expect(bad).toEqual([]);
+  // …while the flow log still asks for the custom format's fields, escaped.
+  expect(resources(stack, "aws_flow_log")[0][1].log_format).toContain("$${pkt-srcaddr}");
+});
+
 const tf = terraformAvailable();
 const suite = tf.ok ? describe : describe.skip;
 suite(`terraform validate (${tf.ok ? `hashicorp/aws ${tf.awsVersion} from the local mirror` : `skipped: ${tf.why}`})`, () => {
   const validator = tf.ok ? new Validator(tf.awsVersion) : undefined;
 
-  test.each(stacks)("%s is valid", (_, stack) => {
+  test.each([...stacks, ...quarantineStacks])("%s is valid", (_, stack) => {
     const r = validator!.validate(stack);
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(r.valid).toBe(true);

@@ -140,7 +140,7 @@ describe("the cdktf app (main.ts)", () => {
   it("synthesizes into CDKTF_OUTDIR on a valid config (so the check above can fail)", () => {
     const r = result("main.ts good");
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(synthesizedStacks(join(caseDir("main.ts good"), "out"))).toEqual(["aws-honeynet"]);
+    expect(synthesizedStacks(join(caseDir("main.ts good"), "out"))).toEqual(["aws-honeynet", "aws-quarantine"]);
   });
 });
 
@@ -150,7 +150,10 @@ describe("npm start on the default config", () => {
     if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
     const stack = JSON.parse(readFileSync(join(caseDir("good"), "cdktf.out", STACK_FILE), "utf8")) as Raw;
     expect(Object.keys(stack.resource ?? {}).length).toBeGreaterThan(0);
-    expect(r.stdout).toContain("policy: 1 stack(s) checked, no violations");
+    expect(r.stdout).toContain("policy: 2 stack(s) checked, no violations");
+    expect(existsSync(join(caseDir("good"), "cdktf.out", "stacks", "aws-quarantine", "cdk.tf.json"))).toBe(true);
+    expect(r.stdout).toContain("npx cdktf deploy aws-quarantine");
+    expect(r.stdout).not.toContain("not implemented yet");
     expect(r.stderr).not.toContain("invalid configuration");
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
 import { validateConfig, type LureConfig } from "../../modules/core/config";
-import { AwsHoneynetStack } from "../../modules/aws/stacks";
+import { AwsHoneynetStack, AwsQuarantineStack } from "../../modules/aws/stacks";
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,6 +25,13 @@ export function configWith(change: (c: Json) => void = () => {}): LureConfig {
 export function synthAwsHoneynet(config: LureConfig = configWith()): Json {
   const app = Testing.app();
   const stack = new AwsHoneynetStack(app, "aws-honeynet", config, config.clouds.aws!);
+  return JSON.parse(Testing.synth(stack)) as Json;
+}
+
+/** The `aws-quarantine` stack of `config` (enabled or not: the stack is made directly). */
+export function synthAwsQuarantine(config: LureConfig = configWith()): Json {
+  const app = Testing.app();
+  const stack = new AwsQuarantineStack(app, "aws-quarantine", config, config.clouds.aws!);
   return JSON.parse(Testing.synth(stack)) as Json;
 }
 

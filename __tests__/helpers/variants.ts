@@ -14,9 +14,41 @@ export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] =
   ["watcher: e-mail, rotation, cron schedule", (c) => {
     c.watcher = { schedule: "cron(0 */6 * * ? *)", alertEmail: "soc@example.org", rotateOnExposure: true, minRotationIntervalHours: 12 };
   }],
-  ["s3 backend, world-open opt-in, no watcher", (c) => {
+  ["s3 backend, world-open opt-in, no watcher, no quarantine", (c) => {
     c.watcher = { enabled: false };
+    c.quarantine = { enabled: false };
     c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" };
     c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true };
+  }],
+];
+
+/** An existing service behind an ALB, as `quarantine.target` names it (eu-west-2, the default region). */
+export const EXISTING_TARGET = {
+  listenerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/shop/0123456789abcdef/fedcba9876543210",
+  targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/shop/0123456789abcdef",
+  taskDefinitionArn: "arn:aws:ecs:eu-west-2:123456789012:task-definition/shop:7",
+  vpcId: "vpc-0123456789abcdef0",
+  subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+  containerName: "app",
+  containerPort: 8080,
+  albSecurityGroupId: "sg-0123456789abcdef0",
+} as const;
+
+/** The quarantine settings that change the shape of the aws-quarantine stack. */
+export const QUARANTINE_VARIANTS: readonly (readonly [string, (c: Json) => void])[] = [
+  ["quarantine: demo (default)", () => {}],
+  ["quarantine: demo over https, asg copies with a hibernated warm pool", (c) => {
+    c.quarantine.demo = { certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234", containerPort: 8080 };
+    c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", defenceCount: 3, normalCount: 1, warmPool: { state: "Hibernated" } };
+  }],
+  ["quarantine: demo with decoy image copies", (c) => (c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", defenceCount: 2 })],
+  ["quarantine: existing target, ecs copies", (c) => (c.quarantine.target = structuredClone(EXISTING_TARGET))],
+  ["quarantine: existing target, decoy image copies", (c) => {
+    c.quarantine.target = structuredClone(EXISTING_TARGET);
+    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+  }],
+  ["quarantine: existing target, asg copies", (c) => {
+    c.quarantine.target = structuredClone(EXISTING_TARGET);
+    c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", instanceType: "t4g.small", warmPool: { minSize: 2, state: "Running" } };
   }],
 ];

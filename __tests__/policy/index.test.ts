@@ -15,6 +15,7 @@ describe("policy index", () => {
       "bucket-private-encrypted",
       "queues-encrypted",
       "no-secret-values",
+      "quarantine-copies-isolated",
     ]);
     expect(new Set(ids).size).toBe(ids.length);
     for (const rule of ALL_RULES) {

@@ -2,18 +2,28 @@
 import { Testing } from "cdktf";
 import { createStacks } from "../../main";
 import { ALL_RULES, checkStack } from "../../modules/core/policy";
-import { configWith } from "../helpers/synth";
-import { STACK_VARIANTS } from "../helpers/variants";
+import { configWith, synthAwsQuarantine } from "../helpers/synth";
+import { QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
 describe.each(STACK_VARIANTS)("%s", (_, change) => {
   const app = Testing.app();
-  const stacks = createStacks(app, configWith(change));
+  const config = configWith(change);
+  const stacks = createStacks(app, config);
 
-  test("synthesizes the aws-honeynet stack", () => {
-    expect(stacks.map((s) => s.node.id)).toEqual(["aws-honeynet"]);
+  test("synthesizes the aws-honeynet stack, and aws-quarantine unless the quarantine is disabled", () => {
+    expect(stacks.map((s) => s.node.id)).toEqual(config.quarantine.enabled ? ["aws-honeynet", "aws-quarantine"] : ["aws-honeynet"]);
   });
 
   test.each(ALL_RULES.map((r) => [r.id, r] as const))("rule %s: zero violations", (_id, rule) => {
     for (const s of stacks) expect(checkStack(JSON.parse(Testing.synth(s)), [rule])).toEqual([]);
+  });
+});
+
+// The quarantine settings that change the stack's shape; the honeynet does not depend on them.
+describe.each(QUARANTINE_VARIANTS)("%s", (_, change) => {
+  const stack = synthAwsQuarantine(configWith(change));
+
+  test.each(ALL_RULES.map((r) => [r.id, r] as const))("aws-quarantine, rule %s: zero violations", (_id, rule) => {
+    expect(checkStack(stack, [rule])).toEqual([]);
   });
 });

@@ -17,6 +17,8 @@ import { crc32, deflateRawSync } from "node:zlib";
 export const FUNCTION_ENTRIES = {
   "watcher-list-ips": "functions/aws/list-ips/handler.ts",
   "watcher-lookup": "functions/aws/lookup/handler.ts",
+  "quarantine-detector": "functions/aws/quarantine/detector-handler.ts",
+  "quarantine-mode": "functions/aws/quarantine/mode-handler.ts",
 } as const;
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 

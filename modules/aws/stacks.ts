@@ -3,7 +3,10 @@ import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
 import { selectedHoneypots, type LureConfig } from "../core/config";
+import { resourceName } from "../core/naming";
+import { quarantineProps } from "../core/quarantine-runtime";
 import { AwsHoneynet } from "./honeynet";
+import { AwsQuarantine, MODE_ITEM_KEY } from "./quarantine";
 import { AwsWatcher } from "./watcher";
 
 type AwsCloudConfig = NonNullable<LureConfig["clouds"]["aws"]>;
@@ -61,5 +64,40 @@ export class AwsHoneynetStack extends AwsStack {
       w.alertEmail ? `${w.alertEmail}: confirm the subscription e-mail from AWS Notifications, or no alert is delivered` : "none: set watcher.alertEmail to get alerts by e-mail",
       "Where exposure alerts are e-mailed",
     );
+  }
+}
+
+/** `aws-quarantine`: a web service (the demo, or an existing one) with honeypot copies and the scan → steer loop. */
+export class AwsQuarantineStack extends AwsStack {
+  readonly quarantine: AwsQuarantine;
+
+  constructor(scope: Construct, id: string, config: LureConfig, aws: AwsCloudConfig) {
+    super(scope, id, { prefix: config.prefix, region: aws.region, tags: { ...config.tags, ...aws.tags }, ...(aws.backend ? { backend: aws.backend } : {}) });
+    const q = (this.quarantine = new AwsQuarantine(this, "Quarantine", quarantineProps(config)));
+    const demo = config.quarantine.target === "demo";
+    new TerraformOutput(this, "quarantine_endpoint", {
+      value: q.endpoint,
+      description: demo ? "The demo site; scanners of it are sent to the honeypot copies" : "Your service's listener, whose rules lure manages in its priority band",
+    });
+    new TerraformOutput(this, "quarantine_mode_table", { value: q.stateStoreName, description: "DynamoDB table of the mode, quarantined sources and detector state" });
+    const modeFunction = resourceName(config.prefix, ["quarantine-mode"], 64);
+    const detectorFunction = resourceName(config.prefix, ["quarantine-detector"], 64);
+    new TerraformOutput(this, "quarantine_watch_mode", {
+      value: {
+        mode: `aws dynamodb get-item --region ${aws.region} --table-name ${q.stateStoreName} --key '{"pk":{"S":"${MODE_ITEM_KEY}"}}'`,
+        mode_changes: `aws logs tail /aws/lambda/${modeFunction} --follow --region ${aws.region}`,
+        detections: `aws logs tail /aws/lambda/${detectorFunction} --follow --region ${aws.region}`,
+      },
+      description: "Commands to watch the mode (flow logs reach the detector minutes after the traffic)",
+    });
+    new TerraformOutput(this, "quarantine_copies", {
+      value: q.copiesName,
+      // Descriptions must be literal: no resource attributes in them.
+      description: q.copyService ? `ECS service of the honeypot copies in cluster ${q.clusterName}` : "Auto Scaling group of the honeypot copies",
+    });
+    new TerraformOutput(this, "quarantine_dead_letter_queue", {
+      value: { url: q.deadLetterQueue.url, arn: q.deadLetterQueue.arn },
+      description: "Flow-log batches the detector failed on after Lambda's retries",
+    });
   }
 }

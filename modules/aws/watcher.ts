@@ -5,9 +5,8 @@
  *
  *   Scheduler → list-ips (Lambda) → SQS (+ DLQ) → lookup (Lambda, ≤ 2 at once) → S3 / SNS / ECS
  */
-import { Annotations, TerraformAsset, AssetType, TerraformStack } from "cdktf";
+import { Annotations, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -29,8 +28,9 @@ import type { IamStatement, IWatcher, WatcherProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
 import { assertWatcherProps } from "../core/validate";
 import { worstLookupMs } from "../../functions/shodan/budget";
-import { FUNCTION_ENTRIES, LAMBDA_RUNTIME, functionBundle, type FunctionName } from "./bundle";
+import { FUNCTION_ENTRIES, type FunctionName } from "./bundle";
 import { serviceRole } from "./iam";
+import { nodeFunction, rolePolicyOf } from "./lambda";
 
 /** Messages per lookup invocation. */
 export const LOOKUP_BATCH_SIZE = 5;
@@ -283,9 +283,7 @@ export class AwsWatcher extends Construct implements IWatcher {
 
   /** The inline policy `serviceRole` attached to the role with this id. */
   private policyOf(roleId: string): IamRolePolicy {
-    const policy = this.node.findChild(`${roleId}Policy`);
-    if (!(policy instanceof IamRolePolicy)) throw new Error(`${this.node.path}: ${roleId} has no inline policy`);
-    return policy;
+    return rolePolicyOf(this, roleId);
   }
 
   private function(
@@ -300,32 +298,6 @@ export class AwsWatcher extends Construct implements IWatcher {
       statements: readonly IamStatement[];
     },
   ): LambdaFunction {
-    const functionName = resourceName(o.prefix, [fn], 64);
-    const logGroup = new CloudwatchLogGroup(this, `${id}Logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: o.retention, tags: o.tags });
-    const role = serviceRole(this, `${id}Role`, {
-      name: functionName,
-      service: "lambda.amazonaws.com",
-      accountId: (TerraformStack.of(this) as AwsStack).accountId,
-      statements: [...o.statements, { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroup.arn}:*`] }],
-      tags: o.tags,
-    });
-    const bundle = functionBundle(fn);
-    const code = new TerraformAsset(this, `${id}Code`, { path: bundle.zipPath, type: AssetType.FILE, assetHash: bundle.sha256.replace(/[^A-Za-z0-9]/g, "").slice(0, 32) });
-    return new LambdaFunction(this, id, {
-      functionName,
-      description: `lure watcher: ${FUNCTION_ENTRIES[fn]}`,
-      role: role.arn,
-      runtime: LAMBDA_RUNTIME,
-      architectures: ["arm64"],
-      handler: "index.handler",
-      filename: code.path,
-      sourceCodeHash: bundle.sha256,
-      memorySize: 256,
-      timeout: o.timeout,
-      environment: { variables: o.environment },
-      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-      tags: o.tags,
-      dependsOn: [logGroup, this.policyOf(`${id}Role`)],
-    });
+    return nodeFunction(this, id, fn, { ...o, description: `lure watcher: ${FUNCTION_ENTRIES[fn]}` });
   }
 }

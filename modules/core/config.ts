@@ -8,7 +8,7 @@ import { readFileSync } from "fs";
 import { resolve } from "path";
 import { z } from "zod";
 import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeers, portKeys, type ProfileName } from "./catalog";
-import { isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
+import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
 import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
 import { didYouMean } from "./suggest";
 
@@ -100,6 +100,177 @@ const honeypotOverride = z
   });
 
 const DETECTOR_DEFAULTS = { trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }, windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000 };
+
+/** ALB listener rule priorities run from 1 to this. */
+export const MAX_RULE_PRIORITY = 50_000;
+
+/**
+ * Defaults of the `quarantine` section, also the defaults of `QuarantineProps` (one source for both).
+ * zod 4 returns a `.default()` value as is (unparsed), so every default below is a complete object.
+ */
+export const QUARANTINE_DEFAULTS = {
+  enabled: true,
+  target: "demo" as const,
+  allowCidrs: [] as string[],
+  quietPeriodMinutes: 30,
+  forgetOnNormal: true,
+  rememberMinutes: 1440,
+  defenceAfter: { sources: 1, windowMinutes: 5 },
+  detector: DETECTOR_DEFAULTS,
+  ruleQuota: 100,
+  firstRulePriority: 1,
+  copies: { kind: "ecs" as const, defenceCount: 1, normalCount: 0 },
+  /** A pinned public static-site image (ECR Public: no Docker Hub pull limits). */
+  demo: { image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80, networkCidr: "10.43.0.0/16" },
+  instanceType: "t3.micro",
+  warmPoolState: "Stopped" as const,
+  logRetentionDays: 7,
+};
+
+/** A whole number in [min, max]; out-of-range values are reported with the range. */
+const intIn = (min: number, max: number) => {
+  const message = `is not allowed; allowed: a whole number from ${min} to ${max}`;
+  return z.number().int({ message }).min(min, { message }).max(max, { message });
+};
+
+const awsArn = (service: string, resource: string, what: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`), { message: `is not ${what}` });
+
+const copyCount = (what: string, def: number, min: number) =>
+  intIn(min, 20).default(def).describe(`${what} (${min}-20, default ${def})`);
+
+const defenceCount = copyCount("Honeypot copies running in Defence Mode", QUARANTINE_DEFAULTS.copies.defenceCount, 1);
+const normalCount = copyCount("Honeypot copies kept running in Normal Mode, at most defenceCount", QUARANTINE_DEFAULTS.copies.normalCount, 0);
+
+const quarantineSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Deploy the quarantine (stack aws-quarantine)"),
+    /** `demo` (a small static site lure deploys) or an existing service. */
+    target: z
+      .union([
+        z.literal("demo"),
+        z.strictObject({
+          listenerArn: awsArn("elasticloadbalancing", "listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+", "an application load balancer listener ARN"),
+          targetGroupArn: awsArn("elasticloadbalancing", "targetgroup/[\\w-]+/[0-9a-f]+", "a target group ARN"),
+          taskDefinitionArn: awsArn("ecs", "task-definition/[\\w-]+(:\\d+)?", "a task definition ARN"),
+          vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "is not a VPC id" }),
+          /** Where the copies run; they need a route to the internet (NAT) to pull their image. */
+          subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet id" })).min(1).describe("Subnets for the honeypot copies (with a NAT route to pull images)"),
+          /** The container the load balancer sends requests to, in that task definition. */
+          containerName: z.string().min(1).max(255).describe("Container of the task definition that serves requests"),
+          containerPort: intIn(1, 65535).describe("Port that container serves on"),
+          /** The load balancer's security group: the only source the copies admit. */
+          albSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group id" }).describe("Security group of the load balancer; the copies admit only it"),
+        }),
+      ])
+      .default("demo")
+      .describe('"demo" (a static site lure deploys) or an existing service behind an application load balancer'),
+    /**
+     * Sources never quarantined: health checkers, your own scanners. With an existing target, list your
+     * VPC's CIDRs here (the load balancer's own connections); the demo's network is added automatically.
+     */
+    allowCidrs: z.array(cidr).default([]).describe("Sources never quarantined (health checkers, own scanners, for an existing target its VPC CIDRs)"),
+    quietPeriodMinutes: z.number().int().min(1).max(1440).default(30).describe("Minutes without activity from a quarantined source before Normal Mode"),
+    forgetOnNormal: z.boolean().default(true).describe("Forget quarantined sources on return to Normal Mode"),
+    /** With `forgetOnNormal: false`: how long a source stays remembered (re-quarantined on sight). */
+    rememberMinutes: intIn(1, 10_080).default(1440).describe("With forgetOnNormal false: minutes a source stays remembered (1-10080, default 1440)"),
+    /** Enter Defence Mode once `sources` sources were flagged within `windowMinutes` (default: the first). */
+    defenceAfter: z
+      .strictObject({
+        sources: intIn(1, 100).default(1).describe("Flagged sources that start Defence Mode (1-100, default 1)"),
+        windowMinutes: intIn(1, 60).default(5).describe("Window in which they must be flagged (1-60, default 5)"),
+      })
+      .default(QUARANTINE_DEFAULTS.defenceAfter)
+      .describe("When Defence Mode starts"),
+    detector: z
+      .strictObject({
+        trw: z.strictObject({ theta0: z.number().gt(0).lt(1).default(0.8), theta1: z.number().gt(0).lt(1).default(0.2), alpha: z.number().gt(0).lt(1).default(0.01), beta: z.number().gt(0).lt(1).default(0.99) }).default({ theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }),
+        windowMinutes: z.number().int().min(1).max(60).default(5),
+        verticalPorts: z.number().int().min(2).default(15),
+        horizontalHosts: z.number().int().min(2).default(25),
+        distinctPairs: z.number().int().min(2).default(25),
+        idleMinutes: z.number().int().min(1).default(30),
+        maxTargetsPerSource: z.number().int().min(4).max(4096).default(64),
+        maxSources: z.number().int().min(100).max(10_000_000).default(100_000),
+      })
+      .default(DETECTOR_DEFAULTS),
+    /** Listener rules lure may use (the ALB quota minus what you keep for yourself). */
+    ruleQuota: z.number().int().min(1).max(1000).default(100),
+    /** Lowest listener-rule priority lure uses; its band is `firstRulePriority` … `firstRulePriority + ruleQuota - 1`. */
+    firstRulePriority: intIn(1, MAX_RULE_PRIORITY).default(1).describe("Lowest listener-rule priority of lure's band (1-50000, default 1)"),
+    /** The honeypot copies: ECS services (default) or an EC2 Auto Scaling group from an AMI. */
+    copies: z
+      .discriminatedUnion("kind", [
+        z.strictObject({
+          kind: z.literal("ecs"),
+          /** A decoy image instead of the real task definition's. @default the real task definition */
+          image: z.string().min(1).optional().describe("Decoy image for the copies instead of the real task definition"),
+          defenceCount,
+          normalCount,
+        }),
+        z
+          .strictObject({
+            kind: z.literal("asg"),
+            amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: "is not an AMI id (ami-…)" }).describe("AMI of the copies; it must serve on the container port"),
+            instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "is not an instance type like t3.micro" }).default("t3.micro").describe('EC2 instance type (default "t3.micro")'),
+            defenceCount,
+            normalCount,
+            /** Pre-initialised instances that start faster than a fresh launch. */
+            warmPool: z
+              .strictObject({
+                minSize: intIn(0, 20).optional().describe("Instances kept in the warm pool (default: defenceCount)"),
+                state: z.enum(["Stopped", "Running", "Hibernated"]).default("Stopped").describe('State of warm instances (default "Stopped")'),
+              })
+              .default({ state: "Stopped" })
+              .describe("Instances launched ahead and parked, so Defence Mode does not wait for a fresh boot"),
+          })
+          // The warm pool's size follows defenceCount unless given.
+          .transform((a) => ({ ...a, warmPool: { state: a.warmPool.state, minSize: a.warmPool.minSize ?? a.defenceCount } })),
+      ])
+      .default(QUARANTINE_DEFAULTS.copies)
+      .describe('Honeypot copies: {"kind":"ecs"} (default) or {"kind":"asg","amiId":"ami-…"}'),
+    /** The demo target (used when `target` is "demo"). */
+    demo: z
+      .strictObject({
+        image: z.string().min(1).default(QUARANTINE_DEFAULTS.demo.image).describe(`Image of the demo site (default "${QUARANTINE_DEFAULTS.demo.image}")`),
+        containerPort: intIn(1, 65535).default(80).describe("Port the demo image serves on (default 80)"),
+        networkCidr: cidr
+          .refine((c) => { const r = parseCidr(c); return !r.ok || (r.cidr.version === 4 && r.cidr.prefixLength >= 16 && r.cidr.prefixLength <= 24); }, {
+            message: "must be an IPv4 CIDR from /16 to /24 (it is split into six subnets)",
+          })
+          .default(QUARANTINE_DEFAULTS.demo.networkCidr)
+          .describe(`Address space of the demo network, /16 to /24, not overlapping honeynet.networkCidr (default "${QUARANTINE_DEFAULTS.demo.networkCidr}")`),
+        certificateArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" })
+          .optional()
+          .describe("ACM certificate for HTTPS on 443 (HTTP then redirects); default plain HTTP on 80"),
+      })
+      .default(QUARANTINE_DEFAULTS.demo)
+      .describe("The demo target lure deploys when target is \"demo\""),
+    /** Retention of the flow logs and the functions' logs. */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), { message: `is not a retention CloudWatch accepts; allowed: ${quoted(LOG_RETENTION_DAYS)}` })
+      .default(7)
+      .describe("Days flow logs and function logs are kept (default 7)"),
+  })
+  .default({
+    enabled: QUARANTINE_DEFAULTS.enabled,
+    target: QUARANTINE_DEFAULTS.target,
+    allowCidrs: [],
+    quietPeriodMinutes: QUARANTINE_DEFAULTS.quietPeriodMinutes,
+    forgetOnNormal: QUARANTINE_DEFAULTS.forgetOnNormal,
+    rememberMinutes: QUARANTINE_DEFAULTS.rememberMinutes,
+    defenceAfter: QUARANTINE_DEFAULTS.defenceAfter,
+    detector: DETECTOR_DEFAULTS,
+    ruleQuota: QUARANTINE_DEFAULTS.ruleQuota,
+    firstRulePriority: QUARANTINE_DEFAULTS.firstRulePriority,
+    copies: QUARANTINE_DEFAULTS.copies,
+    demo: QUARANTINE_DEFAULTS.demo,
+    logRetentionDays: QUARANTINE_DEFAULTS.logRetentionDays,
+  });
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -207,43 +378,7 @@ export const configSchema = z.strictObject({
       honeyscore: z.boolean().default(true),
     })
     .default({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365, honeyscore: true }),
-  quarantine: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** `demo` (a small static site lure deploys) or an existing service. */
-      target: z
-        .union([
-          z.literal("demo"),
-          z.strictObject({
-            listenerArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, { message: "is not a listener ARN" }),
-            targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, { message: "is not a target group ARN" }),
-            taskDefinitionArn: z.string().regex(/^arn:aws[a-z-]*:ecs:/, { message: "is not a task definition ARN" }),
-            vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "is not a VPC id" }),
-            subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet id" })).min(1),
-          }),
-        ])
-        .default("demo"),
-      /** Sources never quarantined: health checkers, your own scanners. */
-      allowCidrs: z.array(cidr).default([]),
-      quietPeriodMinutes: z.number().int().min(1).max(1440).default(30),
-      forgetOnNormal: z.boolean().default(true),
-      detector: z
-        .strictObject({
-          trw: z.strictObject({ theta0: z.number().gt(0).lt(1).default(0.8), theta1: z.number().gt(0).lt(1).default(0.2), alpha: z.number().gt(0).lt(1).default(0.01), beta: z.number().gt(0).lt(1).default(0.99) }).default({ theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }),
-          windowMinutes: z.number().int().min(1).max(60).default(5),
-          verticalPorts: z.number().int().min(2).default(15),
-          horizontalHosts: z.number().int().min(2).default(25),
-          distinctPairs: z.number().int().min(2).default(25),
-          idleMinutes: z.number().int().min(1).default(30),
-          maxTargetsPerSource: z.number().int().min(4).max(4096).default(64),
-          maxSources: z.number().int().min(100).max(10_000_000).default(100_000),
-        })
-        .default(DETECTOR_DEFAULTS),
-      /** Listener rules lure may use (the ALB quota minus what you keep for yourself). */
-      ruleQuota: z.number().int().min(1).max(1000).default(100),
-    })
-    // zod 4 returns a default as is (unparsed), so it must be complete: the detector too.
-    .default({ enabled: true, target: "demo", allowCidrs: [], quietPeriodMinutes: 30, forgetOnNormal: true, ruleQuota: 100, detector: DETECTOR_DEFAULTS }),
+  quarantine: quarantineSchema,
 });
 
 /** The validated configuration, defaults filled in. */
@@ -282,21 +417,46 @@ const valueAt = (root: unknown, path: readonly PropertyKey[]): { found: boolean;
   return { found: true, value: cur };
 };
 
-/** Known keys of the object schema at `path`, for "did you mean" on unknown keys. */
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  let s: z.ZodType = configSchema;
-  for (const k of path) {
-    const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; valueType?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
-    let cur: z.ZodType | undefined = s;
-    let d = def;
-    while (d.innerType) { cur = d.innerType; d = (cur as unknown as { def: typeof def }).def; }
-    if (d.type === "record" && d.valueType && typeof k === "string") { s = d.valueType; continue; }
-    if (d.type !== "object" || !d.shape || typeof k !== "string" || !d.shape[k]) return [];
+type SchemaDef = { type: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] };
+const defOf = (s: z.ZodType | undefined): SchemaDef | undefined => (s as unknown as { def?: SchemaDef } | undefined)?.def;
+
+/**
+ * The definition under defaults, optionals and pipes; for a union, the one object option whose
+ * literal fields match `value` (the branch `copies` picks by `kind`, or the object form of `target`).
+ */
+function unwrapDef(s: z.ZodType | undefined, value?: unknown): SchemaDef | undefined {
+  let d = defOf(s);
+  while (d && (d.innerType || (d.type === "pipe" && d.in))) d = defOf(d.innerType ?? d.in);
+  if (d?.type !== "union" || !d.options || !value || typeof value !== "object") return d;
+  const fits = (o: SchemaDef | undefined) =>
+    o?.type === "object" &&
+    Object.entries(o.shape ?? {}).every(([k, f]) => {
+      const fd = unwrapDef(f);
+      return fd?.type !== "literal" || (fd.values ?? []).includes((value as Record<string, unknown>)[k]);
+    });
+  const candidates = d.options.map((o) => unwrapDef(o)).filter(fits);
+  return candidates.length === 1 ? candidates[0] : d;
+}
+
+/** Known keys of the object schema at `path` (in `input`), for "did you mean" on unknown keys. */
+function knownKeys(path: readonly PropertyKey[], input?: unknown): string[] {
+  let s: z.ZodType | undefined = configSchema;
+  for (let i = 0; i < path.length; i++) {
+    const k = path[i];
+    const d = unwrapDef(s, valueAt(input, path.slice(0, i)).value);
+    if (d?.type === "record" && d.valueType && typeof k === "string") { s = d.valueType; continue; }
+    if (d?.type !== "object" || !d.shape || typeof k !== "string" || !d.shape[k]) return [];
     s = d.shape[k];
   }
-  let d = (s as unknown as { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
-  while (d.innerType) d = (d.innerType as unknown as { def: typeof d }).def;
-  return d.type === "object" && d.shape ? Object.keys(d.shape) : [];
+  const d = unwrapDef(s, valueAt(input, path).value);
+  return d?.type === "object" && d.shape ? Object.keys(d.shape) : [];
+}
+
+/** The values the discriminator `key` takes in the discriminated union at `path` (e.g. `copies.kind`). */
+function discriminatorValues(path: readonly PropertyKey[], key: string): string[] {
+  let cur: z.ZodType | undefined = configSchema;
+  for (const k of path) cur = typeof k === "string" ? unwrapDef(cur)?.shape?.[k] : undefined;
+  return (unwrapDef(cur)?.options ?? []).flatMap((o) => (unwrapDef(unwrapDef(o)?.shape?.[key])?.values ?? []).map(String));
 }
 
 /** Setting names that would hold a secret. */
@@ -308,7 +468,7 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
   const got = at.found ? show(at.value) : "nothing";
   switch (issue.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(path);
+      const known = knownKeys(path, input);
       return issue.keys.map((k) => ({
         path: formatPath([...path, k]),
         message: SECRET_KEY.test(k)
@@ -326,8 +486,18 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       return issue.issues.map((e) => ({ path: formatPath(path), message: `${key} ${e.message}` }));
     }
     case "invalid_union": {
+      // A discriminated union whose discriminator is missing or unknown (`copies.kind`): say which are allowed.
+      if (issue.errors.length === 0) {
+        const allowed = discriminatorValues(path.slice(0, -1), String(path[path.length - 1]));
+        return [{ path: formatPath(path), message: `${at.found ? `${got} is not allowed` : "is required"}${allowed.length ? `; allowed: ${quoted(allowed)}` : ""}` }];
+      }
       // A union of "a name" and "a list": report the branch that matches the value's shape.
-      const branch = issue.errors.find((errs) => errs.every((e) => e.code !== "invalid_type" || e.path.length > 0)) ?? issue.errors[0];
+      // A branch whose every error is inside the value (an object missing a field or with an unknown
+      // one) is the one meant.
+      const branch =
+        issue.errors.find((errs) => errs.length > 0 && errs.every((e) => e.path.length > 0 || e.code === "unrecognized_keys")) ??
+        issue.errors.find((errs) => errs.every((e) => e.code !== "invalid_type" || e.path.length > 0)) ??
+        issue.errors[0];
       return branch ? branch.flatMap((e) => issueToProblems({ ...e, path: [...path, ...e.path] } as z.core.$ZodIssue, input)) : [];
     }
     default:
@@ -350,6 +520,61 @@ function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProb
 
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
+  return [...honeynetCrossChecks(input), ...quarantineCrossChecks(input)];
+}
+
+/** A whole number at `value`, else `fallback` when it is absent; undefined when it is something else (reported elsewhere). */
+const intOr = (value: unknown, fallback: number, min: number, max: number): number | undefined =>
+  value === undefined ? fallback : Number.isInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : undefined;
+
+function quarantineCrossChecks(input: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
+  if (!q || typeof q !== "object") return out;
+  // Out-of-range values are reported by the schema; these checks only combine valid ones.
+  const first = intOr(q.firstRulePriority, QUARANTINE_DEFAULTS.firstRulePriority, 1, MAX_RULE_PRIORITY);
+  const quota = intOr(q.ruleQuota, QUARANTINE_DEFAULTS.ruleQuota, 1, 1000);
+  if (first !== undefined && quota !== undefined && first + quota - 1 > MAX_RULE_PRIORITY) {
+    out.push({
+      path: "quarantine.firstRulePriority",
+      message: `${first} with ruleQuota ${quota} needs priorities up to ${first + quota - 1}, but listener rules stop at ${MAX_RULE_PRIORITY}; lower firstRulePriority to at most ${MAX_RULE_PRIORITY - quota + 1} or lower ruleQuota`,
+    });
+  }
+  const copies = q.copies as Record<string, unknown> | undefined;
+  if (copies && typeof copies === "object") {
+    const defence = intOr(copies.defenceCount, QUARANTINE_DEFAULTS.copies.defenceCount, 1, 20);
+    const normal = intOr(copies.normalCount, QUARANTINE_DEFAULTS.copies.normalCount, 0, 20);
+    if (defence !== undefined && normal !== undefined && normal > defence) {
+      out.push({ path: "quarantine.copies.normalCount", message: `${normal} is more than defenceCount ${defence}; Normal Mode cannot run more copies than Defence Mode` });
+    }
+  }
+  const demo = q.demo as Record<string, unknown> | undefined;
+  const demoCidr = demo && typeof demo === "object" ? demo.networkCidr : undefined;
+  const hnCidr = valueAt(input, ["honeynet", "networkCidr"]);
+  // Invalid CIDRs are reported by the schema; only two valid ones can overlap.
+  const bounds = (c: string) => (parseCidr(c).ok ? cidrBounds(c) : undefined);
+  const a = typeof demoCidr === "string" || demoCidr === undefined ? bounds(demoCidr ?? QUARANTINE_DEFAULTS.demo.networkCidr) : undefined;
+  const b = typeof hnCidr.value === "string" || !hnCidr.found ? bounds(hnCidr.found ? (hnCidr.value as string) : "10.42.0.0/16") : undefined;
+  const demoTarget = q.enabled !== false && (q.target === undefined || q.target === "demo");
+  if (demoTarget && a && b && a.version === b.version && a.first <= b.last && b.first <= a.last && (demoCidr !== undefined || hnCidr.found)) {
+    out.push({
+      path: "quarantine.demo.networkCidr",
+      message: `${show(demoCidr ?? QUARANTINE_DEFAULTS.demo.networkCidr)} overlaps honeynet.networkCidr ${show(hnCidr.value ?? "10.42.0.0/16")}; give the demo network its own range`,
+    });
+  }
+  // The functions steer through the listener with the stack's region: a listener elsewhere is unreachable.
+  const target = q.target as Record<string, unknown> | undefined;
+  const region = valueAt(input, ["clouds", "aws", "region"]).value;
+  if (target && typeof target === "object" && typeof region === "string") {
+    for (const key of ["listenerArn", "targetGroupArn", "taskDefinitionArn"]) {
+      const arnRegion = typeof target[key] === "string" ? /^arn:[^:]+:[^:]+:([^:]+):/.exec(target[key] as string)?.[1] : undefined;
+      if (arnRegion && arnRegion !== region) out.push({ path: `quarantine.target.${key}`, message: `${show(target[key])} is in ${arnRegion}, but clouds.aws.region is ${region}; the quarantine runs in one region` });
+    }
+  }
+  return out;
+}
+
+function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
   if (!hn || typeof hn !== "object") return out;

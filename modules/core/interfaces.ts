@@ -152,6 +152,7 @@ export interface IWatcher extends IConstruct {
 
 /** Thresholds of the scan detector (see reference/detection.md §5). */
 export interface DetectorProps {
+  /** Threshold Random Walk parameters. @default { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 } */
   readonly trw?: { readonly theta0?: number; readonly theta1?: number; readonly alpha?: number; readonly beta?: number };
   /** @default 5 */
   readonly windowMinutes?: number;
@@ -169,32 +170,101 @@ export interface DetectorProps {
   readonly maxSources?: number;
 }
 
-/** An existing service to protect, by reference. */
+/** An existing service to protect, by reference. Nothing of it is created or changed. */
 export interface ExistingTarget {
+  /** The load balancer listener whose rules steer quarantined sources (AWS: an ALB listener ARN). */
   readonly listenerArn: string;
+  /** The real service's target group. */
   readonly targetGroupArn: string;
+  /** The real service's task definition; the copies run it unless `copies.image` is set. */
   readonly taskDefinitionArn: string;
   readonly vpcId: string;
+  /** Subnets for the copies; they need a route to the internet (NAT) to pull their image. */
   readonly subnetIds: readonly string[];
+  /** The container of that task definition the load balancer sends requests to. */
+  readonly containerName: string;
+  /** The port that container serves on. */
+  readonly containerPort: number;
+  /** The load balancer's security group: the only source the copies admit. */
+  readonly albSecurityGroupId: string;
 }
+
+/** The demo target: a static site lure deploys behind its own load balancer. */
+export interface DemoTargetProps {
+  /** @default "public.ecr.aws/nginx/nginx:1.27.5-alpine" */
+  readonly image?: string;
+  /** Port the image serves on. @default 80 */
+  readonly containerPort?: number;
+  /** Address space of the demo network (IPv4, /16 to /24). @default "10.43.0.0/16" */
+  readonly networkCidr?: string;
+  /** Certificate for HTTPS on 443, HTTP then redirects (an ACM ARN on AWS). @default none: plain HTTP on 80 */
+  readonly certificateArn?: string;
+}
+
+/** How many honeypot copies run in each mode. */
+export interface CopyCounts {
+  /** Copies running in Defence Mode. @default 1 */
+  readonly defenceCount?: number;
+  /** Copies kept running in Normal Mode (at most `defenceCount`). @default 0 */
+  readonly normalCount?: number;
+}
+
+/** Honeypot copies as containers from the real task definition (AWS: a second ECS service). */
+export interface ContainerCopiesProps extends CopyCounts {
+  readonly kind: "ecs";
+  /** A decoy image instead of the real task definition's. @default the real task definition */
+  readonly image?: string;
+}
+
+/** Honeypot copies as VMs from an image with a warm pool (AWS: an Auto Scaling group from an AMI). */
+export interface VmCopiesProps extends CopyCounts {
+  readonly kind: "asg";
+  /** The machine image; it must serve on the container port. */
+  readonly amiId: string;
+  /** @default "t3.micro" */
+  readonly instanceType?: string;
+  readonly warmPool?: {
+    /** Instances kept in the warm pool. @default defenceCount */
+    readonly minSize?: number;
+    /** @default "Stopped" */
+    readonly state?: "Stopped" | "Running" | "Hibernated";
+  };
+}
+
+export type CopiesProps = ContainerCopiesProps | VmCopiesProps;
 
 export interface QuarantineProps extends CommonProps {
   /** @default "demo" */
   readonly target?: "demo" | ExistingTarget;
-  /** Sources never quarantined (health checkers, own scanners). @default [] */
+  /** Settings of the demo target (ignored for an existing target). @default see DemoTargetProps */
+  readonly demo?: DemoTargetProps;
+  /**
+   * Sources never quarantined (health checkers, own scanners). The demo's own network is added
+   * automatically; for an existing target, list the VPC's CIDRs here. @default []
+   */
   readonly allowCidrs?: readonly string[];
   /** Minutes without a live quarantine before Normal Mode. @default 30 */
   readonly quietPeriodMinutes?: number;
   /** Forget quarantined sources on return to Normal Mode. @default true */
   readonly forgetOnNormal?: boolean;
+  /** With `forgetOnNormal: false`, minutes a source stays remembered. @default 1440 */
+  readonly rememberMinutes?: number;
+  /** Enter Defence Mode once `sources` sources were flagged within `windowMinutes`. @default { sources: 1, windowMinutes: 5 } */
+  readonly defenceAfter?: { readonly sources?: number; readonly windowMinutes?: number };
   readonly detector?: DetectorProps;
   /** Load-balancer rules lure may use for steering. @default 100 */
   readonly ruleQuota?: number;
+  /** Lowest rule priority of lure's band (`firstRulePriority + ruleQuota - 1` ≤ 50000 on AWS). @default 1 */
+  readonly firstRulePriority?: number;
+  /** @default { kind: "ecs", defenceCount: 1, normalCount: 0 } */
+  readonly copies?: CopiesProps;
+  /** Retention of the flow logs and the functions' logs, in days. @default 7 */
+  readonly logRetentionDays?: number;
 }
 
 export interface IQuarantine extends IConstruct {
-  /** Public address of the protected service. */
+  /** Public address of the protected service (for an existing target: a description of its listener). */
   readonly endpoint: string;
-  /** Where the mode and quarantined sources are kept. */
+  /** Where the mode and quarantined sources are kept (AWS: the DynamoDB table name). */
   readonly stateStoreName: string;
 }

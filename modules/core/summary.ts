@@ -57,7 +57,7 @@ export function summarizeOutput(outdir: string): StackSummary[] {
   });
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher"], azure: [], gcp: [] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: [], gcp: [] };
 
 export function formatSummary(stacks: readonly StackSummary[], config: LureConfig, configFile: string, warnings: readonly string[]): string {
   const lines: string[] = [`lure: synthesized ${stacks.length} stack${stacks.length === 1 ? "" : "s"} from ${configFile}`, ""];
@@ -89,6 +89,14 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     if (config.watcher.enabled) {
       steps.push(`put your Shodan API key in the secret ${resourceName(config.prefix, ["watcher", "shodan-api-key"])} (README: "Setting the Shodan API key")`);
       steps.push(config.watcher.alertEmail ? `confirm the subscription e-mail AWS sends to ${config.watcher.alertEmail}` : "set watcher.alertEmail to get exposure alerts by e-mail");
+    }
+    const q = config.quarantine;
+    if (q.enabled) {
+      if (q.target !== "demo" && q.allowCidrs.length === 0) steps.push("list your VPC's CIDRs (and your own scanners) in quarantine.allowCidrs, so the load balancer's connections are never taken for a scan");
+      steps.push("npx cdktf deploy aws-quarantine");
+      steps.push(
+        `watch the mode with the commands in the output quarantine_watch_mode (table ${resourceName(config.prefix, ["quarantine"])}); flow logs reach the detector minutes after the traffic (1-minute aggregation, then about 5 minutes to CloudWatch Logs), so Defence Mode starts minutes after a scan, not seconds`,
+      );
     }
     lines.push("", "next:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
   }

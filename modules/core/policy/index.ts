@@ -20,10 +20,11 @@ import { elasticNotPublic } from "./rules/elastic-not-public";
 import { honeypotRoleMinimal } from "./rules/honeypot-role-minimal";
 import { noSecretValues } from "./rules/no-secret-values";
 import { noWildcardMutating } from "./rules/no-wildcard-mutating";
+import { quarantineCopiesIsolated } from "./rules/quarantine-copies-isolated";
 import { queuesEncrypted } from "./rules/queues-encrypted";
 
 export type { Attributes, BlocksByType, PolicyRule, SynthesizedStack, Violation } from "./types";
-export { bucketPrivateEncrypted, dashboardBehindWaf, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, queuesEncrypted };
+export { bucketPrivateEncrypted, dashboardBehindWaf, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, quarantineCopiesIsolated, queuesEncrypted };
 
 /** Every rule, in the order reports list them. */
 export const ALL_RULES: readonly PolicyRule[] = [
@@ -36,6 +37,7 @@ export const ALL_RULES: readonly PolicyRule[] = [
   bucketPrivateEncrypted,
   queuesEncrypted,
   noSecretValues,
+  quarantineCopiesIsolated,
 ];
 
 /**

@@ -1,0 +1,660 @@
+/**
+ * The aws-quarantine stack: the demo's network and services, the copies' isolation, the flow-log →
+ * detector path, the mode schedule, the shared table and least-privilege roles; the existing-target
+ * and Auto Scaling variants; what must NOT be there (listener rules, wildcard mutations, a way from
+ * the copies to the real service).
+ */
+import { readFileSync } from "fs";
+import { join } from "path";
+import { Testing } from "cdktf";
+import { createStacks } from "../../main";
+import { AWS_CUSTOM_FORMAT } from "../../functions/core/flow";
+import { MODE_KEY } from "../../functions/aws/quarantine/dynamo-store";
+import { quarantineEnv } from "../../functions/aws/quarantine/env";
+import { AwsStack } from "../../providers/aws";
+import {
+  AwsQuarantine,
+  DETECTOR_MEMORY_MB,
+  DETECTOR_TIMEOUT_SECONDS,
+  FLOW_LOG_AGGREGATION_SECONDS,
+  MODE_ITEM_KEY,
+  MODE_SCHEDULE,
+  MODE_TIMEOUT_SECONDS,
+  demoSubnetCidrs,
+  flowLogFormat,
+} from "../../modules/aws/quarantine";
+import { AwsQuarantineStack } from "../../modules/aws/stacks";
+import { checkStack } from "../../modules/core/policy";
+import { QUARANTINE_PART_TAG } from "../../modules/core/policy/rules/quarantine-copies-isolated";
+import { isReadOnlyAction } from "../../modules/core/policy/rules/no-wildcard-mutating";
+import { quarantineRuntimeConfig } from "../../modules/core/quarantine-runtime";
+import { ConfigError } from "../../modules/core/config";
+import { configWith, deref, ref, resources, ROOT, synthAwsQuarantine, type Json } from "../helpers/synth";
+import { EXISTING_TARGET } from "../helpers/variants";
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string[];
+  Resource: string[];
+  Condition?: Json;
+}
+
+const config = configWith();
+const stack = synthAwsQuarantine(config);
+
+/** The single resource of `type` in `s` whose body matches `pick` (exactly one must). */
+function one(s: Json, type: string, pick: (b: Json) => boolean = () => true): [string, Json] {
+  const all = resources(s, type).filter(([, b]) => pick(b));
+  if (all.length !== 1) throw new Error(`${type}: expected exactly one match, found ${all.length}`);
+  return all[0];
+}
+const named = (s: Json, type: string, name: string) => one(s, type, (b) => b.name === name);
+const fn = (s: Json, name: string) => one(s, "aws_lambda_function", (f) => f.function_name === name);
+function statementsOfRole(s: Json, roleArn: string): Statement[] {
+  const [roleAddr] = deref(s, roleArn);
+  const policies = resources(s, "aws_iam_role_policy").filter(([, p]) => p.role === ref(roleAddr));
+  expect(policies).toHaveLength(1);
+  return JSON.parse(policies[0][1].policy).Statement;
+}
+/** Every statement of every role policy in the stack. */
+const allStatements = (s: Json): Statement[] => resources(s, "aws_iam_role_policy").flatMap(([, p]) => JSON.parse(p.policy).Statement as Statement[]);
+const ingressOf = (s: Json, sgAddr: string) => resources(s, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === ref(sgAddr));
+const egressOf = (s: Json, sgAddr: string) => resources(s, "aws_vpc_security_group_egress_rule").filter(([, r]) => r.security_group_id === ref(sgAddr));
+/** An ALB ARN stand-in for a token, so the synthesized environment can be read by the functions' own reader. */
+const resolveTokens = (env: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v
+        .replace(/^\$\{aws_lb_listener\.[^}]+\}$/, "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/lure-quarantine/0123456789abcdef/0123456789abcdef")
+        .replace(/^\$\{aws_lb_target_group\.[^}]+\}$/, "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/lure-quarantine-copies/0123456789abcdef"),
+    ]),
+  );
+
+const [detectorAddr, detector] = fn(stack, "lure-quarantine-detector");
+const [modeAddr, mode] = fn(stack, "lure-quarantine-mode");
+const [vpcAddr] = one(stack, "aws_vpc");
+const [tableAddr, table] = one(stack, "aws_dynamodb_table");
+const [lbAddr] = one(stack, "aws_lb");
+const [listenerAddr, listener] = one(stack, "aws_lb_listener");
+const [albSgAddr] = named(stack, "aws_security_group", "lure-quarantine-alb");
+const [copySgAddr] = named(stack, "aws_security_group", "lure-quarantine-copies");
+const [realSgAddr] = named(stack, "aws_security_group", "lure-quarantine-web");
+const [copyTgAddr, copyTg] = named(stack, "aws_lb_target_group", "lure-quarantine-copies");
+const [realTgAddr] = named(stack, "aws_lb_target_group", "lure-quarantine-web");
+const [, copyService] = named(stack, "aws_ecs_service", "lure-quarantine-copies");
+const [, realService] = named(stack, "aws_ecs_service", "lure-quarantine-web");
+const subnetsNamed = (s: Json, tier: string) => resources(s, "aws_subnet").filter(([, n]) => String(n.tags.Name).startsWith(`lure-quarantine-${tier}-`));
+const [flowGroupAddr, flowGroup] = named(stack, "aws_cloudwatch_log_group", "/lure/quarantine/flow-logs");
+const [dlqAddr, dlq] = one(stack, "aws_sqs_queue");
+const listenerRules = `\${${Object.keys(stack.locals)[0] ? `local.${Object.keys(stack.locals)[0]}` : "missing"}}/*`;
+
+const EXPECTED_ENV_KEYS = ["LURE_COPIES_KIND", "LURE_COPY_CLUSTER", "LURE_COPY_SERVICE", "LURE_COPY_TARGET_GROUP_ARN", "LURE_LISTENER_ARN", "LURE_QUARANTINE", "LURE_TABLE"];
+
+describe("aws-quarantine stack in the app", () => {
+  test("the default config synthesizes aws-quarantine next to aws-honeynet", () => {
+    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine"]);
+  });
+
+  test("quarantine.enabled false: no aws-quarantine stack", () => {
+    const off = configWith((c) => (c.quarantine.enabled = false));
+    expect(createStacks(Testing.app(), off).map((s) => s.node.id)).toEqual(["aws-honeynet"]);
+  });
+
+  test("no AWS cloud: no stack at all, the quarantine included", () => {
+    const noAws = configWith((c) => delete c.clouds.aws);
+    expect(createStacks(Testing.app(), noAws)).toEqual([]);
+  });
+
+  test("the default stack passes every policy rule", () => {
+    expect(checkStack(stack)).toEqual([]);
+  });
+
+  test("header example of AwsQuarantine runs as written and synthesizes a clean stack", () => {
+    const header = readFileSync(join(ROOT, "modules/aws/quarantine.ts"), "utf8");
+    const block = /```ts\n([\s\S]*?)```/.exec(header)?.[1];
+    expect(block).toBeDefined();
+    const code = block!.split("\n").map((l) => l.replace(/^\s*\* ?/, "")).join("\n");
+    const app = Testing.app();
+    new Function("app", "AwsStack", "AwsQuarantine", code)(app, AwsStack, AwsQuarantine);
+    const json = JSON.parse(Testing.synth(app.node.findChild("aws-quarantine") as AwsStack));
+    expect(resources(json, "aws_ecs_service")).toHaveLength(2);
+    expect(JSON.parse(fn(json, "lure-quarantine-mode")[1].environment.variables.LURE_QUARANTINE).detector.allowCidrs).toEqual(["198.51.100.0/24", "10.43.0.0/16"]);
+    expect(checkStack(json)).toEqual([]);
+  });
+
+  test("props are validated before anything is created, every problem at once", () => {
+    const app = Testing.app();
+    const s = new AwsStack(app, "s", { prefix: "lure", region: "eu-west-2" });
+    let error: unknown;
+    try {
+      new AwsQuarantine(s, "Q", { copies: { kind: "ecs", defenceCount: 1, normalCount: 2 }, firstRulePriority: 49_950, allowCidrs: ["10.0.0.1/8"], demo: { networkCidr: "10.0.0.0/12" } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.path).sort()).toEqual(["allowCidrs[0]", "copies.normalCount", "demo.networkCidr", "firstRulePriority"]);
+    // Nothing was created under the construct.
+    expect(s.node.tryFindChild("Q")?.node.children ?? []).toEqual([]);
+  });
+});
+
+describe("demo target: network", () => {
+  test("six subnets in two zones: public (ALB, NAT), private (real service), copies; no public IPs on launch", () => {
+    expect(demoSubnetCidrs("10.43.0.0/16")).toEqual({
+      public: ["10.43.0.0/19", "10.43.32.0/19"],
+      private: ["10.43.64.0/19", "10.43.96.0/19"],
+      copies: ["10.43.128.0/19", "10.43.160.0/19"],
+    });
+    expect(demoSubnetCidrs("192.168.7.0/24").copies).toEqual(["192.168.7.128/27", "192.168.7.160/27"]);
+    expect(one(stack, "aws_vpc")[1].cidr_block).toBe("10.43.0.0/16");
+    const subnets = resources(stack, "aws_subnet");
+    expect(subnets).toHaveLength(6);
+    for (const [, n] of subnets) {
+      expect(n.vpc_id).toBe(ref(vpcAddr));
+      expect(n.map_public_ip_on_launch).toBe(false);
+    }
+    expect(subnetsNamed(stack, "copies").map(([, n]) => n.cidr_block)).toEqual(["10.43.128.0/19", "10.43.160.0/19"]);
+  });
+
+  test("one NAT gateway in a public subnet; private and copy subnets route to the internet only through it", () => {
+    const [natAddr, nat] = one(stack, "aws_nat_gateway");
+    expect(deref(stack, nat.subnet_id)[1].tags.Name).toBe("lure-quarantine-public-0");
+    const [igwAddr] = one(stack, "aws_internet_gateway");
+    expect(resources(stack, "aws_route")).toEqual([]);
+    expect(resources(stack, "aws_route_table")).toHaveLength(3);
+    const routesOf = (subnetAddr: string): Json[] => {
+      const [, assoc] = one(stack, "aws_route_table_association", (a) => a.subnet_id === ref(subnetAddr));
+      return deref(stack, assoc.route_table_id)[1].route;
+    };
+    const via = (r: Json) => Object.entries(r).filter(([k, v]) => k !== "cidr_block" && v !== null);
+    for (const tier of ["private", "copies"]) {
+      for (const [addr] of subnetsNamed(stack, tier)) {
+        expect(routesOf(addr).map((r) => [r.cidr_block, via(r)])).toEqual([["0.0.0.0/0", [["nat_gateway_id", ref(natAddr)]]]]);
+      }
+    }
+    for (const [addr] of subnetsNamed(stack, "public")) {
+      expect(routesOf(addr).map((r) => [r.cidr_block, via(r)])).toEqual([["0.0.0.0/0", [["gateway_id", ref(igwAddr)]]]]);
+    }
+    // The copies have a route table of their own.
+    const tableOf = (subnetAddr: string) => one(stack, "aws_route_table_association", (a) => a.subnet_id === ref(subnetAddr))[1].route_table_id;
+    expect(tableOf(subnetsNamed(stack, "copies")[0][0])).not.toBe(tableOf(subnetsNamed(stack, "private")[0][0]));
+  });
+
+  test("the copies' network ACL denies the real service's subnets in both directions before allowing the rest", () => {
+    const [, acl] = one(stack, "aws_network_acl");
+    expect(acl.vpc_id).toBe(ref(vpcAddr));
+    expect([...acl.subnet_ids].sort()).toEqual(subnetsNamed(stack, "copies").map(([addr]) => ref(addr)).sort());
+    // Entries are inline; separate rule or association resources would fight them.
+    expect(resources(stack, "aws_network_acl_rule")).toEqual([]);
+    expect(resources(stack, "aws_network_acl_association")).toEqual([]);
+    const privateCidrs = subnetsNamed(stack, "private").map(([, n]) => n.cidr_block);
+    for (const direction of ["ingress", "egress"]) {
+      const entries = [...(acl[direction] as Json[])].sort((a, b) => a.rule_no - b.rule_no);
+      expect(entries.map((r) => [r.action, r.cidr_block, r.protocol])).toEqual([
+        ["deny", privateCidrs[0], "-1"],
+        ["deny", privateCidrs[1], "-1"],
+        ["allow", "0.0.0.0/0", "-1"],
+      ]);
+    }
+  });
+});
+
+describe("demo target: the real service and its copies", () => {
+  test("ALB: internet-facing in the public subnets, HTTP 80, everyone forwarded to the real service", () => {
+    const [, lb] = one(stack, "aws_lb");
+    expect(lb).toMatchObject({ internal: false, load_balancer_type: "application", security_groups: [ref(albSgAddr)], drop_invalid_header_fields: true });
+    expect(lb.subnets.sort()).toEqual(subnetsNamed(stack, "public").map(([addr]) => ref(addr)).sort());
+    expect(listener).toMatchObject({ load_balancer_arn: ref(lbAddr, "arn"), port: 80, protocol: "HTTP" });
+    // The copies' group is attached at weight 0 (ECS needs it attached); no request goes there by default.
+    expect(listener.default_action).toEqual([
+      { type: "forward", forward: { target_group: [{ arn: ref(realTgAddr, "arn"), weight: 1 }, { arn: ref(copyTgAddr, "arn"), weight: 0 }] } },
+    ]);
+    expect(ingressOf(stack, albSgAddr).map(([, r]) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[80, 80, "0.0.0.0/0"]]);
+  });
+
+  test("no listener rule in Terraform: steering rules are the functions' runtime state", () => {
+    expect(stack.resource.aws_lb_listener_rule).toBeUndefined();
+    expect(stack.resource.aws_alb_listener_rule).toBeUndefined();
+  });
+
+  test("real service: one Fargate task of the demo image in the private subnets, no public IP, behind the real target group", () => {
+    expect(realService).toMatchObject({ desired_count: 1, launch_type: "FARGATE" });
+    expect(realService.network_configuration).toEqual({
+      assign_public_ip: false,
+      security_groups: [ref(realSgAddr)],
+      subnets: subnetsNamed(stack, "private").map(([addr]) => ref(addr)),
+    });
+    expect(realService.load_balancer).toEqual([{ target_group_arn: ref(realTgAddr, "arn"), container_name: "web", container_port: 80 }]);
+    expect(realService.lifecycle).toBeUndefined();
+    const [, task] = deref(stack, realService.task_definition);
+    expect(JSON.parse(task.container_definitions)[0]).toMatchObject({ name: "web", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }] });
+    expect(task.task_role_arn).toBeUndefined();
+  });
+
+  test("copy service: same task definition, desired 0 under ignore_changes, own target group, copy subnets, no public IP", () => {
+    expect(copyService.desired_count).toBe(0);
+    expect(copyService.lifecycle.ignore_changes).toContain("desired_count");
+    expect(copyService.task_definition).toBe(realService.task_definition);
+    expect(copyService.load_balancer).toEqual([{ target_group_arn: ref(copyTgAddr, "arn"), container_name: "web", container_port: 80 }]);
+    expect(copyService.network_configuration).toEqual({
+      assign_public_ip: false,
+      security_groups: [ref(copySgAddr)],
+      subnets: subnetsNamed(stack, "copies").map(([addr]) => ref(addr)),
+    });
+    expect(copyTg).toMatchObject({ target_type: "ip", port: 80, protocol: "HTTP", vpc_id: ref(vpcAddr) });
+    // No task role anywhere: neither the real service nor its copies hold AWS permissions.
+    for (const [, td] of resources(stack, "aws_ecs_task_definition")) expect(td.task_role_arn).toBeUndefined();
+    expect(stack.resource.aws_iam_instance_profile).toBeUndefined();
+  });
+
+  test("copy security group: only the ALB group on the container port in, only HTTPS out, nothing of the real service", () => {
+    const ingress = ingressOf(stack, copySgAddr).map(([, r]) => r);
+    expect(ingress).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 80, to_port: 80, referenced_security_group_id: ref(albSgAddr) })]);
+    expect(ingress[0].cidr_ipv4).toBeUndefined();
+    expect(ingress[0].cidr_ipv6).toBeUndefined();
+    expect(egressOf(stack, copySgAddr).map(([, r]) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4, r.referenced_security_group_id])).toEqual([["tcp", 443, 443, "0.0.0.0/0", undefined]]);
+    // No inline rules that would bypass these resources.
+    for (const [, sg] of resources(stack, "aws_security_group")) {
+      expect(sg.ingress).toBeUndefined();
+      expect(sg.egress).toBeUndefined();
+    }
+  });
+
+  test("copies and real service are tagged apart, so the policy rule quarantine-copies-isolated sees them", () => {
+    expect(one(stack, "aws_security_group", (g) => g.name === "lure-quarantine-copies")[1].tags[QUARANTINE_PART_TAG]).toBe("copies");
+    expect(one(stack, "aws_security_group", (g) => g.name === "lure-quarantine-web")[1].tags[QUARANTINE_PART_TAG]).toBe("real");
+    expect(copyService.tags[QUARANTINE_PART_TAG]).toBe("copies");
+    expect(realService.tags[QUARANTINE_PART_TAG]).toBe("real");
+    // A rule from the copies to the real service, added to this very stack, is caught.
+    const broken = JSON.parse(JSON.stringify(stack)) as Json;
+    broken.resource.aws_vpc_security_group_egress_rule.Sneaky = { security_group_id: ref(copySgAddr), referenced_security_group_id: ref(realSgAddr), ip_protocol: "tcp", from_port: 80, to_port: 80 };
+    expect(checkStack(broken).map((v) => [v.ruleId, v.resource])).toEqual([["quarantine-copies-isolated", "aws_vpc_security_group_egress_rule.Sneaky"]]);
+  });
+
+  test("the real and copy groups never reference each other; the real group admits only the ALB group", () => {
+    const rulesOf = (sg: string) => [...ingressOf(stack, sg), ...egressOf(stack, sg)].map(([, r]) => r.referenced_security_group_id).filter(Boolean);
+    expect(rulesOf(copySgAddr)).not.toContain(ref(realSgAddr));
+    expect(rulesOf(realSgAddr)).not.toContain(ref(copySgAddr));
+    expect(ingressOf(stack, realSgAddr).map(([, r]) => [r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([[80, 80, ref(albSgAddr), undefined]]);
+    expect(egressOf(stack, realSgAddr).map(([, r]) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[443, 443, "0.0.0.0/0"]]);
+    // The ALB reaches both on the container port, and nothing else.
+    expect(egressOf(stack, albSgAddr).map(([, r]) => [r.from_port, r.referenced_security_group_id]).sort()).toEqual(
+      [
+        [80, ref(copySgAddr)],
+        [80, ref(realSgAddr)],
+      ].sort(),
+    );
+  });
+});
+
+describe("flow logs → detector", () => {
+  test("flow log on the whole VPC (the ALB's ENIs included): ALL traffic, 60 s aggregation, to CloudWatch Logs", () => {
+    const [, flow] = one(stack, "aws_flow_log");
+    expect(flow).toMatchObject({
+      vpc_id: ref(vpcAddr),
+      traffic_type: "ALL",
+      max_aggregation_interval: FLOW_LOG_AGGREGATION_SECONDS,
+      log_destination_type: "cloud-watch-logs",
+      log_destination: ref(flowGroupAddr, "arn"),
+    });
+    expect(FLOW_LOG_AGGREGATION_SECONDS).toBe(60);
+    expect(flow.subnet_id).toBeUndefined();
+    expect(flow.eni_id).toBeUndefined();
+    expect(flowGroup.retention_in_days).toBe(7);
+  });
+
+  test("log_format is the parser's AWS_CUSTOM_FORMAT, escaped for Terraform", () => {
+    const [, flow] = one(stack, "aws_flow_log");
+    expect(flow.log_format).toBe(flowLogFormat());
+    // Every `${` doubled: Terraform would read a bare one as an expression.
+    expect(flow.log_format).not.toMatch(/(^|[^$])\$\{/);
+    expect(flow.log_format.startsWith("$${version} $${interface-id} ")).toBe(true);
+    expect(flow.log_format.replace(/\$\$\{/g, "${")).toBe(AWS_CUSTOM_FORMAT);
+    for (const field of ["tcp-flags", "pkt-srcaddr", "flow-direction"]) expect(flow.log_format).toContain(`$\${${field}}`);
+  });
+
+  test("flow-log role: trusted by vpc-flow-logs for this account only, writes to its log group only", () => {
+    const [, flow] = one(stack, "aws_flow_log");
+    const [, role] = deref(stack, flow.iam_role_arn);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.CallerIdentity.account_id}" } },
+      },
+    ]);
+    expect(statementsOfRole(stack, flow.iam_role_arn)).toEqual([
+      { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [`${ref(flowGroupAddr, "arn")}:*`] },
+    ]);
+  });
+
+  test("subscription filter sends every flow-log event to the detector; logs.amazonaws.com may invoke it from that group only", () => {
+    const [, sub] = one(stack, "aws_cloudwatch_log_subscription_filter");
+    expect(sub).toMatchObject({ log_group_name: ref(flowGroupAddr, "name"), destination_arn: ref(detectorAddr, "arn"), filter_pattern: "" });
+    const [permAddr, perm] = one(stack, "aws_lambda_permission");
+    expect(perm).toEqual({
+      action: "lambda:InvokeFunction",
+      function_name: ref(detectorAddr, "function_name"),
+      principal: "logs.amazonaws.com",
+      source_arn: `${ref(flowGroupAddr, "arn")}:*`,
+      source_account: "${data.aws_caller_identity.CallerIdentity.account_id}",
+    });
+    expect(sub.depends_on).toContain(permAddr);
+  });
+
+  test("detector: 2 retries, then an encrypted dead-letter queue (a failing batch is kept, never lost)", () => {
+    const [, invoke] = one(stack, "aws_lambda_function_event_invoke_config", (c) => c.function_name === ref(detectorAddr, "function_name"));
+    expect(invoke.maximum_retry_attempts).toBe(2);
+    expect(invoke.destination_config).toEqual({ on_failure: { destination: ref(dlqAddr, "arn") } });
+    expect(dlq).toMatchObject({ name: "lure-quarantine-detector-dlq", sqs_managed_sse_enabled: true, message_retention_seconds: 1_209_600 });
+    expect(statementsOfRole(stack, detector.role).filter((s) => s.Action.includes("sqs:SendMessage"))).toEqual([
+      { Sid: "DeadLetters", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [ref(dlqAddr, "arn")] },
+    ]);
+    expect(stack.output.quarantine_dead_letter_queue.value).toEqual({ url: ref(dlqAddr, "url"), arn: ref(dlqAddr, "arn") });
+  });
+});
+
+describe("state table, mode schedule, functions", () => {
+  test("DynamoDB: hash key pk (S), on demand, TTL on expiresAt, encrypted, point-in-time recovery", () => {
+    expect(table).toMatchObject({
+      name: "lure-quarantine",
+      hash_key: "pk",
+      attribute: [{ name: "pk", type: "S" }],
+      billing_mode: "PAY_PER_REQUEST",
+      ttl: { attribute_name: "expiresAt", enabled: true },
+      server_side_encryption: { enabled: true },
+      point_in_time_recovery: { enabled: true },
+    });
+    expect(table.range_key).toBeUndefined();
+  });
+
+  test("mode: EventBridge Scheduler every minute → the mode function, through a role that may only invoke it", () => {
+    const [, schedule] = one(stack, "aws_scheduler_schedule");
+    expect(schedule.schedule_expression).toBe("rate(1 minute)");
+    expect(MODE_SCHEDULE).toBe("rate(1 minute)");
+    expect(schedule.flexible_time_window).toEqual({ mode: "OFF" });
+    expect(schedule.target.arn).toBe(ref(modeAddr, "arn"));
+    const [, role] = deref(stack, schedule.target.role_arn);
+    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ Service: "scheduler.amazonaws.com" });
+    expect(statementsOfRole(stack, schedule.target.role_arn)).toEqual([
+      { Sid: "RunMode", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [ref(modeAddr, "arn"), `${ref(modeAddr, "arn")}:*`] },
+    ]);
+  });
+
+  test("functions: Node.js 22 on arm64; the detector has 60 s and 512 MB, the mode function stays under its minute", () => {
+    for (const f of [detector, mode]) {
+      expect(f).toMatchObject({ runtime: "nodejs22.x", architectures: ["arm64"], handler: "index.handler" });
+      expect(f.filename).toMatch(/\.zip$/);
+      const [, logs] = deref(stack, `\${${f.logging_config.log_group.slice(2, -1)}}`);
+      expect(logs).toMatchObject({ name: `/aws/lambda/${f.function_name}`, retention_in_days: 7 });
+    }
+    expect(detector.description).toBe("lure quarantine: functions/aws/quarantine/detector-handler.ts");
+    expect(mode.description).toBe("lure quarantine: functions/aws/quarantine/mode-handler.ts");
+    expect([detector.timeout, detector.memory_size]).toEqual([DETECTOR_TIMEOUT_SECONDS, DETECTOR_MEMORY_MB]);
+    expect([detector.timeout, detector.memory_size]).toEqual([60, 512]);
+    expect(mode.timeout).toBe(MODE_TIMEOUT_SECONDS);
+    expect(mode.timeout).toBeLessThan(60);
+    expect(detector.source_code_hash).not.toBe(mode.source_code_hash);
+  });
+
+  test("environment contract: the variables the functions read, with the config's runtime settings", () => {
+    for (const f of [detector, mode]) {
+      const env = f.environment.variables as Record<string, string>;
+      expect(Object.keys(env).sort()).toEqual(EXPECTED_ENV_KEYS);
+      expect(env.LURE_QUARANTINE).toBe(JSON.stringify(quarantineRuntimeConfig(config)));
+      expect(env).toMatchObject({
+        LURE_TABLE: "lure-quarantine",
+        LURE_LISTENER_ARN: ref(listenerAddr, "arn"),
+        LURE_COPY_TARGET_GROUP_ARN: ref(copyTgAddr, "arn"),
+        LURE_COPIES_KIND: "ecs",
+        LURE_COPY_CLUSTER: "lure-quarantine",
+        LURE_COPY_SERVICE: "lure-quarantine-copies",
+      });
+      expect(named(stack, "aws_ecs_cluster", env.LURE_COPY_CLUSTER)).toBeDefined();
+      // The functions' own reader accepts it as deployed.
+      const read = quarantineEnv(resolveTokens(env));
+      expect(read.config).toEqual(quarantineRuntimeConfig(config));
+      expect(read.copies).toEqual({ kind: "ecs", cluster: "lure-quarantine", service: "lure-quarantine-copies" });
+    }
+    // The demo's own network is never taken for an attacker (ALB connections, health checks).
+    expect(JSON.parse(detector.environment.variables.LURE_QUARANTINE).detector.allowCidrs).toEqual(["10.43.0.0/16"]);
+  });
+});
+
+describe("IAM: scoped, each function its own role", () => {
+  const ruleActions = ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"];
+  const shared = (scale: Statement[]): Statement[] => [
+    {
+      Sid: "State",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"],
+      Resource: [ref(tableAddr, "arn")],
+    },
+    { Sid: "ReadRules", Effect: "Allow", Action: ["elasticloadbalancing:DescribeRules"], Resource: ["*"] },
+    { Sid: "CreateRules", Effect: "Allow", Action: ["elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags"], Resource: [ref(listenerAddr, "arn"), listenerRules] },
+    { Sid: "ChangeRules", Effect: "Allow", Action: ["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"], Resource: [listenerRules] },
+    ...scale,
+  ];
+  const ecsScale: Statement[] = [
+    {
+      Sid: "ScaleCopies",
+      Effect: "Allow",
+      Action: ["ecs:UpdateService", "ecs:DescribeServices"],
+      Resource: ["arn:${data.aws_partition.Partition.partition}:ecs:eu-west-2:${data.aws_caller_identity.CallerIdentity.account_id}:service/lure-quarantine/lure-quarantine-copies"],
+    },
+  ];
+  const logs = (addr: string): Statement => ({ Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${ref(addr, "arn")}:*`] });
+
+  test("the listener-rule pattern is the listener's ARN with :listener-rule/ and /*", () => {
+    expect(Object.values(stack.locals)).toEqual([`\${replace(${listenerAddr}.arn, ":listener/", ":listener-rule/")}`]);
+  });
+
+  test("detector and mode: exactly these statements, on these resources", () => {
+    expect(detector.role).not.toBe(mode.role);
+    const [detectorLogs] = named(stack, "aws_cloudwatch_log_group", "/aws/lambda/lure-quarantine-detector");
+    const [modeLogs] = named(stack, "aws_cloudwatch_log_group", "/aws/lambda/lure-quarantine-mode");
+    expect(statementsOfRole(stack, detector.role)).toEqual([
+      ...shared(ecsScale),
+      { Sid: "DeadLetters", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [ref(dlqAddr, "arn")] },
+      logs(detectorLogs),
+    ]);
+    expect(statementsOfRole(stack, mode.role)).toEqual([...shared(ecsScale), logs(modeLogs)]);
+  });
+
+  test("no mutating action on *, none on the real service, no listener or load-balancer changes, no DynamoDB on *", () => {
+    const statements = allStatements(stack);
+    for (const st of statements) {
+      expect(st.Effect).toBe("Allow");
+      if (st.Resource.includes("*")) expect({ sid: st.Sid, mutating: st.Action.filter((a) => !isReadOnlyAction(a)) }).toEqual({ sid: st.Sid, mutating: [] });
+    }
+    const actions = statements.flatMap((st) => st.Action);
+    expect(actions.filter((a) => a.startsWith("elasticloadbalancing:")).every((a) => ruleActions.includes(a))).toBe(true);
+    for (const forbidden of ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:RegisterTargets", "ecs:RunTask", "iam:PassRole"]) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions.some((a) => /[*?]/.test(a))).toBe(false);
+    for (const st of statements.filter((s) => s.Action.some((a) => a.startsWith("dynamodb:")))) expect(st.Resource).toEqual([ref(tableAddr, "arn")]);
+    for (const st of statements.filter((s) => s.Action.some((a) => a.startsWith("ecs:")))) {
+      expect(st.Resource.join(" ")).not.toContain("lure-quarantine-web");
+      expect(st.Resource.every((r) => r.endsWith("service/lure-quarantine/lure-quarantine-copies"))).toBe(true);
+    }
+    // Rule changes only on listener rules; creation also on the listener itself.
+    for (const st of statements.filter((s) => s.Action.includes("elasticloadbalancing:DeleteRule"))) expect(st.Resource).toEqual([listenerRules]);
+  });
+
+  test("the mutating actions used here are mutating to the wildcard rule (so it would catch them on *)", () => {
+    for (const a of ["elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:AddTags", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "autoscaling:SetDesiredCapacity", "ecs:UpdateService"]) {
+      expect(isReadOnlyAction(a)).toBe(false);
+    }
+    for (const a of ["elasticloadbalancing:DescribeRules", "autoscaling:DescribeAutoScalingGroups", "dynamodb:BatchGetItem", "dynamodb:Scan", "dynamodb:GetItem"]) expect(isReadOnlyAction(a)).toBe(true);
+  });
+});
+
+describe("outputs", () => {
+  test("endpoint, table, how to watch the mode, copies, dead letters", () => {
+    expect(stack.output.quarantine_endpoint.value).toBe(`http://${ref(lbAddr, "dns_name")}`);
+    expect(stack.output.quarantine_mode_table.value).toBe("lure-quarantine");
+    expect(MODE_ITEM_KEY).toBe(MODE_KEY);
+    expect(stack.output.quarantine_watch_mode.value).toEqual({
+      mode: `aws dynamodb get-item --region eu-west-2 --table-name lure-quarantine --key '{"pk":{"S":"${MODE_KEY}"}}'`,
+      mode_changes: "aws logs tail /aws/lambda/lure-quarantine-mode --follow --region eu-west-2",
+      detections: "aws logs tail /aws/lambda/lure-quarantine-detector --follow --region eu-west-2",
+    });
+    expect(stack.output.quarantine_copies.value).toBe("lure-quarantine-copies");
+    // Output descriptions must be literal strings.
+    for (const o of Object.values(stack.output) as Json[]) expect(String(o.description)).not.toContain("${");
+  });
+});
+
+describe("demo over HTTPS with Auto Scaling copies", () => {
+  const asg = synthAwsQuarantine(
+    configWith((c) => {
+      c.quarantine.demo = { certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234", containerPort: 8080 };
+      c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", defenceCount: 3, normalCount: 1 };
+    }),
+  );
+  const [groupAddr, group] = one(asg, "aws_autoscaling_group");
+  const [templateAddr, template] = one(asg, "aws_launch_template");
+  const [asgCopySg] = named(asg, "aws_security_group", "lure-quarantine-copies");
+  const [asgAlbSg] = named(asg, "aws_security_group", "lure-quarantine-alb");
+  const [asgCopyTgAddr, asgCopyTg] = named(asg, "aws_lb_target_group", "lure-quarantine-copies");
+
+  test("HTTPS on 443 with the certificate; 80 only redirects", () => {
+    const [, https] = one(asg, "aws_lb_listener", (l) => l.port === 443);
+    expect(https).toMatchObject({ protocol: "HTTPS", certificate_arn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234" });
+    const [, redirect] = one(asg, "aws_lb_listener", (l) => l.port === 80);
+    expect(redirect.default_action).toEqual([{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", status_code: "HTTP_301" } }]);
+    expect(ingressOf(asg, asgAlbSg).map(([, r]) => r.from_port).sort()).toEqual([443, 80]);
+    const [, mode] = fn(asg, "lure-quarantine-mode");
+    expect(mode.environment.variables.LURE_LISTENER_ARN).toBe(ref(one(asg, "aws_lb_listener", (l) => l.port === 443)[0], "arn"));
+  });
+
+  test("Auto Scaling group: 0..defenceCount, desired normalCount under ignore_changes, warm pool, the copy target group", () => {
+    expect(group).toMatchObject({ name: "lure-quarantine-copies", min_size: 0, max_size: 3, desired_capacity: 1, target_group_arns: [ref(asgCopyTgAddr, "arn")], health_check_type: "ELB" });
+    expect(group.lifecycle.ignore_changes).toContain("desired_capacity");
+    expect(group.warm_pool).toEqual({ pool_state: "Stopped", min_size: 3 });
+    expect(group.launch_template.id).toBe(ref(templateAddr));
+    expect(group.vpc_zone_identifier.sort()).toEqual(subnetsNamed(asg, "copies").map(([addr]) => ref(addr)).sort());
+    expect(asgCopyTg).toMatchObject({ target_type: "instance", port: 8080 });
+    expect(resources(asg, "aws_ecs_service").map(([, s]) => s.name)).toEqual(["lure-quarantine-web"]);
+  });
+
+  test("launch template: the AMI, IMDSv2 required, the copy security group, no instance profile", () => {
+    expect(template.tags[QUARANTINE_PART_TAG]).toBe("copies");
+    expect(group.tag).toContainEqual({ key: QUARANTINE_PART_TAG, value: "copies", propagate_at_launch: true });
+    expect(template).toMatchObject({ image_id: "ami-0123456789abcdef0", instance_type: "t3.micro", vpc_security_group_ids: [ref(asgCopySg)] });
+    expect(template.metadata_options).toEqual({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 });
+    expect(template.iam_instance_profile).toBeUndefined();
+    expect(ingressOf(asg, asgCopySg).map(([, r]) => [r.from_port, r.referenced_security_group_id])).toEqual([[8080, ref(asgAlbSg)]]);
+  });
+
+  test("functions scale the group by name; no ECS permission; describe-only on *", () => {
+    const [, detector] = fn(asg, "lure-quarantine-detector");
+    const env = detector.environment.variables as Record<string, string>;
+    expect(env).toMatchObject({ LURE_COPIES_KIND: "asg", LURE_COPY_ASG: "lure-quarantine-copies" });
+    expect(env.LURE_COPY_CLUSTER).toBeUndefined();
+    expect(quarantineEnv(resolveTokens(env)).copies).toEqual({ kind: "asg", group: "lure-quarantine-copies" });
+    const statements = statementsOfRole(asg, detector.role);
+    expect(statements.filter((s) => s.Action.some((a) => a.startsWith("autoscaling:")))).toEqual([
+      {
+        Sid: "ScaleCopies",
+        Effect: "Allow",
+        Action: ["autoscaling:SetDesiredCapacity"],
+        Resource: ["arn:${data.aws_partition.Partition.partition}:autoscaling:eu-west-2:${data.aws_caller_identity.CallerIdentity.account_id}:autoScalingGroup:*:autoScalingGroupName/lure-quarantine-copies"],
+      },
+      { Sid: "ReadCopies", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingGroups"], Resource: ["*"] },
+    ]);
+    expect(statements.flatMap((s) => s.Action).some((a) => a.startsWith("ecs:"))).toBe(false);
+    expect(JSON.parse(env.LURE_QUARANTINE).copies).toEqual({ defenceCount: 3, normalCount: 1 });
+    expect(asg.output.quarantine_copies.value).toBe(group.name);
+    expect(checkStack(asg)).toEqual([]);
+    expect(groupAddr).toMatch(/^aws_autoscaling_group\./);
+  });
+
+  test("a hibernated warm pool configures hibernation in the launch template", () => {
+    const hib = synthAwsQuarantine(configWith((c) => (c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", warmPool: { state: "Hibernated", minSize: 2 } })));
+    expect(one(hib, "aws_autoscaling_group")[1].warm_pool).toEqual({ pool_state: "Hibernated", min_size: 2 });
+    expect(one(hib, "aws_launch_template")[1].hibernation_options).toEqual({ configured: true });
+    expect(template.hibernation_options).toBeUndefined();
+  });
+});
+
+describe("existing target", () => {
+  const app = Testing.app();
+  const existingConfig = configWith((c) => (c.quarantine.target = structuredClone(EXISTING_TARGET)));
+  const stackConstruct = new AwsQuarantineStack(app, "aws-quarantine", existingConfig, existingConfig.clouds.aws!);
+  const ex = JSON.parse(Testing.synth(stackConstruct)) as Json;
+  const [, exCopy] = one(ex, "aws_ecs_service");
+  const [exSgAddr, exSg] = named(ex, "aws_security_group", "lure-quarantine-copies");
+  const rulePattern = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/shop/0123456789abcdef/fedcba9876543210/*";
+
+  test("nothing of the user's is created: no VPC, subnets, NAT, ALB, listener, real service or task definition", () => {
+    for (const type of ["aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_eip", "aws_internet_gateway", "aws_route_table", "aws_network_acl", "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_ecs_task_definition"]) {
+      expect({ type, found: Object.keys(ex.resource[type] ?? {}) }).toEqual({ type, found: [] });
+    }
+    expect(resources(ex, "aws_ecs_service")).toHaveLength(1);
+    expect(resources(ex, "aws_lb_target_group").map(([, t]) => t.name)).toEqual(["lure-quarantine-copies"]);
+    // No execution role either: the copies run the user's task definition with its own.
+    expect(resources(ex, "aws_iam_role").map(([, r]) => r.name).sort()).toEqual(["lure-quarantine-detector", "lure-quarantine-flow-logs", "lure-quarantine-mode", "lure-quarantine-scheduler"]);
+  });
+
+  test("copies: the user's task definition in the given subnets, admitting only the ALB's security group", () => {
+    expect(exCopy).toMatchObject({ task_definition: EXISTING_TARGET.taskDefinitionArn, desired_count: 0, lifecycle: { ignore_changes: ["desired_count"] } });
+    expect(exCopy.network_configuration).toEqual({ assign_public_ip: false, security_groups: [ref(exSgAddr)], subnets: [...EXISTING_TARGET.subnetIds] });
+    expect(exCopy.load_balancer[0]).toMatchObject({ container_name: "app", container_port: 8080 });
+    expect(exCopy.depends_on).toBeUndefined();
+    expect(exSg.vpc_id).toBe(EXISTING_TARGET.vpcId);
+    expect(ingressOf(ex, exSgAddr).map(([, r]) => [r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([[8080, 8080, EXISTING_TARGET.albSecurityGroupId, undefined]]);
+    expect(one(ex, "aws_lb_target_group")[1]).toMatchObject({ vpc_id: EXISTING_TARGET.vpcId, target_type: "ip", port: 8080 });
+  });
+
+  test("flow log on the given VPC; the functions steer the given listener", () => {
+    expect(one(ex, "aws_flow_log")[1].vpc_id).toBe(EXISTING_TARGET.vpcId);
+    const [, mode] = fn(ex, "lure-quarantine-mode");
+    const env = mode.environment.variables as Record<string, string>;
+    expect(env.LURE_LISTENER_ARN).toBe(EXISTING_TARGET.listenerArn);
+    expect(quarantineEnv(resolveTokens(env)).listenerArn).toBe(EXISTING_TARGET.listenerArn);
+    // lure cannot know the VPC's ranges: only what the user lists is allow-listed.
+    expect(JSON.parse(env.LURE_QUARANTINE).detector.allowCidrs).toEqual([]);
+    const statements = statementsOfRole(ex, mode.role);
+    expect(statements.find((s) => s.Sid === "CreateRules")!.Resource).toEqual([EXISTING_TARGET.listenerArn, rulePattern]);
+    expect(statements.find((s) => s.Sid === "ChangeRules")!.Resource).toEqual([rulePattern]);
+    expect(ex.locals).toBeUndefined();
+    expect(ex.output.quarantine_endpoint.value).toContain(EXISTING_TARGET.listenerArn);
+    expect(checkStack(ex)).toEqual([]);
+  });
+
+  test("warns that the copies run the real task definition, and that the copy target group must be attached first", () => {
+    const warnings = stackConstruct.quarantine.node.metadata.filter((m) => /warn/i.test(m.type)).map((m) => String(m.data));
+    expect(warnings.some((w) => w.includes(EXISTING_TARGET.taskDefinitionArn) && w.includes("quarantine.copies.image"))).toBe(true);
+    expect(warnings.some((w) => w.includes("lure-quarantine-copies") && w.includes("attach"))).toBe(true);
+  });
+
+  test("a decoy image: a task definition of that image without a task role, logs through lure's execution role", () => {
+    const decoy = synthAwsQuarantine(
+      configWith((c) => {
+        c.quarantine.target = structuredClone(EXISTING_TARGET);
+        c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+      }),
+    );
+    const [tdAddr, td] = one(decoy, "aws_ecs_task_definition");
+    expect(td.task_role_arn).toBeUndefined();
+    expect(JSON.parse(td.container_definitions)[0]).toMatchObject({ name: "app", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }] });
+    expect(one(decoy, "aws_ecs_service")[1].task_definition).toBe(ref(tdAddr, "arn"));
+    expect(deref(decoy, td.execution_role_arn)[1].name).toBe("lure-quarantine-execution");
+  });
+});
+
+describe("demo with decoy-image copies", () => {
+  test("the copies run a task definition of their own; the real service keeps the demo image", () => {
+    const decoy = synthAwsQuarantine(configWith((c) => (c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", defenceCount: 2 })));
+    const [, copy] = named(decoy, "aws_ecs_service", "lure-quarantine-copies");
+    const [, real] = named(decoy, "aws_ecs_service", "lure-quarantine-web");
+    expect(copy.task_definition).not.toBe(real.task_definition);
+    expect(deref(decoy, copy.task_definition)[1].family).toBe("lure-quarantine-copies");
+    expect(JSON.parse(fn(decoy, "lure-quarantine-mode")[1].environment.variables.LURE_QUARANTINE).copies).toEqual({ defenceCount: 2, normalCount: 0 });
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * `quarantine-copies-isolated`: the Quarantine's honeypot copies are worth nothing to whoever takes
+ * one over (DESIGN.md "Security invariants").
+ *
+ * Resources are told apart by the tag {@link QUARANTINE_PART_TAG} (`copies` or `real`). A violation is:
+ * - a security group rule that links a copies group with a real-service group, in either direction
+ *   (`aws_vpc_security_group_ingress_rule` / `_egress_rule`, `aws_security_group_rule`, or inline
+ *   `ingress` / `egress` blocks of `aws_security_group`);
+ * - a copies ECS service with a public IP, or running a task definition of this stack that has a task role;
+ * - a copies task definition with a task role;
+ * - a copies launch template with an instance profile or a public IP on its interfaces.
+ */
+import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
+import { asStringList, blockList, findBlock, hasTag, parseReferences, resourcesOf, singleBlock } from "../util";
+
+const RULE_ID = "quarantine-copies-isolated";
+
+/** Tag lure puts on the Quarantine's copies (`copies`) and on the real service it deploys (`real`). */
+export const QUARANTINE_PART_TAG = "lure:quarantine";
+
+const isTrue = (v: unknown) => v === true || v === "true";
+const set = (v: unknown) => v !== undefined && v !== null && v !== "";
+
+/** Names of the `aws_security_group`s referenced in `value`. */
+const groupsIn = (value: unknown): string[] => parseReferences(value).filter((r) => r.kind === "resource" && r.type === "aws_security_group").map((r) => r.name);
+
+export const quarantineCopiesIsolated: PolicyRule = {
+  id: RULE_ID,
+  description: "Quarantine copies have no task role, instance profile or public IP, and no security group rule links them with the real service.",
+  check(stack: SynthesizedStack): Violation[] {
+    const out: Violation[] = [];
+    const part = (body: Attributes) => (hasTag(body, QUARANTINE_PART_TAG, "copies") ? "copies" : hasTag(body, QUARANTINE_PART_TAG, "real") ? "real" : undefined);
+    const groupPart = new Map(resourcesOf(stack, "aws_security_group").map((g) => [g.name, part(g.body)]));
+    const linked = (address: string, owners: string[], peers: string[]) => {
+      for (const owner of owners) {
+        for (const peer of peers) {
+          const a = groupPart.get(owner);
+          const b = groupPart.get(peer);
+          if (a && b && a !== b) {
+            out.push({ ruleId: RULE_ID, resource: address, message: `${address} links the ${a} group aws_security_group.${owner} with the ${b} group aws_security_group.${peer}; the copies must share no path with the real service.` });
+          }
+        }
+      }
+    };
+    for (const type of ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]) {
+      for (const r of resourcesOf(stack, type)) linked(r.address, groupsIn(r.body["security_group_id"]), groupsIn(r.body["referenced_security_group_id"]));
+    }
+    for (const r of resourcesOf(stack, "aws_security_group_rule")) linked(r.address, groupsIn(r.body["security_group_id"]), groupsIn(r.body["source_security_group_id"]));
+    for (const g of resourcesOf(stack, "aws_security_group")) {
+      for (const block of [...blockList(g.body["ingress"]), ...blockList(g.body["egress"])]) linked(g.address, [g.name], groupsIn(asStringList(block["security_groups"]) ?? []));
+    }
+
+    for (const svc of resourcesOf(stack, "aws_ecs_service").filter((s) => part(s.body) === "copies")) {
+      if (isTrue(singleBlock(svc.body["network_configuration"])?.["assign_public_ip"])) {
+        out.push({ ruleId: RULE_ID, resource: svc.address, message: `${svc.address} gives the copies public IPs; they are reached through the load balancer only.` });
+      }
+      for (const ref of parseReferences(svc.body["task_definition"]).filter((r) => r.type === "aws_ecs_task_definition")) {
+        const td = findBlock(stack, ref);
+        if (td && set(td.body["task_role_arn"])) out.push({ ruleId: RULE_ID, resource: svc.address, message: `${svc.address} runs ${td.address}, which has a task role; copies hold no AWS permissions.` });
+      }
+    }
+    for (const td of resourcesOf(stack, "aws_ecs_task_definition").filter((t) => part(t.body) === "copies" && set(t.body["task_role_arn"]))) {
+      out.push({ ruleId: RULE_ID, resource: td.address, message: `${td.address} gives the copies a task role; copies hold no AWS permissions.` });
+    }
+    for (const lt of resourcesOf(stack, "aws_launch_template").filter((t) => part(t.body) === "copies")) {
+      if (singleBlock(lt.body["iam_instance_profile"])) out.push({ ruleId: RULE_ID, resource: lt.address, message: `${lt.address} gives the copies an instance profile; copies hold no AWS permissions.` });
+      if (blockList(lt.body["network_interfaces"]).some((n) => isTrue(n["associate_public_ip_address"]))) {
+        out.push({ ruleId: RULE_ID, resource: lt.address, message: `${lt.address} gives the copies public IPs; they are reached through the load balancer only.` });
+      }
+    }
+    return out;
+  },
+};
