@@ -13,7 +13,7 @@ import {
   DynamoDBServiceException,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -132,15 +132,31 @@ const CONDITIONS: Record<string, (item: Item | undefined, x: Expr) => boolean> =
   },
 };
 
-const FILTERS: Record<string, (item: Item, x: Expr) => boolean> = {
-  "begins_with(#pk, :prefix) AND #expiresAt >= :now": (item, x) => {
-    const pk = x.attr(item, "#pk")?.S ?? "";
-    const prefix = x.value(":prefix").S ?? "";
-    const exp = x.num(item, "#expiresAt");
-    const now = x.numValue(":now");
-    return pk.startsWith(prefix) && exp !== undefined && exp >= now;
+/**
+ * The Query key conditions the store sends: `#pk = :q` on the hash key, nothing on the range key.
+ * Resolved up front, so every placeholder counts as used even when the partition is empty.
+ */
+const KEY_CONDITIONS: Record<string, (x: Expr) => string> = {
+  "#pk = :q": (x) => {
+    if (x.name("#pk") !== "pk") throw validation("Query condition missed key schema element: pk");
+    const pk = x.value(":q").S;
+    if (pk === undefined) throw validation("One or more parameter values were invalid: Condition parameter type does not match schema type");
+    return pk;
   },
 };
+
+/** The Query filters the store sends, resolved up front like the key conditions. */
+const FILTERS: Record<string, (x: Expr) => (item: Item) => boolean> = {
+  "#expiresAt >= :now": (x) => {
+    const name = x.name("#expiresAt");
+    const now = x.numValue(":now");
+    // A missing attribute compares false, as in DynamoDB.
+    return (item) => item[name]?.N !== undefined && Number(item[name].N) >= now;
+  },
+};
+
+/** The only Query parameters the store sends; any other (an index, a limit, a projection…) is an error. */
+const QUERY_PARAMS = new Set(["TableName", "ConsistentRead", "KeyConditionExpression", "FilterExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ExclusiveStartKey"]);
 
 /** `SET #a = :a, #b = if_not_exists(#b, :b)`: the only update form the store uses. */
 function applySet(update: string, item: Item, x: Expr): Item {
@@ -161,44 +177,57 @@ function applySet(update: string, item: Item, x: Expr): Item {
 }
 
 export interface TableFakeOptions {
-  /** Items a Scan examines per page (DynamoDB: 1 MB); the filter applies after. @default 1000 */
-  readonly scanPageSize?: number;
-  /** Keys (pk) BatchGetItem leaves unprocessed in this call (1-based call number). */
-  readonly unprocessed?: (call: number, pks: string[]) => string[];
-  /** Awaited before a read answers (e.g. to hold two invocations until both have read). */
-  readonly beforeRead?: (op: "BatchGetItem" | "GetItem" | "Scan", pks: string[]) => Promise<void> | void;
+  /** Items a Query reads per page (DynamoDB: 1 MB); the filter applies after. @default 1000 */
+  readonly queryPageSize?: number;
+  /** Keys (as `itemId`) BatchGetItem leaves unprocessed in this call (1-based call number). */
+  readonly unprocessed?: (call: number, ids: string[]) => string[];
+  /** Awaited before a read answers (e.g. to hold two invocations until both have read); ids of the keys asked, or the partition queried. */
+  readonly beforeRead?: (op: "BatchGetItem" | "GetItem" | "Query", ids: string[]) => Promise<void> | void;
 }
 
+/** How the fake names an item (in `items`, `ops` and `plain()`): `pk/sk`, e.g. `src#192.0.2.1/state`. */
+export const itemId = (pk: string, sk: string): string => `${pk}/${sk}`;
+
+/** Range keys compare as DynamoDB compares strings: by UTF-8 bytes. */
+const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+
 /**
- * A DynamoDB table (hash key `pk`) in a Map. Reads must be strongly consistent (the store's
- * conditional logic depends on it). `ops` logs every call in order: "put src#1.2.3.4", a refused
- * condition as "put src#1.2.3.4: ConditionalCheckFailed".
+ * A DynamoDB table (hash key `pk`, range key `sk`, both strings) in a Map by `itemId`. Reads must be
+ * strongly consistent (the store's conditional logic depends on it). There is no Scan: listing
+ * reads one partition with a Query. `ops` logs every call in order: "put src#1.2.3.4/state", a
+ * refused condition as "put src#1.2.3.4/state: ConditionalCheckFailed", a Query page as
+ * "query quarantine: 2 read" (" after <sk>" when it continues). `itemsRead` counts the items every
+ * read examined, as DynamoDB bills them (a Query before its filter).
  */
 export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, options: TableFakeOptions = {}) {
   const items = new Map<string, Item>();
   const ops: string[] = [];
   let batchCalls = 0;
-  const pkOf = (k: Item | undefined): string => {
-    const keys = Object.keys(k ?? {});
-    if (keys.length !== 1 || keys[0] !== "pk" || k?.pk?.S === undefined) throw validation(`The provided key element does not match the schema: ${JSON.stringify(k)}`);
-    return k.pk.S;
+  let itemsRead = 0;
+  /** A primary key: exactly `pk` and `sk`, both strings. */
+  const keyOf = (k: Item | undefined): { pk: string; sk: string; id: string } => {
+    const names = Object.keys(k ?? {}).sort();
+    const pk = k?.pk?.S;
+    const sk = k?.sk?.S;
+    if (names.join() !== "pk,sk" || pk === undefined || sk === undefined) throw validation(`The provided key element does not match the schema: ${JSON.stringify(k)}`);
+    return { pk, sk, id: itemId(pk, sk) };
   };
   const checkTable = (name: string | undefined) => {
     if (name !== table) throw new Error(`table fake: unexpected table ${name}`);
   };
   /** Evaluates a write's condition (if any) against the current item; refusals are logged and thrown. */
-  const guard = (op: string, pk: string, input: { ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }, extra?: (x: Expr) => void): Expr => {
+  const guard = (op: string, id: string, input: { ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }, extra?: (x: Expr) => void): Expr => {
     const x = new Expr(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
     let ok = true;
     if (input.ConditionExpression !== undefined) {
       const cond = CONDITIONS[input.ConditionExpression];
       if (!cond) throw new Error(`table fake: unexpected ConditionExpression ${input.ConditionExpression}`);
-      ok = cond(items.get(pk), x);
+      ok = cond(items.get(id), x);
     }
     extra?.(x);
     x.checkAllUsed();
     if (!ok) {
-      ops.push(`${op} ${pk}: ConditionalCheckFailed`);
+      ops.push(`${op} ${id}: ConditionalCheckFailed`);
       throw conditionFailed();
     }
     return x;
@@ -207,10 +236,11 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
   mock.on(GetItemCommand).callsFake(async (input: { TableName?: string; Key?: Item; ConsistentRead?: boolean }) => {
     checkTable(input.TableName);
     if (input.ConsistentRead !== true) throw new Error("table fake: GetItem must be strongly consistent");
-    const pk = pkOf(input.Key);
-    await options.beforeRead?.("GetItem", [pk]);
-    ops.push(`get ${pk}`);
-    const item = items.get(pk);
+    const { id } = keyOf(input.Key);
+    await options.beforeRead?.("GetItem", [id]);
+    ops.push(`get ${id}`);
+    const item = items.get(id);
+    if (item) itemsRead++;
     return item ? { Item: structuredClone(item) } : {};
   });
 
@@ -220,79 +250,103 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
     checkTable(tables[0]);
     const req = input.RequestItems![table];
     if (req.ConsistentRead !== true) throw new Error("table fake: BatchGetItem must be strongly consistent");
-    const pks = (req.Keys ?? []).map(pkOf);
-    if (pks.length === 0 || pks.length > 100) throw validation(`Too many items requested for the BatchGetItem call (${pks.length})`);
-    if (new Set(pks).size !== pks.length) throw validation("Provided list of item keys contains duplicates");
+    const keys = (req.Keys ?? []).map(keyOf);
+    const ids = keys.map((k) => k.id);
+    if (ids.length === 0 || ids.length > 100) throw validation(`Too many items requested for the BatchGetItem call (${ids.length})`);
+    if (new Set(ids).size !== ids.length) throw validation("Provided list of item keys contains duplicates");
     batchCalls++;
-    await options.beforeRead?.("BatchGetItem", pks);
-    const left = new Set(options.unprocessed?.(batchCalls, pks) ?? []);
-    ops.push(`batchGet ${pks.filter((pk) => !left.has(pk)).join(",")}${left.size ? ` (unprocessed ${[...left].join(",")})` : ""}`);
-    const found = pks.filter((pk) => !left.has(pk) && items.has(pk)).map((pk) => structuredClone(items.get(pk)!));
+    await options.beforeRead?.("BatchGetItem", ids);
+    const left = new Set(options.unprocessed?.(batchCalls, ids) ?? []);
+    ops.push(`batchGet ${ids.filter((id) => !left.has(id)).join(",")}${left.size ? ` (unprocessed ${[...left].join(",")})` : ""}`);
+    const found = ids.filter((id) => !left.has(id) && items.has(id)).map((id) => structuredClone(items.get(id)!));
+    itemsRead += found.length;
+    const unprocessed = keys.filter((k) => left.has(k.id)).map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
     return {
       Responses: { [table]: found },
-      UnprocessedKeys: left.size ? { [table]: { Keys: [...left].map((pk) => ({ pk: { S: pk } })), ConsistentRead: true } } : {},
+      UnprocessedKeys: unprocessed.length ? { [table]: { Keys: unprocessed, ConsistentRead: true } } : {},
     };
   });
 
   mock.on(PutItemCommand).callsFake((input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
     checkTable(input.TableName);
-    const pk = pkOf(input.Item?.pk ? { pk: input.Item.pk } : undefined);
-    guard("put", pk, input);
-    ops.push(`put ${pk}`);
-    items.set(pk, structuredClone(input.Item!));
+    const { id } = keyOf(input.Item ? { pk: input.Item.pk, sk: input.Item.sk } : undefined);
+    guard("put", id, input);
+    ops.push(`put ${id}`);
+    items.set(id, structuredClone(input.Item!));
     return {};
   });
 
   mock.on(UpdateItemCommand).callsFake((input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
     checkTable(input.TableName);
-    const pk = pkOf(input.Key);
+    const { pk, sk, id } = keyOf(input.Key);
     let next: Item = {};
-    guard("update", pk, input, (x) => {
-      next = applySet(input.UpdateExpression ?? "", items.get(pk) ?? { pk: { S: pk } }, x);
+    guard("update", id, input, (x) => {
+      next = applySet(input.UpdateExpression ?? "", items.get(id) ?? { pk: { S: pk }, sk: { S: sk } }, x);
     });
-    ops.push(`update ${pk}`);
-    items.set(pk, next);
+    ops.push(`update ${id}`);
+    items.set(id, next);
     return {};
   });
 
   mock.on(DeleteItemCommand).callsFake((input: { TableName?: string; Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
     checkTable(input.TableName);
-    const pk = pkOf(input.Key);
-    guard("delete", pk, input);
-    ops.push(`delete ${pk}`);
-    items.delete(pk);
+    const { id } = keyOf(input.Key);
+    guard("delete", id, input);
+    ops.push(`delete ${id}`);
+    items.delete(id);
     return {};
   });
 
-  mock.on(ScanCommand).callsFake(async (input: { TableName?: string; ConsistentRead?: boolean; FilterExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ExclusiveStartKey?: Item }) => {
-    checkTable(input.TableName);
-    if (input.ConsistentRead !== true) throw new Error("table fake: Scan must be strongly consistent");
-    const filter = FILTERS[input.FilterExpression ?? ""];
-    if (!filter) throw new Error(`table fake: unexpected FilterExpression ${input.FilterExpression}`);
-    await options.beforeRead?.("Scan", []);
-    const all = [...items.keys()];
-    const from = input.ExclusiveStartKey ? all.indexOf(pkOf(input.ExclusiveStartKey)) + 1 : 0;
-    if (input.ExclusiveStartKey && from === 0) throw new Error("table fake: ExclusiveStartKey not in the table");
-    const page = all.slice(from, from + (options.scanPageSize ?? 1000));
-    const x = new Expr(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
-    const matched = page.filter((pk) => filter(items.get(pk)!, x));
-    if (page.length > 0) x.checkAllUsed();
-    ops.push(`scan ${from}+${page.length}`);
-    const more = from + page.length < all.length;
-    return { Items: matched.map((pk) => structuredClone(items.get(pk)!)), ...(more ? { LastEvaluatedKey: { pk: { S: page[page.length - 1] } } } : {}) };
-  });
+  /**
+   * One partition in range-key order, a page at a time; `LastEvaluatedKey` is the last item read
+   * (filtered out or not) and the next page starts after it, even if it was deleted in between.
+   */
+  mock.on(QueryCommand).callsFake(
+    async (input: { TableName?: string; ConsistentRead?: boolean; KeyConditionExpression?: string; FilterExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ExclusiveStartKey?: Item }) => {
+      const extra = Object.keys(input).filter((k) => !QUERY_PARAMS.has(k));
+      if (extra.length > 0) throw new Error(`table fake: unexpected Query parameters ${extra.join(", ")}`);
+      checkTable(input.TableName);
+      if (input.ConsistentRead !== true) throw new Error("table fake: Query must be strongly consistent");
+      const keyCondition = KEY_CONDITIONS[input.KeyConditionExpression ?? ""];
+      if (!keyCondition) throw new Error(`table fake: unexpected KeyConditionExpression ${input.KeyConditionExpression}`);
+      const makeFilter = input.FilterExpression === undefined ? () => () => true : FILTERS[input.FilterExpression];
+      if (!makeFilter) throw new Error(`table fake: unexpected FilterExpression ${input.FilterExpression}`);
+      const x = new Expr(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
+      const pk = keyCondition(x);
+      const filter = makeFilter(x);
+      x.checkAllUsed();
+      const after = input.ExclusiveStartKey ? keyOf(input.ExclusiveStartKey) : undefined;
+      if (after && after.pk !== pk) throw validation("The provided starting key is invalid: the hash key does not match the key condition");
+      await options.beforeRead?.("Query", [pk]);
+
+      const partition = [...items.values()].filter((item) => item.pk.S === pk).sort((a, b) => byBytes(a.sk.S!, b.sk.S!));
+      const rest = after ? partition.filter((item) => byBytes(item.sk.S!, after.sk) > 0) : partition;
+      const page = rest.slice(0, options.queryPageSize ?? 1000);
+      itemsRead += page.length;
+      ops.push(`query ${pk}: ${page.length} read${after ? ` after ${after.sk}` : ""}`);
+      const last = page[page.length - 1];
+      const more = page.length < rest.length;
+      return {
+        Items: page.filter(filter).map((item) => structuredClone(item)),
+        ...(more ? { LastEvaluatedKey: { pk: { S: pk }, sk: { S: last.sk.S! } } } : {}),
+      };
+    },
+  );
 
   return {
     items,
     ops,
-    /** The items whose pk starts with `prefix`, as plain JS values (numbers for N). */
+    /** Items examined by every read so far (GetItem and BatchGetItem: those found; Query: every item of its pages). */
+    itemsRead: (): number => itemsRead,
+    /** The items whose `itemId` starts with `prefix`, by `itemId`, as plain JS values (numbers for N). */
     plain(prefix = ""): Record<string, Record<string, unknown>> {
       const out: Record<string, Record<string, unknown>> = {};
-      for (const [pk, item] of items) if (pk.startsWith(prefix)) out[pk] = plainItem(item);
+      for (const [id, item] of items) if (id.startsWith(prefix)) out[id] = plainItem(item);
       return out;
     },
     seed(item: Item): void {
-      items.set(item.pk.S!, structuredClone(item));
+      const { id } = keyOf({ pk: item.pk, sk: item.sk });
+      items.set(id, structuredClone(item));
     },
     conflicts: () => ops.filter((o) => o.endsWith(": ConditionalCheckFailed")),
   };

@@ -8,13 +8,13 @@
  * required; the bad-environment tests load a module in a fresh registry.
  */
 import { gzipSync } from "node:zlib";
-import { DynamoDBClient, DynamoDBServiceException, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, DynamoDBServiceException, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DeleteRuleCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { mockClient } from "aws-sdk-client-mock";
 import { albSteering } from "../../../functions/aws/quarantine/alb-steering";
-import { dynamoQuarantineStore } from "../../../functions/aws/quarantine/dynamo-store";
+import { dynamoKey, dynamoQuarantineStore, sourceKey } from "../../../functions/aws/quarantine/dynamo-store";
 import { quarantineEnv, type QuarantineClients } from "../../../functions/aws/quarantine/env";
 import { DEFAULT_DETECTOR, ScanDetector } from "../../../functions/core/detector";
 import type { QuarantineRuntimeConfig } from "../../../functions/core/quarantine-types";
@@ -196,8 +196,8 @@ describe("detector handler", () => {
     expect(summary.rules).toEqual({ skipped: false, changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, evicted: [], capacity: 10 });
     expect(listener.steered(COPIES_TG)).toEqual([`${SCANNER}/32`]);
     expect([...listener.rules.values()][0].tags).toEqual({ "lure:prefix": "lure-test" });
-    expect(Object.keys(table.plain("q#"))).toEqual([`q#${SCANNER}`]);
-    expect(table.plain()["mode"]).toMatchObject({ mode: "defence", version: 1 });
+    expect(Object.keys(table.plain("quarantine/"))).toEqual([`quarantine/${SCANNER}`]);
+    expect(table.plain()["mode/mode"]).toMatchObject({ mode: "defence", version: 1 });
     expect(service.updates).toEqual([2]);
 
     const logged = stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -240,7 +240,7 @@ describe("detector handler", () => {
 
     expect(summary.parse).toEqual({ lines: 5, records: 1, malformed: 2, noData: 1, skipData: 1, ignored: 0, controlMessages: 0 });
     expect(summary).toMatchObject({ processed: true, records: 1, evaluatedSources: 1, detections: [] });
-    expect(Object.keys(table.plain())).toEqual([`src#${SCANNER}`]);
+    expect(Object.keys(table.plain())).toEqual([`src#${SCANNER}/state`]);
     expect(byEvent(rec.lines, "quarantine-batch")).toHaveLength(1);
     expect(rec.lines.find((l) => l.event === "quarantine-batch")!.level).toBe("warn");
   });
@@ -248,12 +248,39 @@ describe("detector handler", () => {
   it("logs an engine error with its name, then rethrows it for Lambda to retry", async () => {
     const { rec, options } = world();
     const err = new DynamoDBServiceException({ name: "InternalServerError", $fault: "server", message: "Internal server error", $metadata: {} });
-    ddbMock.on(ScanCommand).rejects(err);
+    ddbMock.on(QueryCommand).rejects(err);
     const handler = detectorModule.createDetectorHandler(ENV, newClients(), options);
 
     await expect(handler(cwlEvent([flowLine(SCANNER, WEB, 22, T0 - 300)]), { awsRequestId: "req-err" })).rejects.toBe(err);
     expect(rec.lines.map((l) => [l.level, l.event])).toEqual([["error", "quarantine-batch-failed"]]);
     expect(rec.lines[0].fields).toMatchObject({ requestId: "req-err", records: 1, error: "InternalServerError", message: "Internal server error" });
+  });
+
+  it("on a table full of source states, reads the batch's own states and the quarantines, never the other states", async () => {
+    const { table, listener, options } = world();
+    // 3000 sources another batch left behind, and one quarantine already steered.
+    for (let i = 0; i < 3000; i++) {
+      table.seed({ ...dynamoKey(sourceKey(`10.${i >> 8}.${i & 255}.7`)), state: { S: JSON.stringify({ lastSeen: T0 - 600 }) }, version: { N: "1" }, expiresAt: { N: String(T0 + 1200) } });
+    }
+    const store = dynamoQuarantineStore(new DynamoDBClient({ region: "eu-west-1" }), TABLE, { now: () => T0 });
+    await store.upsertQuarantine({ src: SECOND, detectedAt: T0 - 700, lastSeen: T0 - 600, reason: "trw", probes: 4 }, T0 + 3000);
+    table.ops.length = 0;
+    const readBefore = table.itemsRead();
+
+    const handler = detectorModule.createDetectorHandler(ENV, newClients(), options);
+    const summary = await handler(cwlEvent([22, 23, 25, 80].map((p, i) => flowLine(SCANNER, WEB, p, T0 - 300 + i))), { awsRequestId: "req-big" });
+
+    expect(summary.detections.map((d) => d.src)).toEqual([SCANNER]);
+    expect([...listener.steered(COPIES_TG)].sort()).toEqual([`${SCANNER}/32`, `${SECOND}/32`]);
+    // Every list is one strongly consistent Query of the quarantine partition (one item, then two).
+    const queries = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries.length).toBeGreaterThanOrEqual(1);
+    for (const input of queries) expect(input).toMatchObject({ KeyConditionExpression: "#pk = :q", ExpressionAttributeValues: { ":q": { S: "quarantine" } }, ConsistentRead: true });
+    // The only reads: those queries, the scanner's own state and the mode item. The 3000 other
+    // states cost nothing: a handful of items read in all (a Scan would have read 3001 per list).
+    const reads = table.ops.filter((o) => /^(get|batchGet|query) /.test(o));
+    expect(reads.filter((o) => !/^(query quarantine: [12] read|batchGet src#198\.51\.100\.66\/state|get mode\/mode)$/.test(o))).toEqual([]);
+    expect(table.itemsRead() - readBefore).toBeLessThanOrEqual(10);
   });
 
   it("two concurrent invocations racing on one source: one conflict retried, one quarantine, one rule holding it once, the other scanner kept", async () => {
@@ -289,16 +316,16 @@ describe("detector handler", () => {
     // The interleaving really happened: both reads, then the writes; one write of the scanner's state lost.
     const firstWrite = w.table.ops.findIndex((o) => o.startsWith("put src#") || o.startsWith("update "));
     expect(w.table.ops.filter((o, i) => o.startsWith("batchGet") && i < firstWrite)).toHaveLength(2);
-    expect(w.table.conflicts().filter((o) => o.startsWith("put src#"))).toEqual([`put src#${SCANNER}: ConditionalCheckFailed`]);
+    expect(w.table.conflicts().filter((o) => o.startsWith("put src#"))).toEqual([`put src#${SCANNER}/state: ConditionalCheckFailed`]);
     expect(ra.conflicts + rb.conflicts).toBeGreaterThanOrEqual(1);
     expect(w.rec.lines.filter((l) => l.event === "source-conflict").map((l) => l.fields.src)).toEqual([SCANNER]);
     // Both writers' records are in the scanner's state: v1 → v2 (the winner) → v3 (the retry on top of it).
-    expect(w.table.plain()[`src#${SCANNER}`]).toMatchObject({ version: 3 });
+    expect(w.table.plain()[`src#${SCANNER}/state`]).toMatchObject({ version: 3 });
 
     // Exactly one quarantine per scanner; the second scanner, seen by one invocation only, is kept.
-    expect(Object.keys(w.table.plain("q#")).sort()).toEqual([`q#${SCANNER}`, `q#${SECOND}`]);
+    expect(Object.keys(w.table.plain("quarantine/")).sort()).toEqual([`quarantine/${SCANNER}`, `quarantine/${SECOND}`]);
     expect([...ra.detections, ...rb.detections].map((d) => d.src).sort()).toEqual(expect.arrayContaining([SCANNER, SECOND]));
-    expect(w.table.plain()["mode"]).toMatchObject({ mode: "defence" });
+    expect(w.table.plain()["mode/mode"]).toMatchObject({ mode: "defence" });
     expect(w.service.updates).toEqual([2]);
 
     // One rule, created once, holding each scanner's /32 exactly once: the invocation holding the
@@ -308,7 +335,7 @@ describe("detector handler", () => {
     expect(w.listener.rules.size).toBe(1);
     expect(w.listener.ops.filter((o) => o.startsWith("create"))).toHaveLength(1);
     expect([ra.rules?.skipped, rb.rules?.skipped].sort()).toEqual([false, true]);
-    expect(w.table.items.has("lease")).toBe(false);
+    expect(w.table.items.has("lease/lease")).toBe(false);
 
     // The next tick finds nothing to change.
     const tick = modeModule.createModeHandler(ENV, newClients(), w.options);
@@ -342,8 +369,8 @@ describe("mode handler", () => {
     const update = ecsMock.commandCalls(UpdateServiceCommand)[0];
     expect(deleteRule.calledBefore(update)).toBe(true);
     expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
-    expect(w.table.plain()["mode"]).toMatchObject({ mode: "normal", since: w.clock.now, version: 2 });
-    expect(Object.keys(w.table.plain()).sort()).toEqual(["mode"]);
+    expect(w.table.plain()["mode/mode"]).toMatchObject({ mode: "normal", since: w.clock.now, version: 2 });
+    expect(Object.keys(w.table.plain()).sort()).toEqual(["mode/mode"]);
     expect(w.rec.lines.find((l) => l.event === "quarantine-tick")).toMatchObject({ level: "info", fields: { mode: "normal", changed: true, forgotten: [SCANNER], copies: 0 } });
   });
 
@@ -365,7 +392,7 @@ describe("mode handler", () => {
   it("logs and rethrows an error", async () => {
     const { rec, options } = world();
     const err = new Error("socket hang up");
-    ddbMock.on(ScanCommand).rejects(err);
+    ddbMock.on(QueryCommand).rejects(err);
     const handler = modeModule.createModeHandler(ENV, newClients(), options);
     await expect(handler({}, { awsRequestId: "req-e" })).rejects.toBe(err);
     expect(rec.lines.map((l) => [l.level, l.event, l.fields.message])).toEqual([["error", "quarantine-tick-failed", "socket hang up"]]);

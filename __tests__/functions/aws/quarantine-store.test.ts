@@ -3,9 +3,9 @@
  * table fake that evaluates those conditions: versioned writes, quarantines that never lose a
  * concurrent writer's data, lazy TTL hidden from the reader, the reconciliation lease.
  */
-import { BatchGetItemCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, DynamoDBServiceException, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, DynamoDBServiceException, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { dynamoQuarantineStore } from "../../../functions/aws/quarantine/dynamo-store";
+import { LEASE_KEY, MODE_KEY, dynamoKey, dynamoQuarantineStore, quarantineKey, sourceKey } from "../../../functions/aws/quarantine/dynamo-store";
 import { ConflictError, type Quarantine, type SourceState } from "../../../functions/core/quarantine-types";
 import { fakeTable, strict } from "./quarantine-fakes";
 
@@ -37,10 +37,41 @@ const state = (lastSeen: number, extra: Record<string, unknown> = {}): SourceSta
 const q = (src: string, detectedAt: number, lastSeen: number, reason: Quarantine["reason"] = "trw", probes = 4): Quarantine => ({ src, detectedAt, lastSeen, reason, probes });
 
 describe("strict fake", () => {
-  it("rejects a command no fake implements", async () => {
+  it("rejects a command no fake implements, Scan included, and a key that is not (pk, sk)", async () => {
     fakeTable(ddbMock, TABLE);
-    await expect(client.send(new GetItemCommand({ TableName: "other", Key: { pk: { S: "x" } }, ConsistentRead: true }))).rejects.toThrow("unexpected table other");
+    await expect(client.send(new GetItemCommand({ TableName: "other", Key: { pk: { S: "x" }, sk: { S: "x" } }, ConsistentRead: true }))).rejects.toThrow("unexpected table other");
     await expect(client.send(new DescribeTableCommand({ TableName: TABLE }))).rejects.toThrow("DynamoDB fake: unexpected command");
+    await expect(client.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }))).rejects.toThrow("DynamoDB fake: unexpected command");
+    await expect(client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: "mode" } }, ConsistentRead: true }))).rejects.toThrow("does not match the schema");
+    await expect(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "mode" }, mode: { S: "normal" } } }))).rejects.toThrow("does not match the schema");
+  });
+
+  const query = { TableName: TABLE, ConsistentRead: true, KeyConditionExpression: "#pk = :q", ExpressionAttributeNames: { "#pk": "pk" }, ExpressionAttributeValues: { ":q": { S: "quarantine" } } };
+
+  it("answers only the strongly consistent Query the store sends", async () => {
+    fakeTable(ddbMock, TABLE);
+    await expect(client.send(new QueryCommand(query))).resolves.toMatchObject({ Items: [] });
+    await expect(client.send(new QueryCommand({ ...query, ConsistentRead: undefined }))).rejects.toThrow("Query must be strongly consistent");
+    await expect(client.send(new QueryCommand({ ...query, KeyConditionExpression: "#pk = :q AND begins_with(sk, :q)" }))).rejects.toThrow("unexpected KeyConditionExpression");
+    await expect(client.send(new QueryCommand({ ...query, FilterExpression: "#pk <> :q" }))).rejects.toThrow("unexpected FilterExpression");
+    await expect(client.send(new QueryCommand({ ...query, IndexName: "by-src" }))).rejects.toThrow("unexpected Query parameters IndexName");
+    await expect(client.send(new QueryCommand({ ...query, Limit: 10 }))).rejects.toThrow("unexpected Query parameters Limit");
+    await expect(client.send(new QueryCommand({ ...query, ExpressionAttributeValues: { ":q": { S: "quarantine" }, ":unused": { N: "1" } } }))).rejects.toThrow("unused in expressions: keys: {:unused}");
+    await expect(client.send(new QueryCommand({ ...query, ExclusiveStartKey: { pk: { S: "mode" }, sk: { S: "mode" } } }))).rejects.toThrow("starting key is invalid");
+  });
+});
+
+describe("keys", () => {
+  it("puts each source state in its own partition and every quarantine in one", () => {
+    expect(sourceKey("2001:db8::9")).toEqual({ pk: "src#2001:db8::9", sk: "state" });
+    expect(quarantineKey("198.51.100.7")).toEqual({ pk: "quarantine", sk: "198.51.100.7" });
+    expect(MODE_KEY).toEqual({ pk: "mode", sk: "mode" });
+    expect(LEASE_KEY).toEqual({ pk: "lease", sk: "lease" });
+    expect(Object.isFrozen(MODE_KEY) && Object.isFrozen(LEASE_KEY)).toBe(true);
+  });
+
+  it("gives the mode's key as `aws dynamodb get-item --key` takes it", () => {
+    expect(JSON.stringify(dynamoKey(MODE_KEY))).toBe('{"pk":{"S":"mode"},"sk":{"S":"mode"}}');
   });
 });
 
@@ -51,11 +82,11 @@ describe("source states", () => {
 
     expect(inputOf(ddbMock.commandCalls(PutItemCommand))).toEqual({
       TableName: TABLE,
-      Item: { pk: { S: "src#198.51.100.7" }, state: { S: '{"lastSeen":1700000000,"l":2}' }, expiresAt: { N: "1700001800" }, version: { N: "1" } },
+      Item: { pk: { S: "src#198.51.100.7" }, sk: { S: "state" }, state: { S: '{"lastSeen":1700000000,"l":2}' }, expiresAt: { N: "1700001800" }, version: { N: "1" } },
       ConditionExpression: "attribute_not_exists(#pk)",
       ExpressionAttributeNames: { "#pk": "pk" },
     });
-    expect(table.plain()).toEqual({ "src#198.51.100.7": { pk: "src#198.51.100.7", state: '{"lastSeen":1700000000,"l":2}', expiresAt: T0 + 1800, version: 1 } });
+    expect(table.plain()).toEqual({ "src#198.51.100.7/state": { pk: "src#198.51.100.7", sk: "state", state: '{"lastSeen":1700000000,"l":2}', expiresAt: T0 + 1800, version: 1 } });
   });
 
   it("refuses a second create and a stale version with ConflictError, and writes version+1 on the current one", async () => {
@@ -68,13 +99,13 @@ describe("source states", () => {
 
     expect(inputOf(ddbMock.commandCalls(PutItemCommand), 2)).toEqual({
       TableName: TABLE,
-      Item: { pk: { S: "src#198.51.100.7" }, state: { S: '{"lastSeen":1700000002}' }, expiresAt: { N: "1700001802" }, version: { N: "2" } },
+      Item: { pk: { S: "src#198.51.100.7" }, sk: { S: "state" }, state: { S: '{"lastSeen":1700000002}' }, expiresAt: { N: "1700001802" }, version: { N: "2" } },
       ConditionExpression: "#version = :expected",
       ExpressionAttributeNames: { "#version": "version" },
       ExpressionAttributeValues: { ":expected": { N: "1" } },
     });
-    expect(table.plain("src#")["src#198.51.100.7"]).toMatchObject({ state: '{"lastSeen":1700000002}', version: 2, expiresAt: T0 + 1802 });
-    expect(table.conflicts()).toEqual(["put src#198.51.100.7: ConditionalCheckFailed", "put src#198.51.100.7: ConditionalCheckFailed"]);
+    expect(table.plain("src#")["src#198.51.100.7/state"]).toMatchObject({ state: '{"lastSeen":1700000002}', version: 2, expiresAt: T0 + 1802 });
+    expect(table.conflicts()).toEqual(["put src#198.51.100.7/state: ConditionalCheckFailed", "put src#198.51.100.7/state: ConditionalCheckFailed"]);
   });
 
   it("lets any other DynamoDB error through as it is (not a conflict)", async () => {
@@ -95,7 +126,16 @@ describe("source states", () => {
     const got = await s.getSources(["198.51.100.7", "203.0.113.1", "198.51.100.7", "2001:db8::9"]);
 
     expect(inputOf(ddbMock.commandCalls(BatchGetItemCommand))).toEqual({
-      RequestItems: { [TABLE]: { Keys: [{ pk: { S: "src#198.51.100.7" } }, { pk: { S: "src#203.0.113.1" } }, { pk: { S: "src#2001:db8::9" } }], ConsistentRead: true } },
+      RequestItems: {
+        [TABLE]: {
+          Keys: [
+            { pk: { S: "src#198.51.100.7" }, sk: { S: "state" } },
+            { pk: { S: "src#203.0.113.1" }, sk: { S: "state" } },
+            { pk: { S: "src#2001:db8::9" }, sk: { S: "state" } },
+          ],
+          ConsistentRead: true,
+        },
+      },
     });
     expect([...got.entries()].sort()).toEqual([
       ["198.51.100.7", { value: { lastSeen: T0 + 60, f: 4 }, version: 2 }],
@@ -131,8 +171,8 @@ describe("source states", () => {
     const got = await s.getSources(["192.0.2.1", "192.0.2.2", "192.0.2.3"]);
 
     expect([...got.keys()].sort()).toEqual(["192.0.2.1", "192.0.2.2", "192.0.2.3"]);
-    const keys = ddbMock.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems![TABLE].Keys!.map((k) => k.pk.S));
-    expect(keys).toEqual([["src#192.0.2.1", "src#192.0.2.2", "src#192.0.2.3"], ["src#192.0.2.2", "src#192.0.2.3"], ["src#192.0.2.3"]]);
+    const keys = ddbMock.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems![TABLE].Keys!.map((k) => `${k.pk.S}/${k.sk.S}`));
+    expect(keys).toEqual([["src#192.0.2.1/state", "src#192.0.2.2/state", "src#192.0.2.3/state"], ["src#192.0.2.2/state", "src#192.0.2.3/state"], ["src#192.0.2.3/state"]]);
     expect(ddbMock.commandCalls(BatchGetItemCommand).every((c) => c.args[0].input.RequestItems![TABLE].ConsistentRead === true)).toBe(true);
     expect(sleeps).toEqual([50, 100]);
     expect(table.ops.filter((o) => o.startsWith("batchGet"))).toHaveLength(3);
@@ -156,7 +196,7 @@ describe("source states", () => {
     const s = store();
     await s.putSource("198.51.100.7", state(T0), undefined, T0 + 1800);
     await s.deleteSource("198.51.100.7");
-    expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "src#198.51.100.7" } } });
+    expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "src#198.51.100.7" }, sk: { S: "state" } } });
     expect(table.items.size).toBe(0);
   });
 });
@@ -168,7 +208,7 @@ describe("quarantines", () => {
 
     expect(inputOf(ddbMock.commandCalls(UpdateItemCommand))).toEqual({
       TableName: TABLE,
-      Key: { pk: { S: "q#198.51.100.7" } },
+      Key: { pk: { S: "quarantine" }, sk: { S: "198.51.100.7" } },
       UpdateExpression:
         "SET #src = :src, #lastSeen = :lastSeen, #expiresAt = :expiresAt, #detectedAt = if_not_exists(#detectedAt, :detectedAt), #reason = if_not_exists(#reason, :reason), #probes = if_not_exists(#probes, :probes)",
       ConditionExpression: "attribute_not_exists(#pk) OR (#expiresAt >= :now AND #lastSeen <= :lastSeen)",
@@ -184,7 +224,7 @@ describe("quarantines", () => {
       },
     });
     expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(0);
-    expect(table.plain()).toEqual({ "q#198.51.100.7": { pk: "q#198.51.100.7", src: "198.51.100.7", detectedAt: T0 - 30, lastSeen: T0 - 10, reason: "vertical", probes: 15, expiresAt: T0 + 1800 } });
+    expect(table.plain()).toEqual({ "quarantine/198.51.100.7": { pk: "quarantine", sk: "198.51.100.7", src: "198.51.100.7", detectedAt: T0 - 30, lastSeen: T0 - 10, reason: "vertical", probes: 15, expiresAt: T0 + 1800 } });
   });
 
   it("refreshes: lastSeen and expiry move forward, the first detection's time, reason and probes stay", async () => {
@@ -192,7 +232,7 @@ describe("quarantines", () => {
     const s = store();
     await s.upsertQuarantine(q("198.51.100.7", T0 - 30, T0 - 10, "vertical", 15), T0 + 1800);
     await s.upsertQuarantine(q("198.51.100.7", T0 + 50, T0 + 60, "trw", 4), T0 + 1860);
-    expect(table.plain("q#")["q#198.51.100.7"]).toEqual({ pk: "q#198.51.100.7", src: "198.51.100.7", detectedAt: T0 - 30, lastSeen: T0 + 60, reason: "vertical", probes: 15, expiresAt: T0 + 1860 });
+    expect(table.plain("quarantine/")["quarantine/198.51.100.7"]).toEqual({ pk: "quarantine", sk: "198.51.100.7", src: "198.51.100.7", detectedAt: T0 - 30, lastSeen: T0 + 60, reason: "vertical", probes: 15, expiresAt: T0 + 1860 });
     expect(ddbMock.commandCalls(UpdateItemCommand)).toHaveLength(2);
     expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(0);
   });
@@ -203,13 +243,14 @@ describe("quarantines", () => {
     await s.upsertQuarantine(q("198.51.100.7", T0, T0 + 60), T0 + 1860);
     await expect(s.upsertQuarantine(q("198.51.100.7", T0 - 100, T0 + 20), T0 + 1820)).resolves.toBeUndefined();
 
-    expect(table.plain("q#")["q#198.51.100.7"]).toMatchObject({ detectedAt: T0, lastSeen: T0 + 60, expiresAt: T0 + 1860 });
+    expect(table.plain("quarantine/")["quarantine/198.51.100.7"]).toMatchObject({ detectedAt: T0, lastSeen: T0 + 60, expiresAt: T0 + 1860 });
     // The update was refused, then the put for an expired item was refused too: nothing written.
-    expect(table.ops.slice(1)).toEqual(["update q#198.51.100.7: ConditionalCheckFailed", "put q#198.51.100.7: ConditionalCheckFailed"]);
+    expect(table.ops.slice(1)).toEqual(["update quarantine/198.51.100.7: ConditionalCheckFailed", "put quarantine/198.51.100.7: ConditionalCheckFailed"]);
     expect(inputOf(ddbMock.commandCalls(PutItemCommand))).toEqual({
       TableName: TABLE,
       Item: {
-        pk: { S: "q#198.51.100.7" },
+        pk: { S: "quarantine" },
+        sk: { S: "198.51.100.7" },
         src: { S: "198.51.100.7" },
         detectedAt: { N: String(T0 - 100) },
         lastSeen: { N: String(T0 + 20) },
@@ -228,41 +269,74 @@ describe("quarantines", () => {
     const s = store();
     await s.upsertQuarantine(q("198.51.100.7", T0 - 9000, T0 - 8000, "horizontal", 25), T0 - 6000);
     await s.upsertQuarantine(q("198.51.100.7", T0 - 5, T0 - 1, "trw", 4), T0 + 1800);
-    expect(table.plain("q#")["q#198.51.100.7"]).toEqual({ pk: "q#198.51.100.7", src: "198.51.100.7", detectedAt: T0 - 5, lastSeen: T0 - 1, reason: "trw", probes: 4, expiresAt: T0 + 1800 });
+    expect(table.plain("quarantine/")["quarantine/198.51.100.7"]).toEqual({ pk: "quarantine", sk: "198.51.100.7", src: "198.51.100.7", detectedAt: T0 - 5, lastSeen: T0 - 1, reason: "trw", probes: 4, expiresAt: T0 + 1800 });
   });
 
   it("never loses either of two writers racing on a new source", async () => {
     const table = fakeTable(ddbMock, TABLE);
     const s = store();
     await Promise.all([s.upsertQuarantine(q("198.51.100.7", T0, T0 + 5, "trw", 4), T0 + 1805), s.upsertQuarantine(q("198.51.100.7", T0 + 1, T0 + 9, "pairs", 25), T0 + 1809)]);
-    expect(table.plain("q#")["q#198.51.100.7"]).toMatchObject({ detectedAt: T0, reason: "trw", probes: 4, lastSeen: T0 + 9, expiresAt: T0 + 1809 });
+    expect(table.plain("quarantine/")["quarantine/198.51.100.7"]).toMatchObject({ detectedAt: T0, reason: "trw", probes: 4, lastSeen: T0 + 9, expiresAt: T0 + 1809 });
   });
 
-  it("lists live quarantines only, over every Scan page, strongly consistently", async () => {
-    const table = fakeTable(ddbMock, TABLE, { scanPageSize: 2 });
+  it("lists live quarantines only with one strongly consistent Query of their partition, over every page", async () => {
+    const table = fakeTable(ddbMock, TABLE, { queryPageSize: 2 });
     const s = store();
     await s.upsertQuarantine(q("192.0.2.1", T0, T0), T0 + 100);
     await s.putSource("192.0.2.1", state(T0), undefined, T0 + 100);
     await s.upsertQuarantine(q("192.0.2.2", T0, T0), T0 + 100);
-    await s.upsertQuarantine(q("192.0.2.3", T0 - 900, T0 - 800), T0 + 10);
+    await s.upsertQuarantine(q("192.0.2.3", T0 - 900, T0 - 800), T0 + 10); // expired, TTL not yet run
     await s.putMode({ mode: "defence", since: T0, recentFlags: [T0] }, undefined);
+    await s.acquireLease("req-a", T0, 30);
     await s.upsertQuarantine(q("2001:db8::4", T0, T0, "horizontal", 25), T0 + 100);
+    await s.upsertQuarantine(q("192.0.2.5", T0, T0, "pairs", 30), T0 + 11); // expires at this very second: still live
     clock = T0 + 11;
+    const readBefore = table.itemsRead();
 
     const list = await s.listQuarantines();
 
-    expect(list.sort((a, b) => a.src.localeCompare(b.src))).toEqual([q("192.0.2.1", T0, T0), q("192.0.2.2", T0, T0), q("2001:db8::4", T0, T0, "horizontal", 25)]);
-    const scans = ddbMock.commandCalls(ScanCommand).map((c) => c.args[0].input);
-    expect(scans).toHaveLength(3);
-    expect(scans[0]).toEqual({
+    expect(list).toEqual([q("192.0.2.1", T0, T0), q("192.0.2.2", T0, T0), q("192.0.2.5", T0, T0, "pairs", 30), q("2001:db8::4", T0, T0, "horizontal", 25)]);
+    const queries = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries[0]).toEqual({
       TableName: TABLE,
       ConsistentRead: true,
-      FilterExpression: "begins_with(#pk, :prefix) AND #expiresAt >= :now",
+      KeyConditionExpression: "#pk = :q",
+      FilterExpression: "#expiresAt >= :now",
       ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
-      ExpressionAttributeValues: { ":prefix": { S: "q#" }, ":now": { N: String(T0 + 11) } },
+      ExpressionAttributeValues: { ":q": { S: "quarantine" }, ":now": { N: String(T0 + 11) } },
     });
-    expect(scans.map((i) => i.ExclusiveStartKey)).toEqual([undefined, { pk: { S: "src#192.0.2.1" } }, { pk: { S: "q#192.0.2.3" } }]);
-    expect(table.ops.filter((o) => o.startsWith("scan"))).toEqual(["scan 0+2", "scan 2+2", "scan 4+2"]);
+    // Each page continues after the last item the previous one read, the expired 192.0.2.3 included.
+    expect(queries.map((i) => i.ExclusiveStartKey)).toEqual([undefined, { pk: { S: "quarantine" }, sk: { S: "192.0.2.2" } }, { pk: { S: "quarantine" }, sk: { S: "192.0.2.5" } }]);
+    expect(queries.slice(1).map(({ ExclusiveStartKey: _, ...rest }) => rest)).toEqual([queries[0], queries[0]]);
+    expect(table.ops.filter((o) => o.startsWith("query"))).toEqual(["query quarantine: 2 read", "query quarantine: 2 read after 192.0.2.2", "query quarantine: 1 read after 192.0.2.5"]);
+    // The five quarantine items, and not the source state, the mode or the lease.
+    expect(table.itemsRead() - readBefore).toBe(5);
+    expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it("reads only the quarantines, whatever the number of source states in the table", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    const s = store();
+    for (let i = 0; i < 5000; i++) table.seed({ ...dynamoKey(sourceKey(`10.${i >> 8}.${i & 255}.1`)), state: { S: `{"lastSeen":${T0}}` }, version: { N: "1" }, expiresAt: { N: String(T0 + 900) } });
+    for (const ip of ["198.51.100.1", "198.51.100.2", "198.51.100.3"]) await s.upsertQuarantine(q(ip, T0, T0), T0 + 100);
+    const readBefore = table.itemsRead();
+
+    const list = await s.listQuarantines();
+
+    expect(list.map((x) => x.src)).toEqual(["198.51.100.1", "198.51.100.2", "198.51.100.3"]);
+    expect(table.itemsRead() - readBefore).toBe(3);
+    expect(table.ops.filter((o) => o.startsWith("query"))).toEqual(["query quarantine: 3 read"]);
+    expect(table.items.size).toBe(5003);
+  });
+
+  it("lists nothing, in one Query, when no quarantine exists", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    const s = store();
+    await s.putSource("192.0.2.1", state(T0), undefined, T0 + 100);
+    await s.putMode({ mode: "normal", since: T0, recentFlags: [] }, undefined);
+    expect(await s.listQuarantines()).toEqual([]);
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(table.ops.at(-1)).toBe("query quarantine: 0 read");
   });
 
   it("deletes a quarantine by key", async () => {
@@ -270,7 +344,7 @@ describe("quarantines", () => {
     const s = store();
     await s.upsertQuarantine(q("192.0.2.1", T0, T0), T0 + 100);
     await s.deleteQuarantine("192.0.2.1");
-    expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "q#192.0.2.1" } } });
+    expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "quarantine" }, sk: { S: "192.0.2.1" } } });
     expect(table.items.size).toBe(0);
   });
 });
@@ -279,7 +353,7 @@ describe("mode", () => {
   it("is Normal since 0, with no version, before anything was written", async () => {
     fakeTable(ddbMock, TABLE);
     expect(await store().getMode()).toEqual({ value: { mode: "normal", since: 0, recentFlags: [] }, version: undefined });
-    expect(inputOf(ddbMock.commandCalls(GetItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "mode" } }, ConsistentRead: true });
+    expect(inputOf(ddbMock.commandCalls(GetItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "mode" }, sk: { S: "mode" } }, ConsistentRead: true });
   });
 
   it("is written conditionally on its version and read back", async () => {
@@ -288,7 +362,7 @@ describe("mode", () => {
     await s.putMode({ mode: "defence", since: T0, recentFlags: [T0 - 5, T0] }, undefined);
     expect(inputOf(ddbMock.commandCalls(PutItemCommand))).toEqual({
       TableName: TABLE,
-      Item: { pk: { S: "mode" }, mode: { S: "defence" }, since: { N: String(T0) }, recentFlags: { L: [{ N: String(T0 - 5) }, { N: String(T0) }] }, version: { N: "1" } },
+      Item: { pk: { S: "mode" }, sk: { S: "mode" }, mode: { S: "defence" }, since: { N: String(T0) }, recentFlags: { L: [{ N: String(T0 - 5) }, { N: String(T0) }] }, version: { N: "1" } },
       ConditionExpression: "attribute_not_exists(#pk)",
       ExpressionAttributeNames: { "#pk": "pk" },
     });
@@ -305,7 +379,7 @@ describe("mode", () => {
 describe("lease", () => {
   const acquireInput = (owner: string, now: number, until: number) => ({
     TableName: TABLE,
-    Item: { pk: { S: "lease" }, owner: { S: owner }, until: { N: String(until) } },
+    Item: { pk: { S: "lease" }, sk: { S: "lease" }, owner: { S: owner }, until: { N: String(until) } },
     ConditionExpression: "attribute_not_exists(#pk) OR #until < :now OR #owner = :owner",
     ExpressionAttributeNames: { "#pk": "pk", "#until": "until", "#owner": "owner" },
     ExpressionAttributeValues: { ":now": { N: String(now) }, ":owner": { S: owner } },
@@ -319,9 +393,9 @@ describe("lease", () => {
     expect(await s.acquireLease("req-b", T0 + 10, 30)).toBe(false);
     expect(await s.acquireLease("req-b", T0 + 30, 30)).toBe(false); // until is inclusive
     expect(await s.acquireLease("req-a", T0 + 20, 30)).toBe(true);
-    expect(table.plain()["lease"]).toEqual({ pk: "lease", owner: "req-a", until: T0 + 50 });
+    expect(table.plain()["lease/lease"]).toEqual({ pk: "lease", sk: "lease", owner: "req-a", until: T0 + 50 });
     expect(await s.acquireLease("req-b", T0 + 51, 30)).toBe(true);
-    expect(table.plain()["lease"]).toEqual({ pk: "lease", owner: "req-b", until: T0 + 81 });
+    expect(table.plain()["lease/lease"]).toEqual({ pk: "lease", sk: "lease", owner: "req-b", until: T0 + 81 });
   });
 
   it("is released by its owner only; releasing a lease that is gone or someone else's is not an error", async () => {
@@ -329,18 +403,18 @@ describe("lease", () => {
     const s = store();
     await s.acquireLease("req-a", T0, 30);
     await expect(s.releaseLease("req-b")).resolves.toBeUndefined();
-    expect(table.plain()["lease"]).toMatchObject({ owner: "req-a" });
+    expect(table.plain()["lease/lease"]).toMatchObject({ owner: "req-a" });
     await s.releaseLease("req-a");
-    expect(table.items.has("lease")).toBe(false);
+    expect(table.items.has("lease/lease")).toBe(false);
     await expect(s.releaseLease("req-a")).resolves.toBeUndefined();
     expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({
       TableName: TABLE,
-      Key: { pk: { S: "lease" } },
+      Key: { pk: { S: "lease" }, sk: { S: "lease" } },
       ConditionExpression: "#owner = :owner",
       ExpressionAttributeNames: { "#owner": "owner" },
       ExpressionAttributeValues: { ":owner": { S: "req-b" } },
     });
-    expect(table.conflicts()).toEqual(["delete lease: ConditionalCheckFailed", "delete lease: ConditionalCheckFailed"]);
+    expect(table.conflicts()).toEqual(["delete lease/lease: ConditionalCheckFailed", "delete lease/lease: ConditionalCheckFailed"]);
   });
 
   it("lets other errors of acquire and release through", async () => {
