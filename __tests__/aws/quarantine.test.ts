@@ -1,18 +1,23 @@
 /**
  * The aws-quarantine stack: the demo's network and services, the copies' isolation, the flow-log →
  * detector path, the mode schedule, the shared table and least-privilege roles; the existing-target
- * and Auto Scaling variants; what must NOT be there (listener rules, wildcard mutations, a way from
- * the copies to the real service).
+ * and Auto Scaling variants (with the anchor rule of an existing target's ECS copies); what must NOT be
+ * there (steering rules, wildcard mutations, a Scan of the table, a way from the copies to the real
+ * service).
  */
 import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
 import { createStacks } from "../../main";
 import { AWS_CUSTOM_FORMAT } from "../../functions/core/flow";
-import { MODE_KEY } from "../../functions/aws/quarantine/dynamo-store";
+import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { mockClient } from "aws-sdk-client-mock";
+import { albSteering } from "../../functions/aws/quarantine/alb-steering";
+import { MODE_KEY, QUARANTINE_PK, dynamoKey } from "../../functions/aws/quarantine/dynamo-store";
 import { quarantineEnv } from "../../functions/aws/quarantine/env";
 import { AwsStack } from "../../providers/aws";
 import {
+  ANCHOR_SOURCE_CIDR,
   AwsQuarantine,
   DETECTOR_MEMORY_MB,
   DETECTOR_TIMEOUT_SECONDS,
@@ -20,8 +25,8 @@ import {
   MODE_ITEM_KEY,
   MODE_SCHEDULE,
   MODE_TIMEOUT_SECONDS,
+  QUARANTINE_PARTITION,
   demoSubnetCidrs,
-  flowLogFormat,
 } from "../../modules/aws/quarantine";
 import { AwsQuarantineStack } from "../../modules/aws/stacks";
 import { checkStack } from "../../modules/core/policy";
@@ -307,7 +312,6 @@ describe("flow logs → detector", () => {
 
   test("log_format is the parser's AWS_CUSTOM_FORMAT, escaped for Terraform", () => {
     const [, flow] = one(stack, "aws_flow_log");
-    expect(flow.log_format).toBe(flowLogFormat());
     // Every `${` doubled: Terraform would read a bare one as an expression.
     expect(flow.log_format).not.toMatch(/(^|[^$])\$\{/);
     expect(flow.log_format.startsWith("$${version} $${interface-id} ")).toBe(true);
@@ -358,17 +362,24 @@ describe("flow logs → detector", () => {
 });
 
 describe("state table, mode schedule, functions", () => {
-  test("DynamoDB: hash key pk (S), on demand, TTL on expiresAt, encrypted, point-in-time recovery", () => {
+  test("DynamoDB: hash key pk (S) and range key sk (S), on demand, TTL on expiresAt, encrypted, point-in-time recovery", () => {
     expect(table).toMatchObject({
       name: "lure-quarantine",
       hash_key: "pk",
-      attribute: [{ name: "pk", type: "S" }],
+      range_key: "sk",
+      attribute: [
+        { name: "pk", type: "S" },
+        { name: "sk", type: "S" },
+      ],
       billing_mode: "PAY_PER_REQUEST",
       ttl: { attribute_name: "expiresAt", enabled: true },
       server_side_encryption: { enabled: true },
       point_in_time_recovery: { enabled: true },
     });
-    expect(table.range_key).toBeUndefined();
+    // Key attributes only: DynamoDB refuses a declared attribute that no key or index uses.
+    expect(table.attribute).toHaveLength(2);
+    expect(table.global_secondary_index).toBeUndefined();
+    expect(table.local_secondary_index).toBeUndefined();
   });
 
   test("mode: EventBridge Scheduler every minute → the mode function, through a role that may only invoke it", () => {
@@ -430,7 +441,7 @@ describe("IAM: scoped, each function its own role", () => {
     {
       Sid: "State",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"],
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
       Resource: [ref(tableAddr, "arn")],
     },
     { Sid: "ReadRules", Effect: "Allow", Action: ["elasticloadbalancing:DescribeRules"], Resource: ["*"] },
@@ -477,6 +488,8 @@ describe("IAM: scoped, each function its own role", () => {
     }
     expect(actions.some((a) => /[*?]/.test(a))).toBe(false);
     for (const st of statements.filter((s) => s.Action.some((a) => a.startsWith("dynamodb:")))) expect(st.Resource).toEqual([ref(tableAddr, "arn")]);
+    // Quarantines are read with a Query of their partition: a Scan would read every source state too.
+    expect(actions).not.toContain("dynamodb:Scan");
     for (const st of statements.filter((s) => s.Action.some((a) => a.startsWith("ecs:")))) {
       expect(st.Resource.join(" ")).not.toContain("lure-quarantine-web");
       expect(st.Resource.every((r) => r.endsWith("service/lure-quarantine/lure-quarantine-copies"))).toBe(true);
@@ -489,7 +502,21 @@ describe("IAM: scoped, each function its own role", () => {
     for (const a of ["elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:AddTags", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "autoscaling:SetDesiredCapacity", "ecs:UpdateService"]) {
       expect(isReadOnlyAction(a)).toBe(false);
     }
-    for (const a of ["elasticloadbalancing:DescribeRules", "autoscaling:DescribeAutoScalingGroups", "dynamodb:BatchGetItem", "dynamodb:Scan", "dynamodb:GetItem"]) expect(isReadOnlyAction(a)).toBe(true);
+    for (const a of ["elasticloadbalancing:DescribeRules", "autoscaling:DescribeAutoScalingGroups", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem"]) expect(isReadOnlyAction(a)).toBe(true);
+  });
+
+  test("the DynamoDB actions are exactly the commands the functions' store sends", () => {
+    // Read from the adapter's source, so a command added there without its permission fails here.
+    const source = readFileSync(join(ROOT, "functions/aws/quarantine/dynamo-store.ts"), "utf8");
+    const imported = /import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-dynamodb"/.exec(source)?.[1] ?? "";
+    const commands = [...imported.matchAll(/\b(\w+)Command\b/g)].map((m) => `dynamodb:${m[1]}`);
+    expect(commands.length).toBeGreaterThan(0);
+    const granted = allStatements(stack).flatMap((st) => st.Action.filter((a) => a.startsWith("dynamodb:")));
+    for (const f of [detector, mode]) {
+      const own = statementsOfRole(stack, f.role).flatMap((st) => st.Action.filter((a) => a.startsWith("dynamodb:")));
+      expect([...own].sort()).toEqual([...commands].sort());
+    }
+    expect(new Set(granted)).toEqual(new Set(commands));
   });
 });
 
@@ -497,12 +524,17 @@ describe("outputs", () => {
   test("endpoint, table, how to watch the mode, copies, dead letters", () => {
     expect(stack.output.quarantine_endpoint.value).toBe(`http://${ref(lbAddr, "dns_name")}`);
     expect(stack.output.quarantine_mode_table.value).toBe("lure-quarantine");
-    expect(MODE_ITEM_KEY).toBe(MODE_KEY);
+    // The same keys as the functions' store (kept apart: the store's module loads the DynamoDB SDK).
+    expect(MODE_ITEM_KEY).toEqual({ ...MODE_KEY });
+    expect(QUARANTINE_PARTITION).toBe(QUARANTINE_PK);
     expect(stack.output.quarantine_watch_mode.value).toEqual({
-      mode: `aws dynamodb get-item --region eu-west-2 --table-name lure-quarantine --key '{"pk":{"S":"${MODE_KEY}"}}'`,
+      mode: `aws dynamodb get-item --region eu-west-2 --table-name lure-quarantine --key '{"pk":{"S":"mode"},"sk":{"S":"mode"}}'`,
+      quarantined: `aws dynamodb query --region eu-west-2 --table-name lure-quarantine --key-condition-expression "pk = :q" --expression-attribute-values '{":q":{"S":"quarantine"}}'`,
       mode_changes: "aws logs tail /aws/lambda/lure-quarantine-mode --follow --region eu-west-2",
       detections: "aws logs tail /aws/lambda/lure-quarantine-detector --follow --region eu-west-2",
     });
+    // The printed key is the one the store reads the mode with.
+    expect(JSON.parse(/--key '([^']*)'/.exec(stack.output.quarantine_watch_mode.value.mode)![1])).toEqual(dynamoKey(MODE_KEY));
     expect(stack.output.quarantine_copies.value).toBe("lure-quarantine-copies");
     // Output descriptions must be literal strings.
     for (const o of Object.values(stack.output) as Json[]) expect(String(o.description)).not.toContain("${");
@@ -592,7 +624,7 @@ describe("existing target", () => {
   const rulePattern = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/shop/0123456789abcdef/fedcba9876543210/*";
 
   test("nothing of the user's is created: no VPC, subnets, NAT, ALB, listener, real service or task definition", () => {
-    for (const type of ["aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_eip", "aws_internet_gateway", "aws_route_table", "aws_network_acl", "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_ecs_task_definition"]) {
+    for (const type of ["aws_vpc", "aws_subnet", "aws_nat_gateway", "aws_eip", "aws_internet_gateway", "aws_route_table", "aws_network_acl", "aws_lb", "aws_lb_listener", "aws_ecs_task_definition"]) {
       expect({ type, found: Object.keys(ex.resource[type] ?? {}) }).toEqual({ type, found: [] });
     }
     expect(resources(ex, "aws_ecs_service")).toHaveLength(1);
@@ -605,7 +637,6 @@ describe("existing target", () => {
     expect(exCopy).toMatchObject({ task_definition: EXISTING_TARGET.taskDefinitionArn, desired_count: 0, lifecycle: { ignore_changes: ["desired_count"] } });
     expect(exCopy.network_configuration).toEqual({ assign_public_ip: false, security_groups: [ref(exSgAddr)], subnets: [...EXISTING_TARGET.subnetIds] });
     expect(exCopy.load_balancer[0]).toMatchObject({ container_name: "app", container_port: 8080 });
-    expect(exCopy.depends_on).toBeUndefined();
     expect(exSg.vpc_id).toBe(EXISTING_TARGET.vpcId);
     expect(ingressOf(ex, exSgAddr).map(([, r]) => [r.from_port, r.to_port, r.referenced_security_group_id, r.cidr_ipv4])).toEqual([[8080, 8080, EXISTING_TARGET.albSecurityGroupId, undefined]]);
     expect(one(ex, "aws_lb_target_group")[1]).toMatchObject({ vpc_id: EXISTING_TARGET.vpcId, target_type: "ip", port: 8080 });
@@ -627,10 +658,96 @@ describe("existing target", () => {
     expect(checkStack(ex)).toEqual([]);
   });
 
-  test("warns that the copies run the real task definition, and that the copy target group must be attached first", () => {
+  test("anchor: one rule on the user's listener, just past lure's band, forwarding to the copies from a source no client has", () => {
+    const rules = resources(ex, "aws_lb_listener_rule");
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0];
+    expect(rule.listener_arn).toBe(EXISTING_TARGET.listenerArn);
+    // Defaults: band 1-100, so the anchor is at 101.
+    expect(rule.priority).toBe(101);
+    expect(rule.condition).toEqual([{ source_ip: { values: ["192.0.2.255/32"] } }]);
+    expect(ANCHOR_SOURCE_CIDR).toBe("192.0.2.255/32");
+    expect(rule.action).toEqual([{ type: "forward", target_group_arn: ref(one(ex, "aws_lb_target_group")[0], "arn") }]);
+    expect(rule.tags).toMatchObject({ [QUARANTINE_PART_TAG]: "anchor" });
+    expect(Object.keys(ex.resource.aws_alb_listener_rule ?? {})).toEqual([]);
+  });
+
+  test("the copy service is created only after the anchor rule (ECS refuses a target group no load balancer uses)", () => {
+    const [anchorAddr] = one(ex, "aws_lb_listener_rule");
+    expect(exCopy.depends_on).toEqual([anchorAddr]);
+    expect(stackConstruct.quarantine.copyAnchorRule).toBeDefined();
+  });
+
+  test("the anchor's priority follows the band: firstRulePriority + ruleQuota, never inside it", () => {
+    const moved = synthAwsQuarantine(
+      configWith((c) => {
+        c.quarantine.target = structuredClone(EXISTING_TARGET);
+        c.quarantine.firstRulePriority = 1000;
+        c.quarantine.ruleQuota = 40;
+      }),
+    );
+    const [, rule] = one(moved, "aws_lb_listener_rule");
+    expect(rule.priority).toBe(1040);
+    const steering = JSON.parse(fn(moved, "lure-quarantine-mode")[1].environment.variables.LURE_QUARANTINE).steering;
+    expect(steering).toMatchObject({ firstPriority: 1000, ruleQuota: 40 });
+    expect(rule.priority).toBe(steering.firstPriority + steering.ruleQuota);
+    // The highest priority that still fits: the band ends at 49999, the anchor takes 50000.
+    const top = synthAwsQuarantine(
+      configWith((c) => {
+        c.quarantine.target = structuredClone(EXISTING_TARGET);
+        c.quarantine.firstRulePriority = 49_900;
+      }),
+    );
+    expect(one(top, "aws_lb_listener_rule")[1].priority).toBe(50_000);
+  });
+
+  test("the functions' steering adapter never takes the anchor for one of its rules", async () => {
+    const [, rule] = one(ex, "aws_lb_listener_rule");
+    const elb = mockClient(ElasticLoadBalancingV2Client);
+    try {
+      const band = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/shop/0123456789abcdef/fedcba9876543210/band";
+      const anchorArn = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener-rule/app/shop/0123456789abcdef/fedcba9876543210/anchor";
+      const copies = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/lure-quarantine-copies/0123456789abcdef";
+      const forward = [{ Type: "forward" as const, TargetGroupArn: copies }];
+      elb.on(DescribeRulesCommand).resolves({
+        Rules: [
+          { RuleArn: band, Priority: "100", Conditions: [{ Field: "source-ip", SourceIpConfig: { Values: ["203.0.113.9/32"] } }], Actions: forward },
+          { RuleArn: anchorArn, Priority: String(rule.priority), Conditions: [{ Field: "source-ip", SourceIpConfig: { Values: rule.condition[0].source_ip.values } }], Actions: forward },
+          { RuleArn: "default", Priority: "default", IsDefault: true, Conditions: [], Actions: forward },
+        ],
+      });
+      const [, mode] = fn(ex, "lure-quarantine-mode");
+      const steering = albSteering(new ElasticLoadBalancingV2Client({ region: "eu-west-2" }), {
+        listenerArn: EXISTING_TARGET.listenerArn,
+        targetGroupArn: copies,
+        prefix: "lure",
+        steering: JSON.parse(mode.environment.variables.LURE_QUARANTINE).steering,
+      });
+      expect(await steering.listRules()).toEqual([{ id: band, priority: 100, cidrs: ["203.0.113.9/32"] }]);
+      expect(await steering.otherRulePriorities()).toEqual([101]);
+    } finally {
+      elb.restore();
+    }
+  });
+
+  test("warns that the copies run the real task definition; no warning to attach the target group by hand", () => {
     const warnings = stackConstruct.quarantine.node.metadata.filter((m) => /warn/i.test(m.type)).map((m) => String(m.data));
-    expect(warnings.some((w) => w.includes(EXISTING_TARGET.taskDefinitionArn) && w.includes("quarantine.copies.image"))).toBe(true);
-    expect(warnings.some((w) => w.includes("lure-quarantine-copies") && w.includes("attach"))).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(EXISTING_TARGET.taskDefinitionArn);
+    expect(warnings[0]).toContain("quarantine.copies.image");
+    expect(warnings.some((w) => /attach/i.test(w))).toBe(false);
+  });
+
+  test("Auto Scaling copies: no listener rule at all (the group registers its instances itself)", () => {
+    const exAsg = synthAwsQuarantine(
+      configWith((c) => {
+        c.quarantine.target = structuredClone(EXISTING_TARGET);
+        c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0" };
+      }),
+    );
+    expect(exAsg.resource.aws_lb_listener_rule).toBeUndefined();
+    expect(one(exAsg, "aws_autoscaling_group")[1].target_group_arns).toEqual([ref(one(exAsg, "aws_lb_target_group")[0], "arn")]);
+    expect(checkStack(exAsg)).toEqual([]);
   });
 
   test("a decoy image: a task definition of that image without a task role, logs through lure's execution role", () => {
@@ -645,6 +762,10 @@ describe("existing target", () => {
     expect(JSON.parse(td.container_definitions)[0]).toMatchObject({ name: "app", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }] });
     expect(one(decoy, "aws_ecs_service")[1].task_definition).toBe(ref(tdAddr, "arn"));
     expect(deref(decoy, td.execution_role_arn)[1].name).toBe("lure-quarantine-execution");
+    // Still ECS copies: still anchored.
+    const [anchorAddr, anchor] = one(decoy, "aws_lb_listener_rule");
+    expect(anchor.priority).toBe(101);
+    expect(one(decoy, "aws_ecs_service")[1].depends_on).toEqual([anchorAddr]);
   });
 });
 

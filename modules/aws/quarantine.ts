@@ -10,11 +10,11 @@
  * new AwsQuarantine(stack, "Quarantine", { target: "demo", allowCidrs: ["198.51.100.0/24"] });
  * ```
  *
- * What Terraform does NOT own (reference/clouds.md §4 items 3 and 11): the listener rules (the
- * functions create and delete them in their priority band through the SDK, so no
- * `aws_lb_listener_rule` exists here) and the copies' running count (`desired_count` /
- * `desired_capacity` under `ignore_changes`). A later `terraform apply` therefore never reverts a
- * quarantine in progress.
+ * What Terraform does NOT own (reference/clouds.md §4 items 3 and 11): the steering rules (the
+ * functions create and delete them in their priority band through the SDK) and the copies' running
+ * count (`desired_count` / `desired_capacity` under `ignore_changes`). A later `terraform apply`
+ * therefore never reverts a quarantine in progress. The one `aws_lb_listener_rule` here is the
+ * anchor of an existing target's ECS copies, just above the band, which no client can ever match.
  *
  * The honeypot copies get nothing of the real service: their own target group, security group (only
  * the load balancer may connect, only HTTPS out), subnets whose network ACL denies the real service's
@@ -39,6 +39,7 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
@@ -61,6 +62,7 @@ import { assertQuarantineProps, resolveQuarantine, type ResolvedQuarantine } fro
 import { FUNCTION_ENTRIES } from "./bundle";
 import { serviceRole } from "./iam";
 import { nodeFunction, rolePolicyOf } from "./lambda";
+import { terraformLiteral } from "./workload";
 
 /** The flow-log aggregation interval: the shortest AWS offers (Nitro ENIs never aggregate longer). */
 export const FLOW_LOG_AGGREGATION_SECONDS = 60;
@@ -77,14 +79,15 @@ export const DETECTOR_RETRY_ATTEMPTS = 2;
 export const MODE_SCHEDULE = "rate(1 minute)";
 /** Below the schedule's minute, so two runs never overlap for long (a lease guards the rest). */
 export const MODE_TIMEOUT_SECONDS = 50;
-/** DynamoDB key of the mode item (functions/aws/quarantine/dynamo-store.ts MODE_KEY). */
-export const MODE_ITEM_KEY = "mode";
-
+/** DynamoDB key (`pk`, `sk`) of the mode item (functions/aws/quarantine/dynamo-store.ts MODE_KEY). */
+export const MODE_ITEM_KEY = { pk: "mode", sk: "mode" } as const;
+/** Partition key of the quarantined sources (one item per source, `sk` = its address). */
+export const QUARANTINE_PARTITION = "quarantine";
 /**
- * AWS_CUSTOM_FORMAT as a Terraform string: every `${` doubled to `$${` (Terraform's literal dollar-brace).
- * A replacer function, because in a replacement string `$$` itself means one `$`.
+ * Source of the anchor rule: the last address of TEST-NET-1 (RFC 5737), reserved for documentation and
+ * never routed on the internet, so no real client can ever match the rule.
  */
-export const flowLogFormat = (): string => AWS_CUSTOM_FORMAT.replace(/\$\{/g, () => "$${");
+export const ANCHOR_SOURCE_CIDR = "192.0.2.255/32";
 
 const HTTPS = 443;
 /** Name of the container in the demo (and decoy) task definitions. */
@@ -202,6 +205,11 @@ export class AwsQuarantine extends Construct implements IQuarantine {
   readonly copySecurityGroup: SecurityGroup;
   /** The ECS service of the copies (`copies.kind` "ecs"). */
   readonly copyService?: EcsService;
+  /**
+   * For an existing target with ECS copies: the listener rule that attaches the copy target group to the
+   * user's load balancer (priority `firstRulePriority + ruleQuota`, a source no client can have).
+   */
+  readonly copyAnchorRule?: LbListenerRule;
   /** The Auto Scaling group of the copies (`copies.kind` "asg"). */
   readonly copyGroup?: AutoscalingGroup;
   /** Name of the copy service or Auto Scaling group. */
@@ -431,11 +439,23 @@ export class AwsQuarantine extends Construct implements IQuarantine {
           `quarantine: the copies run your task definition ${existing.taskDefinitionArn}, with its task role if it has one; set quarantine.copies.image to run a decoy without your service's AWS permissions`,
         );
       }
+      // ECS refuses a service whose target group no load balancer uses. The demo's listener carries the
+      // group at weight 0; on the user's listener, one rule that no client can match attaches it. Its
+      // priority is just past lure's band, so the functions never take it for one of theirs.
       if (existing) {
-        Annotations.of(this).addWarning(
-          `quarantine: ECS creates the copy service only once its target group ${resourceName(prefix, ["quarantine", "copies"], 32)} is attached to your load balancer; lure changes nothing of yours, so attach it first (e.g. a weight-0 target group in a listener action) or use copies.kind "asg"`,
+        const priority = s.runtime.steering.firstPriority + s.runtime.steering.ruleQuota;
+        this.copyAnchorRule = new LbListenerRule(this, "CopyAnchorRule", {
+          listenerArn: existing.listenerArn,
+          priority,
+          condition: [{ sourceIp: { values: [ANCHOR_SOURCE_CIDR] } }],
+          action: [{ type: "forward", targetGroupArn: this.copyTargetGroup.arn }],
+          tags: { ...tags, [QUARANTINE_PART_TAG]: "anchor" },
+        });
+        Annotations.of(this).addInfo(
+          `quarantine: lure adds one rule to your listener at priority ${priority} (source ${ANCHOR_SOURCE_CIDR}, never a real client) so that ECS accepts the copy service's target group; its band is ${s.runtime.steering.firstPriority}-${priority - 1}`,
         );
       }
+      const attachment = listener ?? this.copyAnchorRule;
       this.copyService = new EcsService(this, "CopyService", {
         name: this.copiesName,
         cluster: this.cluster.arn,
@@ -451,7 +471,7 @@ export class AwsQuarantine extends Construct implements IQuarantine {
         // The mode function scales the copies; an apply must not undo that.
         lifecycle: { ignoreChanges: ["desired_count"] },
         tags: copyTags,
-        ...(listener ? { dependsOn: [listener] } : {}),
+        ...(attachment ? { dependsOn: [attachment] } : {}),
       });
       copiesStatements = [
         {
@@ -524,8 +544,13 @@ export class AwsQuarantine extends Construct implements IQuarantine {
     this.table = new DynamodbTable(this, "StateTable", {
       name: this.stateStoreName,
       billingMode: "PAY_PER_REQUEST",
+      // pk/sk: every quarantined source is one item under one partition, read with a single Query.
       hashKey: "pk",
-      attribute: [{ name: "pk", type: "S" }],
+      rangeKey: "sk",
+      attribute: [
+        { name: "pk", type: "S" },
+        { name: "sk", type: "S" },
+      ],
       // Source states and quarantines expire by themselves; the functions also ignore expired items.
       ttl: { attributeName: "expiresAt", enabled: true },
       serverSideEncryption: { enabled: true },
@@ -559,7 +584,7 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       logDestination: this.flowLogGroup.arn,
       iamRoleArn: flowLogRole.arn,
       // The parser's format (functions/core/flow.ts); `${…}` escaped, or Terraform reads it as template.
-      logFormat: flowLogFormat(),
+      logFormat: terraformLiteral(AWS_CUSTOM_FORMAT),
       tags: { ...tags, Name: name("flow-logs") },
       dependsOn: [rolePolicyOf(this, "FlowLogRole")],
     });
@@ -581,7 +606,7 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       {
         Sid: "State",
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"],
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
         Resource: [this.table.arn],
       },
       // DescribeRules supports no resource-level permissions; it only reads.

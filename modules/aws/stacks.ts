@@ -6,7 +6,7 @@ import { selectedHoneypots, type LureConfig } from "../core/config";
 import { resourceName } from "../core/naming";
 import { quarantineProps } from "../core/quarantine-runtime";
 import { AwsHoneynet } from "./honeynet";
-import { AwsQuarantine, MODE_ITEM_KEY } from "./quarantine";
+import { AwsQuarantine, MODE_ITEM_KEY, QUARANTINE_PARTITION } from "./quarantine";
 import { AwsWatcher } from "./watcher";
 
 type AwsCloudConfig = NonNullable<LureConfig["clouds"]["aws"]>;
@@ -82,13 +82,15 @@ export class AwsQuarantineStack extends AwsStack {
     new TerraformOutput(this, "quarantine_mode_table", { value: q.stateStoreName, description: "DynamoDB table of the mode, quarantined sources and detector state" });
     const modeFunction = resourceName(config.prefix, ["quarantine-mode"], 64);
     const detectorFunction = resourceName(config.prefix, ["quarantine-detector"], 64);
+    const table = `--region ${aws.region} --table-name ${q.stateStoreName}`;
     new TerraformOutput(this, "quarantine_watch_mode", {
       value: {
-        mode: `aws dynamodb get-item --region ${aws.region} --table-name ${q.stateStoreName} --key '{"pk":{"S":"${MODE_ITEM_KEY}"}}'`,
+        mode: `aws dynamodb get-item ${table} --key '${JSON.stringify({ pk: { S: MODE_ITEM_KEY.pk }, sk: { S: MODE_ITEM_KEY.sk } })}'`,
+        quarantined: `aws dynamodb query ${table} --key-condition-expression "pk = :q" --expression-attribute-values '${JSON.stringify({ ":q": { S: QUARANTINE_PARTITION } })}'`,
         mode_changes: `aws logs tail /aws/lambda/${modeFunction} --follow --region ${aws.region}`,
         detections: `aws logs tail /aws/lambda/${detectorFunction} --follow --region ${aws.region}`,
       },
-      description: "Commands to watch the mode (flow logs reach the detector minutes after the traffic)",
+      description: "Commands to watch the mode and list the quarantined sources (flow logs reach the detector minutes after the traffic)",
     });
     new TerraformOutput(this, "quarantine_copies", {
       value: q.copiesName,

@@ -3,7 +3,7 @@
  * Honeypots and the Elastic services are all built from this, so they share one shape of task.
  */
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition, type EcsTaskDefinitionVolume } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
@@ -46,9 +46,16 @@ export type VolumeSpec = { readonly name: string; readonly accessPoint: EfsAcces
 
 /**
  * A literal for a Terraform string: Terraform reads `${` and `%{` in any string as template syntax, so
- * text we generate (pipelines, scripts) must escape them. Never apply to strings holding cdktf tokens.
+ * text we generate (pipelines, scripts, log formats) must escape them as `$${` and `%%{`.
+ *
+ * Throws on a string holding cdktf tokens: escaping would turn their references into literal text.
  */
-export const terraformLiteral = (text: string): string => text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+export function terraformLiteral(text: string): string {
+  if (Token.isUnresolved(text)) throw new Error("terraformLiteral: the text holds cdktf tokens; escape only literal text");
+  // A replacer function, not a replacement string: in the latter `$$` stands for one `$`, so "$${"
+  // would write `${` back unchanged.
+  return text.replace(/([$%])\{/g, (_, sigil: string) => `${sigil}${sigil}{`);
+}
 
 export interface FargateWorkloadProps {
   /** ECS service name and task family. */

@@ -196,8 +196,13 @@ const quarantineSchema = z
       .default(DETECTOR_DEFAULTS),
     /** Listener rules lure may use (the ALB quota minus what you keep for yourself). */
     ruleQuota: z.number().int().min(1).max(1000).default(100),
-    /** Lowest listener-rule priority lure uses; its band is `firstRulePriority` … `firstRulePriority + ruleQuota - 1`. */
-    firstRulePriority: intIn(1, MAX_RULE_PRIORITY).default(1).describe("Lowest listener-rule priority of lure's band (1-50000, default 1)"),
+    /**
+     * Lowest listener-rule priority lure uses; its band is `firstRulePriority` … `firstRulePriority + ruleQuota - 1`.
+     * An existing target with ECS copies also takes `firstRulePriority + ruleQuota` for the copies' anchor rule.
+     */
+    firstRulePriority: intIn(1, MAX_RULE_PRIORITY)
+      .default(1)
+      .describe("Lowest listener-rule priority of lure's band (1-50000, default 1); an existing target with ECS copies also takes firstRulePriority + ruleQuota"),
     /** The honeypot copies: ECS services (default) or an EC2 Auto Scaling group from an AMI. */
     copies: z
       .discriminatedUnion("kind", [
@@ -527,6 +532,10 @@ function crossChecks(input: unknown): ConfigProblem[] {
 const intOr = (value: unknown, fallback: number, min: number, max: number): number | undefined =>
   value === undefined ? fallback : Number.isInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : undefined;
 
+/** The anchor rule of an existing target's ECS copies sits at `first + quota`, past the last priority. */
+export const anchorPriorityMessage = (first: number, quota: number): string =>
+  `${first} with ruleQuota ${quota} puts the anchor rule of the ECS copies at priority ${first + quota}, but listener rules stop at ${MAX_RULE_PRIORITY}; with an existing target and copies.kind "ecs", lower firstRulePriority to at most ${MAX_RULE_PRIORITY - quota} or lower ruleQuota`;
+
 function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
@@ -541,6 +550,11 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
     });
   }
   const copies = q.copies as Record<string, unknown> | undefined;
+  // An existing target's ECS copies need one more rule just past the band (AwsQuarantine's anchor).
+  const existingEcs = q.enabled !== false && typeof q.target === "object" && q.target !== null && (copies === undefined || copies?.kind === "ecs");
+  if (existingEcs && first !== undefined && quota !== undefined && first + quota - 1 <= MAX_RULE_PRIORITY && first + quota > MAX_RULE_PRIORITY) {
+    out.push({ path: "quarantine.firstRulePriority", message: anchorPriorityMessage(first, quota) });
+  }
   if (copies && typeof copies === "object") {
     const defence = intOr(copies.defenceCount, QUARANTINE_DEFAULTS.copies.defenceCount, 1, 20);
     const normal = intOr(copies.normalCount, QUARANTINE_DEFAULTS.copies.normalCount, 0, 20);

@@ -254,7 +254,10 @@ export interface QuarantineProps extends CommonProps {
   readonly detector?: DetectorProps;
   /** Load-balancer rules lure may use for steering. @default 100 */
   readonly ruleQuota?: number;
-  /** Lowest rule priority of lure's band (`firstRulePriority + ruleQuota - 1` ≤ 50000 on AWS). @default 1 */
+  /**
+   * Lowest rule priority of lure's band, which ends at `firstRulePriority + ruleQuota - 1`. An existing target
+   * with ECS copies also gets one fixed anchor rule at `firstRulePriority + ruleQuota` (≤ 50000 on AWS). @default 1
+   */
   readonly firstRulePriority?: number;
   /** @default { kind: "ecs", defenceCount: 1, normalCount: 0 } */
   readonly copies?: CopiesProps;

@@ -10,7 +10,7 @@
  */
 import type { QuarantineRuntimeConfig } from "../../functions/core/quarantine-types";
 import { parseCidr } from "./cidr";
-import { ConfigError, MAX_RULE_PRIORITY, QUARANTINE_DEFAULTS, type ConfigProblem, type LureConfig } from "./config";
+import { anchorPriorityMessage, ConfigError, MAX_RULE_PRIORITY, QUARANTINE_DEFAULTS, type ConfigProblem, type LureConfig } from "./config";
 import type { CopiesProps, DemoTargetProps, DetectorProps, ExistingTarget, QuarantineProps } from "./interfaces";
 
 /** Source CIDRs one ALB listener rule can match (a `source-ip` condition holds at most 5). */
@@ -150,8 +150,9 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
   int("demo.containerPort", props.demo?.containerPort, 1, 65535);
   const first = props.firstRulePriority ?? QUARANTINE_DEFAULTS.firstRulePriority;
   const quota = props.ruleQuota ?? QUARANTINE_DEFAULTS.ruleQuota;
-  if (first + quota - 1 > MAX_RULE_PRIORITY) out.push({ path: "firstRulePriority", message: `${first} with ruleQuota ${quota} needs priorities up to ${first + quota - 1}; rules stop at ${MAX_RULE_PRIORITY}` });
   const copies = resolveCopies(props.copies);
+  if (first + quota - 1 > MAX_RULE_PRIORITY) out.push({ path: "firstRulePriority", message: `${first} with ruleQuota ${quota} needs priorities up to ${first + quota - 1}; rules stop at ${MAX_RULE_PRIORITY}` });
+  else if (first + quota > MAX_RULE_PRIORITY && props.target && props.target !== "demo" && copies.kind === "ecs") out.push({ path: "firstRulePriority", message: anchorPriorityMessage(first, quota) });
   if (copies.normalCount > copies.defenceCount) out.push({ path: "copies.normalCount", message: `${copies.normalCount} is more than defenceCount ${copies.defenceCount}` });
   if (copies.kind === "asg" && !/^ami-[0-9a-f]{8,17}$/.test(copies.amiId)) out.push({ path: "copies.amiId", message: `"${copies.amiId}" is not an AMI id (ami-…)` });
   (props.allowCidrs ?? []).forEach((c, i) => {
