@@ -2,3 +2,14 @@
 // creates; with tsx's source maps on, Node maps each of those frames, which costs ~150 ms and ~25 MB
 // on the default config. Synth needs no mapped traces (config errors are reported by lure itself).
 process.setSourceMapsEnabled(false);
+
+// The traces themselves (full depth, split into lines, for every token) still cost ~30 ms of a
+// ~480 ms synth. cdktf reads them only to say where an unresolvable token was created, an error lure's
+// constructs do not produce; the synthesized JSON is byte-identical without them. cdktf is archived
+// at 0.21.0, so this private module cannot move under us; if it ever does, synth just keeps the traces.
+try {
+  const traces = require(require.resolve("cdktf/lib/tokens/private/stack-trace.js", { paths: [__dirname] }));
+  traces.captureStackTrace = () => [];
+} catch {
+  // not found: keep cdktf's own behaviour
+}
