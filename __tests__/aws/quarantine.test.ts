@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "fs";
 import { join } from "path";
-import { Testing } from "cdktf";
+import { Testing, TerraformVariable } from "cdktf";
 import { createStacks } from "../../main";
 import { AWS_CUSTOM_FORMAT } from "../../functions/core/flow";
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -30,7 +30,7 @@ import {
 } from "../../modules/aws/quarantine";
 import { AwsQuarantineStack } from "../../modules/aws/stacks";
 import { checkStack } from "../../modules/core/policy";
-import { QUARANTINE_PART_TAG } from "../../modules/core/policy/rules/quarantine-copies-isolated";
+import { QUARANTINE_PART_TAG, QUARANTINE_REUSE_TAG } from "../../modules/core/policy/rules/quarantine-copies-isolated";
 import { isReadOnlyAction } from "../../modules/core/policy/rules/no-wildcard-mutating";
 import { quarantineRuntimeConfig } from "../../modules/core/quarantine-runtime";
 import { ConfigError } from "../../modules/core/config";
@@ -436,7 +436,14 @@ describe("state table, mode schedule, functions", () => {
 });
 
 describe("IAM: scoped, each function its own role", () => {
-  const ruleActions = ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"];
+  const ruleActions = [
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:CreateRule",
+    "elasticloadbalancing:AddTags",
+    "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:DeleteRule",
+  ];
   const shared = (scale: Statement[]): Statement[] => [
     {
       Sid: "State",
@@ -445,6 +452,7 @@ describe("IAM: scoped, each function its own role", () => {
       Resource: [ref(tableAddr, "arn")],
     },
     { Sid: "ReadRules", Effect: "Allow", Action: ["elasticloadbalancing:DescribeRules"], Resource: ["*"] },
+    { Sid: "ReadCopyHealth", Effect: "Allow", Action: ["elasticloadbalancing:DescribeTargetHealth"], Resource: ["*"] },
     { Sid: "CreateRules", Effect: "Allow", Action: ["elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags"], Resource: [ref(listenerAddr, "arn"), listenerRules] },
     { Sid: "ChangeRules", Effect: "Allow", Action: ["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"], Resource: [listenerRules] },
     ...scale,
@@ -502,7 +510,7 @@ describe("IAM: scoped, each function its own role", () => {
     for (const a of ["elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:AddTags", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "autoscaling:SetDesiredCapacity", "ecs:UpdateService"]) {
       expect(isReadOnlyAction(a)).toBe(false);
     }
-    for (const a of ["elasticloadbalancing:DescribeRules", "autoscaling:DescribeAutoScalingGroups", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem"]) expect(isReadOnlyAction(a)).toBe(true);
+    for (const a of ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetHealth", "autoscaling:DescribeAutoScalingGroups", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:GetItem"]) expect(isReadOnlyAction(a)).toBe(true);
   });
 
   test("the DynamoDB actions are exactly the commands the functions' store sends", () => {
@@ -517,6 +525,19 @@ describe("IAM: scoped, each function its own role", () => {
       expect([...own].sort()).toEqual([...commands].sort());
     }
     expect(new Set(granted)).toEqual(new Set(commands));
+  });
+
+  test("the load-balancer actions are exactly the commands the steering adapter sends, plus AddTags for tagging its rules", () => {
+    const source = readFileSync(join(ROOT, "functions/aws/quarantine/alb-steering.ts"), "utf8");
+    const imported = /import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-elastic-load-balancing-v2"/.exec(source)?.[1] ?? "";
+    const commands = [...imported.matchAll(/\b(\w+)Command\b/g)].map((m) => `elasticloadbalancing:${m[1]}`);
+    expect(commands).toContain("elasticloadbalancing:DescribeTargetHealth");
+    // CreateRule with Tags also needs AddTags on the new rule.
+    const expected = [...commands, "elasticloadbalancing:AddTags"].sort();
+    for (const f of [detector, mode]) {
+      const own = statementsOfRole(stack, f.role).flatMap((st) => st.Action.filter((a) => a.startsWith("elasticloadbalancing:")));
+      expect([...own].sort()).toEqual(expected);
+    }
   });
 });
 
@@ -616,7 +637,10 @@ describe("demo over HTTPS with Auto Scaling copies", () => {
 
 describe("existing target", () => {
   const app = Testing.app();
-  const existingConfig = configWith((c) => (c.quarantine.target = structuredClone(EXISTING_TARGET)));
+  const existingConfig = configWith((c) => {
+    c.quarantine.target = structuredClone(EXISTING_TARGET);
+    c.quarantine.copies = { kind: "ecs", reuseTaskDefinition: true };
+  });
   const stackConstruct = new AwsQuarantineStack(app, "aws-quarantine", existingConfig, existingConfig.clouds.aws!);
   const ex = JSON.parse(Testing.synth(stackConstruct)) as Json;
   const [, exCopy] = one(ex, "aws_ecs_service");
@@ -682,6 +706,7 @@ describe("existing target", () => {
     const moved = synthAwsQuarantine(
       configWith((c) => {
         c.quarantine.target = structuredClone(EXISTING_TARGET);
+        c.quarantine.copies = { kind: "ecs", reuseTaskDefinition: true };
         c.quarantine.firstRulePriority = 1000;
         c.quarantine.ruleQuota = 40;
       }),
@@ -695,6 +720,7 @@ describe("existing target", () => {
     const top = synthAwsQuarantine(
       configWith((c) => {
         c.quarantine.target = structuredClone(EXISTING_TARGET);
+        c.quarantine.copies = { kind: "ecs", reuseTaskDefinition: true };
         c.quarantine.firstRulePriority = 49_900;
       }),
     );
@@ -738,6 +764,47 @@ describe("existing target", () => {
     expect(warnings.some((w) => /attach/i.test(w))).toBe(false);
   });
 
+  test("running the user's task definition was accepted: the copy service says so, and the policy rule needs it to", () => {
+    expect(exCopy.tags).toMatchObject({ [QUARANTINE_PART_TAG]: "copies", [QUARANTINE_REUSE_TAG]: "accepted" });
+    const untagged = JSON.parse(JSON.stringify(ex)) as Json;
+    const [copyAddr] = one(untagged, "aws_ecs_service");
+    delete untagged.resource.aws_ecs_service[copyAddr.split(".")[1]].tags[QUARANTINE_REUSE_TAG];
+    expect(checkStack(untagged).map((v) => [v.ruleId, v.resource])).toEqual([["quarantine-copies-isolated", copyAddr]]);
+  });
+
+  test("without copies.image or reuseTaskDefinition: refused before anything is created, saying what it would mean", () => {
+    const app = Testing.app();
+    const s = new AwsStack(app, "s", { prefix: "lure", region: "eu-west-2" });
+    let error: unknown;
+    try {
+      new AwsQuarantine(s, "Q", { target: EXISTING_TARGET });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.path)).toEqual(["copies"]);
+    expect(problems[0].message).toContain("task role, secrets and environment");
+    expect(s.node.tryFindChild("Q")?.node.children ?? []).toEqual([]);
+  });
+
+  test("no network ACL unless asked: the copies are isolated by their security group, and an info note says so", () => {
+    expect(resources(ex, "aws_network_acl")).toEqual([]);
+    const infos = stackConstruct.quarantine.node.metadata.filter((m) => /info/i.test(m.type)).map((m) => String(m.data));
+    const note = infos.filter((i) => i.includes("security group only"));
+    expect(note).toHaveLength(1);
+    expect(note[0]).toContain("target.isolateSubnets: true");
+    expect(note[0]).not.toContain("is not used");
+  });
+
+  test("an info note gives lure's rule capacity on the user's load balancer: the anchor takes one of albRuleLimit", () => {
+    const infos = stackConstruct.quarantine.node.metadata.filter((m) => /info/i.test(m.type)).map((m) => String(m.data));
+    const capacity = infos.filter((i) => i.includes("albRuleLimit"));
+    expect(capacity).toHaveLength(1);
+    expect(capacity[0]).toContain("min(100, 99 − your rules) steering rules of 5 sources each");
+    expect(capacity[0]).toContain("other listeners");
+  });
+
   test("Auto Scaling copies: no listener rule at all (the group registers its instances itself)", () => {
     const exAsg = synthAwsQuarantine(
       configWith((c) => {
@@ -777,5 +844,121 @@ describe("demo with decoy-image copies", () => {
     expect(copy.task_definition).not.toBe(real.task_definition);
     expect(deref(decoy, copy.task_definition)[1].family).toBe("lure-quarantine-copies");
     expect(JSON.parse(fn(decoy, "lure-quarantine-mode")[1].environment.variables.LURE_QUARANTINE).copies).toEqual({ defenceCount: 2, normalCount: 0 });
+  });
+});
+
+describe("existing target: copy subnets isolated by a network ACL", () => {
+  const REAL = ["10.0.1.0/24", "10.0.2.0/24"];
+  const build = (target: Json) => {
+    const app = Testing.app();
+    const c = configWith((x) => {
+      x.quarantine.target = target;
+      x.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+    });
+    const st = new AwsQuarantineStack(app, "aws-quarantine", c, c.clouds.aws!);
+    return { json: JSON.parse(Testing.synth(st)) as Json, infos: st.quarantine.node.metadata.filter((m) => /info/i.test(m.type)).map((m) => String(m.data)) };
+  };
+
+  test("isolateSubnets: the given subnets get an ACL that denies the real subnets both ways, then allows the rest", () => {
+    const { json, infos } = build({ ...EXISTING_TARGET, realSubnetCidrs: REAL, isolateSubnets: true });
+    const [, acl] = one(json, "aws_network_acl");
+    expect(acl.vpc_id).toBe(EXISTING_TARGET.vpcId);
+    expect(acl.subnet_ids).toEqual([...EXISTING_TARGET.subnetIds]);
+    expect(acl.tags[QUARANTINE_PART_TAG]).toBe("copies");
+    for (const direction of ["ingress", "egress"]) {
+      const entries = [...(acl[direction] as Json[])].sort((a, b) => a.rule_no - b.rule_no);
+      expect(entries.map((r) => [r.rule_no, r.action, r.cidr_block, r.protocol])).toEqual([
+        [100, "deny", REAL[0], "-1"],
+        [101, "deny", REAL[1], "-1"],
+        [200, "allow", "0.0.0.0/0", "-1"],
+      ]);
+    }
+    expect(resources(json, "aws_network_acl_association")).toEqual([]);
+    // The copies' security group is unchanged: the ALB in, HTTPS out.
+    const [sgAddr] = named(json, "aws_security_group", "lure-quarantine-copies");
+    expect(egressOf(json, sgAddr).map(([, r]) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[443, 443, "0.0.0.0/0"]]);
+    expect(infos.filter((i) => i.includes("network ACL replaces"))).toHaveLength(1);
+    expect(infos.some((i) => i.includes("security group only"))).toBe(false);
+    expect(checkStack(json)).toEqual([]);
+  });
+
+  test("realSubnetCidrs without isolateSubnets: no ACL, and the note says the CIDRs are not used", () => {
+    const { json, infos } = build({ ...EXISTING_TARGET, realSubnetCidrs: REAL });
+    expect(resources(json, "aws_network_acl")).toEqual([]);
+    const note = infos.filter((i) => i.includes("security group only"));
+    expect(note).toHaveLength(1);
+    expect(note[0]).toContain("target.realSubnetCidrs is not used without target.isolateSubnets: true");
+  });
+
+  test("a decoy image: no reuse tag, and Auto Scaling copies' capacity note counts no anchor", () => {
+    const { json } = build({ ...EXISTING_TARGET });
+    expect(one(json, "aws_ecs_service")[1].tags[QUARANTINE_REUSE_TAG]).toBeUndefined();
+    const app = Testing.app();
+    const c = configWith((x) => {
+      x.quarantine.target = structuredClone(EXISTING_TARGET);
+      x.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0" };
+      x.quarantine.albRuleLimit = 150;
+    });
+    const st = new AwsQuarantineStack(app, "aws-quarantine", c, c.clouds.aws!);
+    const capacity = st.quarantine.node.metadata.map((m) => String(m.data)).filter((d) => d.includes("albRuleLimit"));
+    expect(capacity).toHaveLength(1);
+    expect(capacity[0]).toContain("accepts 150 rules (albRuleLimit) and each rule");
+    expect(capacity[0]).toContain("min(100, 150 − your rules)");
+  });
+});
+
+describe("a listener given as a reference (props in code)", () => {
+  const app = Testing.app();
+  const s = new AwsStack(app, "s", { prefix: "lure", region: "eu-west-2" });
+  const listener = new TerraformVariable(s, "listener_arn", { type: "string" });
+  new AwsQuarantine(s, "Q", { target: { ...EXISTING_TARGET, listenerArn: listener.stringValue }, copies: { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" } });
+  const json = JSON.parse(Testing.synth(s)) as Json;
+  const [, tokenMode] = fn(json, "lure-quarantine-mode");
+  const statements = statementsOfRole(json, tokenMode.role);
+
+  test("the rule pattern is Terraform's replace() of the reference, never the untouched listener ARN", () => {
+    const locals = Object.entries(json.locals as Record<string, string>);
+    expect(locals).toHaveLength(1);
+    const [localName, expression] = locals[0];
+    expect(expression).toBe('${replace(var.listener_arn, ":listener/", ":listener-rule/")}');
+    const pattern = `\${local.${localName}}/*`;
+    expect(statements.find((st) => st.Sid === "CreateRules")!.Resource).toEqual(["${var.listener_arn}", pattern]);
+    expect(statements.find((st) => st.Sid === "ChangeRules")!.Resource).toEqual([pattern]);
+    expect(JSON.stringify(statements)).not.toContain("${var.listener_arn}/*");
+    expect(tokenMode.environment.variables.LURE_LISTENER_ARN).toBe("${var.listener_arn}");
+  });
+
+  test("the anchor rule goes on the referenced listener", () => {
+    expect(one(json, "aws_lb_listener_rule")[1].listener_arn).toBe("${var.listener_arn}");
+  });
+});
+
+describe("Lambda's 4 KB environment limit", () => {
+  const hosts = (n: number) => Array.from({ length: n }, (_, i) => `10.0.${Math.floor(i / 256)}.${i % 256}/32`);
+
+  test("a config with 300 single addresses in allowCidrs is refused at quarantine.allowCidrs before the stack exists", () => {
+    const app = Testing.app();
+    const c = configWith((x) => (x.quarantine.allowCidrs = hosts(300)));
+    let error: unknown;
+    try {
+      new AwsQuarantineStack(app, "aws-quarantine", c, c.clouds.aws!);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.path)).toEqual(["quarantine.allowCidrs"]);
+    expect(problems[0].message).toMatch(/^300 CIDRs make .* over Lambda's limit of 4096 bytes .* only \d+ of them fit: aggregate them into larger CIDRs/);
+    expect(app.node.tryFindChild("aws-quarantine")).toBeUndefined();
+  });
+
+  test("50 single addresses deploy, and the synthesized environment is within the limit even with every ARN filled in", () => {
+    const json = synthAwsQuarantine(configWith((x) => (x.quarantine.allowCidrs = hosts(50))));
+    for (const name of ["lure-quarantine-detector", "lure-quarantine-mode"]) {
+      const env = fn(json, name)[1].environment.variables as Record<string, string>;
+      expect(JSON.parse(env.LURE_QUARANTINE).detector.allowCidrs).toHaveLength(51);
+      // References replaced by realistic ARNs: the measured size, not the estimate.
+      expect(Buffer.byteLength(JSON.stringify(resolveTokens(env)))).toBeLessThan(4096);
+    }
   });
 });

@@ -1,8 +1,22 @@
 /** The `quarantine` section: defaults, every field's errors, cross-checks, and the functions' runtime config. */
 import { readFileSync } from "fs";
 import { DEFAULT_CONFIG_FILE, QUARANTINE_DEFAULTS, validateConfig, type ConfigProblem, type LureConfig } from "../../modules/core/config";
-import { quarantinePropsProblems, quarantineRuntimeConfig, resolveQuarantine } from "../../modules/core/quarantine-runtime";
+import {
+  environmentSize,
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  quarantineEnvironment,
+  quarantinePropsProblems,
+  quarantineRuntimeConfig,
+  resolveQuarantine,
+  TOKEN_SIZE_ESTIMATE,
+} from "../../modules/core/quarantine-runtime";
+import type { QuarantineProps } from "../../modules/core/interfaces";
 import { EXISTING_TARGET } from "../helpers/variants";
+
+/** ECS copies of an existing target that run its task definition, as the config must accept explicitly. */
+const REUSE = { kind: "ecs", reuseTaskDefinition: true } as const;
+/** An existing target (optionally changed) with the copies it needs to be valid. */
+const existing = (target: Raw = EXISTING_TARGET): Raw => ({ target, copies: REUSE });
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const DEFAULT: Raw = JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, "utf8")) as Raw;
@@ -42,6 +56,7 @@ const FULL_DEFAULTS = {
     maxSources: 100_000,
   },
   ruleQuota: 100,
+  albRuleLimit: 100,
   firstRulePriority: 1,
   copies: { kind: "ecs", defenceCount: 1, normalCount: 0 },
   demo: { image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80, networkCidr: "10.43.0.0/16" },
@@ -80,7 +95,7 @@ describe("quarantine defaults", () => {
   });
 
   it("an existing target with every required field is accepted as given", () => {
-    expect(valid(withQuarantine({ target: EXISTING_TARGET })).quarantine.target).toEqual(EXISTING_TARGET);
+    expect(valid(withQuarantine(existing())).quarantine.target).toEqual(EXISTING_TARGET);
   });
 
   it("the exported defaults are what the schema fills in", () => {
@@ -106,7 +121,10 @@ const cases: Case[] = [
   ["ecs copies defenceCount 0", { copies: { kind: "ecs", defenceCount: 0 } }, "quarantine.copies.defenceCount", ["0 is not allowed", "from 1 to 20"]],
   ["ecs copies normalCount 21", { copies: { kind: "ecs", normalCount: 21, defenceCount: 20 } }, "quarantine.copies.normalCount", ["21 is not allowed", "from 0 to 20"]],
   ["ecs copies empty image", { copies: { kind: "ecs", image: "" } }, "quarantine.copies.image", ['""']],
-  ["ecs copies with an asg setting", { copies: { kind: "ecs", amiId: "ami-01234567" } }, "quarantine.copies.amiId", ["unknown setting", 'allowed here: "kind", "image", "defenceCount", "normalCount"']],
+  ["ecs copies with an asg setting", { copies: { kind: "ecs", amiId: "ami-01234567" } }, "quarantine.copies.amiId", ["unknown setting", 'allowed here: "kind", "image", "reuseTaskDefinition", "defenceCount", "normalCount"']],
+  ["albRuleLimit 0", { albRuleLimit: 0, ruleQuota: 1 }, "quarantine.albRuleLimit", ["0 is not allowed", "from 1 to 1000"]],
+  ["albRuleLimit 1001", { albRuleLimit: 1001 }, "quarantine.albRuleLimit", ["1001 is not allowed", "from 1 to 1000"]],
+  ["reuseTaskDefinition not a boolean", { ...existing(), copies: { kind: "ecs", reuseTaskDefinition: "yes" } }, "quarantine.copies.reuseTaskDefinition", ['"yes"']],
   ["asg copies with a misspelt key", { copies: { kind: "asg", amiId: "ami-01234567", warmpool: {} } }, "quarantine.copies.warmpool", ['did you mean "warmPool"']],
   ["asg copies without AMI", { copies: { kind: "asg" } }, "quarantine.copies.amiId", ["is required"]],
   ["asg copies with a bad AMI id", { copies: { kind: "asg", amiId: "ubuntu-24.04" } }, "quarantine.copies.amiId", ['"ubuntu-24.04" is not an AMI id']],
@@ -120,12 +138,16 @@ const cases: Case[] = [
   ["demo network with host bits", { demo: { networkCidr: "10.43.0.1/16" } }, "quarantine.demo.networkCidr", ['did you mean "10.43.0.0/16"']],
   ["demo certificate", { demo: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } }, "quarantine.demo.certificateArn", ["is not an ACM certificate ARN"]],
   ["logRetentionDays 8", { logRetentionDays: 8 }, "quarantine.logRetentionDays", ["8 is not a retention CloudWatch accepts", "allowed: 1, 3, 5, 7, 14"]],
-  ["existing target missing containerName", { target: withoutKey(EXISTING_TARGET, "containerName") }, "quarantine.target.containerName", ["is required"]],
-  ["existing target with a misspelt key", { target: { ...EXISTING_TARGET, albSecurityGroup: "sg-0123456789abcdef0" } }, "quarantine.target.albSecurityGroup", ['did you mean "albSecurityGroupId"']],
-  ["existing target containerPort 70000", { target: { ...EXISTING_TARGET, containerPort: 70_000 } }, "quarantine.target.containerPort", ["70000 is not allowed", "from 1 to 65535"]],
-  ["existing target bad security group", { target: { ...EXISTING_TARGET, albSecurityGroupId: "alb-sg" } }, "quarantine.target.albSecurityGroupId", ['"alb-sg" is not a security group id']],
-  ["existing target network load balancer listener", { target: { ...EXISTING_TARGET, listenerArn: EXISTING_TARGET.listenerArn.replace("/app/", "/net/") } }, "quarantine.target.listenerArn", ["is not an application load balancer listener ARN"]],
-  ["existing target without subnets", { target: { ...EXISTING_TARGET, subnetIds: [] } }, "quarantine.target.subnetIds", ["[]"]],
+  ["existing target missing containerName", existing(withoutKey(EXISTING_TARGET, "containerName")), "quarantine.target.containerName", ["is required"]],
+  ["existing target with a misspelt key", existing({ ...EXISTING_TARGET, albSecurityGroup: "sg-0123456789abcdef0" }), "quarantine.target.albSecurityGroup", ['did you mean "albSecurityGroupId"']],
+  ["existing target containerPort 70000", existing({ ...EXISTING_TARGET, containerPort: 70_000 }), "quarantine.target.containerPort", ["70000 is not allowed", "from 1 to 65535"]],
+  ["existing target bad security group", existing({ ...EXISTING_TARGET, albSecurityGroupId: "alb-sg" }), "quarantine.target.albSecurityGroupId", ['"alb-sg" is not a security group id']],
+  ["existing target network load balancer listener", existing({ ...EXISTING_TARGET, listenerArn: EXISTING_TARGET.listenerArn.replace("/app/", "/net/") }), "quarantine.target.listenerArn", ["is not an application load balancer listener ARN"]],
+  ["existing target without subnets", existing({ ...EXISTING_TARGET, subnetIds: [] }), "quarantine.target.subnetIds", ["[]"]],
+  ["existing target with an IPv6 real subnet", existing({ ...EXISTING_TARGET, realSubnetCidrs: ["2001:db8::/64"] }), "quarantine.target.realSubnetCidrs[0]", ['"2001:db8::/64" is not an IPv4 CIDR']],
+  ["existing target with a bad real subnet", existing({ ...EXISTING_TARGET, realSubnetCidrs: ["10.0.1.0/33"] }), "quarantine.target.realSubnetCidrs[0]", ['"10.0.1.0/33" is not a valid CIDR']],
+  ["existing target with 20 real subnets", existing({ ...EXISTING_TARGET, realSubnetCidrs: Array.from({ length: 20 }, (_, i) => `10.0.${i}.0/24`) }), "quarantine.target.realSubnetCidrs", ["19"]],
+  ["existing target isolateSubnets not a boolean", existing({ ...EXISTING_TARGET, realSubnetCidrs: ["10.0.1.0/24"], isolateSubnets: "yes" }), "quarantine.target.isolateSubnets", ['"yes"']],
 ];
 
 describe("quarantine settings: each error names its path, the value and what is allowed", () => {
@@ -149,7 +171,7 @@ describe("quarantine cross-checks", () => {
   });
 
   it("an existing target with ECS copies also needs firstRulePriority + ruleQuota (the anchor rule) within 50000", () => {
-    const found = problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_901 }));
+    const found = problems(withQuarantine({ ...existing(), firstRulePriority: 49_901 }));
     expect(found).toEqual([
       {
         path: "quarantine.firstRulePriority",
@@ -160,7 +182,7 @@ describe("quarantine cross-checks", () => {
     // Explicit ECS copies and a decoy image are ECS copies too.
     expect(problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_991, ruleQuota: 10, copies: { kind: "ecs", image: "nginx:1" } }))[0].message).toContain("at priority 50001");
     // One below fits: band 49900-49999, anchor 50000.
-    expect(valid(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_900 })).quarantine.firstRulePriority).toBe(49_900);
+    expect(valid(withQuarantine({ ...existing(), firstRulePriority: 49_900 })).quarantine.firstRulePriority).toBe(49_900);
   });
 
   it.each<[string, Raw]>([
@@ -172,7 +194,7 @@ describe("quarantine cross-checks", () => {
   });
 
   it("a band past 50000 is reported once, not again for the anchor", () => {
-    const found = problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_950 }));
+    const found = problems(withQuarantine({ ...existing(), firstRulePriority: 49_950 }));
     expect(found.map((p) => [p.path, p.message.includes("needs priorities up to 50049")])).toEqual([["quarantine.firstRulePriority", true]]);
   });
 
@@ -201,13 +223,13 @@ describe("quarantine cross-checks", () => {
   });
 
   it("no overlap check where there is no demo network (existing target, quarantine disabled)", () => {
-    expect(valid(withQuarantine({ target: EXISTING_TARGET, demo: { networkCidr: "10.42.0.0/16" } }))).toBeDefined();
+    expect(valid(withQuarantine({ ...existing(), demo: { networkCidr: "10.42.0.0/16" } }))).toBeDefined();
     expect(valid(withQuarantine({ enabled: false, demo: { networkCidr: "10.42.0.0/16" } }))).toBeDefined();
     expect(valid(withQuarantine({ demo: { networkCidr: "10.44.0.0/16" } })).quarantine.demo.networkCidr).toBe("10.44.0.0/16");
   });
 
   it("an existing target's ARNs must be in the configured region", () => {
-    const found = problems(withQuarantine({ target: { ...EXISTING_TARGET, listenerArn: EXISTING_TARGET.listenerArn.replace("eu-west-2", "us-east-1") } }));
+    const found = problems(withQuarantine(existing({ ...EXISTING_TARGET, listenerArn: EXISTING_TARGET.listenerArn.replace("eu-west-2", "us-east-1") })));
     expect(found.map((p) => p.path)).toEqual(["quarantine.target.listenerArn"]);
     expect(found[0].message).toContain("is in us-east-1, but clouds.aws.region is eu-west-2");
   });
@@ -245,7 +267,7 @@ describe("quarantineRuntimeConfig", () => {
       prefix: "lure",
       detector: { ...FULL_DEFAULTS.detector, allowCidrs: ["10.43.0.0/16"] },
       mode: { quietPeriodMinutes: 30, forgetOnNormal: true, rememberMinutes: 1440, defenceAfterSources: 1, defenceWindowMinutes: 5 },
-      steering: { firstPriority: 1, ruleQuota: 100, cidrsPerRule: 5 },
+      steering: { firstPriority: 1, ruleQuota: 100, albRuleLimit: 100, cidrsPerRule: 5 },
       copies: { defenceCount: 1, normalCount: 0 },
     });
   });
@@ -262,6 +284,7 @@ describe("quarantineRuntimeConfig", () => {
           defenceAfter: { sources: 3, windowMinutes: 10 },
           detector: { verticalPorts: 10, trw: { alpha: 0.001 } },
           ruleQuota: 40,
+          albRuleLimit: 60,
           firstRulePriority: 1000,
           copies: { kind: "asg", amiId: "ami-01234567", defenceCount: 4, normalCount: 1 },
         },
@@ -274,7 +297,7 @@ describe("quarantineRuntimeConfig", () => {
     expect(r.detector.verticalPorts).toBe(10);
     expect(r.detector.trw).toEqual({ theta0: 0.8, theta1: 0.2, alpha: 0.001, beta: 0.99 });
     expect(r.mode).toEqual({ quietPeriodMinutes: 45, forgetOnNormal: false, rememberMinutes: 120, defenceAfterSources: 3, defenceWindowMinutes: 10 });
-    expect(r.steering).toEqual({ firstPriority: 1000, ruleQuota: 40, cidrsPerRule: 5 });
+    expect(r.steering).toEqual({ firstPriority: 1000, ruleQuota: 40, albRuleLimit: 60, cidrsPerRule: 5 });
     expect(r.copies).toEqual({ defenceCount: 4, normalCount: 1 });
     // The config is not changed by the mapping.
     expect(config.quarantine.allowCidrs).toEqual(["10.0.0.0/16", "198.51.100.7/32"]);
@@ -305,17 +328,142 @@ describe("quarantineRuntimeConfig", () => {
       }).map((p) => p.path),
     ).toEqual(["rememberMinutes", "firstRulePriority", "copies.normalCount", "copies.amiId", "target.subnetIds", "target.albSecurityGroupId"]);
     // An existing target's ECS copies need one priority more for the anchor rule; Auto Scaling copies do not.
-    expect(quarantinePropsProblems({ target: EXISTING_TARGET, firstRulePriority: 49_901 })).toEqual([
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: REUSE, firstRulePriority: 49_901 })).toEqual([
       {
         path: "firstRulePriority",
         message:
           '49901 with ruleQuota 100 puts the anchor rule of the ECS copies at priority 50001, but listener rules stop at 50000; with an existing target and copies.kind "ecs", lower firstRulePriority to at most 49900 or lower ruleQuota',
       },
     ]);
-    expect(quarantinePropsProblems({ target: EXISTING_TARGET, firstRulePriority: 49_900 })).toEqual([]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: REUSE, firstRulePriority: 49_900 })).toEqual([]);
     expect(quarantinePropsProblems({ target: EXISTING_TARGET, firstRulePriority: 49_901, copies: { kind: "asg", amiId: "ami-01234567" } })).toEqual([]);
     expect(quarantinePropsProblems({ firstRulePriority: 49_901 })).toEqual([]);
     // Tokens (references resolved by Terraform) are not judged.
-    expect(quarantinePropsProblems({ target: { ...EXISTING_TARGET, albSecurityGroupId: "${TfToken[TOKEN.1]}", listenerArn: "${TfToken[TOKEN.2]}" } })).toEqual([]);
+    expect(quarantinePropsProblems({ target: { ...EXISTING_TARGET, albSecurityGroupId: "${TfToken[TOKEN.1]}", listenerArn: "${TfToken[TOKEN.2]}" }, copies: REUSE })).toEqual([]);
+  });
+});
+
+describe("albRuleLimit: what the load balancer accepts in all", () => {
+  it("defaults to AWS's quota of 100 and reaches the functions as steering.albRuleLimit", () => {
+    expect(quarantineRuntimeConfig(valid(DEFAULT)).steering.albRuleLimit).toBe(100);
+    expect(quarantineRuntimeConfig(valid(withQuarantine({ albRuleLimit: 250, ruleQuota: 200 }))).steering).toEqual({ firstPriority: 1, ruleQuota: 200, albRuleLimit: 250, cidrsPerRule: 5 });
+    expect(resolveQuarantine({ albRuleLimit: 300 }, "lure").runtime.steering.albRuleLimit).toBe(300);
+  });
+
+  it("ruleQuota above albRuleLimit is refused, in the config and in props; equal is fine", () => {
+    const message =
+      '101 is more than albRuleLimit 100: the load balancer never holds more than 100 rules; lower ruleQuota, or raise albRuleLimit after raising the quota "Rules per Application Load Balancer"';
+    expect(problems(withQuarantine({ ruleQuota: 101 }))).toEqual([{ path: "quarantine.ruleQuota", message }]);
+    expect(quarantinePropsProblems({ ruleQuota: 101 })).toEqual([{ path: "ruleQuota", message }]);
+    expect(problems(withQuarantine({ ruleQuota: 60, albRuleLimit: 50 }))[0].path).toBe("quarantine.ruleQuota");
+    expect(valid(withQuarantine({ ruleQuota: 50, albRuleLimit: 50 })).quarantine.albRuleLimit).toBe(50);
+    expect(quarantinePropsProblems({ ruleQuota: 50, albRuleLimit: 50 })).toEqual([]);
+    // An out-of-range value is reported once, by its own check.
+    expect(quarantinePropsProblems({ albRuleLimit: 0 }).map((p) => p.path)).toEqual(["albRuleLimit"]);
+  });
+});
+
+describe("an existing target's ECS copies never run the user's task definition by accident", () => {
+  it("without copies.image it is refused, saying what it means and the safer alternative", () => {
+    for (const q of [{ target: EXISTING_TARGET }, { target: EXISTING_TARGET, copies: { kind: "ecs" } }, { target: EXISTING_TARGET, copies: { kind: "ecs", reuseTaskDefinition: false } }]) {
+      const found = problems(withQuarantine(q));
+      expect(found.map((p) => p.path)).toEqual(["quarantine.copies"]);
+      for (const words of [EXISTING_TARGET.taskDefinitionArn, "task role, secrets and environment", "quarantine.copies.image", "quarantine.copies.reuseTaskDefinition: true"]) {
+        expect(found[0].message).toContain(words);
+      }
+    }
+  });
+
+  it("accepted with reuseTaskDefinition: true or a decoy image; no question for Auto Scaling copies, the demo or a disabled quarantine", () => {
+    expect(valid(withQuarantine(existing())).quarantine.copies).toMatchObject({ kind: "ecs", reuseTaskDefinition: true });
+    expect(valid(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1" } })).quarantine.copies).toMatchObject({ image: "nginx:1" });
+    expect(valid(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "asg", amiId: "ami-01234567" } }))).toBeDefined();
+    expect(valid(withQuarantine({ copies: { kind: "ecs" } }))).toBeDefined();
+    expect(valid(withQuarantine({ enabled: false, target: EXISTING_TARGET }))).toBeDefined();
+  });
+
+  it("reuseTaskDefinition with an image is a contradiction", () => {
+    expect(problems(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1", reuseTaskDefinition: true } }))).toEqual([
+      { path: "quarantine.copies.reuseTaskDefinition", message: "true has no effect with image (the copies run lure's task definition of that image); remove one of them" },
+    ]);
+  });
+
+  it("props: the same rule, with props paths", () => {
+    const [p, ...rest] = quarantinePropsProblems({ target: EXISTING_TARGET });
+    expect(rest).toEqual([]);
+    expect(p.path).toBe("copies");
+    expect(p.message).toContain("Set copies.image to a decoy image");
+    expect(p.message).toContain(EXISTING_TARGET.taskDefinitionArn);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1" } })).toEqual([]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1", reuseTaskDefinition: true } }).map((x) => x.path)).toEqual(["copies.reuseTaskDefinition"]);
+    // A task definition given as a reference is not quoted.
+    expect(quarantinePropsProblems({ target: { ...EXISTING_TARGET, taskDefinitionArn: "${TfToken[TOKEN.3]}" } })[0].message).not.toContain("TfToken");
+  });
+});
+
+describe("an existing target's subnet isolation", () => {
+  it("realSubnetCidrs with isolateSubnets: true is accepted as given", () => {
+    const target = { ...EXISTING_TARGET, realSubnetCidrs: ["10.0.1.0/24", "10.0.2.0/24"], isolateSubnets: true };
+    expect(valid(withQuarantine(existing(target))).quarantine.target).toEqual(target);
+    // Without isolateSubnets the CIDRs are accepted too (the construct says they are unused).
+    expect(valid(withQuarantine(existing({ ...EXISTING_TARGET, realSubnetCidrs: ["10.0.1.0/24"] })))).toBeDefined();
+  });
+
+  it("isolateSubnets: true needs realSubnetCidrs", () => {
+    const expected = { path: "quarantine.target.realSubnetCidrs", message: "is required with isolateSubnets: true (the real service's subnet CIDRs that the copies' network ACL denies)" };
+    expect(problems(withQuarantine(existing({ ...EXISTING_TARGET, isolateSubnets: true })))).toEqual([expected]);
+    expect(quarantinePropsProblems({ target: { ...EXISTING_TARGET, isolateSubnets: true }, copies: REUSE })).toEqual([{ ...expected, path: "target.realSubnetCidrs" }]);
+  });
+
+  it("props: IPv4 CIDRs only, 1 to 19 of them", () => {
+    const props = (realSubnetCidrs: string[]): QuarantineProps => ({ target: { ...EXISTING_TARGET, realSubnetCidrs, isolateSubnets: true }, copies: REUSE });
+    expect(quarantinePropsProblems(props(["10.0.1.0/24"]))).toEqual([]);
+    expect(quarantinePropsProblems(props(["2001:db8::/64", "10.0.1.1/24"])).map((p) => [p.path, p.message])).toEqual([
+      ["target.realSubnetCidrs[0]", '"2001:db8::/64" is not an IPv4 CIDR'],
+      ["target.realSubnetCidrs[1]", expect.stringContaining('"10.0.1.1/24" is not a valid CIDR')],
+    ]);
+    expect(quarantinePropsProblems(props(Array.from({ length: 20 }, (_, i) => `10.0.${i}.0/24`))).map((p) => p.path)).toEqual(["target.realSubnetCidrs"]);
+    expect(quarantinePropsProblems(props([])).map((p) => p.path)).toEqual(["target.realSubnetCidrs"]);
+  });
+});
+
+describe("the functions' environment stays within Lambda's 4 KB", () => {
+  /** `n` distinct single addresses: the worst case of an allow-list. */
+  const hosts = (n: number) => Array.from({ length: n }, (_, i) => `10.${Math.floor(i / 65_536)}.${Math.floor(i / 256) % 256}.${i % 256}/32`);
+  const refs = { listenerArn: "${TfToken[TOKEN.1]}", copyTargetGroupArn: "${TfToken[TOKEN.2]}" };
+  const sizeOf = (props: QuarantineProps) => environmentSize(quarantineEnvironment(resolveQuarantine(props, "p".repeat(12)), refs));
+
+  it("a reference counts as 200 bytes; the size is that of the variables' JSON", () => {
+    expect(TOKEN_SIZE_ESTIMATE).toBe(200);
+    expect(LAMBDA_ENVIRONMENT_LIMIT_BYTES).toBe(4096);
+    expect(environmentSize({ A: "${TfToken[TOKEN.1]}" })).toBe('{"A":""}'.length + 200);
+    expect(environmentSize({ A: "arn:${TfToken[TOKEN.1]}/*", B: 'say "hi"' })).toBe(JSON.stringify({ A: `arn:${"x".repeat(200)}/*`, B: 'say "hi"' }).length);
+    expect(environmentSize({ A: "é" })).toBe(10);
+  });
+
+  it("300 single addresses are refused at allowCidrs, saying how many fit and to aggregate them", () => {
+    const found = quarantinePropsProblems({ allowCidrs: hosts(300) });
+    expect(found.map((p) => p.path)).toEqual(["allowCidrs"]);
+    const m = /^300 CIDRs make the Quarantine functions' environment about (\d+) bytes, over Lambda's limit of 4096 bytes for all variables \(the allow-list travels in LURE_QUARANTINE\); only (\d+) of them fit: aggregate them into larger CIDRs/.exec(found[0].message);
+    expect(m).not.toBeNull();
+    const [size, fit] = [Number(m![1]), Number(m![2])];
+    expect(size).toBe(sizeOf({ allowCidrs: hosts(300) }));
+    // "fit" is exact: that many fit, one more does not.
+    expect(sizeOf({ allowCidrs: hosts(fit) })).toBeLessThanOrEqual(4096);
+    expect(sizeOf({ allowCidrs: hosts(fit + 1) })).toBeGreaterThan(4096);
+    expect(fit).toBeGreaterThan(100);
+    expect(fit).toBeLessThan(300);
+  });
+
+  it("50 single addresses, or a few wide ranges, are fine", () => {
+    expect(quarantinePropsProblems({ allowCidrs: hosts(50) })).toEqual([]);
+    expect(sizeOf({ allowCidrs: hosts(50) })).toBeLessThan(4096);
+    expect(quarantinePropsProblems({ allowCidrs: ["10.0.0.0/8", "192.168.0.0/16"] })).toEqual([]);
+  });
+
+  it("an existing target's literal listener ARN is sized as written; a reference generously", () => {
+    const literal = quarantineEnvironment(resolveQuarantine({ target: EXISTING_TARGET, copies: REUSE }, "lure"), { ...refs, listenerArn: EXISTING_TARGET.listenerArn });
+    const referenced = quarantineEnvironment(resolveQuarantine({ target: EXISTING_TARGET, copies: REUSE }, "lure"), refs);
+    expect(environmentSize(referenced) - environmentSize(literal)).toBe(200 - EXISTING_TARGET.listenerArn.length);
   });
 });

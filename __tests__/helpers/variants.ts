@@ -42,7 +42,14 @@ export const QUARANTINE_VARIANTS: readonly (readonly [string, (c: Json) => void]
     c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", defenceCount: 3, normalCount: 1, warmPool: { state: "Hibernated" } };
   }],
   ["quarantine: demo with decoy image copies", (c) => (c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", defenceCount: 2 })],
-  ["quarantine: existing target, ecs copies", (c) => (c.quarantine.target = structuredClone(EXISTING_TARGET))],
+  ["quarantine: existing target, ecs copies (task definition reused)", (c) => {
+    c.quarantine.target = structuredClone(EXISTING_TARGET);
+    c.quarantine.copies = { kind: "ecs", reuseTaskDefinition: true };
+  }],
+  ["quarantine: existing target, isolated copy subnets", (c) => {
+    c.quarantine.target = { ...structuredClone(EXISTING_TARGET), realSubnetCidrs: ["10.0.1.0/24", "10.0.2.0/24"], isolateSubnets: true };
+    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+  }],
   ["quarantine: existing target, decoy image copies", (c) => {
     c.quarantine.target = structuredClone(EXISTING_TARGET);
     c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };

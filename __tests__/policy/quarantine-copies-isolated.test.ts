@@ -1,4 +1,4 @@
-import { QUARANTINE_PART_TAG, quarantineCopiesIsolated } from "../../modules/core/policy/rules/quarantine-copies-isolated";
+import { QUARANTINE_PART_TAG, QUARANTINE_REUSE_TAG, quarantineCopiesIsolated } from "../../modules/core/policy/rules/quarantine-copies-isolated";
 import { addresses, ref, stack } from "./fixtures";
 
 const copies = { tags: { [QUARANTINE_PART_TAG]: "copies" } };
@@ -72,5 +72,29 @@ describe("quarantine-copies-isolated", () => {
     ]);
     // The real service's own task role is none of this rule's business.
     expect(addresses(v)).not.toContain("aws_ecs_service.web");
+  });
+
+  it("flags a copies service running a task definition from outside the stack, unless the config accepted it", () => {
+    const outside = "arn:aws:ecs:eu-west-2:123456789012:task-definition/shop:7";
+    const withCopy = (tags: Record<string, string>) => {
+      const s = compliant() as { resource: Record<string, Record<string, Record<string, unknown>>> };
+      s.resource.aws_ecs_service.copy = { tags, task_definition: outside, network_configuration: { assign_public_ip: false } };
+      return s;
+    };
+    const v = quarantineCopiesIsolated.check(withCopy({ [QUARANTINE_PART_TAG]: "copies" }));
+    expect(v.map((x) => x.resource)).toEqual(["aws_ecs_service.copy"]);
+    expect(v[0].message).toContain("runs a task definition from outside this stack");
+    expect(v[0].message).toContain("quarantine.copies.reuseTaskDefinition");
+    expect(quarantineCopiesIsolated.check(withCopy({ [QUARANTINE_PART_TAG]: "copies", [QUARANTINE_REUSE_TAG]: "accepted" }))).toEqual([]);
+    // Only the exact value counts as accepted.
+    expect(addresses(quarantineCopiesIsolated.check(withCopy({ [QUARANTINE_PART_TAG]: "copies", [QUARANTINE_REUSE_TAG]: "yes" })))).toEqual(["aws_ecs_service.copy"]);
+    // A data source's task definition is outside the stack's resources too.
+    const fromData = withCopy({ [QUARANTINE_PART_TAG]: "copies" });
+    fromData.resource.aws_ecs_service.copy.task_definition = "${data.aws_ecs_task_definition.shop.arn}";
+    expect(addresses(quarantineCopiesIsolated.check(fromData))).toEqual(["aws_ecs_service.copy"]);
+    // The real service may run whatever it runs.
+    const real2 = compliant() as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    real2.resource.aws_ecs_service.web.task_definition = outside;
+    expect(quarantineCopiesIsolated.check(real2)).toEqual([]);
   });
 });

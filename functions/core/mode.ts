@@ -4,11 +4,13 @@
  *
  * Vocabulary used here and in the engine:
  * - a quarantine is **live** while `now < lastSeen + quietPeriodMinutes`: it is steered to the copies
- *   (in Defence Mode) and keeps Defence Mode on;
- * - a quarantine that is not live is **quiet**; with `forgetOnNormal: false` a quiet one is
- *   **remembered** until `lastSeen + rememberMinutes`: seen again, it is quarantined again and
- *   re-enters Defence Mode at once, without waiting for a new detection or for
- *   `defenceAfterSources` (the engine asks {@link isRemembered}, then calls {@link onRemembered}).
+ *   (in Defence Mode) and keeps Defence Mode on. `lastSeen` is when its records were last *received*
+ *   (the engine's clock), so flow logs delivered minutes late still count as activity;
+ * - a quarantine that is not live is **quiet**; with `forgetOnNormal` a quiet one is forgotten by the
+ *   next tick, in either mode; without it a quiet one is **remembered** until
+ *   `lastSeen + rememberMinutes`: seen again, it is quarantined again and re-enters Defence Mode at
+ *   once, without waiting for a new detection or for `defenceAfterSources` (the engine asks
+ *   {@link isRemembered}, then calls {@link onRemembered}).
  *
  * Flag times are event times (when the deciding record happened), `now` is the caller's clock; the
  * `defenceWindowMinutes` window is measured between flags, so the minutes of flow-log delivery delay
@@ -27,10 +29,10 @@ export function isLive(q: Pick<Quarantine, "lastSeen">, options: ModeOptions, no
 }
 
 /**
- * True when a stored quarantine seen again at `sightingTime` counts as a remembered source (a new flag
- * for the mode): it had gone quiet, and sources are remembered rather than forgotten. With
- * `forgetOnNormal` a quiet quarantine is only waiting to be forgotten by the next tick, so seeing it
- * again just refreshes it.
+ * True when a stored quarantine whose records are received again at `sightingTime` (the engine's
+ * clock, like `lastSeen`) counts as a remembered source (a new flag for the mode): it had gone quiet,
+ * and sources are remembered rather than forgotten. With `forgetOnNormal` a quiet quarantine is only
+ * waiting to be forgotten by the next tick, so seeing it again just refreshes it.
  */
 export function isRemembered(q: Pick<Quarantine, "lastSeen">, sightingTime: number, options: ModeOptions): boolean {
   return !options.forgetOnNormal && sightingTime >= q.lastSeen + options.quietPeriodMinutes * 60 && sightingTime < rememberedUntil(q, options);
@@ -88,7 +90,7 @@ export interface ModeEvaluation {
   readonly entered: boolean;
   /** Left Defence Mode. */
   readonly left: boolean;
-  /** Quarantines to delete because sources are forgotten (`forgetOnNormal`). */
+  /** Quiet quarantines to delete because sources are forgotten (`forgetOnNormal`). */
   readonly forget: string[];
   /** Remembered quarantines whose memory ran out. */
   readonly expired: string[];
@@ -97,10 +99,9 @@ export interface ModeEvaluation {
 /**
  * Periodic evaluation (every minute).
  * - Defence stays while any quarantine is live; once none is, Normal Mode begins at `now`.
- * - In Normal Mode (including the moment it begins): with `forgetOnNormal` every quiet quarantine is
- *   forgotten; without it, quiet quarantines are remembered until {@link rememberedUntil} and then
- *   expire. Quiet quarantines in Defence Mode are kept (not steered, see {@link isLive}) until Normal
- *   Mode, except remembered ones whose memory ran out.
+ * - In either mode: with `forgetOnNormal` every quiet quarantine is forgotten (so the store holds only
+ *   live ones); without it, quiet quarantines are remembered until {@link rememberedUntil} and then
+ *   expire.
  * - Recovery: in Normal Mode, if the live quarantines' detection times reach the Defence threshold,
  *   Defence begins. This only happens when a flag's mode write was lost (a crash between writing the
  *   quarantine and the mode: the retried batch finds the source quarantined and flags nothing).
@@ -108,19 +109,14 @@ export interface ModeEvaluation {
 export function evaluateMode(state: ModeState, quarantines: readonly Quarantine[], options: ModeOptions, now: number): ModeEvaluation {
   const live = quarantines.filter((q) => isLive(q, options, now));
   const quiet = quarantines.filter((q) => !isLive(q, options, now));
-  const expiredMemory = options.forgetOnNormal ? [] : quiet.filter((q) => now >= rememberedUntil(q, options)).map((q) => q.src);
+  const expired = options.forgetOnNormal ? [] : quiet.filter((q) => now >= rememberedUntil(q, options)).map((q) => q.src);
+  const forget = options.forgetOnNormal ? quiet.map((q) => q.src) : [];
   if (state.mode === "defence") {
-    if (live.length > 0) return { state, entered: false, left: false, forget: [], expired: expiredMemory };
-    return {
-      state: { mode: "normal", since: now, recentFlags: [] },
-      entered: false,
-      left: true,
-      forget: options.forgetOnNormal ? quiet.map((q) => q.src) : [],
-      expired: expiredMemory,
-    };
+    if (live.length > 0) return { state, entered: false, left: false, forget, expired };
+    return { state: { mode: "normal", since: now, recentFlags: [] }, entered: false, left: true, forget, expired };
   }
   if (live.length > 0 && thresholdReached(live.map((q) => q.detectedAt).sort((a, b) => a - b), options)) {
-    return { state: { mode: "defence", since: now, recentFlags: [] }, entered: true, left: false, forget: [], expired: expiredMemory };
+    return { state: { mode: "defence", since: now, recentFlags: [] }, entered: true, left: false, forget, expired };
   }
-  return { state, entered: false, left: false, forget: options.forgetOnNormal ? quiet.map((q) => q.src) : [], expired: expiredMemory };
+  return { state, entered: false, left: false, forget, expired };
 }

@@ -3,22 +3,23 @@
  * sources to the copies, as the smallest list of changes from the rules that exist now. Pure.
  *
  * Definitions:
- * - **Band**: priorities `firstPriority … firstPriority + ruleQuota − 1`. The band is reserved for
- *   lure: every rule the steering port lists in it is treated as lure's, whatever its shape (a
- *   rule that holds no wanted source is deleted).
- * - **Capacity** (rules): `ruleQuota` minus the band priorities taken by other rules that are not
- *   listed as lure's (`otherPriorities` inside the band). `ruleQuota` is already "the ALB quota minus
- *   the rules you keep", so other rules outside the band cost lure nothing; one inside the band
- *   takes a priority lure cannot use. Sources that fit: `capacity × cidrsPerRule`.
+ * - **Band**: priorities `firstPriority … firstPriority + ruleQuota − 1`, where lure creates its rules.
+ * - **lure's rules** (`current`): what the steering port lists, the rules in the band that forward only
+ *   to the copies. Every other rule of the listener, in the band or not, is someone else's
+ *   (`otherPriorities`): the planner never changes or deletes one and never creates on its priority.
+ * - **Capacity** (rules): `min(ruleQuota − other rules inside the band, albRuleLimit − all other
+ *   rules)`, never below 0. A user's rule in the band takes a priority lure cannot use; every rule of
+ *   the listener (an anchor rule, the user's routing) counts against the load balancer's total.
+ *   Sources that fit: `capacity × cidrsPerRule`.
  * - **Eviction**: when more sources are wanted than fit, the most recently seen are kept; the rest
  *   (least recently seen first, ties by source) are reported in `evicted` and not steered.
  *
  * Minimal diff: a kept CIDR stays in the rule that holds it; unwanted CIDRs are removed from their
  * rules; new CIDRs fill free slots of existing rules (lowest priority first), then new rules at the
  * lowest free priorities. A rule left with no CIDR is deleted (an ALB `source-ip` condition needs a
- * value). A rule whose CIDR set is unchanged gets no change. Only when there are more rules than the
- * capacity (the quota was lowered, or another rule took a band priority) are rules merged: the
- * fullest rules stay, the others' CIDRs move into free slots first and their rules are deleted after.
+ * value). A rule whose CIDR set is unchanged gets no change. Only when lure holds more rules than the
+ * capacity (the quota was lowered, or other rules appeared) are rules merged: the fullest rules stay,
+ * the others' CIDRs move into free slots first and their rules are deleted after.
  *
  * Change order: deletes of rules that hold no kept CIDR, then modifies, then deletes of merged rules,
  * then creates. Deletes before creates keep the rule count under the ALB quota at every step; a kept
@@ -46,9 +47,9 @@ export function toCidr(ip: string): string {
 export interface PlanInput {
   /** Sources that should be steered (live quarantines), with when each was last seen. */
   readonly wanted: readonly { readonly src: string; readonly lastSeen: number }[];
-  /** lure's rules as they are now (the band). */
+  /** lure's rules as they are now (in the band, forwarding only to the copies). */
   readonly current: readonly SteeringRule[];
-  /** Priorities of every other rule of the listener. */
+  /** Priorities of every rule of the listener that is not lure's, in the band or not (never touched). */
   readonly otherPriorities: readonly number[];
   readonly options: SteeringOptions;
 }
@@ -72,12 +73,13 @@ interface Slot {
 
 /** Plans the rule changes; see the file header for the rules it follows. */
 export function planRules(input: PlanInput): Plan {
-  const { firstPriority, ruleQuota, cidrsPerRule } = input.options;
+  checkOptions(input.options);
+  const { firstPriority, ruleQuota, albRuleLimit, cidrsPerRule } = input.options;
   const lastPriority = firstPriority + ruleQuota - 1;
   const inBand = (p: number) => p >= firstPriority && p <= lastPriority;
-  const lurePriorities = new Set(input.current.map((r) => r.priority));
-  const foreign = new Set(input.otherPriorities.filter((p) => inBand(p) && !lurePriorities.has(p)));
-  const capacity = Math.max(0, ruleQuota - foreign.size);
+  const others = new Set(input.otherPriorities);
+  const foreign = new Set([...others].filter(inBand));
+  const capacity = Math.max(0, Math.min(ruleQuota - foreign.size, albRuleLimit - others.size));
 
   // One entry per CIDR (two spellings of one IPv6 address are one source for the ALB).
   const byCidr = new Map<string, { src: string; cidr: string; lastSeen: number }>();
@@ -137,7 +139,8 @@ export function planRules(input: PlanInput): Plan {
     next += cidrsPerRule;
     ruleCount++;
   }
-  // Capacity counts band priorities, so this only happens when lure's rules sit outside the band.
+  // Capacity never exceeds the free band priorities, so this only happens when a lure rule was
+  // listed outside the band (a port that breaks its contract): those sources are reported evicted.
   const unplaced = new Set(queue.slice(next));
 
   const changes: RuleChange[] = [];
@@ -149,6 +152,12 @@ export function planRules(input: PlanInput): Plan {
   const steered = kept.filter((w) => !unplaced.has(w.cidr)).map((w) => w.src);
   const lost = kept.filter((w) => unplaced.has(w.cidr)).reverse().map((w) => w.src);
   return { changes, steered, evicted: [...evicted, ...lost], capacity };
+}
+
+/** Options that are not whole numbers would make the capacity NaN and silently steer nothing. */
+function checkOptions(o: SteeringOptions): void {
+  const bad = (["firstPriority", "ruleQuota", "albRuleLimit", "cidrsPerRule"] as const).filter((k) => !Number.isInteger(o[k]) || o[k] < 0);
+  if (bad.length > 0) throw new Error(`steering options: ${bad.map((k) => `${k} ${String(o[k])}`).join(", ")} (each must be a whole number ≥ 0)`);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -126,7 +126,10 @@ export interface Quarantine {
   readonly src: string;
   /** When the detector flagged it (Unix seconds, event time). */
   readonly detectedAt: number;
-  /** Last record seen from it (Unix seconds); eviction drops the least recent first. */
+  /**
+   * When records from it were last *received* (Unix seconds, the engine's clock, not the records'
+   * event time, which lags by the flow-log delivery delay): liveness and eviction use it.
+   */
   readonly lastSeen: number;
   readonly reason: DetectionReason | "remembered";
   readonly probes: number;
@@ -158,8 +161,13 @@ export type RuleChange =
 export interface SteeringOptions {
   /** Lowest priority of lure's band (priorities are evaluated lowest first). */
   readonly firstPriority: number;
-  /** Rules lure may hold at once (the ALB quota minus the rules you keep). */
+  /** Rules lure may hold at once (the size of its priority band). */
   readonly ruleQuota: number;
+  /**
+   * Rules the load balancer accepts in all (AWS: 100 per ALB by default, excluding the default action).
+   * Lure's capacity is also bounded by this minus every rule that is not lure's.
+   */
+  readonly albRuleLimit: number;
   /** CIDRs per rule (AWS: 5). */
   readonly cidrsPerRule: number;
 }
@@ -192,7 +200,11 @@ export interface QuarantineStore {
   listQuarantines(): Promise<Quarantine[]>;
   /** Create or refresh (later `lastSeen` wins; first `detectedAt` wins); never loses a concurrent writer's source. */
   upsertQuarantine(q: Quarantine, expiresAt: number): Promise<void>;
-  deleteQuarantine(src: string): Promise<void>;
+  /**
+   * Delete a quarantine. With `expectedLastSeen`, only if its `lastSeen` is still that value: returns
+   * false (and deletes nothing) when a concurrent refresh moved it; true when deleted or already gone.
+   */
+  deleteQuarantine(src: string, expectedLastSeen?: number): Promise<boolean>;
   getMode(): Promise<Versioned<ModeState>>;
   /** Conditional on version like `putSource`. */
   putMode(state: ModeState, expectedVersion: number | undefined): Promise<void>;
@@ -202,10 +214,15 @@ export interface QuarantineStore {
 }
 
 export interface SteeringPort {
-  /** Rules inside lure's band. */
+  /**
+   * lure's rules: inside its band AND forwarding only to the copies' target group. A rule in the band
+   * that does anything else is someone else's and is never changed.
+   */
   listRules(): Promise<SteeringRule[]>;
-  /** Priorities of the listener's other rules (the user's own; the default action is not a rule). */
+  /** Priorities of every other rule of the listener (in the band or not; the default action is not a rule). */
   otherRulePriorities(): Promise<number[]>;
+  /** Copies registered and healthy behind the copies' target group (rules are only added when > 0). */
+  healthyTargets(): Promise<number>;
   /** Apply one change; a create on a taken priority throws ConflictError. */
   apply(change: RuleChange): Promise<void>;
 }

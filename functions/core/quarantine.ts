@@ -18,6 +18,10 @@
  * successes only lower the clamped TRW's ratio, so the source is flagged at most a few failures
  * sooner than it would be with every success counted. Benign clients cost no store call.
  *
+ * Time: a quarantine's `lastSeen` is when its records were *received* (`now` of the batch), not their
+ * event time: flow logs arrive 5–10 minutes late, and a quiet period measured on event times against
+ * the wall clock would end Defence Mode while the scan is still being delivered.
+ *
  * Concurrency:
  * - source state: conditional write on the version read; on a conflict the source is re-read and only
  *   this batch's records are fed again (the other writer's records are in what we re-read);
@@ -25,15 +29,17 @@
  *   with the quarantine already stored (never lost; a detection may be reported twice);
  * - the mode: every batch with new flags writes the mode record conditionally, even when it does not
  *   change, so a tick that decides "Normal" from an older read conflicts and re-reads the quarantines;
+ * - forgetting: the tick deletes a quarantine only if its `lastSeen` is still what it read, so a
+ *   batch's concurrent refresh keeps the source (re-evaluated on the next tick);
  * - rules: one reconciler at a time under a lease; the holder re-plans after applying until a plan is
- *   empty, so quarantines written by others while it worked are included; the others skip.
- *
- * Known gap: a remembered quarantine refreshed while a tick forgets or expires it is deleted anyway
- * (the store's delete is unconditional); its next records are then detected from scratch.
+ *   empty, so quarantines written by others while it worked are included; the others skip;
+ * - copies: lowered only after the rules are gone and a fresh read of the mode is still Normal, so a
+ *   batch that brought Defence back meanwhile keeps them up. Rules are added only while the copies'
+ *   target group has a healthy target, so a steered source never meets a 503.
  */
 import { ScanDetector } from "./detector";
 import { evaluateMode, isLive, isRemembered, onDetections, onRemembered, rememberedUntil } from "./mode";
-import { planRules, type Plan } from "./planner";
+import { planRules, toCidr, type Plan } from "./planner";
 import {
   ConflictError,
   type CopiesPort,
@@ -76,6 +82,10 @@ export interface ReconcileReport {
   evicted: string[];
   /** Rules lure may hold (planner's definition). */
   capacity: number;
+  /** Wanted sources not added yet because the copies have no healthy target (the next tick adds them). */
+  waiting: string[];
+  /** The load balancer refused a create (its rule limit): lure kept the rules it has and evicted the rest. */
+  ruleQuotaReached: boolean;
 }
 
 export interface BatchReport {
@@ -102,6 +112,8 @@ export interface TickReport {
   changed: boolean;
   forgotten: string[];
   expired: string[];
+  /** Quarantines to forget or expire that a concurrent batch refreshed: kept, judged again next tick. */
+  kept: string[];
   /** Copies asked for after this tick. */
   copies: number;
   reconcile: ReconcileReport;
@@ -114,10 +126,21 @@ export const LEASE_SECONDS = 60;
 /** Plan–apply rounds of one reconciliation; the next tick continues if the rules are still moving. */
 export const MAX_RECONCILE_ROUNDS = 5;
 
-/** How long the store keeps a quarantine item: a safety net behind the tick, which forgets it first. */
+/** With `forgetOnNormal`, how long past the quiet period a quarantine item outlives the tick that forgets it. */
+export const FORGET_MARGIN_SECONDS = 600;
+
+/**
+ * How long the store keeps a quarantine item: a safety net behind the tick, which deletes it first.
+ * With `forgetOnNormal` a quiet quarantine is useless, so the item ends {@link FORGET_MARGIN_SECONDS}
+ * after it goes quiet; otherwise it lives until its memory ends plus one quiet period.
+ */
 export function quarantineExpiry(lastSeen: number, mode: ModeOptions): number {
+  if (mode.forgetOnNormal) return lastSeen + mode.quietPeriodMinutes * 60 + FORGET_MARGIN_SECONDS;
   return rememberedUntil({ lastSeen }, mode) + mode.quietPeriodMinutes * 60;
 }
+
+/** The name a steering port gives the error when the load balancer holds all the rules it accepts. */
+const RULE_QUOTA_ERROR = "RuleQuotaError";
 
 /**
  * One batch of flow records (a CloudWatch Logs delivery): refresh quarantined sources, run the
@@ -146,8 +169,10 @@ export async function processRecords(records: readonly FlowRecord[], deps: Engin
   const quarantines = new Map((await store.listQuarantines()).map((q) => [q.src, q]));
   const liveCount = [...quarantines.values()].filter((q) => isLive(q, config.mode, now)).length;
   // Near the quota a refresh can change who is evicted (least recently seen); below it, only a
-  // quarantine coming back to life changes the steered set.
-  const nearQuota = liveCount >= config.steering.ruleQuota * config.steering.cidrsPerRule;
+  // quarantine coming back to life changes the steered set. Other rules of the listener can lower the
+  // capacity below this bound; the next tick (a minute at most) then applies the new order.
+  const { ruleQuota, albRuleLimit, cidrsPerRule } = config.steering;
+  const nearQuota = liveCount >= Math.min(ruleQuota, albRuleLimit) * cidrsPerRule;
   const flags: number[] = [];
   let steeringChanged = false;
   const toDetect: string[] = [];
@@ -158,25 +183,25 @@ export async function processRecords(records: readonly FlowRecord[], deps: Engin
       if (detector.has(src) || recs.some((r) => r.outcome === "FAIL")) toDetect.push(src);
       continue;
     }
-    const last = recs[recs.length - 1].time;
-    if (last <= q.lastSeen) continue;
-    const first = recs.find((r) => r.time > q.lastSeen)!.time;
-    const remembered = isRemembered(q, first, config.mode);
-    const refreshed: Quarantine = remembered ? { ...q, detectedAt: first, lastSeen: last, reason: "remembered", probes: 0 } : { ...q, lastSeen: last };
-    await store.upsertQuarantine(refreshed, quarantineExpiry(last, config.mode));
+    // Receipt time: however late the records were delivered, the source is active now.
+    if (now <= q.lastSeen) continue;
+    const first = recs[0].time;
+    const remembered = isRemembered(q, now, config.mode);
+    const refreshed: Quarantine = remembered ? { ...q, detectedAt: first, lastSeen: now, reason: "remembered", probes: 0 } : { ...q, lastSeen: now };
+    await store.upsertQuarantine(refreshed, quarantineExpiry(now, config.mode));
     report.refreshed++;
     if (remembered) {
       report.remembered.push({ src, time: first });
       deps.log?.("quarantine-remembered", { src, time: first, lastSeen: q.lastSeen });
     }
-    if (nearQuota || (!isLive(q, config.mode, now) && isLive(refreshed, config.mode, now))) steeringChanged = true;
+    if (nearQuota || !isLive(q, config.mode, now)) steeringChanged = true;
   }
 
   if (toDetect.length > 0) {
     report.evaluatedSources = toDetect.length;
     const stored = await store.getSources(toDetect);
     for (const src of toDetect) {
-      const detection = await detectSource(src, bySrc.get(src)!, stored.get(src), detector, deps, report);
+      const detection = await detectSource(src, bySrc.get(src)!, stored.get(src), detector, deps, report, now);
       if (detection) {
         report.detections.push(detection);
         flags.push(detection.time);
@@ -215,6 +240,7 @@ async function detectSource(
   detector: ScanDetector,
   deps: EngineDeps,
   report: BatchReport,
+  now: number,
 ): Promise<Detection | undefined> {
   const { store, config } = deps;
   let entry = stored;
@@ -234,9 +260,8 @@ async function detectSource(
     }
     if (found && !detection) {
       detection = found;
-      const last = recs[recs.length - 1].time;
       // Quarantine first: a crash before the state write is retried with the quarantine in place.
-      await store.upsertQuarantine({ src, detectedAt: found.time, lastSeen: last, reason: found.reason, probes: found.probes }, quarantineExpiry(last, config.mode));
+      await store.upsertQuarantine({ src, detectedAt: found.time, lastSeen: now, reason: found.reason, probes: found.probes }, quarantineExpiry(now, config.mode));
       deps.log?.("quarantine", { src, reason: found.reason, probes: found.probes, failures: found.failures, time: found.time });
       deps.onDetection?.(found, deciding!);
     }
@@ -276,26 +301,47 @@ async function writeMode(
 
 /**
  * Makes the rules match the store: in Defence Mode every live quarantine is steered (least recently
- * seen evicted beyond the quota), in Normal Mode none. Under the lease only; without it, returns
+ * seen evicted beyond the capacity), in Normal Mode none. Under the lease only; without it, returns
  * `skipped` at once.
+ *
+ * - No source is added while the copies have no healthy target (`waiting`): a rule would send it to
+ *   an empty target group (HTTP 503). Sources already steered stay; removals go ahead.
+ * - When the load balancer refuses a create because it holds all the rules it accepts (an error named
+ *   `RuleQuotaError`), lure keeps the rules it has, evicts the rest and says so; the batch does not fail.
  */
 export async function reconcile(deps: EngineDeps, now: number): Promise<ReconcileReport> {
   const { store, steering, config, owner } = deps;
   if (!(await store.acquireLease(owner, now, LEASE_SECONDS))) {
     deps.log?.("reconcile-skipped", { owner });
-    return { skipped: true, changes: [], steered: 0, evicted: [], capacity: 0 };
+    return { skipped: true, changes: [], steered: 0, evicted: [], capacity: 0, waiting: [], ruleQuotaReached: false };
   }
   const changes: RuleChange[] = [];
   let plan: Plan | undefined;
   let settled = false;
+  let waiting: string[] = [];
+  let quotaReached = false;
+  // Asked once per reconciliation, and only when a source is to be added.
+  let healthy: number | undefined;
   try {
     for (let round = 1; round <= MAX_RECONCILE_ROUNDS && !settled; round++) {
       const mode = (await store.getMode()).value.mode;
       const quarantines = await store.listQuarantines();
-      const wanted = mode === "defence" ? quarantines.filter((q) => isLive(q, config.mode, now)).map((q) => ({ src: q.src, lastSeen: q.lastSeen })) : [];
+      let wanted = mode === "defence" ? quarantines.filter((q) => isLive(q, config.mode, now)).map((q) => ({ src: q.src, lastSeen: q.lastSeen })) : [];
       const current = await steering.listRules();
       const otherPriorities = await steering.otherRulePriorities();
-      plan = planRules({ wanted, current, otherPriorities, options: config.steering });
+      const steeredNow = new Set(current.flatMap((r) => r.cidrs));
+      const adding = wanted.filter((w) => !steeredNow.has(toCidr(w.src)));
+      waiting = [];
+      if (adding.length > 0) {
+        healthy ??= await steering.healthyTargets();
+        if (healthy === 0) {
+          waiting = adding.map((w) => w.src);
+          wanted = wanted.filter((w) => steeredNow.has(toCidr(w.src)));
+        }
+      }
+      // The load balancer took no more: plan within the rules lure holds now (eviction does the rest).
+      const options = quotaReached ? { ...config.steering, albRuleLimit: Math.min(config.steering.albRuleLimit, new Set(otherPriorities).size + current.length) } : config.steering;
+      plan = planRules({ wanted, current, otherPriorities, options });
       settled = plan.changes.length === 0;
       try {
         for (const c of plan.changes) {
@@ -303,9 +349,14 @@ export async function reconcile(deps: EngineDeps, now: number): Promise<Reconcil
           changes.push(c);
         }
       } catch (e) {
-        // A priority taken meanwhile (a user's rule): re-list and re-plan in the next round.
-        if (!(e instanceof ConflictError)) throw e;
-        deps.log?.("rule-conflict", { round, message: e.message });
+        if (e instanceof ConflictError) {
+          // A priority taken meanwhile (a user's rule): re-list and re-plan in the next round.
+          deps.log?.("rule-conflict", { round, message: e.message });
+        } else if (e instanceof Error && e.name === RULE_QUOTA_ERROR) {
+          quotaReached = true;
+          settled = false;
+          deps.log?.("rule-quota-reached", { round, rules: current.length, otherRules: otherPriorities.length, message: e.message });
+        } else throw e;
       }
     }
   } finally {
@@ -314,23 +365,28 @@ export async function reconcile(deps: EngineDeps, now: number): Promise<Reconcil
   // Still changing after the last round (rules edited under us): the next tick carries on.
   if (!settled) deps.log?.("reconcile-unsettled", { rounds: MAX_RECONCILE_ROUNDS, changes: changes.length });
   const final = plan!;
+  if (waiting.length > 0) deps.log?.("copies-not-ready", { waiting, steered: final.steered.length });
   if (final.evicted.length > 0) deps.log?.("quarantine-evicted", { evicted: final.evicted, capacity: final.capacity, steered: final.steered.length });
   if (changes.length > 0) deps.log?.("rules-reconciled", { changes: changes.length, steered: final.steered.length });
-  return { skipped: false, changes, steered: final.steered.length, evicted: final.evicted, capacity: final.capacity };
+  return { skipped: false, changes, steered: final.steered.length, evicted: final.evicted, capacity: final.capacity, waiting, ruleQuotaReached: quotaReached };
 }
 
 /**
  * The every-minute mode function: evaluate the mode from the quarantines, forget or expire sources,
- * set the copies and reconcile the rules. In Defence Mode the copies are raised before the rules;
- * on the way back to Normal the rules go first and the copies are lowered only once they are gone,
- * so a quarantined source never hits a target group without targets. Idempotent when nothing changed.
+ * set the copies and reconcile the rules. In Defence Mode the copies are raised before the rules (and
+ * rules wait for a healthy copy); on the way back to Normal the rules go first and the copies are
+ * lowered only once they are gone and the mode, read again, is still Normal, so a quarantined source
+ * never hits a target group without targets. Idempotent when nothing changed. `mode` in the report is
+ * what this tick decided.
  */
 export async function tick(deps: EngineDeps, now: number): Promise<TickReport> {
-  const { store, config, copies } = deps;
+  const { store, steering, config, copies } = deps;
   let evaluation: ReturnType<typeof evaluateMode> | undefined;
+  let quarantines: Quarantine[] = [];
   for (let attempt = 1; ; attempt++) {
     const current = await store.getMode();
-    evaluation = evaluateMode(current.value, await store.listQuarantines(), config.mode, now);
+    quarantines = await store.listQuarantines();
+    evaluation = evaluateMode(current.value, quarantines, config.mode, now);
     if (evaluation.state === current.value) break;
     try {
       await store.putMode(evaluation.state, current.version);
@@ -340,15 +396,25 @@ export async function tick(deps: EngineDeps, now: number): Promise<TickReport> {
       if (!(e instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw e;
     }
   }
-  const { state, entered, left, forget, expired } = evaluation;
-  if (entered) deps.log?.("defence-mode", { since: now, recovered: true });
-  if (left) deps.log?.("normal-mode", { since: now, forgotten: forget.length });
-  for (const src of [...forget, ...expired]) {
-    await store.deleteQuarantine(src);
+  const { state, entered, left } = evaluation;
+  const lastSeen = new Map(quarantines.map((q) => [q.src, q.lastSeen]));
+  const forgotten: string[] = [];
+  const expired: string[] = [];
+  const kept: string[] = [];
+  for (const [src, done] of [...evaluation.forget.map((s) => [s, forgotten] as const), ...evaluation.expired.map((s) => [s, expired] as const)]) {
+    // Only the quarantine we judged: a batch that refreshed it since keeps it, with its detector state.
+    if (!(await store.deleteQuarantine(src, lastSeen.get(src)))) {
+      kept.push(src);
+      continue;
+    }
     await store.deleteSource(src);
     deps.detector?.forget(src);
+    done.push(src);
   }
+  if (entered) deps.log?.("defence-mode", { since: now, recovered: true });
+  if (left) deps.log?.("normal-mode", { since: now, forgotten: forgotten.length });
   if (expired.length > 0) deps.log?.("quarantine-expired", { expired });
+  if (kept.length > 0) deps.log?.("quarantine-kept", { kept });
   // Keeps a warm detector's memory bounded; the store's copies expire by their own TTL.
   deps.detector?.expire(now);
 
@@ -360,7 +426,13 @@ export async function tick(deps: EngineDeps, now: number): Promise<TickReport> {
   } else {
     result = await reconcile(deps, now);
     // A skipped reconcile may leave rules pointing at the copies: lower them on a later tick.
-    if (!result.skipped && desired !== config.copies.normalCount) await copies.setDesired((desired = config.copies.normalCount));
+    if (!result.skipped && desired !== config.copies.normalCount) {
+      // A batch may have brought Defence back, and a rule, since this tick decided Normal.
+      const mode = (await store.getMode()).value.mode;
+      const rules = mode === "normal" ? (await steering.listRules()).length : undefined;
+      if (rules === 0) await copies.setDesired((desired = config.copies.normalCount));
+      else deps.log?.("copies-kept", { mode, rules });
+    }
   }
-  return { mode: state.mode, changed: entered || left, forgotten: forget, expired, copies: desired, reconcile: result };
+  return { mode: state.mode, changed: entered || left, forgotten, expired, kept, copies: desired, reconcile: result };
 }

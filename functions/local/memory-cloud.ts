@@ -2,13 +2,22 @@
  * An in-memory cloud for the Quarantine engine: the store, the steering port and the copies port
  * with the same conditional semantics as DynamoDB and ELBv2, used by `lure simulate` and the tests.
  *
+ * The listener holds lure's rules (in its band, forwarding to the copies) and other rules (the user's,
+ * an anchor rule; in the band or not, forwarding elsewhere). Like the AWS adapter, `listRules` lists
+ * only lure's and `otherRulePriorities` every other one.
+ *
  * It is strict on purpose, so engine bugs surface here instead of in an AWS account:
  * - stale conditional writes (`putSource`, `putMode`) throw {@link ConflictError};
  * - a create on a priority any rule holds throws ConflictError (as ELBv2's `PriorityInUse`);
+ * - a create beyond the load balancer's rule limit throws {@link RuleQuotaError} (as ELBv2's
+ *   `TooManyRules`, which the AWS adapter turns into an error of that name);
  * - a rule with no CIDR, more than `cidrsPerRule`, a duplicate CIDR, a malformed CIDR, a create
- *   outside lure's band, more lure rules than `ruleQuota`, more rules than the ALB limit, a modify
- *   or delete of an unknown rule or with the wrong priority: plain `Error` (a bug, not a race);
+ *   outside lure's band, more lure rules than `ruleQuota`, a modify or delete of an unknown rule, of
+ *   a rule that is not lure's or with the wrong priority: plain `Error` (a bug, not a race);
  * - a negative or fractional copy count: `Error`.
+ *
+ * Copies are not healthy at once: each one passes its health check `copyStartSeconds` after it was
+ * asked for, so `healthyTargets` shows the engine (and `lure simulate`) the honest start-up delay.
  *
  * Every rule change, copy-count change and mode change is recorded in `events` with the time of the
  * injected clock, for the simulator's timeline.
@@ -18,14 +27,38 @@ import { ConflictError, type CopiesPort, type ModeState, type Quarantine, type Q
 export interface MemoryCloudOptions {
   /** lure's band and ALB limits. */
   readonly steering: SteeringOptions;
-  /** The listener's other rules (the user's), by priority. @default none */
+  /** The listener's other rules (the user's, an anchor), by priority, in lure's band or not. @default none */
   readonly otherPriorities?: readonly number[];
-  /** Rules per ALB, lure's and others' together. @default 100 */
+  /**
+   * Rules the load balancer really accepts, lure's and others' together (set it below
+   * `steering.albRuleLimit` to play a deployment whose config overstates it).
+   * @default steering.albRuleLimit
+   */
   readonly albRuleLimit?: number;
-  /** Copies running at the start. @default 0 */
+  /** Copies running (and healthy) at the start. @default 0 */
   readonly initialCopies?: number;
+  /** Seconds of `clock` from asking for a copy to its passing the target group's health check. @default 60 */
+  readonly copyStartSeconds?: number;
   /** The clock for event times and TTLs (Unix seconds): the simulated clock, or a test's. */
   readonly clock: () => number;
+}
+
+/** Where lure's rules forward: the copies' target group. */
+export const COPIES_TARGET_GROUP = "copies";
+/** Where other rules forward unless told otherwise. */
+export const USER_TARGET_GROUP = "user";
+
+/** A rule of the simulated listener, with where it forwards. */
+export interface ListenerRule extends SteeringRule {
+  readonly forwardTo: string;
+}
+
+/** The simulated load balancer holds all the rules it accepts (the name the engine looks for). */
+export class RuleQuotaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RuleQuotaError";
+  }
 }
 
 /** One thing that happened in the memory cloud, for timelines and assertions. */
@@ -104,8 +137,13 @@ export class MemoryStore implements QuarantineStore {
     item.version = this.nextVersion++;
   }
 
-  async deleteQuarantine(src: string): Promise<void> {
+  /** Conditional on `lastSeen` like the DynamoDB store: false when a refresh moved it, true when deleted or gone. */
+  async deleteQuarantine(src: string, expectedLastSeen?: number): Promise<boolean> {
+    const item = this.live(this.quarantines, src);
+    if (!item) return true;
+    if (expectedLastSeen !== undefined && item.value.lastSeen !== expectedLastSeen) return false;
     this.quarantines.delete(src);
+    return true;
   }
 
   async getMode(): Promise<Versioned<ModeState>> {
@@ -152,43 +190,55 @@ export class MemoryStore implements QuarantineStore {
 }
 
 export class MemorySteering implements SteeringPort {
-  private readonly rules = new Map<string, SteeringRule>();
-  private readonly others: Set<number>;
+  /** Every rule of the listener, lure's and others', by id. */
+  private readonly rules = new Map<string, ListenerRule>();
   private nextId = 1;
 
   constructor(
     private readonly options: SteeringOptions,
     otherPriorities: readonly number[],
     private readonly albRuleLimit: number,
+    private readonly healthy: () => number,
     private readonly clock: () => number,
     private readonly record: (e: CloudEvent) => void,
   ) {
-    this.others = new Set(otherPriorities);
+    for (const p of otherPriorities) this.addOtherRule(p);
   }
 
   async listRules(): Promise<SteeringRule[]> {
-    return [...this.rules.values()].sort((a, b) => a.priority - b.priority).map((r) => ({ ...r, cidrs: [...r.cidrs] }));
+    return this.lure()
+      .sort((a, b) => a.priority - b.priority)
+      .map((r) => ({ id: r.id, priority: r.priority, cidrs: [...r.cidrs] }));
   }
 
   async otherRulePriorities(): Promise<number[]> {
-    return [...this.others].sort((a, b) => a - b);
+    return [...this.rules.values()]
+      .filter((r) => !this.isLure(r))
+      .map((r) => r.priority)
+      .sort((a, b) => a - b);
+  }
+
+  async healthyTargets(): Promise<number> {
+    return this.healthy();
   }
 
   async apply(change: RuleChange): Promise<void> {
     if (change.kind === "create") {
       const { firstPriority, ruleQuota } = this.options;
-      if (change.priority < firstPriority || change.priority >= firstPriority + ruleQuota) throw new Error(`create at priority ${change.priority}: outside lure's band ${firstPriority}-${firstPriority + ruleQuota - 1}`);
-      if (this.others.has(change.priority) || [...this.rules.values()].some((r) => r.priority === change.priority)) throw new ConflictError(`priority ${change.priority} is in use`);
-      if (this.rules.size + 1 > ruleQuota) throw new Error(`create at priority ${change.priority}: lure would hold ${this.rules.size + 1} rules, quota ${ruleQuota}`);
-      if (this.rules.size + this.others.size + 1 > this.albRuleLimit) throw new Error(`create at priority ${change.priority}: too many rules on the listener (limit ${this.albRuleLimit})`);
+      if (!this.inBand(change.priority)) throw new Error(`create at priority ${change.priority}: outside lure's band ${firstPriority}-${firstPriority + ruleQuota - 1}`);
+      if ([...this.rules.values()].some((r) => r.priority === change.priority)) throw new ConflictError(`priority ${change.priority} is in use`);
+      if (this.lure().length + 1 > ruleQuota) throw new Error(`create at priority ${change.priority}: lure would hold ${this.lure().length + 1} rules, quota ${ruleQuota}`);
+      if (this.rules.size + 1 > this.albRuleLimit) throw new RuleQuotaError(`create at priority ${change.priority}: the listener holds ${this.rules.size} rules, the load balancer accepts ${this.albRuleLimit}`);
       this.checkCidrs(change.cidrs, `create at priority ${change.priority}`);
       const id = `arn:memory:listener-rule/${this.nextId++}`;
-      this.rules.set(id, { id, priority: change.priority, cidrs: [...change.cidrs] });
+      this.rules.set(id, { id, priority: change.priority, cidrs: [...change.cidrs], forwardTo: COPIES_TARGET_GROUP });
       this.record({ at: this.clock(), kind: "rule", change, id });
       return;
     }
     const rule = this.rules.get(change.id);
     if (!rule) throw new Error(`${change.kind} ${change.id}: no such rule`);
+    // The AWS API would let this through; for lure it is always a bug: the rule is someone else's.
+    if (!this.isLure(rule)) throw new Error(`${change.kind} ${change.id}: not lure's rule (priority ${rule.priority}, forwards to ${rule.forwardTo})`);
     if (rule.priority !== change.priority) throw new Error(`${change.kind} ${change.id}: priority ${change.priority}, the rule has ${rule.priority}`);
     if (change.kind === "modify") {
       this.checkCidrs(change.cidrs, `modify ${change.id}`);
@@ -197,15 +247,38 @@ export class MemorySteering implements SteeringPort {
     this.record({ at: this.clock(), kind: "rule", change, id: rule.id });
   }
 
-  /** Another rule appears on the listener (a user, or a race in tests). */
-  addOtherRule(priority: number): void {
-    if (this.others.has(priority) || [...this.rules.values()].some((r) => r.priority === priority)) throw new Error(`priority ${priority} is in use`);
-    this.others.add(priority);
+  /**
+   * Another rule appears on the listener (a user's, an anchor, or a race in tests), forwarding to
+   * `forwardTo`; returns its id.
+   */
+  addOtherRule(priority: number, cidrs: readonly string[] = [], forwardTo = USER_TARGET_GROUP): string {
+    if ([...this.rules.values()].some((r) => r.priority === priority)) throw new Error(`priority ${priority} is in use`);
+    if (forwardTo === COPIES_TARGET_GROUP) throw new Error("another rule forwarding to the copies would be lure's");
+    const id = `arn:memory:listener-rule/other-${this.nextId++}`;
+    this.rules.set(id, { id, priority, cidrs: [...cidrs], forwardTo });
+    return id;
+  }
+
+  /** Every rule of the listener, lure's and others', by priority (tests). */
+  get allRules(): ListenerRule[] {
+    return [...this.rules.values()].sort((a, b) => a.priority - b.priority).map((r) => ({ ...r, cidrs: [...r.cidrs] }));
   }
 
   /** lure's rules right now, without copying (tests). */
   get size(): number {
-    return this.rules.size;
+    return this.lure().length;
+  }
+
+  private inBand(p: number): boolean {
+    return p >= this.options.firstPriority && p < this.options.firstPriority + this.options.ruleQuota;
+  }
+
+  private isLure(r: ListenerRule): boolean {
+    return this.inBand(r.priority) && r.forwardTo === COPIES_TARGET_GROUP;
+  }
+
+  private lure(): ListenerRule[] {
+    return [...this.rules.values()].filter((r) => this.isLure(r));
   }
 
   private checkCidrs(cidrs: readonly string[], what: string): void {
@@ -217,32 +290,49 @@ export class MemorySteering implements SteeringPort {
 }
 
 export class MemoryCopies implements CopiesPort {
+  /** When each running copy was asked for, oldest first (initial copies: healthy from the start). */
+  private readonly started: number[];
+
   constructor(
-    private desired: number,
+    initial: number,
+    private readonly startSeconds: number,
     private readonly clock: () => number,
     private readonly record: (e: CloudEvent) => void,
-  ) {}
+  ) {
+    this.started = Array.from({ length: initial }, () => -Infinity);
+  }
 
   async setDesired(count: number): Promise<void> {
     if (!Number.isInteger(count) || count < 0) throw new Error(`desired count ${count}: must be a whole number ≥ 0`);
-    if (count !== this.desired) this.record({ at: this.clock(), kind: "copies", from: this.desired, to: count });
-    this.desired = count;
+    const from = this.started.length;
+    if (count === from) return;
+    this.record({ at: this.clock(), kind: "copies", from, to: count });
+    // Scaling in stops the newest copies first (the ones least likely to be serving yet).
+    if (count < from) this.started.splice(count);
+    else for (let i = from; i < count; i++) this.started.push(this.clock());
   }
 
   async getDesired(): Promise<number> {
-    return this.desired;
+    return this.started.length;
+  }
+
+  /** Copies past their start-up delay: what the target group reports healthy. */
+  healthy(): number {
+    const now = this.clock();
+    return this.started.filter((t) => now >= t + this.startSeconds).length;
   }
 }
 
-/** A fresh in-memory cloud: empty store, no lure rules, `initialCopies` copies. */
+/** A fresh in-memory cloud: empty store, no lure rules, the other rules given, `initialCopies` healthy copies. */
 export function createMemoryCloud(options: MemoryCloudOptions): MemoryCloud {
   const clock = options.clock;
   const events: CloudEvent[] = [];
   const record = (e: CloudEvent) => void events.push(e);
+  const copies = new MemoryCopies(options.initialCopies ?? 0, options.copyStartSeconds ?? 60, clock, record);
   return {
     store: new MemoryStore(clock, record),
-    steering: new MemorySteering(options.steering, options.otherPriorities ?? [], options.albRuleLimit ?? 100, clock, record),
-    copies: new MemoryCopies(options.initialCopies ?? 0, clock, record),
+    steering: new MemorySteering(options.steering, options.otherPriorities ?? [], options.albRuleLimit ?? options.steering.albRuleLimit, () => copies.healthy(), clock, record),
+    copies,
     events,
   };
 }

@@ -16,7 +16,10 @@
  * - Clock: event time. Records are sorted by time (stably) and fed in batches of one event-time
  *   minute, as CloudWatch Logs delivers them, each processed at the time of its last record; the
  *   mode function ticks at every minute boundary. Flow-log delivery delay (about 1–10 minutes on AWS)
- *   is not simulated: a deployment reacts that much later.
+ *   is not simulated: a deployment reacts that much later. A copy passes its health check
+ *   {@link COPY_START_SECONDS} after it is asked for; until one does, rules wait (no source is sent to
+ *   a target group without a healthy target), so the first rule of a Defence period comes a tick or two
+ *   after the copies are raised.
  * - Record numbers are 1-based line numbers of the input (for cwl-json: the line of the event).
  *
  * `--json` prints one object instead of the timeline:
@@ -27,6 +30,7 @@
  *   ruleChanges: [{ at, kind, priority, id, cidrs? }],
  *   copies: [{ at, from, to }],
  *   evicted: [{ at, src }],
+ *   waits: [{ at, sources }],                                            // sources held back: no healthy copy yet
  *   summary: { sourcesFlagged, defencePeriods, defenceSeconds, ruleChanges, maxRules, evicted, first, last } }
  * ```
  * Times are Unix seconds; `at` fields are when the simulated system acted (the batch or tick time).
@@ -122,6 +126,8 @@ export interface SimulationResult {
   readonly ruleChanges: { at: number; kind: "create" | "modify" | "delete"; priority: number; id: string; cidrs?: readonly string[] }[];
   readonly copies: { at: number; from: number; to: number }[];
   readonly evicted: { at: number; src: string }[];
+  /** Sources that started waiting for a healthy copy before being steered, by when. */
+  readonly waits: { at: number; sources: string[] }[];
   readonly summary: {
     readonly sourcesFlagged: number;
     readonly defencePeriods: number;
@@ -135,6 +141,9 @@ export interface SimulationResult {
   };
 }
 
+/** Seconds a simulated copy takes to pass its health check (a Fargate task starts in about a minute). */
+export const COPY_START_SECONDS = 60;
+
 export const CLOCK_NOTE = "simulated clock = event time; flow-log delivery delay (about 1-10 min on AWS) is not simulated, so a deployment reacts that much later";
 
 /** One line of the human timeline, in the order things happened. */
@@ -143,7 +152,8 @@ export type TimelineEntry =
   | { readonly kind: "mode"; readonly at: number; readonly mode: Mode }
   | { readonly kind: "rule"; readonly at: number; readonly change: SimulationResult["ruleChanges"][number] }
   | { readonly kind: "copies"; readonly at: number; readonly from: number; readonly to: number }
-  | { readonly kind: "evicted"; readonly at: number; readonly src: string };
+  | { readonly kind: "evicted"; readonly at: number; readonly src: string }
+  | { readonly kind: "waiting"; readonly at: number; readonly sources: readonly string[] };
 
 export interface Simulation {
   /** What `--json` prints. */
@@ -171,7 +181,7 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
   const sorted = records.map((r, i) => ({ r, i })).sort((a, b) => a.r.time - b.r.time || a.i - b.i).map((x) => x.r);
 
   const clock = { now: sorted.length > 0 ? sorted[0].time : 0 };
-  const cloud = createMemoryCloud({ steering: config.steering, clock: () => clock.now, initialCopies: config.copies.normalCount });
+  const cloud = createMemoryCloud({ steering: config.steering, clock: () => clock.now, initialCopies: config.copies.normalCount, copyStartSeconds: COPY_START_SECONDS });
   // Detections and evictions are placed among the cloud's events by the number of events recorded
   // before them (every event shares the simulated clock, so time alone cannot order them).
   const placed: { pos: number; entry: TimelineEntry }[] = [];
@@ -200,6 +210,22 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
     }
     wasEvicted = new Set(r.evicted);
   };
+  const waits: SimulationResult["waits"] = [];
+  let wasWaiting = new Set<string>();
+  const noteWaiting = (r: ReconcileReport | undefined) => {
+    if (!r || r.skipped) return;
+    // Shown once per source and wait, not on every tick while the copies start.
+    const sources = r.waiting.filter((src) => !wasWaiting.has(src));
+    if (sources.length > 0) {
+      waits.push({ at: clock.now, sources });
+      placed.push({ pos: cloud.events.length, entry: { kind: "waiting", at: clock.now, sources } });
+    }
+    wasWaiting = new Set(r.waiting);
+  };
+  const noteReconcile = (r: ReconcileReport | undefined) => {
+    noteEvictions(r);
+    noteWaiting(r);
+  };
 
   let next = 0;
   let minute = sorted.length > 0 ? Math.floor(sorted[0].time / 60) : 0;
@@ -217,11 +243,11 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
         detections.push(row);
         placed.push({ pos, entry: { kind: "quarantine", at: back.time, detection: row } });
       }
-      noteEvictions(report.reconcile);
+      noteReconcile(report.reconcile);
       maxRules = Math.max(maxRules, cloud.steering.size);
     }
     clock.now = (minute + 1) * 60;
-    noteEvictions((await tick(deps, clock.now)).reconcile);
+    noteReconcile((await tick(deps, clock.now)).reconcile);
     maxRules = Math.max(maxRules, cloud.steering.size);
     // Skip minutes in which nothing can happen: no records, Normal Mode, nothing to forget.
     minute = next < sorted.length && (await idle(cloud)) ? Math.floor(sorted[next].time / 60) : minute + 1;
@@ -259,6 +285,7 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
     ruleChanges,
     copies,
     evicted,
+    waits,
     summary: {
       sourcesFlagged: new Set(detections.filter((d) => d.reason !== "remembered").map((d) => d.src)).size,
       defencePeriods: modes.filter((m) => m.mode === "defence").length,
@@ -306,6 +333,8 @@ function entryText(e: TimelineEntry): string {
       return `copies      ${e.from} -> ${e.to}`;
     case "evicted":
       return `evicted     ${e.src} (rule quota full; least recently seen)`;
+    case "waiting":
+      return `rules       wait for copies (no healthy copy yet): ${e.sources.join(" ")}`;
   }
 }
 
@@ -320,7 +349,8 @@ export function formatTimeline(sim: Simulation, config: QuarantineRuntimeConfig)
     `  ${st.lines} lines: ${r.records} records, ${st.malformed} malformed, ${st.noData} NODATA, ${st.skipData} SKIPDATA, ${st.ignored} ignored${st.controlMessages ? `, ${st.controlMessages} control messages` : ""}`,
     `  detector: TRW theta0 ${d.trw.theta0} theta1 ${d.trw.theta1} alpha ${d.trw.alpha} beta ${d.trw.beta}; ${d.verticalPorts} ports / ${d.horizontalHosts} hosts / ${d.distinctPairs} pairs in ${d.windowMinutes} min; ${d.allowCidrs.length} allow-listed CIDR(s)`,
     `  mode: Defence after ${m.defenceAfterSources} source(s) in ${m.defenceWindowMinutes} min, Normal after ${m.quietPeriodMinutes} min quiet, then ${m.forgetOnNormal ? "forget" : `remember for ${m.rememberMinutes} min`}; ` +
-      `rules: ${config.steering.ruleQuota} x ${config.steering.cidrsPerRule} CIDRs from priority ${config.steering.firstPriority}; copies ${config.copies.normalCount} -> ${config.copies.defenceCount} in Defence`,
+      `rules: ${config.steering.ruleQuota} x ${config.steering.cidrsPerRule} CIDRs from priority ${config.steering.firstPriority}; ` +
+      `copies ${config.copies.normalCount} -> ${config.copies.defenceCount} in Defence, healthy ${COPY_START_SECONDS} s after they are asked for`,
     `  note: ${r.clock}`,
     "",
   ];

@@ -17,8 +17,11 @@
  * anchor of an existing target's ECS copies, just above the band, which no client can ever match.
  *
  * The honeypot copies get nothing of the real service: their own target group, security group (only
- * the load balancer may connect, only HTTPS out), subnets whose network ACL denies the real service's
- * subnets both ways, and no AWS permissions (no task role, no instance profile).
+ * the load balancer may connect, only HTTPS out) and no AWS permissions (no task role, no instance
+ * profile). The demo's copies also get subnets of their own whose network ACL denies the real service's
+ * subnets both ways; an existing target's copies get such an ACL only on request (`isolateSubnets`), as
+ * it replaces the ACL its subnets have now. An existing target's copies run a decoy image
+ * (`copies.image`), or the user's own task definition only with `copies.reuseTaskDefinition: true`.
  */
 import { Annotations, Fn, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
@@ -55,10 +58,10 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { AwsStack } from "../../providers/aws";
 import { AWS_CUSTOM_FORMAT } from "../../functions/core/flow";
 import { parseCidr } from "../core/cidr";
-import { QUARANTINE_PART_TAG } from "../core/policy/rules/quarantine-copies-isolated";
+import { QUARANTINE_PART_TAG, QUARANTINE_REUSE_TAG } from "../core/policy/rules/quarantine-copies-isolated";
 import type { ExistingTarget, IamStatement, IQuarantine, QuarantineProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
-import { assertQuarantineProps, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
+import { assertQuarantineProps, quarantineEnvironment, quarantineNames, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
 import { FUNCTION_ENTRIES } from "./bundle";
 import { serviceRole } from "./iam";
 import { nodeFunction, rolePolicyOf } from "./lambda";
@@ -116,6 +119,17 @@ export function demoSubnetCidrs(cidr: string): DemoSubnetCidrs {
   return { public: [at(0), at(1)], private: [at(2), at(3)], copies: [at(4), at(5)] };
 }
 
+/**
+ * Entries of a copies network ACL, the same both ways (ACLs are stateless): deny each of `denied`, then
+ * allow the rest. Inline: the ACL is lure's alone, and separate rule resources would fight it.
+ */
+function isolationEntries(denied: readonly string[]) {
+  return [
+    ...denied.map((cidr, i) => ({ ruleNo: 100 + i, action: "deny", cidrBlock: cidr, protocol: "-1", fromPort: 0, toPort: 0 })),
+    { ruleNo: 200, action: "allow", cidrBlock: "0.0.0.0/0", protocol: "-1", fromPort: 0, toPort: 0 },
+  ];
+}
+
 export interface DemoNetworkProps {
   readonly prefix: string;
   readonly cidr: string;
@@ -171,10 +185,7 @@ export class DemoNetwork extends Construct {
 
     // Stateless, so both directions are denied explicitly; the security groups already refuse this
     // path, the ACL keeps it closed even if a group is later widened by hand.
-    const entries = [
-      ...this.cidrs.private.map((cidr, i) => ({ ruleNo: 100 + i, action: "deny", cidrBlock: cidr, protocol: "-1", fromPort: 0, toPort: 0 })),
-      { ruleNo: 200, action: "allow", cidrBlock: "0.0.0.0/0", protocol: "-1", fromPort: 0, toPort: 0 },
-    ];
+    const entries = isolationEntries(this.cidrs.private);
     this.copyNetworkAcl = new NetworkAcl(this, "CopiesNetworkAcl", {
       vpcId: this.vpc.id,
       subnetIds: this.copySubnets.map((n) => n.id),
@@ -192,6 +203,11 @@ export class AwsQuarantine extends Construct implements IQuarantine {
   readonly settings: ResolvedQuarantine;
   /** The demo network; absent for an existing target. */
   readonly network?: DemoNetwork;
+  /**
+   * An existing target's copy subnets' network ACL, denying `target.realSubnetCidrs` both ways; only with
+   * `target.isolateSubnets` (the demo's is `network.copyNetworkAcl`).
+   */
+  readonly copyNetworkAcl?: NetworkAcl;
   /** The demo's load balancer; absent for an existing target. */
   readonly loadBalancer?: Lb;
   /** The demo's real service; absent for an existing target. */
@@ -235,12 +251,13 @@ export class AwsQuarantine extends Construct implements IQuarantine {
     const copyTags = { ...tags, [QUARANTINE_PART_TAG]: "copies" };
     const realTags = { ...tags, [QUARANTINE_PART_TAG]: "real" };
     const name = (...parts: string[]) => resourceName(prefix, ["quarantine", ...parts]);
+    const names = quarantineNames(prefix);
     const existing: ExistingTarget | undefined = s.target === "demo" ? undefined : s.target;
     const containerPort = existing ? existing.containerPort : s.demo.containerPort;
     const port = { protocol: "tcp", fromPort: containerPort, toPort: containerPort };
 
     // --- where the copies (and the demo) run ------------------------------------------------------
-    this.clusterName = name();
+    this.clusterName = names.cluster;
     this.cluster = new EcsCluster(this, "Cluster", { name: this.clusterName, setting: [{ name: "containerInsights", value: "disabled" }], tags });
     const servicesLogs = new CloudwatchLogGroup(this, "ServiceLogs", { name: `/${prefix}/quarantine/services`, retentionInDays: s.logRetentionDays, tags });
     const needsExecutionRole = !existing || (s.copies.kind === "ecs" && s.copies.image !== undefined);
@@ -268,6 +285,27 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       vpcId = existing.vpcId;
       copySubnets = [...existing.subnetIds];
       albSecurityGroupId = existing.albSecurityGroupId;
+      if (existing.isolateSubnets && existing.realSubnetCidrs) {
+        // A subnet has exactly one ACL: this one replaces whatever the given subnets used, which is why
+        // it takes an explicit opt-in (the subnets must be the copies' alone).
+        const entries = isolationEntries(existing.realSubnetCidrs);
+        this.copyNetworkAcl = new NetworkAcl(this, "CopiesNetworkAcl", {
+          vpcId,
+          subnetIds: copySubnets,
+          ingress: entries,
+          egress: entries,
+          tags: { ...copyTags, Name: name("copies") },
+        });
+        Annotations.of(this).addInfo(
+          `quarantine: lure's network ACL replaces the current one of subnets ${copySubnets.join(", ")}: it denies ${existing.realSubnetCidrs.join(", ")} both ways and allows the rest; anything else in those subnets is bound by it too`,
+        );
+      } else {
+        Annotations.of(this).addInfo(
+          "quarantine: the copies are kept from your service by their security group only (it admits your load balancer alone and sends only HTTPS out)" +
+            (existing.realSubnetCidrs ? "; target.realSubnetCidrs is not used without target.isolateSubnets: true" : "") +
+            "; for a network ACL as well, give the copies subnets of their own, list the real service's subnet CIDRs in target.realSubnetCidrs and set target.isolateSubnets: true",
+        );
+      }
     }
 
     // --- the copies' front door: own target group, own security group -----------------------------
@@ -424,9 +462,8 @@ export class AwsQuarantine extends Construct implements IQuarantine {
     }
 
     // --- the honeypot copies -----------------------------------------------------------------------
-    this.copiesName = name("copies");
+    this.copiesName = names.copies;
     let copiesStatements: IamStatement[];
-    let copiesEnvironment: Record<string, string>;
     if (s.copies.kind === "ecs") {
       const containerName = existing ? existing.containerName : DEMO_CONTAINER;
       const taskDefinition = s.copies.image
@@ -434,9 +471,11 @@ export class AwsQuarantine extends Construct implements IQuarantine {
         : existing
           ? existing.taskDefinitionArn
           : realTaskDefinitionArn!;
-      if (existing && !s.copies.image) {
+      // Validation refused this unless the config accepted it explicitly; it still deserves a warning.
+      const reused = existing !== undefined && !s.copies.image;
+      if (reused) {
         Annotations.of(this).addWarning(
-          `quarantine: the copies run your task definition ${existing.taskDefinitionArn}, with its task role if it has one; set quarantine.copies.image to run a decoy without your service's AWS permissions`,
+          `quarantine: the copies run your task definition ${existing.taskDefinitionArn} (copies.reuseTaskDefinition), with its task role and secrets if it has any; set quarantine.copies.image to run a decoy without your service's AWS permissions`,
         );
       }
       // ECS refuses a service whose target group no load balancer uses. The demo's listener carries the
@@ -470,7 +509,9 @@ export class AwsQuarantine extends Construct implements IQuarantine {
         waitForSteadyState: false,
         // The mode function scales the copies; an apply must not undo that.
         lifecycle: { ignoreChanges: ["desired_count"] },
-        tags: copyTags,
+        // Tells the policy rule quarantine-copies-isolated that running a task definition from outside
+        // this stack was accepted in the config.
+        tags: reused ? { ...copyTags, [QUARANTINE_REUSE_TAG]: "accepted" } : copyTags,
         ...(attachment ? { dependsOn: [attachment] } : {}),
       });
       copiesStatements = [
@@ -481,7 +522,6 @@ export class AwsQuarantine extends Construct implements IQuarantine {
           Resource: [`arn:${stack.partition}:ecs:${stack.region}:${stack.accountId}:service/${this.clusterName}/${this.copiesName}`],
         },
       ];
-      copiesEnvironment = { LURE_COPIES_KIND: "ecs", LURE_COPY_CLUSTER: this.clusterName, LURE_COPY_SERVICE: this.copiesName };
     } else {
       const c = s.copies;
       // Loaded only for VM copies: the two bindings are a tenth of this file's import cost.
@@ -536,11 +576,18 @@ export class AwsQuarantine extends Construct implements IQuarantine {
         // Describe calls support no resource-level permissions; they only read.
         { Sid: "ReadCopies", Effect: "Allow", Action: ["autoscaling:DescribeAutoScalingGroups"], Resource: ["*"] },
       ];
-      copiesEnvironment = { LURE_COPIES_KIND: "asg", LURE_COPY_ASG: this.copiesName };
+    }
+    if (existing) {
+      const { ruleQuota, albRuleLimit, cidrsPerRule } = s.runtime.steering;
+      const anchor = this.copyAnchorRule ? 1 : 0;
+      Annotations.of(this).addInfo(
+        `quarantine: your load balancer accepts ${albRuleLimit} rules (albRuleLimit)${anchor ? ", the anchor takes one" : ""} and each rule of yours takes one, so lure holds at most ` +
+          `min(${ruleQuota}, ${albRuleLimit - anchor} − your rules) steering rules of ${cidrsPerRule} sources each; rules on the load balancer's other listeners count against the same quota (lower albRuleLimit by them)`,
+      );
     }
 
     // --- shared state --------------------------------------------------------------------------------
-    this.stateStoreName = name();
+    this.stateStoreName = names.table;
     this.table = new DynamodbTable(this, "StateTable", {
       name: this.stateStoreName,
       billingMode: "PAY_PER_REQUEST",
@@ -596,12 +643,14 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       sqsManagedSseEnabled: true,
       tags,
     });
-    // The listener's rules: `…:listener-rule/app/<lb>/<id>/<listener id>/<rule id>`. For the demo's
-    // listener, a Terraform local: written into the policy JSON, the function's quoted arguments would
-    // break the document for every reader but Terraform itself.
-    const listenerRules = existing
-      ? `${existing.listenerArn.replace(":listener/", ":listener-rule/")}/*`
-      : `${new TerraformLocal(this, "ListenerRulePattern", Fn.replace(this.listenerArn, ":listener/", ":listener-rule/")).asString}/*`;
+    // The listener's rules: `…:listener-rule/app/<lb>/<id>/<listener id>/<rule id>`. A literal ARN is
+    // rewritten here; a reference (the demo's listener, or props holding one) only Terraform can rewrite,
+    // and a string replace would leave the token untouched. That goes through a Terraform local: written
+    // into the policy JSON, the function's quoted arguments would break the document for every reader
+    // but Terraform itself.
+    const listenerRules = Token.isUnresolved(this.listenerArn)
+      ? `${new TerraformLocal(this, "ListenerRulePattern", Fn.replace(this.listenerArn, ":listener/", ":listener-rule/")).asString}/*`
+      : `${this.listenerArn.replace(":listener/", ":listener-rule/")}/*`;
     const shared: IamStatement[] = [
       {
         Sid: "State",
@@ -609,19 +658,16 @@ export class AwsQuarantine extends Construct implements IQuarantine {
         Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
         Resource: [this.table.arn],
       },
-      // DescribeRules supports no resource-level permissions; it only reads.
+      // Neither Describe call supports resource-level permissions; both only read.
       { Sid: "ReadRules", Effect: "Allow", Action: ["elasticloadbalancing:DescribeRules"], Resource: ["*"] },
+      // Rules are added only once a copy is healthy behind its target group.
+      { Sid: "ReadCopyHealth", Effect: "Allow", Action: ["elasticloadbalancing:DescribeTargetHealth"], Resource: ["*"] },
       { Sid: "CreateRules", Effect: "Allow", Action: ["elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags"], Resource: [this.listenerArn, listenerRules] },
       { Sid: "ChangeRules", Effect: "Allow", Action: ["elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule"], Resource: [listenerRules] },
       ...copiesStatements,
     ];
-    const environment: Record<string, string> = {
-      LURE_QUARANTINE: JSON.stringify(s.runtime),
-      LURE_TABLE: this.stateStoreName,
-      LURE_LISTENER_ARN: this.listenerArn,
-      LURE_COPY_TARGET_GROUP_ARN: this.copyTargetGroup.arn,
-      ...copiesEnvironment,
-    };
+    // Sized against Lambda's 4 KB limit by quarantinePropsProblems, from the same builder.
+    const environment = quarantineEnvironment(s, { listenerArn: this.listenerArn, copyTargetGroupArn: this.copyTargetGroup.arn });
     this.detector = nodeFunction(this, "Detector", "quarantine-detector", {
       prefix,
       description: `lure quarantine: ${FUNCTION_ENTRIES["quarantine-detector"]}`,

@@ -2,9 +2,9 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
-import { selectedHoneypots, type LureConfig } from "../core/config";
+import { ConfigError, selectedHoneypots, type LureConfig } from "../core/config";
 import { resourceName } from "../core/naming";
-import { quarantineProps } from "../core/quarantine-runtime";
+import { quarantineProps, quarantinePropsProblems } from "../core/quarantine-runtime";
 import { AwsHoneynet } from "./honeynet";
 import { AwsQuarantine, MODE_ITEM_KEY, QUARANTINE_PARTITION } from "./quarantine";
 import { AwsWatcher } from "./watcher";
@@ -72,8 +72,13 @@ export class AwsQuarantineStack extends AwsStack {
   readonly quarantine: AwsQuarantine;
 
   constructor(scope: Construct, id: string, config: LureConfig, aws: AwsCloudConfig) {
+    // What the schema cannot see (the functions' environment size, above all) is checked on the props,
+    // and reported with the config's paths before anything is created.
+    const props = quarantineProps(config);
+    const problems = quarantinePropsProblems(props);
+    if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: `quarantine.${p.path}` })));
     super(scope, id, { prefix: config.prefix, region: aws.region, tags: { ...config.tags, ...aws.tags }, ...(aws.backend ? { backend: aws.backend } : {}) });
-    const q = (this.quarantine = new AwsQuarantine(this, "Quarantine", quarantineProps(config)));
+    const q = (this.quarantine = new AwsQuarantine(this, "Quarantine", props));
     const demo = config.quarantine.target === "demo";
     new TerraformOutput(this, "quarantine_endpoint", {
       value: q.endpoint,

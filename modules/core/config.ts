@@ -39,6 +39,12 @@ const cidr = z.string().superRefine((v, ctx) => {
   if (!r.ok) ctx.addIssue({ code: "custom", message: `is not a valid CIDR: ${r.reason}` });
 });
 
+const ipv4Cidr = z.string().superRefine((v, ctx) => {
+  const r = parseCidr(v);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: `is not a valid CIDR: ${r.reason}` });
+  else if (r.cidr.version !== 4) ctx.addIssue({ code: "custom", message: "is not an IPv4 CIDR" });
+});
+
 const honeypotName = z.string().superRefine((v, ctx) => {
   if (v in TPOT.honeypots) return;
   const unsupported = TPOT.unsupported[v];
@@ -105,6 +111,12 @@ const DETECTOR_DEFAULTS = { trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 
 export const MAX_RULE_PRIORITY = 50_000;
 
 /**
+ * `target.realSubnetCidrs` at most: a network ACL holds 20 rules per direction by default, and lure's
+ * takes one of them to allow everything else.
+ */
+export const MAX_REAL_SUBNET_CIDRS = 19;
+
+/**
  * Defaults of the `quarantine` section, also the defaults of `QuarantineProps` (one source for both).
  * zod 4 returns a `.default()` value as is (unparsed), so every default below is a complete object.
  */
@@ -118,6 +130,8 @@ export const QUARANTINE_DEFAULTS = {
   defenceAfter: { sources: 1, windowMinutes: 5 },
   detector: DETECTOR_DEFAULTS,
   ruleQuota: 100,
+  /** AWS's default quota of rules per Application Load Balancer (the default action excluded). */
+  albRuleLimit: 100,
   firstRulePriority: 1,
   copies: { kind: "ecs" as const, defenceCount: 1, normalCount: 0 },
   /** A pinned public static-site image (ECR Public: no Docker Hub pull limits). */
@@ -154,13 +168,28 @@ const quarantineSchema = z
           targetGroupArn: awsArn("elasticloadbalancing", "targetgroup/[\\w-]+/[0-9a-f]+", "a target group ARN"),
           taskDefinitionArn: awsArn("ecs", "task-definition/[\\w-]+(:\\d+)?", "a task definition ARN"),
           vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "is not a VPC id" }),
-          /** Where the copies run; they need a route to the internet (NAT) to pull their image. */
-          subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet id" })).min(1).describe("Subnets for the honeypot copies (with a NAT route to pull images)"),
+          /** Where the copies run: best subnets dedicated to them, with a route to the internet (NAT) to pull their image. */
+          subnetIds: z
+            .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "is not a subnet id" }))
+            .min(1)
+            .describe("Subnets for the honeypot copies, best dedicated to them (not the real service's), with a NAT route to pull images"),
           /** The container the load balancer sends requests to, in that task definition. */
           containerName: z.string().min(1).max(255).describe("Container of the task definition that serves requests"),
           containerPort: intIn(1, 65535).describe("Port that container serves on"),
           /** The load balancer's security group: the only source the copies admit. */
           albSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: "is not a security group id" }).describe("Security group of the load balancer; the copies admit only it"),
+          /** The real service's subnets, denied both ways by a network ACL on subnetIds when isolateSubnets is true. */
+          realSubnetCidrs: z
+            .array(ipv4Cidr)
+            .min(1)
+            .max(MAX_REAL_SUBNET_CIDRS)
+            .optional()
+            .describe(`IPv4 CIDRs of the real service's subnets (not the load balancer's, 1-${MAX_REAL_SUBNET_CIDRS}); with isolateSubnets, a network ACL on subnetIds denies them both ways`),
+          /** Replace the network ACL of subnetIds with lure's: only when those subnets are dedicated to the copies. */
+          isolateSubnets: z
+            .boolean()
+            .optional()
+            .describe("Give subnetIds a network ACL denying realSubnetCidrs both ways; it replaces their current ACL, so only for subnets dedicated to the copies (default false: isolation by security group only)"),
         }),
       ])
       .default("demo")
@@ -194,8 +223,12 @@ const quarantineSchema = z
         maxSources: z.number().int().min(100).max(10_000_000).default(100_000),
       })
       .default(DETECTOR_DEFAULTS),
-    /** Listener rules lure may use (the ALB quota minus what you keep for yourself). */
+    /** Listener rules lure may use (the size of its priority band). */
     ruleQuota: z.number().int().min(1).max(1000).default(100),
+    /** Rules the load balancer accepts in all; lure's capacity is also this minus every rule not its own. */
+    albRuleLimit: intIn(1, 1000)
+      .default(QUARANTINE_DEFAULTS.albRuleLimit)
+      .describe("Rules the load balancer accepts in all, excluding the default action (AWS default quota 100); at least ruleQuota"),
     /**
      * Lowest listener-rule priority lure uses; its band is `firstRulePriority` … `firstRulePriority + ruleQuota - 1`.
      * An existing target with ECS copies also takes `firstRulePriority + ruleQuota` for the copies' anchor rule.
@@ -210,6 +243,11 @@ const quarantineSchema = z
           kind: z.literal("ecs"),
           /** A decoy image instead of the real task definition's. @default the real task definition */
           image: z.string().min(1).optional().describe("Decoy image for the copies instead of the real task definition"),
+          /** Existing target without image: accept that the copies run your task definition, task role and secrets included. */
+          reuseTaskDefinition: z
+            .boolean()
+            .optional()
+            .describe("Existing target without image: accept that the copies run your task definition unchanged, with its task role and secrets (safer: image)"),
           defenceCount,
           normalCount,
         }),
@@ -271,6 +309,7 @@ const quarantineSchema = z
     defenceAfter: QUARANTINE_DEFAULTS.defenceAfter,
     detector: DETECTOR_DEFAULTS,
     ruleQuota: QUARANTINE_DEFAULTS.ruleQuota,
+    albRuleLimit: QUARANTINE_DEFAULTS.albRuleLimit,
     firstRulePriority: QUARANTINE_DEFAULTS.firstRulePriority,
     copies: QUARANTINE_DEFAULTS.copies,
     demo: QUARANTINE_DEFAULTS.demo,
@@ -536,6 +575,24 @@ const intOr = (value: unknown, fallback: number, min: number, max: number): numb
 export const anchorPriorityMessage = (first: number, quota: number): string =>
   `${first} with ruleQuota ${quota} puts the anchor rule of the ECS copies at priority ${first + quota}, but listener rules stop at ${MAX_RULE_PRIORITY}; with an existing target and copies.kind "ecs", lower firstRulePriority to at most ${MAX_RULE_PRIORITY - quota} or lower ruleQuota`;
 
+/** `ruleQuota` above `albRuleLimit`: lure could never use its whole band. */
+export const ruleQuotaOverLimitMessage = (quota: number, limit: number): string =>
+  `${quota} is more than albRuleLimit ${limit}: the load balancer never holds more than ${limit} rules; lower ruleQuota, or raise albRuleLimit after raising the quota "Rules per Application Load Balancer"`;
+
+/**
+ * An existing target's ECS copies without a decoy image run the user's task definition as it is; `at` is
+ * where the settings live (`quarantine.copies` in the config, `copies` in props).
+ */
+export const reuseRefusedMessage = (at: string, taskDefinitionArn: string | undefined): string =>
+  `without ${at}.image the copies would run your task definition${taskDefinitionArn ? ` ${taskDefinitionArn}` : ""} unchanged: its task role, secrets and environment, inside a honeypot that scanners are sent to. ` +
+  `Set ${at}.image to a decoy image (safer: lure runs it without a task role), or set ${at}.reuseTaskDefinition: true to accept that`;
+
+/** `copies.reuseTaskDefinition` together with `copies.image`, which wins. */
+export const REUSE_WITH_IMAGE_MESSAGE = "true has no effect with image (the copies run lure's task definition of that image); remove one of them";
+
+/** `target.isolateSubnets` without the CIDRs its network ACL would deny. */
+export const ISOLATE_WITHOUT_CIDRS_MESSAGE = "is required with isolateSubnets: true (the real service's subnet CIDRs that the copies' network ACL denies)";
+
 function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
@@ -549,11 +606,26 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
       message: `${first} with ruleQuota ${quota} needs priorities up to ${first + quota - 1}, but listener rules stop at ${MAX_RULE_PRIORITY}; lower firstRulePriority to at most ${MAX_RULE_PRIORITY - quota + 1} or lower ruleQuota`,
     });
   }
+  const limit = intOr(q.albRuleLimit, QUARANTINE_DEFAULTS.albRuleLimit, 1, 1000);
+  if (quota !== undefined && limit !== undefined && quota > limit) out.push({ path: "quarantine.ruleQuota", message: ruleQuotaOverLimitMessage(quota, limit) });
   const copies = q.copies as Record<string, unknown> | undefined;
+  const target = q.target as Record<string, unknown> | undefined;
+  const existing = q.enabled !== false && typeof target === "object" && target !== null;
   // An existing target's ECS copies need one more rule just past the band (AwsQuarantine's anchor).
-  const existingEcs = q.enabled !== false && typeof q.target === "object" && q.target !== null && (copies === undefined || copies?.kind === "ecs");
+  const existingEcs = existing && (copies === undefined || copies?.kind === "ecs");
   if (existingEcs && first !== undefined && quota !== undefined && first + quota - 1 <= MAX_RULE_PRIORITY && first + quota > MAX_RULE_PRIORITY) {
     out.push({ path: "quarantine.firstRulePriority", message: anchorPriorityMessage(first, quota) });
+  }
+  const image = copies && typeof copies === "object" ? copies.image : undefined;
+  const reuse = copies && typeof copies === "object" ? copies.reuseTaskDefinition : undefined;
+  // A reuseTaskDefinition of the wrong type is reported by the schema.
+  if (existingEcs && image === undefined && (reuse === undefined || reuse === false)) {
+    const arn = typeof target.taskDefinitionArn === "string" ? target.taskDefinitionArn : undefined;
+    out.push({ path: "quarantine.copies", message: reuseRefusedMessage("quarantine.copies", arn) });
+  }
+  if (reuse === true && typeof image === "string") out.push({ path: "quarantine.copies.reuseTaskDefinition", message: REUSE_WITH_IMAGE_MESSAGE });
+  if (existing && target.isolateSubnets === true && target.realSubnetCidrs === undefined) {
+    out.push({ path: "quarantine.target.realSubnetCidrs", message: ISOLATE_WITHOUT_CIDRS_MESSAGE });
   }
   if (copies && typeof copies === "object") {
     const defence = intOr(copies.defenceCount, QUARANTINE_DEFAULTS.copies.defenceCount, 1, 20);
@@ -577,7 +649,6 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
     });
   }
   // The functions steer through the listener with the stack's region: a listener elsewhere is unreachable.
-  const target = q.target as Record<string, unknown> | undefined;
   const region = valueAt(input, ["clouds", "aws", "region"]).value;
   if (target && typeof target === "object" && typeof region === "string") {
     for (const key of ["listenerArn", "targetGroupArn", "taskDefinitionArn"]) {

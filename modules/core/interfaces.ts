@@ -179,7 +179,11 @@ export interface ExistingTarget {
   /** The real service's task definition; the copies run it unless `copies.image` is set. */
   readonly taskDefinitionArn: string;
   readonly vpcId: string;
-  /** Subnets for the copies; they need a route to the internet (NAT) to pull their image. */
+  /**
+   * Subnets for the copies: best dedicated to them, apart from the real service's (a scanner sent to a
+   * copy should find nothing of yours next to it). They need a route to the internet (NAT) to pull
+   * their image.
+   */
   readonly subnetIds: readonly string[];
   /** The container of that task definition the load balancer sends requests to. */
   readonly containerName: string;
@@ -187,6 +191,19 @@ export interface ExistingTarget {
   readonly containerPort: number;
   /** The load balancer's security group: the only source the copies admit. */
   readonly albSecurityGroupId: string;
+  /**
+   * The real service's subnet CIDRs (IPv4, at most 19), which a network ACL on `subnetIds` denies both
+   * ways when `isolateSubnets` is true. Not the load balancer's subnets: the copies must still admit it.
+   * @default none
+   */
+  readonly realSubnetCidrs?: readonly string[];
+  /**
+   * Give `subnetIds` a network ACL of lure's that denies `realSubnetCidrs` both ways and allows the rest.
+   * A subnet has exactly one network ACL, so this replaces the one the subnets use now: set it only when
+   * the subnets are dedicated to the copies. @default false: the copies are isolated by their security
+   * group only (it admits the load balancer alone and sends only HTTPS out)
+   */
+  readonly isolateSubnets?: boolean;
 }
 
 /** The demo target: a static site lure deploys behind its own load balancer. */
@@ -212,8 +229,17 @@ export interface CopyCounts {
 /** Honeypot copies as containers from the real task definition (AWS: a second ECS service). */
 export interface ContainerCopiesProps extends CopyCounts {
   readonly kind: "ecs";
-  /** A decoy image instead of the real task definition's. @default the real task definition */
+  /**
+   * A decoy image, run by a task definition of lure's without a task role. For an existing target, set
+   * this or `reuseTaskDefinition`. @default the demo's image for the demo target; none for an existing target
+   */
   readonly image?: string;
+  /**
+   * Existing target without `image`: accept that the copies run your task definition unchanged, with its
+   * task role, secrets and environment, in front of the scanners sent to them. Safer: `image`.
+   * @default false (refused)
+   */
+  readonly reuseTaskDefinition?: boolean;
 }
 
 /** Honeypot copies as VMs from an image with a warm pool (AWS: an Auto Scaling group from an AMI). */
@@ -252,8 +278,14 @@ export interface QuarantineProps extends CommonProps {
   /** Enter Defence Mode once `sources` sources were flagged within `windowMinutes`. @default { sources: 1, windowMinutes: 5 } */
   readonly defenceAfter?: { readonly sources?: number; readonly windowMinutes?: number };
   readonly detector?: DetectorProps;
-  /** Load-balancer rules lure may use for steering. @default 100 */
+  /** Load-balancer rules lure may use for steering (the size of its priority band). @default 100 */
   readonly ruleQuota?: number;
+  /**
+   * Rules the load balancer accepts in all, excluding the default action (AWS quota "Rules per Application
+   * Load Balancer", 100 by default). lure never holds more than this minus every rule that is not its own
+   * (an existing target's ECS copies add one, the anchor). At least `ruleQuota`. @default 100
+   */
+  readonly albRuleLimit?: number;
   /**
    * Lowest rule priority of lure's band, which ends at `firstRulePriority + ruleQuota - 1`. An existing target
    * with ECS copies also gets one fixed anchor rule at `firstRulePriority + ruleQuota` (≤ 50000 on AWS). @default 1

@@ -1,6 +1,6 @@
 /**
- * Test doubles for the Quarantine adapters: a DynamoDB table, an ALB listener and an ECS service
- * held in Maps behind `aws-sdk-client-mock`, each with the service's own conditional semantics.
+ * Test doubles for the Quarantine adapters: a DynamoDB table, an ALB listener, a target group's
+ * health and an ECS service held in Maps behind `aws-sdk-client-mock`, each with the service's own conditional semantics.
  * They are strict: any command they do not implement rejects, and the table evaluates only the
  * expressions the store is meant to send (any other expression is an error, so a change in the
  * store's conditions cannot pass unnoticed), with DynamoDB's checks on unused or undefined
@@ -22,12 +22,15 @@ import {
   CreateRuleCommand,
   DeleteRuleCommand,
   DescribeRulesCommand,
+  DescribeTargetHealthCommand,
   ModifyRuleCommand,
   PriorityInUseException,
   RuleNotFoundException,
   TooManyRulesException,
+  type Action,
   type ElasticLoadBalancingV2Client,
   type RuleCondition,
+  type TargetHealthStateEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { AwsClientStub } from "aws-sdk-client-mock";
@@ -43,7 +46,9 @@ export function strict<T extends { onAnyCommand: () => { rejects: (e: Error) => 
 }
 
 const validation = (message: string) => new DynamoDBServiceException({ name: "ValidationException", $fault: "client", message, $metadata: { httpStatusCode: 400 } });
-const conditionFailed = () => new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: { httpStatusCode: 400 } });
+/** With `ReturnValuesOnConditionCheckFailure: "ALL_OLD"`, DynamoDB puts the item it refused on (if any) in the error. */
+const conditionFailed = (item?: Item) =>
+  new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: { httpStatusCode: 400 }, ...(item ? { Item: structuredClone(item) } : {}) });
 
 /** Placeholders of one request, resolved the way DynamoDB does: every one defined, every one used. */
 class Expr {
@@ -101,7 +106,8 @@ const CONDITIONS: Record<string, (item: Item | undefined, x: Expr) => boolean> =
   "attribute_not_exists(#pk)": (item, x) => x.attr(item, "#pk") === undefined,
   "#version = :expected": (item, x) => {
     const v = x.num(item, "#version");
-    return v !== undefined && v === x.numValue(":expected");
+    const expected = x.numValue(":expected");
+    return v !== undefined && v === expected;
   },
   "attribute_not_exists(#pk) OR (#expiresAt >= :now AND #lastSeen <= :lastSeen)": (item, x) => {
     const absent = x.attr(item, "#pk") === undefined;
@@ -124,6 +130,11 @@ const CONDITIONS: Record<string, (item: Item | undefined, x: Expr) => boolean> =
     const owner = x.attr(item, "#owner")?.S;
     const me = x.value(":owner").S;
     return absent || (until !== undefined && until < now) || (owner !== undefined && owner === me);
+  },
+  "#lastSeen = :v": (item, x) => {
+    const seen = x.num(item, "#lastSeen");
+    const expected = x.numValue(":v");
+    return seen !== undefined && seen === expected;
   },
   "#owner = :owner": (item, x) => {
     const owner = x.attr(item, "#owner")?.S;
@@ -183,6 +194,8 @@ export interface TableFakeOptions {
   readonly unprocessed?: (call: number, ids: string[]) => string[];
   /** Awaited before a read answers (e.g. to hold two invocations until both have read); ids of the keys asked, or the partition queried. */
   readonly beforeRead?: (op: "BatchGetItem" | "GetItem" | "Query", ids: string[]) => Promise<void> | void;
+  /** Awaited before a write is evaluated (e.g. to let another invocation act in between); the id of the item written. */
+  readonly beforeWrite?: (op: "PutItem" | "UpdateItem" | "DeleteItem", id: string) => Promise<void> | void;
 }
 
 /** How the fake names an item (in `items`, `ops` and `plain()`): `pk/sk`, e.g. `src#192.0.2.1/state`. */
@@ -216,7 +229,12 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
     if (name !== table) throw new Error(`table fake: unexpected table ${name}`);
   };
   /** Evaluates a write's condition (if any) against the current item; refusals are logged and thrown. */
-  const guard = (op: string, id: string, input: { ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }, extra?: (x: Expr) => void): Expr => {
+  const guard = (
+    op: string,
+    id: string,
+    input: { ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string },
+    extra?: (x: Expr) => void,
+  ): Expr => {
     const x = new Expr(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
     let ok = true;
     if (input.ConditionExpression !== undefined) {
@@ -228,7 +246,7 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
     x.checkAllUsed();
     if (!ok) {
       ops.push(`${op} ${id}: ConditionalCheckFailed`);
-      throw conditionFailed();
+      throw conditionFailed(input.ReturnValuesOnConditionCheckFailure === "ALL_OLD" ? items.get(id) : undefined);
     }
     return x;
   };
@@ -267,18 +285,20 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
     };
   });
 
-  mock.on(PutItemCommand).callsFake((input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
+  mock.on(PutItemCommand).callsFake(async (input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
     checkTable(input.TableName);
     const { id } = keyOf(input.Item ? { pk: input.Item.pk, sk: input.Item.sk } : undefined);
+    await options.beforeWrite?.("PutItem", id);
     guard("put", id, input);
     ops.push(`put ${id}`);
     items.set(id, structuredClone(input.Item!));
     return {};
   });
 
-  mock.on(UpdateItemCommand).callsFake((input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
+  mock.on(UpdateItemCommand).callsFake(async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
     checkTable(input.TableName);
     const { pk, sk, id } = keyOf(input.Key);
+    await options.beforeWrite?.("UpdateItem", id);
     let next: Item = {};
     guard("update", id, input, (x) => {
       next = applySet(input.UpdateExpression ?? "", items.get(id) ?? { pk: { S: pk }, sk: { S: sk } }, x);
@@ -288,9 +308,10 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
     return {};
   });
 
-  mock.on(DeleteItemCommand).callsFake((input: { TableName?: string; Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
+  mock.on(DeleteItemCommand).callsFake(async (input: { TableName?: string; Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string }) => {
     checkTable(input.TableName);
     const { id } = keyOf(input.Key);
+    await options.beforeWrite?.("DeleteItem", id);
     guard("delete", id, input);
     ops.push(`delete ${id}`);
     items.delete(id);
@@ -366,8 +387,14 @@ export function plainItem(item: Item): Record<string, unknown> {
 
 export interface FakeRule {
   priority: number;
+  /** The CIDRs of its source-ip condition (none: the rule has no such condition). */
   cidrs: string[];
-  targetGroupArn: string;
+  /** Where its plain forward goes: every rule lure creates has one. */
+  targetGroupArn?: string;
+  /** A user's rule that is not a plain forward (fixed-response, weighted forward…), listed as is. */
+  actions?: Action[];
+  /** A user's rule's conditions besides its source-ip one (host, path…). */
+  conditions?: RuleCondition[];
   tags: Record<string, string>;
 }
 
@@ -377,6 +404,14 @@ export interface ListenerFakeOptions {
   /** Non-default rules the load balancer accepts (its quota). @default 100 */
   readonly maxRules?: number;
 }
+
+/** A plain forward as DescribeRules reports it: the group both as `TargetGroupArn` and as a one-group `ForwardConfig`. */
+const plainForward = (targetGroupArn: string): Action => ({
+  Type: "forward",
+  TargetGroupArn: targetGroupArn,
+  Order: 1,
+  ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+});
 
 /**
  * One ALB listener: rules in a Map by ARN, plus the default action (listed last, priority
@@ -395,6 +430,7 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
     if (values.length < 1 || values.length > 5) throw new Error(`listener fake: a source-ip condition takes 1–5 values, got ${values.length}`);
     return [...values];
   };
+  const newArn = (): string => `${arnPrefix}/${String(next++).padStart(16, "0")}`;
 
   mock.on(DescribeRulesCommand).callsFake((input: { ListenerArn?: string; Marker?: string; PageSize?: number }) => {
     if (input.ListenerArn !== listenerArn) throw new Error(`listener fake: DescribeRules on ${input.ListenerArn}`);
@@ -405,10 +441,10 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
           RuleArn: arn,
           Priority: String(r.priority),
           IsDefault: false,
-          Conditions: [{ Field: "source-ip", SourceIpConfig: { Values: [...r.cidrs] } }],
-          Actions: [{ Type: "forward", TargetGroupArn: r.targetGroupArn }],
+          Conditions: [...(r.cidrs.length > 0 ? [{ Field: "source-ip", SourceIpConfig: { Values: [...r.cidrs] } }] : []), ...structuredClone(r.conditions ?? [])],
+          Actions: r.actions ? structuredClone(r.actions) : [plainForward(r.targetGroupArn!)],
         })),
-      { RuleArn: `${arnPrefix}/default`, Priority: "default", IsDefault: true, Conditions: [], Actions: [{ Type: "forward", TargetGroupArn: "arn:real" }] },
+      { RuleArn: `${arnPrefix}/default`, Priority: "default", IsDefault: true, Conditions: [], Actions: [plainForward("arn:real")] },
     ];
     const from = input.Marker ? Number(input.Marker) : 0;
     const size = Math.min(input.PageSize ?? 400, options.pageSize ?? 400);
@@ -417,7 +453,7 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
     return { Rules: page, ...(from + size < all.length ? { NextMarker: String(from + size) } : {}) };
   });
 
-  mock.on(CreateRuleCommand).callsFake((input: { ListenerArn?: string; Priority?: number; Conditions?: RuleCondition[]; Actions?: { Type?: string; TargetGroupArn?: string }[]; Tags?: { Key?: string; Value?: string }[] }) => {
+  mock.on(CreateRuleCommand).callsFake((input: { ListenerArn?: string; Priority?: number; Conditions?: RuleCondition[]; Actions?: Action[]; Tags?: { Key?: string; Value?: string }[] }) => {
     if (input.ListenerArn !== listenerArn) throw new Error(`listener fake: CreateRule on ${input.ListenerArn}`);
     const priority = input.Priority ?? 0;
     const cidrs = cidrsOf(input.Conditions);
@@ -430,8 +466,8 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
       throw new TooManyRulesException({ message: "You've reached the limit on the number of rules per load balancer", ...meta });
     }
     const action = input.Actions?.length === 1 ? input.Actions[0] : undefined;
-    if (action?.Type !== "forward" || !action.TargetGroupArn) throw new Error(`listener fake: unexpected actions ${JSON.stringify(input.Actions)}`);
-    const arn = `${arnPrefix}/${String(next++).padStart(16, "0")}`;
+    if (action?.Type !== "forward" || !action.TargetGroupArn || action.ForwardConfig) throw new Error(`listener fake: unexpected actions ${JSON.stringify(input.Actions)}`);
+    const arn = newArn();
     rules.set(arn, { priority, cidrs, targetGroupArn: action.TargetGroupArn, tags: Object.fromEntries((input.Tags ?? []).map((t) => [t.Key, t.Value])) });
     ops.push(`create ${priority} ${cidrs.join(",")}`);
     return { Rules: [{ RuleArn: arn, Priority: String(priority) }] };
@@ -444,7 +480,9 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
       throw new RuleNotFoundException({ message: "One or more rules not found", ...meta });
     }
     if (input.Actions !== undefined) throw new Error("listener fake: ModifyRule should keep the action");
+    // As on AWS, the conditions given replace all of the rule's conditions.
     rule.cidrs = cidrsOf(input.Conditions);
+    delete rule.conditions;
     ops.push(`modify ${rule.priority} ${rule.cidrs.join(",")}`);
     return {};
   });
@@ -463,10 +501,17 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
   return {
     rules,
     ops,
-    /** A rule that lure did not create (the user's own). */
+    /** A plain forward on source IPs that lure did not create (the user's own, or one of lure's left from before). */
     seed(priority: number, cidrs: string[], targetGroupArn = "arn:user", tags: Record<string, string> = {}): string {
-      const arn = `${arnPrefix}/${String(next++).padStart(16, "0")}`;
+      const arn = newArn();
       rules.set(arn, { priority, cidrs, targetGroupArn, tags });
+      return arn;
+    },
+    /** A user's rule with its own actions and extra conditions (no source-ip condition when `cidrs` is empty). */
+    seedRule(priority: number, rule: { cidrs?: string[]; actions: Action[]; conditions?: RuleCondition[] }): string {
+      if ((rule.cidrs ?? []).length === 0 && (rule.conditions ?? []).length === 0) throw new Error("listener fake: a rule needs a condition");
+      const arn = newArn();
+      rules.set(arn, { priority, cidrs: rule.cidrs ?? [], actions: structuredClone(rule.actions), ...(rule.conditions ? { conditions: structuredClone(rule.conditions) } : {}), tags: {} });
       return arn;
     },
     /** Every CIDR steered, over all rules of `targetGroupArn`, in priority order (duplicates kept). */
@@ -479,18 +524,65 @@ export function fakeListener(mock: AwsClientStub<ElasticLoadBalancingV2Client>, 
   };
 }
 
-/** One ECS service's desired count. */
-export function fakeService(mock: AwsClientStub<ECSClient>, cluster: string, service: string, desiredCount = 0) {
-  const state = { desiredCount, updates: [] as number[] };
+/**
+ * One target group as DescribeTargetHealth reports it: a target per entry of `states()` (read at each
+ * call, so it can follow a service fake). Any parameter but the group's ARN is an error (`Targets`
+ * would ask about some targets only).
+ */
+export function fakeTargetGroup(mock: AwsClientStub<ElasticLoadBalancingV2Client>, targetGroupArn: string, states: () => readonly TargetHealthStateEnum[]) {
+  const ops: string[] = [];
+  mock.on(DescribeTargetHealthCommand).callsFake((input: Record<string, unknown>) => {
+    if (Object.keys(input).join() !== "TargetGroupArn" || input.TargetGroupArn !== targetGroupArn) throw new Error(`target group fake: DescribeTargetHealth ${JSON.stringify(input)}`);
+    const now = states();
+    ops.push(`health ${now.join(",") || "none"}`);
+    return {
+      TargetHealthDescriptions: now.map((State, i) => ({
+        Target: { Id: `10.0.1.${10 + i}`, Port: 8080, AvailabilityZone: "eu-west-1a" },
+        HealthCheckPort: "8080",
+        TargetHealth: State === "healthy" ? { State } : { State, Reason: "Elb.RegistrationInProgress", Description: "Target registration is in progress" },
+      })),
+    };
+  });
+  return { ops };
+}
+
+export interface ServiceFakeOptions {
+  /** Tasks start only when `settle()` is called (else at once, on each UpdateService). @default false */
+  readonly slowStart?: boolean;
+}
+
+/**
+ * One ECS service's desired count, and its running tasks: they follow the desired count at once, or
+ * on `settle()` with `slowStart`. `targetStates()` is what its target group reports: running tasks
+ * healthy, tasks still starting "initial", tasks stopping "draining".
+ */
+export function fakeService(mock: AwsClientStub<ECSClient>, cluster: string, service: string, desiredCount = 0, options: ServiceFakeOptions = {}) {
+  const state = {
+    desiredCount,
+    running: desiredCount,
+    updates: [] as number[],
+    settle(): void {
+      state.running = state.desiredCount;
+    },
+    targetStates(): TargetHealthStateEnum[] {
+      const up = Math.min(state.running, state.desiredCount);
+      return [
+        ...Array<TargetHealthStateEnum>(up).fill("healthy"),
+        ...Array<TargetHealthStateEnum>(Math.max(0, state.desiredCount - state.running)).fill("initial"),
+        ...Array<TargetHealthStateEnum>(Math.max(0, state.running - state.desiredCount)).fill("draining"),
+      ];
+    },
+  };
   mock.on(UpdateServiceCommand).callsFake((input: { cluster?: string; service?: string; desiredCount?: number }) => {
     if (input.cluster !== cluster || input.service !== service) throw new Error(`ecs fake: UpdateService on ${input.cluster}/${input.service}`);
     state.desiredCount = input.desiredCount ?? state.desiredCount;
     state.updates.push(state.desiredCount);
+    if (!options.slowStart) state.settle();
     return { service: { serviceName: service, desiredCount: state.desiredCount } };
   });
   mock.on(DescribeServicesCommand).callsFake((input: { cluster?: string; services?: string[] }) => {
     if (input.cluster !== cluster || input.services?.length !== 1 || input.services[0] !== service) throw new Error(`ecs fake: DescribeServices ${JSON.stringify(input)}`);
-    return { services: [{ serviceName: service, desiredCount: state.desiredCount }], failures: [] };
+    return { services: [{ serviceName: service, desiredCount: state.desiredCount, runningCount: state.running }], failures: [] };
   });
   return state;
 }

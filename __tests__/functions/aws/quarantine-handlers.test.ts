@@ -10,7 +10,7 @@
 import { gzipSync } from "node:zlib";
 import { DynamoDBClient, DynamoDBServiceException, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { DeleteRuleCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CreateRuleCommand, DeleteRuleCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { mockClient } from "aws-sdk-client-mock";
 import { albSteering } from "../../../functions/aws/quarantine/alb-steering";
@@ -19,7 +19,7 @@ import { quarantineEnv, type QuarantineClients } from "../../../functions/aws/qu
 import { DEFAULT_DETECTOR, ScanDetector } from "../../../functions/core/detector";
 import type { QuarantineRuntimeConfig } from "../../../functions/core/quarantine-types";
 import { recordingLog } from "./fakes";
-import { fakeListener, fakeService, fakeTable, strict } from "./quarantine-fakes";
+import { fakeListener, fakeService, fakeTable, fakeTargetGroup, strict } from "./quarantine-fakes";
 
 const TABLE = "lure-test-quarantine";
 const LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lure-test/0123456789abcdef/fedcba9876543210";
@@ -28,7 +28,7 @@ const CONFIG: QuarantineRuntimeConfig = {
   prefix: "lure-test",
   detector: { ...DEFAULT_DETECTOR, allowCidrs: ["192.0.2.0/24"] },
   mode: { quietPeriodMinutes: 30, forgetOnNormal: true, rememberMinutes: 0, defenceAfterSources: 1, defenceWindowMinutes: 10 },
-  steering: { firstPriority: 1000, ruleQuota: 10, cidrsPerRule: 5 },
+  steering: { firstPriority: 1000, ruleQuota: 10, albRuleLimit: 100, cidrsPerRule: 5 },
   copies: { defenceCount: 2, normalCount: 0 },
 };
 const VARS: Record<string, string> = {
@@ -104,15 +104,19 @@ afterEach(() => {
   process.env = saved;
 });
 
-/** Everything a scenario needs: the three fakes, one log, the clock. */
-function world(tableOptions: Parameters<typeof fakeTable>[2] = {}) {
+/**
+ * Everything a scenario needs: the fakes, one log, the clock. The copies' target group reports the
+ * service's tasks: healthy once running (at once, or on `service.settle()` with `slowStart`).
+ */
+function world(tableOptions: Parameters<typeof fakeTable>[2] = {}, more: { slowStart?: boolean; maxRules?: number } = {}) {
   const table = fakeTable(ddbMock, TABLE, tableOptions);
-  const listener = fakeListener(elbMock, LISTENER);
-  const service = fakeService(ecsMock, "lure-test", "lure-test-copies", 0);
+  const listener = fakeListener(elbMock, LISTENER, more.maxRules === undefined ? {} : { maxRules: more.maxRules });
+  const service = fakeService(ecsMock, "lure-test", "lure-test-copies", 0, { slowStart: more.slowStart ?? false });
+  const copiesGroup = fakeTargetGroup(elbMock, COPIES_TG, () => service.targetStates());
   const rec = recordingLog();
   const clock = { now: T0 };
   const options = { log: rec.log, now: () => clock.now };
-  return { table, listener, service, rec, clock, options };
+  return { table, listener, service, copiesGroup, rec, clock, options };
 }
 
 const byEvent = (lines: { event: string; fields: Readonly<Record<string, unknown>> }[], event: string) => lines.filter((l) => l.event === event).map((l) => l.fields);
@@ -136,7 +140,7 @@ describe("environment", () => {
     const bad = {
       ...CONFIG,
       detector: { ...CONFIG.detector, trw: { ...CONFIG.detector.trw, alpha: 1.5 }, allowCidrs: ["192.0.2.0/24", "not-a-cidr"] },
-      steering: { firstPriority: 49_990, ruleQuota: 20, cidrsPerRule: 6 },
+      steering: { firstPriority: 49_990, ruleQuota: 20, albRuleLimit: 1001, cidrsPerRule: 6 },
       copies: { defenceCount: 2 },
     };
     process.env = { ...saved, ...VARS, LURE_QUARANTINE: JSON.stringify(bad), LURE_TABLE: "", LURE_LISTENER_ARN: COPIES_TG, AWS_REGION: "eu-west-1" };
@@ -150,6 +154,7 @@ describe("environment", () => {
     expect(message.split("; ")).toEqual([
       'quarantine: invalid environment: LURE_QUARANTINE.detector.trw.alpha is 1.5 (expected a number between 0 and 1, both excluded)',
       'LURE_QUARANTINE.detector.allowCidrs[1] is "not-a-cidr" (expected a CIDR such as 198.51.100.0/24 or 2001:db8::/32)',
+      "LURE_QUARANTINE.steering.albRuleLimit is 1001 (expected an integer from 1 to 1000)",
       "LURE_QUARANTINE.steering.cidrsPerRule is 6 (expected an integer from 1 to 5)",
       "LURE_QUARANTINE.copies.normalCount is missing (expected an integer from 0 to 1000)",
       "LURE_QUARANTINE: steering.firstPriority + steering.ruleQuota - 1 is 50009 (the ALB allows priorities up to 50000)",
@@ -157,6 +162,24 @@ describe("environment", () => {
       `LURE_LISTENER_ARN is "${COPIES_TG}" (expected an ALB listener ARN (…:listener/app/…))`,
       "LURE_COPY_SERVICE is not set (expected the ECS service of the honeypot copies)",
     ]);
+  });
+
+  it.each([
+    [0, "0"],
+    [1001, "1001"],
+    [99.5, "99.5"],
+    ["100", '"100"'],
+    [null, "null"],
+    [undefined, "missing"],
+  ])("refuses steering.albRuleLimit %p", (albRuleLimit, shown) => {
+    const steering = albRuleLimit === undefined ? { firstPriority: 1000, ruleQuota: 10, cidrsPerRule: 5 } : { ...CONFIG.steering, albRuleLimit };
+    expect(() => quarantineEnv({ ...VARS, LURE_QUARANTINE: JSON.stringify({ ...CONFIG, steering }) })).toThrow(
+      new Error(`quarantine: invalid environment: LURE_QUARANTINE.steering.albRuleLimit is ${shown} (expected an integer from 1 to 1000)`),
+    );
+  });
+
+  it.each([1, 1000])("takes steering.albRuleLimit %p as it is", (albRuleLimit) => {
+    expect(quarantineEnv({ ...VARS, LURE_QUARANTINE: JSON.stringify({ ...CONFIG, steering: { ...CONFIG.steering, albRuleLimit } }) }).config.steering).toEqual({ ...CONFIG.steering, albRuleLimit });
   });
 
   it("names a missing or unreadable LURE_QUARANTINE and a wrong copies kind", () => {
@@ -178,7 +201,7 @@ describe("detector handler", () => {
   }
 
   it("as deployed: bounded clients; a scanner's batch quarantines it, enters Defence Mode and steers it; one JSON line", async () => {
-    const { table, listener, service } = world();
+    const { table, listener, service, copiesGroup } = world();
     const { clients, handler } = detectorModule;
     for (const [name, client] of Object.entries(clients) as [string, ResolvedClient][]) {
       expect([name, await client.config.maxAttempts()]).toEqual([name, 3]);
@@ -193,8 +216,12 @@ describe("detector handler", () => {
 
     expect(summary).toMatchObject({ requestId: "req-live", processed: true, records: 6, allowListed: 1, enteredDefence: true, conflicts: 0 });
     expect(summary.detections).toEqual([{ src: SCANNER, reason: "trw", probes: 4, time: now - 397 }]);
-    expect(summary.rules).toEqual({ skipped: false, changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, evicted: [], capacity: 10 });
+    expect(summary.rules).toEqual({ skipped: false, changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, evicted: [], capacity: 10, waiting: [], ruleQuotaReached: false });
     expect(listener.steered(COPIES_TG)).toEqual([`${SCANNER}/32`]);
+    // The rule was created only once the copies were raised and reported healthy.
+    expect(copiesGroup.ops).toEqual(["health healthy,healthy"]);
+    expect(elbMock.commandCalls(DescribeTargetHealthCommand)[0].calledAfter(ecsMock.commandCalls(UpdateServiceCommand)[0])).toBe(true);
+    expect(elbMock.commandCalls(DescribeTargetHealthCommand)[0].calledBefore(elbMock.commandCalls(CreateRuleCommand)[0])).toBe(true);
     expect([...listener.rules.values()][0].tags).toEqual({ "lure:prefix": "lure-test" });
     expect(Object.keys(table.plain("quarantine/"))).toEqual([`quarantine/${SCANNER}`]);
     expect(table.plain()["mode/mode"]).toMatchObject({ mode: "defence", version: 1 });
@@ -342,6 +369,171 @@ describe("detector handler", () => {
     const t = await tick({}, { awsRequestId: "req-tick" });
     expect(t).toMatchObject({ mode: "defence", changed: false, copies: 2, rules: { changes: [], steered: 2 } });
     expect(w.listener.steered(COPIES_TG)).toEqual(steered);
+  });
+});
+
+/** Four refused connections of `src` to the web server from `start` on: the detector flags it (TRW). */
+const scanLines = (src: string, start: number): string[] => [22, 23, 25, 80].map((p, i) => flowLine(src, WEB, p, start + i));
+
+/** Defence Mode since T0 - 600 with SCANNER quarantined (last received then), steered at 1000, copies up. */
+async function defenceWithScanner(w: ReturnType<typeof world>) {
+  const store = dynamoQuarantineStore(new DynamoDBClient({ region: "eu-west-1" }), TABLE, { now: () => w.clock.now });
+  const steering = albSteering(new ElasticLoadBalancingV2Client({ region: "eu-west-1" }), { listenerArn: LISTENER, targetGroupArn: COPIES_TG, prefix: "lure-test", steering: CONFIG.steering });
+  await store.putMode({ mode: "defence", since: T0 - 600, recentFlags: [] }, undefined);
+  await store.upsertQuarantine({ src: SCANNER, detectedAt: T0 - 700, lastSeen: T0 - 600, reason: "trw", probes: 4 }, T0 + 3000);
+  await store.putSource(SCANNER, { lastSeen: T0 - 600 }, undefined, T0 + 1200);
+  await steering.apply({ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] });
+  w.service.desiredCount = 2;
+  w.service.settle();
+  return store;
+}
+
+describe("steering with the copies and the listener as they are", () => {
+  it("at the start of Defence Mode, adds no rule while the copies are starting (no 503), and steers on the first tick after they are healthy", async () => {
+    const w = world({}, { slowStart: true });
+    const detector = detectorModule.createDetectorHandler(ENV, newClients(), w.options);
+    const tick = modeModule.createModeHandler(ENV, newClients(), w.options);
+
+    const batch = await detector(cwlEvent(scanLines(SCANNER, T0 - 300)), { awsRequestId: "req-1" });
+    expect(batch).toMatchObject({ enteredDefence: true, rules: { changes: [], steered: 0, evicted: [], waiting: [SCANNER], ruleQuotaReached: false } });
+    expect(w.service.updates).toEqual([2]);
+    expect(w.listener.rules.size).toBe(0);
+    expect(w.copiesGroup.ops).toEqual(["health initial,initial"]);
+    expect(byEvent(w.rec.lines, "copies-not-ready")).toEqual([expect.objectContaining({ requestId: "req-1", waiting: [SCANNER] })]);
+    // Expected at every Defence start: not a warning.
+    expect(w.rec.lines.filter((l) => l.level !== "info")).toEqual([]);
+
+    w.clock.now = T0 + 60; // still starting
+    expect(await tick({}, { awsRequestId: "req-t1" })).toMatchObject({ mode: "defence", changed: false, copies: 2, rules: { changes: [], steered: 0, waiting: [SCANNER] } });
+    expect(w.listener.rules.size).toBe(0);
+
+    w.service.settle();
+    w.clock.now = T0 + 120;
+    expect(await tick({}, { awsRequestId: "req-t2" })).toMatchObject({ mode: "defence", copies: 2, rules: { changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, waiting: [] } });
+    expect(w.listener.steered(COPIES_TG)).toEqual([`${SCANNER}/32`]);
+    expect(w.copiesGroup.ops).toEqual(["health initial,initial", "health initial,initial", "health healthy,healthy"]);
+    expect(w.service.updates).toEqual([2]);
+  });
+
+  it("never modifies or deletes a user's rule inside lure's band, and steers around it", async () => {
+    const w = world();
+    const userRules = [
+      w.listener.seed(1000, ["10.0.0.0/8"], "arn:user-tg"),
+      w.listener.seedRule(1001, { cidrs: ["192.0.2.0/24"], actions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "403", ContentType: "text/plain", MessageBody: "no" } }] }),
+      // Forwards to the copies but also matches a path: ModifyRule would drop the path condition.
+      w.listener.seedRule(1003, { cidrs: ["203.0.113.0/24"], conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/admin/*"] } }], actions: [{ Type: "forward", TargetGroupArn: COPIES_TG }] }),
+    ];
+    const before = structuredClone(userRules.map((arn) => w.listener.rules.get(arn)));
+    const detector = detectorModule.createDetectorHandler(ENV, newClients(), w.options);
+
+    const batch = await detector(cwlEvent([...scanLines(SCANNER, T0 - 300), ...scanLines(SECOND, T0 - 290)]), { awsRequestId: "req-1" });
+    // The band's 10 priorities less the user's 3.
+    expect(batch.rules).toEqual({ skipped: false, changes: [{ kind: "create", priority: 1002, cidrs: [`${SCANNER}/32`, `${SECOND}/32`] }], steered: 2, evicted: [], capacity: 7, waiting: [], ruleQuotaReached: false });
+    const luresRule = [...w.listener.rules.keys()].find((arn) => !userRules.includes(arn));
+
+    w.clock.now = T0 + 30 * 60; // both go quiet: Normal Mode, lure's rule goes
+    const t = await modeModule.createModeHandler(ENV, newClients(), w.options)({}, { awsRequestId: "req-tick" });
+    expect(t).toMatchObject({ mode: "normal", changed: true, copies: 0, rules: { changes: [{ kind: "delete", priority: 1002 }], steered: 0 } });
+
+    expect([...w.listener.rules.keys()]).toEqual(userRules);
+    expect(userRules.map((arn) => w.listener.rules.get(arn))).toEqual(before);
+    expect(elbMock.commandCalls(ModifyRuleCommand)).toHaveLength(0);
+    expect(elbMock.commandCalls(DeleteRuleCommand).map((c) => c.args[0].input.RuleArn)).toEqual([luresRule]);
+  });
+
+  it("with the ALB's real rule limit, counts the anchor and the user's rules: the surplus is evicted, no create is refused", async () => {
+    // The load balancer takes 3 rules; 2 are not lure's: one rule of 5 CIDRs is left for 6 scanners.
+    const env = { ...ENV, config: { ...CONFIG, steering: { ...CONFIG.steering, albRuleLimit: 3 } } };
+    const w = world({}, { maxRules: 3 });
+    w.listener.seed(5, ["10.0.0.0/8"], "arn:user-tg");
+    w.listener.seed(1010, ["255.255.255.255/32"], COPIES_TG); // the copies' anchor rule, just past the band
+    const scanners = [1, 2, 3, 4, 5, 6].map((i) => `198.51.100.${i}`);
+    const detector = detectorModule.createDetectorHandler(env, newClients(), w.options);
+
+    const batch = await detector(cwlEvent(scanners.flatMap((src, i) => scanLines(src, T0 - 300 + 10 * i))), { awsRequestId: "req-1" });
+
+    expect(batch.detections.map((d) => d.src).sort()).toEqual(scanners);
+    expect(batch.rules).toMatchObject({ skipped: false, steered: 5, capacity: 1, waiting: [], ruleQuotaReached: false });
+    expect(batch.rules!.evicted).toHaveLength(1);
+    expect([...w.listener.steered(COPIES_TG).filter((c) => c !== "255.255.255.255/32"), `${batch.rules!.evicted[0]}/32`].sort()).toEqual(scanners.map((s) => `${s}/32`).sort());
+    expect(w.listener.rules.size).toBe(3);
+    expect(w.listener.ops.filter((o) => o.includes("TooManyRules"))).toEqual([]);
+    expect(w.rec.lines.find((l) => l.event === "quarantine-batch")!.level).toBe("warn");
+  });
+
+  it("when the ALB takes fewer rules than albRuleLimit says, the batch still succeeds: it warns, evicts and keeps what it has", async () => {
+    const w = world({}, { maxRules: 2 });
+    w.listener.seed(5, ["10.0.0.0/8"], "arn:user-tg");
+    w.listener.seed(7, ["10.1.0.0/16"], "arn:user-tg");
+    const detector = detectorModule.createDetectorHandler(ENV, newClients(), w.options);
+
+    const batch = await detector(cwlEvent(scanLines(SCANNER, T0 - 300)), { awsRequestId: "req-1" });
+
+    expect(batch).toMatchObject({ processed: true, enteredDefence: true, rules: { skipped: false, changes: [], steered: 0, evicted: [SCANNER], ruleQuotaReached: true } });
+    expect(w.listener.ops.filter((o) => o.startsWith("create"))).toEqual(["create 1000: TooManyRules"]);
+    expect(w.listener.rules.size).toBe(2);
+    expect(Object.keys(w.table.plain("quarantine/"))).toEqual([`quarantine/${SCANNER}`]);
+    expect(w.table.items.has("lease/lease")).toBe(false);
+    const quota = w.rec.lines.filter((l) => l.event === "rule-quota-reached");
+    expect(quota).toHaveLength(1);
+    expect(quota[0]).toMatchObject({ level: "warn", fields: { requestId: "req-1" } });
+    expect(String(quota[0].fields.message)).toContain("quarantine.albRuleLimit (now 100)");
+    expect(w.rec.lines.find((l) => l.event === "quarantine-batch")).toMatchObject({ level: "warn", fields: { rules: { ruleQuotaReached: true } } });
+    expect(w.rec.lines.filter((l) => l.level === "error")).toEqual([]);
+  });
+});
+
+describe("races between a batch and the tick", () => {
+  it("a batch that refreshes a source while the tick forgets it: the quarantine and its detector state are kept", async () => {
+    let tickDeleting = false;
+    let batch: Awaited<ReturnType<ReturnType<typeof detectorModule.createDetectorHandler>>> | undefined;
+    const w: ReturnType<typeof world> = world({
+      beforeWrite: async (op, id) => {
+        if (!tickDeleting || batch || op !== "DeleteItem" || id !== `quarantine/${SCANNER}`) return;
+        // The tick has read the quarantine as quiet; the scanner's records arrive now.
+        batch = await detectorModule.createDetectorHandler(ENV, newClients(), w.options)(cwlEvent([flowLine(SCANNER, WEB, 8443, w.clock.now - 400)]), { awsRequestId: "req-batch" });
+      },
+    });
+    await defenceWithScanner(w);
+    w.clock.now = T0 - 600 + 30 * 60;
+    tickDeleting = true;
+
+    const t = await modeModule.createModeHandler(ENV, newClients(), w.options)({}, { awsRequestId: "req-tick" });
+
+    expect(batch).toMatchObject({ processed: true, refreshed: 1 });
+    expect(t).toMatchObject({ mode: "normal", forgotten: [], expired: [], kept: [SCANNER] });
+    // Refreshed at the batch's receipt time, not the record's (400 s older).
+    expect(w.table.plain("quarantine/")[`quarantine/${SCANNER}`]).toMatchObject({ lastSeen: w.clock.now });
+    expect(w.table.items.has(`src#${SCANNER}/state`)).toBe(true);
+    expect(w.table.conflicts()).toContain(`delete quarantine/${SCANNER}: ConditionalCheckFailed`);
+    expect(byEvent(w.rec.lines, "quarantine-kept")).toEqual([expect.objectContaining({ requestId: "req-tick", kept: [SCANNER] })]);
+  });
+
+  it("a batch that brings Defence Mode back while the tick ends it: its rule is created and the copies are not lowered", async () => {
+    let armed = false;
+    let batch: Awaited<ReturnType<ReturnType<typeof detectorModule.createDetectorHandler>>> | undefined;
+    const w: ReturnType<typeof world> = world({
+      beforeRead: async (op, ids) => {
+        // The tick's read of the mode after its reconciliation released the lease, before it lowers the copies.
+        if (!armed || batch || op !== "GetItem" || ids[0] !== "mode/mode" || !w.table.ops.includes("delete lease/lease")) return;
+        batch = await detectorModule.createDetectorHandler(ENV, newClients(), w.options)(cwlEvent(scanLines(SECOND, w.clock.now - 300)), { awsRequestId: "req-batch" });
+      },
+    });
+    await defenceWithScanner(w);
+    w.clock.now = T0 - 600 + 30 * 60;
+    w.table.ops.length = 0;
+    armed = true;
+
+    const t = await modeModule.createModeHandler(ENV, newClients(), w.options)({}, { awsRequestId: "req-tick" });
+
+    expect(batch).toMatchObject({ enteredDefence: true, rules: { changes: [{ kind: "create", priority: 1000, cidrs: [`${SECOND}/32`] }], steered: 1 } });
+    expect(t).toMatchObject({ mode: "normal", changed: true, forgotten: [SCANNER], copies: 2, rules: { changes: [{ kind: "delete", priority: 1000 }] } });
+    expect(w.table.plain()["mode/mode"]).toMatchObject({ mode: "defence" });
+    expect(w.listener.steered(COPIES_TG)).toEqual([`${SECOND}/32`]);
+    // Never lowered: the steered source keeps its healthy copies.
+    expect(w.service.updates).not.toContain(0);
+    expect(w.service.desiredCount).toBe(2);
+    expect(w.service.targetStates()).toEqual(["healthy", "healthy"]);
   });
 });
 

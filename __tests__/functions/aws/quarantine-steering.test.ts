@@ -8,25 +8,27 @@ import {
   CreateRuleCommand,
   DeleteRuleCommand,
   DescribeRulesCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   ElasticLoadBalancingV2ServiceException,
   ModifyRuleCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
-import { albSteering, RuleQuotaError } from "../../../functions/aws/quarantine/alb-steering";
+import { albSteering, forwardsOnlyTo, RuleQuotaError } from "../../../functions/aws/quarantine/alb-steering";
 import { asgCopies, copiesFor, ecsCopies } from "../../../functions/aws/quarantine/copies";
 import { ConflictError } from "../../../functions/core/quarantine-types";
-import { fakeListener, fakeService, strict } from "./quarantine-fakes";
+import { fakeListener, fakeService, fakeTargetGroup, strict } from "./quarantine-fakes";
 
 const LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lure-test/0123456789abcdef/fedcba9876543210";
 const COPIES_TG = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/lure-test-copies/0011223344556677";
+const REAL_TG = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/shop-web/8899aabbccddeeff";
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
 const ecsMock = mockClient(ECSClient);
 const asgMock = mockClient(AutoScalingClient);
 const elb = new ElasticLoadBalancingV2Client({ region: "eu-west-1" });
 
 const steering = (ruleQuota = 10) =>
-  albSteering(elb, { listenerArn: LISTENER, targetGroupArn: COPIES_TG, prefix: "lure-test", steering: { firstPriority: 1000, ruleQuota, cidrsPerRule: 5 } });
+  albSteering(elb, { listenerArn: LISTENER, targetGroupArn: COPIES_TG, prefix: "lure-test", steering: { firstPriority: 1000, ruleQuota, albRuleLimit: 100, cidrsPerRule: 5 } });
 
 beforeEach(() => {
   for (const m of [elbMock, ecsMock, asgMock]) m.reset();
@@ -59,15 +61,83 @@ describe("ALB steering", () => {
     ]);
   });
 
-  it("lists the priorities of the other rules, without the default action", async () => {
+  it("lists the priorities of every other rule, in the band or not, without the default action", async () => {
     const listener = fakeListener(elbMock, LISTENER, { pageSize: 3 });
     listener.seed(5, ["10.0.0.0/8"]);
     listener.seed(999, ["10.0.0.0/8"]);
     listener.seed(1000, ["198.51.100.7/32"], COPIES_TG);
+    listener.seed(1005, ["10.0.0.0/8"]);
     listener.seed(1009, ["198.51.100.9/32"], COPIES_TG);
-    listener.seed(1010, ["10.0.0.0/8"]);
-    expect(await steering().otherRulePriorities()).toEqual([5, 999, 1010]);
-    expect(await steering(11).otherRulePriorities()).toEqual([5, 999]);
+    listener.seed(1010, ["198.51.100.10/32"], COPIES_TG);
+    expect(await steering().otherRulePriorities()).toEqual([5, 999, 1005, 1010]);
+    // One priority more in the band: the forward to the copies at 1010 becomes lure's; the user's 1005 stays theirs.
+    expect(await steering(11).otherRulePriorities()).toEqual([5, 999, 1005]);
+    expect((await steering(11).listRules()).map((r) => r.priority)).toEqual([1000, 1009, 1010]);
+  });
+
+  it("leaves a user's rules inside the band to the user: a forward to their own group, a fixed response", async () => {
+    const listener = fakeListener(elbMock, LISTENER);
+    const mine = listener.seed(1001, ["198.51.100.7/32"], COPIES_TG);
+    listener.seed(1002, ["10.0.0.0/8"], REAL_TG);
+    listener.seedRule(1003, { cidrs: ["192.0.2.0/24"], actions: [{ Type: "fixed-response", Order: 1, FixedResponseConfig: { StatusCode: "403", ContentType: "text/plain" } }] });
+    listener.seed(5, ["10.0.0.0/8"], REAL_TG);
+
+    expect(await steering().listRules()).toEqual([{ id: mine, priority: 1001, cidrs: ["198.51.100.7/32"] }]);
+    expect(await steering().otherRulePriorities()).toEqual([5, 1002, 1003]);
+  });
+
+  it("counts a weighted forward to the copies alone as lure's, and a split with another group as the user's", async () => {
+    const listener = fakeListener(elbMock, LISTENER);
+    const weighted = listener.seedRule(1000, { cidrs: ["198.51.100.7/32"], actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: COPIES_TG, Weight: 10 }] } }] });
+    listener.seedRule(1001, {
+      cidrs: ["198.51.100.8/32"],
+      actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: COPIES_TG, Weight: 1 }, { TargetGroupArn: REAL_TG, Weight: 1 }] } }],
+    });
+    listener.seedRule(1002, { cidrs: ["198.51.100.9/32"], actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: REAL_TG, Weight: 1 }] } }] });
+
+    expect(await steering().listRules()).toEqual([{ id: weighted, priority: 1000, cidrs: ["198.51.100.7/32"] }]);
+    expect(await steering().otherRulePriorities()).toEqual([1001, 1002]);
+  });
+
+  it("leaves to the user a rule in the band that forwards to the copies but does more: another condition, another action", async () => {
+    const listener = fakeListener(elbMock, LISTENER);
+    // Modifying it would replace all its conditions and drop the path pattern.
+    listener.seedRule(1000, { cidrs: ["198.51.100.7/32"], conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/admin/*"] } }], actions: [{ Type: "forward", TargetGroupArn: COPIES_TG }] });
+    listener.seedRule(1001, {
+      cidrs: ["198.51.100.8/32"],
+      actions: [
+        { Type: "authenticate-cognito", Order: 1, AuthenticateCognitoConfig: { UserPoolArn: "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/x", UserPoolClientId: "c", UserPoolDomain: "d" } },
+        { Type: "forward", Order: 2, TargetGroupArn: COPIES_TG },
+      ],
+    });
+    listener.seedRule(1002, { conditions: [{ Field: "host-header", HostHeaderConfig: { Values: ["decoy.example.com"] } }], actions: [{ Type: "forward", TargetGroupArn: COPIES_TG }] });
+
+    expect(await steering().listRules()).toEqual([]);
+    expect(await steering().otherRulePriorities()).toEqual([1000, 1001, 1002]);
+  });
+
+  it("counts a forward to the copies outside the band (the anchor rule of an existing target) as another rule", async () => {
+    const listener = fakeListener(elbMock, LISTENER);
+    listener.seed(1010, ["255.255.255.255/32"], COPIES_TG);
+    expect(await steering().listRules()).toEqual([]);
+    expect(await steering().otherRulePriorities()).toEqual([1010]);
+  });
+
+  it("counts the healthy targets of the copies' group, and only those", async () => {
+    let states: ("healthy" | "initial" | "unhealthy" | "draining" | "unused" | "unavailable")[] = ["initial", "initial"];
+    fakeTargetGroup(elbMock, COPIES_TG, () => states);
+    expect(await steering().healthyTargets()).toBe(0);
+    states = ["healthy", "initial", "unhealthy", "healthy", "draining", "unused", "unavailable"];
+    expect(await steering().healthyTargets()).toBe(2);
+    states = [];
+    expect(await steering().healthyTargets()).toBe(0);
+    expect(elbMock.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input)).toEqual([{ TargetGroupArn: COPIES_TG }, { TargetGroupArn: COPIES_TG }, { TargetGroupArn: COPIES_TG }]);
+  });
+
+  it("lets a target group error through (no guess at the health)", async () => {
+    const err = new ElasticLoadBalancingV2ServiceException({ name: "TargetGroupNotFoundException", $fault: "client", message: "One or more target groups not found", $metadata: {} });
+    elbMock.on(DescribeTargetHealthCommand).rejects(err);
+    await expect(steering().healthyTargets()).rejects.toBe(err);
   });
 
   it("creates a rule: its priority, one source-ip condition with the 5 CIDRs, forward to the copies, the prefix tag", async () => {
@@ -98,7 +168,7 @@ describe("ALB steering", () => {
     expect(listener.rules.size).toBe(1);
   });
 
-  it("says which quota to change when the ALB has no rule left", async () => {
+  it("says which quota to change when the ALB has no rule left, as a RuleQuotaError the engine knows by name", async () => {
     const listener = fakeListener(elbMock, LISTENER, { maxRules: 1 });
     listener.seed(1, ["10.0.0.0/8"]);
     const err = await steering(100)
@@ -106,8 +176,10 @@ describe("ALB steering", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuleQuotaError);
     expect(err).not.toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toMatch(/^ALB rule quota reached on arn:aws:elasticloadbalancing:.*: cannot create a rule at priority 1000 \(.*\)\. Lower quarantine\.ruleQuota \(now 100\)/);
-    expect((err as Error).message).toContain('"Rules per Application Load Balancer" quota');
+    // The core engine cannot import this class: it recognises the error by its name.
+    expect((err as Error).name).toBe("RuleQuotaError");
+    expect((err as Error).message).toMatch(/^ALB rule quota reached on arn:aws:elasticloadbalancing:.*: cannot create a rule at priority 1000 \(.*\)\. The load balancer takes fewer rules than quarantine\.albRuleLimit \(now 100\): set it to the "Rules per Application Load Balancer" quota in Service Quotas minus the rules of the load balancer's other listeners, or raise that quota\.$/);
+    expect(listener.rules.size).toBe(1);
   });
 
   it("modifies a rule's CIDRs and keeps its action", async () => {
@@ -139,6 +211,28 @@ describe("ALB steering", () => {
     const err = new ElasticLoadBalancingV2ServiceException({ name: "ValidationError", $fault: "client", message: "bad", $metadata: {} });
     elbMock.on(DeleteRuleCommand).rejects(err);
     await expect(steering().apply({ kind: "delete", id: "arn:x", priority: 1000 })).rejects.toBe(err);
+  });
+});
+
+describe("forwardsOnlyTo", () => {
+  const only = (groups: [string, number?][]) => ({ TargetGroups: groups.map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, ...(Weight === undefined ? {} : { Weight }) })) });
+  it.each([
+    ["a plain forward as created", [{ Type: "forward", TargetGroupArn: COPIES_TG }], true],
+    ["a plain forward as DescribeRules lists it", [{ Type: "forward", TargetGroupArn: COPIES_TG, Order: 1, ForwardConfig: { ...only([[COPIES_TG, 1]]), TargetGroupStickinessConfig: { Enabled: false } } }], true],
+    ["a weighted forward to the copies alone", [{ Type: "forward", ForwardConfig: only([[COPIES_TG, 100]]) }], true],
+    ["a forward to another group", [{ Type: "forward", TargetGroupArn: REAL_TG }], false],
+    ["TargetGroupArn and ForwardConfig that disagree", [{ Type: "forward", TargetGroupArn: COPIES_TG, ForwardConfig: only([[REAL_TG]]) }], false],
+    ["a split between the copies and another group", [{ Type: "forward", ForwardConfig: only([[COPIES_TG, 1], [REAL_TG, 1]]) }], false],
+    ["the copies twice", [{ Type: "forward", ForwardConfig: only([[COPIES_TG, 1], [COPIES_TG, 1]]) }], false],
+    ["an empty ForwardConfig", [{ Type: "forward", ForwardConfig: only([]) }], false],
+    ["a forward naming no group", [{ Type: "forward" }], false],
+    ["a fixed response", [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "403" } }], false],
+    ["a redirect", [{ Type: "redirect", RedirectConfig: { StatusCode: "HTTP_302", Host: "example.com" } }], false],
+    ["two forwards", [{ Type: "forward", TargetGroupArn: COPIES_TG }, { Type: "forward", TargetGroupArn: COPIES_TG }], false],
+    ["no action", [], false],
+    ["no action list", undefined, false],
+  ] as [string, Parameters<typeof forwardsOnlyTo>[0], boolean][])("%s", (_what, actions, expected) => {
+    expect(forwardsOnlyTo(actions, COPIES_TG)).toBe(expected);
   });
 });
 

@@ -339,13 +339,64 @@ describe("quarantines", () => {
     expect(table.ops.at(-1)).toBe("query quarantine: 0 read");
   });
 
-  it("deletes a quarantine by key", async () => {
+  it("deletes a quarantine by key, unconditionally without an expected lastSeen", async () => {
     const table = fakeTable(ddbMock, TABLE);
     const s = store();
     await s.upsertQuarantine(q("192.0.2.1", T0, T0), T0 + 100);
-    await s.deleteQuarantine("192.0.2.1");
+    expect(await s.deleteQuarantine("192.0.2.1")).toBe(true);
+    expect(await s.deleteQuarantine("192.0.2.1")).toBe(true);
     expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "quarantine" }, sk: { S: "192.0.2.1" } } });
     expect(table.items.size).toBe(0);
+  });
+
+  const conditionalDelete = (src: string, lastSeen: number) => ({
+    TableName: TABLE,
+    Key: { pk: { S: "quarantine" }, sk: { S: src } },
+    ConditionExpression: "#lastSeen = :v",
+    ExpressionAttributeNames: { "#lastSeen": "lastSeen" },
+    ExpressionAttributeValues: { ":v": { N: String(lastSeen) } },
+    ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+  });
+
+  it("deletes a quarantine whose lastSeen is still the one read, in one conditional request", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    const s = store();
+    await s.upsertQuarantine(q("192.0.2.1", T0 - 60, T0), T0 + 100);
+    await s.upsertQuarantine(q("192.0.2.2", T0 - 60, T0), T0 + 100);
+
+    expect(await s.deleteQuarantine("192.0.2.1", T0)).toBe(true);
+
+    expect(ddbMock.commandCalls(DeleteItemCommand).map((c) => c.args[0].input)).toEqual([conditionalDelete("192.0.2.1", T0)]);
+    expect(Object.keys(table.plain("quarantine/"))).toEqual(["quarantine/192.0.2.2"]);
+    expect(ddbMock.commandCalls(GetItemCommand)).toHaveLength(0);
+  });
+
+  it("keeps a quarantine refreshed since it was read and returns false", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    const s = store();
+    await s.upsertQuarantine(q("192.0.2.1", T0 - 60, T0), T0 + 100);
+    // A batch received the source again after the tick read it.
+    await s.upsertQuarantine(q("192.0.2.1", T0 - 60, T0 + 45), T0 + 145);
+
+    expect(await s.deleteQuarantine("192.0.2.1", T0)).toBe(false);
+
+    expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual(conditionalDelete("192.0.2.1", T0));
+    expect(table.plain("quarantine/")["quarantine/192.0.2.1"]).toMatchObject({ lastSeen: T0 + 45, expiresAt: T0 + 145 });
+    expect(table.conflicts()).toEqual(["delete quarantine/192.0.2.1: ConditionalCheckFailed"]);
+  });
+
+  it("returns true for a quarantine already gone (someone else deleted it), with no second request", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    expect(await store().deleteQuarantine("192.0.2.1", T0)).toBe(true);
+    // DynamoDB refuses the condition on a missing item too; the refusal carries no item.
+    expect(table.conflicts()).toEqual(["delete quarantine/192.0.2.1: ConditionalCheckFailed"]);
+    expect(ddbMock.calls()).toHaveLength(1);
+  });
+
+  it("lets any other error of a conditional delete through", async () => {
+    const err = new DynamoDBServiceException({ name: "InternalServerError", $fault: "server", message: "boom", $metadata: {} });
+    ddbMock.on(DeleteItemCommand).rejects(err);
+    await expect(store().deleteQuarantine("192.0.2.1", T0)).rejects.toBe(err);
   });
 });
 

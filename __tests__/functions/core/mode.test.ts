@@ -89,7 +89,8 @@ describe("evaluateMode", () => {
   it("stays in Defence while a quarantine is live, one second before the quiet period ends", () => {
     const s = defence();
     const r = evaluateMode(s, [q("198.51.100.7", T0), q("203.0.113.9", T0 - 3600)], OPTS, T0 + 30 * MIN - 1);
-    expect(r).toEqual({ state: s, entered: false, left: false, forget: [], expired: [] });
+    // The other one went quiet long ago: forgotten even though Defence goes on.
+    expect(r).toEqual({ state: s, entered: false, left: false, forget: ["203.0.113.9"], expired: [] });
     expect(r.state).toBe(s);
   });
 
@@ -119,10 +120,18 @@ describe("evaluateMode", () => {
     expect(evaluateMode(defence(), [q("198.51.100.7", T0)], opts, T0 + 30 * MIN).expired).toEqual(["198.51.100.7"]);
   });
 
-  it("in Defence keeps quiet quarantines (forgotten only at Normal) but expires remembered ones", () => {
-    const qs = [q("198.51.100.7", T0 + 200 * MIN), q("203.0.113.9", T0)];
-    expect(evaluateMode(defence(), qs, OPTS, T0 + 200 * MIN)).toMatchObject({ left: false, forget: [], expired: [] });
-    expect(evaluateMode(defence(), qs, REMEMBER, T0 + 200 * MIN)).toMatchObject({ left: false, forget: [], expired: ["203.0.113.9"] });
+  it("in Defence forgets quiet quarantines at once (forgetOnNormal), so only live ones are stored", () => {
+    const qs = [q("198.51.100.7", T0 + 200 * MIN), q("203.0.113.9", T0 + 170 * MIN)];
+    const s = defence();
+    const r = evaluateMode(s, qs, OPTS, T0 + 200 * MIN);
+    expect(r).toEqual({ state: s, entered: false, left: false, forget: ["203.0.113.9"], expired: [] });
+    // One second earlier it is still live: kept.
+    expect(evaluateMode(s, qs, OPTS, T0 + 200 * MIN - 1).forget).toEqual([]);
+  });
+
+  it("in Defence keeps remembered quiet quarantines until their memory runs out", () => {
+    const qs = [q("198.51.100.7", T0 + 200 * MIN), q("203.0.113.9", T0 + 170 * MIN), q("192.0.2.1", T0)];
+    expect(evaluateMode(defence(), qs, REMEMBER, T0 + 200 * MIN)).toMatchObject({ left: false, forget: [], expired: ["192.0.2.1"] });
   });
 
   it("in Normal Mode forgets quiet quarantines that never reached the Defence threshold (forgetOnNormal)", () => {

@@ -1,7 +1,7 @@
 import { DEFAULT_DETECTOR, ScanDetector } from "../../../functions/core/detector";
-import { processRecords, reconcile, tick, type EngineDeps } from "../../../functions/core/quarantine";
+import { FORGET_MARGIN_SECONDS, processRecords, quarantineExpiry, reconcile, tick, type EngineDeps } from "../../../functions/core/quarantine";
 import { ConflictError, type FlowRecord, type ModeOptions, type Outcome, type QuarantineRuntimeConfig, type QuarantineStore, type RuleChange, type SteeringOptions, type SteeringPort } from "../../../functions/core/quarantine-types";
-import { createMemoryCloud, type MemoryCloud } from "../../../functions/local/memory-cloud";
+import { createMemoryCloud, RuleQuotaError, USER_TARGET_GROUP, type MemoryCloud } from "../../../functions/local/memory-cloud";
 
 const T0 = 1_800_000_000;
 const MIN = 60;
@@ -11,7 +11,7 @@ const CLIENT = "81.2.69.160";
 const ALB = "10.0.1.10";
 
 const MODE: ModeOptions = { quietPeriodMinutes: 30, forgetOnNormal: true, rememberMinutes: 120, defenceAfterSources: 1, defenceWindowMinutes: 5 };
-const STEERING: SteeringOptions = { firstPriority: 1000, ruleQuota: 100, cidrsPerRule: 5 };
+const STEERING: SteeringOptions = { firstPriority: 1000, ruleQuota: 100, albRuleLimit: 100, cidrsPerRule: 5 };
 
 function rec(src: string, time: number, dport: number, outcome: Outcome = "FAIL", dst = ALB): FlowRecord {
   return { time, src, dst, dport, proto: 6, outcome };
@@ -29,7 +29,18 @@ interface Setup {
   clock: { now: number };
 }
 
-function setup(o: { mode?: Partial<ModeOptions>; steering?: Partial<SteeringOptions>; allowCidrs?: string[] } = {}): Setup {
+interface SetupOptions {
+  mode?: Partial<ModeOptions>;
+  steering?: Partial<SteeringOptions>;
+  allowCidrs?: string[];
+  /** The memory cloud's start-up delay of a copy; 0 (healthy at once) unless a test is about it. */
+  copyStartSeconds?: number;
+  /** Rules the memory ALB really accepts, when it differs from the config's. */
+  albRuleLimit?: number;
+  otherPriorities?: number[];
+}
+
+function setup(o: SetupOptions = {}): Setup {
   const config: QuarantineRuntimeConfig = {
     prefix: "test",
     detector: { ...DEFAULT_DETECTOR, allowCidrs: o.allowCidrs ?? [] },
@@ -38,7 +49,13 @@ function setup(o: { mode?: Partial<ModeOptions>; steering?: Partial<SteeringOpti
     copies: { defenceCount: 2, normalCount: 0 },
   };
   const clock = { now: T0 };
-  const cloud = createMemoryCloud({ steering: config.steering, clock: () => clock.now });
+  const cloud = createMemoryCloud({
+    steering: config.steering,
+    clock: () => clock.now,
+    copyStartSeconds: o.copyStartSeconds ?? 0,
+    ...(o.albRuleLimit !== undefined ? { albRuleLimit: o.albRuleLimit } : {}),
+    ...(o.otherPriorities ? { otherPriorities: o.otherPriorities } : {}),
+  });
   const logs: Setup["logs"] = [];
   const deps: EngineDeps = { store: cloud.store, steering: cloud.steering, copies: cloud.copies, config, owner: "lambda-1", log: (event, fields) => logs.push({ event, fields }) };
   return { cloud, deps, config, logs, clock };
@@ -52,7 +69,7 @@ function storeWith(store: QuarantineStore, over: Partial<QuarantineStore>): Quar
     deleteSource: (s) => store.deleteSource(s),
     listQuarantines: () => store.listQuarantines(),
     upsertQuarantine: (q, e) => store.upsertQuarantine(q, e),
-    deleteQuarantine: (s) => store.deleteQuarantine(s),
+    deleteQuarantine: (s, v) => store.deleteQuarantine(s, v),
     getMode: () => store.getMode(),
     putMode: (s, v) => store.putMode(s, v),
     acquireLease: (o, n, t) => store.acquireLease(o, n, t),
@@ -61,7 +78,13 @@ function storeWith(store: QuarantineStore, over: Partial<QuarantineStore>): Quar
   };
 }
 function steeringWith(steering: SteeringPort, over: Partial<SteeringPort>): SteeringPort {
-  return { listRules: () => steering.listRules(), otherRulePriorities: () => steering.otherRulePriorities(), apply: (c) => steering.apply(c), ...over };
+  return {
+    listRules: () => steering.listRules(),
+    otherRulePriorities: () => steering.otherRulePriorities(),
+    healthyTargets: () => steering.healthyTargets(),
+    apply: (c) => steering.apply(c),
+    ...over,
+  };
 }
 /** A promise to wait on and the function that settles it. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -69,6 +92,14 @@ function gate(): { wait: Promise<void>; open: () => void } {
   const wait = new Promise<void>((resolve) => (open = resolve));
   return { wait, open };
 }
+/** Defence Mode with these sources quarantined (source i last seen at `lastSeen + i`) and the copies raised. */
+async function defenceWith(s: Setup, srcs: string[], lastSeen = T0): Promise<void> {
+  for (const [i, src] of srcs.entries()) await s.cloud.store.upsertQuarantine({ src, detectedAt: lastSeen, lastSeen: lastSeen + i, reason: "trw", probes: 4 }, lastSeen + 10_000);
+  await s.cloud.store.putMode({ mode: "defence", since: lastSeen, recentFlags: [] }, undefined);
+  await s.cloud.copies.setDesired(s.config.copies.defenceCount); // healthy once copyStartSeconds passed
+}
+/** `n` distinct addresses. */
+const addresses = (n: number) => Array.from({ length: n }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
 const ruleChanges = (cloud: MemoryCloud): RuleChange[] => cloud.events.flatMap((e) => (e.kind === "rule" ? [e.change] : []));
 
 describe("processRecords", () => {
@@ -86,9 +117,10 @@ describe("processRecords", () => {
       refreshed: 0,
       conflicts: 0,
       enteredDefence: true,
-      reconcile: { skipped: false, changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, evicted: [], capacity: 100 },
+      reconcile: { skipped: false, changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, evicted: [], capacity: 100, waiting: [], ruleQuotaReached: false },
     });
-    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 4, lastSeen: T0 + 6, reason: "trw", probes: 4 }]);
+    // Detected at the deciding record's event time; last seen when the batch was received.
+    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 4, lastSeen: T0 + 60, reason: "trw", probes: 4 }]);
     expect((await cloud.store.getMode()).value).toEqual({ mode: "defence", since: T0 + 60, recentFlags: [] });
     expect(await cloud.copies.getDesired()).toBe(2);
     expect(await cloud.steering.listRules()).toEqual([{ id: expect.any(String), priority: 1000, cidrs: [`${SCANNER}/32`] }]);
@@ -125,28 +157,33 @@ describe("processRecords", () => {
     expect(cloud.events).toEqual([]);
   });
 
-  it("records of a quarantined source refresh its lastSeen, only forward, without re-detection or rule changes", async () => {
+  it("records of a quarantined source refresh its lastSeen to their receipt time, without re-detection or rule changes", async () => {
     const { cloud, deps } = setup();
     await processRecords(probes(SCANNER, T0, 4), deps, T0 + 60);
     const before = cloud.events.length;
     const later = await processRecords(probes(SCANNER, T0 + 300, 20, 100), deps, T0 + 360);
     expect(later).toMatchObject({ evaluatedSources: 0, detections: [], refreshed: 1, enteredDefence: false });
     expect(later.reconcile).toBeUndefined(); // still live, already steered
-    expect((await cloud.store.listQuarantines())[0]).toMatchObject({ detectedAt: T0 + 3, lastSeen: T0 + 319 });
-    const older = await processRecords([rec(SCANNER, T0 + 100, 9)], deps, T0 + 400);
-    expect(older.refreshed).toBe(0);
-    expect((await cloud.store.listQuarantines())[0].lastSeen).toBe(T0 + 319);
+    expect((await cloud.store.listQuarantines())[0]).toMatchObject({ detectedAt: T0 + 3, lastSeen: T0 + 360 });
+    // Records from before the last refresh, delivered late: the source is still active now.
+    const late = await processRecords([rec(SCANNER, T0 + 100, 9)], deps, T0 + 400);
+    expect(late.refreshed).toBe(1);
+    expect((await cloud.store.listQuarantines())[0].lastSeen).toBe(T0 + 400);
+    // Never backwards: a batch handled with an older clock (another instance) changes nothing.
+    const behind = await processRecords([rec(SCANNER, T0 + 390, 9)], deps, T0 + 395);
+    expect(behind.refreshed).toBe(0);
+    expect((await cloud.store.listQuarantines())[0].lastSeen).toBe(T0 + 400);
     expect(cloud.events.length).toBe(before);
   });
 
-  it("a quiet quarantine seen again in Defence Mode is steered again", async () => {
+  it("a quiet quarantine seen again in Defence Mode before the tick forgets it is steered again", async () => {
     const { cloud, deps } = setup();
     await processRecords(probes(SCANNER, T0, 4), deps, T0 + 60);
     // A second scanner keeps Defence Mode on while the first goes quiet and is unsteered.
     await processRecords(probes(SWEEPER, T0 + 20 * MIN, 4), deps, T0 + 20 * MIN);
-    await tick(deps, T0 + 35 * MIN);
+    await reconcile(deps, T0 + 35 * MIN);
     expect((await cloud.steering.listRules()).flatMap((r) => r.cidrs)).toEqual([`${SWEEPER}/32`]);
-    const back = await processRecords([rec(SCANNER, T0 + 36 * MIN, 80)], deps, T0 + 36 * MIN);
+    const back = await processRecords([rec(SCANNER, T0 + 35 * MIN, 80)], deps, T0 + 36 * MIN);
     expect(back.remembered).toEqual([]); // forgetOnNormal: not a remembered source, just a refresh
     expect(back.reconcile?.changes).toEqual([{ kind: "modify", id: expect.any(String), priority: 1000, cidrs: [`${SWEEPER}/32`, `${SCANNER}/32`] }]);
   });
@@ -207,7 +244,7 @@ describe("processRecords", () => {
     const ra = await a;
     // a's write conflicted; re-read (3 failures, b's included) + its own record = the 4th.
     expect(ra).toMatchObject({ conflicts: 1, detections: [{ src: SCANNER, time: T0 + 60, probes: 4, failures: 4 }], enteredDefence: true });
-    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 60, lastSeen: T0 + 60, reason: "trw", probes: 4 }]);
+    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 60, lastSeen: T0 + 120, reason: "trw", probes: 4 }]);
     expect(await cloud.steering.listRules()).toEqual([{ id: expect.any(String), priority: 1000, cidrs: [`${SCANNER}/32`] }]);
   });
 
@@ -237,7 +274,7 @@ describe("processRecords", () => {
     // a decided on what it read too; its state write lost, the re-read state is flagged already.
     expect(ra).toMatchObject({ conflicts: 1, detections: [{ src: SCANNER, time: T0 + 60 }], enteredDefence: false });
     expect(ra.reconcile?.changes).toEqual([]);
-    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 61, lastSeen: T0 + 61, reason: "trw", probes: 4 }]);
+    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 61, lastSeen: T0 + 120, reason: "trw", probes: 4 }]);
     expect((await cloud.steering.listRules()).flatMap((r) => r.cidrs)).toEqual([`${SCANNER}/32`]);
     expect(ruleChanges(cloud)).toHaveLength(1);
     expect(cloud.events.filter((e) => e.kind === "copies")).toHaveLength(1);
@@ -245,10 +282,6 @@ describe("processRecords", () => {
 });
 
 describe("reconcile", () => {
-  async function defenceWith(s: Setup, srcs: string[], lastSeen = T0): Promise<void> {
-    for (const [i, src] of srcs.entries()) await s.cloud.store.upsertQuarantine({ src, detectedAt: lastSeen, lastSeen: lastSeen + i, reason: "trw", probes: 4 }, lastSeen + 10_000);
-    await s.cloud.store.putMode({ mode: "defence", since: lastSeen, recentFlags: [] }, undefined);
-  }
 
   it("a second reconciler is skipped; the holder's next round picks up the IP written meanwhile", async () => {
     const s = setup();
@@ -270,7 +303,7 @@ describe("reconcile", () => {
     await reached.wait;
     // Another invocation quarantines a second scanner; its own reconcile finds the lease taken.
     const other = await processRecords(probes(SWEEPER, T0 + 5, 4), { ...s.deps, owner: "other" }, T0 + 10);
-    expect(other.reconcile).toEqual({ skipped: true, changes: [], steered: 0, evicted: [], capacity: 0 });
+    expect(other.reconcile).toEqual({ skipped: true, changes: [], steered: 0, evicted: [], capacity: 0, waiting: [], ruleQuotaReached: false });
     expect(s.logs.map((l) => l.event)).toContain("reconcile-skipped");
     paused.open();
     const r = await holder;
@@ -332,6 +365,8 @@ describe("reconcile", () => {
       steered: 5,
       evicted: ["192.0.2.1", "192.0.2.2"],
       capacity: 1,
+      waiting: [],
+      ruleQuotaReached: false,
     });
     expect(s.logs.find((l) => l.event === "quarantine-evicted")?.fields).toEqual({ evicted: ["192.0.2.1", "192.0.2.2"], capacity: 1, steered: 5 });
     // An evicted source that comes back becomes the most recent and takes the oldest slot.
@@ -346,14 +381,22 @@ describe("tick", () => {
     const { cloud, deps } = setup();
     const detector = new ScanDetector(deps.config.detector);
     const warm = { ...deps, detector };
-    await processRecords(probes(SCANNER, T0, 6), warm, T0 + 60); // lastSeen T0 + 5
+    await processRecords(probes(SCANNER, T0, 6), warm, T0 + 60); // lastSeen T0 + 60 (receipt)
     const eventsAfterScan = cloud.events.length;
 
-    const during = await tick(warm, T0 + 5 + 30 * MIN - 1);
-    expect(during).toEqual({ mode: "defence", changed: false, forgotten: [], expired: [], copies: 2, reconcile: { skipped: false, changes: [], steered: 1, evicted: [], capacity: 100 } });
+    const during = await tick(warm, T0 + 60 + 30 * MIN - 1);
+    expect(during).toEqual({
+      mode: "defence",
+      changed: false,
+      forgotten: [],
+      expired: [],
+      kept: [],
+      copies: 2,
+      reconcile: { skipped: false, changes: [], steered: 1, evicted: [], capacity: 100, waiting: [], ruleQuotaReached: false },
+    });
     expect(cloud.events.length).toBe(eventsAfterScan);
 
-    const quiet = await tick(warm, T0 + 5 + 30 * MIN);
+    const quiet = await tick(warm, T0 + 60 + 30 * MIN);
     expect(quiet).toMatchObject({ mode: "normal", changed: true, forgotten: [SCANNER], expired: [], copies: 0, reconcile: { changes: [{ kind: "delete", priority: 1000 }], steered: 0 } });
     expect(cloud.events.slice(eventsAfterScan).map((e) => e.kind)).toEqual(["mode", "rule", "copies"]);
     expect(await cloud.steering.listRules()).toEqual([]);
@@ -361,7 +404,7 @@ describe("tick", () => {
     expect(await cloud.store.listQuarantines()).toEqual([]);
     expect(cloud.store.sourceCount).toBe(0);
     expect(detector.has(SCANNER)).toBe(false);
-    expect((await cloud.store.getMode()).value).toEqual({ mode: "normal", since: T0 + 5 + 30 * MIN, recentFlags: [] });
+    expect((await cloud.store.getMode()).value).toEqual({ mode: "normal", since: T0 + 60 + 30 * MIN, recentFlags: [] });
 
     // Forgotten: the same scanner is detected afresh.
     const again = await processRecords(probes(SCANNER, T0 + 40 * MIN, 4, 200), warm, T0 + 41 * MIN);
@@ -372,7 +415,15 @@ describe("tick", () => {
     const { cloud, deps } = setup();
     await tick(deps, T0);
     const r = await tick(deps, T0 + 60);
-    expect(r).toEqual({ mode: "normal", changed: false, forgotten: [], expired: [], copies: 0, reconcile: { skipped: false, changes: [], steered: 0, evicted: [], capacity: 100 } });
+    expect(r).toEqual({
+      mode: "normal",
+      changed: false,
+      forgotten: [],
+      expired: [],
+      kept: [],
+      copies: 0,
+      reconcile: { skipped: false, changes: [], steered: 0, evicted: [], capacity: 100, waiting: [], ruleQuotaReached: false },
+    });
     expect(cloud.events).toEqual([]);
     expect((await cloud.store.getMode()).version).toBeUndefined(); // never written
   });
@@ -416,7 +467,7 @@ describe("tick", () => {
     // Three scanners within the window: Defence.
     await processRecords([...probes(SCANNER, T0, 4), ...probes(SWEEPER, T0, 4), ...probes("192.0.2.77", T0, 4)], deps, T0 + 60);
     expect((await cloud.store.getMode()).value.mode).toBe("defence");
-    const normal = await tick(deps, T0 + 3 + 30 * MIN);
+    const normal = await tick(deps, T0 + 60 + 30 * MIN);
     expect(normal).toMatchObject({ mode: "normal", changed: true, forgotten: [], expired: [], copies: 0 });
     expect(await cloud.store.listQuarantines()).toHaveLength(3);
 
@@ -426,12 +477,232 @@ describe("tick", () => {
     expect(back.reconcile?.changes).toEqual([{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }]);
     expect(await cloud.copies.getDesired()).toBe(2);
 
-    // The other two expire at lastSeen + 120 min (their lastSeen is T0 + 3).
-    const kept = await tick(deps, T0 + 3 + 120 * MIN - 1);
+    // The other two expire at lastSeen + 120 min (their lastSeen is the batch's receipt, T0 + 60).
+    const kept = await tick(deps, T0 + 60 + 120 * MIN - 1);
     expect(kept.expired).toEqual([]);
-    const gone = await tick(deps, T0 + 3 + 120 * MIN);
+    const gone = await tick(deps, T0 + 60 + 120 * MIN);
     expect(gone.expired).toEqual(["192.0.2.77", SWEEPER]);
     expect((await cloud.store.listQuarantines()).map((q) => q.src)).toEqual([SCANNER]);
+  });
+});
+
+describe("other rules and the load balancer's limit", () => {
+  it("a user's rule inside the band is never modified or deleted, and costs lure a rule", async () => {
+    const s = setup({ steering: { ruleQuota: 2 } }); // band 1000-1001
+    const userRule = s.cloud.steering.addOtherRule(1000, ["192.0.2.200/32"]);
+    const srcs = Array.from({ length: 7 }, (_, i) => `192.0.2.${i + 1}`);
+    await defenceWith(s, srcs);
+    const r = await reconcile(s.deps, T0 + 10);
+    expect(r).toMatchObject({ capacity: 1, steered: 5, evicted: ["192.0.2.1", "192.0.2.2"] });
+    expect(r.changes).toEqual([{ kind: "create", priority: 1001, cidrs: ["192.0.2.7/32", "192.0.2.6/32", "192.0.2.5/32", "192.0.2.4/32", "192.0.2.3/32"] }]);
+
+    // Back to Normal: lure removes its own rule only.
+    const normal = await tick(s.deps, T0 + 6 + 30 * MIN);
+    expect(normal).toMatchObject({ mode: "normal", changed: true, copies: 0, reconcile: { changes: [{ kind: "delete", priority: 1001 }] } });
+    expect(s.cloud.steering.allRules).toEqual([{ id: userRule, priority: 1000, cidrs: ["192.0.2.200/32"], forwardTo: USER_TARGET_GROUP }]);
+    expect(s.cloud.events.flatMap((e) => (e.kind === "rule" ? [e.id] : []))).not.toContain(userRule);
+    // And it stays untouched tick after tick.
+    expect((await tick(s.deps, T0 + 40 * MIN)).reconcile.changes).toEqual([]);
+    expect(s.cloud.steering.allRules).toHaveLength(1);
+  });
+
+  it("an anchor rule outside the band, ruleQuota 100 and the ALB's 100: 99 rules, never a refused create", async () => {
+    const s = setup({ otherPriorities: [1100] }); // just after the band 1000-1099
+    await defenceWith(s, addresses(500));
+    const r = await reconcile(s.deps, T0 + 10);
+    expect(r).toMatchObject({ capacity: 99, steered: 495, ruleQuotaReached: false });
+    expect(r.evicted).toEqual(addresses(5)); // least recently seen
+    expect(r.changes).toHaveLength(99);
+    expect(s.cloud.steering.size).toBe(99);
+    expect(s.cloud.steering.allRules).toHaveLength(100);
+    expect(s.logs.map((l) => l.event)).not.toContain("rule-quota-reached");
+  });
+
+  it("the ALB refuses a create (RuleQuotaError): the batch does not fail; lure keeps its rules and evicts the rest", async () => {
+    // The config says 100, the load balancer takes 2 (a quota lowered, rules the config does not know).
+    const s = setup({ albRuleLimit: 2 });
+    const srcs = addresses(11); // last seen T0 … T0 + 10
+    await defenceWith(s, srcs);
+    const report = await processRecords(probes(SCANNER, T0 + 10, 4), s.deps, T0 + 20);
+    expect(report.detections).toHaveLength(1);
+    expect(report.reconcile).toEqual({
+      skipped: false,
+      changes: [
+        { kind: "create", priority: 1000, cidrs: [SCANNER, srcs[10], srcs[9], srcs[8], srcs[7]].map((x) => `${x}/32`) },
+        { kind: "create", priority: 1001, cidrs: [srcs[6], srcs[5], srcs[4], srcs[3], srcs[2]].map((x) => `${x}/32`) },
+      ],
+      steered: 10,
+      evicted: [srcs[0], srcs[1]],
+      capacity: 2,
+      waiting: [],
+      ruleQuotaReached: true,
+    });
+    expect(s.logs.find((l) => l.event === "rule-quota-reached")?.fields).toMatchObject({ round: 1, rules: 0, otherRules: 0, message: expect.stringContaining("accepts 2") });
+    expect(s.logs.find((l) => l.event === "quarantine-evicted")?.fields).toEqual({ evicted: [srcs[0], srcs[1]], capacity: 2, steered: 10 });
+    expect(s.cloud.store.leaseOwner).toBeUndefined();
+    // The next tick meets the same wall and settles the same way.
+    const next = await tick(s.deps, T0 + 60);
+    expect(next.reconcile).toMatchObject({ ruleQuotaReached: true, changes: [], evicted: [srcs[0], srcs[1]] });
+    expect(s.cloud.steering.size).toBe(2);
+  });
+});
+
+describe("rules wait for healthy copies", () => {
+  it("no rule while the copies start; the tick after they are healthy creates it", async () => {
+    const { cloud, deps, logs, clock } = setup({ copyStartSeconds: 60 });
+    clock.now = T0 + 60; // the cloud's clock is the engine's here: copies start when asked for
+    const report = await processRecords(probes(SCANNER, T0, 4), deps, clock.now);
+    expect(report).toMatchObject({ enteredDefence: true, reconcile: { changes: [], steered: 0, waiting: [SCANNER], evicted: [] } });
+    expect(await cloud.copies.getDesired()).toBe(2);
+    expect(await cloud.steering.listRules()).toEqual([]);
+    expect(logs.find((l) => l.event === "copies-not-ready")?.fields).toEqual({ waiting: [SCANNER], steered: 0 });
+
+    clock.now = T0 + 119;
+    expect((await tick(deps, clock.now)).reconcile).toMatchObject({ changes: [], waiting: [SCANNER] });
+    expect(ruleChanges(cloud)).toEqual([]);
+    clock.now = T0 + 120; // 60 s after the copies were asked for
+    const ready = await tick(deps, clock.now);
+    expect(ready.reconcile).toMatchObject({ changes: [{ kind: "create", priority: 1000, cidrs: [`${SCANNER}/32`] }], steered: 1, waiting: [] });
+    expect(cloud.events.filter((e) => e.kind === "rule").map((e) => e.at)).toEqual([T0 + 120]);
+  });
+
+  it("asks for healthy targets only when a source is to be added; removals go ahead without a healthy copy", async () => {
+    const s = setup();
+    await defenceWith(s, ["192.0.2.1", "192.0.2.2"]); // last seen T0, T0 + 1
+    await reconcile(s.deps, T0 + 10);
+    let asked = 0;
+    const noneHealthy = steeringWith(s.cloud.steering, { healthyTargets: async () => (asked++, 0) });
+    const deps = { ...s.deps, steering: noneHealthy };
+    expect((await reconcile(deps, T0 + 20)).changes).toEqual([]);
+    expect(asked).toBe(0);
+
+    // .1 goes quiet, .3 is new: .1 is removed, .3 waits.
+    await s.cloud.store.upsertQuarantine({ src: "192.0.2.3", detectedAt: T0 + 25 * MIN, lastSeen: T0 + 25 * MIN, reason: "trw", probes: 4 }, T0 + 10_000);
+    const r = await reconcile(deps, T0 + 30 * MIN);
+    expect(r).toMatchObject({ changes: [{ kind: "modify", priority: 1000, cidrs: ["192.0.2.2/32"] }], steered: 1, waiting: ["192.0.2.3"] });
+    expect(asked).toBe(1);
+  });
+});
+
+describe("the tick and the batches", () => {
+  it("a batch that brings Defence back while the tick removes the rules keeps the copies up", async () => {
+    const { cloud, deps, logs } = setup();
+    await processRecords(probes(SCANNER, T0, 4), deps, T0 + 60);
+    const now = T0 + 60 + 30 * MIN; // SCANNER is quiet
+    let raced = false;
+    const racingStore = storeWith(cloud.store, {
+      releaseLease: async (o) => {
+        await cloud.store.releaseLease(o);
+        if (raced) return;
+        raced = true;
+        // After the tick's reconcile removed the rules, before it lowers the copies: a new scanner.
+        const batch = await processRecords(probes(SWEEPER, now - 30, 4), { ...deps, owner: "batch" }, now);
+        expect(batch).toMatchObject({ enteredDefence: true, reconcile: { changes: [{ kind: "create" }] } });
+      },
+    });
+    const r = await tick({ ...deps, store: racingStore }, now);
+    expect(raced).toBe(true);
+    expect(r).toMatchObject({ mode: "normal", changed: true, copies: 2, reconcile: { changes: [{ kind: "delete" }] } });
+    expect(await cloud.copies.getDesired()).toBe(2);
+    expect(cloud.events.filter((e) => e.kind === "copies")).toEqual([{ at: T0, kind: "copies", from: 0, to: 2 }]);
+    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
+    expect(logs.find((l) => l.event === "copies-kept")?.fields).toEqual({ mode: "defence", rules: undefined });
+  });
+
+  it("a batch refreshing a source while the tick forgets it: the source and its detector state are kept", async () => {
+    const { cloud, deps, logs } = setup({ mode: { quietPeriodMinutes: 5 } });
+    const detector = new ScanDetector(deps.config.detector);
+    const warm = { ...deps, detector };
+    await processRecords(probes(SCANNER, T0, 4), warm, T0 + 60);
+    const now = T0 + 60 + 5 * MIN; // quiet
+    let raced = false;
+    const racingStore = storeWith(cloud.store, {
+      listQuarantines: async () => {
+        const stale = await cloud.store.listQuarantines();
+        if (!raced) {
+          raced = true;
+          await processRecords([rec(SCANNER, now - 40, 81)], { ...warm, owner: "batch" }, now);
+        }
+        return stale;
+      },
+    });
+    const r = await tick({ ...warm, store: racingStore }, now);
+    expect(r).toMatchObject({ mode: "normal", forgotten: [], kept: [SCANNER] });
+    expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 3, lastSeen: now, reason: "trw", probes: 4 }]);
+    expect(cloud.store.sourceCount).toBe(1);
+    expect(detector.has(SCANNER)).toBe(true);
+    expect(logs.find((l) => l.event === "quarantine-kept")?.fields).toEqual({ kept: [SCANNER] });
+    // Judged again on the next tick: live, so Defence comes back and it is steered.
+    const next = await tick(warm, now + 60);
+    expect(next).toMatchObject({ mode: "defence", changed: true, forgotten: [], kept: [], copies: 2 });
+    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SCANNER}/32`]);
+  });
+});
+
+describe("liveness on receipt time", () => {
+  it("records delivered 20 minutes late, with a 5-minute quiet period, still steer and keep Defence on", async () => {
+    const { cloud, deps } = setup({ mode: { quietPeriodMinutes: 5 } });
+    const first = await processRecords(probes(SCANNER, T0, 4), deps, T0 + 20 * MIN);
+    expect(first).toMatchObject({ enteredDefence: true, reconcile: { changes: [{ kind: "create", cidrs: [`${SCANNER}/32`] }], steered: 1 } });
+    expect((await tick(deps, T0 + 24 * MIN)).mode).toBe("defence");
+    // More of its records, as late: still active.
+    const late = await processRecords([rec(SCANNER, T0 + 10 * MIN, 90)], deps, T0 + 24 * MIN);
+    expect(late.refreshed).toBe(1);
+    expect(await tick(deps, T0 + 29 * MIN - 1)).toMatchObject({ mode: "defence", changed: false });
+    expect(await cloud.steering.listRules()).toHaveLength(1);
+    expect(await tick(deps, T0 + 29 * MIN)).toMatchObject({ mode: "normal", changed: true, forgotten: [SCANNER] });
+  });
+
+  it("a remembered source is judged on receipt time too", async () => {
+    const { deps } = setup({ mode: { forgetOnNormal: false, quietPeriodMinutes: 5 } });
+    await processRecords(probes(SCANNER, T0, 4), deps, T0 + 20 * MIN);
+    await tick(deps, T0 + 25 * MIN); // Normal; remembered
+    // Its event time is before its last receipt, but it is received after the quiet period: remembered.
+    const back = await processRecords([rec(SCANNER, T0 + 19 * MIN, 443, "OK")], deps, T0 + 26 * MIN);
+    expect(back).toMatchObject({ remembered: [{ src: SCANNER, time: T0 + 19 * MIN }], enteredDefence: true });
+  });
+});
+
+describe("forgetOnNormal: only live quarantines are kept", () => {
+  it("the item expires a margin after the quiet period, not after the memory", async () => {
+    const forget = setup();
+    expect(quarantineExpiry(T0, forget.config.mode)).toBe(T0 + 30 * MIN + FORGET_MARGIN_SECONDS);
+    expect(FORGET_MARGIN_SECONDS).toBe(600);
+    await processRecords(probes(SCANNER, T0, 4), forget.deps, T0 + 60);
+    forget.clock.now = T0 + 60 + 40 * MIN - 1;
+    expect(await forget.cloud.store.listQuarantines()).toHaveLength(1);
+    forget.clock.now = T0 + 60 + 40 * MIN;
+    expect(await forget.cloud.store.listQuarantines()).toEqual([]);
+
+    const remember = setup({ mode: { forgetOnNormal: false } });
+    expect(quarantineExpiry(T0, remember.config.mode)).toBe(T0 + 120 * MIN + 30 * MIN);
+    await processRecords(probes(SCANNER, T0, 4), remember.deps, T0 + 60);
+    remember.clock.now = T0 + 60 + 150 * MIN - 1;
+    expect(await remember.cloud.store.listQuarantines()).toHaveLength(1);
+  });
+
+  it("in Defence Mode the tick forgets quiet quarantines (and their state) while live ones keep Defence on", async () => {
+    const { cloud, deps } = setup();
+    await processRecords(probes(SCANNER, T0, 4), deps, T0 + 60);
+    await processRecords(probes(SWEEPER, T0 + 20 * MIN, 4), deps, T0 + 20 * MIN);
+    const r = await tick(deps, T0 + 60 + 30 * MIN);
+    expect(r).toMatchObject({ mode: "defence", changed: false, forgotten: [SCANNER], kept: [], copies: 2, reconcile: { steered: 1 } });
+    expect((await cloud.store.listQuarantines()).map((q) => q.src)).toEqual([SWEEPER]);
+    expect((await cloud.store.getSources([SCANNER])).size).toBe(0);
+    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
+  });
+
+  it("without forgetOnNormal a quiet quarantine stays remembered through Defence Mode", async () => {
+    const { cloud, deps } = setup({ mode: { forgetOnNormal: false } });
+    await processRecords(probes(SCANNER, T0, 4), deps, T0 + 60);
+    await processRecords(probes(SWEEPER, T0 + 20 * MIN, 4), deps, T0 + 20 * MIN);
+    const r = await tick(deps, T0 + 60 + 30 * MIN);
+    expect(r).toMatchObject({ mode: "defence", forgotten: [], expired: [] });
+    expect((await cloud.store.listQuarantines()).map((q) => q.src).sort()).toEqual([SWEEPER, SCANNER].sort());
+    // Seen again in Defence: remembered, steered at once.
+    const back = await processRecords([rec(SCANNER, T0 + 35 * MIN, 80)], deps, T0 + 36 * MIN);
+    expect(back).toMatchObject({ remembered: [{ src: SCANNER }], enteredDefence: false });
+    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs).sort()).toEqual([`${SWEEPER}/32`, `${SCANNER}/32`].sort());
   });
 });
 
@@ -472,7 +743,7 @@ describe("the memory cloud is as strict as DynamoDB and ELBv2", () => {
     expect(cloud.store.leaseOwner).toBe("b");
   });
 
-  it("rules: taken priority → ConflictError; ALB limits and unknown rules → errors", async () => {
+  it("rules: taken priority → ConflictError; the ALB's total → RuleQuotaError; lure's limits and unknown rules → errors", async () => {
     const { cloud } = setup({ steering: { ruleQuota: 2 } });
     const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `192.0.2.${i + 1}/32`);
     await cloud.steering.apply({ kind: "create", priority: 1000, cidrs: cidrs(5) });
@@ -487,7 +758,48 @@ describe("the memory cloud is as strict as DynamoDB and ELBv2", () => {
     await expect(cloud.steering.apply({ kind: "delete", id: "arn:nope", priority: 1000 })).rejects.toThrow("no such rule");
     const strict = createMemoryCloud({ steering: STEERING, otherPriorities: [1, 2, 3], albRuleLimit: 4, clock: () => T0 });
     await strict.steering.apply({ kind: "create", priority: 1000, cidrs: cidrs(1) });
-    await expect(strict.steering.apply({ kind: "create", priority: 1001, cidrs: cidrs(1) })).rejects.toThrow("too many rules on the listener");
+    const full = strict.steering.apply({ kind: "create", priority: 1001, cidrs: cidrs(1) });
+    await expect(full).rejects.toBeInstanceOf(RuleQuotaError);
+    await expect(full).rejects.toMatchObject({ name: "RuleQuotaError", message: expect.stringContaining("the load balancer accepts 4") });
     await expect(cloud.copies.setDesired(-1)).rejects.toThrow("whole number");
+  });
+
+  it("rules: only lure's are listed (in the band, to the copies); others are reported and cannot be changed", async () => {
+    const { cloud } = setup({ steering: { ruleQuota: 3 }, otherPriorities: [5, 1002] });
+    const inBand = cloud.steering.addOtherRule(1001, ["192.0.2.9/32"], "user-api");
+    await cloud.steering.apply({ kind: "create", priority: 1000, cidrs: ["192.0.2.1/32"] });
+    expect((await cloud.steering.listRules()).map((r) => r.priority)).toEqual([1000]);
+    expect(await cloud.steering.otherRulePriorities()).toEqual([5, 1001, 1002]);
+    await expect(cloud.steering.apply({ kind: "delete", id: inBand, priority: 1001 })).rejects.toThrow("not lure's rule");
+    await expect(cloud.steering.apply({ kind: "modify", id: inBand, priority: 1001, cidrs: ["192.0.2.2/32"] })).rejects.toThrow("not lure's rule");
+    await expect(cloud.steering.apply({ kind: "create", priority: 1001, cidrs: ["192.0.2.2/32"] })).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("a conditional quarantine delete: refused when lastSeen moved, done when it matches or the item is gone", async () => {
+    const { cloud } = setup();
+    await cloud.store.upsertQuarantine({ src: SCANNER, detectedAt: T0, lastSeen: T0 + 5, reason: "trw", probes: 4 }, T0 + 10_000);
+    expect(await cloud.store.deleteQuarantine(SCANNER, T0 + 4)).toBe(false);
+    expect(await cloud.store.listQuarantines()).toHaveLength(1);
+    expect(await cloud.store.deleteQuarantine(SCANNER, T0 + 5)).toBe(true);
+    expect(await cloud.store.listQuarantines()).toEqual([]);
+    expect(await cloud.store.deleteQuarantine(SCANNER, T0 + 5)).toBe(true);
+    await cloud.store.upsertQuarantine({ src: SWEEPER, detectedAt: T0, lastSeen: T0, reason: "trw", probes: 4 }, T0 + 10_000);
+    expect(await cloud.store.deleteQuarantine(SWEEPER)).toBe(true); // unconditional
+  });
+
+  it("copies are healthy copyStartSeconds after they are asked for; initial ones at once; scale-in drops the newest", async () => {
+    const clock = { now: T0 };
+    const cloud = createMemoryCloud({ steering: STEERING, clock: () => clock.now, initialCopies: 1 });
+    expect(await cloud.steering.healthyTargets()).toBe(1);
+    await cloud.copies.setDesired(3);
+    clock.now = T0 + 59;
+    expect(await cloud.steering.healthyTargets()).toBe(1);
+    clock.now = T0 + 60; // the default 60 s
+    expect(await cloud.steering.healthyTargets()).toBe(3);
+    await cloud.copies.setDesired(4);
+    await cloud.copies.setDesired(2);
+    expect(await cloud.steering.healthyTargets()).toBe(2);
+    await cloud.copies.setDesired(0);
+    expect(await cloud.steering.healthyTargets()).toBe(0);
   });
 });

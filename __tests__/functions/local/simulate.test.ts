@@ -84,9 +84,11 @@ describe("the scan demo, --json", () => {
     expect(result.modes[1].at).toBe(Math.ceil((LAST_SCAN + 30 * 60) / 60) * 60);
   });
 
-  it("one rule created with both CIDRs at the first priority of the band, deleted at Normal; copies 0 → 2 → 0", () => {
+  it("copies 0 → 2 at Defence; the rule waits for them, then takes both CIDRs at the band's first priority; deleted at Normal; copies → 0", () => {
+    // The copies are asked for at 10:10:59 and healthy 60 s later: the tick of 10:12:00 adds the rule.
+    expect(result.waits).toEqual([{ at: DEMO_START + 659, sources: [SWEEP, VERTICAL] }]);
     expect(result.ruleChanges).toEqual([
-      { at: DEMO_START + 659, kind: "create", priority: 100, id: "arn:memory:listener-rule/1", cidrs: [`${SWEEP}/32`, `${VERTICAL}/32`] },
+      { at: DEMO_START + 720, kind: "create", priority: 100, id: "arn:memory:listener-rule/1", cidrs: [`${SWEEP}/32`, `${VERTICAL}/32`] },
       { at: DEMO_START + 2460, kind: "delete", priority: 100, id: "arn:memory:listener-rule/1" },
     ]);
     expect(result.copies).toEqual([
@@ -108,13 +110,15 @@ describe("the human timeline", () => {
       `2026-01-01T10:10:25Z  quarantine  ${VERTICAL}  record 556: trw after 4 probes (4 failed)`,
       "2026-01-01T10:10:59Z  DEFENCE MODE begins",
       "2026-01-01T10:10:59Z  copies      0 -> 2",
-      `2026-01-01T10:10:59Z  rule        create priority 100  ${SWEEP}/32 ${VERTICAL}/32`,
+      `2026-01-01T10:10:59Z  rules       wait for copies (no healthy copy yet): ${SWEEP} ${VERTICAL}`,
+      `2026-01-01T10:12:00Z  rule        create priority 100  ${SWEEP}/32 ${VERTICAL}/32`,
       "2026-01-01T10:41:00Z  NORMAL MODE returns",
       "2026-01-01T10:41:00Z  rule        delete priority 100",
       "2026-01-01T10:41:00Z  copies      2 -> 0",
     ]);
     expect(r.out).toContain("1722 lines: 936 records, 1 malformed, 1 NODATA, 0 SKIPDATA, 784 ignored");
     expect(r.out).toContain("delivery delay");
+    expect(r.out).toContain("copies 0 -> 2 in Defence, healthy 60 s after they are asked for");
     expect(r.out).toContain(`summary: 2 source(s) flagged (${SWEEP}, ${VERTICAL}); Defence Mode 1 time(s), 30m 1s in all; 2 rule change(s), at most 1 rule(s) at once; 0 evicted`);
   });
 
@@ -180,11 +184,15 @@ describe("other inputs", () => {
       { mode: "defence", at: back },
       { mode: "normal", at: back + 30 * 60 },
     ]);
-    expect(result.ruleChanges.map((c) => [c.kind, c.cidrs ?? []])).toEqual([
-      ["create", [`${SWEEP}/32`, `${VERTICAL}/32`]],
-      ["delete", []],
-      ["create", [`${VERTICAL}/32`]], // only the source seen again
-      ["delete", []],
+    expect(result.ruleChanges.map((c) => [c.at, c.kind, c.cidrs ?? []])).toEqual([
+      [DEMO_START + 720, "create", [`${SWEEP}/32`, `${VERTICAL}/32`]],
+      [DEMO_START + 2460, "delete", []],
+      [back + 60, "create", [`${VERTICAL}/32`]], // only the source seen again, once the copies are back up
+      [back + 30 * 60, "delete", []],
+    ]);
+    expect(result.waits).toEqual([
+      { at: DEMO_START + 659, sources: [SWEEP, VERTICAL] },
+      { at: back, sources: [VERTICAL] },
     ]);
     expect(result.summary.sourcesFlagged).toBe(2);
   });

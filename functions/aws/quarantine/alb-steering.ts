@@ -4,6 +4,10 @@
  * rules are runtime state, created through the API and never by Terraform (which would delete them
  * on the next apply).
  *
+ * A rule is lure's only when it is in the band, matches on source IPs only and forwards to the copies
+ * alone: any other rule, even one a user put in the band, is reported as someone else's and never
+ * modified or deleted.
+ *
  * @example
  * const steering = albSteering(new ElasticLoadBalancingV2Client(sdkClientConfig()), {
  *   listenerArn: env.listenerArn, targetGroupArn: env.copyTargetGroupArn, prefix: "lure", steering: env.config.steering,
@@ -13,7 +17,9 @@ import {
   CreateRuleCommand,
   DeleteRuleCommand,
   DescribeRulesCommand,
+  DescribeTargetHealthCommand,
   ModifyRuleCommand,
+  type Action,
   type ElasticLoadBalancingV2Client,
   type Rule,
   type RuleCondition,
@@ -43,12 +49,36 @@ export class RuleQuotaError extends Error {
 
 const sourceIpConditions = (cidrs: readonly string[]): RuleCondition[] => [{ Field: "source-ip", SourceIpConfig: { Values: [...cidrs] } }];
 
+/**
+ * Whether `actions` is a single forward to `targetGroupArn` and nowhere else. DescribeRules reports a
+ * plain forward both as `TargetGroupArn` and as a one-group `ForwardConfig`; a weighted forward has
+ * the `ForwardConfig` only. Every group named must be the copies' (a split with the real service is
+ * someone else's rule).
+ */
+export function forwardsOnlyTo(actions: readonly Action[] | undefined, targetGroupArn: string): boolean {
+  if (actions?.length !== 1) return false;
+  const [action] = actions;
+  if (action.Type !== "forward") return false;
+  const groups = action.ForwardConfig?.TargetGroups;
+  if (action.TargetGroupArn === undefined && groups === undefined) return false;
+  if (action.TargetGroupArn !== undefined && action.TargetGroupArn !== targetGroupArn) return false;
+  return groups === undefined || (groups.length === 1 && groups[0].TargetGroupArn === targetGroupArn);
+}
+
+/**
+ * Whether every condition is a `source-ip` one: ModifyRule replaces all conditions, so changing a rule
+ * that also matches on a host, path or header would drop them.
+ */
+const matchesOnSourceIpOnly = (conditions: readonly RuleCondition[] | undefined): boolean =>
+  (conditions?.length ?? 0) > 0 && conditions!.every((c) => c.Field === "source-ip");
+
 /** The `SteeringPort` on one ALB listener; the client's own retries cover throttling. */
 export function albSteering(client: ElasticLoadBalancingV2Client, options: AlbSteeringOptions): SteeringPort {
   const { listenerArn, targetGroupArn, prefix } = options;
-  const { firstPriority, ruleQuota } = options.steering;
+  const { firstPriority, ruleQuota, albRuleLimit } = options.steering;
   const lastPriority = firstPriority + ruleQuota - 1;
-  const inBand = (p: number): boolean => p >= firstPriority && p <= lastPriority;
+  const isLures = ({ rule, priority }: { rule: Rule; priority: number }): boolean =>
+    priority >= firstPriority && priority <= lastPriority && forwardsOnlyTo(rule.Actions, targetGroupArn) && matchesOnSourceIpOnly(rule.Conditions);
 
   /** Every non-default rule of the listener with its numeric priority. */
   async function describeAll(): Promise<{ rule: Rule; priority: number }[]> {
@@ -68,16 +98,17 @@ export function albSteering(client: ElasticLoadBalancingV2Client, options: AlbSt
 
   function quotaError(change: string, err: unknown): RuleQuotaError {
     const detail = err instanceof Error ? err.message : String(err);
+    // The quota counts the rules of every listener of the load balancer; lure only sees this one.
     return new RuleQuotaError(
-      `ALB rule quota reached on ${listenerArn}: cannot ${change} (${detail}). Lower quarantine.ruleQuota (now ${ruleQuota}) to the rules the load balancer has left, ` +
-        `or raise the "Rules per Application Load Balancer" quota in Service Quotas.`,
+      `ALB rule quota reached on ${listenerArn}: cannot ${change} (${detail}). The load balancer takes fewer rules than quarantine.albRuleLimit (now ${albRuleLimit}): ` +
+        `set it to the "Rules per Application Load Balancer" quota in Service Quotas minus the rules of the load balancer's other listeners, or raise that quota.`,
     );
   }
 
   return {
     async listRules(): Promise<SteeringRule[]> {
-      const rules = (await describeAll()).filter((r) => inBand(r.priority));
-      return rules
+      return (await describeAll())
+        .filter(isLures)
         .map(({ rule, priority }) => ({
           id: rule.RuleArn ?? "",
           priority,
@@ -88,9 +119,15 @@ export function albSteering(client: ElasticLoadBalancingV2Client, options: AlbSt
 
     async otherRulePriorities(): Promise<number[]> {
       return (await describeAll())
+        .filter((r) => !isLures(r))
         .map((r) => r.priority)
-        .filter((p) => !inBand(p))
         .sort((a, b) => a - b);
+    },
+
+    async healthyTargets(): Promise<number> {
+      // One call answers for every target of the group (the API has no pages).
+      const res = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+      return (res.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === "healthy").length;
     },
 
     async apply(change): Promise<void> {

@@ -12,7 +12,7 @@ import { parseCloudWatchEvent } from "../../core/flow";
 import { processRecords } from "../../core/quarantine";
 import { emptyParseStats, type FlowRecord, type ParseStats } from "../../core/quarantine-types";
 import { errorFields, jsonLog, type LogLevel } from "../runtime";
-import { engineLog, quarantineClients, quarantineEnv, quarantinePorts, rulesSummary, wallClock, type HandlerOptions, type QuarantineClients, type QuarantineEnv, type RulesSummary } from "./env";
+import { engineLog, quarantineClients, quarantineEnv, quarantinePorts, rulesNeedAttention, rulesSummary, wallClock, type HandlerOptions, type QuarantineClients, type QuarantineEnv, type RulesSummary } from "./env";
 
 /** What one invocation did; logged as one `quarantine-batch` line and returned (Lambda ignores it). */
 export interface DetectorSummary {
@@ -84,9 +84,9 @@ export function createDetectorHandler(env: QuarantineEnv, clients: QuarantineCli
   };
 }
 
-/** Data loss (SKIPDATA), unreadable lines or sources left unsteered are worth a warning. */
+/** Data loss (SKIPDATA), unreadable lines, sources left unsteered or a full load balancer are worth a warning. */
 function levelOf(s: DetectorSummary): LogLevel {
-  return s.parse.skipData > 0 || s.parse.malformed > 0 || (s.rules?.evicted.length ?? 0) > 0 ? "warn" : "info";
+  return s.parse.skipData > 0 || s.parse.malformed > 0 || (s.rules !== undefined && rulesNeedAttention(s.rules)) ? "warn" : "info";
 }
 
 const env = quarantineEnv(process.env);

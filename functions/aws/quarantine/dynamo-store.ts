@@ -21,6 +21,7 @@
  */
 import {
   BatchGetItemCommand,
+  type ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -280,8 +281,34 @@ export function dynamoQuarantineStore(client: DynamoDBClient, table: string, opt
       }
     },
 
-    async deleteQuarantine(src) {
-      await client.send(new DeleteItemCommand({ TableName: table, Key: dynamoKey(quarantineKey(src)) }));
+    /**
+     * With `expectedLastSeen`, conditional on the item's `lastSeen`: a batch that refreshed the source
+     * after the caller read it wins, and the quarantine stays. An item already gone fails that
+     * condition too (a missing attribute equals nothing): the refusal then carries no old item, which
+     * tells "gone" (true) from "refreshed" (false) without a second request.
+     */
+    async deleteQuarantine(src, expectedLastSeen) {
+      const Key = dynamoKey(quarantineKey(src));
+      if (expectedLastSeen === undefined) {
+        await client.send(new DeleteItemCommand({ TableName: table, Key }));
+        return true;
+      }
+      try {
+        await client.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key,
+            ConditionExpression: "#lastSeen = :v",
+            ExpressionAttributeNames: { "#lastSeen": "lastSeen" },
+            ExpressionAttributeValues: { ":v": N(expectedLastSeen) },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        return (err as ConditionalCheckFailedException).Item === undefined;
+      }
     },
 
     async getMode() {

@@ -43,6 +43,8 @@ export interface QuarantineEnv {
 
 /** ALB rule priorities are 1–50,000 (the default action is not a rule). */
 export const MAX_RULE_PRIORITY = 50_000;
+/** Highest ALB rule limit accepted (AWS: 100 per load balancer by default, adjustable). */
+export const MAX_ALB_RULE_LIMIT = 1000;
 /** An ALB `source-ip` condition takes at most 5 CIDRs. */
 export const MAX_CIDRS_PER_RULE = 5;
 
@@ -164,6 +166,7 @@ function readConfig(raw: string | undefined, problems: string[]): QuarantineRunt
     steering: {
       firstPriority: r.num(c, "steering.firstPriority", 1, MAX_RULE_PRIORITY, int),
       ruleQuota: r.num(c, "steering.ruleQuota", 1, MAX_RULE_PRIORITY, int),
+      albRuleLimit: r.num(c, "steering.albRuleLimit", 1, MAX_ALB_RULE_LIMIT, int),
       cidrsPerRule: r.num(c, "steering.cidrsPerRule", 1, MAX_CIDRS_PER_RULE, int),
     },
     copies: {
@@ -259,13 +262,18 @@ export interface HandlerOptions {
   readonly now?: () => number;
 }
 
-/** A reconciliation in a log line: each change with its priority and CIDRs, the evicted sources. */
+/** A reconciliation in a log line: each change with its priority and CIDRs, the sources left unsteered and why. */
 export interface RulesSummary {
   readonly skipped: boolean;
   readonly changes: readonly { readonly kind: string; readonly priority: number; readonly cidrs?: readonly string[] }[];
   readonly steered: number;
+  /** Live quarantines beyond the capacity (least recently seen first out). */
   readonly evicted: readonly string[];
   readonly capacity: number;
+  /** Sources not added yet because the copies had no healthy target. */
+  readonly waiting: readonly string[];
+  /** The load balancer refused a rule: it holds fewer rules than `albRuleLimit` says. */
+  readonly ruleQuotaReached: boolean;
 }
 
 /** The engine's reconcile report as logged (a delete has no CIDRs). */
@@ -276,11 +284,20 @@ export function rulesSummary(r: ReconcileReport): RulesSummary {
     steered: r.steered,
     evicted: r.evicted,
     capacity: r.capacity,
+    waiting: r.waiting,
+    ruleQuotaReached: r.ruleQuotaReached,
   };
 }
 
-/** Engine events that need someone's attention: sources not steered, rules still moving. */
-const WARN_EVENTS = new Set(["quarantine-evicted", "reconcile-unsettled"]);
+/** Sources left unsteered for lack of rules, or a load balancer that refuses rules, need attention. */
+export const rulesNeedAttention = (r: RulesSummary): boolean => r.evicted.length > 0 || r.ruleQuotaReached;
+
+/**
+ * Engine events that need someone's attention: sources not steered, rules still moving, a load
+ * balancer full before lure's limit. Copies still starting (`copies-not-ready`) are expected for a
+ * minute or two at each Defence start, so they stay at info.
+ */
+const WARN_EVENTS = new Set(["quarantine-evicted", "reconcile-unsettled", "rule-quota-reached"]);
 
 /** The engine's log on the function's log, each line tagged with the invocation. */
 export function engineLog(log: Log, requestId: string): NonNullable<EngineDeps["log"]> {

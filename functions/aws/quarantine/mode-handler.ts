@@ -8,7 +8,7 @@ import type { Context } from "aws-lambda";
 import { tick } from "../../core/quarantine";
 import type { Mode } from "../../core/quarantine-types";
 import { errorFields, jsonLog } from "../runtime";
-import { engineLog, quarantineClients, quarantineEnv, quarantinePorts, rulesSummary, wallClock, type HandlerOptions, type QuarantineClients, type QuarantineEnv, type RulesSummary } from "./env";
+import { engineLog, quarantineClients, quarantineEnv, quarantinePorts, rulesNeedAttention, rulesSummary, wallClock, type HandlerOptions, type QuarantineClients, type QuarantineEnv, type RulesSummary } from "./env";
 
 /** What one run did; logged and returned (the scheduler ignores it). */
 export interface TickSummary {
@@ -18,6 +18,8 @@ export interface TickSummary {
   readonly changed: boolean;
   readonly forgotten: readonly string[];
   readonly expired: readonly string[];
+  /** Quarantines to forget or expire that a batch refreshed meanwhile: kept, judged again next minute. */
+  readonly kept: readonly string[];
   /** Honeypot copies asked for. */
   readonly copies: number;
   readonly rules: RulesSummary;
@@ -47,11 +49,12 @@ export function createModeHandler(env: QuarantineEnv, clients: QuarantineClients
       changed: report.changed,
       forgotten: report.forgotten,
       expired: report.expired,
+      kept: report.kept,
       copies: report.copies,
       rules: rulesSummary(report.reconcile),
       ms: Date.now() - started,
     };
-    log(summary.rules.evicted.length > 0 ? "warn" : "info", "quarantine-tick", { ...summary });
+    log(rulesNeedAttention(summary.rules) ? "warn" : "info", "quarantine-tick", { ...summary });
     return summary;
   };
 }

@@ -6,7 +6,9 @@
  * - a security group rule that links a copies group with a real-service group, in either direction
  *   (`aws_vpc_security_group_ingress_rule` / `_egress_rule`, `aws_security_group_rule`, or inline
  *   `ingress` / `egress` blocks of `aws_security_group`);
- * - a copies ECS service with a public IP, or running a task definition of this stack that has a task role;
+ * - a copies ECS service with a public IP, running a task definition of this stack that has a task role,
+ *   or running one from outside the stack (whose role and secrets cannot be seen here) unless it carries
+ *   {@link QUARANTINE_REUSE_TAG} `accepted`, set when the config explicitly accepted that;
  * - a copies task definition with a task role;
  * - a copies launch template with an instance profile or a public IP on its interfaces.
  */
@@ -18,6 +20,12 @@ const RULE_ID = "quarantine-copies-isolated";
 /** Tag lure puts on the Quarantine's copies (`copies`) and on the real service it deploys (`real`). */
 export const QUARANTINE_PART_TAG = "lure:quarantine";
 
+/**
+ * Tag (value `accepted`) on a copies ECS service that runs a task definition from outside the stack
+ * because the config said so (`quarantine.copies.reuseTaskDefinition`).
+ */
+export const QUARANTINE_REUSE_TAG = "lure:quarantine-reuse-task-definition";
+
 const isTrue = (v: unknown) => v === true || v === "true";
 const set = (v: unknown) => v !== undefined && v !== null && v !== "";
 
@@ -26,7 +34,7 @@ const groupsIn = (value: unknown): string[] => parseReferences(value).filter((r)
 
 export const quarantineCopiesIsolated: PolicyRule = {
   id: RULE_ID,
-  description: "Quarantine copies have no task role, instance profile or public IP, and no security group rule links them with the real service.",
+  description: "Quarantine copies have no task role, instance profile, public IP or unaccepted outside task definition; no security group rule links them to the real service.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     const part = (body: Attributes) => (hasTag(body, QUARANTINE_PART_TAG, "copies") ? "copies" : hasTag(body, QUARANTINE_PART_TAG, "real") ? "real" : undefined);
@@ -54,9 +62,17 @@ export const quarantineCopiesIsolated: PolicyRule = {
       if (isTrue(singleBlock(svc.body["network_configuration"])?.["assign_public_ip"])) {
         out.push({ ruleId: RULE_ID, resource: svc.address, message: `${svc.address} gives the copies public IPs; they are reached through the load balancer only.` });
       }
-      for (const ref of parseReferences(svc.body["task_definition"]).filter((r) => r.type === "aws_ecs_task_definition")) {
+      const own = parseReferences(svc.body["task_definition"]).filter((r) => r.kind === "resource" && r.type === "aws_ecs_task_definition");
+      for (const ref of own) {
         const td = findBlock(stack, ref);
         if (td && set(td.body["task_role_arn"])) out.push({ ruleId: RULE_ID, resource: svc.address, message: `${svc.address} runs ${td.address}, which has a task role; copies hold no AWS permissions.` });
+      }
+      if (own.length === 0 && !hasTag(svc.body, QUARANTINE_REUSE_TAG, "accepted")) {
+        out.push({
+          ruleId: RULE_ID,
+          resource: svc.address,
+          message: `${svc.address} runs a task definition from outside this stack, whose task role and secrets cannot be checked; run a decoy image, or accept this explicitly (quarantine.copies.reuseTaskDefinition).`,
+        });
       }
     }
     for (const td of resourcesOf(stack, "aws_ecs_task_definition").filter((t) => part(t.body) === "copies" && set(t.body["task_role_arn"]))) {
