@@ -805,14 +805,17 @@ describe("existing target", () => {
     expect(capacity[0]).toContain("other listeners");
   });
 
-  test("Auto Scaling copies: no listener rule at all (the group registers its instances itself)", () => {
+  test("Auto Scaling copies get the anchor too: an unattached target group is never health-checked, so no copy would turn healthy", () => {
     const exAsg = synthAwsQuarantine(
       configWith((c) => {
         c.quarantine.target = structuredClone(EXISTING_TARGET);
         c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0" };
       }),
     );
-    expect(exAsg.resource.aws_lb_listener_rule).toBeUndefined();
+    const [, rule] = one(exAsg, "aws_lb_listener_rule");
+    expect(rule.priority).toBe(101);
+    expect(rule.condition).toEqual([{ source_ip: { values: [ANCHOR_SOURCE_CIDR] } }]);
+    expect(rule.action).toEqual([{ type: "forward", target_group_arn: ref(one(exAsg, "aws_lb_target_group")[0], "arn") }]);
     expect(one(exAsg, "aws_autoscaling_group")[1].target_group_arns).toEqual([ref(one(exAsg, "aws_lb_target_group")[0], "arn")]);
     expect(checkStack(exAsg)).toEqual([]);
   });
@@ -890,7 +893,7 @@ describe("existing target: copy subnets isolated by a network ACL", () => {
     expect(note[0]).toContain("target.realSubnetCidrs is not used without target.isolateSubnets: true");
   });
 
-  test("a decoy image: no reuse tag, and Auto Scaling copies' capacity note counts no anchor", () => {
+  test("a decoy image: no reuse tag, and Auto Scaling copies' capacity note counts the anchor", () => {
     const { json } = build({ ...EXISTING_TARGET });
     expect(one(json, "aws_ecs_service")[1].tags[QUARANTINE_REUSE_TAG]).toBeUndefined();
     const app = Testing.app();
@@ -902,8 +905,8 @@ describe("existing target: copy subnets isolated by a network ACL", () => {
     const st = new AwsQuarantineStack(app, "aws-quarantine", c, c.clouds.aws!);
     const capacity = st.quarantine.node.metadata.map((m) => String(m.data)).filter((d) => d.includes("albRuleLimit"));
     expect(capacity).toHaveLength(1);
-    expect(capacity[0]).toContain("accepts 150 rules (albRuleLimit) and each rule");
-    expect(capacity[0]).toContain("min(100, 150 − your rules)");
+    expect(capacity[0]).toContain("accepts 150 rules (albRuleLimit), the anchor takes one");
+    expect(capacity[0]).toContain("min(100, 149 − your rules)");
   });
 });
 

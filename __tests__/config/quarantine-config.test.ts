@@ -170,24 +170,24 @@ describe("quarantine cross-checks", () => {
     expect(valid(withQuarantine({ firstRulePriority: 49_950, ruleQuota: 51 })).quarantine.ruleQuota).toBe(51);
   });
 
-  it("an existing target with ECS copies also needs firstRulePriority + ruleQuota (the anchor rule) within 50000", () => {
+  it("an existing target also needs firstRulePriority + ruleQuota (the anchor rule) within 50000", () => {
     const found = problems(withQuarantine({ ...existing(), firstRulePriority: 49_901 }));
     expect(found).toEqual([
       {
         path: "quarantine.firstRulePriority",
         message:
-          '49901 with ruleQuota 100 puts the anchor rule of the ECS copies at priority 50001, but listener rules stop at 50000; with an existing target and copies.kind "ecs", lower firstRulePriority to at most 49900 or lower ruleQuota',
+          "49901 with ruleQuota 100 puts the anchor rule of the copies at priority 50001, but listener rules stop at 50000; with an existing target, lower firstRulePriority to at most 49900 or lower ruleQuota",
       },
     ]);
-    // Explicit ECS copies and a decoy image are ECS copies too.
+    // Whatever the copies are: a decoy image, or Auto Scaling copies (their target group needs the anchor too).
     expect(problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_991, ruleQuota: 10, copies: { kind: "ecs", image: "nginx:1" } }))[0].message).toContain("at priority 50001");
+    expect(problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_901, copies: { kind: "asg", amiId: "ami-01234567" } }))[0].message).toContain("at priority 50001");
     // One below fits: band 49900-49999, anchor 50000.
     expect(valid(withQuarantine({ ...existing(), firstRulePriority: 49_900 })).quarantine.firstRulePriority).toBe(49_900);
   });
 
   it.each<[string, Raw]>([
     ["the demo target (its own listener carries the copies at weight 0)", {}],
-    ["Auto Scaling copies (no anchor rule)", { target: EXISTING_TARGET, copies: { kind: "asg", amiId: "ami-01234567" } }],
     ["a disabled quarantine", { enabled: false, target: EXISTING_TARGET }],
   ])("no anchor rule, so the band may end at 50000: %s", (_, q) => {
     expect(valid(withQuarantine({ ...q, firstRulePriority: 49_901 })).quarantine.firstRulePriority).toBe(49_901);
@@ -327,16 +327,16 @@ describe("quarantineRuntimeConfig", () => {
         target: { ...EXISTING_TARGET, subnetIds: [], albSecurityGroupId: "x" },
       }).map((p) => p.path),
     ).toEqual(["rememberMinutes", "firstRulePriority", "copies.normalCount", "copies.amiId", "target.subnetIds", "target.albSecurityGroupId"]);
-    // An existing target's ECS copies need one priority more for the anchor rule; Auto Scaling copies do not.
+    // An existing target's copies need one priority more for the anchor rule, whatever their kind.
     expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: REUSE, firstRulePriority: 49_901 })).toEqual([
       {
         path: "firstRulePriority",
         message:
-          '49901 with ruleQuota 100 puts the anchor rule of the ECS copies at priority 50001, but listener rules stop at 50000; with an existing target and copies.kind "ecs", lower firstRulePriority to at most 49900 or lower ruleQuota',
+          "49901 with ruleQuota 100 puts the anchor rule of the copies at priority 50001, but listener rules stop at 50000; with an existing target, lower firstRulePriority to at most 49900 or lower ruleQuota",
       },
     ]);
     expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: REUSE, firstRulePriority: 49_900 })).toEqual([]);
-    expect(quarantinePropsProblems({ target: EXISTING_TARGET, firstRulePriority: 49_901, copies: { kind: "asg", amiId: "ami-01234567" } })).toEqual([]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, firstRulePriority: 49_901, copies: { kind: "asg", amiId: "ami-01234567" } }).map((p) => p.path)).toEqual(["firstRulePriority"]);
     expect(quarantinePropsProblems({ firstRulePriority: 49_901 })).toEqual([]);
     // Tokens (references resolved by Terraform) are not judged.
     expect(quarantinePropsProblems({ target: { ...EXISTING_TARGET, albSecurityGroupId: "${TfToken[TOKEN.1]}", listenerArn: "${TfToken[TOKEN.2]}" }, copies: REUSE })).toEqual([]);

@@ -14,7 +14,7 @@
  * functions create and delete them in their priority band through the SDK) and the copies' running
  * count (`desired_count` / `desired_capacity` under `ignore_changes`). A later `terraform apply`
  * therefore never reverts a quarantine in progress. The one `aws_lb_listener_rule` here is the
- * anchor of an existing target's ECS copies, just above the band, which no client can ever match.
+ * anchor of an existing target's copies, just above the band, which no client can ever match.
  *
  * The honeypot copies get nothing of the real service: their own target group, security group (only
  * the load balancer may connect, only HTTPS out) and no AWS permissions (no task role, no instance
@@ -222,7 +222,7 @@ export class AwsQuarantine extends Construct implements IQuarantine {
   /** The ECS service of the copies (`copies.kind` "ecs"). */
   readonly copyService?: EcsService;
   /**
-   * For an existing target with ECS copies: the listener rule that attaches the copy target group to the
+   * For an existing target: the listener rule that attaches the copy target group to the
    * user's load balancer (priority `firstRulePriority + ruleQuota`, a source no client can have).
    */
   readonly copyAnchorRule?: LbListenerRule;
@@ -462,6 +462,23 @@ export class AwsQuarantine extends Construct implements IQuarantine {
     }
 
     // --- the honeypot copies -----------------------------------------------------------------------
+    // A target group no load balancer uses is never health-checked (its targets stay "unused", and the
+    // rules wait for a healthy copy), and ECS even refuses to create a service on it. The demo's listener
+    // carries the group at weight 0; on the user's listener, one rule that no client can match attaches
+    // it. Its priority is just past lure's band, so the functions never take it for one of theirs.
+    if (existing) {
+      const priority = s.runtime.steering.firstPriority + s.runtime.steering.ruleQuota;
+      this.copyAnchorRule = new LbListenerRule(this, "CopyAnchorRule", {
+        listenerArn: existing.listenerArn,
+        priority,
+        condition: [{ sourceIp: { values: [ANCHOR_SOURCE_CIDR] } }],
+        action: [{ type: "forward", targetGroupArn: this.copyTargetGroup.arn }],
+        tags: { ...tags, [QUARANTINE_PART_TAG]: "anchor" },
+      });
+      Annotations.of(this).addInfo(
+        `quarantine: lure adds one rule to your listener at priority ${priority} (source ${ANCHOR_SOURCE_CIDR}, never a real client) so that the copies' target group is attached to your load balancer; its band is ${s.runtime.steering.firstPriority}-${priority - 1}`,
+      );
+    }
     this.copiesName = names.copies;
     let copiesStatements: IamStatement[];
     if (s.copies.kind === "ecs") {
@@ -476,22 +493,6 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       if (reused) {
         Annotations.of(this).addWarning(
           `quarantine: the copies run your task definition ${existing.taskDefinitionArn} (copies.reuseTaskDefinition), with its task role and secrets if it has any; set quarantine.copies.image to run a decoy without your service's AWS permissions`,
-        );
-      }
-      // ECS refuses a service whose target group no load balancer uses. The demo's listener carries the
-      // group at weight 0; on the user's listener, one rule that no client can match attaches it. Its
-      // priority is just past lure's band, so the functions never take it for one of theirs.
-      if (existing) {
-        const priority = s.runtime.steering.firstPriority + s.runtime.steering.ruleQuota;
-        this.copyAnchorRule = new LbListenerRule(this, "CopyAnchorRule", {
-          listenerArn: existing.listenerArn,
-          priority,
-          condition: [{ sourceIp: { values: [ANCHOR_SOURCE_CIDR] } }],
-          action: [{ type: "forward", targetGroupArn: this.copyTargetGroup.arn }],
-          tags: { ...tags, [QUARANTINE_PART_TAG]: "anchor" },
-        });
-        Annotations.of(this).addInfo(
-          `quarantine: lure adds one rule to your listener at priority ${priority} (source ${ANCHOR_SOURCE_CIDR}, never a real client) so that ECS accepts the copy service's target group; its band is ${s.runtime.steering.firstPriority}-${priority - 1}`,
         );
       }
       const attachment = listener ?? this.copyAnchorRule;

@@ -231,11 +231,11 @@ const quarantineSchema = z
       .describe("Rules the load balancer accepts in all, excluding the default action (AWS default quota 100); at least ruleQuota"),
     /**
      * Lowest listener-rule priority lure uses; its band is `firstRulePriority` … `firstRulePriority + ruleQuota - 1`.
-     * An existing target with ECS copies also takes `firstRulePriority + ruleQuota` for the copies' anchor rule.
+     * An existing target also takes `firstRulePriority + ruleQuota` for the copies' anchor rule.
      */
     firstRulePriority: intIn(1, MAX_RULE_PRIORITY)
       .default(1)
-      .describe("Lowest listener-rule priority of lure's band (1-50000, default 1); an existing target with ECS copies also takes firstRulePriority + ruleQuota"),
+      .describe("Lowest listener-rule priority of lure's band (1-50000, default 1); an existing target also takes firstRulePriority + ruleQuota for the copies' anchor rule"),
     /** The honeypot copies: ECS services (default) or an EC2 Auto Scaling group from an AMI. */
     copies: z
       .discriminatedUnion("kind", [
@@ -571,9 +571,9 @@ function crossChecks(input: unknown): ConfigProblem[] {
 const intOr = (value: unknown, fallback: number, min: number, max: number): number | undefined =>
   value === undefined ? fallback : Number.isInteger(value) && (value as number) >= min && (value as number) <= max ? (value as number) : undefined;
 
-/** The anchor rule of an existing target's ECS copies sits at `first + quota`, past the last priority. */
+/** The anchor rule of an existing target's copies sits at `first + quota`, past the last priority. */
 export const anchorPriorityMessage = (first: number, quota: number): string =>
-  `${first} with ruleQuota ${quota} puts the anchor rule of the ECS copies at priority ${first + quota}, but listener rules stop at ${MAX_RULE_PRIORITY}; with an existing target and copies.kind "ecs", lower firstRulePriority to at most ${MAX_RULE_PRIORITY - quota} or lower ruleQuota`;
+  `${first} with ruleQuota ${quota} puts the anchor rule of the copies at priority ${first + quota}, but listener rules stop at ${MAX_RULE_PRIORITY}; with an existing target, lower firstRulePriority to at most ${MAX_RULE_PRIORITY - quota} or lower ruleQuota`;
 
 /** `ruleQuota` above `albRuleLimit`: lure could never use its whole band. */
 export const ruleQuotaOverLimitMessage = (quota: number, limit: number): string =>
@@ -611,9 +611,9 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   const copies = q.copies as Record<string, unknown> | undefined;
   const target = q.target as Record<string, unknown> | undefined;
   const existing = q.enabled !== false && typeof target === "object" && target !== null;
-  // An existing target's ECS copies need one more rule just past the band (AwsQuarantine's anchor).
   const existingEcs = existing && (copies === undefined || copies?.kind === "ecs");
-  if (existingEcs && first !== undefined && quota !== undefined && first + quota - 1 <= MAX_RULE_PRIORITY && first + quota > MAX_RULE_PRIORITY) {
+  // An existing target's copies need one more rule just past the band (AwsQuarantine's anchor).
+  if (existing && first !== undefined && quota !== undefined && first + quota - 1 <= MAX_RULE_PRIORITY && first + quota > MAX_RULE_PRIORITY) {
     out.push({ path: "quarantine.firstRulePriority", message: anchorPriorityMessage(first, quota) });
   }
   const image = copies && typeof copies === "object" ? copies.image : undefined;

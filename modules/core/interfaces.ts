@@ -283,12 +283,12 @@ export interface QuarantineProps extends CommonProps {
   /**
    * Rules the load balancer accepts in all, excluding the default action (AWS quota "Rules per Application
    * Load Balancer", 100 by default). lure never holds more than this minus every rule that is not its own
-   * (an existing target's ECS copies add one, the anchor). At least `ruleQuota`. @default 100
+   * (an existing target's copies add one, the anchor). At least `ruleQuota`. @default 100
    */
   readonly albRuleLimit?: number;
   /**
    * Lowest rule priority of lure's band, which ends at `firstRulePriority + ruleQuota - 1`. An existing target
-   * with ECS copies also gets one fixed anchor rule at `firstRulePriority + ruleQuota` (≤ 50000 on AWS). @default 1
+   * also gets one fixed anchor rule for its copies at `firstRulePriority + ruleQuota` (≤ 50000 on AWS). @default 1
    */
   readonly firstRulePriority?: number;
   /** @default { kind: "ecs", defenceCount: 1, normalCount: 0 } */

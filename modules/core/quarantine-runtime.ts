@@ -256,7 +256,7 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
   // Out-of-range values are reported above; only two valid ones are compared.
   if (inRange(quota) && inRange(limit) && quota > limit) out.push({ path: "ruleQuota", message: ruleQuotaOverLimitMessage(quota, limit) });
   if (first + quota - 1 > MAX_RULE_PRIORITY) out.push({ path: "firstRulePriority", message: `${first} with ruleQuota ${quota} needs priorities up to ${first + quota - 1}; rules stop at ${MAX_RULE_PRIORITY}` });
-  else if (first + quota > MAX_RULE_PRIORITY && props.target && props.target !== "demo" && copies.kind === "ecs") out.push({ path: "firstRulePriority", message: anchorPriorityMessage(first, quota) });
+  else if (first + quota > MAX_RULE_PRIORITY && props.target && props.target !== "demo") out.push({ path: "firstRulePriority", message: anchorPriorityMessage(first, quota) });
   if (copies.normalCount > copies.defenceCount) out.push({ path: "copies.normalCount", message: `${copies.normalCount} is more than defenceCount ${copies.defenceCount}` });
   if (copies.kind === "asg" && !/^ami-[0-9a-f]{8,17}$/.test(copies.amiId)) out.push({ path: "copies.amiId", message: `"${copies.amiId}" is not an AMI id (ami-…)` });
   (props.allowCidrs ?? []).forEach((c, i) => {
