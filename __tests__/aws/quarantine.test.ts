@@ -749,8 +749,8 @@ describe("existing target", () => {
         prefix: "lure",
         steering: JSON.parse(mode.environment.variables.LURE_QUARANTINE).steering,
       });
-      expect(await steering.listRules()).toEqual([{ id: band, priority: 100, cidrs: ["203.0.113.9/32"] }]);
-      expect(await steering.otherRulePriorities()).toEqual([101]);
+      expect((await steering.readRules()).rules).toEqual([{ id: band, priority: 100, cidrs: ["203.0.113.9/32"] }]);
+      expect((await steering.readRules()).otherPriorities).toEqual([101]);
     } finally {
       elb.restore();
     }

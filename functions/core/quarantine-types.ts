@@ -213,14 +213,20 @@ export interface QuarantineStore {
   releaseLease(owner: string): Promise<void>;
 }
 
-export interface SteeringPort {
+/** A listener's rules as the steering sees them. */
+export interface ListenerRules {
   /**
    * lure's rules: inside its band AND forwarding only to the copies' target group. A rule in the band
    * that does anything else is someone else's and is never changed.
    */
-  listRules(): Promise<SteeringRule[]>;
+  readonly rules: SteeringRule[];
   /** Priorities of every other rule of the listener (in the band or not; the default action is not a rule). */
-  otherRulePriorities(): Promise<number[]>;
+  readonly otherPriorities: number[];
+}
+
+export interface SteeringPort {
+  /** The listener's rules, read once, split into lure's and everyone else's. */
+  readRules(): Promise<ListenerRules>;
   /** Copies registered and healthy behind the copies' target group (rules are only added when > 0). */
   healthyTargets(): Promise<number>;
   /** Apply one change; a create on a taken priority throws ConflictError. */

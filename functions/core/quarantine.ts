@@ -327,8 +327,8 @@ export async function reconcile(deps: EngineDeps, now: number): Promise<Reconcil
       const mode = (await store.getMode()).value.mode;
       const quarantines = await store.listQuarantines();
       let wanted = mode === "defence" ? quarantines.filter((q) => isLive(q, config.mode, now)).map((q) => ({ src: q.src, lastSeen: q.lastSeen })) : [];
-      const current = await steering.listRules();
-      const otherPriorities = await steering.otherRulePriorities();
+      // One read per round: both halves come from the same DescribeRules pages.
+      const { rules: current, otherPriorities } = await steering.readRules();
       const steeredNow = new Set(current.flatMap((r) => r.cidrs));
       const adding = wanted.filter((w) => !steeredNow.has(toCidr(w.src)));
       waiting = [];
@@ -429,7 +429,7 @@ export async function tick(deps: EngineDeps, now: number): Promise<TickReport> {
     if (!result.skipped && desired !== config.copies.normalCount) {
       // A batch may have brought Defence back, and a rule, since this tick decided Normal.
       const mode = (await store.getMode()).value.mode;
-      const rules = mode === "normal" ? (await steering.listRules()).length : undefined;
+      const rules = mode === "normal" ? (await steering.readRules()).rules.length : undefined;
       if (rules === 0) await copies.setDesired((desired = config.copies.normalCount));
       else deps.log?.("copies-kept", { mode, rules });
     }

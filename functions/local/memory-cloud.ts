@@ -3,8 +3,8 @@
  * with the same conditional semantics as DynamoDB and ELBv2, used by `lure simulate` and the tests.
  *
  * The listener holds lure's rules (in its band, forwarding to the copies) and other rules (the user's,
- * an anchor rule; in the band or not, forwarding elsewhere). Like the AWS adapter, `listRules` lists
- * only lure's and `otherRulePriorities` every other one.
+ * an anchor rule; in the band or not, forwarding elsewhere). Like the AWS adapter, `readRules` splits
+ * lure's rules from every other one.
  *
  * It is strict on purpose, so engine bugs surface here instead of in an AWS account:
  * - stale conditional writes (`putSource`, `putMode`) throw {@link ConflictError};
@@ -22,7 +22,7 @@
  * Every rule change, copy-count change and mode change is recorded in `events` with the time of the
  * injected clock, for the simulator's timeline.
  */
-import { ConflictError, type CopiesPort, type ModeState, type Quarantine, type QuarantineStore, type RuleChange, type SourceState, type SteeringOptions, type SteeringPort, type SteeringRule, type Versioned } from "../core/quarantine-types";
+import { ConflictError, type CopiesPort, type ListenerRules, type ModeState, type Quarantine, type QuarantineStore, type RuleChange, type SourceState, type SteeringOptions, type SteeringPort, type SteeringRule, type Versioned } from "../core/quarantine-types";
 
 export interface MemoryCloudOptions {
   /** lure's band and ALB limits. */
@@ -205,17 +205,16 @@ export class MemorySteering implements SteeringPort {
     for (const p of otherPriorities) this.addOtherRule(p);
   }
 
-  async listRules(): Promise<SteeringRule[]> {
-    return this.lure()
-      .sort((a, b) => a.priority - b.priority)
-      .map((r) => ({ id: r.id, priority: r.priority, cidrs: [...r.cidrs] }));
-  }
-
-  async otherRulePriorities(): Promise<number[]> {
-    return [...this.rules.values()]
-      .filter((r) => !this.isLure(r))
-      .map((r) => r.priority)
-      .sort((a, b) => a - b);
+  async readRules(): Promise<ListenerRules> {
+    return {
+      rules: this.lure()
+        .sort((a, b) => a.priority - b.priority)
+        .map((r) => ({ id: r.id, priority: r.priority, cidrs: [...r.cidrs] })),
+      otherPriorities: [...this.rules.values()]
+        .filter((r) => !this.isLure(r))
+        .map((r) => r.priority)
+        .sort((a, b) => a - b),
+    };
   }
 
   async healthyTargets(): Promise<number> {

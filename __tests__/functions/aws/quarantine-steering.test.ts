@@ -47,7 +47,7 @@ describe("ALB steering", () => {
     listener.seed(1010, ["192.0.2.0/24"]);
     listener.seed(50_000, ["192.0.2.0/24"]);
 
-    const rules = await steering().listRules();
+    const rules = (await steering().readRules()).rules;
 
     expect(rules.map((r) => r.priority)).toEqual([1000, 1004, 1009]);
     expect(rules[0]).toEqual({ id: low, priority: 1000, cidrs: ["198.51.100.7/32", "198.51.100.8/32"] });
@@ -69,10 +69,10 @@ describe("ALB steering", () => {
     listener.seed(1005, ["10.0.0.0/8"]);
     listener.seed(1009, ["198.51.100.9/32"], COPIES_TG);
     listener.seed(1010, ["198.51.100.10/32"], COPIES_TG);
-    expect(await steering().otherRulePriorities()).toEqual([5, 999, 1005, 1010]);
+    expect((await steering().readRules()).otherPriorities).toEqual([5, 999, 1005, 1010]);
     // One priority more in the band: the forward to the copies at 1010 becomes lure's; the user's 1005 stays theirs.
-    expect(await steering(11).otherRulePriorities()).toEqual([5, 999, 1005]);
-    expect((await steering(11).listRules()).map((r) => r.priority)).toEqual([1000, 1009, 1010]);
+    expect((await steering(11).readRules()).otherPriorities).toEqual([5, 999, 1005]);
+    expect(((await steering(11).readRules()).rules).map((r) => r.priority)).toEqual([1000, 1009, 1010]);
   });
 
   it("leaves a user's rules inside the band to the user: a forward to their own group, a fixed response", async () => {
@@ -82,8 +82,8 @@ describe("ALB steering", () => {
     listener.seedRule(1003, { cidrs: ["192.0.2.0/24"], actions: [{ Type: "fixed-response", Order: 1, FixedResponseConfig: { StatusCode: "403", ContentType: "text/plain" } }] });
     listener.seed(5, ["10.0.0.0/8"], REAL_TG);
 
-    expect(await steering().listRules()).toEqual([{ id: mine, priority: 1001, cidrs: ["198.51.100.7/32"] }]);
-    expect(await steering().otherRulePriorities()).toEqual([5, 1002, 1003]);
+    expect((await steering().readRules()).rules).toEqual([{ id: mine, priority: 1001, cidrs: ["198.51.100.7/32"] }]);
+    expect((await steering().readRules()).otherPriorities).toEqual([5, 1002, 1003]);
   });
 
   it("counts a weighted forward to the copies alone as lure's, and a split with another group as the user's", async () => {
@@ -95,8 +95,8 @@ describe("ALB steering", () => {
     });
     listener.seedRule(1002, { cidrs: ["198.51.100.9/32"], actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: REAL_TG, Weight: 1 }] } }] });
 
-    expect(await steering().listRules()).toEqual([{ id: weighted, priority: 1000, cidrs: ["198.51.100.7/32"] }]);
-    expect(await steering().otherRulePriorities()).toEqual([1001, 1002]);
+    expect((await steering().readRules()).rules).toEqual([{ id: weighted, priority: 1000, cidrs: ["198.51.100.7/32"] }]);
+    expect((await steering().readRules()).otherPriorities).toEqual([1001, 1002]);
   });
 
   it("leaves to the user a rule in the band that forwards to the copies but does more: another condition, another action", async () => {
@@ -112,15 +112,15 @@ describe("ALB steering", () => {
     });
     listener.seedRule(1002, { conditions: [{ Field: "host-header", HostHeaderConfig: { Values: ["decoy.example.com"] } }], actions: [{ Type: "forward", TargetGroupArn: COPIES_TG }] });
 
-    expect(await steering().listRules()).toEqual([]);
-    expect(await steering().otherRulePriorities()).toEqual([1000, 1001, 1002]);
+    expect((await steering().readRules()).rules).toEqual([]);
+    expect((await steering().readRules()).otherPriorities).toEqual([1000, 1001, 1002]);
   });
 
   it("counts a forward to the copies outside the band (the anchor rule of an existing target) as another rule", async () => {
     const listener = fakeListener(elbMock, LISTENER);
     listener.seed(1010, ["255.255.255.255/32"], COPIES_TG);
-    expect(await steering().listRules()).toEqual([]);
-    expect(await steering().otherRulePriorities()).toEqual([1010]);
+    expect((await steering().readRules()).rules).toEqual([]);
+    expect((await steering().readRules()).otherPriorities).toEqual([1010]);
   });
 
   it("counts the healthy targets of the copies' group, and only those", async () => {

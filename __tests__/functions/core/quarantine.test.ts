@@ -79,8 +79,7 @@ function storeWith(store: QuarantineStore, over: Partial<QuarantineStore>): Quar
 }
 function steeringWith(steering: SteeringPort, over: Partial<SteeringPort>): SteeringPort {
   return {
-    listRules: () => steering.listRules(),
-    otherRulePriorities: () => steering.otherRulePriorities(),
+    readRules: () => steering.readRules(),
     healthyTargets: () => steering.healthyTargets(),
     apply: (c) => steering.apply(c),
     ...over,
@@ -123,7 +122,7 @@ describe("processRecords", () => {
     expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 4, lastSeen: T0 + 60, reason: "trw", probes: 4 }]);
     expect((await cloud.store.getMode()).value).toEqual({ mode: "defence", since: T0 + 60, recentFlags: [] });
     expect(await cloud.copies.getDesired()).toBe(2);
-    expect(await cloud.steering.listRules()).toEqual([{ id: expect.any(String), priority: 1000, cidrs: [`${SCANNER}/32`] }]);
+    expect((await cloud.steering.readRules()).rules).toEqual([{ id: expect.any(String), priority: 1000, cidrs: [`${SCANNER}/32`] }]);
     expect([...(await cloud.store.getSources([CLIENT, SCANNER])).keys()]).toEqual([SCANNER]);
     expect(cloud.store.leaseOwner).toBeUndefined();
     // Copies are raised before the rule sends anyone to them.
@@ -182,7 +181,7 @@ describe("processRecords", () => {
     // A second scanner keeps Defence Mode on while the first goes quiet and is unsteered.
     await processRecords(probes(SWEEPER, T0 + 20 * MIN, 4), deps, T0 + 20 * MIN);
     await reconcile(deps, T0 + 35 * MIN);
-    expect((await cloud.steering.listRules()).flatMap((r) => r.cidrs)).toEqual([`${SWEEPER}/32`]);
+    expect(((await cloud.steering.readRules()).rules).flatMap((r) => r.cidrs)).toEqual([`${SWEEPER}/32`]);
     const back = await processRecords([rec(SCANNER, T0 + 35 * MIN, 80)], deps, T0 + 36 * MIN);
     expect(back.remembered).toEqual([]); // forgetOnNormal: not a remembered source, just a refresh
     expect(back.reconcile?.changes).toEqual([{ kind: "modify", id: expect.any(String), priority: 1000, cidrs: [`${SWEEPER}/32`, `${SCANNER}/32`] }]);
@@ -245,7 +244,7 @@ describe("processRecords", () => {
     // a's write conflicted; re-read (3 failures, b's included) + its own record = the 4th.
     expect(ra).toMatchObject({ conflicts: 1, detections: [{ src: SCANNER, time: T0 + 60, probes: 4, failures: 4 }], enteredDefence: true });
     expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 60, lastSeen: T0 + 120, reason: "trw", probes: 4 }]);
-    expect(await cloud.steering.listRules()).toEqual([{ id: expect.any(String), priority: 1000, cidrs: [`${SCANNER}/32`] }]);
+    expect((await cloud.steering.readRules()).rules).toEqual([{ id: expect.any(String), priority: 1000, cidrs: [`${SCANNER}/32`] }]);
   });
 
   it("two batches both deciding one source: one quarantine, one rule with the IP once", async () => {
@@ -275,7 +274,7 @@ describe("processRecords", () => {
     expect(ra).toMatchObject({ conflicts: 1, detections: [{ src: SCANNER, time: T0 + 60 }], enteredDefence: false });
     expect(ra.reconcile?.changes).toEqual([]);
     expect(await cloud.store.listQuarantines()).toEqual([{ src: SCANNER, detectedAt: T0 + 61, lastSeen: T0 + 120, reason: "trw", probes: 4 }]);
-    expect((await cloud.steering.listRules()).flatMap((r) => r.cidrs)).toEqual([`${SCANNER}/32`]);
+    expect(((await cloud.steering.readRules()).rules).flatMap((r) => r.cidrs)).toEqual([`${SCANNER}/32`]);
     expect(ruleChanges(cloud)).toHaveLength(1);
     expect(cloud.events.filter((e) => e.kind === "copies")).toHaveLength(1);
   });
@@ -339,7 +338,7 @@ describe("reconcile", () => {
     const r = await reconcile({ ...s.deps, steering: racing }, T0 + 10);
     expect(r.changes).toEqual([{ kind: "create", priority: 1001, cidrs: [`${SCANNER}/32`] }]);
     expect(s.logs.map((l) => l.event)).toContain("rule-conflict");
-    expect(await s.cloud.steering.listRules()).toEqual([{ id: expect.any(String), priority: 1001, cidrs: [`${SCANNER}/32`] }]);
+    expect((await s.cloud.steering.readRules()).rules).toEqual([{ id: expect.any(String), priority: 1001, cidrs: [`${SCANNER}/32`] }]);
   });
 
   it("stops after 5 rounds when the rules keep moving under it, and says so", async () => {
@@ -372,7 +371,7 @@ describe("reconcile", () => {
     // An evicted source that comes back becomes the most recent and takes the oldest slot.
     const back = await processRecords([rec("192.0.2.1", T0 + 100, 80)], s.deps, T0 + 110);
     expect(back.reconcile?.evicted).toEqual(["192.0.2.2", "192.0.2.3"]);
-    expect((await s.cloud.steering.listRules())[0].cidrs).toContain("192.0.2.1/32");
+    expect(((await s.cloud.steering.readRules()).rules)[0].cidrs).toContain("192.0.2.1/32");
   });
 });
 
@@ -399,7 +398,7 @@ describe("tick", () => {
     const quiet = await tick(warm, T0 + 60 + 30 * MIN);
     expect(quiet).toMatchObject({ mode: "normal", changed: true, forgotten: [SCANNER], expired: [], copies: 0, reconcile: { changes: [{ kind: "delete", priority: 1000 }], steered: 0 } });
     expect(cloud.events.slice(eventsAfterScan).map((e) => e.kind)).toEqual(["mode", "rule", "copies"]);
-    expect(await cloud.steering.listRules()).toEqual([]);
+    expect((await cloud.steering.readRules()).rules).toEqual([]);
     expect(await cloud.copies.getDesired()).toBe(0);
     expect(await cloud.store.listQuarantines()).toEqual([]);
     expect(cloud.store.sourceCount).toBe(0);
@@ -458,7 +457,7 @@ describe("tick", () => {
     const r = await tick({ ...deps, store: racingStore }, now);
     expect(r).toMatchObject({ mode: "defence", changed: false, copies: 2 });
     expect((await cloud.store.getMode()).value.mode).toBe("defence");
-    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
+    expect(((await cloud.steering.readRules()).rules).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
     expect(await cloud.copies.getDesired()).toBe(2);
   });
 
@@ -554,7 +553,7 @@ describe("rules wait for healthy copies", () => {
     const report = await processRecords(probes(SCANNER, T0, 4), deps, clock.now);
     expect(report).toMatchObject({ enteredDefence: true, reconcile: { changes: [], steered: 0, waiting: [SCANNER], evicted: [] } });
     expect(await cloud.copies.getDesired()).toBe(2);
-    expect(await cloud.steering.listRules()).toEqual([]);
+    expect((await cloud.steering.readRules()).rules).toEqual([]);
     expect(logs.find((l) => l.event === "copies-not-ready")?.fields).toEqual({ waiting: [SCANNER], steered: 0 });
 
     clock.now = T0 + 119;
@@ -605,7 +604,7 @@ describe("the tick and the batches", () => {
     expect(r).toMatchObject({ mode: "normal", changed: true, copies: 2, reconcile: { changes: [{ kind: "delete" }] } });
     expect(await cloud.copies.getDesired()).toBe(2);
     expect(cloud.events.filter((e) => e.kind === "copies")).toEqual([{ at: T0, kind: "copies", from: 0, to: 2 }]);
-    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
+    expect(((await cloud.steering.readRules()).rules).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
     expect(logs.find((l) => l.event === "copies-kept")?.fields).toEqual({ mode: "defence", rules: undefined });
   });
 
@@ -635,7 +634,7 @@ describe("the tick and the batches", () => {
     // Judged again on the next tick: live, so Defence comes back and it is steered.
     const next = await tick(warm, now + 60);
     expect(next).toMatchObject({ mode: "defence", changed: true, forgotten: [], kept: [], copies: 2 });
-    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SCANNER}/32`]);
+    expect(((await cloud.steering.readRules()).rules).flatMap((x) => x.cidrs)).toEqual([`${SCANNER}/32`]);
   });
 });
 
@@ -649,7 +648,7 @@ describe("liveness on receipt time", () => {
     const late = await processRecords([rec(SCANNER, T0 + 10 * MIN, 90)], deps, T0 + 24 * MIN);
     expect(late.refreshed).toBe(1);
     expect(await tick(deps, T0 + 29 * MIN - 1)).toMatchObject({ mode: "defence", changed: false });
-    expect(await cloud.steering.listRules()).toHaveLength(1);
+    expect((await cloud.steering.readRules()).rules).toHaveLength(1);
     expect(await tick(deps, T0 + 29 * MIN)).toMatchObject({ mode: "normal", changed: true, forgotten: [SCANNER] });
   });
 
@@ -689,7 +688,7 @@ describe("forgetOnNormal: only live quarantines are kept", () => {
     expect(r).toMatchObject({ mode: "defence", changed: false, forgotten: [SCANNER], kept: [], copies: 2, reconcile: { steered: 1 } });
     expect((await cloud.store.listQuarantines()).map((q) => q.src)).toEqual([SWEEPER]);
     expect((await cloud.store.getSources([SCANNER])).size).toBe(0);
-    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
+    expect(((await cloud.steering.readRules()).rules).flatMap((x) => x.cidrs)).toEqual([`${SWEEPER}/32`]);
   });
 
   it("without forgetOnNormal a quiet quarantine stays remembered through Defence Mode", async () => {
@@ -702,7 +701,7 @@ describe("forgetOnNormal: only live quarantines are kept", () => {
     // Seen again in Defence: remembered, steered at once.
     const back = await processRecords([rec(SCANNER, T0 + 35 * MIN, 80)], deps, T0 + 36 * MIN);
     expect(back).toMatchObject({ remembered: [{ src: SCANNER }], enteredDefence: false });
-    expect((await cloud.steering.listRules()).flatMap((x) => x.cidrs).sort()).toEqual([`${SWEEPER}/32`, `${SCANNER}/32`].sort());
+    expect(((await cloud.steering.readRules()).rules).flatMap((x) => x.cidrs).sort()).toEqual([`${SWEEPER}/32`, `${SCANNER}/32`].sort());
   });
 });
 
@@ -753,7 +752,7 @@ describe("the memory cloud is as strict as DynamoDB and ELBv2", () => {
     await expect(cloud.steering.apply({ kind: "create", priority: 1002, cidrs: cidrs(1) })).rejects.toThrow("outside lure's band");
     await expect(cloud.steering.apply({ kind: "create", priority: 1001, cidrs: ["192.0.2.1"] })).rejects.toThrow("not a single-address CIDR");
     await cloud.steering.apply({ kind: "create", priority: 1001, cidrs: cidrs(1) });
-    const [first] = await cloud.steering.listRules();
+    const [first] = (await cloud.steering.readRules()).rules;
     await expect(cloud.steering.apply({ kind: "modify", id: first.id, priority: 1001, cidrs: cidrs(2) })).rejects.toThrow("the rule has 1000");
     await expect(cloud.steering.apply({ kind: "delete", id: "arn:nope", priority: 1000 })).rejects.toThrow("no such rule");
     const strict = createMemoryCloud({ steering: STEERING, otherPriorities: [1, 2, 3], albRuleLimit: 4, clock: () => T0 });
@@ -768,8 +767,8 @@ describe("the memory cloud is as strict as DynamoDB and ELBv2", () => {
     const { cloud } = setup({ steering: { ruleQuota: 3 }, otherPriorities: [5, 1002] });
     const inBand = cloud.steering.addOtherRule(1001, ["192.0.2.9/32"], "user-api");
     await cloud.steering.apply({ kind: "create", priority: 1000, cidrs: ["192.0.2.1/32"] });
-    expect((await cloud.steering.listRules()).map((r) => r.priority)).toEqual([1000]);
-    expect(await cloud.steering.otherRulePriorities()).toEqual([5, 1001, 1002]);
+    expect(((await cloud.steering.readRules()).rules).map((r) => r.priority)).toEqual([1000]);
+    expect((await cloud.steering.readRules()).otherPriorities).toEqual([5, 1001, 1002]);
     await expect(cloud.steering.apply({ kind: "delete", id: inBand, priority: 1001 })).rejects.toThrow("not lure's rule");
     await expect(cloud.steering.apply({ kind: "modify", id: inBand, priority: 1001, cidrs: ["192.0.2.2/32"] })).rejects.toThrow("not lure's rule");
     await expect(cloud.steering.apply({ kind: "create", priority: 1001, cidrs: ["192.0.2.2/32"] })).rejects.toBeInstanceOf(ConflictError);

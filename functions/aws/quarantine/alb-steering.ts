@@ -24,7 +24,7 @@ import {
   type Rule,
   type RuleCondition,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ConflictError, type SteeringOptions, type SteeringPort, type SteeringRule } from "../../core/quarantine-types";
+import { ConflictError, type ListenerRules, type SteeringOptions, type SteeringPort, type SteeringRule } from "../../core/quarantine-types";
 import { errorName } from "../runtime";
 
 export interface AlbSteeringOptions {
@@ -106,22 +106,18 @@ export function albSteering(client: ElasticLoadBalancingV2Client, options: AlbSt
   }
 
   return {
-    async listRules(): Promise<SteeringRule[]> {
-      return (await describeAll())
-        .filter(isLures)
-        .map(({ rule, priority }) => ({
-          id: rule.RuleArn ?? "",
-          priority,
-          cidrs: (rule.Conditions ?? []).filter((c) => c.Field === "source-ip").flatMap((c) => c.SourceIpConfig?.Values ?? []),
-        }))
-        .sort((a, b) => a.priority - b.priority);
-    },
-
-    async otherRulePriorities(): Promise<number[]> {
-      return (await describeAll())
-        .filter((r) => !isLures(r))
-        .map((r) => r.priority)
-        .sort((a, b) => a - b);
+    async readRules(): Promise<ListenerRules> {
+      const rules: SteeringRule[] = [];
+      const otherPriorities: number[] = [];
+      for (const r of await describeAll()) {
+        if (!isLures(r)) {
+          otherPriorities.push(r.priority);
+          continue;
+        }
+        const cidrs = (r.rule.Conditions ?? []).filter((c) => c.Field === "source-ip").flatMap((c) => c.SourceIpConfig?.Values ?? []);
+        rules.push({ id: r.rule.RuleArn ?? "", priority: r.priority, cidrs });
+      }
+      return { rules: rules.sort((a, b) => a.priority - b.priority), otherPriorities: otherPriorities.sort((a, b) => a - b) };
     },
 
     async healthyTargets(): Promise<number> {
