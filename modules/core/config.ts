@@ -4,6 +4,7 @@
  * what is allowed. The JSON Schema published for editors is generated from this schema.
  */
 import { scheduleProblem } from "./schedule";
+import { DEFAULT_DETECTOR } from "../../functions/core/detector";
 import { readFileSync } from "fs";
 import { resolve } from "path";
 import { z } from "zod";
@@ -105,7 +106,9 @@ const honeypotOverride = z
     user: z.string().min(1).optional(),
   });
 
-const DETECTOR_DEFAULTS = { trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }, windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000 };
+/** The detector's own defaults (one source for both), as a plain object: zod returns a default as is, and the allow-list is `quarantine.allowCidrs`. */
+const { allowCidrs: _detectorAllowCidrs, trw: defaultTrw, ...detectorCounters } = DEFAULT_DETECTOR;
+const DETECTOR_DEFAULTS = { trw: { ...defaultTrw }, ...detectorCounters };
 
 /** ALB listener rule priorities run from 1 to this. */
 export const MAX_RULE_PRIORITY = 50_000;
@@ -213,14 +216,21 @@ const quarantineSchema = z
       .describe("When Defence Mode starts"),
     detector: z
       .strictObject({
-        trw: z.strictObject({ theta0: z.number().gt(0).lt(1).default(0.8), theta1: z.number().gt(0).lt(1).default(0.2), alpha: z.number().gt(0).lt(1).default(0.01), beta: z.number().gt(0).lt(1).default(0.99) }).default({ theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 }),
-        windowMinutes: z.number().int().min(1).max(60).default(5),
-        verticalPorts: z.number().int().min(2).default(15),
-        horizontalHosts: z.number().int().min(2).default(25),
-        distinctPairs: z.number().int().min(2).default(25),
-        idleMinutes: z.number().int().min(1).default(30),
-        maxTargetsPerSource: z.number().int().min(4).max(4096).default(64),
-        maxSources: z.number().int().min(100).max(10_000_000).default(100_000),
+        trw: z
+          .strictObject({
+            theta0: z.number().gt(0).lt(1).default(DETECTOR_DEFAULTS.trw.theta0),
+            theta1: z.number().gt(0).lt(1).default(DETECTOR_DEFAULTS.trw.theta1),
+            alpha: z.number().gt(0).lt(1).default(DETECTOR_DEFAULTS.trw.alpha),
+            beta: z.number().gt(0).lt(1).default(DETECTOR_DEFAULTS.trw.beta),
+          })
+          .default(DETECTOR_DEFAULTS.trw),
+        windowMinutes: z.number().int().min(1).max(60).default(DETECTOR_DEFAULTS.windowMinutes),
+        verticalPorts: z.number().int().min(2).default(DETECTOR_DEFAULTS.verticalPorts),
+        horizontalHosts: z.number().int().min(2).default(DETECTOR_DEFAULTS.horizontalHosts),
+        distinctPairs: z.number().int().min(2).default(DETECTOR_DEFAULTS.distinctPairs),
+        idleMinutes: z.number().int().min(1).default(DETECTOR_DEFAULTS.idleMinutes),
+        maxTargetsPerSource: z.number().int().min(4).max(4096).default(DETECTOR_DEFAULTS.maxTargetsPerSource),
+        maxSources: z.number().int().min(100).max(10_000_000).default(DETECTOR_DEFAULTS.maxSources),
       })
       .default(DETECTOR_DEFAULTS),
     /** Listener rules lure may use (the size of its priority band). */

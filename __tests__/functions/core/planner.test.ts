@@ -1,5 +1,6 @@
 import { planRules, toCidr, type PlanInput } from "../../../functions/core/planner";
 import type { RuleChange, SteeringOptions, SteeringRule } from "../../../functions/core/quarantine-types";
+import { rng } from "../../../functions/local/synthetic";
 
 const BAND: SteeringOptions = { firstPriority: 1000, ruleQuota: 100, albRuleLimit: 100, cidrsPerRule: 5 };
 const ip = (n: number) => `198.51.${Math.floor(n / 256)}.${n % 256}`;
@@ -232,18 +233,6 @@ describe("planRules: minimal diff", () => {
     ]);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("planRules: properties over random inputs", () => {
   it("after applying a plan, re-planning yields no change; the plan respects every limit", () => {
