@@ -11,6 +11,7 @@ import type { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import type { AwsStack } from "../../providers/aws";
 import type { IamStatement } from "../core/interfaces";
 import { resourceName } from "../core/naming";
@@ -38,6 +39,41 @@ export function rolePolicyOf(scope: Construct, roleId: string): IamRolePolicy {
   const policy = scope.node.findChild(`${roleId}Policy`);
   if (!(policy instanceof IamRolePolicy)) throw new Error(`${scope.node.path}: ${roleId} has no inline policy`);
   return policy;
+}
+
+export interface FunctionScheduleProps {
+  /** Name of the schedule; its role is named `roleName`. */
+  readonly name: string;
+  readonly roleName: string;
+  readonly description: string;
+  /** EventBridge Scheduler expression, e.g. `rate(1 minute)`. */
+  readonly expression: string;
+  /** Sid of the role's one statement. */
+  readonly sid: string;
+  readonly retryPolicy: { readonly maximumRetryAttempts: number; readonly maximumEventAgeInSeconds: number };
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * An EventBridge Scheduler schedule (flexible window off) that invokes `fn` through a role of its own
+ * (construct id `SchedulerRole` in `scope`) allowed only `lambda:InvokeFunction` on that function.
+ */
+export function functionSchedule(scope: Construct, id: string, fn: LambdaFunction, o: FunctionScheduleProps): SchedulerSchedule {
+  const role = serviceRole(scope, "SchedulerRole", {
+    name: o.roleName,
+    service: "scheduler.amazonaws.com",
+    accountId: (TerraformStack.of(scope) as AwsStack).accountId,
+    statements: [{ Sid: o.sid, Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn.arn, `${fn.arn}:*`] }],
+    tags: o.tags,
+  });
+  return new SchedulerSchedule(scope, id, {
+    name: o.name,
+    description: o.description,
+    scheduleExpression: o.expression,
+    flexibleTimeWindow: { mode: "OFF" },
+    dependsOn: [rolePolicyOf(scope, "SchedulerRole")],
+    target: { arn: fn.arn, roleArn: role.arn, retryPolicy: o.retryPolicy },
+  });
 }
 
 /** The function `fn` (named `<prefix>-<fn>`) with its log group, role and code, all with ids derived from `id`. */

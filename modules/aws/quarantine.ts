@@ -48,7 +48,7 @@ import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
-import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import type { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
@@ -64,7 +64,7 @@ import { componentTags, resourceName } from "../core/naming";
 import { assertQuarantineProps, quarantineEnvironment, quarantineNames, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
 import { FUNCTION_ENTRIES } from "./bundle";
 import { serviceRole } from "./iam";
-import { nodeFunction, rolePolicyOf } from "./lambda";
+import { functionSchedule, nodeFunction, rolePolicyOf } from "./lambda";
 import { terraformLiteral } from "./workload";
 
 /** The flow-log aggregation interval: the shortest AWS offers (Nitro ENIs never aggregate longer). */
@@ -716,20 +716,14 @@ export class AwsQuarantine extends Construct implements IQuarantine {
     });
     // A failed run is replaced by the next one a minute later: retrying it would only overlap.
     new LambdaFunctionEventInvokeConfig(this, "ModeRetries", { functionName: this.mode.functionName, maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 });
-    const schedulerRole = serviceRole(this, "SchedulerRole", {
-      name: name("scheduler"),
-      service: "scheduler.amazonaws.com",
-      accountId: stack.accountId,
-      statements: [{ Sid: "RunMode", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [this.mode.arn, `${this.mode.arn}:*`] }],
-      tags,
-    });
-    this.schedule = new SchedulerSchedule(this, "ModeSchedule", {
+    this.schedule = functionSchedule(this, "ModeSchedule", this.mode, {
       name: name("mode"),
+      roleName: name("scheduler"),
       description: `Switch the ${prefix} quarantine between Normal and Defence Mode`,
-      scheduleExpression: MODE_SCHEDULE,
-      flexibleTimeWindow: { mode: "OFF" },
-      dependsOn: [rolePolicyOf(this, "SchedulerRole")],
-      target: { arn: this.mode.arn, roleArn: schedulerRole.arn, retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 } },
+      expression: MODE_SCHEDULE,
+      sid: "RunMode",
+      retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      tags,
     });
   }
 

@@ -17,7 +17,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import type { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
@@ -29,8 +29,7 @@ import { componentTags, resourceName } from "../core/naming";
 import { assertWatcherProps } from "../core/validate";
 import { worstLookupMs } from "../../functions/shodan/budget";
 import { FUNCTION_ENTRIES, type FunctionName } from "./bundle";
-import { serviceRole } from "./iam";
-import { nodeFunction, rolePolicyOf } from "./lambda";
+import { functionSchedule, nodeFunction, rolePolicyOf } from "./lambda";
 
 /** Messages per lookup invocation. */
 export const LOOKUP_BATCH_SIZE = 5;
@@ -256,24 +255,14 @@ export class AwsWatcher extends Construct implements IWatcher {
     });
 
     // --- the schedule -------------------------------------------------------------------------------
-    const schedulerRole = serviceRole(this, "SchedulerRole", {
-      name: name("scheduler"),
-      service: "scheduler.amazonaws.com",
-      accountId: stack.accountId,
-      statements: [{ Sid: "StartListing", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [this.listIps.arn, `${this.listIps.arn}:*`] }],
-      tags,
-    });
-    this.schedule = new SchedulerSchedule(this, "Schedule", {
+    this.schedule = functionSchedule(this, "Schedule", this.listIps, {
       name: name(),
+      roleName: name("scheduler"),
       description: `List the ${prefix} honeynet's public IPs and look them up on Shodan`,
-      scheduleExpression: props.schedule ?? "rate(12 hours)",
-      flexibleTimeWindow: { mode: "OFF" },
-      dependsOn: [this.policyOf("SchedulerRole")],
-      target: {
-        arn: this.listIps.arn,
-        roleArn: schedulerRole.arn,
-        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
-      },
+      expression: props.schedule ?? "rate(12 hours)",
+      sid: "StartListing",
+      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      tags,
     });
 
     if (props.alertEmail) {
