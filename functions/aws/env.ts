@@ -7,8 +7,7 @@
  * const env = lookupEnv(process.env); // throws before any record is touched
  */
 import { parseIpMessage } from "../core/watcher-message";
-
-type Vars = Readonly<Record<string, string | undefined>>;
+import { EnvReader, type Vars } from "./env-reader";
 
 /** Honeypot name → ECS service name, as the construct deployed them. */
 export type ServiceMap = Readonly<Record<string, string>>;
@@ -59,41 +58,8 @@ export interface LookupEnv {
 
 export const DEFAULT_TIME_RESERVE_MS = 25_000;
 
-/** Collects every problem so one failed deploy shows them all. */
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly vars: Vars) {}
-
-  text(name: string, what: string): string {
-    const v = this.vars[name]?.trim();
-    if (!v) {
-      this.problems.push(`${name} is ${v === undefined ? "not set" : "empty"} (expected ${what})`);
-      return "";
-    }
-    return v;
-  }
-
-  httpsUrl(name: string, what: string): string {
-    const v = this.text(name, what);
-    if (v && !/^https:\/\/[^\s/]+\/\S*$/.test(v)) this.problems.push(`${name} is ${JSON.stringify(v)} (expected ${what}, an https:// URL)`);
-    return v;
-  }
-
-  bool(name: string): boolean {
-    const v = this.vars[name];
-    if (v === "true" || v === "false") return v === "true";
-    this.problems.push(`${name} is ${describe(v)} (expected "true" or "false")`);
-    return false;
-  }
-
-  int(name: string, min: number, fallback?: number): number {
-    const v = this.vars[name];
-    if ((v === undefined || v.trim() === "") && fallback !== undefined) return fallback;
-    if (v !== undefined && /^\d+$/.test(v.trim()) && Number(v) >= min && Number.isSafeInteger(Number(v))) return Number(v);
-    this.problems.push(`${name} is ${describe(v)} (expected an integer ≥ ${min}${fallback !== undefined ? `, or unset for ${fallback}` : ""})`);
-    return fallback ?? min;
-  }
-
+/** The generic reader plus the watcher's honeypot → service map. */
+class Reader extends EnvReader {
   services(name: string): ServiceMap {
     const raw = this.text(name, 'a JSON object of honeypot name → ECS service name, e.g. {"cowrie":"lure-cowrie"}');
     if (!raw) return {};
@@ -124,15 +90,6 @@ class Reader {
     }
     return out;
   }
-
-  done<T>(fn: string, value: T): T {
-    if (this.problems.length > 0) throw new Error(`${fn}: invalid environment: ${this.problems.join("; ")}`);
-    return value;
-  }
-}
-
-function describe(v: string | undefined): string {
-  return v === undefined ? "not set" : JSON.stringify(v);
 }
 
 export function listIpsEnv(vars: Vars): ListIpsEnv {

@@ -15,13 +15,13 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { EngineDeps, ReconcileReport } from "../../core/quarantine";
 import type { CopiesPort, QuarantineRuntimeConfig, QuarantineStore, SteeringPort } from "../../core/quarantine-types";
+import { EnvReader, type Vars } from "../env-reader";
 import type { Log } from "../runtime";
 import { sdkClientConfig } from "../sdk-config";
 import { albSteering } from "./alb-steering";
 import { copiesFor } from "./copies";
 import { dynamoQuarantineStore, type DynamoStoreOptions } from "./dynamo-store";
 
-type Vars = Readonly<Record<string, string | undefined>>;
 
 /** Where the honeypot copies run: an ECS service, or an EC2 Auto Scaling group. */
 export type CopiesTarget =
@@ -184,39 +184,32 @@ function readConfig(raw: string | undefined, problems: string[]): QuarantineRunt
   return config;
 }
 
-function text(vars: Vars, name: string, what: string, problems: string[], pattern?: RegExp): string {
-  const v = vars[name]?.trim();
-  if (!v) problems.push(`${name} is ${vars[name] === undefined ? "not set" : "empty"} (expected ${what})`);
-  else if (pattern && !pattern.test(v)) problems.push(`${name} is ${JSON.stringify(v)} (expected ${what})`);
-  return v ?? "";
-}
-
-function readCopies(vars: Vars, problems: string[]): CopiesTarget {
+function readCopies(vars: Vars, r: EnvReader): CopiesTarget {
   const kind = vars.LURE_COPIES_KIND?.trim();
   if (kind === "ecs") {
     return {
       kind,
-      cluster: text(vars, "LURE_COPY_CLUSTER", "the ECS cluster of the honeypot copies", problems),
-      service: text(vars, "LURE_COPY_SERVICE", "the ECS service of the honeypot copies", problems),
+      cluster: r.text("LURE_COPY_CLUSTER", "the ECS cluster of the honeypot copies"),
+      service: r.text("LURE_COPY_SERVICE", "the ECS service of the honeypot copies"),
     };
   }
-  if (kind === "asg") return { kind, group: text(vars, "LURE_COPY_ASG", "the Auto Scaling group of the honeypot copies", problems) };
-  problems.push(`LURE_COPIES_KIND is ${vars.LURE_COPIES_KIND === undefined ? "not set" : JSON.stringify(vars.LURE_COPIES_KIND)} (expected "ecs" or "asg")`);
+  if (kind === "asg") return { kind, group: r.text("LURE_COPY_ASG", "the Auto Scaling group of the honeypot copies") };
+  r.problems.push(`LURE_COPIES_KIND is ${vars.LURE_COPIES_KIND === undefined ? "not set" : JSON.stringify(vars.LURE_COPIES_KIND)} (expected "ecs" or "asg")`);
   return { kind: "ecs", cluster: "", service: "" };
 }
 
 /** Reads and checks the whole environment; throws one error listing every problem. */
 export function quarantineEnv(vars: Vars): QuarantineEnv {
-  const problems: string[] = [];
-  const config = readConfig(vars.LURE_QUARANTINE, problems);
+  const r = new EnvReader(vars);
+  const config = readConfig(vars.LURE_QUARANTINE, r.problems);
   const env = {
-    table: text(vars, "LURE_TABLE", "the DynamoDB table name", problems),
-    listenerArn: text(vars, "LURE_LISTENER_ARN", "an ALB listener ARN (…:listener/app/…)", problems, LISTENER_ARN),
-    copyTargetGroupArn: text(vars, "LURE_COPY_TARGET_GROUP_ARN", "a target group ARN (…:targetgroup/…)", problems, TARGET_GROUP_ARN),
-    copies: readCopies(vars, problems),
+    table: r.text("LURE_TABLE", "the DynamoDB table name"),
+    listenerArn: r.matching("LURE_LISTENER_ARN", "an ALB listener ARN (…:listener/app/…)", LISTENER_ARN),
+    copyTargetGroupArn: r.matching("LURE_COPY_TARGET_GROUP_ARN", "a target group ARN (…:targetgroup/…)", TARGET_GROUP_ARN),
+    copies: readCopies(vars, r),
   };
-  if (problems.length > 0 || config === undefined) throw new Error(`quarantine: invalid environment: ${problems.join("; ")}`);
-  return { config, ...env };
+  // readConfig reports every problem it returns undefined for.
+  return r.done("quarantine", { config: config!, ...env });
 }
 
 /** The SDK clients the adapters use; `ecs` or `autoScaling` as `LURE_COPIES_KIND` says. */
