@@ -11,18 +11,11 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import type { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
+import type { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AwsStack } from "../../providers/aws";
 import type { IamStatement, IWatcher, WatcherProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
@@ -30,6 +23,7 @@ import { assertWatcherProps } from "../core/validate";
 import { worstLookupMs } from "../../functions/shodan/budget";
 import { FUNCTION_ENTRIES, type FunctionName } from "./bundle";
 import { functionSchedule, nodeFunction, rolePolicyOf } from "./lambda";
+import { watcherQueues, watcherStores } from "./watcher-stores";
 
 /** Messages per lookup invocation. */
 export const LOOKUP_BATCH_SIZE = 5;
@@ -83,96 +77,15 @@ export class AwsWatcher extends Construct implements IWatcher {
     const rotate = props.rotateOnExposure ?? false;
 
     // --- where results, alerts and the key live ----------------------------------------------------
-    this.bucket = new S3Bucket(this, "Results", {
-      // Bucket names are global: Terraform appends a unique suffix (a prefix may have 37 characters).
-      bucketPrefix: `${resourceName(prefix, ["watcher"], 36)}-`,
-      // Results are research data that cannot be recreated: destroy stops at a non-empty bucket.
-      forceDestroy: false,
-      tags,
-    });
-    new S3BucketPublicAccessBlock(this, "ResultsPublicAccess", {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ResultsOwnership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "ResultsEncryption", {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    });
-    new S3BucketPolicy(this, "ResultsPolicy", {
-      bucket: this.bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
-      }),
-    });
-    new S3BucketLifecycleConfiguration(this, "ResultsLifecycle", {
-      bucket: this.bucket.id,
-      rule: [
-        {
-          id: "expire-results",
-          status: "Enabled",
-          filter: [{ prefix: "results/" }],
-          expiration: [{ days: props.resultsRetentionDays ?? 365 }],
-        },
-        { id: "abort-uploads", status: "Enabled", filter: [{ prefix: "" }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }] },
-      ],
-    });
+    const stores = watcherStores(this, { prefix, tags, ...(props.resultsRetentionDays !== undefined ? { resultsRetentionDays: props.resultsRetentionDays } : {}), ...(props.alertEmail ? { alertEmail: props.alertEmail } : {}) });
+    this.bucket = stores.bucket;
+    this.topic = stores.topic;
+    this.secret = stores.secret;
+    this.apiKeySecretName = stores.apiKeySecretName;
     this.resultsLocation = `s3://${this.bucket.bucket}`;
-
-    this.topic = new SnsTopic(this, "Alerts", {
-      name: name("alerts"),
-      displayName: `${prefix} watcher`,
-      // AWS-managed key: IAM principals of the account may publish; nothing else needs access.
-      kmsMasterKeyId: "alias/aws/sns",
-      tags,
-    });
-    if (props.alertEmail) {
-      new SnsTopicSubscription(this, "AlertEmail", { topicArn: this.topic.arn, protocol: "email", endpoint: props.alertEmail });
-    }
-
-    this.apiKeySecretName = name("shodan-api-key");
-    this.secret = new SecretsmanagerSecret(this, "ShodanApiKey", {
-      name: this.apiKeySecretName,
-      description: "Shodan API key for the lure watcher. Created empty; set it with put-secret-value (see the README).",
-      // The key is copied from the Shodan account page; no recovery window lets destroy + deploy reuse the name.
-      recoveryWindowInDays: 0,
-      tags,
-    });
-
-    // --- the queue between the two functions ---------------------------------------------------------
-    this.deadLetterQueue = new SqsQueue(this, "DeadLetterQueue", {
-      name: name("ips", "dlq"),
-      messageRetentionSeconds: 14 * 24 * 3600,
-      sqsManagedSseEnabled: true,
-      tags,
-    });
-    this.queue = new SqsQueue(this, "Queue", {
-      name: name("ips"),
-      // Lambda requires visibility ≥ function timeout; AWS recommends 6× so retries of a batch fit.
-      visibilityTimeoutSeconds: 6 * LOOKUP_TIMEOUT_SECONDS,
-      // An IP list older than a day is stale: the next cycle lists the current IPs.
-      messageRetentionSeconds: 24 * 3600,
-      sqsManagedSseEnabled: true,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
-      tags,
-    });
-    new SqsQueueRedriveAllowPolicy(this, "DeadLetterSources", {
-      queueUrl: this.deadLetterQueue.url,
-      redriveAllowPolicy: JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [this.queue.arn] }),
-    });
+    const queues = watcherQueues(this, prefix, tags, { lookupTimeoutSeconds: LOOKUP_TIMEOUT_SECONDS, maxReceiveCount: MAX_RECEIVE_COUNT });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
 
     // --- functions -----------------------------------------------------------------------------------
     const services = JSON.stringify(source.services);

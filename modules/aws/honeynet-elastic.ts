@@ -1,0 +1,170 @@
+/**
+ * The Elastic services of `AwsHoneynet`: Elasticsearch (single node, data on EFS) and Logstash (a
+ * pipeline generated from the catalog, reading the honeypot logs read-only), each a Fargate service
+ * registered in Cloud Map and replaced stop-first. Kibana belongs to the dashboard part. Created in the
+ * honeynet's scope (construct ids are the honeynet's).
+ */
+import type { Construct } from "constructs";
+import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
+import type { CatalogHoneypot, PublishedPort } from "../core/catalog";
+import { resourceName, slug } from "../core/naming";
+import type { ServiceBase } from "./honeynet-honeypots";
+import type { LogStorage, TagsFor } from "./honeynet-logs";
+import { serviceRole } from "./iam";
+import { FargateWorkload, terraformLiteral } from "./workload";
+
+export const ES_PORT: PublishedPort = { port: 9200, protocol: "tcp" };
+
+/** The Elastic Stack version of the official images when the config names none. */
+export const DEFAULT_ELASTIC_VERSION = "8.17.0";
+
+/** A Logstash file input and the log folder it reads. */
+export interface LogstashInput {
+  readonly folder: string;
+  readonly path: string;
+  readonly type: string;
+  readonly codec: "json" | "plain";
+}
+
+/**
+ * The catalog's log inputs for these honeypots, each once, with the log folder that holds it. A group
+ * shares folders (snare's events are in tanner's log), so the folder may belong to another member.
+ */
+export function logstashInputs(entries: readonly CatalogHoneypot[]): LogstashInput[] {
+  const folders = entries.flatMap((e) => e.logFolders.map((f) => f.folder));
+  const out = new Map<string, LogstashInput>();
+  for (const e of entries) {
+    for (const input of e.logInputs) {
+      const folder = folders.find((f) => input.path.startsWith(`/data/${f}/`));
+      if (!folder) throw new Error(`catalog: ${e.name} logs to ${input.path}, which no deployed honeypot writes`);
+      out.set(input.path, { folder, ...input });
+    }
+  }
+  return [...out.values()];
+}
+
+/** A Logstash pipeline that tails the honeypot logs and indexes them as T-Pot does (`logstash-*`). */
+export function logstashPipeline(inputs: readonly LogstashInput[], elasticsearchUrl: string): string {
+  const files = inputs.map(
+    (i) => `  file { path => "${i.path}" type => "${i.type}" codec => ${i.codec} start_position => "beginning" mode => "tail" }`,
+  );
+  return [
+    "input {",
+    ...files,
+    "}",
+    "output {",
+    `  elasticsearch { hosts => ["${elasticsearchUrl}"] index => "logstash-%{+YYYY.MM.dd}" }`,
+    "}",
+  ].join("\n");
+}
+
+/** The three images, official ones unless replaced. */
+export function elasticImages(version = DEFAULT_ELASTIC_VERSION, images: { readonly elasticsearch?: string; readonly logstash?: string; readonly kibana?: string } = {}) {
+  return {
+    elasticsearch: images.elasticsearch ?? `docker.elastic.co/elasticsearch/elasticsearch:${version}`,
+    logstash: images.logstash ?? `docker.elastic.co/logstash/logstash:${version}`,
+    kibana: images.kibana ?? `docker.elastic.co/kibana/kibana:${version}`,
+  };
+}
+
+export interface ElasticServicesProps {
+  readonly prefix: string;
+  readonly base: ServiceBase;
+  readonly storage: LogStorage;
+  readonly honeypots: readonly CatalogHoneypot[];
+  readonly namespaceId: string;
+  /** Elasticsearch's URL in the Cloud Map namespace. */
+  readonly elasticsearchUrl: string;
+  readonly images: ReturnType<typeof elasticImages>;
+  readonly accountId: string;
+  readonly tagsFor: TagsFor;
+}
+
+export interface ElasticServices {
+  readonly elasticsearch: FargateWorkload;
+  readonly logstash: FargateWorkload;
+}
+
+export function elasticServices(scope: Construct, props: ElasticServicesProps): ElasticServices {
+  const { prefix, storage } = props;
+  const tags = props.tagsFor("elastic");
+  /** Read-write on the service's own data, mount-only (read) on the honeypot logs it indexes. */
+  const role = (name: string, data: EfsAccessPoint, readOnly: readonly EfsAccessPoint[] = []) =>
+    serviceRole(scope, `TaskRole-${name}`, {
+      name: resourceName(prefix, ["honeynet", name]),
+      service: "ecs-tasks.amazonaws.com",
+      accountId: props.accountId,
+      tags,
+      statements: [
+        storage.access("ReadWriteOwnData", true, [data.arn]),
+        ...(readOnly.length > 0 ? [storage.access("ReadHoneypotLogs", false, readOnly.map((a) => a.arn))] : []),
+      ],
+    });
+
+  const esData = storage.accessPoint("AccessPoint-elasticsearch", "elasticsearch/data", "elastic");
+  const elasticsearch = new FargateWorkload(scope, "Elasticsearch", {
+    ...props.base,
+    serviceName: resourceName(prefix, ["elasticsearch"]),
+    extraSecurityGroupIds: [storage.clientGroup.id],
+    taskRoleArn: role("elasticsearch", esData).arn,
+    cpu: 1024,
+    memory: 4096,
+    containers: [
+      {
+        name: "elasticsearch",
+        image: props.images.elasticsearch,
+        ports: [ES_PORT],
+        // Fargate: no IPC_LOCK (so no memory lock) and no vm.max_map_count (so no mmap store).
+        environment: {
+          "discovery.type": "single-node",
+          "bootstrap.memory_lock": "false",
+          "node.store.allow_mmap": "false",
+          "xpack.security.enabled": "false",
+          "cluster.name": resourceName(prefix, ["honeynet"]),
+          ES_JAVA_OPTS: "-Xms2g -Xmx2g",
+        },
+        ulimits: [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }],
+        mounts: [{ volume: "data", containerPath: "/usr/share/elasticsearch/data" }],
+      },
+    ],
+    volumes: [{ name: "data", accessPoint: esData, fileSystemId: storage.fileSystem.id }],
+    capacityProvider: "FARGATE",
+    stateful: true,
+    discovery: { namespaceId: props.namespaceId, name: "elasticsearch" },
+    tags,
+  });
+
+  const lsData = storage.accessPoint("AccessPoint-logstash", "logstash/data", "elastic");
+  const inputs = logstashInputs(props.honeypots);
+  const folders = [...new Set(inputs.map((i) => i.folder))];
+  const logs = (f: string) => storage.logAccessPoints.get(f)!;
+  const logstash = new FargateWorkload(scope, "Logstash", {
+    ...props.base,
+    serviceName: resourceName(prefix, ["logstash"]),
+    extraSecurityGroupIds: [storage.clientGroup.id],
+    taskRoleArn: role("logstash", lsData, folders.map(logs)).arn,
+    cpu: 1024,
+    memory: 2048,
+    containers: [
+      {
+        name: "logstash",
+        image: props.images.logstash,
+        environment: { LS_JAVA_OPTS: "-Xms1g -Xmx1g" },
+        command: ["-e", terraformLiteral(logstashPipeline(inputs, props.elasticsearchUrl)), "--path.data", "/usr/share/logstash/data"],
+        mounts: [
+          { volume: "data", containerPath: "/usr/share/logstash/data" },
+          ...folders.map((f) => ({ volume: `logs-${slug(f)}`, containerPath: `/data/${f}`, readOnly: true })),
+        ],
+      },
+    ],
+    volumes: [
+      { name: "data", accessPoint: lsData, fileSystemId: storage.fileSystem.id },
+      ...folders.map((f) => ({ name: `logs-${slug(f)}`, accessPoint: logs(f), fileSystemId: storage.fileSystem.id })),
+    ],
+    capacityProvider: "FARGATE",
+    stateful: true,
+    discovery: { namespaceId: props.namespaceId, name: "logstash" },
+    tags,
+  });
+  return { elasticsearch, logstash };
+}
