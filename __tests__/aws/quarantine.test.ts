@@ -835,7 +835,9 @@ describe("existing target", () => {
     // Still ECS copies: still anchored.
     const [anchorAddr, anchor] = one(decoy, "aws_lb_listener_rule");
     expect(anchor.priority).toBe(101);
-    expect(one(decoy, "aws_ecs_service")[1].depends_on).toEqual([anchorAddr]);
+    // …and started only once lure's execution role may pull and log (deploy-order.test.ts checks every service).
+    const [policyAddr] = resources(decoy, "aws_iam_role_policy").find(([a]) => a.includes("ExecutionRolePolicy"))!;
+    expect(one(decoy, "aws_ecs_service")[1].depends_on).toEqual([anchorAddr, policyAddr]);
   });
 });
 

@@ -11,6 +11,7 @@ import { resourceName, slug } from "../core/naming";
 import type { ServiceBase } from "./honeynet-honeypots";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
+import { rolePolicyOf } from "./lambda";
 import { FargateWorkload, terraformLiteral } from "./workload";
 
 export const ES_PORT: PublishedPort = { port: 9200, protocol: "tcp" };
@@ -132,6 +133,7 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
     stateful: true,
     discovery: { namespaceId: props.namespaceId, name: "elasticsearch" },
     tags,
+    dependsOn: [...(props.base.dependsOn ?? []), rolePolicyOf(scope, "TaskRole-elasticsearch")],
   });
 
   const lsData = storage.accessPoint("AccessPoint-logstash", "logstash/data", "elastic");
@@ -165,6 +167,7 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
     stateful: true,
     discovery: { namespaceId: props.namespaceId, name: "logstash" },
     tags,
+    dependsOn: [...(props.base.dependsOn ?? []), rolePolicyOf(scope, "TaskRole-logstash")],
   });
   return { elasticsearch, logstash };
 }

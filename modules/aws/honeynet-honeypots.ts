@@ -11,6 +11,7 @@ import type { HoneypotDescriptor, HoneypotOverride } from "../core/interfaces";
 import { resourceName, slug } from "../core/naming";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
+import { rolePolicyOf } from "./lambda";
 import { FargateWorkload, type ContainerSpec, type FargateWorkloadProps, type Mount, type VolumeSpec } from "./workload";
 
 /** What Fargate can do with ports (reference/clouds.md §1.1). */
@@ -169,6 +170,8 @@ export function honeypotServices(scope: Construct, props: HoneypotServicesProps)
       capacityProvider: props.capacity === "on-demand" ? "FARGATE" : "FARGATE_SPOT",
       ...(talkedTo.has(entry.name) ? { discovery: { namespaceId: props.namespaceId, name: entry.name } } : {}),
       tags,
+      // The task may write its logs only once its role's policy exists.
+      ...(taskRole ? { dependsOn: [...(props.base.dependsOn ?? []), rolePolicyOf(scope, `TaskRole-${entry.name}`)] } : {}),
     });
     for (const port of p.published) workload.allowFromCidr(port, "0.0.0.0/0", `${entry.name} ${port.port}/${port.protocol} from the internet`);
     workload.allowEgress(HTTPS_OUT, { cidr: "0.0.0.0/0" }, "image pulls and AWS APIs");

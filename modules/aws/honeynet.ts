@@ -43,6 +43,7 @@ import { elasticImages, elasticServices } from "./honeynet-elastic";
 import { honeypotServices, imageRepositories, planHoneypot, type PlannedHoneypot, type ServiceBase } from "./honeynet-honeypots";
 import { logStorage, type TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
+import { rolePolicyOf } from "./lambda";
 import { PublicNetwork } from "./network";
 import type { FargateWorkload } from "./workload";
 
@@ -147,7 +148,9 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       executionRoleArn: executionRole.arn,
       logGroupName: this.logGroup.name,
       region: this.region,
-      dependsOn: [capacity, ...storage.mountTargets],
+      // A service started before its execution role may act, or before its subnets reach the internet,
+      // fails to pull its image, and the circuit breaker then stops it after a green apply.
+      dependsOn: [capacity, ...storage.mountTargets, rolePolicyOf(this, "ExecutionRole"), ...this.network.internetRoute],
     };
 
     // --- honeypots, Elastic services, dashboard ---------------------------------------------------

@@ -1,5 +1,5 @@
 /** The honeynet's network: a VPC with one public subnet in each of two availability zones. */
-import { Fn } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
@@ -30,6 +30,8 @@ export interface PublicNetworkProps {
 export class PublicNetwork extends Construct {
   readonly vpc: Vpc;
   readonly subnets: readonly Subnet[];
+  /** The route table, its default route and the subnets' associations: a task that starts before them cannot pull its image. */
+  readonly internetRoute: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: PublicNetworkProps) {
     super(scope, id);
@@ -39,7 +41,8 @@ export class PublicNetwork extends Construct {
     const azs = new DataAwsAvailabilityZones(this, "Zones", { state: "available" });
     const igw = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: tags(name) });
     const table = new RouteTable(this, "RouteTable", { vpcId: this.vpc.id, tags: tags(`${name}-public`) });
-    new Route(this, "DefaultRoute", { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    const route = new Route(this, "DefaultRoute", { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    const associations: RouteTableAssociation[] = [];
     this.subnets = [0, 1].map((i) => {
       const subnet = new Subnet(this, `Subnet${i}`, {
         vpcId: this.vpc.id,
@@ -48,9 +51,10 @@ export class PublicNetwork extends Construct {
         mapPublicIpOnLaunch: false,
         tags: tags(`${name}-public-${i}`),
       });
-      new RouteTableAssociation(this, `RouteTableAssociation${i}`, { subnetId: subnet.id, routeTableId: table.id });
+      associations.push(new RouteTableAssociation(this, `RouteTableAssociation${i}`, { subnetId: subnet.id, routeTableId: table.id }));
       return subnet;
     });
+    this.internetRoute = [table, route, ...associations];
     // One domain only: several space-separated names are not portable across resolvers.
     const dhcp = new VpcDhcpOptions(this, "DhcpOptions", {
       domainName: props.searchDomain,

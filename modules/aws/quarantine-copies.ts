@@ -5,7 +5,7 @@
  * definition, or the user's by explicit opt-in) or as an Auto Scaling group with a warm pool, at their
  * Normal Mode count under `ignore_changes`: the mode function scales them, and an apply never undoes it.
  */
-import { Annotations, Token } from "cdktf";
+import { Annotations, Token, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
@@ -22,6 +22,7 @@ import { QUARANTINE_PART_TAG, QUARANTINE_REUSE_TAG } from "../core/policy/rules/
 import type { IamStatement } from "../core/interfaces";
 import { resourceName } from "../core/naming";
 import type { ResolvedCopies } from "../core/quarantine-runtime";
+import { rolePolicyOf } from "./lambda";
 import { DEMO_CONTAINER, HTTPS, plainSecurityGroup, webTaskDefinition, type QuarantineContext } from "./quarantine-context";
 
 /**
@@ -99,6 +100,8 @@ export interface CopiesProps {
   readonly realTaskDefinitionArn?: string;
   /** What attaches the copies' target group to the load balancer (the demo's listener or the anchor rule). */
   readonly attachment?: LbListener | LbListenerRule;
+  /** What gives the copy subnets their way out (the demo's NAT route); an existing target's are the user's. @default [] */
+  readonly egress?: readonly ITerraformDependable[];
 }
 
 export interface Copies {
@@ -150,7 +153,9 @@ function containerCopies(scope: Construct, c: QuarantineContext, copies: Extract
     // Tells the policy rule quarantine-copies-isolated that running a task definition from outside
     // this stack was accepted in the config.
     tags: reused ? { ...c.copyTags, [QUARANTINE_REUSE_TAG]: "accepted" } : c.copyTags,
-    ...(p.attachment ? { dependsOn: [p.attachment] } : {}),
+    // Copies may start at deploy (normalCount ≥ 1): they need their route out and, for lure's own task
+    // definition or the demo's, the execution role's policy, or the image pull fails.
+    dependsOn: [...(p.attachment ? [p.attachment] : []), ...(copies.image || !existing ? [rolePolicyOf(scope, "ExecutionRole")] : []), ...(p.egress ?? [])],
   });
   const arn = `arn:${stack.partition}:ecs:${stack.region}:${stack.accountId}:service/${c.names.cluster}/${c.names.copies}`;
   return { service, statements: [{ Sid: "ScaleCopies", Effect: "Allow", Action: ["ecs:UpdateService", "ecs:DescribeServices"], Resource: [arn] }] };
@@ -197,6 +202,8 @@ function vmCopies(scope: Construct, c: QuarantineContext, copies: Extract<Resolv
     // The mode function scales the copies; an apply must not undo that.
     lifecycle: { ignoreChanges: ["desired_capacity"] },
     tag: Object.entries({ ...c.copyTags, Name: name }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    // The warm pool launches instances at once.
+    ...(p.egress?.length ? { dependsOn: [...p.egress] } : {}),
   });
   if (copies.warmPool.state === "Hibernated") {
     Annotations.of(scope).addInfo("quarantine: hibernated warm pool instances need an AMI with an encrypted root volume large enough for the instance's memory");

@@ -4,7 +4,7 @@
  * subnets (the real service) and isolated subnets (the copies); an existing target brings its own VPC,
  * and its copy subnets get lure's network ACL only on request.
  */
-import { Annotations, Fn } from "cdktf";
+import { Annotations, Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
@@ -27,6 +27,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { parseCidr } from "../core/cidr";
 import { resourceName } from "../core/naming";
+import { rolePolicyOf } from "./lambda";
 import { DEMO_CONTAINER, HTTPS, plainSecurityGroup, webTaskDefinition, type QuarantineContext } from "./quarantine-context";
 
 /** The split of the demo network: two availability zones, three tiers. */
@@ -79,6 +80,11 @@ export class DemoNetwork extends Construct {
   readonly copySubnets: readonly Subnet[];
   readonly copyNetworkAcl: NetworkAcl;
   readonly cidrs: DemoSubnetCidrs;
+  /**
+   * What gives each inner tier its way out (NAT gateway, route table, associations): a task started
+   * before them cannot pull its image, and the circuit breaker then stops its service after a green apply.
+   */
+  readonly egress: { readonly private: readonly ITerraformDependable[]; readonly copies: readonly ITerraformDependable[] };
 
   constructor(scope: Construct, id: string, props: DemoNetworkProps) {
     super(scope, id);
@@ -87,6 +93,7 @@ export class DemoNetwork extends Construct {
     this.cidrs = demoSubnetCidrs(props.cidr);
     this.vpc = new Vpc(this, "Vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(name) });
     const zones = new DataAwsAvailabilityZones(this, "Zones", { state: "available" });
+    const associations: Record<string, RouteTableAssociation[]> = { Public: [], Private: [], Copies: [] };
     const tier = (kind: "Public" | "Private" | "Copies", cidrs: readonly [string, string], table: RouteTable) =>
       cidrs.map((cidr, i) => {
         const subnet = new Subnet(this, `${kind}${i}`, {
@@ -96,7 +103,7 @@ export class DemoNetwork extends Construct {
           mapPublicIpOnLaunch: false,
           tags: tags(`${name}-${kind.toLowerCase()}-${i}`),
         });
-        new RouteTableAssociation(this, `${kind}RouteTableAssociation${i}`, { subnetId: subnet.id, routeTableId: table.id });
+        associations[kind].push(new RouteTableAssociation(this, `${kind}RouteTableAssociation${i}`, { subnetId: subnet.id, routeTableId: table.id }));
         return subnet;
       });
 
@@ -111,8 +118,11 @@ export class DemoNetwork extends Construct {
     // Out to the internet only through the NAT gateway: image pulls and AWS APIs, nothing inbound.
     const natTable = (kind: "Private" | "Copies") =>
       new RouteTable(this, `${kind}RouteTable`, { vpcId: this.vpc.id, route: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tags(`${name}-${kind.toLowerCase()}`) });
-    this.privateSubnets = tier("Private", this.cidrs.private, natTable("Private"));
-    this.copySubnets = tier("Copies", this.cidrs.copies, natTable("Copies"));
+    const privateTable = natTable("Private");
+    this.privateSubnets = tier("Private", this.cidrs.private, privateTable);
+    const copiesTable = natTable("Copies");
+    this.copySubnets = tier("Copies", this.cidrs.copies, copiesTable);
+    this.egress = { private: [nat, privateTable, ...associations.Private], copies: [nat, copiesTable, ...associations.Copies] };
 
     // Stateless, so both directions are denied explicitly; the security groups already refuse this
     // path, the ACL keeps it closed even if a group is later widened by hand.
@@ -320,7 +330,7 @@ export function demoService(scope: Construct, c: QuarantineContext, p: DemoServi
     enableEcsManagedTags: true,
     waitForSteadyState: false,
     tags: c.realTags,
-    dependsOn: [listener],
+    dependsOn: [listener, rolePolicyOf(scope, "ExecutionRole"), ...p.network.egress.private],
   });
   return { loadBalancer, listener, realService, realTaskDefinitionArn: realTask.arn, endpoint: `${https ? "https" : "http"}://${loadBalancer.dnsName}` };
 }

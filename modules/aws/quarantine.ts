@@ -177,6 +177,7 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       logs,
       ...(demo ? { realTaskDefinitionArn: demo.realTaskDefinitionArn } : {}),
       ...(demo || this.copyAnchorRule ? { attachment: demo?.listener ?? this.copyAnchorRule! } : {}),
+      ...(net.network ? { egress: net.network.egress.copies } : {}),
     });
     if (copies.service) this.copyService = copies.service;
     if (copies.group) this.copyGroup = copies.group;
