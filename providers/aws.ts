@@ -5,6 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { baseTags } from "../modules/core/naming";
+import { MIN_TERRAFORM_VERSION } from "../modules/core/toolchain";
 
 export type AwsBackendProps =
   | { readonly type: "local"; readonly path?: string }
@@ -32,6 +33,8 @@ export class AwsStack extends TerraformStack {
     this.prefix = props.prefix;
     this.region = props.region;
     this.tags = baseTags(props.prefix, id, props.tags);
+    // Terraform refuses the stack up front instead of failing half-way (S3 locking needs 1.10).
+    this.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
     new AwsProvider(this, "aws", { region: props.region, defaultTags: [{ tags: { ...this.tags } }] });
     const b = props.backend ?? { type: "local" };
     if (b.type === "s3") {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import type { LureConfig } from "./config";
 import { TAG_KEYS, resourceName } from "./naming";
+import { MIN_TERRAFORM_MINOR } from "./toolchain";
 
 export interface StackSummary {
   readonly name: string;
@@ -84,7 +85,7 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const doc = warnings.some((w) => w.includes("documentation range"));
     const steps: string[] = [];
     if (doc) steps.push("put your own CIDR in honeynet.dashboard.allowCidrs (the default is a documentation range)");
-    steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= 1.6`);
+    steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= ${MIN_TERRAFORM_MINOR}`);
     steps.push("npx cdktf deploy aws-honeynet");
     if (config.watcher.enabled) {
       steps.push(`put your Shodan API key in the secret ${resourceName(config.prefix, ["watcher", "shodan-api-key"])} (README: "Setting the Shodan API key")`);

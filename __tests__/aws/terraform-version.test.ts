@@ -1,0 +1,32 @@
+/** One minimum Terraform version, declared by every stack and stated by the summary and the README. */
+import { readFileSync } from "fs";
+import { join } from "path";
+import { formatSummary } from "../../modules/core/summary";
+import { MIN_TERRAFORM_MINOR, MIN_TERRAFORM_VERSION } from "../../modules/core/toolchain";
+import { configWith, ROOT, synthAwsHoneynet, synthAwsQuarantine } from "../helpers/synth";
+
+test("the minimum is at least what the S3 backend's native locking needs (1.10)", () => {
+  const [major, minor] = MIN_TERRAFORM_VERSION.split(".").map(Number);
+  expect(major > 1 || (major === 1 && minor >= 10)).toBe(true);
+});
+
+test.each([
+  ["aws-honeynet, local state", () => synthAwsHoneynet()],
+  ["aws-honeynet, s3 state", () => synthAwsHoneynet(configWith((c) => (c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" })))],
+  ["aws-quarantine", () => synthAwsQuarantine()],
+])("%s declares required_version", (_, synth) => {
+  expect(synth().terraform.required_version).toBe(`>= ${MIN_TERRAFORM_VERSION}`);
+});
+
+test("the README states that minimum and no other", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const stated = [...readme.matchAll(/Terraform\s*(?:≥|>=)\s*(\d+\.\d+)/gi)].map((m) => m[1]);
+  expect(stated.length).toBeGreaterThan(0);
+  expect(new Set(stated)).toEqual(new Set([MIN_TERRAFORM_MINOR]));
+});
+
+test("the summary's next steps state it", () => {
+  const text = formatSummary([], configWith(), "lure.config.json", []);
+  expect(text).toContain(`terraform >= ${MIN_TERRAFORM_MINOR}`);
+  expect(text).not.toMatch(/terraform >= 1\.[0-9](?!\d)/);
+});
