@@ -16,6 +16,7 @@ describe("policy index", () => {
       "queues-encrypted",
       "no-secret-values",
       "quarantine-copies-isolated",
+      "default-security-group-closed",
     ]);
     expect(new Set(ids).size).toBe(ids.length);
     for (const rule of ALL_RULES) {

@@ -1,6 +1,7 @@
 /** The honeynet's network: a VPC with one public subnet in each of two availability zones. */
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { Route } from "@cdktf/provider-aws/lib/route";
@@ -38,6 +39,9 @@ export class PublicNetwork extends Construct {
     const tags = (name: string) => ({ ...props.tags, Name: name });
     const name = resourceName(props.prefix, ["honeynet"]);
     this.vpc = new Vpc(this, "Vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(name) });
+    // Adopted with no rules: Terraform then removes AWS's allow-all rules, so nothing launched into this
+    // VPC without a group of its own can reach anything (policy rule default-security-group-closed).
+    new DefaultSecurityGroup(this, "DefaultSecurityGroup", { vpcId: this.vpc.id, tags: tags(`${name}-default-closed`) });
     const azs = new DataAwsAvailabilityZones(this, "Zones", { state: "available" });
     const igw = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: tags(name) });
     const table = new RouteTable(this, "RouteTable", { vpcId: this.vpc.id, tags: tags(`${name}-public`) });

@@ -7,6 +7,7 @@
 import { Annotations, Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import type { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
@@ -92,6 +93,8 @@ export class DemoNetwork extends Construct {
     const tags = (n: string) => ({ ...props.tags, Name: n });
     this.cidrs = demoSubnetCidrs(props.cidr);
     this.vpc = new Vpc(this, "Vpc", { cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags(name) });
+    // Adopted with no rules: Terraform removes AWS's allow-all rules (policy rule default-security-group-closed).
+    new DefaultSecurityGroup(this, "DefaultSecurityGroup", { vpcId: this.vpc.id, tags: tags(`${name}-default-closed`) });
     const zones = new DataAwsAvailabilityZones(this, "Zones", { state: "available" });
     const associations: Record<string, RouteTableAssociation[]> = { Public: [], Private: [], Copies: [] };
     const tier = (kind: "Public" | "Private" | "Copies", cidrs: readonly [string, string], table: RouteTable) =>

@@ -14,6 +14,7 @@
 import type { PolicyRule, SynthesizedStack, Violation } from "./types";
 import { bucketPrivateEncrypted } from "./rules/bucket-private-encrypted";
 import { dashboardBehindWaf } from "./rules/dashboard-behind-waf";
+import { defaultSecurityGroupClosed } from "./rules/default-security-group-closed";
 import { efsEncrypted } from "./rules/efs-encrypted";
 import { efsTransitEncryption } from "./rules/efs-transit-encryption";
 import { elasticNotPublic } from "./rules/elastic-not-public";
@@ -24,7 +25,7 @@ import { quarantineCopiesIsolated } from "./rules/quarantine-copies-isolated";
 import { queuesEncrypted } from "./rules/queues-encrypted";
 
 export type { Attributes, BlocksByType, PolicyRule, SynthesizedStack, Violation } from "./types";
-export { bucketPrivateEncrypted, dashboardBehindWaf, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, quarantineCopiesIsolated, queuesEncrypted };
+export { bucketPrivateEncrypted, dashboardBehindWaf, defaultSecurityGroupClosed, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, quarantineCopiesIsolated, queuesEncrypted };
 
 /** Every rule, in the order reports list them. */
 export const ALL_RULES: readonly PolicyRule[] = [
@@ -38,6 +39,7 @@ export const ALL_RULES: readonly PolicyRule[] = [
   queuesEncrypted,
   noSecretValues,
   quarantineCopiesIsolated,
+  defaultSecurityGroupClosed,
 ];
 
 /**
