@@ -565,7 +565,7 @@ describe("outputs", () => {
 describe("demo over HTTPS with Auto Scaling copies", () => {
   const asg = synthAwsQuarantine(
     configWith((c) => {
-      c.quarantine.demo = { certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234", containerPort: 8080 };
+      c.quarantine.demo = { certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234", image: "public.ecr.aws/nginx/nginx-unprivileged:1.27.5-alpine", containerPort: 8080 };
       c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", defenceCount: 3, normalCount: 1 };
     }),
   );
@@ -824,12 +824,17 @@ describe("existing target", () => {
     const decoy = synthAwsQuarantine(
       configWith((c) => {
         c.quarantine.target = structuredClone(EXISTING_TARGET);
-        c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+        c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
       }),
     );
     const [tdAddr, td] = one(decoy, "aws_ecs_task_definition");
     expect(td.task_role_arn).toBeUndefined();
-    expect(JSON.parse(td.container_definitions)[0]).toMatchObject({ name: "app", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }] });
+    // nginx serves on 80, not on the real service's 8080: the copies' port is their own.
+    expect(JSON.parse(td.container_definitions)[0]).toMatchObject({ name: "app", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }] });
+    expect(one(decoy, "aws_ecs_service")[1].load_balancer).toEqual([expect.objectContaining({ container_name: "app", container_port: 80 })]);
+    expect(one(decoy, "aws_lb_target_group")[1]).toMatchObject({ port: 80 });
+    const [copySg] = named(decoy, "aws_security_group", "lure-quarantine-copies");
+    expect(ingressOf(decoy, copySg).map(([, r]) => [r.from_port, r.to_port, r.referenced_security_group_id])).toEqual([[80, 80, EXISTING_TARGET.albSecurityGroupId]]);
     expect(one(decoy, "aws_ecs_service")[1].task_definition).toBe(ref(tdAddr, "arn"));
     expect(deref(decoy, td.execution_role_arn)[1].name).toBe("lure-quarantine-execution");
     // Still ECS copies: still anchored.
@@ -858,7 +863,7 @@ describe("existing target: copy subnets isolated by a network ACL", () => {
     const app = Testing.app();
     const c = configWith((x) => {
       x.quarantine.target = target;
-      x.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+      x.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
     });
     const st = new AwsQuarantineStack(app, "aws-quarantine", c, c.clouds.aws!);
     return { json: JSON.parse(Testing.synth(st)) as Json, infos: st.quarantine.node.metadata.filter((m) => /info/i.test(m.type)).map((m) => String(m.data)) };
@@ -916,7 +921,7 @@ describe("a listener given as a reference (props in code)", () => {
   const app = Testing.app();
   const s = new AwsStack(app, "s", { prefix: "lure", region: "eu-west-2" });
   const listener = new TerraformVariable(s, "listener_arn", { type: "string" });
-  new AwsQuarantine(s, "Q", { target: { ...EXISTING_TARGET, listenerArn: listener.stringValue }, copies: { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" } });
+  new AwsQuarantine(s, "Q", { target: { ...EXISTING_TARGET, listenerArn: listener.stringValue }, copies: { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 } });
   const json = JSON.parse(Testing.synth(s)) as Json;
   const [, tokenMode] = fn(json, "lure-quarantine-mode");
   const statements = statementsOfRole(json, tokenMode.role);
@@ -965,5 +970,35 @@ describe("Lambda's 4 KB environment limit", () => {
       // References replaced by realistic ARNs: the measured size, not the estimate.
       expect(Buffer.byteLength(JSON.stringify(resolveTokens(env)))).toBeLessThan(4096);
     }
+  });
+});
+
+describe("the ports the images serve on", () => {
+  const annotations = (build: (c: Json) => void) => {
+    const app = Testing.app();
+    const config = configWith(build);
+    const stack = new AwsQuarantineStack(app, "aws-quarantine", config, config.clouds.aws!);
+    Testing.synth(stack);
+    return (stack.node.findChild("Quarantine").node.metadata as { data: string }[]).map((m) => String(m.data));
+  };
+
+  test("the summary says which port the demo's image and a decoy image must serve", () => {
+    expect(annotations(() => {})).toContainEqual(expect.stringContaining("the image public.ecr.aws/nginx/nginx:1.27.5-alpine must serve HTTP on port 80"));
+    const existing = annotations((c) => {
+      c.quarantine.target = structuredClone(EXISTING_TARGET);
+      c.quarantine.copies = { kind: "ecs", image: "registry.example.com/shop-decoy:3" };
+    });
+    expect(existing).toContainEqual(expect.stringContaining("the copies' image registry.example.com/shop-decoy:3 must serve HTTP on port 8080"));
+    expect(existing).toContainEqual(expect.stringContaining(`security group ${EXISTING_TARGET.albSecurityGroupId} must allow egress to the copies' security group`));
+  });
+
+  test("the demo's load balancer reaches the real service and the copies each on their own port", () => {
+    const stack = synthAwsQuarantine(configWith((c) => (c.quarantine.copies = { kind: "ecs", image: "registry.example.com/decoy:1", containerPort: 9000 })));
+    const [albSg] = named(stack, "aws_security_group", "lure-quarantine-alb");
+    const egress = resources(stack, "aws_vpc_security_group_egress_rule").filter(([, r]) => r.security_group_id === ref(albSg));
+    expect(egress.map(([, r]) => [r.description, r.from_port, r.to_port]).sort()).toEqual([
+      ["to the honeypot copies", 9000, 9000],
+      ["to the real service", 80, 80],
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import {
 } from "../../modules/core/quarantine-runtime";
 import type { QuarantineProps } from "../../modules/core/interfaces";
 import { EXISTING_TARGET } from "../helpers/variants";
+import { knownImagePort } from "../../modules/core/web-images";
 
 /** ECS copies of an existing target that run its task definition, as the config must accept explicitly. */
 const REUSE = { kind: "ecs", reuseTaskDefinition: true } as const;
@@ -121,7 +122,7 @@ const cases: Case[] = [
   ["ecs copies defenceCount 0", { copies: { kind: "ecs", defenceCount: 0 } }, "quarantine.copies.defenceCount", ["0 is not allowed", "from 1 to 20"]],
   ["ecs copies normalCount 21", { copies: { kind: "ecs", normalCount: 21, defenceCount: 20 } }, "quarantine.copies.normalCount", ["21 is not allowed", "from 0 to 20"]],
   ["ecs copies empty image", { copies: { kind: "ecs", image: "" } }, "quarantine.copies.image", ['""']],
-  ["ecs copies with an asg setting", { copies: { kind: "ecs", amiId: "ami-01234567" } }, "quarantine.copies.amiId", ["unknown setting", 'allowed here: "kind", "image", "reuseTaskDefinition", "defenceCount", "normalCount"']],
+  ["ecs copies with an asg setting", { copies: { kind: "ecs", amiId: "ami-01234567" } }, "quarantine.copies.amiId", ["unknown setting", 'allowed here: "kind", "image", "reuseTaskDefinition", "containerPort", "defenceCount", "normalCount"']],
   ["albRuleLimit 0", { albRuleLimit: 0, ruleQuota: 1 }, "quarantine.albRuleLimit", ["0 is not allowed", "from 1 to 1000"]],
   ["albRuleLimit 1001", { albRuleLimit: 1001 }, "quarantine.albRuleLimit", ["1001 is not allowed", "from 1 to 1000"]],
   ["reuseTaskDefinition not a boolean", { ...existing(), copies: { kind: "ecs", reuseTaskDefinition: "yes" } }, "quarantine.copies.reuseTaskDefinition", ['"yes"']],
@@ -180,7 +181,7 @@ describe("quarantine cross-checks", () => {
       },
     ]);
     // Whatever the copies are: a decoy image, or Auto Scaling copies (their target group needs the anchor too).
-    expect(problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_991, ruleQuota: 10, copies: { kind: "ecs", image: "nginx:1" } }))[0].message).toContain("at priority 50001");
+    expect(problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_991, ruleQuota: 10, copies: { kind: "ecs", image: "example/decoy:1" } }))[0].message).toContain("at priority 50001");
     expect(problems(withQuarantine({ target: EXISTING_TARGET, firstRulePriority: 49_901, copies: { kind: "asg", amiId: "ami-01234567" } }))[0].message).toContain("at priority 50001");
     // One below fits: band 49900-49999, anchor 50000.
     expect(valid(withQuarantine({ ...existing(), firstRulePriority: 49_900 })).quarantine.firstRulePriority).toBe(49_900);
@@ -376,14 +377,14 @@ describe("an existing target's ECS copies never run the user's task definition b
 
   it("accepted with reuseTaskDefinition: true or a decoy image; no question for Auto Scaling copies, the demo or a disabled quarantine", () => {
     expect(valid(withQuarantine(existing())).quarantine.copies).toMatchObject({ kind: "ecs", reuseTaskDefinition: true });
-    expect(valid(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1" } })).quarantine.copies).toMatchObject({ image: "nginx:1" });
+    expect(valid(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "example/decoy:1" } })).quarantine.copies).toMatchObject({ image: "example/decoy:1" });
     expect(valid(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "asg", amiId: "ami-01234567" } }))).toBeDefined();
     expect(valid(withQuarantine({ copies: { kind: "ecs" } }))).toBeDefined();
     expect(valid(withQuarantine({ enabled: false, target: EXISTING_TARGET }))).toBeDefined();
   });
 
   it("reuseTaskDefinition with an image is a contradiction", () => {
-    expect(problems(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1", reuseTaskDefinition: true } }))).toEqual([
+    expect(problems(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "example/decoy:1", reuseTaskDefinition: true } }))).toEqual([
       { path: "quarantine.copies.reuseTaskDefinition", message: "true has no effect with image (the copies run lure's task definition of that image); remove one of them" },
     ]);
   });
@@ -394,8 +395,8 @@ describe("an existing target's ECS copies never run the user's task definition b
     expect(p.path).toBe("copies");
     expect(p.message).toContain("Set copies.image to a decoy image");
     expect(p.message).toContain(EXISTING_TARGET.taskDefinitionArn);
-    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1" } })).toEqual([]);
-    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1", reuseTaskDefinition: true } }).map((x) => x.path)).toEqual(["copies.reuseTaskDefinition"]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "example/decoy:1" } })).toEqual([]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "example/decoy:1", reuseTaskDefinition: true } }).map((x) => x.path)).toEqual(["copies.reuseTaskDefinition"]);
     // A task definition given as a reference is not quoted.
     expect(quarantinePropsProblems({ target: { ...EXISTING_TARGET, taskDefinitionArn: "${TfToken[TOKEN.3]}" } })[0].message).not.toContain("TfToken");
   });
@@ -465,5 +466,47 @@ describe("the functions' environment stays within Lambda's 4 KB", () => {
     const literal = quarantineEnvironment(resolveQuarantine({ target: EXISTING_TARGET, copies: REUSE }, "lure"), { ...refs, listenerArn: EXISTING_TARGET.listenerArn });
     const referenced = quarantineEnvironment(resolveQuarantine({ target: EXISTING_TARGET, copies: REUSE }, "lure"), refs);
     expect(environmentSize(referenced) - environmentSize(literal)).toBe(200 - EXISTING_TARGET.listenerArn.length);
+  });
+});
+
+describe("ports the images serve on (a target that never turns healthy is refused)", () => {
+  test("the default demo image on a port it does not serve", () => {
+    const found = problems(withQuarantine({ demo: { containerPort: 8080 } }));
+    expect(found).toEqual([{ path: "quarantine.demo.containerPort", message: expect.stringContaining('8080 is not the port "public.ecr.aws/nginx/nginx:1.27.5-alpine" serves on (the official nginx image serves on 80)') }]);
+    expect(found[0].message).toContain("set quarantine.demo.image");
+  });
+
+  test("a known image on its own port, or an image lure does not know, is accepted", () => {
+    expect(valid(withQuarantine({ demo: { image: "public.ecr.aws/nginx/nginx-unprivileged:1.27.5-alpine", containerPort: 8080 } })).quarantine.demo.containerPort).toBe(8080);
+    expect(valid(withQuarantine({ demo: { image: "registry.example.com/site:2", containerPort: 3000 } })).quarantine.demo.containerPort).toBe(3000);
+    expect(valid(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1.27", containerPort: 80 } })).quarantine.copies).toMatchObject({ containerPort: 80 });
+  });
+
+  test("a decoy nginx on an existing target serving 8080 needs copies.containerPort", () => {
+    expect(problems(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1.27" } }))).toEqual([
+      { path: "quarantine.copies.image", message: '"nginx:1.27" serves on 80 (the official nginx image), but the copies default to the target\'s port 8080; set quarantine.copies.containerPort: 80' },
+    ]);
+    expect(problems(withQuarantine({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1.27", containerPort: 8080 } })).map((p) => p.path)).toEqual(["quarantine.copies.containerPort"]);
+  });
+
+  test("copies.containerPort without an image cannot differ from the real service's", () => {
+    expect(problems(withQuarantine({ copies: { kind: "ecs", containerPort: 8080 } }))).toEqual([
+      { path: "quarantine.copies.containerPort", message: expect.stringContaining("8080 cannot apply without quarantine.copies.image: the copies run the real service's task definition, which serves on 80") },
+    ]);
+  });
+
+  test("props: the same rules, with props paths", () => {
+    expect(quarantinePropsProblems({ demo: { containerPort: 8080 } }).map((p) => p.path)).toEqual(["demo.containerPort"]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1.27" } }).map((p) => p.path)).toEqual(["copies.image"]);
+    expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "nginx:1.27", containerPort: 80 } })).toEqual([]);
+    expect(quarantinePropsProblems({ copies: { kind: "ecs", image: "x/decoy:1", containerPort: 0 } }).map((p) => p.path)).toEqual(["copies.containerPort"]);
+  });
+
+  test("image references: tags, digests and registry ports", () => {
+    expect(knownImagePort("nginx")?.port).toBe(80);
+    expect(knownImagePort("docker.io/library/nginx@sha256:abc")?.port).toBe(80);
+    expect(knownImagePort("nginxinc/nginx-unprivileged:stable")?.port).toBe(8080);
+    expect(knownImagePort("registry:5000/nginx:1")).toBeUndefined();
+    expect(knownImagePort("example.com/nginx-proxy:1")).toBeUndefined();
   });
 });

@@ -38,7 +38,7 @@ export const EXISTING_TARGET = {
 export const QUARANTINE_VARIANTS: readonly (readonly [string, (c: Json) => void])[] = [
   ["quarantine: demo (default)", () => {}],
   ["quarantine: demo over https, asg copies with a hibernated warm pool", (c) => {
-    c.quarantine.demo = { certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234", containerPort: 8080 };
+    c.quarantine.demo = { certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234", image: "public.ecr.aws/nginx/nginx-unprivileged:1.27.5-alpine", containerPort: 8080 };
     c.quarantine.copies = { kind: "asg", amiId: "ami-0123456789abcdef0", defenceCount: 3, normalCount: 1, warmPool: { state: "Hibernated" } };
   }],
   ["quarantine: demo with decoy image copies", (c) => (c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", defenceCount: 2 })],
@@ -48,11 +48,11 @@ export const QUARANTINE_VARIANTS: readonly (readonly [string, (c: Json) => void]
   }],
   ["quarantine: existing target, isolated copy subnets", (c) => {
     c.quarantine.target = { ...structuredClone(EXISTING_TARGET), realSubnetCidrs: ["10.0.1.0/24", "10.0.2.0/24"], isolateSubnets: true };
-    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
   }],
   ["quarantine: existing target, decoy image copies", (c) => {
     c.quarantine.target = structuredClone(EXISTING_TARGET);
-    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
   }],
   ["quarantine: existing target, asg copies", (c) => {
     c.quarantine.target = structuredClone(EXISTING_TARGET);

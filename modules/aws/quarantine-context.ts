@@ -13,6 +13,8 @@ import type { ExistingTarget } from "../core/interfaces";
 import type { quarantineNames, ResolvedQuarantine } from "../core/quarantine-runtime";
 
 export const HTTPS = 443;
+/** How the load balancer decides a web target is healthy (the real service's and the copies' target groups). */
+export const HEALTH_CHECK = "health check: GET / answered 200-399";
 /** Name of the container in the demo (and decoy) task definitions. */
 export const DEMO_CONTAINER = "web";
 
@@ -21,8 +23,10 @@ export interface QuarantineContext {
   readonly settings: ResolvedQuarantine;
   /** The user's service, or undefined for the demo. */
   readonly existing?: ExistingTarget;
-  /** The port the load balancer sends requests to. */
+  /** The port the load balancer sends the real service's requests to. */
   readonly containerPort: number;
+  /** The port the copies serve on (`copies.containerPort`, else the target's). */
+  readonly copiesPort: number;
   readonly names: ReturnType<typeof quarantineNames>;
   /** `<prefix>-quarantine-<parts…>`. */
   name(...parts: string[]): string;

@@ -23,7 +23,7 @@ import type { IamStatement } from "../core/interfaces";
 import { resourceName } from "../core/naming";
 import type { ResolvedCopies } from "../core/quarantine-runtime";
 import { rolePolicyOf } from "./lambda";
-import { DEMO_CONTAINER, HTTPS, plainSecurityGroup, webTaskDefinition, type QuarantineContext } from "./quarantine-context";
+import { DEMO_CONTAINER, HEALTH_CHECK, HTTPS, plainSecurityGroup, webTaskDefinition, type QuarantineContext } from "./quarantine-context";
 
 /**
  * Source of the anchor rule: the last address of TEST-NET-1 (RFC 5737), reserved for documentation and
@@ -40,7 +40,7 @@ export interface CopyFrontDoor {
 export function copyFrontDoor(scope: Construct, c: QuarantineContext, vpcId: string, albSecurityGroupId: string): CopyFrontDoor {
   const targetGroup = new LbTargetGroup(scope, "CopyTargetGroup", {
     name: resourceName(c.settings.prefix, ["quarantine", "copies"], 32),
-    port: c.containerPort,
+    port: c.copiesPort,
     protocol: "HTTP",
     targetType: c.settings.copies.kind === "asg" ? "instance" : "ip",
     vpcId,
@@ -52,8 +52,8 @@ export function copyFrontDoor(scope: Construct, c: QuarantineContext, vpcId: str
   new VpcSecurityGroupIngressRule(scope, "CopyIngressFromLoadBalancer", {
     securityGroupId: securityGroup.id,
     ipProtocol: "tcp",
-    fromPort: c.containerPort,
-    toPort: c.containerPort,
+    fromPort: c.copiesPort,
+    toPort: c.copiesPort,
     referencedSecurityGroupId: albSecurityGroupId,
     description: "from the load balancer",
   });
@@ -120,7 +120,7 @@ function containerCopies(scope: Construct, c: QuarantineContext, copies: Extract
         family: c.name("copies"),
         image: copies.image,
         containerName,
-        containerPort: c.containerPort,
+        containerPort: c.copiesPort,
         executionRole: p.executionRole!,
         logs: p.logs,
         region: stack.region,
@@ -131,6 +131,7 @@ function containerCopies(scope: Construct, c: QuarantineContext, copies: Extract
       : p.realTaskDefinitionArn!;
   // Validation refused this unless the config accepted it explicitly; it still deserves a warning.
   const reused = existing !== undefined && !copies.image;
+  if (copies.image) Annotations.of(scope).addInfo(`quarantine: the copies' image ${copies.image} must serve HTTP on port ${c.copiesPort} (${HEALTH_CHECK}; set quarantine.copies.containerPort if it serves elsewhere)`);
   if (reused) {
     Annotations.of(scope).addWarning(
       `quarantine: the copies run your task definition ${existing.taskDefinitionArn} (copies.reuseTaskDefinition), with its task role and secrets if it has any; set quarantine.copies.image to run a decoy without your service's AWS permissions`,
@@ -143,7 +144,7 @@ function containerCopies(scope: Construct, c: QuarantineContext, copies: Extract
     desiredCount: copies.normalCount,
     launchType: "FARGATE",
     networkConfiguration: { subnets: [...p.subnetIds], securityGroups: [p.frontDoor.securityGroup.id], assignPublicIp: false },
-    loadBalancer: [{ targetGroupArn: p.frontDoor.targetGroup.arn, containerName, containerPort: c.containerPort }],
+    loadBalancer: [{ targetGroupArn: p.frontDoor.targetGroup.arn, containerName, containerPort: c.copiesPort }],
     healthCheckGracePeriodSeconds: 60,
     propagateTags: "SERVICE",
     enableEcsManagedTags: true,
@@ -208,7 +209,7 @@ function vmCopies(scope: Construct, c: QuarantineContext, copies: Extract<Resolv
   if (copies.warmPool.state === "Hibernated") {
     Annotations.of(scope).addInfo("quarantine: hibernated warm pool instances need an AMI with an encrypted root volume large enough for the instance's memory");
   }
-  Annotations.of(scope).addInfo(`quarantine: the copies' AMI ${copies.amiId} must serve HTTP on port ${c.containerPort} (health check: GET /)`);
+  Annotations.of(scope).addInfo(`quarantine: the copies' AMI ${copies.amiId} must serve HTTP on port ${c.copiesPort} (${HEALTH_CHECK})`);
   return {
     group,
     statements: [
@@ -229,6 +230,9 @@ export function honeypotCopies(scope: Construct, c: QuarantineContext, p: Copies
   const copies = c.settings.copies;
   const made = copies.kind === "ecs" ? containerCopies(scope, c, copies, p) : vmCopies(scope, c, copies, p);
   if (c.existing) {
+    Annotations.of(scope).addInfo(
+      `quarantine: your load balancer's security group ${c.existing.albSecurityGroupId} must allow egress to the copies' security group (${c.name("copies")}) on TCP ${c.copiesPort}; lure does not change your group (README: Demo or your own service)`,
+    );
     const { ruleQuota, albRuleLimit, cidrsPerRule } = c.settings.runtime.steering;
     const anchor = p.attachment ? 1 : 0;
     Annotations.of(scope).addInfo(

@@ -29,7 +29,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { parseCidr } from "../core/cidr";
 import { resourceName } from "../core/naming";
 import { rolePolicyOf } from "./lambda";
-import { DEMO_CONTAINER, HTTPS, plainSecurityGroup, webTaskDefinition, type QuarantineContext } from "./quarantine-context";
+import { DEMO_CONTAINER, HEALTH_CHECK, HTTPS, plainSecurityGroup, webTaskDefinition, type QuarantineContext } from "./quarantine-context";
 
 /** The split of the demo network: two availability zones, three tiers. */
 export interface DemoSubnetCidrs {
@@ -237,15 +237,15 @@ function demoLoadBalancer(scope: Construct, c: QuarantineContext, p: DemoService
     cidrIpv4: "0.0.0.0/0",
     description: "image pulls (through the NAT gateway)",
   });
-  for (const [egressId, to, what] of [
-    ["LoadBalancerEgressToReal", realSecurityGroup, "the real service"],
-    ["LoadBalancerEgressToCopies", p.copySecurityGroup, "the honeypot copies"],
+  for (const [egressId, to, what, toPort] of [
+    ["LoadBalancerEgressToReal", realSecurityGroup, "the real service", c.containerPort],
+    ["LoadBalancerEgressToCopies", p.copySecurityGroup, "the honeypot copies", c.copiesPort],
   ] as const) {
     new VpcSecurityGroupEgressRule(scope, egressId, {
       securityGroupId: p.albSecurityGroup.id,
-      ipProtocol: port.protocol,
-      fromPort: port.fromPort,
-      toPort: port.toPort,
+      ipProtocol: "tcp",
+      fromPort: toPort,
+      toPort,
       referencedSecurityGroupId: to.id,
       description: `to ${what}`,
     });
@@ -309,6 +309,7 @@ export function demoService(scope: Construct, c: QuarantineContext, p: DemoServi
   } else {
     Annotations.of(scope).addInfo("quarantine demo: no demo.certificateArn, so the demo site is served over plain HTTP on port 80");
   }
+  Annotations.of(scope).addInfo(`quarantine demo: the image ${demo.image} must serve HTTP on port ${c.containerPort} (${HEALTH_CHECK})`);
   const realTask = webTaskDefinition(scope, "RealTaskDefinition", {
     family: c.name("web"),
     image: demo.image,

@@ -46,7 +46,8 @@ import { AwsStack } from "../../providers/aws";
 import { QUARANTINE_PART_TAG } from "../core/policy/rules/quarantine-copies-isolated";
 import type { IQuarantine, QuarantineProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
-import { assertQuarantineProps, quarantineNames, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
+import { assertQuarantineProps, quarantineNames, resolvedWebPorts, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
+import { copiesPort } from "../core/web-images";
 import { serviceRole } from "./iam";
 import type { QuarantineContext } from "./quarantine-context";
 import { controlFunctions, stateTable } from "./quarantine-control";
@@ -124,6 +125,7 @@ export class AwsQuarantine extends Construct implements IQuarantine {
       settings: s,
       ...(existing ? { existing } : {}),
       containerPort: existing ? existing.containerPort : s.demo.containerPort,
+      copiesPort: copiesPort(resolvedWebPorts(s)),
       names: quarantineNames(prefix),
       name: (...parts) => resourceName(prefix, ["quarantine", ...parts]),
       tags,

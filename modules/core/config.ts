@@ -12,6 +12,7 @@ import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeer
 import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
 import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
 import { didYouMean } from "./suggest";
+import { webPortProblems, type WebPorts } from "./web-images";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -258,6 +259,7 @@ const quarantineSchema = z
             .boolean()
             .optional()
             .describe("Existing target without image: accept that the copies run your task definition unchanged, with its task role and secrets (safer: image)"),
+          containerPort: intIn(1, 65535).optional().describe("Port the copies' decoy image serves on (default: the target's containerPort); only with image"),
           defenceCount,
           normalCount,
         }),
@@ -266,6 +268,7 @@ const quarantineSchema = z
             kind: z.literal("asg"),
             amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: "is not an AMI id (ami-…)" }).describe("AMI of the copies; it must serve on the container port"),
             instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "is not an instance type like t3.micro" }).default("t3.micro").describe('EC2 instance type (default "t3.micro")'),
+            containerPort: intIn(1, 65535).optional().describe("Port the AMI serves HTTP on (default: the target's containerPort)"),
             defenceCount,
             normalCount,
             /** Pre-initialised instances that start faster than a fresh launch. */
@@ -603,6 +606,31 @@ export const REUSE_WITH_IMAGE_MESSAGE = "true has no effect with image (the copi
 /** `target.isolateSubnets` without the CIDRs its network ACL would deny. */
 export const ISOLATE_WITHOUT_CIDRS_MESSAGE = "is required with isolateSubnets: true (the real service's subnet CIDRs that the copies' network ACL denies)";
 
+/**
+ * The web ports of the raw `quarantine` section, defaults filled in; undefined when a port is not a whole
+ * number in range (the schema reports that, and there is nothing to compare).
+ */
+function rawWebPorts(q: Record<string, unknown>): WebPorts | undefined {
+  const obj = (v: unknown) => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
+  const port = (v: unknown, fallback?: number) => (v === undefined ? fallback : intOr(v, 0, 1, 65535));
+  const demo = obj(q.demo);
+  const copies = obj(q.copies);
+  const demoTarget = q.target === undefined || q.target === "demo";
+  const demoPort = port(demo.containerPort, QUARANTINE_DEFAULTS.demo.containerPort);
+  const targetPort = demoTarget ? demoPort : port(obj(q.target).containerPort);
+  const copiesPort = port(copies.containerPort);
+  if (targetPort === undefined || (copies.containerPort !== undefined && copiesPort === undefined)) return undefined;
+  const image = typeof copies.image === "string" ? copies.image : undefined;
+  return {
+    ...(demoTarget ? { demo: { image: typeof demo.image === "string" ? demo.image : QUARANTINE_DEFAULTS.demo.image, containerPort: targetPort } } : {}),
+    targetPort,
+    copies: {
+      ...(copies.kind === "asg" ? { kind: "asg" as const } : { kind: "ecs" as const, ...(image !== undefined ? { image } : {}) }),
+      ...(copiesPort !== undefined ? { containerPort: copiesPort } : {}),
+    },
+  };
+}
+
 function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
@@ -645,6 +673,8 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
     }
   }
   const demo = q.demo as Record<string, unknown> | undefined;
+  const web = q.enabled !== false ? rawWebPorts(q) : undefined;
+  if (web) out.push(...webPortProblems(web, "quarantine.").map((p) => ({ ...p, path: `quarantine.${p.path}` })));
   const demoCidr = demo && typeof demo === "object" ? demo.networkCidr : undefined;
   const hnCidr = valueAt(input, ["honeynet", "networkCidr"]);
   // Invalid CIDRs are reported by the schema; only two valid ones can overlap.

@@ -240,6 +240,8 @@ export interface ContainerCopiesProps extends CopyCounts {
    * @default false (refused)
    */
   readonly reuseTaskDefinition?: boolean;
+  /** The port `image` serves on (only with `image`). @default the target's container port */
+  readonly containerPort?: number;
 }
 
 /** Honeypot copies as VMs from an image with a warm pool (AWS: an Auto Scaling group from an AMI). */
@@ -249,6 +251,8 @@ export interface VmCopiesProps extends CopyCounts {
   readonly amiId: string;
   /** @default "t3.micro" */
   readonly instanceType?: string;
+  /** The port the AMI serves HTTP on. @default the target's container port */
+  readonly containerPort?: number;
   readonly warmPool?: {
     /** Instances kept in the warm pool. @default defenceCount */
     readonly minSize?: number;

@@ -25,6 +25,7 @@ import {
 } from "./config";
 import type { CopiesProps, DemoTargetProps, DetectorProps, ExistingTarget, QuarantineProps } from "./interfaces";
 import { resourceName } from "./naming";
+import { webPortProblems, type WebPorts } from "./web-images";
 
 /** Source CIDRs one ALB listener rule can match (a `source-ip` condition holds at most 5). */
 export const AWS_CIDRS_PER_RULE = 5;
@@ -46,10 +47,11 @@ const LONGEST_PREFIX = "p".repeat(12);
 
 /** The copies with every default filled in. */
 export type ResolvedCopies =
-  | { readonly kind: "ecs"; readonly image?: string; readonly reuseTaskDefinition: boolean; readonly defenceCount: number; readonly normalCount: number }
+  | { readonly kind: "ecs"; readonly image?: string; readonly reuseTaskDefinition: boolean; readonly containerPort?: number; readonly defenceCount: number; readonly normalCount: number }
   | {
       readonly kind: "asg";
       readonly amiId: string;
+      readonly containerPort?: number;
       readonly instanceType: string;
       readonly defenceCount: number;
       readonly normalCount: number;
@@ -90,10 +92,12 @@ export function quarantineProps(config: LureConfig): QuarantineProps & { readonl
 function resolveCopies(c: CopiesProps | undefined): ResolvedCopies {
   const defenceCount = c?.defenceCount ?? QUARANTINE_DEFAULTS.copies.defenceCount;
   const normalCount = c?.normalCount ?? QUARANTINE_DEFAULTS.copies.normalCount;
-  if (!c || c.kind === "ecs") return { kind: "ecs", ...(c?.image ? { image: c.image } : {}), reuseTaskDefinition: c?.reuseTaskDefinition === true, defenceCount, normalCount };
+  const port = c?.containerPort !== undefined ? { containerPort: c.containerPort } : {};
+  if (!c || c.kind === "ecs") return { kind: "ecs", ...(c?.image ? { image: c.image } : {}), reuseTaskDefinition: c?.reuseTaskDefinition === true, ...port, defenceCount, normalCount };
   return {
     kind: "asg",
     amiId: c.amiId,
+    ...port,
     instanceType: c.instanceType ?? QUARANTINE_DEFAULTS.instanceType,
     defenceCount,
     normalCount,
@@ -158,6 +162,18 @@ export function resolveQuarantine(props: QuarantineProps, prefix: string): Resol
  */
 export function quarantineRuntimeConfig(config: LureConfig): QuarantineRuntimeConfig {
   return resolveQuarantine(quarantineProps(config), config.prefix).runtime;
+}
+
+/** The web images and ports of resolved settings, for the port checks and the construct. */
+export function resolvedWebPorts(s: ResolvedQuarantine): WebPorts {
+  const targetPort = s.target === "demo" ? s.demo.containerPort : s.target.containerPort;
+  const c = s.copies;
+  const port = c.containerPort !== undefined ? { containerPort: c.containerPort } : {};
+  return {
+    ...(s.target === "demo" ? { demo: { image: s.demo.image, containerPort: s.demo.containerPort } } : {}),
+    targetPort,
+    copies: c.kind === "ecs" ? { kind: "ecs", ...(c.image !== undefined ? { image: c.image } : {}), ...port } : { kind: "asg", ...port },
+  };
 }
 
 /** Names of the resources the Quarantine functions address by name (the ECS cluster shares the table's). */
@@ -292,6 +308,11 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
     });
     if (t.isolateSubnets === true && real === undefined) out.push({ path: "target.realSubnetCidrs", message: ISOLATE_WITHOUT_CIDRS_MESSAGE });
   }
+  int("copies.containerPort", props.copies?.containerPort, 1, 65535);
+  const web = resolvedWebPorts(resolveQuarantine(props, props.prefix ?? LONGEST_PREFIX));
+  // Ports out of range are reported above; only valid ones are compared with the images'.
+  const validPort = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1 && n <= 65535);
+  if (validPort(web.targetPort) && validPort(web.copies.containerPort)) out.push(...webPortProblems(web));
   const size = environmentProblem(props);
   if (size) out.push(size);
   return out;
