@@ -1002,3 +1002,30 @@ describe("the ports the images serve on", () => {
     ]);
   });
 });
+
+describe("web tasks: read-only root filesystem", () => {
+  test.each([
+    ["demo (real service and copies)", () => {}],
+    ["demo with decoy copies", (c: Json) => (c.quarantine.copies = { kind: "ecs", image: "registry.example.com/decoy:1" })],
+    ["existing target, decoy copies", (c: Json) => {
+      c.quarantine.target = structuredClone(EXISTING_TARGET);
+      c.quarantine.copies = { kind: "ecs", image: "registry.example.com/decoy:1" };
+    }],
+  ])("%s: every task definition lure makes is read-only, writable only on ephemeral /tmp, /run and /var/cache/nginx", (_, change) => {
+    const stack = synthAwsQuarantine(configWith(change));
+    const tds = resources(stack, "aws_ecs_task_definition");
+    expect(tds.length).toBeGreaterThan(0);
+    for (const [, td] of tds) {
+      const [container, ...others] = JSON.parse(td.container_definitions) as Json[];
+      expect(others).toEqual([]);
+      expect(container.readonlyRootFilesystem).toBe(true);
+      expect(container.mountPoints.map((m: Json) => [m.containerPath, m.readOnly])).toEqual([
+        ["/tmp", false],
+        ["/run", false],
+        ["/var/cache/nginx", false],
+      ]);
+      // Ephemeral: task storage only, no host path, no EFS.
+      expect(td.volume).toEqual(container.mountPoints.map((m: Json) => ({ name: m.sourceVolume })));
+    }
+  });
+});

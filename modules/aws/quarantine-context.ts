@@ -52,7 +52,14 @@ export interface WebTaskProps {
   readonly tags: Record<string, string>;
 }
 
-/** A Fargate task definition of one web container, without a task role (no AWS permissions). */
+/**
+ * Where a web server writes at run time (nginx: its pid under /run, its temp files under /var/cache/nginx;
+ * anything else under /tmp). The root filesystem is read-only, so these are ephemeral task volumes: what a
+ * scanner manages to write lives only as long as the task.
+ */
+export const WEB_SCRATCH_PATHS = ["/tmp", "/run", "/var/cache/nginx"] as const;
+
+/** A Fargate task definition of one web container, without a task role (no AWS permissions), read-only but for WEB_SCRATCH_PATHS. */
 export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps): EcsTaskDefinition {
   return new EcsTaskDefinition(scope, id, {
     family: p.family,
@@ -68,9 +75,12 @@ export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps)
         image: p.image,
         essential: true,
         portMappings: [{ containerPort: p.containerPort, hostPort: p.containerPort, protocol: "tcp" }],
+        readonlyRootFilesystem: true,
+        mountPoints: WEB_SCRATCH_PATHS.map((containerPath, i) => ({ sourceVolume: `scratch-${i}`, containerPath, readOnly: false })),
         logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": p.logs.name, "awslogs-region": p.region, "awslogs-stream-prefix": p.family } },
       },
     ]),
+    volume: WEB_SCRATCH_PATHS.map((_, i) => ({ name: `scratch-${i}` })),
     tags: p.tags,
   });
 }
