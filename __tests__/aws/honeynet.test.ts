@@ -3,6 +3,7 @@ import { join } from "path";
 import { PROFILES, TPOT } from "../../modules/core/catalog";
 import { checkStack } from "../../modules/core/policy";
 import { honeypotEnvironment } from "../../modules/aws/honeynet";
+import { validateConfig } from "../../modules/core/config";
 import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
 const stack = synthAwsHoneynet();
@@ -364,5 +365,58 @@ describe("platform pieces the issue names", () => {
 
   test("local state lives at the project root, outside cdktf.out (which synth may delete)", () => {
     expect(stack.terraform.backend.local.path).toBe("../../../terraform.aws-honeynet.tfstate");
+  });
+});
+
+describe("image repositories: an empty repository at the first deploy", () => {
+  const withRepo = synthAwsHoneynet(
+    configWith((c) => {
+      c.honeynet.imageRepositories = ["cowrie", "medpot"];
+      c.honeynet.overrides = { medpot: { imageTag: "mine-2" } };
+    }),
+  );
+  const svc = (name: string) => resources(withRepo, "aws_ecs_service").find(([, s]) => tagOf(s, "lure:honeypot") === name)![1];
+  const image = (name: string) => containersOf(deref(withRepo, svc(name).task_definition)[1]).find((c) => c.name === name)!.image as string;
+  const [repoAddr, repo] = resources(withRepo, "aws_ecr_repository").find(([, r]) => r.name === "lure/cowrie")!;
+
+  test("a honeypot pulling from lure's repository starts with no task, and Terraform leaves its count to you", () => {
+    expect(svc("cowrie").desired_count).toBe(0);
+    expect(svc("cowrie").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+    expect(svc("medpot").desired_count).toBe(0);
+    // Every other service starts at once and stays Terraform's.
+    for (const [, s] of resources(withRepo, "aws_ecs_service").filter(([, s]) => !["cowrie", "medpot"].includes(tagOf(s, "lure:honeypot") ?? ""))) {
+      expect(s.desired_count).toBe(1);
+      expect(s.lifecycle).toBeUndefined();
+    }
+  });
+
+  test("tags are immutable; the image runs the catalog's tag, or overrides.<name>.imageTag for a new version", () => {
+    expect(repo.image_tag_mutability).toBe("IMMUTABLE");
+    expect(image("cowrie")).toBe(`${ref(repoAddr, "repository_url")}:24.04.1`);
+    expect(image("medpot")).toMatch(/:mine-2$/);
+  });
+
+  test("the output says how to push and then start each one", () => {
+    const out = withRepo.output.image_repositories;
+    expect(Object.keys(out.value).sort()).toEqual(["cowrie", "medpot"]);
+    expect(out.value.cowrie.image).toBe(image("cowrie"));
+    expect(out.value.cowrie.push).toContain(`docker push ${image("cowrie")}`);
+    expect(out.value.cowrie.start).toMatch(/aws ecs update-service --region eu-west-2 --cluster .* --service lure-hp-cowrie --desired-count 1$/);
+    expect(synthAwsHoneynet().output.image_repositories).toBeUndefined();
+  });
+
+  test("an imageTag without a repository, or with an image, is refused", () => {
+    const raw = (change: (c: Json) => void) => {
+      const c = JSON.parse(readFileSync(join(ROOT, "lure.config.json"), "utf8"));
+      change(c);
+      return validateConfig(c);
+    };
+    const noRepo = raw((c) => (c.honeynet.overrides = { cowrie: { imageTag: "v2" } }));
+    expect(noRepo.ok ? [] : noRepo.problems.map((p) => p.path)).toEqual(["honeynet.overrides.cowrie.imageTag"]);
+    const both = raw((c) => {
+      c.honeynet.imageRepositories = ["cowrie"];
+      c.honeynet.overrides = { cowrie: { imageTag: "v2", image: "ghcr.io/me/cowrie:1" } };
+    });
+    expect(both.ok ? [] : both.problems.map((p) => p.message)).toEqual([expect.stringContaining("has no effect with image")]);
   });
 });

@@ -263,7 +263,7 @@ describe("honeypot overrides", () => {
       [
         ["honeynet.overrides.cowrie.memory", "4096 is not allowed with cpu 256"],
         ["honeynet.overrides.cowrie.ports[0]", '"2222/tcp" is not a port of cowrie'],
-        ["honeynet.overrides.cowrie.imag", 'did you mean "image"?'],
+        ["honeynet.overrides.cowrie.imag", 'did you mean "image"'],
       ],
     ],
   ])("%s", (_, override, expected) => {

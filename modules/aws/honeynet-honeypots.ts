@@ -28,6 +28,8 @@ export type ServiceBase = Pick<FargateWorkloadProps, "clusterArn" | "vpcId" | "s
 /** A honeypot as deployed: its catalog entry after overrides, and the Fargate port plan. */
 export interface PlannedHoneypot {
   readonly entry: CatalogHoneypot;
+  /** The image comes from a repository lure creates (empty until the user pushes). */
+  readonly fromRepository: boolean;
   readonly override: HoneypotOverride;
   readonly image: string;
   readonly published: readonly PublishedPort[];
@@ -75,12 +77,13 @@ export function imageRepositories(scope: Construct, prefix: string, names: reado
 export function planHoneypot(prefix: string, name: string, override: HoneypotOverride, repository?: EcrRepository): PlannedHoneypot {
   const entry = catalogEntry(name);
   const plan = planPorts(entry.ports, FARGATE_PORTS, override.ports);
-  // A private repository serves the modified image under the catalog's tag (e.g. 24.04.1).
-  const tag = entry.image.slice(entry.image.lastIndexOf(":") + 1);
+  // A private repository serves the modified image under the catalog's tag (e.g. 24.04.1) unless told another.
+  const tag = override.imageTag ?? entry.image.slice(entry.image.lastIndexOf(":") + 1);
   const image = override.image ?? (repository ? `${repository.repositoryUrl}:${tag}` : entry.image);
   const size = defaultSize(name);
   return {
     entry,
+    fromRepository: override.image === undefined && repository !== undefined,
     override,
     image,
     published: plan.published,
@@ -168,6 +171,9 @@ export function honeypotServices(scope: Construct, props: HoneypotServicesProps)
       containers: honeypotContainers(p, logMounts, scratch),
       volumes: [...efsVolumes, ...scratch.map((s) => ({ name: s.name }))],
       capacityProvider: props.capacity === "on-demand" ? "FARGATE" : "FARGATE_SPOT",
+      // lure's repository is empty at the first deploy: a task could not pull, and the circuit breaker would
+      // stop the service. It starts with none; the user starts it after the first push (README).
+      ...(p.fromRepository ? { desiredCount: 0, desiredCountAtRuntime: true } : {}),
       ...(talkedTo.has(entry.name) ? { discovery: { namespaceId: props.namespaceId, name: entry.name } } : {}),
       tags,
       // The task may write its logs only once its role's policy exists.

@@ -70,6 +70,11 @@ export class AwsHoneynet extends Construct implements IHoneynet {
   readonly workloads: ReadonlyMap<string, FargateWorkload>;
   /** Log folder (e.g. `cowrie/log`) → its EFS access point. */
   readonly logAccessPoints: ReadonlyMap<string, EfsAccessPoint>;
+  /**
+   * Honeypot → its private repository, the image its service runs, and the service (started with no task:
+   * push the image, then start it).
+   */
+  readonly imageRepositories: ReadonlyMap<string, { readonly repositoryUrl: string; readonly image: string; readonly serviceName: string }>;
   private readonly region: string;
   private readonly accountId: string;
   private readonly partition: string;
@@ -91,6 +96,15 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     const planned = props.honeypots.map((name) => planHoneypot(prefix, name, props.overrides?.[name] ?? {}, repositories.get(name)));
     this.checkSizes(planned);
     this.honeypots = planned.map((p) => p.descriptor);
+    this.imageRepositories = new Map(
+      planned.filter((p) => p.fromRepository).map((p) => [p.entry.name, { repositoryUrl: repositories.get(p.entry.name)!.repositoryUrl, image: p.image, serviceName: p.descriptor.serviceName }]),
+    );
+    for (const p of planned.filter((x) => x.fromRepository)) {
+      Annotations.of(this).addInfo(
+        `${p.entry.name}: runs tag ${p.image.slice(p.image.lastIndexOf(":") + 1)} of lure's repository ${slug(prefix)}/${slug(p.entry.name)}, which is empty at first, so its service starts with no task; ` +
+          "push the image, then start the service (commands in the output image_repositories); a changed image needs a new tag (tags are immutable): set overrides." + p.entry.name + ".imageTag",
+      );
+    }
     for (const p of planned) {
       for (const c of p.descriptor.portChanges) Annotations.of(this).addInfo(`${p.entry.name}: ${c.reason}`);
       if (p.entry.deprecated) Annotations.of(this).addWarning(`${p.entry.name} is deprecated upstream: ${p.entry.deprecated}`);

@@ -1,5 +1,5 @@
 /** The AWS stacks lure synthesizes from a validated config. */
-import { TerraformOutput } from "cdktf";
+import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
 import { ConfigError, selectedHoneypots, type LureConfig } from "../core/config";
@@ -38,6 +38,23 @@ export class AwsHoneynetStack extends AwsStack {
       value: Object.fromEntries(this.honeynet.honeypots.map((h) => [h.name, h.serviceName])),
       description: "Honeypot name to ECS service name (public IPs change with every new task: see the README)",
     });
+
+    if (this.honeynet.imageRepositories.size > 0) {
+      const cluster = this.honeynet.cluster.name;
+      new TerraformOutput(this, "image_repositories", {
+        value: Object.fromEntries(
+          [...this.honeynet.imageRepositories].map(([name, r]) => [
+            name,
+            {
+              image: r.image,
+              push: `aws ecr get-login-password --region ${aws.region} | docker login --username AWS --password-stdin ${Fn.element(Fn.split("/", r.repositoryUrl), 0)} && docker push ${r.image}`,
+              start: `aws ecs update-service --region ${aws.region} --cluster ${cluster} --service ${r.serviceName} --desired-count 1`,
+            },
+          ]),
+        ),
+        description: "Honeypots that run a modified image from lure's ECR repositories: their services start with no task; build and tag the image as `image`, run `push`, then `start`",
+      });
+    }
 
     const w = config.watcher;
     if (!w.enabled) return;

@@ -88,6 +88,10 @@ export interface FargateWorkloadProps {
   /** Seconds ECS ignores load-balancer health checks after a task starts. @default 300 with a load balancer */
   readonly healthCheckGracePeriodSeconds?: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** Tasks at the first deploy. @default 1 */
+  readonly desiredCount?: number;
+  /** The running count is set at run time (by a person or a function): Terraform ignores it after creation. @default false */
+  readonly desiredCountAtRuntime?: boolean;
   /** Resources the service must wait for (e.g. the cluster's capacity providers). @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -170,7 +174,8 @@ export class FargateWorkload extends Construct {
       name: props.serviceName,
       cluster: props.clusterArn,
       taskDefinition: this.taskDefinition.arn,
-      desiredCount: 1,
+      desiredCount: props.desiredCount ?? 1,
+      ...(props.desiredCountAtRuntime ? { lifecycle: { ignoreChanges: ["desired_count"] } } : {}),
       ...(props.stateful ? { deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 } : {}),
       capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1 }],
       // 1.4.0+: EFS volumes, systemControls.

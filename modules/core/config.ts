@@ -105,6 +105,11 @@ const honeypotOverride = z
     ports: z.array(z.string().regex(/^\d{1,5}\/(tcp|udp)$/, { message: 'is not a port; write it like "22/tcp"' })).min(1).optional(),
     /** Container user, e.g. "0" to run as root where an image cannot bind its privileged ports otherwise. */
     user: z.string().min(1).optional(),
+    /** Tag to run from the honeypot's lure repository (`imageRepositories`); a new tag rolls out a new image. */
+    imageTag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "is not an image tag (1-128 letters, digits, _ . -, not starting with . or -)" })
+      .optional(),
   });
 
 /** The detector's own defaults (one source for both), as a plain object: zod returns a default as is, and the allow-list is `quarantine.allowCidrs`. */
@@ -741,6 +746,12 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       const h = TPOT.honeypots[name];
       if (h && deployed && !deployed.includes(name)) {
         out.push({ path: `honeynet.overrides.${name}`, message: `overrides "${name}", which honeynet.profile does not deploy` });
+      }
+      const o2 = (o && typeof o === "object" ? o : {}) as { imageTag?: unknown; image?: unknown };
+      if (typeof o2.imageTag === "string") {
+        const repos = hn.imageRepositories;
+        if (o2.image !== undefined) out.push({ path: `honeynet.overrides.${name}.imageTag`, message: `${show(o2.imageTag)} has no effect with image (which names its own tag); remove one of them` });
+        else if (!Array.isArray(repos) || !repos.includes(name)) out.push({ path: `honeynet.overrides.${name}.imageTag`, message: `${show(o2.imageTag)} is a tag of lure's repository for "${name}", which exists only when honeynet.imageRepositories lists "${name}"` });
       }
       const ports = (o as { ports?: unknown })?.ports;
       if (!h || !Array.isArray(ports)) continue;

@@ -31,6 +31,11 @@ export interface HoneypotOverride {
   readonly ports?: readonly string[];
   /** Container user. @default the image's own user */
   readonly user?: string;
+  /**
+   * Tag to run from the honeypot's private repository (`imageRepositories`). Tags there are immutable, so a
+   * changed image gets a new tag, and setting it here rolls it out. @default the catalog image's tag (e.g. 24.04.1)
+   */
+  readonly imageTag?: string;
 }
 
 export interface DashboardProps {
@@ -54,7 +59,10 @@ export interface HoneynetProps extends CommonProps {
   readonly elasticVersion?: string;
   /** Replace the Elastic images (e.g. T-Pot's, or modified ones in a private registry). @default official images */
   readonly elasticImages?: { readonly elasticsearch?: string; readonly logstash?: string; readonly kibana?: string };
-  /** Honeypots that get a private image repository for a modified image. @default [] */
+  /**
+   * Honeypots that get a private image repository for a modified image. Their services start with no task
+   * (the repository is empty until you push), under `ignore_changes` so that starting them is yours. @default []
+   */
   readonly imageRepositories?: readonly string[];
   /** Address space of the honeynet network. @default "10.42.0.0/16" */
   readonly networkCidr?: string;

@@ -32,6 +32,11 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
     for (const p of o.ports ?? []) if (!portKeys(TPOT.honeypots[n]).includes(p)) out.push({ path: `overrides.${n}.ports`, message: `"${p}" is not a port of ${n}` });
   }
   (props.imageRepositories ?? []).forEach((n, i) => name(`imageRepositories[${i}]`, n));
+  for (const [n, o] of Object.entries(props.overrides ?? {})) {
+    if (o.imageTag === undefined) continue;
+    if (o.image !== undefined) out.push({ path: `overrides.${n}.imageTag`, message: `"${o.imageTag}" has no effect with image; remove one of them` });
+    else if (!(props.imageRepositories ?? []).includes(n)) out.push({ path: `overrides.${n}.imageTag`, message: `"${o.imageTag}" needs a repository for "${n}": list it in imageRepositories` });
+  }
   return out;
 }
 
