@@ -4,6 +4,7 @@ import { PROFILES, TPOT } from "../../modules/core/catalog";
 import { checkStack } from "../../modules/core/policy";
 import { honeypotEnvironment } from "../../modules/aws/honeynet";
 import { validateConfig } from "../../modules/core/config";
+import { honeynetPropsProblems } from "../../modules/core/validate";
 import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
 const stack = synthAwsHoneynet();
@@ -233,7 +234,7 @@ describe("dashboard: Kibana only through the ALB and WAF", () => {
   });
 
   test("an opted-in world-open allow-list becomes two /1 halves (WAF rejects /0)", () => {
-    const open = synthAwsHoneynet(configWith((c) => (c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true })));
+    const open = synthAwsHoneynet(configWith((c) => (c.honeynet.dashboard = { ...c.honeynet.dashboard, allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true })));
     expect(resources(open, "aws_wafv2_ip_set")[0][1].addresses).toEqual(["0.0.0.0/1", "128.0.0.0/1"]);
     // The opt-in is visible on the web ACL; only with it does the policy accept a whole-space allow-list.
     expect(resources(open, "aws_wafv2_web_acl")[0][1].tags["lure:world-open"]).toBe("accepted");
@@ -418,5 +419,39 @@ describe("image repositories: an empty repository at the first deploy", () => {
       c.honeynet.overrides = { cowrie: { imageTag: "v2", image: "ghcr.io/me/cowrie:1" } };
     });
     expect(both.ok ? [] : both.problems.map((p) => p.message)).toEqual([expect.stringContaining("has no effect with image")]);
+  });
+});
+
+describe("dashboard over plain HTTP only by explicit opt-in (Kibana has no login)", () => {
+  const raw = (change: (c: Json) => void) => {
+    const c = JSON.parse(readFileSync(join(ROOT, "lure.config.json"), "utf8"));
+    change(c);
+    return validateConfig(c);
+  };
+
+  test("the default config says so, visibly", () => {
+    expect(JSON.parse(readFileSync(join(ROOT, "lure.config.json"), "utf8")).honeynet.dashboard.allowPlaintext).toBe(true);
+  });
+
+  test("no certificate and no opt-in is refused with the way out", () => {
+    const r = raw((c) => delete c.honeynet.dashboard.allowPlaintext);
+    expect(r.ok ? [] : r.problems).toEqual([{ path: "honeynet.dashboard.certificateArn", message: expect.stringContaining("Kibana has no login of its own") }]);
+    expect(r.ok ? "" : r.problems[0].message).toContain("honeynet.dashboard.allowPlaintext: true");
+    expect(r.ok ? "" : r.problems[0].message).toContain("HTTPS without a domain");
+  });
+
+  test("the opted-in HTTP listener carries the opt-in tag; an HTTPS dashboard has none", () => {
+    const [, http] = resources(stack, "aws_lb_listener").find(([, l]) => tagOf(l, "lure:component") === "dashboard")!;
+    expect(http).toMatchObject({ protocol: "HTTP", port: 80 });
+    expect(tagOf(http, "lure:plaintext")).toBe("accepted");
+    const tls = synthAwsHoneynet(configWith((c) => (c.honeynet.dashboard = { allowCidrs: ["198.18.0.0/15"], certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234" })));
+    const listeners = resources(tls, "aws_lb_listener");
+    expect(listeners.map(([, l]) => [l.protocol, tagOf(l, "lure:plaintext")]).sort()).toEqual([["HTTP", undefined], ["HTTPS", undefined]]);
+    expect(checkStack(tls)).toEqual([]);
+  });
+
+  test("props: the same rule", () => {
+    expect(honeynetPropsProblems({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.18.0.0/15"] } }).map((p) => p.path)).toEqual(["dashboard.certificateArn"]);
+    expect(honeynetPropsProblems({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.18.0.0/15"], allowPlaintext: true } })).toEqual([]);
   });
 });

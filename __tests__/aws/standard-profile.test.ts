@@ -86,7 +86,7 @@ test("props are validated before anything is created, every problem at once", ()
   const app = Testing.app();
   const bad = configWith();
   expect(() =>
-    new AwsHoneynetStack(app, "bad", { ...bad, honeynet: { ...bad.honeynet, profile: ["cowrei", "honeytrap"], dashboard: { allowCidrs: [], allowWorldOpen: false } } }, bad.clouds.aws!),
+    new AwsHoneynetStack(app, "bad", { ...bad, honeynet: { ...bad.honeynet, profile: ["cowrei", "honeytrap"], dashboard: { allowCidrs: [], allowWorldOpen: false, allowPlaintext: true } } }, bad.clouds.aws!),
   ).toThrow(/honeypots\[0\]: "cowrei" is not a known honeypot; did you mean "cowrie"\?[\s\S]*honeypots\[1\]: "honeytrap" cannot run on serverless[\s\S]*dashboard\.allowCidrs: is empty/);
 });
 

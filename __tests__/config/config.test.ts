@@ -55,7 +55,7 @@ describe("validateConfig on the default config", () => {
   });
 
   it("fills every section a minimal config leaves out", () => {
-    const { config, warnings } = configOf({ clouds: { aws: { region: "eu-west-2" } }, honeynet: { dashboard: { allowCidrs: ["198.18.0.0/15"] } } });
+    const { config, warnings } = configOf({ clouds: { aws: { region: "eu-west-2" } }, honeynet: { dashboard: { allowCidrs: ["198.18.0.0/15"], allowPlaintext: true } } });
     expect(warnings).toEqual([]);
     expect(config).toMatchObject({
       prefix: "lure",
@@ -145,7 +145,7 @@ describe("CIDRs", () => {
   });
 
   it("accepts a world-open allow-list with allowWorldOpen: true, with a warning", () => {
-    const { config, warnings } = configOf(withChange((c) => (c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0", "::/0"], allowWorldOpen: true })));
+    const { config, warnings } = configOf(withChange((c) => (c.honeynet.dashboard = { ...c.honeynet.dashboard, allowCidrs: ["0.0.0.0/0", "::/0"], allowWorldOpen: true })));
     expect(config.honeynet.dashboard.allowCidrs).toEqual(["0.0.0.0/0", "::/0"]);
     expect(warnings).toEqual([
       "honeynet.dashboard.allowCidrs: 0.0.0.0/0 opens the dashboard to the internet (allowWorldOpen is set)",
@@ -157,7 +157,7 @@ describe("CIDRs", () => {
     ["false", false],
     ['"true" (a string)', "true"],
   ])("refuses a world-open allow-list with allowWorldOpen %s", (_, allowWorldOpen) => {
-    const problems = problemsOf(withChange((c) => (c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen })));
+    const problems = problemsOf(withChange((c) => (c.honeynet.dashboard = { ...c.honeynet.dashboard, allowCidrs: ["0.0.0.0/0"], allowWorldOpen })));
     expect(problems.map((p) => p.path)).toContain("honeynet.dashboard.allowCidrs[0]");
   });
 

@@ -18,7 +18,7 @@ export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] =
     c.watcher = { enabled: false };
     c.quarantine = { enabled: false };
     c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" };
-    c.honeynet.dashboard = { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true };
+    c.honeynet.dashboard = { ...c.honeynet.dashboard, allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true };
   }],
 ];
 

@@ -8,6 +8,7 @@ describe("policy index", () => {
     expect(ids).toEqual([
       "elastic-not-public",
       "dashboard-behind-waf",
+      "dashboard-encrypted",
       "efs-encrypted",
       "efs-transit-encryption",
       "honeypot-role-minimal",

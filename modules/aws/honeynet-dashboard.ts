@@ -63,7 +63,7 @@ function kibanaBehindAlb(scope: Construct, props: DashboardPartProps, v4: Return
   const dashTags = props.tagsFor("dashboard");
   const https = props.dashboard.certificateArn !== undefined;
   const listenerPort: PublishedPort = { port: https ? 443 : 80, protocol: "tcp" };
-  if (!https) Annotations.of(scope).addWarning("dashboard: no certificateArn, so Kibana is served over plain HTTP; set honeynet.dashboard.certificateArn for HTTPS");
+  if (!https) Annotations.of(scope).addWarning("dashboard: no certificateArn, so Kibana is served over plain HTTP (allowPlaintext); set honeynet.dashboard.certificateArn for HTTPS");
 
   const albSg = new SecurityGroup(scope, "DashboardSecurityGroup", {
     name: resourceName(prefix, ["dashboard"]),
@@ -109,7 +109,8 @@ function kibanaBehindAlb(scope: Construct, props: DashboardPartProps, v4: Return
     protocol: https ? "HTTPS" : "HTTP",
     ...(https ? { certificateArn: props.dashboard.certificateArn, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" } : {}),
     defaultAction: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-    tags: dashTags,
+    // The config's explicit opt-in to plain HTTP, visible to the policy rule dashboard-encrypted (and a reviewer).
+    tags: https ? dashTags : { ...dashTags, [TAG_KEYS.plaintext]: "accepted" },
   });
   if (https) {
     new LbListener(scope, "RedirectListener", {

@@ -9,7 +9,7 @@
  * const stack = new AwsStack(app, "aws-honeynet", { prefix: "lure", region: "eu-west-2" });
  * new AwsHoneynet(stack, "Honeynet", {
  *   honeypots: PROFILES.industrial,
- *   dashboard: { allowCidrs: ["198.51.100.0/24"] },
+ *   dashboard: { allowCidrs: ["198.51.100.0/24"], certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/0d1e2f3a-example" },
  * });
  * ```
  *

@@ -390,6 +390,11 @@ export const configSchema = z.strictObject({
           .describe("CIDRs allowed to reach the dashboard; everything else is blocked"),
         /** Explicit opt-in for 0.0.0.0/0 or ::/0 in `allowCidrs`. */
         allowWorldOpen: z.boolean().default(false).describe("Explicit opt-in for 0.0.0.0/0 or ::/0 in allowCidrs"),
+        /** Explicit opt-in for a dashboard without `certificateArn`, served over plain HTTP. */
+        allowPlaintext: z
+          .boolean()
+          .default(false)
+          .describe("Explicit opt-in for serving Kibana (which has no login) over plain HTTP when there is no certificateArn"),
         /** ACM certificate ARN for HTTPS; without it the dashboard is served over plain HTTP (a warning). */
         certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" }).optional(),
       }),
@@ -721,6 +726,10 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
   }
+  // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
+  if (dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
+    out.push({ path: "honeynet.dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("honeynet.dashboard") });
+  }
   if (dash && Array.isArray(dash.allowCidrs) && dash.allowWorldOpen !== true) {
     dash.allowCidrs.forEach((c, i) => {
       const r = typeof c === "string" ? parseCidr(c) : undefined;
@@ -775,9 +784,15 @@ export function validateConfig(input: unknown): { ok: true; config: LureConfig; 
   return { ok: true, config: parsed.data, warnings: configWarnings(parsed.data) };
 }
 
+/** A dashboard without certificate and without the plaintext opt-in; `at` is where the dashboard settings live. */
+export const PLAINTEXT_REFUSED_MESSAGE = (at: string): string =>
+  `is required: Kibana has no login of its own, so over plain HTTP anyone on the path reads the captured data. Give an ACM certificate ARN (no domain? README: "HTTPS without a domain"), or set ${at}.allowPlaintext: true to accept plain HTTP`;
+
 /** Valid but probably not what the user wants. */
 export function configWarnings(c: LureConfig): string[] {
   const w: string[] = [];
+  // Plain HTTP itself is reported by synth (a warning on the dashboard); here only the contradiction.
+  if (c.honeynet.dashboard.certificateArn !== undefined && c.honeynet.dashboard.allowPlaintext) w.push("honeynet.dashboard.allowPlaintext: has no effect with certificateArn (the dashboard is HTTPS only); remove it");
   for (const text of c.honeynet.dashboard.allowCidrs) {
     const r = parseCidr(text);
     if (r.ok && isDocumentationRange(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} is a documentation range; nobody can reach the dashboard until you put your own CIDR there`);

@@ -43,8 +43,10 @@ export interface DashboardProps {
   readonly allowCidrs: readonly string[];
   /** Accept 0.0.0.0/0 or ::/0 in `allowCidrs`. @default false */
   readonly allowWorldOpen?: boolean;
-  /** Certificate for HTTPS (an ACM ARN on AWS). @default none: plain HTTP, with a warning at synth */
+  /** Certificate for HTTPS (an ACM ARN on AWS). Without it, `allowPlaintext` must be set. @default none */
   readonly certificateArn?: string;
+  /** Accept serving the dashboard (Kibana has no login) over plain HTTP when there is no certificate. @default false */
+  readonly allowPlaintext?: boolean;
 }
 
 export interface HoneynetProps extends CommonProps {

@@ -29,6 +29,8 @@ export const TAG_KEYS = {
   honeypot: "lure:honeypot",
   /** On the dashboard web ACL: the config's explicit opt-in to a world-open allow-list. */
   worldOpen: "lure:world-open",
+  /** On a dashboard listener: the config's explicit opt-in to plain HTTP. */
+  plaintext: "lure:plaintext",
 } as const;
 
 /** What a resource is part of; policy rules select resources by it. */

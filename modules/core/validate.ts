@@ -1,7 +1,7 @@
 /** Early validation of honeynet props for programmatic use (the config loader checks the same rules). */
 import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
-import { ConfigError, type ConfigProblem } from "./config";
+import { ConfigError, PLAINTEXT_REFUSED_MESSAGE, type ConfigProblem } from "./config";
 import type { HoneynetProps, WatcherProps } from "./interfaces";
 import { scheduleProblem } from "./schedule";
 import { didYouMean } from "./suggest";
@@ -20,6 +20,7 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
     if (props.honeypots.indexOf(n) !== i) out.push({ path: `honeypots[${i}]`, message: `"${n}" is listed twice` });
   });
   for (const { honeypot, peer } of missingPeers(props.honeypots)) out.push({ path: "honeypots", message: `"${honeypot}" talks to "${peer}", which is not listed` });
+  if (props.dashboard.certificateArn === undefined && !props.dashboard.allowPlaintext) out.push({ path: "dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("dashboard") });
   if (props.dashboard.allowCidrs.length === 0) out.push({ path: "dashboard.allowCidrs", message: "is empty: nobody could reach the dashboard" });
   props.dashboard.allowCidrs.forEach((c, i) => {
     const r = parseCidr(c);

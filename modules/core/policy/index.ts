@@ -14,6 +14,7 @@
 import type { PolicyRule, SynthesizedStack, Violation } from "./types";
 import { bucketPrivateEncrypted } from "./rules/bucket-private-encrypted";
 import { dashboardBehindWaf } from "./rules/dashboard-behind-waf";
+import { dashboardEncrypted } from "./rules/dashboard-encrypted";
 import { defaultSecurityGroupClosed } from "./rules/default-security-group-closed";
 import { efsEncrypted } from "./rules/efs-encrypted";
 import { efsTransitEncryption } from "./rules/efs-transit-encryption";
@@ -25,12 +26,13 @@ import { quarantineCopiesIsolated } from "./rules/quarantine-copies-isolated";
 import { queuesEncrypted } from "./rules/queues-encrypted";
 
 export type { Attributes, BlocksByType, PolicyRule, SynthesizedStack, Violation } from "./types";
-export { bucketPrivateEncrypted, dashboardBehindWaf, defaultSecurityGroupClosed, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, quarantineCopiesIsolated, queuesEncrypted };
+export { bucketPrivateEncrypted, dashboardBehindWaf, dashboardEncrypted, defaultSecurityGroupClosed, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, quarantineCopiesIsolated, queuesEncrypted };
 
 /** Every rule, in the order reports list them. */
 export const ALL_RULES: readonly PolicyRule[] = [
   elasticNotPublic,
   dashboardBehindWaf,
+  dashboardEncrypted,
   efsEncrypted,
   efsTransitEncryption,
   honeypotRoleMinimal,
