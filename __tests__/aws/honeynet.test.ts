@@ -455,3 +455,28 @@ describe("dashboard over plain HTTP only by explicit opt-in (Kibana has no login
     expect(honeynetPropsProblems({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.18.0.0/15"], allowPlaintext: true } })).toEqual([]);
   });
 });
+
+describe("flow logs of the honeynet (opt-in research data)", () => {
+  test("off by default: no flow log, no log group for it", () => {
+    expect(resources(stack, "aws_flow_log")).toEqual([]);
+    expect(resources(stack, "aws_cloudwatch_log_group").map(([, g]) => g.name)).not.toContain("/lure/honeynet/flow-logs");
+  });
+
+  test("on: the whole VPC, every packet accepted or rejected, in the custom format, kept for logRetentionDays", () => {
+    const on = synthAwsHoneynet(configWith((c) => { c.honeynet.flowLogs = true; c.honeynet.logRetentionDays = 90; }));
+    const [logs] = resources(on, "aws_flow_log");
+    expect(resources(on, "aws_flow_log")).toHaveLength(1);
+    const [vpcAddr] = resources(on, "aws_vpc");
+    expect(logs[1]).toMatchObject({ vpc_id: ref(vpcAddr[0]), traffic_type: "ALL", max_aggregation_interval: 600, log_destination_type: "cloud-watch-logs" });
+    expect(logs[1].log_format).toContain("$${pkt-srcaddr}");
+    const [groupAddr, group] = deref(on, logs[1].log_destination);
+    expect(group).toMatchObject({ name: "/lure/honeynet/flow-logs", retention_in_days: 90 });
+    // The delivery role may write only to that group.
+    const [roleAddr] = deref(on, logs[1].iam_role_arn);
+    const [, policy] = resources(on, "aws_iam_role_policy").find(([, p]) => p.role === ref(roleAddr))!;
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [`${ref(groupAddr, "arn")}:*`] },
+    ]);
+    expect(checkStack(on)).toEqual([]);
+  });
+});

@@ -4,11 +4,12 @@ import type { Json } from "./synth";
 export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] = [
   ["default (industrial)", () => {}],
   ["standard profile", (c) => (c.honeynet.profile = "standard")],
-  ["https, on-demand, repository, overrides", (c) => {
+  ["https, on-demand, repository, overrides, flow logs", (c) => {
     c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
     c.honeynet.capacity = "on-demand";
     c.honeynet.imageRepositories = ["cowrie"];
     c.honeynet.overrides = { cowrie: { cpu: 1024, memory: 2048, user: "0" } };
+    c.honeynet.flowLogs = true;
   }],
   ["explicit list with deprecated honeypots and elasticpot", (c) => (c.honeynet.profile = ["rdpy", "honeysap", "cowrie", "elasticpot"])],
   ["watcher: e-mail, rotation, cron schedule", (c) => {

@@ -38,6 +38,7 @@ import { ConfigError, FARGATE_SIZES } from "../core/config";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
+import { vpcFlowLog, type VpcFlowLog } from "./flow-log";
 import { dashboard } from "./honeynet-dashboard";
 import { elasticImages, elasticServices } from "./honeynet-elastic";
 import { honeypotServices, imageRepositories, planHoneypot, type PlannedHoneypot, type ServiceBase } from "./honeynet-honeypots";
@@ -74,6 +75,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
    * Honeypot → its private repository, the image its service runs, and the service (started with no task:
    * push the image, then start it).
    */
+  /** The network's flow log and its log group (`flowLogs`). */
+  readonly flowLog?: VpcFlowLog;
   readonly imageRepositories: ReadonlyMap<string, { readonly repositoryUrl: string; readonly image: string; readonly serviceName: string }>;
   private readonly region: string;
   private readonly accountId: string;
@@ -177,6 +180,19 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     this.loadBalancer = dash.loadBalancer;
     this.webAcl = dash.webAcl;
     this.dashboardUrl = dash.url;
+    if (props.flowLogs) {
+      // Research data, not a detector's input: the 10-minute aggregation keeps the record count (and the
+      // CloudWatch bill) down; each record still has its own start and end times.
+      this.flowLog = vpcFlowLog(this, {
+        vpcId,
+        logGroupName: `/${slug(prefix)}/honeynet/flow-logs`,
+        name: resourceName(prefix, ["honeynet", "flow-logs"]),
+        retentionDays: props.logRetentionDays ?? 30,
+        aggregationSeconds: 600,
+        accountId: this.accountId,
+        tags: tagsFor("network"),
+      });
+    }
     this.publicIpSource = {
       cloud: "aws",
       region: this.region,

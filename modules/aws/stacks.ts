@@ -29,6 +29,7 @@ export class AwsHoneynetStack extends AwsStack {
       elasticImages: hn.elastic.images,
       imageRepositories: hn.imageRepositories,
       networkCidr: hn.networkCidr,
+      flowLogs: hn.flowLogs,
       logRetentionDays: hn.logRetentionDays,
     });
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });

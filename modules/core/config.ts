@@ -413,6 +413,11 @@ export const configSchema = z.strictObject({
         .int()
         .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), { message: `is not a retention CloudWatch accepts; allowed: ${quoted(LOG_RETENTION_DAYS)}` })
         .default(30),
+      /**
+       * VPC flow logs of the honeynet (every probe of every honeypot address, also on ports no honeypot
+       * listens on) into CloudWatch Logs: research data, at CloudWatch's ingestion price. Off by default.
+       */
+      flowLogs: z.boolean().default(false).describe("Record VPC flow logs of the honeynet (every probe to every honeypot address, ports without a honeypot too) in CloudWatch Logs; costs per GB ingested (README)"),
       /** Honeypots that get a private image repository (for modified images). */
       imageRepositories: z.array(honeypotName).default([]),
       /** Address space of the honeynet network. */

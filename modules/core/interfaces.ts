@@ -68,6 +68,11 @@ export interface HoneynetProps extends CommonProps {
   readonly imageRepositories?: readonly string[];
   /** Address space of the honeynet network. @default "10.42.0.0/16" */
   readonly networkCidr?: string;
+  /**
+   * Record the network's flow logs (every probe to every honeypot address, ports without a honeypot
+   * included), kept for `logRetentionDays`. @default false
+   */
+  readonly flowLogs?: boolean;
 }
 
 /** What the honeynet says about one honeypot. */
