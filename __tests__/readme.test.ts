@@ -1,0 +1,37 @@
+/**
+ * The README renders as written: every code fence opens and closes on a line of its own, so no section
+ * turns into code (a fence with text after it once swallowed three sections).
+ */
+import { readFileSync } from "fs";
+import { join } from "path";
+
+const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+
+/** Problems with the fences of a Markdown text: a fence line with prose on it, or a fence left open. */
+export function fenceProblems(markdown: string): string[] {
+  const problems: string[] = [];
+  let open: number | undefined;
+  markdown.split("\n").forEach((line, i) => {
+    if (!line.includes("```")) return;
+    const fence = /^\s*```([\w-]*)\s*$/.exec(line);
+    if (!fence) {
+      problems.push(`line ${i + 1}: a fence with other text on the line: ${line.trim()}`);
+      return;
+    }
+    if (open === undefined) open = i + 1;
+    else if (fence[1] !== "") problems.push(`line ${i + 1}: opens a ${fence[1]} block inside the block opened at line ${open}`);
+    else open = undefined;
+  });
+  if (open !== undefined) problems.push(`line ${open}: a fence that never closes`);
+  return problems;
+}
+
+test("every README fence is on a line of its own and closes", () => {
+  expect(fenceProblems(README)).toEqual([]);
+});
+
+test("the check finds a fence with text after it and an unclosed one", () => {
+  expect(fenceProblems("```sh\nx\n``` and then prose\n")).toEqual(["line 3: a fence with other text on the line: ``` and then prose", "line 1: a fence that never closes"]);
+  expect(fenceProblems("a `code` span and ```\n")).toHaveLength(1);
+  expect(fenceProblems("```ts\nx\n```\n")).toEqual([]);
+});
