@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import type { LureConfig } from "./config";
 import { TAG_KEYS, resourceName } from "./naming";
+import { publicIpv4Line } from "./public-ipv4";
 import { MIN_TERRAFORM_MINOR } from "./toolchain";
 
 export interface StackSummary {
@@ -72,6 +73,8 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
       const w = Math.max(...hp.map(([n]) => n.length));
       for (const [n, ports] of hp) lines.push(`    ${n.padEnd(w)}  ${ports.length > 0 ? ports.join(" ") : "(internal: no public port)"}`);
     }
+    const ipv4 = publicIpv4Line(s.stack);
+    if (ipv4) lines.push(`  ${ipv4}`);
     for (const m of s.messages) lines.push(`  ${m.level}: ${m.text}`);
     lines.push("");
   }
