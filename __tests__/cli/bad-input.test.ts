@@ -49,6 +49,9 @@ const BAD: BadCase[] = [
   ["host-network honeypot", (c) => (c.honeynet.profile = ["cowrie", "honeytrap"]), [["honeynet.profile[1]", '"honeytrap" cannot run on serverless containers: Needs host networking']]],
   ["duplicate honeypot names", (c) => (c.honeynet.profile = ["cowrie", "dionaea", "cowrie"]), [["honeynet.profile[2]", '"cowrie" is listed twice (first at index 0)']]],
   ["unknown region", (c) => (c.clouds.aws.region = "eu-west-22"), [["clouds.aws.region", '"eu-west-22" is not a known AWS region; did you mean "eu-west-2"']]],
+  // Configs that passed every check and then failed at deploy or at run time (issue 9).
+  ["demo image on a port it does not serve", (c) => (c.quarantine.demo = { containerPort: 8080 }), [["quarantine.demo.containerPort", '8080 is not the port "public.ecr.aws/nginx/nginx:1.27.5-alpine" serves on']]],
+  ["plain-HTTP dashboard without the opt-in", (c) => delete c.honeynet.dashboard.allowPlaintext, [["honeynet.dashboard.certificateArn", "is required: Kibana has no login of its own"]]],
 ];
 
 // All of them in one config: every problem is printed, not just the first.
