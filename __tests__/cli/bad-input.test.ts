@@ -49,6 +49,16 @@ const BAD: BadCase[] = [
   ["host-network honeypot", (c) => (c.honeynet.profile = ["cowrie", "honeytrap"]), [["honeynet.profile[1]", '"honeytrap" cannot run on serverless containers: Needs host networking']]],
   ["duplicate honeypot names", (c) => (c.honeynet.profile = ["cowrie", "dionaea", "cowrie"]), [["honeynet.profile[2]", '"cowrie" is listed twice (first at index 0)']]],
   ["unknown region", (c) => (c.clouds.aws.region = "eu-west-22"), [["clouds.aws.region", '"eu-west-22" is not a known AWS region; did you mean "eu-west-2"']]],
+  [
+    "honeynet network too small",
+    (c) => (c.honeynet.networkCidr = "10.42.0.0/24"),
+    [["honeynet.networkCidr", '"10.42.0.0/24" is too small: its two subnets would be /28 (11 usable addresses each), but the dashboard load balancer needs subnets of /27 or larger']],
+  ],
+  [
+    "demo network too small for its copies",
+    (c) => ((c.quarantine.demo = { networkCidr: "10.43.0.0/24" }), (c.quarantine.copies = { kind: "ecs", defenceCount: 20 })),
+    [["quarantine.demo.networkCidr", '"10.43.0.0/24" is too small: its six subnets would be /27 (27 usable addresses each), but the copies\' subnets may need 40 addresses']],
+  ],
 ];
 
 // All of them in one config: every problem is printed, not just the first.

@@ -133,8 +133,9 @@ const cases: Case[] = [
   ["asg warm pool size", { copies: { kind: "asg", amiId: "ami-01234567", warmPool: { minSize: 21 } } }, "quarantine.copies.warmPool.minSize", ["21 is not allowed", "from 0 to 20"]],
   ["demo image empty", { demo: { image: "" } }, "quarantine.demo.image", ['""']],
   ["demo containerPort 0", { demo: { containerPort: 0 } }, "quarantine.demo.containerPort", ["0 is not allowed", "from 1 to 65535"]],
-  ["demo network too small", { demo: { networkCidr: "10.43.0.0/25" } }, "quarantine.demo.networkCidr", ['"10.43.0.0/25"', "from /16 to /24"]],
-  ["demo network IPv6", { demo: { networkCidr: "2001:db8::/48" } }, "quarantine.demo.networkCidr", ["IPv4 CIDR from /16 to /24"]],
+  ["demo network too small", { demo: { networkCidr: "10.43.0.0/25" } }, "quarantine.demo.networkCidr", ['"10.43.0.0/25" is too small', "public subnets of /27 or larger", "use /24 or larger"]],
+  ["demo network IPv6", { demo: { networkCidr: "2001:db8::/48" } }, "quarantine.demo.networkCidr", ['"2001:db8::/48" is not an IPv4 CIDR']],
+  ["demo network larger than a VPC", { demo: { networkCidr: "10.0.0.0/12" } }, "quarantine.demo.networkCidr", ["AWS allows /16 at most"]],
   ["demo network with host bits", { demo: { networkCidr: "10.43.0.1/16" } }, "quarantine.demo.networkCidr", ['did you mean "10.43.0.0/16"']],
   ["demo certificate", { demo: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } }, "quarantine.demo.certificateArn", ["is not an ACM certificate ARN"]],
   ["logRetentionDays 8", { logRetentionDays: 8 }, "quarantine.logRetentionDays", ["8 is not a retention CloudWatch accepts", "allowed: 1, 3, 5, 7, 14"]],
@@ -216,7 +217,7 @@ describe("quarantine cross-checks", () => {
   it.each<[string, Raw, (c: Raw) => void, string]>([
     ["demo inside the honeynet", { demo: { networkCidr: "10.42.16.0/20" } }, () => {}, '"10.42.16.0/20" overlaps honeynet.networkCidr "10.42.0.0/16"'],
     ["honeynet moved onto the demo's default", {}, (c) => (c.honeynet.networkCidr = "10.43.128.0/17"), '"10.43.0.0/16" overlaps honeynet.networkCidr "10.43.128.0/17"'],
-    ["demo around the honeynet", { demo: { networkCidr: "10.40.0.0/16" } }, (c) => (c.honeynet.networkCidr = "10.40.4.0/24"), '"10.40.0.0/16" overlaps honeynet.networkCidr "10.40.4.0/24"'],
+    ["demo around the honeynet", { demo: { networkCidr: "10.40.0.0/16" } }, (c) => (c.honeynet.networkCidr = "10.40.4.0/22"), '"10.40.0.0/16" overlaps honeynet.networkCidr "10.40.4.0/22"'],
   ])("overlapping networks are refused: %s", (_, q, change, message) => {
     const found = problems(withQuarantine(q, change));
     expect(found).toEqual([{ path: "quarantine.demo.networkCidr", message: `${message}; give the demo network its own range` }]);

@@ -3,6 +3,7 @@
  * anything is created. Every problem is reported at once, each with its path, the value received and
  * what is allowed. The JSON Schema published for editors is generated from this schema.
  */
+import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
 import { scheduleProblem } from "./schedule";
 import { DEFAULT_DETECTOR } from "../../functions/core/detector";
 import { readFileSync } from "fs";
@@ -39,6 +40,18 @@ const cidr = z.string().superRefine((v, ctx) => {
   const r = parseCidr(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: `is not a valid CIDR: ${r.reason}` });
 });
+
+/** A VPC's address space; whether its prefix leaves room for what the network holds is a cross-check (address-plan.ts). */
+const vpcCidr = z.string().superRefine((v, ctx) => {
+  const problem = vpcCidrProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** The longest prefix of each profile's honeynet network, and of the demo's with one copy. */
+const HONEYNET_LONGEST_PREFIX = { industrial: largestNetworkPrefix(honeynetDemand(PROFILES.industrial.length)), standard: largestNetworkPrefix(honeynetDemand(PROFILES.standard.length)) };
+const DEMO_LONGEST_PREFIX = largestNetworkPrefix(demoDemand({ kind: "ecs", defenceCount: 1 }, "copies"));
+/** ECS copies whose deployment (two tasks each) fits one copies subnet of the demo's longest prefix. */
+const DEMO_COPIES_AT_LONGEST = Math.floor(usableAddresses(DEMO_LONGEST_PREFIX + DEMO_SPLIT_BITS) / 2);
 
 const ipv4Cidr = z.string().superRefine((v, ctx) => {
   const r = parseCidr(v);
@@ -287,12 +300,11 @@ const quarantineSchema = z
       .strictObject({
         image: z.string().min(1).default(QUARANTINE_DEFAULTS.demo.image).describe(`Image of the demo site (default "${QUARANTINE_DEFAULTS.demo.image}")`),
         containerPort: intIn(1, 65535).default(80).describe("Port the demo image serves on (default 80)"),
-        networkCidr: cidr
-          .refine((c) => { const r = parseCidr(c); return !r.ok || (r.cidr.version === 4 && r.cidr.prefixLength >= 16 && r.cidr.prefixLength <= 24); }, {
-            message: "must be an IPv4 CIDR from /16 to /24 (it is split into six subnets)",
-          })
+        networkCidr: vpcCidr
           .default(QUARANTINE_DEFAULTS.demo.networkCidr)
-          .describe(`Address space of the demo network, /16 to /24, not overlapping honeynet.networkCidr (default "${QUARANTINE_DEFAULTS.demo.networkCidr}")`),
+          .describe(
+            `Address space of the demo network, split in eight: IPv4, /16 to /${DEMO_LONGEST_PREFIX} (/${DEMO_LONGEST_PREFIX - 1} or larger for more than ${DEMO_COPIES_AT_LONGEST} ECS copies, or more than ${usableAddresses(DEMO_LONGEST_PREFIX + DEMO_SPLIT_BITS)} asg instances and warm-pool instances together), not overlapping honeynet.networkCidr (default "${QUARANTINE_DEFAULTS.demo.networkCidr}")`,
+          ),
         certificateArn: z
           .string()
           .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" })
@@ -402,12 +414,12 @@ export const configSchema = z.strictObject({
         .default(30),
       /** Honeypots that get a private image repository (for modified images). */
       imageRepositories: z.array(honeypotName).default([]),
-      /** Address space of the honeynet network. */
-      networkCidr: cidr
-        .refine((c) => { const r = parseCidr(c); return !r.ok || (r.cidr.version === 4 && r.cidr.prefixLength >= 16 && r.cidr.prefixLength <= 24); }, {
-          message: "must be an IPv4 CIDR from /16 to /24 (it is split into /20 to /28 subnets)",
-        })
-        .default("10.42.0.0/16"),
+      /** Address space of the honeynet network; how small it may be depends on the honeypots (address-plan.ts). */
+      networkCidr: vpcCidr
+        .default("10.42.0.0/16")
+        .describe(
+          `Address space of the honeynet VPC, whose two subnets are a sixteenth each: IPv4, /16 to what the honeypots need (/${HONEYNET_LONGEST_PREFIX.industrial} for the industrial profile, /${HONEYNET_LONGEST_PREFIX.standard} for standard; default "10.42.0.0/16")`,
+        ),
     }),
   watcher: z
     .strictObject({
@@ -658,6 +670,17 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
       message: `${show(demoCidr ?? QUARANTINE_DEFAULTS.demo.networkCidr)} overlaps honeynet.networkCidr ${show(hnCidr.value ?? "10.42.0.0/16")}; give the demo network its own range`,
     });
   }
+  // The demo network must hold the load balancer, the real service and every copy, deployments included.
+  const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
+  if (awsOn && demoTarget && typeof demoCidr === "string") {
+    const asg = copies && typeof copies === "object" && copies.kind === "asg";
+    // Invalid counts are reported by the schema; the smallest valid ones stand in for them here.
+    const defence = (copies && typeof copies === "object" && intOr(copies.defenceCount, QUARANTINE_DEFAULTS.copies.defenceCount, 1, 20)) || 1;
+    const pool = asg ? (copies.warmPool as Record<string, unknown> | undefined) : undefined;
+    const warmPoolSize = (pool && typeof pool === "object" ? intOr(pool.minSize, defence, 0, 20) : defence) ?? 0;
+    const tooSmall = networkTooSmall(demoCidr, demoDemand(asg ? { kind: "asg", defenceCount: defence, warmPoolSize } : { kind: "ecs", defenceCount: defence }, "quarantine.copies"));
+    if (tooSmall) out.push({ path: "quarantine.demo.networkCidr", message: `${show(demoCidr)} ${tooSmall}` });
+  }
   // The functions steer through the listener with the stack's region: a listener elsewhere is unreachable.
   const region = valueAt(input, ["clouds", "aws", "region"]).value;
   if (target && typeof target === "object" && typeof region === "string") {
@@ -674,6 +697,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
   if (!hn || typeof hn !== "object") return out;
   const dash = hn.dashboard as Record<string, unknown> | undefined;
+  const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
   if (dash && Array.isArray(dash.allowCidrs)) {
     const list: unknown[] = dash.allowCidrs;
     const parsed = list.map((c) => (typeof c === "string" ? parseCidr(c) : undefined));
@@ -681,7 +705,6 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       const first = parsed.findIndex((q) => q?.ok && r?.ok && q.cidr.canonical === r.cidr.canonical);
       if (r?.ok && first !== i) out.push({ path: `honeynet.dashboard.allowCidrs[${i}]`, message: `${show(list[i])} repeats allowCidrs[${first}]` });
     });
-    const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
     if (awsOn && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
@@ -705,6 +728,11 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const overrides = hn.overrides;
   const deployed: readonly string[] | undefined =
     profile === undefined ? PROFILES.industrial : typeof profile === "string" ? PROFILES[profile as ProfileName] : Array.isArray(profile) ? list : undefined;
+  // The default network fits any honeynet; an invalid one is reported by the schema.
+  if (awsOn && typeof hn.networkCidr === "string") {
+    const tooSmall = networkTooSmall(hn.networkCidr, honeynetDemand(deployed && new Set(deployed).size));
+    if (tooSmall) out.push({ path: "honeynet.networkCidr", message: `${show(hn.networkCidr)} ${tooSmall}` });
+  }
   if (overrides && typeof overrides === "object") {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
       out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, name, o));

@@ -9,6 +9,7 @@
  * ```
  */
 import type { QuarantineRuntimeConfig } from "../../functions/core/quarantine-types";
+import { demoDemand, networkTooSmall, vpcCidrProblem } from "./address-plan";
 import { parseCidr } from "./cidr";
 import {
   anchorPriorityMessage,
@@ -263,11 +264,11 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
     const r = parseCidr(c);
     if (!r.ok) out.push({ path: `allowCidrs[${i}]`, message: `"${c}" is not a valid CIDR: ${r.reason}` });
   });
-  if ((props.target ?? "demo") === "demo" && props.demo?.networkCidr !== undefined) {
-    const r = parseCidr(props.demo.networkCidr);
-    if (!r.ok || r.cidr.version !== 4 || r.cidr.prefixLength < 16 || r.cidr.prefixLength > 24) {
-      out.push({ path: "demo.networkCidr", message: `"${props.demo.networkCidr}" is not allowed; allowed: an IPv4 CIDR from /16 to /24` });
-    }
+  const demoCidr = props.demo?.networkCidr;
+  if ((props.target ?? "demo") === "demo" && demoCidr !== undefined && !demoCidr.includes("${")) {
+    const demand = demoDemand(copies.kind === "asg" ? { kind: "asg", defenceCount: copies.defenceCount, warmPoolSize: copies.warmPool.minSize } : { kind: "ecs", defenceCount: copies.defenceCount }, "copies");
+    const problem = vpcCidrProblem(demoCidr) ?? networkTooSmall(demoCidr, demand);
+    if (problem) out.push({ path: "demo.networkCidr", message: `"${demoCidr}" ${problem}` });
   }
   const t = props.target;
   if (copies.kind === "ecs" && copies.reuseTaskDefinition && copies.image !== undefined) out.push({ path: "copies.reuseTaskDefinition", message: REUSE_WITH_IMAGE_MESSAGE });

@@ -1,4 +1,5 @@
 /** Early validation of honeynet props for programmatic use (the config loader checks the same rules). */
+import { honeynetDemand, networkTooSmall, vpcCidrProblem } from "./address-plan";
 import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
 import { ConfigError, type ConfigProblem } from "./config";
@@ -32,6 +33,13 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
     for (const p of o.ports ?? []) if (!portKeys(TPOT.honeypots[n]).includes(p)) out.push({ path: `overrides.${n}.ports`, message: `"${p}" is not a port of ${n}` });
   }
   (props.imageRepositories ?? []).forEach((n, i) => name(`imageRepositories[${i}]`, n));
+  const cidr = props.networkCidr;
+  // A reference (cdktf token) is resolved by Terraform; only a literal is checked.
+  if (cidr !== undefined && !cidr.includes("${")) {
+    const known = new Set(props.honeypots.filter((n) => n in TPOT.honeypots)).size;
+    const problem = vpcCidrProblem(cidr) ?? networkTooSmall(cidr, honeynetDemand(known));
+    if (problem) out.push({ path: "networkCidr", message: `"${cidr}" ${problem}` });
+  }
   return out;
 }
 
