@@ -59,6 +59,16 @@ const BAD: BadCase[] = [
     (c) => ((c.quarantine.demo = { networkCidr: "10.43.0.0/24" }), (c.quarantine.copies = { kind: "ecs", defenceCount: 20 })),
     [["quarantine.demo.networkCidr", '"10.43.0.0/24" is too small: its six subnets would be /27 (27 usable addresses each), but the copies\' subnets may need 40 addresses']],
   ],
+  [
+    "dashboard certificate in another region",
+    (c) => (c.honeynet.dashboard.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"),
+    [["honeynet.dashboard.certificateArn", '"arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234" is in us-east-1, but clouds.aws.region is eu-west-2; a load balancer only uses ACM certificates of its own region']],
+  ],
+  [
+    "demo certificate in another partition",
+    (c) => ((c.clouds.aws.region = "cn-north-1"), (c.quarantine.demo = { certificateArn: "arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" })),
+    [["quarantine.demo.certificateArn", '"arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" is in partition "aws", but cn-north-1 is in "aws-cn"; ARNs there start "arn:aws-cn:"']],
+  ],
 ];
 
 // All of them in one config: every problem is printed, not just the first.

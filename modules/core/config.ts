@@ -11,7 +11,7 @@ import { resolve } from "path";
 import { z } from "zod";
 import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeers, portKeys, type ProfileName } from "./catalog";
 import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
-import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
+import { ACM_CERTIFICATE_ARN, AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS, arnPlacementProblem, certificateRegionReason } from "./regions";
 import { didYouMean } from "./suggest";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -307,7 +307,7 @@ const quarantineSchema = z
           ),
         certificateArn: z
           .string()
-          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" })
+          .regex(ACM_CERTIFICATE_ARN, { message: "is not an ACM certificate ARN" })
           .optional()
           .describe("ACM certificate for HTTPS on 443 (HTTP then redirects); default plain HTTP on 80"),
       })
@@ -395,7 +395,7 @@ export const configSchema = z.strictObject({
         /** Explicit opt-in for 0.0.0.0/0 or ::/0 in `allowCidrs`. */
         allowWorldOpen: z.boolean().default(false).describe("Explicit opt-in for 0.0.0.0/0 or ::/0 in allowCidrs"),
         /** ACM certificate ARN for HTTPS; without it the dashboard is served over plain HTTP (a warning). */
-        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" }).optional(),
+        certificateArn: z.string().regex(ACM_CERTIFICATE_ARN, { message: "is not an ACM certificate ARN" }).optional(),
       }),
       /** Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet). */
       analytics: z.enum(["elastic"]).default("elastic"),
@@ -615,6 +615,18 @@ export const REUSE_WITH_IMAGE_MESSAGE = "true has no effect with image (the copi
 /** `target.isolateSubnets` without the CIDRs its network ACL would deny. */
 export const ISOLATE_WITHOUT_CIDRS_MESSAGE = "is required with isolateSubnets: true (the real service's subnet CIDRs that the copies' network ACL denies)";
 
+/** `clouds.aws.region` when it is a known region (an unknown one is reported by the schema). */
+function awsRegion(input: unknown): string | undefined {
+  const region = valueAt(input, ["clouds", "aws", "region"]).value;
+  return typeof region === "string" && (AWS_REGIONS as readonly string[]).includes(region) ? region : undefined;
+}
+
+/** A load balancer's certificate must be in the stack's region and partition; a malformed one is the schema's. */
+function certificateProblems(path: string, arn: string, region: string): ConfigProblem[] {
+  const problem = ACM_CERTIFICATE_ARN.test(arn) ? arnPlacementProblem(arn, region, "clouds.aws.region is", certificateRegionReason(region)) : undefined;
+  return problem ? [{ path, message: `${show(arn)} ${problem}` }] : [];
+}
+
 function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
@@ -682,13 +694,15 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
     if (tooSmall) out.push({ path: "quarantine.demo.networkCidr", message: `${show(demoCidr)} ${tooSmall}` });
   }
   // The functions steer through the listener with the stack's region: a listener elsewhere is unreachable.
-  const region = valueAt(input, ["clouds", "aws", "region"]).value;
-  if (target && typeof target === "object" && typeof region === "string") {
+  const region = awsRegion(input);
+  if (region && target && typeof target === "object") {
     for (const key of ["listenerArn", "targetGroupArn", "taskDefinitionArn"]) {
-      const arnRegion = typeof target[key] === "string" ? /^arn:[^:]+:[^:]+:([^:]+):/.exec(target[key] as string)?.[1] : undefined;
-      if (arnRegion && arnRegion !== region) out.push({ path: `quarantine.target.${key}`, message: `${show(target[key])} is in ${arnRegion}, but clouds.aws.region is ${region}; the quarantine runs in one region` });
+      const problem = typeof target[key] === "string" ? arnPlacementProblem(target[key] as string, region, "clouds.aws.region is", "the quarantine runs in one region") : undefined;
+      if (problem) out.push({ path: `quarantine.target.${key}`, message: `${show(target[key])} ${problem}` });
     }
   }
+  const certificate = demo && typeof demo === "object" ? demo.certificateArn : undefined;
+  if (region && demoTarget && typeof certificate === "string") out.push(...certificateProblems("quarantine.demo.certificateArn", certificate, region));
   return out;
 }
 
@@ -720,6 +734,8 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       }
     });
   }
+  const region = awsRegion(input);
+  if (region && dash && typeof dash.certificateArn === "string") out.push(...certificateProblems("honeynet.dashboard.certificateArn", dash.certificateArn, region));
   const profile = hn.profile;
   const list = Array.isArray(profile) ? profile.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots) : [];
   for (const { honeypot, peer } of missingPeers(list)) {

@@ -4,10 +4,15 @@ import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
 import { ConfigError, type ConfigProblem } from "./config";
 import type { HoneynetProps, WatcherProps } from "./interfaces";
+import { ACM_CERTIFICATE_ARN, certificateRegionReason, propsArnProblems } from "./regions";
 import { scheduleProblem } from "./schedule";
 import { didYouMean } from "./suggest";
 
-export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
+/**
+ * Problems of honeynet props given in code. With `region` (the stack's), ARNs must be in it and in its
+ * partition.
+ */
+export function honeynetPropsProblems(props: HoneynetProps, region?: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const name = (path: string, n: string) => {
     if (n in TPOT.honeypots) return true;
@@ -33,6 +38,7 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
     for (const p of o.ports ?? []) if (!portKeys(TPOT.honeypots[n]).includes(p)) out.push({ path: `overrides.${n}.ports`, message: `"${p}" is not a port of ${n}` });
   }
   (props.imageRepositories ?? []).forEach((n, i) => name(`imageRepositories[${i}]`, n));
+  out.push(...propsArnProblems("dashboard.certificateArn", props.dashboard.certificateArn, region, certificateRegionReason, { pattern: ACM_CERTIFICATE_ARN, what: "an ACM certificate ARN" }));
   const cidr = props.networkCidr;
   // A reference (cdktf token) is resolved by Terraform; only a literal is checked.
   if (cidr !== undefined && !cidr.includes("${")) {
@@ -44,8 +50,8 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
 }
 
 /** Throws a ConfigError listing every problem. */
-export function assertHoneynetProps(source: string, props: HoneynetProps): void {
-  const problems = honeynetPropsProblems(props);
+export function assertHoneynetProps(source: string, props: HoneynetProps, region?: string): void {
+  const problems = honeynetPropsProblems(props, region);
   if (problems.length > 0) throw new ConfigError(source, problems);
 }
 
