@@ -483,7 +483,7 @@ const valueAt = (root: unknown, path: readonly PropertyKey[]): { found: boolean;
   return { found: true, value: cur };
 };
 
-type SchemaDef = { type: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] };
+type SchemaDef = { type: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] };
 const defOf = (s: z.ZodType | undefined): SchemaDef | undefined => (s as unknown as { def?: SchemaDef } | undefined)?.def;
 
 /**
@@ -494,14 +494,116 @@ function unwrapDef(s: z.ZodType | undefined, value?: unknown): SchemaDef | undef
   let d = defOf(s);
   while (d && (d.innerType || (d.type === "pipe" && d.in))) d = defOf(d.innerType ?? d.in);
   if (d?.type !== "union" || !d.options || !value || typeof value !== "object") return d;
-  const fits = (o: SchemaDef | undefined) =>
-    o?.type === "object" &&
-    Object.entries(o.shape ?? {}).every(([k, f]) => {
+  const candidates = d.options.map((o) => unwrapDef(o)).filter((o) => literalsFit(o, value));
+  return candidates.length === 1 ? candidates[0] : d;
+}
+
+/** Whether `d` is an object schema whose literal fields (`kind: "asg"`) all match `value`. */
+function literalsFit(d: SchemaDef | undefined, value: unknown): boolean {
+  return (
+    d?.type === "object" &&
+    Object.entries(d.shape ?? {}).every(([k, f]) => {
       const fd = unwrapDef(f);
       return fd?.type !== "literal" || (fd.values ?? []).includes((value as Record<string, unknown>)[k]);
-    });
-  const candidates = d.options.map((o) => unwrapDef(o)).filter(fits);
-  return candidates.length === 1 ? candidates[0] : d;
+    })
+  );
+}
+
+/** The option of a union that `value` takes: by its shape (a list, an object, anything else), objects by their literal fields. */
+function optionFor(options: readonly z.ZodType[], value: unknown): z.ZodType | undefined {
+  const shape = (v: unknown) => (Array.isArray(v) ? "array" : v !== null && typeof v === "object" ? "object" : "other");
+  const matching = options.filter((o) => {
+    const d = unwrapDef(o);
+    const t = d?.type === "array" || d?.type === "object" ? d.type : "other";
+    return t === shape(value) && (t !== "object" || literalsFit(d, value));
+  });
+  return matching.length === 1 ? matching[0] : undefined;
+}
+
+/** `s` under defaults, optionals and pipes, and for a union the option `value` takes. */
+function unwrapFor(s: z.ZodType | undefined, value: unknown): z.ZodType | undefined {
+  let cur = s;
+  for (let d = defOf(cur); d; d = defOf(cur)) {
+    if (d.innerType || (d.type === "pipe" && d.in)) cur = d.innerType ?? d.in;
+    else if (d.type === "union" && d.options) cur = optionFor(d.options, value);
+    else break;
+  }
+  return cur;
+}
+
+/** The schema that checks the value at `path` of `input`. */
+function schemaAt(path: readonly PropertyKey[], input: unknown): z.ZodType | undefined {
+  let s: z.ZodType | undefined = configSchema;
+  for (let i = 0; i < path.length && s; i++) {
+    const d = defOf(unwrapFor(s, valueAt(input, path.slice(0, i)).value));
+    const k = path[i];
+    s = d?.type === "object" && typeof k === "string" ? d.shape?.[k] : d?.type === "record" ? d.valueType : d?.type === "array" && typeof k === "number" ? d.element : undefined;
+  }
+  return unwrapFor(s, valueAt(input, path).value);
+}
+
+/**
+ * What a check without a message of ours receives instead of zod's wording ("Too small: expected number
+ * to be >=1"), so that {@link zodWording} can phrase it from the issue and the schema's bounds.
+ */
+const ZOD_DEFAULT = "\u0000zod-default";
+
+/** The bounds zod records on a schema (`.min`, `.max`, `.gt`, `.lt`, `.int`). */
+type Bounds = { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number; format?: string };
+const boundsOf = (s: z.ZodType | undefined): Bounds => ((s as unknown as { _zod?: { bag?: Bounds } } | undefined)?._zod?.bag ?? {});
+
+/** "a whole number from 1 to 1440", "a number above 0 and below 1", "a whole number of at least 2". */
+function numberRange(b: Bounds, issue: z.core.$ZodIssue): string {
+  // `.int()` records the safe-integer range: no bound the user chose.
+  const bound = (n: number | undefined) => (n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : undefined);
+  let min = bound(b.minimum);
+  let max = bound(b.maximum);
+  let above = b.exclusiveMinimum;
+  let below = b.exclusiveMaximum;
+  // Without the schema (a record key), the issue still names the bound it broke.
+  if (issue.code === "too_small" && min === undefined && above === undefined) [min, above] = issue.inclusive ? [Number(issue.minimum), undefined] : [undefined, Number(issue.minimum)];
+  if (issue.code === "too_big" && max === undefined && below === undefined) [max, below] = issue.inclusive ? [Number(issue.maximum), undefined] : [undefined, Number(issue.maximum)];
+  const what = b.format === "safeint" || b.format === "int32" || b.format === "uint32" || issue.code === "invalid_type" ? "a whole number" : "a number";
+  if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}`;
+  const lower = min !== undefined ? `of at least ${min}` : above !== undefined ? `above ${above}` : undefined;
+  const upper = max !== undefined ? `of at most ${max}` : below !== undefined ? `below ${below}` : undefined;
+  return [what, [lower, upper].filter(Boolean).join(" and ")].filter(Boolean).join(" ");
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * lure's wording for an issue that came without a message of ours (zod's own reads "Too small:
+ * expected number to be >=1"): the value, then what is wrong or allowed. `schema` checks the value.
+ */
+function zodWording(issue: z.core.$ZodIssue, got: string, value: unknown, schema: z.ZodType | undefined): string {
+  const b = boundsOf(schema);
+  switch (issue.code) {
+    case "too_small":
+    case "too_big": {
+      if (issue.origin === "array" && Array.isArray(value)) {
+        if (issue.code === "too_big") return `${got} has ${plural(value.length, "entry", "entries")}; at most ${issue.maximum} ${Number(issue.maximum) === 1 ? "is" : "are"} allowed`;
+        const needed = `at least ${issue.minimum} ${Number(issue.minimum) === 1 ? "is" : "are"} required`;
+        return value.length === 0 ? `${got} has no entries; ${needed}` : `${got} has ${plural(value.length, "entry", "entries")}; ${needed}`;
+      }
+      if (issue.origin === "string" && typeof value === "string") {
+        if (value === "") return `${got} is empty`;
+        const lengths = b.minimum !== undefined && b.maximum !== undefined ? `${b.minimum} to ${b.maximum}` : issue.code === "too_big" ? `at most ${issue.maximum}` : `at least ${issue.minimum}`;
+        return `${got} has ${plural(value.length, "character", "characters")}; allowed: ${lengths} characters`;
+      }
+      if (issue.origin === "number") return `${got} is not allowed; allowed: ${numberRange(b, issue)}`;
+      return `${got} is not allowed`;
+    }
+    case "invalid_type":
+      // Only `.int()` gets here: the value is a number, but not a whole one.
+      return `${got} is not allowed; allowed: ${numberRange(b, issue)}`;
+    case "not_multiple_of":
+      return `${got} is not allowed; allowed: a multiple of ${issue.divisor}`;
+    case "invalid_format":
+      return `${got} is not a valid ${issue.format}`;
+    default:
+      return `${got} is not allowed`;
+  }
 }
 
 /** Known keys of the object schema at `path` (in `input`), for "did you mean" on unknown keys. */
@@ -543,13 +645,16 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       }));
     }
     case "invalid_type":
+      // `.int()` reports a fraction as the wrong type: it is the right type, outside what is allowed.
+      if (at.found && (issue.expected as string) === "int") return [{ path: formatPath(path), message: zodWording(issue, got, at.value, schemaAt(path, input)) }];
       return [{ path: formatPath(path), message: at.found ? `${got} has the wrong type; expected ${issue.expected}` : `is required (expected ${issue.expected})` }];
     case "invalid_value":
       return [{ path: formatPath(path), message: `${got} is not allowed; allowed: ${quoted(issue.values.map((v) => String(v)))}` }];
     case "invalid_key": {
       // A record key that fails its schema (an unknown honeypot under overrides, a bad tag key): name the key.
-      const key = show(String(path[path.length - 1]));
-      return issue.issues.map((e) => ({ path: formatPath(path), message: `${key} ${e.message}` }));
+      const name = String(path[path.length - 1]);
+      const key = show(name);
+      return issue.issues.map((e) => ({ path: formatPath(path), message: e.message === ZOD_DEFAULT ? zodWording(e, key, name, undefined) : `${key} ${e.message}` }));
     }
     case "invalid_union": {
       // A discriminated union whose discriminator is missing or unknown (`copies.kind`): say which are allowed.
@@ -567,7 +672,7 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       return branch ? branch.flatMap((e) => issueToProblems({ ...e, path: [...path, ...e.path] } as z.core.$ZodIssue, input)) : [];
     }
     default:
-      return [{ path: formatPath(path), message: `${got} ${issue.message}` }];
+      return [{ path: formatPath(path), message: issue.message === ZOD_DEFAULT ? zodWording(issue, got, at.value, schemaAt(path, input)) : `${got} ${issue.message}` }];
   }
 }
 
@@ -771,7 +876,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
 
 /** Validates a parsed config; returns the config with defaults, or every problem found. */
 export function validateConfig(input: unknown): { ok: true; config: LureConfig; warnings: string[] } | { ok: false; problems: ConfigProblem[] } {
-  const parsed = configSchema.safeParse(input);
+  const parsed = configSchema.safeParse(input, { error: () => ZOD_DEFAULT });
   const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap((i) => issueToProblems(i, input))), ...crossChecks(input)];
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.message === p.message) === i);
   if (!parsed.success || unique.length > 0) return { ok: false, problems: unique };
