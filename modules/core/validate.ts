@@ -61,11 +61,11 @@ export function watcherPropsProblems(props: WatcherProps): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   if (props.schedule !== undefined) {
     const p = scheduleProblem(props.schedule);
-    if (p) out.push({ path: "schedule", message: `"${props.schedule}" ${p.startsWith("is ") ? p : `is refused: ${p}`}` });
+    if (p) out.push({ path: "schedule", message: `"${props.schedule}" ${p}` });
   }
   if (props.alertEmail !== undefined && !EMAIL.test(props.alertEmail)) out.push({ path: "alertEmail", message: `"${props.alertEmail}" is not an e-mail address` });
   const int = (path: string, v: number | undefined, min: number, max: number) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) out.push({ path, message: `${v} is not a whole number from ${min} to ${max}` });
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) out.push({ path, message: `${v} is not allowed; allowed: a whole number from ${min} to ${max}` });
   };
   int("minRotationIntervalHours", props.minRotationIntervalHours, 1, 720);
   int("resultsRetentionDays", props.resultsRetentionDays, 1, 3650);
