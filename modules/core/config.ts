@@ -904,6 +904,61 @@ export function configWarnings(c: LureConfig): string[] {
 
 export const DEFAULT_CONFIG_FILE = resolve(__dirname, "../../lure.config.json");
 
+const END_OF_INPUT = /^Unexpected end of JSON input/;
+
+/**
+ * The offset JSON.parse stopped at: from its message ("… in JSON at position 123"), or, for messages
+ * without one ("Unexpected token ']', "…" is not valid JSON"), the shortest prefix of `text` that fails
+ * other than by ending early: every shorter prefix is the start of valid JSON.
+ */
+function jsonErrorOffset(text: string, message: string): number {
+  const at = /\bat position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (END_OF_INPUT.test(message)) return text.length;
+  // A prefix that fails at its very end ("Expected ',' or '}' … at position <its length>") only ended early.
+  const failsHere = (end: number) => {
+    try {
+      JSON.parse(text.slice(0, end));
+      return false;
+    } catch (e) {
+      const m = (e as Error).message;
+      const position = /\bat position (\d+)/.exec(m);
+      return !END_OF_INPUT.test(m) && (!position || Number(position[1]) < end);
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (failsHere(mid + 1)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * A JSON syntax error as `is not valid JSON at line 7, column 15: <reason>`: where an editor shows it,
+ * not the character offset Node reports.
+ */
+export function jsonSyntaxMessage(text: string, message: string): string {
+  if (text.trim() === "") return "is empty; write the config as a JSON object (start from the repository's lure.config.json)";
+  const offset = jsonErrorOffset(text, message);
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  // Node words the end of the file differently by what came last; nothing after the offset says it all.
+  const reason = END_OF_INPUT.test(message) || text.slice(offset).trim() === ""
+    ? 'the file ends before the JSON does (a missing "}", "]" or closing quote?)'
+    : message
+        .replace(/ in JSON at position \d+.*$/s, "")
+        .replace(/ at position \d+.*$/s, "")
+        .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "")
+        .replace(/^./, (c) => c.toLowerCase());
+  // The most common slip: V8 only says what it expected after the comma.
+  const trailingComma = /,\s*$/.test(before) && /^[}\]]/.test(text.slice(offset)) ? `; remove the comma before this "${text[offset]}"` : "";
+  return `is not valid JSON at line ${line}, column ${column}: ${reason}${trailingComma}`;
+}
+
 /** Reads and validates the config at `file` (default: `LURE_CONFIG`, else `lure.config.json`). */
 export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE): { config: LureConfig; warnings: string[]; file: string } {
   let text: string;
@@ -916,7 +971,7 @@ export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(file, [{ path: "(file)", message: `is not valid JSON: ${(e as Error).message}` }]);
+    throw new ConfigError(file, [{ path: "(file)", message: jsonSyntaxMessage(text, (e as Error).message) }]);
   }
   const r = validateConfig(raw);
   if (!r.ok) throw new ConfigError(file, r.problems);
