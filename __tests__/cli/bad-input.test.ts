@@ -69,6 +69,23 @@ const BAD: BadCase[] = [
     (c) => ((c.clouds.aws.region = "cn-north-1"), (c.quarantine.demo = { certificateArn: "arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" })),
     [["quarantine.demo.certificateArn", '"arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" is in partition "aws", but cn-north-1 is in "aws-cn"; ARNs there start "arn:aws-cn:"']],
   ],
+  [
+    "existing target with the retired targetGroupArn",
+    (c) => {
+      c.quarantine.target = {
+        listenerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/shop/0123456789abcdef/fedcba9876543210",
+        targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/shop/0123456789abcdef",
+        taskDefinitionArn: "arn:aws:ecs:eu-west-2:123456789012:task-definition/shop:7",
+        vpcId: "vpc-0123456789abcdef0",
+        subnetIds: ["subnet-0123456789abcdef0"],
+        containerName: "app",
+        containerPort: 8080,
+        albSecurityGroupId: "sg-0123456789abcdef0",
+      };
+      c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+    },
+    [["quarantine.target.targetGroupArn", "is no longer used (lure never touches your service's target group); remove it"]],
+  ],
 ];
 
 // All of them in one config: every problem is printed, not just the first.

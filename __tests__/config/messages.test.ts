@@ -71,7 +71,6 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["watcher.minRotationIntervalHours", [0, 721, 1.5], noop],
   ["watcher.resultsRetentionDays", [0, 3651, 1.5], noop],
   ["quarantine.target.listenerArn", ["arn:x", ""], existing],
-  ["quarantine.target.targetGroupArn", ["arn:x"], existing],
   ["quarantine.target.taskDefinitionArn", ["arn:x"], existing],
   ["quarantine.target.vpcId", ["vpc-x"], existing],
   ["quarantine.target.subnetIds", [[]], existing],

@@ -229,6 +229,27 @@ describe("quarantine cross-checks", () => {
     expect(valid(withQuarantine({ demo: { networkCidr: "10.44.0.0/16" } })).quarantine.demo.networkCidr).toBe("10.44.0.0/16");
   });
 
+  describe("targetGroupArn, which lure never used", () => {
+    const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/shop/0123456789abcdef";
+    const retired = { path: "quarantine.target.targetGroupArn", message: "is no longer used (lure never touches your service's target group); remove it" };
+
+    it("is gone from the existing target", () => {
+      expect(valid(withQuarantine(existing())).quarantine.target).not.toHaveProperty("targetGroupArn");
+    });
+
+    it("is refused with what to do, not as an unknown setting, also next to other problems", () => {
+      expect(problems(withQuarantine(existing({ ...EXISTING_TARGET, targetGroupArn: TARGET_GROUP })))).toEqual([retired]);
+      const found = problems(withQuarantine(existing({ ...EXISTING_TARGET, targetGroupArn: TARGET_GROUP, containerPrt: 80 })));
+      expect(found).toContainEqual(retired);
+      expect(found.find((p) => p.path === "quarantine.target.containerPrt")!.message).toContain('did you mean "containerPort"');
+    });
+
+    it("is reported in props too (an untyped caller may still pass it)", () => {
+      const target = { ...EXISTING_TARGET, targetGroupArn: TARGET_GROUP } as QuarantineProps["target"];
+      expect(quarantinePropsProblems({ target, copies: REUSE })).toEqual([{ ...retired, path: "target.targetGroupArn" }]);
+    });
+  });
+
   it("an existing target's ARNs must be in the configured region", () => {
     const found = problems(withQuarantine(existing({ ...EXISTING_TARGET, listenerArn: EXISTING_TARGET.listenerArn.replace("eu-west-2", "us-east-1") })));
     expect(found.map((p) => p.path)).toEqual(["quarantine.target.listenerArn"]);

@@ -181,7 +181,6 @@ const quarantineSchema = z
         z.literal("demo"),
         z.strictObject({
           listenerArn: awsArn("elasticloadbalancing", "listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+", "an application load balancer listener ARN"),
-          targetGroupArn: awsArn("elasticloadbalancing", "targetgroup/[\\w-]+/[0-9a-f]+", "a target group ARN"),
           taskDefinitionArn: awsArn("ecs", "task-definition/[\\w-]+(:\\d+)?", "a task definition ARN"),
           vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "is not a VPC id" }),
           /** Where the copies run: best subnets dedicated to them, with a route to the internet (NAT) to pull their image. */
@@ -627,6 +626,14 @@ function discriminatorValues(path: readonly PropertyKey[], key: string): string[
   return (unwrapDef(cur)?.options ?? []).flatMap((o) => (unwrapDef(unwrapDef(o)?.shape?.[key])?.values ?? []).map(String));
 }
 
+/** An existing target's `targetGroupArn`, which lure asked for but never used. */
+export const TARGET_GROUP_RETIRED_MESSAGE = "is no longer used (lure never touches your service's target group); remove it";
+
+/** Settings lure no longer reads, by path, with why and what to do: more help than "unknown setting". */
+const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  "quarantine.target.targetGroupArn": TARGET_GROUP_RETIRED_MESSAGE,
+};
+
 /** Setting names that would hold a secret. */
 const SECRET_KEY = /(api_?key|token|secret|password)/i;
 
@@ -639,9 +646,9 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       const known = knownKeys(path, input);
       return issue.keys.map((k) => ({
         path: formatPath([...path, k]),
-        message: SECRET_KEY.test(k)
+        message: RETIRED_SETTINGS[formatPath([...path, k])] ?? (SECRET_KEY.test(k)
           ? "secrets are never part of the config (it is committed and ends up in Terraform state); the Shodan API key goes into the secret the stack creates, see the README"
-          : `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`,
+          : `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`),
       }));
     }
     case "invalid_type":
@@ -801,7 +808,7 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   // The functions steer through the listener with the stack's region: a listener elsewhere is unreachable.
   const region = awsRegion(input);
   if (region && target && typeof target === "object") {
-    for (const key of ["listenerArn", "targetGroupArn", "taskDefinitionArn"]) {
+    for (const key of ["listenerArn", "taskDefinitionArn"]) {
       const problem = typeof target[key] === "string" ? arnPlacementProblem(target[key] as string, region, "clouds.aws.region is", "the quarantine runs in one region") : undefined;
       if (problem) out.push({ path: `quarantine.target.${key}`, message: `${show(target[key])} ${problem}` });
     }

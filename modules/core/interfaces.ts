@@ -178,8 +178,6 @@ export interface DetectorProps {
 export interface ExistingTarget {
   /** The load balancer listener whose rules steer quarantined sources (AWS: an ALB listener ARN). */
   readonly listenerArn: string;
-  /** The real service's target group. */
-  readonly targetGroupArn: string;
   /** The real service's task definition; the copies run it unless `copies.image` is set. */
   readonly taskDefinitionArn: string;
   readonly vpcId: string;

@@ -20,6 +20,7 @@ import {
   QUARANTINE_DEFAULTS,
   REUSE_WITH_IMAGE_MESSAGE,
   reuseRefusedMessage,
+  TARGET_GROUP_RETIRED_MESSAGE,
   ruleQuotaOverLimitMessage,
   type ConfigProblem,
   type LureConfig,
@@ -281,6 +282,8 @@ export function quarantinePropsProblems(props: QuarantineProps, region?: string)
     // References to other resources (cdktf tokens) are resolved by Terraform; only literals are checked.
     const literal = (v: string) => !v.includes("${");
     if (t.subnetIds.length === 0) out.push({ path: "target.subnetIds", message: "is empty; name the subnets the copies run in" });
+    // Untyped callers may still pass it: say it is ignored rather than let them think it matters.
+    if ("targetGroupArn" in t) out.push({ path: "target.targetGroupArn", message: TARGET_GROUP_RETIRED_MESSAGE });
     int("target.containerPort", t.containerPort, 1, 65535);
     if (literal(t.albSecurityGroupId) && !/^sg-[0-9a-f]{8,17}$/.test(t.albSecurityGroupId)) out.push({ path: "target.albSecurityGroupId", message: `"${t.albSecurityGroupId}" is not a security group id` });
     const oneRegion = () => "the quarantine runs in one region";
