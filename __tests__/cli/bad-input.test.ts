@@ -52,6 +52,43 @@ const BAD: BadCase[] = [
   // Configs that passed every check and then failed at deploy or at run time (issue 9).
   ["demo image on a port it does not serve", (c) => (c.quarantine.demo = { containerPort: 8080 }), [["quarantine.demo.containerPort", '8080 is not the port "public.ecr.aws/nginx/nginx:1.27.5-alpine" serves on']]],
   ["plain-HTTP dashboard without the opt-in", (c) => delete c.honeynet.dashboard.allowPlaintext, [["honeynet.dashboard.certificateArn", "is required: Kibana has no login of its own"]]],
+  [
+    "honeynet network too small",
+    (c) => (c.honeynet.networkCidr = "10.42.0.0/24"),
+    [["honeynet.networkCidr", '"10.42.0.0/24" is too small: its two subnets would be /28 (11 usable addresses each), but the dashboard load balancer needs subnets of /27 or larger']],
+  ],
+  [
+    "demo network too small for its copies",
+    (c) => ((c.quarantine.demo = { networkCidr: "10.43.0.0/24" }), (c.quarantine.copies = { kind: "ecs", defenceCount: 20 })),
+    [["quarantine.demo.networkCidr", '"10.43.0.0/24" is too small: its six subnets would be /27 (27 usable addresses each), but the copies\' subnets may need 40 addresses']],
+  ],
+  [
+    "dashboard certificate in another region",
+    (c) => (c.honeynet.dashboard.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234"),
+    [["honeynet.dashboard.certificateArn", '"arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234" is in us-east-1, but clouds.aws.region is eu-west-2; a load balancer only uses ACM certificates of its own region']],
+  ],
+  [
+    "demo certificate in another partition",
+    (c) => ((c.clouds.aws.region = "cn-north-1"), (c.quarantine.demo = { certificateArn: "arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" })),
+    [["quarantine.demo.certificateArn", '"arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" is in partition "aws", but cn-north-1 is in "aws-cn"; ARNs there start "arn:aws-cn:"']],
+  ],
+  [
+    "existing target with the retired targetGroupArn",
+    (c) => {
+      c.quarantine.target = {
+        listenerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/shop/0123456789abcdef/fedcba9876543210",
+        targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/shop/0123456789abcdef",
+        taskDefinitionArn: "arn:aws:ecs:eu-west-2:123456789012:task-definition/shop:7",
+        vpcId: "vpc-0123456789abcdef0",
+        subnetIds: ["subnet-0123456789abcdef0"],
+        containerName: "app",
+        containerPort: 8080,
+        albSecurityGroupId: "sg-0123456789abcdef0",
+      };
+      c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+    },
+    [["quarantine.target.targetGroupArn", "is no longer used (lure never touches your service's target group); remove it"]],
+  ],
 ];
 
 // All of them in one config: every problem is printed, not just the first.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { TPOT } from "../../modules/core/catalog";
-import { ConfigError, DEFAULT_CONFIG_FILE, FARGATE_SIZES, configWarnings, loadConfig, validateConfig, type ConfigProblem, type LureConfig } from "../../modules/core/config";
+import { ConfigError, DEFAULT_CONFIG_FILE, FARGATE_SIZES, configWarnings, jsonSyntaxMessage, loadConfig, validateConfig, type ConfigProblem, type LureConfig } from "../../modules/core/config";
 
 /** The checked-in lure.config.json as raw JSON; tests write anything into a copy of it. */
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -328,6 +328,67 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(file);
     expect((error as ConfigError).message).toContain(words);
+  });
+});
+
+describe("JSON syntax errors name the line and column", () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), "lure-json-"))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const problemFor = (name: string, text: string): string => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, text);
+    try {
+      loadConfig(file);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems).toHaveLength(1);
+      expect((e as ConfigError).message).toBe(`${file}: 1 problem\n  (file): ${(e as ConfigError).problems[0].message}`);
+      return (e as ConfigError).problems[0].message;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it.each<[string, string, string]>([
+    ["trailing comma", '{\n  "prefix": "lure",\n  "clouds": { "aws": { "region": "eu-west-2" } },\n}\n', 'is not valid JSON at line 4, column 1: expected double-quoted property name; remove the comma before this "}"'],
+    ["trailing comma in a list (Node gives no position)", '{\n  "honeynet": {\n    "profile": ["cowrie",\n    ]\n  }\n}', `is not valid JSON at line 4, column 5: unexpected token ']'; remove the comma before this "]"`],
+    ["missing quote", '{\n  "prefix": "lure,\n  "tags": {}\n}', "is not valid JSON at line 2, column 19: bad control character in string literal"],
+    ["missing comma", '{\n  "prefix": "lure"\n  "tags": {}\n}', "is not valid JSON at line 3, column 3: expected ',' or '}' after property value"],
+    ["unquoted key", "{ prefix: lure", "is not valid JSON at line 1, column 3: expected property name or '}'"],
+    ["cut short", '{\n  "prefix": "lure"', 'is not valid JSON at line 2, column 19: the file ends before the JSON does (a missing "}", "]" or closing quote?)'],
+    ["text after the object", '{ "prefix": "lure" }\n}', "is not valid JSON at line 2, column 1: unexpected non-whitespace character after JSON"],
+    ["empty file", "", "is empty; write the config as a JSON object (start from the repository's lure.config.json)"],
+    ["blank file", " \n\n", "is empty; write the config as a JSON object (start from the repository's lure.config.json)"],
+  ])("%s", (name, text, message) => {
+    expect(problemFor(name.replace(/\W+/g, "-"), text)).toBe(message);
+  });
+
+  it("reads a position Node gives with its own line and column, or none at all", () => {
+    expect(jsonSyntaxMessage('{\n  "a": 1 "b"}', "Expected ',' or '}' after property value in JSON at position 11 (line 2 column 10)")).toBe(
+      "is not valid JSON at line 2, column 10: expected ',' or '}' after property value",
+    );
+    expect(jsonSyntaxMessage('{"a": tru}', `Unexpected token '}', "{"a": tru}" is not valid JSON`)).toBe("is not valid JSON at line 1, column 10: unexpected token '}'");
+  });
+
+  it("finds the offset Node reports when its message has none (every one-character slip in lure.config.json)", () => {
+    const good = readFileSync(DEFAULT_CONFIG_FILE, "utf8");
+    const slips = Array.from(good, (_, i) => [good.slice(0, i) + good.slice(i + 1), ...[",", "]", "}", "x", '"', ":"].map((c) => good.slice(0, i) + c + good.slice(i))]).flat();
+    let compared = 0;
+    for (const text of slips) {
+      let message = "";
+      try {
+        JSON.parse(text);
+        continue;
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      if (!/at position \d+/.test(message)) continue;
+      compared++;
+      const where = (m: string) => /^is not valid JSON at (line \d+, column \d+)/.exec(jsonSyntaxMessage(text, m))?.[1];
+      expect(where(`Unexpected token 'x', "..." is not valid JSON`)).toBe(where(message));
+    }
+    expect(compared).toBeGreaterThan(1000);
   });
 });
 

@@ -134,8 +134,9 @@ const cases: Case[] = [
   ["asg warm pool size", { copies: { kind: "asg", amiId: "ami-01234567", warmPool: { minSize: 21 } } }, "quarantine.copies.warmPool.minSize", ["21 is not allowed", "from 0 to 20"]],
   ["demo image empty", { demo: { image: "" } }, "quarantine.demo.image", ['""']],
   ["demo containerPort 0", { demo: { containerPort: 0 } }, "quarantine.demo.containerPort", ["0 is not allowed", "from 1 to 65535"]],
-  ["demo network too small", { demo: { networkCidr: "10.43.0.0/25" } }, "quarantine.demo.networkCidr", ['"10.43.0.0/25"', "from /16 to /24"]],
-  ["demo network IPv6", { demo: { networkCidr: "2001:db8::/48" } }, "quarantine.demo.networkCidr", ["IPv4 CIDR from /16 to /24"]],
+  ["demo network too small", { demo: { networkCidr: "10.43.0.0/25" } }, "quarantine.demo.networkCidr", ['"10.43.0.0/25" is too small', "public subnets of /27 or larger", "use /24 or larger"]],
+  ["demo network IPv6", { demo: { networkCidr: "2001:db8::/48" } }, "quarantine.demo.networkCidr", ['"2001:db8::/48" is not an IPv4 CIDR']],
+  ["demo network larger than a VPC", { demo: { networkCidr: "10.0.0.0/12" } }, "quarantine.demo.networkCidr", ["AWS allows /16 at most"]],
   ["demo network with host bits", { demo: { networkCidr: "10.43.0.1/16" } }, "quarantine.demo.networkCidr", ['did you mean "10.43.0.0/16"']],
   ["demo certificate", { demo: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } }, "quarantine.demo.certificateArn", ["is not an ACM certificate ARN"]],
   ["logRetentionDays 8", { logRetentionDays: 8 }, "quarantine.logRetentionDays", ["8 is not a retention CloudWatch accepts", "allowed: 1, 3, 5, 7, 14"]],
@@ -217,7 +218,7 @@ describe("quarantine cross-checks", () => {
   it.each<[string, Raw, (c: Raw) => void, string]>([
     ["demo inside the honeynet", { demo: { networkCidr: "10.42.16.0/20" } }, () => {}, '"10.42.16.0/20" overlaps honeynet.networkCidr "10.42.0.0/16"'],
     ["honeynet moved onto the demo's default", {}, (c) => (c.honeynet.networkCidr = "10.43.128.0/17"), '"10.43.0.0/16" overlaps honeynet.networkCidr "10.43.128.0/17"'],
-    ["demo around the honeynet", { demo: { networkCidr: "10.40.0.0/16" } }, (c) => (c.honeynet.networkCidr = "10.40.4.0/24"), '"10.40.0.0/16" overlaps honeynet.networkCidr "10.40.4.0/24"'],
+    ["demo around the honeynet", { demo: { networkCidr: "10.40.0.0/16" } }, (c) => (c.honeynet.networkCidr = "10.40.4.0/22"), '"10.40.0.0/16" overlaps honeynet.networkCidr "10.40.4.0/22"'],
   ])("overlapping networks are refused: %s", (_, q, change, message) => {
     const found = problems(withQuarantine(q, change));
     expect(found).toEqual([{ path: "quarantine.demo.networkCidr", message: `${message}; give the demo network its own range` }]);
@@ -227,6 +228,27 @@ describe("quarantine cross-checks", () => {
     expect(valid(withQuarantine({ ...existing(), demo: { networkCidr: "10.42.0.0/16" } }))).toBeDefined();
     expect(valid(withQuarantine({ enabled: false, demo: { networkCidr: "10.42.0.0/16" } }))).toBeDefined();
     expect(valid(withQuarantine({ demo: { networkCidr: "10.44.0.0/16" } })).quarantine.demo.networkCidr).toBe("10.44.0.0/16");
+  });
+
+  describe("targetGroupArn, which lure never used", () => {
+    const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/shop/0123456789abcdef";
+    const retired = { path: "quarantine.target.targetGroupArn", message: "is no longer used (lure never touches your service's target group); remove it" };
+
+    it("is gone from the existing target", () => {
+      expect(valid(withQuarantine(existing())).quarantine.target).not.toHaveProperty("targetGroupArn");
+    });
+
+    it("is refused with what to do, not as an unknown setting, also next to other problems", () => {
+      expect(problems(withQuarantine(existing({ ...EXISTING_TARGET, targetGroupArn: TARGET_GROUP })))).toEqual([retired]);
+      const found = problems(withQuarantine(existing({ ...EXISTING_TARGET, targetGroupArn: TARGET_GROUP, containerPrt: 80 })));
+      expect(found).toContainEqual(retired);
+      expect(found.find((p) => p.path === "quarantine.target.containerPrt")!.message).toContain('did you mean "containerPort"');
+    });
+
+    it("is reported in props too (an untyped caller may still pass it)", () => {
+      const target = { ...EXISTING_TARGET, targetGroupArn: TARGET_GROUP } as QuarantineProps["target"];
+      expect(quarantinePropsProblems({ target, copies: REUSE })).toEqual([{ ...retired, path: "target.targetGroupArn" }]);
+    });
   });
 
   it("an existing target's ARNs must be in the configured region", () => {

@@ -12,13 +12,29 @@ describe("schedule expressions", () => {
   it.each([
     ["rate(1 hours)", 'write "rate(1 hour)"'],
     ["rate(12 hour)", 'write "rate(12 hours)"'],
-    ["rate(0 minutes)", "rate must be at least 1"],
+    ["rate(0 minutes)", 'a rate is at least 1, e.g. "rate(1 minute)"'],
     ["cron(0 12 * * ?)", "cron needs six fields"],
     ["every 12 hours", "is not a schedule"],
     ["cron(0 6 * * * *)", '"?" in exactly one of day-of-month'],
     ["cron(0 6 ? * ? *)", '"?" in exactly one of day-of-month'],
   ])("refuses %s", (e, why) => {
     expect(scheduleProblem(e)).toContain(why);
+  });
+});
+
+describe("schedule messages read the same in the config and in props", () => {
+  it.each(["rate(1 hours)", "rate(12 hour)", "rate(0 minutes)", "cron(0 12 * * ?)", "cron(0 6 * * * *)", "every 12 hours"])("%s", (schedule) => {
+    const r = validateConfig({ ...defaultConfigInput(), watcher: { schedule } });
+    const fromConfig = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+    const fromProps = watcherPropsProblems({ honeynet: { honeypots: [{ ports: [{ port: 22, protocol: "tcp" }] }] } as unknown as IHoneynet, schedule }).map((p) => `watcher.${p.path}: ${p.message}`);
+    expect(fromConfig).toEqual(fromProps);
+    // The value, then "is …; " and what to write.
+    expect(fromConfig).toEqual([expect.stringMatching(new RegExp(`^watcher\\.schedule: "${schedule.replace(/[()*?]/g, "\\$&")}" is (not allowed|not a schedule); `))]);
+  });
+
+  it("rate(1 hours) says what to write instead", () => {
+    const r = validateConfig({ ...defaultConfigInput(), watcher: { schedule: "rate(1 hours)" } });
+    expect(r.ok ? [] : r.problems).toEqual([{ path: "watcher.schedule", message: '"rate(1 hours)" is not allowed; write "rate(1 hour)" (the unit is singular for 1)' }]);
   });
 });
 
@@ -53,7 +69,8 @@ describe("watcher props (programmatic use)", () => {
   it("lists every problem", () => {
     const problems = watcherPropsProblems({ honeynet: honeynet(0), schedule: "rate(2 hour)", alertEmail: "a@b", minRotationIntervalHours: 1.5, resultsRetentionDays: 0 });
     expect(problems.map((p) => p.path)).toEqual(["schedule", "alertEmail", "minRotationIntervalHours", "resultsRetentionDays", "honeynet"]);
-    expect(problems[0].message).toBe('"rate(2 hour)" is refused: write "rate(2 hours)"');
+    expect(problems[0].message).toBe('"rate(2 hour)" is not allowed; write "rate(2 hours)" (the unit is plural above 1)');
+    expect(problems[2].message).toBe("1.5 is not allowed; allowed: a whole number from 1 to 720");
   });
 
   it("is checked before anything is created", () => {

@@ -26,7 +26,6 @@ export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] =
 /** An existing service behind an ALB, as `quarantine.target` names it (eu-west-2, the default region). */
 export const EXISTING_TARGET = {
   listenerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/shop/0123456789abcdef/fedcba9876543210",
-  targetGroupArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/shop/0123456789abcdef",
   taskDefinitionArn: "arn:aws:ecs:eu-west-2:123456789012:task-definition/shop:7",
   vpcId: "vpc-0123456789abcdef0",
   subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],

@@ -84,8 +84,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
 
   constructor(scope: Construct, id: string, props: AwsHoneynetProps) {
     super(scope, id);
-    assertHoneynetProps(this.node.path, props);
     const stack = TerraformStack.of(this);
+    assertHoneynetProps(this.node.path, props, stack instanceof AwsStack ? stack.region : undefined);
     if (!(stack instanceof AwsStack)) throw new Error(`${this.node.path}: AwsHoneynet must be created inside an AwsStack`);
     this.prefix = props.prefix ?? stack.prefix;
     this.region = stack.region;

@@ -112,8 +112,8 @@ export class AwsQuarantine extends Construct implements IQuarantine {
 
   constructor(scope: Construct, id: string, props: AwsQuarantineProps) {
     super(scope, id);
-    assertQuarantineProps(this.node.path, props);
     const stack = TerraformStack.of(this);
+    assertQuarantineProps(this.node.path, props, stack instanceof AwsStack ? stack.region : undefined);
     if (!(stack instanceof AwsStack)) throw new Error(`${this.node.path}: AwsQuarantine must be created inside an AwsStack`);
     const s = resolveQuarantine(props, stack.prefix);
     this.settings = s;

@@ -93,7 +93,7 @@ export class AwsQuarantineStack extends AwsStack {
     // What the schema cannot see (the functions' environment size, above all) is checked on the props,
     // and reported with the config's paths before anything is created.
     const props = quarantineProps(config);
-    const problems = quarantinePropsProblems(props);
+    const problems = quarantinePropsProblems(props, aws.region);
     if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: `quarantine.${p.path}` })));
     super(scope, id, { prefix: config.prefix, region: aws.region, tags: { ...config.tags, ...aws.tags }, ...(aws.backend ? { backend: aws.backend } : {}) });
     const q = (this.quarantine = new AwsQuarantine(this, "Quarantine", props));

@@ -3,6 +3,7 @@
  * anything is created. Every problem is reported at once, each with its path, the value received and
  * what is allowed. The JSON Schema published for editors is generated from this schema.
  */
+import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
 import { scheduleProblem } from "./schedule";
 import { DEFAULT_DETECTOR } from "../../functions/core/detector";
 import { readFileSync } from "fs";
@@ -10,7 +11,7 @@ import { resolve } from "path";
 import { z } from "zod";
 import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeers, portKeys, type ProfileName } from "./catalog";
 import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
-import { AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS } from "./regions";
+import { ACM_CERTIFICATE_ARN, AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS, arnPlacementProblem, certificateRegionReason } from "./regions";
 import { didYouMean } from "./suggest";
 import { webPortProblems, type WebPorts } from "./web-images";
 
@@ -40,6 +41,18 @@ const cidr = z.string().superRefine((v, ctx) => {
   const r = parseCidr(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: `is not a valid CIDR: ${r.reason}` });
 });
+
+/** A VPC's address space; whether its prefix leaves room for what the network holds is a cross-check (address-plan.ts). */
+const vpcCidr = z.string().superRefine((v, ctx) => {
+  const problem = vpcCidrProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** The longest prefix of each profile's honeynet network, and of the demo's with one copy. */
+const HONEYNET_LONGEST_PREFIX = { industrial: largestNetworkPrefix(honeynetDemand(PROFILES.industrial.length)), standard: largestNetworkPrefix(honeynetDemand(PROFILES.standard.length)) };
+const DEMO_LONGEST_PREFIX = largestNetworkPrefix(demoDemand({ kind: "ecs", defenceCount: 1 }, "copies"));
+/** ECS copies whose deployment (two tasks each) fits one copies subnet of the demo's longest prefix. */
+const DEMO_COPIES_AT_LONGEST = Math.floor(usableAddresses(DEMO_LONGEST_PREFIX + DEMO_SPLIT_BITS) / 2);
 
 const ipv4Cidr = z.string().superRefine((v, ctx) => {
   const r = parseCidr(v);
@@ -174,7 +187,6 @@ const quarantineSchema = z
         z.literal("demo"),
         z.strictObject({
           listenerArn: awsArn("elasticloadbalancing", "listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+", "an application load balancer listener ARN"),
-          targetGroupArn: awsArn("elasticloadbalancing", "targetgroup/[\\w-]+/[0-9a-f]+", "a target group ARN"),
           taskDefinitionArn: awsArn("ecs", "task-definition/[\\w-]+(:\\d+)?", "a task definition ARN"),
           vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "is not a VPC id" }),
           /** Where the copies run: best subnets dedicated to them, with a route to the internet (NAT) to pull their image. */
@@ -295,15 +307,14 @@ const quarantineSchema = z
       .strictObject({
         image: z.string().min(1).default(QUARANTINE_DEFAULTS.demo.image).describe(`Image of the demo site (default "${QUARANTINE_DEFAULTS.demo.image}")`),
         containerPort: intIn(1, 65535).default(80).describe("Port the demo image serves on (default 80)"),
-        networkCidr: cidr
-          .refine((c) => { const r = parseCidr(c); return !r.ok || (r.cidr.version === 4 && r.cidr.prefixLength >= 16 && r.cidr.prefixLength <= 24); }, {
-            message: "must be an IPv4 CIDR from /16 to /24 (it is split into six subnets)",
-          })
+        networkCidr: vpcCidr
           .default(QUARANTINE_DEFAULTS.demo.networkCidr)
-          .describe(`Address space of the demo network, /16 to /24, not overlapping honeynet.networkCidr (default "${QUARANTINE_DEFAULTS.demo.networkCidr}")`),
+          .describe(
+            `Address space of the demo network, split in eight: IPv4, /16 to /${DEMO_LONGEST_PREFIX} (/${DEMO_LONGEST_PREFIX - 1} or larger for more than ${DEMO_COPIES_AT_LONGEST} ECS copies, or more than ${usableAddresses(DEMO_LONGEST_PREFIX + DEMO_SPLIT_BITS)} asg instances and warm-pool instances together), not overlapping honeynet.networkCidr (default "${QUARANTINE_DEFAULTS.demo.networkCidr}")`,
+          ),
         certificateArn: z
           .string()
-          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" })
+          .regex(ACM_CERTIFICATE_ARN, { message: "is not an ACM certificate ARN" })
           .optional()
           .describe("ACM certificate for HTTPS on 443 (HTTP then redirects); default plain HTTP on 80"),
       })
@@ -396,7 +407,7 @@ export const configSchema = z.strictObject({
           .default(false)
           .describe("Explicit opt-in for serving Kibana (which has no login) over plain HTTP when there is no certificateArn"),
         /** ACM certificate ARN for HTTPS; without it the dashboard is served over plain HTTP (a warning). */
-        certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, { message: "is not an ACM certificate ARN" }).optional(),
+        certificateArn: z.string().regex(ACM_CERTIFICATE_ARN, { message: "is not an ACM certificate ARN" }).optional(),
       }),
       /** Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet). */
       analytics: z.enum(["elastic"]).default("elastic"),
@@ -420,12 +431,12 @@ export const configSchema = z.strictObject({
       flowLogs: z.boolean().default(false).describe("Record VPC flow logs of the honeynet (every probe to every honeypot address, ports without a honeypot too) in CloudWatch Logs; costs per GB ingested (README)"),
       /** Honeypots that get a private image repository (for modified images). */
       imageRepositories: z.array(honeypotName).default([]),
-      /** Address space of the honeynet network. */
-      networkCidr: cidr
-        .refine((c) => { const r = parseCidr(c); return !r.ok || (r.cidr.version === 4 && r.cidr.prefixLength >= 16 && r.cidr.prefixLength <= 24); }, {
-          message: "must be an IPv4 CIDR from /16 to /24 (it is split into /20 to /28 subnets)",
-        })
-        .default("10.42.0.0/16"),
+      /** Address space of the honeynet network; how small it may be depends on the honeypots (address-plan.ts). */
+      networkCidr: vpcCidr
+        .default("10.42.0.0/16")
+        .describe(
+          `Address space of the honeynet VPC, whose two subnets are a sixteenth each: IPv4, /16 to what the honeypots need (/${HONEYNET_LONGEST_PREFIX.industrial} for the industrial profile, /${HONEYNET_LONGEST_PREFIX.standard} for standard; default "10.42.0.0/16")`,
+        ),
     }),
   watcher: z
     .strictObject({
@@ -489,7 +500,7 @@ const valueAt = (root: unknown, path: readonly PropertyKey[]): { found: boolean;
   return { found: true, value: cur };
 };
 
-type SchemaDef = { type: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] };
+type SchemaDef = { type: string; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; values?: unknown[] };
 const defOf = (s: z.ZodType | undefined): SchemaDef | undefined => (s as unknown as { def?: SchemaDef } | undefined)?.def;
 
 /**
@@ -500,14 +511,116 @@ function unwrapDef(s: z.ZodType | undefined, value?: unknown): SchemaDef | undef
   let d = defOf(s);
   while (d && (d.innerType || (d.type === "pipe" && d.in))) d = defOf(d.innerType ?? d.in);
   if (d?.type !== "union" || !d.options || !value || typeof value !== "object") return d;
-  const fits = (o: SchemaDef | undefined) =>
-    o?.type === "object" &&
-    Object.entries(o.shape ?? {}).every(([k, f]) => {
+  const candidates = d.options.map((o) => unwrapDef(o)).filter((o) => literalsFit(o, value));
+  return candidates.length === 1 ? candidates[0] : d;
+}
+
+/** Whether `d` is an object schema whose literal fields (`kind: "asg"`) all match `value`. */
+function literalsFit(d: SchemaDef | undefined, value: unknown): boolean {
+  return (
+    d?.type === "object" &&
+    Object.entries(d.shape ?? {}).every(([k, f]) => {
       const fd = unwrapDef(f);
       return fd?.type !== "literal" || (fd.values ?? []).includes((value as Record<string, unknown>)[k]);
-    });
-  const candidates = d.options.map((o) => unwrapDef(o)).filter(fits);
-  return candidates.length === 1 ? candidates[0] : d;
+    })
+  );
+}
+
+/** The option of a union that `value` takes: by its shape (a list, an object, anything else), objects by their literal fields. */
+function optionFor(options: readonly z.ZodType[], value: unknown): z.ZodType | undefined {
+  const shape = (v: unknown) => (Array.isArray(v) ? "array" : v !== null && typeof v === "object" ? "object" : "other");
+  const matching = options.filter((o) => {
+    const d = unwrapDef(o);
+    const t = d?.type === "array" || d?.type === "object" ? d.type : "other";
+    return t === shape(value) && (t !== "object" || literalsFit(d, value));
+  });
+  return matching.length === 1 ? matching[0] : undefined;
+}
+
+/** `s` under defaults, optionals and pipes, and for a union the option `value` takes. */
+function unwrapFor(s: z.ZodType | undefined, value: unknown): z.ZodType | undefined {
+  let cur = s;
+  for (let d = defOf(cur); d; d = defOf(cur)) {
+    if (d.innerType || (d.type === "pipe" && d.in)) cur = d.innerType ?? d.in;
+    else if (d.type === "union" && d.options) cur = optionFor(d.options, value);
+    else break;
+  }
+  return cur;
+}
+
+/** The schema that checks the value at `path` of `input`. */
+function schemaAt(path: readonly PropertyKey[], input: unknown): z.ZodType | undefined {
+  let s: z.ZodType | undefined = configSchema;
+  for (let i = 0; i < path.length && s; i++) {
+    const d = defOf(unwrapFor(s, valueAt(input, path.slice(0, i)).value));
+    const k = path[i];
+    s = d?.type === "object" && typeof k === "string" ? d.shape?.[k] : d?.type === "record" ? d.valueType : d?.type === "array" && typeof k === "number" ? d.element : undefined;
+  }
+  return unwrapFor(s, valueAt(input, path).value);
+}
+
+/**
+ * What a check without a message of ours receives instead of zod's wording ("Too small: expected number
+ * to be >=1"), so that {@link zodWording} can phrase it from the issue and the schema's bounds.
+ */
+const ZOD_DEFAULT = "\u0000zod-default";
+
+/** The bounds zod records on a schema (`.min`, `.max`, `.gt`, `.lt`, `.int`). */
+type Bounds = { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number; format?: string };
+const boundsOf = (s: z.ZodType | undefined): Bounds => ((s as unknown as { _zod?: { bag?: Bounds } } | undefined)?._zod?.bag ?? {});
+
+/** "a whole number from 1 to 1440", "a number above 0 and below 1", "a whole number of at least 2". */
+function numberRange(b: Bounds, issue: z.core.$ZodIssue): string {
+  // `.int()` records the safe-integer range: no bound the user chose.
+  const bound = (n: number | undefined) => (n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : undefined);
+  let min = bound(b.minimum);
+  let max = bound(b.maximum);
+  let above = b.exclusiveMinimum;
+  let below = b.exclusiveMaximum;
+  // Without the schema (a record key), the issue still names the bound it broke.
+  if (issue.code === "too_small" && min === undefined && above === undefined) [min, above] = issue.inclusive ? [Number(issue.minimum), undefined] : [undefined, Number(issue.minimum)];
+  if (issue.code === "too_big" && max === undefined && below === undefined) [max, below] = issue.inclusive ? [Number(issue.maximum), undefined] : [undefined, Number(issue.maximum)];
+  const what = b.format === "safeint" || b.format === "int32" || b.format === "uint32" || issue.code === "invalid_type" ? "a whole number" : "a number";
+  if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}`;
+  const lower = min !== undefined ? `of at least ${min}` : above !== undefined ? `above ${above}` : undefined;
+  const upper = max !== undefined ? `of at most ${max}` : below !== undefined ? `below ${below}` : undefined;
+  return [what, [lower, upper].filter(Boolean).join(" and ")].filter(Boolean).join(" ");
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * lure's wording for an issue that came without a message of ours (zod's own reads "Too small:
+ * expected number to be >=1"): the value, then what is wrong or allowed. `schema` checks the value.
+ */
+function zodWording(issue: z.core.$ZodIssue, got: string, value: unknown, schema: z.ZodType | undefined): string {
+  const b = boundsOf(schema);
+  switch (issue.code) {
+    case "too_small":
+    case "too_big": {
+      if (issue.origin === "array" && Array.isArray(value)) {
+        if (issue.code === "too_big") return `${got} has ${plural(value.length, "entry", "entries")}; at most ${issue.maximum} ${Number(issue.maximum) === 1 ? "is" : "are"} allowed`;
+        const needed = `at least ${issue.minimum} ${Number(issue.minimum) === 1 ? "is" : "are"} required`;
+        return value.length === 0 ? `${got} has no entries; ${needed}` : `${got} has ${plural(value.length, "entry", "entries")}; ${needed}`;
+      }
+      if (issue.origin === "string" && typeof value === "string") {
+        if (value === "") return `${got} is empty`;
+        const lengths = b.minimum !== undefined && b.maximum !== undefined ? `${b.minimum} to ${b.maximum}` : issue.code === "too_big" ? `at most ${issue.maximum}` : `at least ${issue.minimum}`;
+        return `${got} has ${plural(value.length, "character", "characters")}; allowed: ${lengths} characters`;
+      }
+      if (issue.origin === "number") return `${got} is not allowed; allowed: ${numberRange(b, issue)}`;
+      return `${got} is not allowed`;
+    }
+    case "invalid_type":
+      // Only `.int()` gets here: the value is a number, but not a whole one.
+      return `${got} is not allowed; allowed: ${numberRange(b, issue)}`;
+    case "not_multiple_of":
+      return `${got} is not allowed; allowed: a multiple of ${issue.divisor}`;
+    case "invalid_format":
+      return `${got} is not a valid ${issue.format}`;
+    default:
+      return `${got} is not allowed`;
+  }
 }
 
 /** Known keys of the object schema at `path` (in `input`), for "did you mean" on unknown keys. */
@@ -531,6 +644,14 @@ function discriminatorValues(path: readonly PropertyKey[], key: string): string[
   return (unwrapDef(cur)?.options ?? []).flatMap((o) => (unwrapDef(unwrapDef(o)?.shape?.[key])?.values ?? []).map(String));
 }
 
+/** An existing target's `targetGroupArn`, which lure asked for but never used. */
+export const TARGET_GROUP_RETIRED_MESSAGE = "is no longer used (lure never touches your service's target group); remove it";
+
+/** Settings lure no longer reads, by path, with why and what to do: more help than "unknown setting". */
+const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  "quarantine.target.targetGroupArn": TARGET_GROUP_RETIRED_MESSAGE,
+};
+
 /** Setting names that would hold a secret. */
 const SECRET_KEY = /(api_?key|token|secret|password)/i;
 
@@ -543,19 +664,22 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       const known = knownKeys(path, input);
       return issue.keys.map((k) => ({
         path: formatPath([...path, k]),
-        message: SECRET_KEY.test(k)
+        message: RETIRED_SETTINGS[formatPath([...path, k])] ?? (SECRET_KEY.test(k)
           ? "secrets are never part of the config (it is committed and ends up in Terraform state); the Shodan API key goes into the secret the stack creates, see the README"
-          : `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`,
+          : `unknown setting${didYouMean(k, known)}${known.length ? ` (allowed here: ${quoted(known.filter((x) => x !== "$schema"))})` : ""}`),
       }));
     }
     case "invalid_type":
+      // `.int()` reports a fraction as the wrong type: it is the right type, outside what is allowed.
+      if (at.found && (issue.expected as string) === "int") return [{ path: formatPath(path), message: zodWording(issue, got, at.value, schemaAt(path, input)) }];
       return [{ path: formatPath(path), message: at.found ? `${got} has the wrong type; expected ${issue.expected}` : `is required (expected ${issue.expected})` }];
     case "invalid_value":
       return [{ path: formatPath(path), message: `${got} is not allowed; allowed: ${quoted(issue.values.map((v) => String(v)))}` }];
     case "invalid_key": {
       // A record key that fails its schema (an unknown honeypot under overrides, a bad tag key): name the key.
-      const key = show(String(path[path.length - 1]));
-      return issue.issues.map((e) => ({ path: formatPath(path), message: `${key} ${e.message}` }));
+      const name = String(path[path.length - 1]);
+      const key = show(name);
+      return issue.issues.map((e) => ({ path: formatPath(path), message: e.message === ZOD_DEFAULT ? zodWording(e, key, name, undefined) : `${key} ${e.message}` }));
     }
     case "invalid_union": {
       // A discriminated union whose discriminator is missing or unknown (`copies.kind`): say which are allowed.
@@ -573,7 +697,7 @@ function issueToProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem
       return branch ? branch.flatMap((e) => issueToProblems({ ...e, path: [...path, ...e.path] } as z.core.$ZodIssue, input)) : [];
     }
     default:
-      return [{ path: formatPath(path), message: `${got} ${issue.message}` }];
+      return [{ path: formatPath(path), message: issue.message === ZOD_DEFAULT ? zodWording(issue, got, at.value, schemaAt(path, input)) : `${got} ${issue.message}` }];
   }
 }
 
@@ -646,6 +770,18 @@ function rawWebPorts(q: Record<string, unknown>): WebPorts | undefined {
   };
 }
 
+/** `clouds.aws.region` when it is a known region (an unknown one is reported by the schema). */
+function awsRegion(input: unknown): string | undefined {
+  const region = valueAt(input, ["clouds", "aws", "region"]).value;
+  return typeof region === "string" && (AWS_REGIONS as readonly string[]).includes(region) ? region : undefined;
+}
+
+/** A load balancer's certificate must be in the stack's region and partition; a malformed one is the schema's. */
+function certificateProblems(path: string, arn: string, region: string): ConfigProblem[] {
+  const problem = ACM_CERTIFICATE_ARN.test(arn) ? arnPlacementProblem(arn, region, "clouds.aws.region is", certificateRegionReason(region)) : undefined;
+  return problem ? [{ path, message: `${show(arn)} ${problem}` }] : [];
+}
+
 function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
@@ -703,14 +839,27 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
       message: `${show(demoCidr ?? QUARANTINE_DEFAULTS.demo.networkCidr)} overlaps honeynet.networkCidr ${show(hnCidr.value ?? "10.42.0.0/16")}; give the demo network its own range`,
     });
   }
+  // The demo network must hold the load balancer, the real service and every copy, deployments included.
+  const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
+  if (awsOn && demoTarget && typeof demoCidr === "string") {
+    const asg = copies && typeof copies === "object" && copies.kind === "asg";
+    // Invalid counts are reported by the schema; the smallest valid ones stand in for them here.
+    const defence = (copies && typeof copies === "object" && intOr(copies.defenceCount, QUARANTINE_DEFAULTS.copies.defenceCount, 1, 20)) || 1;
+    const pool = asg ? (copies.warmPool as Record<string, unknown> | undefined) : undefined;
+    const warmPoolSize = (pool && typeof pool === "object" ? intOr(pool.minSize, defence, 0, 20) : defence) ?? 0;
+    const tooSmall = networkTooSmall(demoCidr, demoDemand(asg ? { kind: "asg", defenceCount: defence, warmPoolSize } : { kind: "ecs", defenceCount: defence }, "quarantine.copies"));
+    if (tooSmall) out.push({ path: "quarantine.demo.networkCidr", message: `${show(demoCidr)} ${tooSmall}` });
+  }
   // The functions steer through the listener with the stack's region: a listener elsewhere is unreachable.
-  const region = valueAt(input, ["clouds", "aws", "region"]).value;
-  if (target && typeof target === "object" && typeof region === "string") {
-    for (const key of ["listenerArn", "targetGroupArn", "taskDefinitionArn"]) {
-      const arnRegion = typeof target[key] === "string" ? /^arn:[^:]+:[^:]+:([^:]+):/.exec(target[key] as string)?.[1] : undefined;
-      if (arnRegion && arnRegion !== region) out.push({ path: `quarantine.target.${key}`, message: `${show(target[key])} is in ${arnRegion}, but clouds.aws.region is ${region}; the quarantine runs in one region` });
+  const region = awsRegion(input);
+  if (region && target && typeof target === "object") {
+    for (const key of ["listenerArn", "taskDefinitionArn"]) {
+      const problem = typeof target[key] === "string" ? arnPlacementProblem(target[key] as string, region, "clouds.aws.region is", "the quarantine runs in one region") : undefined;
+      if (problem) out.push({ path: `quarantine.target.${key}`, message: `${show(target[key])} ${problem}` });
     }
   }
+  const certificate = demo && typeof demo === "object" ? demo.certificateArn : undefined;
+  if (region && demoTarget && typeof certificate === "string") out.push(...certificateProblems("quarantine.demo.certificateArn", certificate, region));
   return out;
 }
 
@@ -719,6 +868,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
   if (!hn || typeof hn !== "object") return out;
   const dash = hn.dashboard as Record<string, unknown> | undefined;
+  const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
   if (dash && Array.isArray(dash.allowCidrs)) {
     const list: unknown[] = dash.allowCidrs;
     const parsed = list.map((c) => (typeof c === "string" ? parseCidr(c) : undefined));
@@ -726,7 +876,6 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       const first = parsed.findIndex((q) => q?.ok && r?.ok && q.cidr.canonical === r.cidr.canonical);
       if (r?.ok && first !== i) out.push({ path: `honeynet.dashboard.allowCidrs[${i}]`, message: `${show(list[i])} repeats allowCidrs[${first}]` });
     });
-    const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
     if (awsOn && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
@@ -746,6 +895,8 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       }
     });
   }
+  const region = awsRegion(input);
+  if (region && dash && typeof dash.certificateArn === "string") out.push(...certificateProblems("honeynet.dashboard.certificateArn", dash.certificateArn, region));
   const profile = hn.profile;
   const list = Array.isArray(profile) ? profile.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots) : [];
   for (const { honeypot, peer } of missingPeers(list)) {
@@ -754,6 +905,11 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const overrides = hn.overrides;
   const deployed: readonly string[] | undefined =
     profile === undefined ? PROFILES.industrial : typeof profile === "string" ? PROFILES[profile as ProfileName] : Array.isArray(profile) ? list : undefined;
+  // The default network fits any honeynet; an invalid one is reported by the schema.
+  if (awsOn && typeof hn.networkCidr === "string") {
+    const tooSmall = networkTooSmall(hn.networkCidr, honeynetDemand(deployed && new Set(deployed).size));
+    if (tooSmall) out.push({ path: "honeynet.networkCidr", message: `${show(hn.networkCidr)} ${tooSmall}` });
+  }
   if (overrides && typeof overrides === "object") {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
       out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, name, o));
@@ -782,7 +938,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
 
 /** Validates a parsed config; returns the config with defaults, or every problem found. */
 export function validateConfig(input: unknown): { ok: true; config: LureConfig; warnings: string[] } | { ok: false; problems: ConfigProblem[] } {
-  const parsed = configSchema.safeParse(input);
+  const parsed = configSchema.safeParse(input, { error: () => ZOD_DEFAULT });
   const problems = [...(parsed.success ? [] : parsed.error.issues.flatMap((i) => issueToProblems(i, input))), ...crossChecks(input)];
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.message === p.message) === i);
   if (!parsed.success || unique.length > 0) return { ok: false, problems: unique };
@@ -816,6 +972,61 @@ export function configWarnings(c: LureConfig): string[] {
 
 export const DEFAULT_CONFIG_FILE = resolve(__dirname, "../../lure.config.json");
 
+const END_OF_INPUT = /^Unexpected end of JSON input/;
+
+/**
+ * The offset JSON.parse stopped at: from its message ("… in JSON at position 123"), or, for messages
+ * without one ("Unexpected token ']', "…" is not valid JSON"), the shortest prefix of `text` that fails
+ * other than by ending early: every shorter prefix is the start of valid JSON.
+ */
+function jsonErrorOffset(text: string, message: string): number {
+  const at = /\bat position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (END_OF_INPUT.test(message)) return text.length;
+  // A prefix that fails at its very end ("Expected ',' or '}' … at position <its length>") only ended early.
+  const failsHere = (end: number) => {
+    try {
+      JSON.parse(text.slice(0, end));
+      return false;
+    } catch (e) {
+      const m = (e as Error).message;
+      const position = /\bat position (\d+)/.exec(m);
+      return !END_OF_INPUT.test(m) && (!position || Number(position[1]) < end);
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (failsHere(mid + 1)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * A JSON syntax error as `is not valid JSON at line 7, column 15: <reason>`: where an editor shows it,
+ * not the character offset Node reports.
+ */
+export function jsonSyntaxMessage(text: string, message: string): string {
+  if (text.trim() === "") return "is empty; write the config as a JSON object (start from the repository's lure.config.json)";
+  const offset = jsonErrorOffset(text, message);
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  // Node words the end of the file differently by what came last; nothing after the offset says it all.
+  const reason = END_OF_INPUT.test(message) || text.slice(offset).trim() === ""
+    ? 'the file ends before the JSON does (a missing "}", "]" or closing quote?)'
+    : message
+        .replace(/ in JSON at position \d+.*$/s, "")
+        .replace(/ at position \d+.*$/s, "")
+        .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "")
+        .replace(/^./, (c) => c.toLowerCase());
+  // The most common slip: V8 only says what it expected after the comma.
+  const trailingComma = /,\s*$/.test(before) && /^[}\]]/.test(text.slice(offset)) ? `; remove the comma before this "${text[offset]}"` : "";
+  return `is not valid JSON at line ${line}, column ${column}: ${reason}${trailingComma}`;
+}
+
 /** Reads and validates the config at `file` (default: `LURE_CONFIG`, else `lure.config.json`). */
 export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE): { config: LureConfig; warnings: string[]; file: string } {
   let text: string;
@@ -828,7 +1039,7 @@ export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(file, [{ path: "(file)", message: `is not valid JSON: ${(e as Error).message}` }]);
+    throw new ConfigError(file, [{ path: "(file)", message: jsonSyntaxMessage(text, (e as Error).message) }]);
   }
   const r = validateConfig(raw);
   if (!r.ok) throw new ConfigError(file, r.problems);

@@ -66,7 +66,11 @@ export interface HoneynetProps extends CommonProps {
    * (the repository is empty until you push), under `ignore_changes` so that starting them is yours. @default []
    */
   readonly imageRepositories?: readonly string[];
-  /** Address space of the honeynet network. @default "10.42.0.0/16" */
+  /**
+   * Address space of the honeynet network (IPv4, /16 at most). Its two subnets are a sixteenth each and
+   * must hold every task twice during a deployment, so the smallest is /22 for the industrial profile
+   * and /21 for standard (`largestNetworkPrefix` in modules/core/address-plan.ts). @default "10.42.0.0/16"
+   */
   readonly networkCidr?: string;
   /**
    * Record the network's flow logs (every probe to every honeypot address, ports without a honeypot
@@ -189,8 +193,6 @@ export interface DetectorProps {
 export interface ExistingTarget {
   /** The load balancer listener whose rules steer quarantined sources (AWS: an ALB listener ARN). */
   readonly listenerArn: string;
-  /** The real service's target group. */
-  readonly targetGroupArn: string;
   /** The real service's task definition; the copies run it unless `copies.image` is set. */
   readonly taskDefinitionArn: string;
   readonly vpcId: string;
@@ -227,7 +229,11 @@ export interface DemoTargetProps {
   readonly image?: string;
   /** Port the image serves on. @default 80 */
   readonly containerPort?: number;
-  /** Address space of the demo network (IPv4, /16 to /24). @default "10.43.0.0/16" */
+  /**
+   * Address space of the demo network (IPv4, /16 to /24), split in eight: /23 or larger when the copies
+   * subnets must hold more than 27 addresses (over 13 ECS copies, which double during a deployment).
+   * @default "10.43.0.0/16"
+   */
   readonly networkCidr?: string;
   /** Certificate for HTTPS on 443, HTTP then redirects (an ACM ARN on AWS). @default none: plain HTTP on 80 */
   readonly certificateArn?: string;

@@ -9,6 +9,7 @@
  * ```
  */
 import type { QuarantineRuntimeConfig } from "../../functions/core/quarantine-types";
+import { demoDemand, networkTooSmall, vpcCidrProblem } from "./address-plan";
 import { parseCidr } from "./cidr";
 import {
   anchorPriorityMessage,
@@ -19,12 +20,14 @@ import {
   QUARANTINE_DEFAULTS,
   REUSE_WITH_IMAGE_MESSAGE,
   reuseRefusedMessage,
+  TARGET_GROUP_RETIRED_MESSAGE,
   ruleQuotaOverLimitMessage,
   type ConfigProblem,
   type LureConfig,
 } from "./config";
 import type { CopiesProps, DemoTargetProps, DetectorProps, ExistingTarget, QuarantineProps } from "./interfaces";
 import { resourceName } from "./naming";
+import { ACM_CERTIFICATE_ARN, certificateRegionReason, propsArnProblems } from "./regions";
 import { webPortProblems, type WebPorts } from "./web-images";
 
 /** Source CIDRs one ALB listener rule can match (a `source-ip` condition holds at most 5). */
@@ -247,9 +250,10 @@ function environmentProblem(props: QuarantineProps): ConfigProblem | undefined {
 
 /**
  * Problems of props given in code (the config loader checks the same rules on `lure.config.json`).
- * Each names the prop path, the value and what is allowed.
+ * Each names the prop path, the value and what is allowed. With `region` (the stack's), ARNs must be in
+ * it and in its partition.
  */
-export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[] {
+export function quarantinePropsProblems(props: QuarantineProps, region?: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const int = (path: string, v: number | undefined, min: number, max: number) => {
     if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) out.push({ path, message: `${v} is not allowed; allowed: a whole number from ${min} to ${max}` });
@@ -279,11 +283,14 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
     const r = parseCidr(c);
     if (!r.ok) out.push({ path: `allowCidrs[${i}]`, message: `"${c}" is not a valid CIDR: ${r.reason}` });
   });
-  if ((props.target ?? "demo") === "demo" && props.demo?.networkCidr !== undefined) {
-    const r = parseCidr(props.demo.networkCidr);
-    if (!r.ok || r.cidr.version !== 4 || r.cidr.prefixLength < 16 || r.cidr.prefixLength > 24) {
-      out.push({ path: "demo.networkCidr", message: `"${props.demo.networkCidr}" is not allowed; allowed: an IPv4 CIDR from /16 to /24` });
-    }
+  const demoCidr = props.demo?.networkCidr;
+  if ((props.target ?? "demo") === "demo" && demoCidr !== undefined && !demoCidr.includes("${")) {
+    const demand = demoDemand(copies.kind === "asg" ? { kind: "asg", defenceCount: copies.defenceCount, warmPoolSize: copies.warmPool.minSize } : { kind: "ecs", defenceCount: copies.defenceCount }, "copies");
+    const problem = vpcCidrProblem(demoCidr) ?? networkTooSmall(demoCidr, demand);
+    if (problem) out.push({ path: "demo.networkCidr", message: `"${demoCidr}" ${problem}` });
+  }
+  if ((props.target ?? "demo") === "demo") {
+    out.push(...propsArnProblems("demo.certificateArn", props.demo?.certificateArn, region, certificateRegionReason, { pattern: ACM_CERTIFICATE_ARN, what: "an ACM certificate ARN" }));
   }
   const t = props.target;
   if (copies.kind === "ecs" && copies.reuseTaskDefinition && copies.image !== undefined) out.push({ path: "copies.reuseTaskDefinition", message: REUSE_WITH_IMAGE_MESSAGE });
@@ -291,9 +298,14 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
     // References to other resources (cdktf tokens) are resolved by Terraform; only literals are checked.
     const literal = (v: string) => !v.includes("${");
     if (t.subnetIds.length === 0) out.push({ path: "target.subnetIds", message: "is empty; name the subnets the copies run in" });
+    // Untyped callers may still pass it: say it is ignored rather than let them think it matters.
+    if ("targetGroupArn" in t) out.push({ path: "target.targetGroupArn", message: TARGET_GROUP_RETIRED_MESSAGE });
     int("target.containerPort", t.containerPort, 1, 65535);
     if (literal(t.albSecurityGroupId) && !/^sg-[0-9a-f]{8,17}$/.test(t.albSecurityGroupId)) out.push({ path: "target.albSecurityGroupId", message: `"${t.albSecurityGroupId}" is not a security group id` });
+    const oneRegion = () => "the quarantine runs in one region";
     if (literal(t.listenerArn) && !/:listener\/app\//.test(t.listenerArn)) out.push({ path: "target.listenerArn", message: `"${t.listenerArn}" is not an application load balancer listener ARN` });
+    else out.push(...propsArnProblems("target.listenerArn", t.listenerArn, region, oneRegion));
+    out.push(...propsArnProblems("target.taskDefinitionArn", t.taskDefinitionArn, region, oneRegion));
     if (copies.kind === "ecs" && copies.image === undefined && !copies.reuseTaskDefinition) {
       out.push({ path: "copies", message: reuseRefusedMessage("copies", literal(t.taskDefinitionArn) ? t.taskDefinitionArn : undefined) });
     }
@@ -319,7 +331,7 @@ export function quarantinePropsProblems(props: QuarantineProps): ConfigProblem[]
 }
 
 /** Throws a ConfigError listing every problem of `props`. */
-export function assertQuarantineProps(source: string, props: QuarantineProps): void {
-  const problems = quarantinePropsProblems(props);
+export function assertQuarantineProps(source: string, props: QuarantineProps, region?: string): void {
+  const problems = quarantinePropsProblems(props, region);
   if (problems.length > 0) throw new ConfigError(source, problems);
 }

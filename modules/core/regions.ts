@@ -28,3 +28,46 @@ export const GCP_REGIONS = [
   "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1", "asia-south2",
   "asia-southeast1", "asia-southeast2", "australia-southeast1", "australia-southeast2",
 ] as const;
+
+/** The partition of an AWS region: the second field of every ARN there. */
+export function awsPartition(region: string): "aws" | "aws-cn" | "aws-us-gov" {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** An ACM certificate ARN (any partition and region). */
+export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/;
+
+/**
+ * Why a resource ARN cannot serve a stack in `region`: it is in another region, or its partition is not
+ * the region's. A predicate for the caller to put the value before; undefined when it fits, and for
+ * anything that is not a regional ARN (its format is checked elsewhere).
+ *
+ * @param regionIs where the region comes from, e.g. "clouds.aws.region is" or "the stack's region is"
+ * @param why what ties the resource to that region, e.g. "a load balancer only uses certificates of its own region"
+ */
+export function arnPlacementProblem(arn: string, region: string, regionIs: string, why: string): string | undefined {
+  const m = /^arn:([^:]+):[^:]+:([a-z0-9-]+):\d{12}:/.exec(arn);
+  if (!m) return undefined;
+  const [, partition, arnRegion] = m;
+  if (arnRegion !== region) return `is in ${arnRegion}, but ${regionIs} ${region}; ${why}`;
+  const expected = awsPartition(region);
+  if (partition !== expected) return `is in partition "${partition}", but ${region} is in "${expected}"; ARNs there start "arn:${expected}:"`;
+  return undefined;
+}
+
+/** What ties a certificate to the stack's region (the load balancer's), for {@link arnPlacementProblem}. */
+export const certificateRegionReason = (region: string): string =>
+  `a load balancer only uses ACM certificates of its own region: request or import the certificate in ${region}`;
+
+/**
+ * Problems of an ARN given in code (`props`), for a stack in `region`: literal values only, a cdktf
+ * token (`${…}`) is resolved by Terraform. `format` also checks the ARN's shape.
+ */
+export function propsArnProblems(path: string, arn: string | undefined, region: string | undefined, why: (region: string) => string, format?: { pattern: RegExp; what: string }): { path: string; message: string }[] {
+  if (arn === undefined || arn.includes("${")) return [];
+  if (format && !format.pattern.test(arn)) return [{ path, message: `"${arn}" is not ${format.what}` }];
+  const problem = region && !region.includes("${") ? arnPlacementProblem(arn, region, "the stack's region is", why(region)) : undefined;
+  return problem ? [{ path, message: `"${arn}" ${problem}` }] : [];
+}

@@ -1,12 +1,18 @@
 /** Early validation of honeynet props for programmatic use (the config loader checks the same rules). */
+import { honeynetDemand, networkTooSmall, vpcCidrProblem } from "./address-plan";
 import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
 import { ConfigError, PLAINTEXT_REFUSED_MESSAGE, type ConfigProblem } from "./config";
 import type { HoneynetProps, WatcherProps } from "./interfaces";
+import { ACM_CERTIFICATE_ARN, certificateRegionReason, propsArnProblems } from "./regions";
 import { scheduleProblem } from "./schedule";
 import { didYouMean } from "./suggest";
 
-export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
+/**
+ * Problems of honeynet props given in code. With `region` (the stack's), ARNs must be in it and in its
+ * partition.
+ */
+export function honeynetPropsProblems(props: HoneynetProps, region?: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const name = (path: string, n: string) => {
     if (n in TPOT.honeypots) return true;
@@ -38,12 +44,20 @@ export function honeynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
     if (o.image !== undefined) out.push({ path: `overrides.${n}.imageTag`, message: `"${o.imageTag}" has no effect with image; remove one of them` });
     else if (!(props.imageRepositories ?? []).includes(n)) out.push({ path: `overrides.${n}.imageTag`, message: `"${o.imageTag}" needs a repository for "${n}": list it in imageRepositories` });
   }
+  out.push(...propsArnProblems("dashboard.certificateArn", props.dashboard.certificateArn, region, certificateRegionReason, { pattern: ACM_CERTIFICATE_ARN, what: "an ACM certificate ARN" }));
+  const cidr = props.networkCidr;
+  // A reference (cdktf token) is resolved by Terraform; only a literal is checked.
+  if (cidr !== undefined && !cidr.includes("${")) {
+    const known = new Set(props.honeypots.filter((n) => n in TPOT.honeypots)).size;
+    const problem = vpcCidrProblem(cidr) ?? networkTooSmall(cidr, honeynetDemand(known));
+    if (problem) out.push({ path: "networkCidr", message: `"${cidr}" ${problem}` });
+  }
   return out;
 }
 
 /** Throws a ConfigError listing every problem. */
-export function assertHoneynetProps(source: string, props: HoneynetProps): void {
-  const problems = honeynetPropsProblems(props);
+export function assertHoneynetProps(source: string, props: HoneynetProps, region?: string): void {
+  const problems = honeynetPropsProblems(props, region);
   if (problems.length > 0) throw new ConfigError(source, problems);
 }
 
@@ -53,11 +67,11 @@ export function watcherPropsProblems(props: WatcherProps): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   if (props.schedule !== undefined) {
     const p = scheduleProblem(props.schedule);
-    if (p) out.push({ path: "schedule", message: `"${props.schedule}" ${p.startsWith("is ") ? p : `is refused: ${p}`}` });
+    if (p) out.push({ path: "schedule", message: `"${props.schedule}" ${p}` });
   }
   if (props.alertEmail !== undefined && !EMAIL.test(props.alertEmail)) out.push({ path: "alertEmail", message: `"${props.alertEmail}" is not an e-mail address` });
   const int = (path: string, v: number | undefined, min: number, max: number) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) out.push({ path, message: `${v} is not a whole number from ${min} to ${max}` });
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) out.push({ path, message: `${v} is not allowed; allowed: a whole number from ${min} to ${max}` });
   };
   int("minRotationIntervalHours", props.minRotationIntervalHours, 1, 720);
   int("resultsRetentionDays", props.resultsRetentionDays, 1, 3650);
