@@ -85,7 +85,7 @@ const BAD: BadCase[] = [
         containerPort: 8080,
         albSecurityGroupId: "sg-0123456789abcdef0",
       };
-      c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine" };
+      c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
     },
     [["quarantine.target.targetGroupArn", "is no longer used (lure never touches your service's target group); remove it"]],
   ],
