@@ -9,7 +9,7 @@
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import { resolve } from "path";
-import { CheckRefused, LURE_COMMAND_ENV, readRecord } from "../check";
+import { CheckRefused, LURE_COMMAND_ENV, readRecord, type CheckRecord } from "../check";
 import { DEFAULT_CONFIG_FILE, sha256Of } from "../config";
 import { CDKTF, ROOT, cdktfEnv, check, outdirOf } from "./start";
 
@@ -46,6 +46,13 @@ export function parseArgs(argv: readonly string[]): Parsed {
   return { command: command as Command, stacks, options };
 }
 
+/** The error for stacks the check did not synthesize (a typo, or a stack the config leaves out), listing those it did. */
+export function unknownStacks(stacks: readonly string[], record: CheckRecord): string | undefined {
+  const unknown = stacks.filter((s) => !record.stacks.includes(s));
+  if (unknown.length === 0) return undefined;
+  return `lure: no stack ${unknown.join(", ")} in the stacks of ${record.config}; it synthesized: ${record.stacks.join(", ")}`;
+}
+
 /** The config to check: `LURE_CONFIG`, else the recorded one (noting when it changed since), else the default. */
 function configFor(env: NodeJS.ProcessEnv, outdir: string): string {
   if (env.LURE_CONFIG) return resolve(env.LURE_CONFIG);
@@ -78,10 +85,9 @@ export function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.en
   }
   const result = check(file, outdir);
   if (!("record" in result)) return result.status;
-  const { record } = result;
-  const unknown = parsed.stacks.filter((s) => !record.stacks.includes(s));
-  if (unknown.length > 0) {
-    console.error(`lure: no stack ${unknown.join(", ")} in the stacks of ${record.config}: ${record.stacks.join(", ")}`);
+  const unknown = unknownStacks(parsed.stacks, result.record);
+  if (unknown) {
+    console.error(unknown);
     return 1;
   }
   console.log(`\nlure: cdktf ${parsed.command} ${parsed.stacks.join(" ")}, on the stacks just checked in ${outdir}`);
