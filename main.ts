@@ -1,10 +1,14 @@
 /**
- * The lure cdktf app: load and validate the config, then create the stacks it enables.
- * `npm start` validates first and runs this through `cdktf synth` (modules/core/cli/start.ts).
+ * The lure cdktf app: load and validate the config, create the stacks it enables, and check them
+ * against the policy rules ({@link runApp}), whichever command runs it.
  */
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { join, resolve } from "path";
+import { CHECK_RECORD, CheckRefused, configToCheck, discardOutput, policyViolations, writeRecord } from "./modules/core/check";
 import { ConfigError, loadConfig, type LureConfig } from "./modules/core/config";
+import { formatViolations } from "./modules/core/policy";
+import { summarizeOutput } from "./modules/core/summary";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
 
 /** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
@@ -18,15 +22,47 @@ export function createStacks(scope: Construct, config: LureConfig): TerraformSta
   return stacks;
 }
 
-if (require.main === module) {
+/** Builds the stacks of a config into an app; {@link createStacks} unless a test gives another. */
+export type BuildStacks = (scope: Construct, config: LureConfig) => TerraformStack[];
+
+/**
+ * The app as cdktf runs it, for every command (`npm start`, `npx cdktf synth|deploy|diff|destroy`):
+ * pick the config (modules/core/check.ts), validate it, synthesize into `CDKTF_OUTDIR`, run the
+ * policy rules on every stack written and record the check. Returns the exit status; on any failure
+ * the output is left undeployable and cdktf stops.
+ */
+export function runApp(env: NodeJS.ProcessEnv = process.env, build: BuildStacks = createStacks): number {
+  const outdir = resolve(env.CDKTF_OUTDIR ?? "cdktf.out");
+  if (env.SYNTH_HCL_OUTPUT === "true") {
+    console.error("lure: `cdktf synth --hcl` is not supported: the policy rules read the JSON output. Run `npm start` or `npx cdktf synth`.");
+    return 1;
+  }
+  let loaded: ReturnType<typeof loadConfig>;
   try {
-    const { config } = loadConfig();
-    const app = new App();
-    createStacks(app, config);
+    loaded = loadConfig(configToCheck(outdir, env));
+  } catch (e) {
+    if (!(e instanceof ConfigError) && !(e instanceof CheckRefused)) throw e;
+    console.error(e.message);
+    return 1;
+  }
+  const app = new App({ outdir });
+  try {
+    build(app, loaded.config);
     app.synth();
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    console.error(e.message);
-    process.exit(1);
+    discardOutput(outdir);
+    throw e;
   }
+  const stacks = summarizeOutput(outdir);
+  const violations = policyViolations(stacks);
+  if (violations.length > 0) {
+    discardOutput(outdir);
+    console.error(`lure: the stacks of ${loaded.file} break the policy rules, so ${outdir} holds nothing deployable.\n${formatViolations(violations)}`);
+    return 1;
+  }
+  writeRecord(outdir, { config: loaded.file, sha256: loaded.sha256, stacks: stacks.map((s) => s.name), checkedAt: new Date().toISOString() });
+  console.log(`lure: policy: ${stacks.length} stack(s) checked, no violations; ${loaded.file} recorded in ${join(outdir, CHECK_RECORD)}`);
+  return 0;
 }
+
+if (require.main === module) process.exitCode = runApp();

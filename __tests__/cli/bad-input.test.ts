@@ -192,7 +192,7 @@ describe("npm start on the default config", () => {
     expect(Object.keys(stack.resource ?? {}).length).toBeGreaterThan(0);
     expect(r.stdout).toContain("policy: 2 stack(s) checked, no violations");
     expect(existsSync(join(caseDir("good"), "cdktf.out", "stacks", "aws-quarantine", "cdk.tf.json"))).toBe(true);
-    expect(r.stdout).toContain("npx cdktf deploy aws-quarantine");
+    expect(r.stdout).toContain(`LURE_CONFIG=${join(caseDir("good"), "lure.config.json")} npm run deploy -- aws-quarantine`);
     expect(r.stdout).not.toContain("not implemented yet");
     expect(r.stderr).not.toContain("invalid configuration");
   });

@@ -6,6 +6,7 @@
 import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
 import { scheduleProblem } from "./schedule";
 import { DEFAULT_DETECTOR } from "../../functions/core/detector";
+import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { resolve } from "path";
 import { z } from "zod";
@@ -1027,24 +1028,30 @@ export function jsonSyntaxMessage(text: string, message: string): string {
   return `is not valid JSON at line ${line}, column ${column}: ${reason}${trailingComma}`;
 }
 
-/** Reads and validates the config at `file` (default: `LURE_CONFIG`, else `lure.config.json`). */
-export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE): { config: LureConfig; warnings: string[]; file: string } {
-  let text: string;
+/**
+ * Reads and validates the config at `file` (default: `LURE_CONFIG`, else `lure.config.json`).
+ * `sha256` is the digest of the bytes validated, so that a check can record exactly which version it saw.
+ */
+export function loadConfig(file = process.env.LURE_CONFIG || DEFAULT_CONFIG_FILE): { config: LureConfig; warnings: string[]; file: string; sha256: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (e) {
     throw new ConfigError(file, [{ path: "(file)", message: `cannot be read: ${(e as Error).message}` }]);
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
-    throw new ConfigError(file, [{ path: "(file)", message: jsonSyntaxMessage(text, (e as Error).message) }]);
+    throw new ConfigError(file, [{ path: "(file)", message: jsonSyntaxMessage(bytes.toString("utf8"), (e as Error).message) }]);
   }
   const r = validateConfig(raw);
   if (!r.ok) throw new ConfigError(file, r.problems);
-  return { config: r.config, warnings: r.warnings, file };
+  return { config: r.config, warnings: r.warnings, file, sha256: sha256Of(bytes) };
 }
+
+/** Hex SHA-256 of a config file's bytes (what a check record compares). */
+export const sha256Of = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
 
 /** The selected honeypot names, in catalog order for profiles and in the user's order for lists. */
 export function selectedHoneypots(c: LureConfig): string[] {

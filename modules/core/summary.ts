@@ -4,8 +4,9 @@
  * actually made, not what the config asked for.
  */
 import { existsSync, readFileSync } from "fs";
-import { join } from "path";
-import type { LureConfig } from "./config";
+import { join, resolve } from "path";
+import { sameFile, shellWord } from "./check";
+import { DEFAULT_CONFIG_FILE, type LureConfig } from "./config";
 import { TAG_KEYS, resourceName } from "./naming";
 import { publicIpv4Line } from "./public-ipv4";
 import { MIN_TERRAFORM_MINOR } from "./toolchain";
@@ -59,6 +60,15 @@ export function summarizeOutput(outdir: string): StackSummary[] {
   });
 }
 
+/**
+ * The deploy command for a stack: it checks the config again and deploys exactly what it checked. The
+ * config is spelled out unless it is the default, so the command cannot deploy another one.
+ */
+function deployStep(configFile: string, stack: string): string {
+  const env = sameFile(configFile, DEFAULT_CONFIG_FILE) ? "" : `LURE_CONFIG=${shellWord(resolve(configFile))} `;
+  return `${env}npm run deploy -- ${stack}`;
+}
+
 const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: [], gcp: [] };
 
 export function formatSummary(stacks: readonly StackSummary[], config: LureConfig, configFile: string, warnings: readonly string[]): string {
@@ -89,7 +99,7 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const steps: string[] = [];
     if (doc) steps.push("put your own CIDR in honeynet.dashboard.allowCidrs (the default is a documentation range)");
     steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= ${MIN_TERRAFORM_MINOR}`);
-    steps.push("npx cdktf deploy aws-honeynet");
+    steps.push(deployStep(configFile, "aws-honeynet"));
     if (config.watcher.enabled) {
       steps.push(`put your Shodan API key in the secret ${resourceName(config.prefix, ["watcher", "shodan-api-key"])} (README: "Setting the Shodan API key")`);
       steps.push(config.watcher.alertEmail ? `confirm the subscription e-mail AWS sends to ${config.watcher.alertEmail}` : "set watcher.alertEmail to get exposure alerts by e-mail");
@@ -97,7 +107,7 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const q = config.quarantine;
     if (q.enabled) {
       if (q.target !== "demo" && q.allowCidrs.length === 0) steps.push("list your VPC's CIDRs (and your own scanners) in quarantine.allowCidrs, so the load balancer's connections are never taken for a scan");
-      steps.push("npx cdktf deploy aws-quarantine");
+      steps.push(deployStep(configFile, "aws-quarantine"));
       steps.push(
         `watch the mode with the commands in the output quarantine_watch_mode (table ${resourceName(config.prefix, ["quarantine"])}); flow logs reach the detector minutes after the traffic (1-minute aggregation, then about 5 minutes to CloudWatch Logs), so Defence Mode starts minutes after a scan, not seconds`,
       );
