@@ -8,6 +8,7 @@ import { join, resolve } from "path";
 import { sameFile, shellWord } from "./check";
 import { DEFAULT_CONFIG_FILE, type LureConfig } from "./config";
 import { TAG_KEYS, resourceName } from "./naming";
+import { isDocumentationRange, parseCidr } from "./cidr";
 import { publicIpv4Line } from "./public-ipv4";
 import { MIN_TERRAFORM_MINOR } from "./toolchain";
 
@@ -95,9 +96,15 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
   if (config.clouds.aws) {
     const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.aws.includes(String(x)));
     if (pending.length > 0) lines.push(`aws: ${pending.join(" and ")} configured; not implemented yet, so not synthesized`);
-    const doc = warnings.some((w) => w.includes("documentation range"));
+    // The user's own list may hold a documentation range too: name what is there, not "the default".
+    const doc = config.honeynet.dashboard.allowCidrs.filter((c) => {
+      const r = parseCidr(c);
+      return r.ok && isDocumentationRange(r.cidr);
+    });
     const steps: string[] = [];
-    if (doc) steps.push("put your own CIDR in honeynet.dashboard.allowCidrs (the default is a documentation range)");
+    if (doc.length > 0) {
+      steps.push(`put your own CIDR in honeynet.dashboard.allowCidrs (${doc.join(", ")} ${doc.length === 1 ? "is a documentation range" : "are documentation ranges"}: nobody can reach the dashboard from ${doc.length === 1 ? "it" : "them"})`);
+    }
     steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= ${MIN_TERRAFORM_MINOR}`);
     steps.push(deployStep(configFile, "aws-honeynet"));
     if (config.watcher.enabled) {

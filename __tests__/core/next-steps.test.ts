@@ -1,4 +1,4 @@
-/** One minimum Terraform version, declared by every stack and stated by the summary and the README. */
+/** What the summary tells a user to do next: the Terraform minimum (one constant, also in every stack and the README), documentation ranges. */
 import { readFileSync } from "fs";
 import { join } from "path";
 import { formatSummary } from "../../modules/core/summary";
@@ -29,4 +29,11 @@ test("the summary's next steps state it", () => {
   const text = formatSummary([], configWith(), "lure.config.json", []);
   expect(text).toContain(`terraform >= ${MIN_TERRAFORM_MINOR}`);
   expect(text).not.toMatch(/terraform >= 1\.[0-9](?!\d)/);
+});
+
+test("the next steps name the documentation ranges in the user's own allow-list, never 'the default'", () => {
+  const own = formatSummary([], configWith((c) => (c.honeynet.dashboard.allowCidrs = ["198.51.100.0/24", "198.18.0.0/15"])), "/home/me/lab.json", []);
+  expect(own).toContain("put your own CIDR in honeynet.dashboard.allowCidrs (198.51.100.0/24 is a documentation range");
+  expect(own).not.toContain("the default");
+  expect(formatSummary([], configWith((c) => (c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"])), "lure.config.json", [])).not.toContain("documentation range");
 });
