@@ -77,6 +77,8 @@ function testFile(dir: string, c: PlanCase, stack: Json): string {
 }
 
 const resourceCount = (stack: Json) => Object.values((stack.resource ?? {}) as Record<string, Json>).reduce((n, r) => n + Object.keys(r).length, 0);
+// A run's fixed cost (two provider starts: validate, plan) is about what planning 60 resources costs.
+const runWeight = (stack: Json) => 60 + resourceCount(stack);
 
 /** Split `items` into `k` groups of about equal weight, heaviest first (each group is one process). */
 function balance<T>(items: T[], k: number, weight: (t: T) => number): T[][] {
@@ -144,7 +146,7 @@ export async function planOffline(cases: PlanCase[], awsVersion: string, process
       // Indented, so a diagnostic's source snippet is one line of the stack, not all of it.
       writeFileSync(join(dir, "stacks", name, "main.tf.json"), JSON.stringify(stack, null, 1));
       writeFileSync(join(dir, "tests", `${name}.tftest.hcl`), testFile(name, c, stack));
-      return { path: `tests/${name}.tftest.hcl`, case: c, weight: resourceCount(stack) };
+      return { path: `tests/${name}.tftest.hcl`, case: c, weight: runWeight(stack) };
     });
 
     const init = await run("terraform", ["init", "-backend=false", "-input=false", "-no-color"], dir, env);
