@@ -39,7 +39,7 @@ export interface OfflinePlan {
 /** What the data sources that call AWS read instead, by type: fixed, plausible values for the stack's region. */
 const AWS_READS: Record<string, (region: string) => Json> = {
   aws_caller_identity: () => ({ account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/lure-test", user_id: "AIDAEXAMPLEUSERID0001" }),
-  aws_availability_zones: (region) => ({ names: [`${region}a`, `${region}b`], zone_ids: [`${region}-az1`, `${region}-az2`] }),
+  aws_availability_zones: (region) => ({ names: [`${region}a`, `${region}b`] }),
 };
 
 /** The stack as an offline root module: the mirrored provider, no backend, fake keys and no credential checks. */
@@ -49,8 +49,8 @@ function offlineStack(stack: Json, awsVersion: string): Json {
   copy.terraform.required_providers.aws.version = awsVersion;
   delete copy.terraform.backend;
   for (const p of (copy.provider?.aws ?? []) as Json[]) {
-    // The minimum the provider needs to configure without AWS (found by removing each): keys, and no
-    // STS/IAM calls. One attempt per API call, so a read that escapes the overrides fails at once.
+    // Keys and no STS/IAM calls are what the provider needs to configure without AWS (found by removing
+    // each); no IMDS is belt and braces. One attempt per call, so a read the overrides miss fails at once.
     Object.assign(p, {
       access_key: "AKIAIOSFODNN7EXAMPLE", secret_key: "lure-offline-plan",
       skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, max_retries: 1,
