@@ -3,6 +3,9 @@
  * `terraform test` against a local provider mirror, with the data sources that call AWS overridden. The
  * plan includes what `terraform validate` checks (each stack is the run's root module). Skipped (with
  * the reason in the test name) where terraform or the mirror is missing; the JSON guards run everywhere.
+ *
+ * Cost: one provider schema load per process (two processes), then per variant two provider starts and
+ * the plan itself: about 4-6 s of one process for an aws-honeynet variant, under 2 s for aws-quarantine.
  */
 import { planOffline, terraformAvailable, type Diagnostic, type OfflinePlan, type PlanCase } from "../helpers/terraform";
 import { configWith, resources, synthAwsHoneynet, synthAwsQuarantine, type Json } from "../helpers/synth";
