@@ -1,10 +1,12 @@
 /**
- * `terraform validate` on synthesized stacks, offline: uses a local provider mirror (the machine's
- * /opt/tf-plugins, or LURE_TF_MIRROR). Where terraform or the mirror is missing, callers skip.
+ * `terraform plan` of synthesized stacks, offline: `terraform test` against a local provider mirror (the
+ * machine's /opt/tf-plugins, or LURE_TF_MIRROR), with `override_data` for the data sources that call
+ * AWS. Where terraform or the mirror is missing, callers skip.
  */
-import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { spawn, spawnSync } from "child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { createServer, type Server } from "net";
+import { availableParallelism, tmpdir } from "os";
 import { join } from "path";
 import type { Json } from "./synth";
 
@@ -20,31 +22,154 @@ export function terraformAvailable(): { ok: true; awsVersion: string } | { ok: f
 
 export interface Diagnostic { severity: string; summary: string; detail?: string; address?: string }
 
-/** A directory initialised once against the mirror; `validate` swaps the configuration in it. */
-export class Validator {
-  private readonly dir = mkdtempSync(join(tmpdir(), "lure-tfv-"));
-  private readonly env: NodeJS.ProcessEnv;
-  private initialised = false;
+/** A stack to plan; `overrideData: false` leaves its AWS-reading data sources to the (trapped) network. */
+export interface PlanCase { name: string; stack: Json; overrideData?: boolean }
 
-  constructor(private readonly awsVersion: string) {
-    const rc = join(this.dir, "terraformrc");
-    writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`);
-    this.env = { ...process.env, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+/** `terraform test`'s status of the case's run ("pass", "error", …), or "missing" if it never reported one. */
+export interface PlanResult { status: string; diagnostics: Diagnostic[] }
+
+export interface OfflinePlan {
+  results: Map<string, PlanResult>;
+  /** Diagnostics not tied to one case (a broken test directory, a crash): shown with every failure. */
+  general: Diagnostic[];
+  /** The CONNECT lines the provider sent to the trap proxy: every attempt to reach the network. */
+  networkAttempts: string[];
+}
+
+/** What the data sources that call AWS read instead, by type: fixed, plausible values for the stack's region. */
+const AWS_READS: Record<string, (region: string) => Json> = {
+  aws_caller_identity: () => ({ account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/lure-test", user_id: "AIDAEXAMPLEUSERID0001" }),
+  aws_availability_zones: (region) => ({ names: [`${region}a`, `${region}b`] }),
+};
+
+/** The stack as an offline root module: the mirrored provider, no backend, fake keys and no credential checks. */
+function offlineStack(stack: Json, awsVersion: string): Json {
+  const copy = structuredClone(stack);
+  // The bindings pin the provider they were generated from; plan against the mirrored one.
+  copy.terraform.required_providers.aws.version = awsVersion;
+  delete copy.terraform.backend;
+  for (const p of (copy.provider?.aws ?? []) as Json[]) {
+    // Keys and no STS/IAM calls are what the provider needs to configure without AWS (found by removing
+    // each); no IMDS is belt and braces. One attempt per call, so a read the overrides miss fails at once.
+    Object.assign(p, {
+      access_key: "AKIAIOSFODNN7EXAMPLE", secret_key: "lure-offline-plan",
+      skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, max_retries: 1,
+    });
   }
+  return copy;
+}
 
-  validate(stack: Json): { valid: boolean; diagnostics: Diagnostic[] } {
-    const copy = JSON.parse(JSON.stringify(stack)) as Json;
-    // The bindings pin the provider they were generated from; validate against the mirrored one.
-    copy.terraform.required_providers.aws.version = this.awsVersion;
-    delete copy.terraform.backend;
-    writeFileSync(join(this.dir, "main.tf.json"), JSON.stringify(copy));
-    if (!this.initialised) {
-      const init = spawnSync("terraform", ["init", "-backend=false", "-input=false", "-no-color"], { cwd: this.dir, env: this.env, encoding: "utf8" });
-      if (init.status !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
-      this.initialised = true;
+const hcl = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.map(hcl).join(", ")}]`
+  : v && typeof v === "object" ? `{ ${Object.entries(v).map(([k, x]) => `${k} = ${hcl(x)}`).join(", ")} }`
+  : JSON.stringify(v);
+
+function testFile(dir: string, c: PlanCase, stack: Json): string {
+  const providers = (stack.provider?.aws ?? []) as Json[];
+  const regionOf = (body: Json) => {
+    const alias = /^aws\.(.+)$/.exec(String(body.provider ?? ""))?.[1];
+    return String(providers.find((p) => p.alias === alias)?.region);
+  };
+  const overrides = c.overrideData === false ? [] : Object.entries(AWS_READS).flatMap(([type, values]) =>
+    Object.entries((stack.data?.[type] ?? {}) as Record<string, Json>).map(([name, body]) =>
+      `  override_data {\n    target = data.${type}.${name}\n    values = ${hcl(values(regionOf(body)))}\n  }\n`));
+  return `run "plan" {\n  command = plan\n  module {\n    source = "./stacks/${dir}"\n  }\n${overrides.join("")}}\n`;
+}
+
+const resourceCount = (stack: Json) => Object.values((stack.resource ?? {}) as Record<string, Json>).reduce((n, r) => n + Object.keys(r).length, 0);
+// A run's fixed cost (two provider starts: validate, plan) is about what planning 60 resources costs.
+const runWeight = (stack: Json) => 60 + resourceCount(stack);
+
+/** Split `items` into `k` groups of about equal weight, heaviest first (each group is one process). */
+function balance<T>(items: T[], k: number, weight: (t: T) => number): T[][] {
+  const groups = Array.from({ length: k }, () => ({ weight: 0, items: [] as T[] }));
+  for (const item of [...items].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = groups.reduce((a, b) => (b.weight < a.weight ? b : a));
+    lightest.items.push(item);
+    lightest.weight += weight(item);
+  }
+  return groups.map((g) => g.items).filter((g) => g.length > 0);
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A local proxy that records every CONNECT and drops it: the plan's only way out. */
+function trapProxy(attempts: string[]): Promise<{ server: Server; url: string }> {
+  const server = createServer((socket) => {
+    socket.once("data", (d: Buffer) => attempts.push(d.toString().split("\r\n")[0]));
+    socket.on("error", () => {});
+    setTimeout(() => socket.destroy(), 50);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    resolve({ server, url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}` });
+  }));
+}
+
+/**
+ * Plans every case in one test directory with one `terraform init`: one `.tftest.hcl` per case (a run that
+ * errors skips the rest of its file, never another file), the files split over `processes` concurrent
+ * `terraform test` runs. Each run plans its stack as the root module, so root-only checks apply.
+ */
+export async function planOffline(cases: PlanCase[], awsVersion: string, processes = Number(process.env.LURE_TF_PROCESSES ?? Math.min(2, availableParallelism()))): Promise<OfflinePlan> {
+  if (new Set(cases.map((c) => c.name)).size !== cases.length) throw new Error("plan case names must be unique");
+  const dir = mkdtempSync(join(tmpdir(), "lure-tfplan-"));
+  const networkAttempts: string[] = [];
+  const proxy = await trapProxy(networkAttempts);
+  try {
+    const rc = join(dir, "terraformrc");
+    writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`);
+    // Only what is set here: no AWS credentials, profiles or TF_* settings of the caller, no IMDS, and
+    // every HTTP(S) request through the trap.
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|TF_)|_PROXY$/i.test(k)));
+    Object.assign(env, {
+      TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1",
+      AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url,
+    });
+
+    writeFileSync(join(dir, "main.tf"), "# Empty root: each run in tests/ plans one stack module as its root.\n");
+    mkdirSync(join(dir, "tests"));
+    const files = cases.map((c, i) => {
+      const name = `c${String(i).padStart(3, "0")}`;
+      const stack = offlineStack(c.stack, awsVersion);
+      mkdirSync(join(dir, "stacks", name), { recursive: true });
+      // Indented, so a diagnostic's source snippet is one line of the stack, not all of it.
+      writeFileSync(join(dir, "stacks", name, "main.tf.json"), JSON.stringify(stack, null, 1));
+      writeFileSync(join(dir, "tests", `${name}.tftest.hcl`), testFile(name, c, stack));
+      return { path: `tests/${name}.tftest.hcl`, case: c, weight: runWeight(stack) };
+    });
+
+    const init = await run("terraform", ["init", "-backend=false", "-input=false", "-no-color"], dir, env);
+    if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
+
+    const byPath = new Map(files.map((f) => [f.path, { status: "missing", diagnostics: [] as Diagnostic[] }]));
+    const general: Diagnostic[] = [];
+    const groups = balance(files, Number.isInteger(processes) && processes > 0 ? processes : 1, (f) => f.weight);
+    const outputs = await Promise.all(groups.map((g) =>
+      run("terraform", ["test", "-json", "-no-color", ...g.map((f) => `-filter=${f.path}`)], dir, env)));
+    for (const out of outputs) {
+      for (const line of out.stdout.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const msg = JSON.parse(line) as Json;
+        const result = byPath.get(msg["@testfile"]);
+        if (msg.type === "test_run" && msg.test_run.progress === "complete" && result) result.status = msg.test_run.status;
+        if (msg.type === "diagnostic") (result?.diagnostics ?? general).push(msg.diagnostic as Diagnostic);
+      }
+      if (out.stderr.trim()) general.push({ severity: "error", summary: "terraform test wrote to stderr", detail: out.stderr.trim() });
     }
-    const v = spawnSync("terraform", ["validate", "-json", "-no-color"], { cwd: this.dir, env: this.env, encoding: "utf8" });
-    const out = JSON.parse(v.stdout) as { valid: boolean; diagnostics: Diagnostic[] };
-    return { valid: out.valid, diagnostics: out.diagnostics };
+    return { results: new Map(files.map((f) => [f.case.name, byPath.get(f.path)!])), general, networkAttempts };
+  } finally {
+    proxy.server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
