@@ -8,5 +8,6 @@ module.exports = {
   },
   // Synth tests are memory-heavy; two workers match the 2-core CI machine.
   maxWorkers: 2,
+  testSequencer: "<rootDir>/__tests__/helpers/sequencer.js",
   testTimeout: 60000,
 };
