@@ -35,3 +35,11 @@ test("the check finds a fence with text after it and an unclosed one", () => {
   expect(fenceProblems("a `code` span and ```\n")).toHaveLength(1);
   expect(fenceProblems("```ts\nx\n```\n")).toEqual([]);
 });
+
+test("the existing-target section says what a user of their own load balancer must do and what destroy leaves", () => {
+  const section = README.slice(README.indexOf("### Demo or your own service"), README.indexOf("### Cost in Normal Mode"));
+  expect(section).toContain("Your load balancer's security group must allow egress to the copies.");
+  expect(section).toMatch(/authorize-security-group-egress --group-id <albSecurityGroupId>/);
+  expect(section).toMatch(/On `destroy`, Terraform moves those subnets to the \*\*VPC's default network ACL\*\*/);
+  expect(section).not.toContain("targetGroupArn,");
+});
