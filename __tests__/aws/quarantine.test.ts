@@ -234,7 +234,7 @@ describe("demo target: the real service and its copies", () => {
     expect(realService.load_balancer).toEqual([{ target_group_arn: ref(realTgAddr, "arn"), container_name: "web", container_port: 80 }]);
     expect(realService.lifecycle).toBeUndefined();
     const [, task] = deref(stack, realService.task_definition);
-    expect(JSON.parse(task.container_definitions)[0]).toMatchObject({ name: "web", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }] });
+    expect(JSON.parse(task.container_definitions).find((c: Json) => c.essential)).toMatchObject({ name: "web", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }] });
     expect(task.task_role_arn).toBeUndefined();
   });
 
@@ -830,7 +830,7 @@ describe("existing target", () => {
     const [tdAddr, td] = one(decoy, "aws_ecs_task_definition");
     expect(td.task_role_arn).toBeUndefined();
     // nginx serves on 80, not on the real service's 8080: the copies' port is their own.
-    expect(JSON.parse(td.container_definitions)[0]).toMatchObject({ name: "app", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }] });
+    expect(JSON.parse(td.container_definitions).find((c: Json) => c.essential)).toMatchObject({ name: "app", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", portMappings: [{ containerPort: 80, hostPort: 80, protocol: "tcp" }] });
     expect(one(decoy, "aws_ecs_service")[1].load_balancer).toEqual([expect.objectContaining({ container_name: "app", container_port: 80 })]);
     expect(one(decoy, "aws_lb_target_group")[1]).toMatchObject({ port: 80 });
     const [copySg] = named(decoy, "aws_security_group", "lure-quarantine-copies");
@@ -1011,13 +1011,18 @@ describe("web tasks: read-only root filesystem", () => {
       c.quarantine.target = structuredClone(EXISTING_TARGET);
       c.quarantine.copies = { kind: "ecs", image: "registry.example.com/decoy:1" };
     }],
-  ])("%s: every task definition lure makes is read-only, writable only on ephemeral /tmp, /run and /var/cache/nginx", (_, change) => {
+  ])("%s: every task definition lure makes is read-only, writable only on ephemeral /tmp, /run and /var/cache/nginx, opened to any user", (_, change) => {
     const stack = synthAwsQuarantine(configWith(change));
     const tds = resources(stack, "aws_ecs_task_definition");
     expect(tds.length).toBeGreaterThan(0);
     for (const [, td] of tds) {
-      const [container, ...others] = JSON.parse(td.container_definitions) as Json[];
+      const [prepare, container, ...others] = JSON.parse(td.container_definitions) as Json[];
       expect(others).toEqual([]);
+      // Fargate makes the volumes root-owned 0755: a one-shot step opens them to any user (nginx-unprivileged runs as 101).
+      expect(prepare).toMatchObject({ name: "prepare-volumes", essential: false, user: "0", readonlyRootFilesystem: true, command: ["chmod", "1777", "/volumes/scratch-0", "/volumes/scratch-1", "/volumes/scratch-2"] });
+      expect(prepare.mountPoints.map((m: Json) => m.sourceVolume)).toEqual(["scratch-0", "scratch-1", "scratch-2"]);
+      expect(container.essential).toBe(true);
+      expect(container.dependsOn).toEqual([{ containerName: "prepare-volumes", condition: "SUCCESS" }]);
       expect(container.readonlyRootFilesystem).toBe(true);
       expect(container.mountPoints.map((m: Json) => [m.containerPath, m.readOnly])).toEqual([
         ["/tmp", false],

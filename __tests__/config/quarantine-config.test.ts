@@ -495,7 +495,14 @@ describe("ports the images serve on (a target that never turns healthy is refuse
   test("the default demo image on a port it does not serve", () => {
     const found = problems(withQuarantine({ demo: { containerPort: 8080 } }));
     expect(found).toEqual([{ path: "quarantine.demo.containerPort", message: expect.stringContaining('8080 is not the port "public.ecr.aws/nginx/nginx:1.27.5-alpine" serves on (the official nginx image serves on 80)') }]);
-    expect(found[0].message).toContain("set quarantine.demo.image");
+    expect(found[0].message).toContain("set quarantine.demo.containerPort: 80, or quarantine.demo.image to an image that serves on 8080");
+  });
+
+  test("a known image on the default port is told the port to set", () => {
+    expect(problems(withQuarantine({ demo: { image: "public.ecr.aws/nginx/nginx-unprivileged:1.27.5-alpine" } }))).toEqual([
+      { path: "quarantine.demo.containerPort", message: '80 (the default) is not the port "public.ecr.aws/nginx/nginx-unprivileged:1.27.5-alpine" serves on (the unprivileged nginx image serves on 8080), so the load balancer would never find the demo healthy; set quarantine.demo.containerPort: 8080' },
+    ]);
+    expect(quarantinePropsProblems({ demo: { image: "nginxinc/nginx-unprivileged:stable" } })[0].message).toContain("set demo.containerPort: 8080");
   });
 
   test("a known image on its own port, or an image lure does not know, is accepted", () => {

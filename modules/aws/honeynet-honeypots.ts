@@ -12,13 +12,13 @@ import { resourceName, slug } from "../core/naming";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
 import { rolePolicyOf } from "./lambda";
-import { FargateWorkload, type ContainerSpec, type FargateWorkloadProps, type Mount, type VolumeSpec } from "./workload";
+import { FargateWorkload, VOLUME_INIT_IMAGE, type ContainerSpec, type FargateWorkloadProps, type Mount, type VolumeSpec } from "./workload";
+
+export { VOLUME_INIT_IMAGE };
 
 /** What Fargate can do with ports (reference/clouds.md §1.1). */
 export const FARGATE_PORTS: PortCapabilities = { remap: false, tcpAndUdpOnOnePort: false };
 
-/** Image of the one-shot container that makes ephemeral volumes writable (ECR Public: no Docker Hub limits). */
-export const VOLUME_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36";
 
 export const HTTPS_OUT: PublishedPort = { port: 443, protocol: "tcp" };
 

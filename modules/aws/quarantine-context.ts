@@ -8,6 +8,7 @@ import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VOLUME_INIT_IMAGE } from "./workload";
 import type { AwsStack } from "../../providers/aws";
 import type { ExistingTarget } from "../core/interfaces";
 import type { quarantineNames, ResolvedQuarantine } from "../core/quarantine-runtime";
@@ -59,8 +60,16 @@ export interface WebTaskProps {
  */
 export const WEB_SCRATCH_PATHS = ["/tmp", "/run", "/var/cache/nginx"] as const;
 
-/** A Fargate task definition of one web container, without a task role (no AWS permissions), read-only but for WEB_SCRATCH_PATHS. */
+/** The one-shot container that opens the scratch volumes to the web container's user (root or not). */
+export const PREPARE_CONTAINER = "prepare-volumes";
+
+/**
+ * A Fargate task definition of one web container, without a task role (no AWS permissions), read-only but
+ * for WEB_SCRATCH_PATHS. Fargate creates those volumes root-owned 0755, which an image that runs as
+ * another user (nginx-unprivileged: uid 101) cannot write, so a one-shot step first makes them 1777.
+ */
 export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps): EcsTaskDefinition {
+  const logConfiguration = { logDriver: "awslogs", options: { "awslogs-group": p.logs.name, "awslogs-region": p.region, "awslogs-stream-prefix": p.family } };
   return new EcsTaskDefinition(scope, id, {
     family: p.family,
     requiresCompatibilities: ["FARGATE"],
@@ -71,13 +80,24 @@ export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps)
     executionRoleArn: p.executionRole.arn,
     containerDefinitions: JSON.stringify([
       {
+        name: PREPARE_CONTAINER,
+        image: VOLUME_INIT_IMAGE,
+        essential: false,
+        user: "0",
+        readonlyRootFilesystem: true,
+        command: ["chmod", "1777", ...WEB_SCRATCH_PATHS.map((_, i) => `/volumes/scratch-${i}`)],
+        mountPoints: WEB_SCRATCH_PATHS.map((_, i) => ({ sourceVolume: `scratch-${i}`, containerPath: `/volumes/scratch-${i}`, readOnly: false })),
+        logConfiguration,
+      },
+      {
         name: p.containerName,
         image: p.image,
         essential: true,
         portMappings: [{ containerPort: p.containerPort, hostPort: p.containerPort, protocol: "tcp" }],
         readonlyRootFilesystem: true,
         mountPoints: WEB_SCRATCH_PATHS.map((containerPath, i) => ({ sourceVolume: `scratch-${i}`, containerPath, readOnly: false })),
-        logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": p.logs.name, "awslogs-region": p.region, "awslogs-stream-prefix": p.family } },
+        dependsOn: [{ containerName: PREPARE_CONTAINER, condition: "SUCCESS" }],
+        logConfiguration,
       },
     ]),
     volume: WEB_SCRATCH_PATHS.map((_, i) => ({ name: `scratch-${i}` })),

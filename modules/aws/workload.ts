@@ -14,6 +14,12 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { PublishedPort } from "../core/catalog";
 import { slug } from "../core/naming";
 
+/**
+ * Image of the one-shot container that makes ephemeral volumes writable: Fargate creates them owned by
+ * root with mode 0755, which an image's non-root user cannot write (ECR Public: no Docker Hub limits).
+ */
+export const VOLUME_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36";
+
 export interface Mount {
   readonly volume: string;
   readonly containerPath: string;

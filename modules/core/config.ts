@@ -762,7 +762,7 @@ function rawWebPorts(q: Record<string, unknown>): WebPorts | undefined {
   if (targetPort === undefined || (copies.containerPort !== undefined && copiesPort === undefined)) return undefined;
   const image = typeof copies.image === "string" ? copies.image : undefined;
   return {
-    ...(demoTarget ? { demo: { image: typeof demo.image === "string" ? demo.image : QUARANTINE_DEFAULTS.demo.image, containerPort: targetPort } } : {}),
+    ...(demoTarget ? { demo: { image: typeof demo.image === "string" ? demo.image : QUARANTINE_DEFAULTS.demo.image, containerPort: targetPort, portGiven: demo.containerPort !== undefined } } : {}),
     targetPort,
     copies: {
       ...(copies.kind === "asg" ? { kind: "asg" as const } : { kind: "ecs" as const, ...(image !== undefined ? { image } : {}) }),

@@ -168,12 +168,12 @@ export function quarantineRuntimeConfig(config: LureConfig): QuarantineRuntimeCo
 }
 
 /** The web images and ports of resolved settings, for the port checks and the construct. */
-export function resolvedWebPorts(s: ResolvedQuarantine): WebPorts {
+export function resolvedWebPorts(s: ResolvedQuarantine, demoPortGiven = true): WebPorts {
   const targetPort = s.target === "demo" ? s.demo.containerPort : s.target.containerPort;
   const c = s.copies;
   const port = c.containerPort !== undefined ? { containerPort: c.containerPort } : {};
   return {
-    ...(s.target === "demo" ? { demo: { image: s.demo.image, containerPort: s.demo.containerPort } } : {}),
+    ...(s.target === "demo" ? { demo: { image: s.demo.image, containerPort: s.demo.containerPort, portGiven: demoPortGiven } } : {}),
     targetPort,
     copies: c.kind === "ecs" ? { kind: "ecs", ...(c.image !== undefined ? { image: c.image } : {}), ...port } : { kind: "asg", ...port },
   };
@@ -321,7 +321,7 @@ export function quarantinePropsProblems(props: QuarantineProps, region?: string)
     if (t.isolateSubnets === true && real === undefined) out.push({ path: "target.realSubnetCidrs", message: ISOLATE_WITHOUT_CIDRS_MESSAGE });
   }
   int("copies.containerPort", props.copies?.containerPort, 1, 65535);
-  const web = resolvedWebPorts(resolveQuarantine(props, props.prefix ?? LONGEST_PREFIX));
+  const web = resolvedWebPorts(resolveQuarantine(props, props.prefix ?? LONGEST_PREFIX), props.demo?.containerPort !== undefined);
   // Ports out of range are reported above; only valid ones are compared with the images'.
   const validPort = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1 && n <= 65535);
   if (validPort(web.targetPort) && validPort(web.copies.containerPort)) out.push(...webPortProblems(web));

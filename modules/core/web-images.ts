@@ -30,7 +30,12 @@ export function knownImagePort(image: string): { readonly port: number; readonly
 /** The web parts of the quarantine settings, defaults filled in. */
 export interface WebPorts {
   /** The demo's image and port, or undefined for an existing target. */
-  readonly demo?: { readonly image: string; readonly containerPort: number };
+  readonly demo?: {
+    readonly image: string;
+    readonly containerPort: number;
+    /** Whether the port was given, or is the default (80). @default true */
+    readonly portGiven?: boolean;
+  };
   /** The port the load balancer uses for the real service (the demo's or the existing target's). */
   readonly targetPort: number;
   readonly copies:
@@ -50,9 +55,11 @@ export function webPortProblems(w: WebPorts, at = ""): { path: string; message: 
   if (w.demo) {
     const known = knownImagePort(w.demo.image);
     if (known && known.port !== w.demo.containerPort) {
+      // With the default image, the port is the user's; with a chosen image, the default port may be what is wrong.
+      const fix = w.demo.portGiven === false ? `set ${at}demo.containerPort: ${known.port}` : `set ${at}demo.containerPort: ${known.port}, or ${at}demo.image to an image that serves on ${w.demo.containerPort}`;
       out.push({
         path: "demo.containerPort",
-        message: `${w.demo.containerPort} is not the port "${w.demo.image}" serves on (${known.what} serves on ${known.port}), so the load balancer would never find the demo healthy; remove containerPort, or set ${at}demo.image to an image that serves on ${w.demo.containerPort}`,
+        message: `${w.demo.containerPort}${w.demo.portGiven === false ? " (the default)" : ""} is not the port "${w.demo.image}" serves on (${known.what} serves on ${known.port}), so the load balancer would never find the demo healthy; ${fix}`,
       });
     }
   }
