@@ -61,6 +61,15 @@ describe.each(stacks)("%s", (_, stack) => {
     }
   });
 
+  test("every NAT gateway depends on its own subnet's route to the internet", () => {
+    for (const [address, nat] of resources(stack, "aws_nat_gateway")) {
+      const subnet = addressOf(nat.subnet_id)!;
+      const missing = egressOf(stack, subnet).filter((n) => !((nat.depends_on ?? []) as string[]).includes(n));
+      expect({ address, missing }).toEqual({ address, missing: [] });
+      expect(egressOf(stack, subnet).length).toBeGreaterThan(0);
+    }
+  });
+
   test("the copies' Auto Scaling group depends on its subnets' routes", () => {
     for (const [address, group] of resources(stack, "aws_autoscaling_group")) {
       const missing = requirements(stack, group.vpc_zone_identifier as unknown[]).filter((n) => !((group.depends_on ?? []) as string[]).includes(n));

@@ -1034,3 +1034,10 @@ describe("web tasks: read-only root filesystem", () => {
     }
   });
 });
+
+test("the copies' security group id is an output: an existing target's load balancer group needs egress to it", () => {
+  const ex = synthAwsQuarantine(configWith((c) => ((c.quarantine.target = structuredClone(EXISTING_TARGET)), (c.quarantine.copies = { kind: "ecs", image: "registry.example.com/decoy:1" }))));
+  const [sg] = named(ex, "aws_security_group", "lure-quarantine-copies");
+  expect(ex.output.quarantine_copies_security_group).toMatchObject({ value: ref(sg) });
+  expect(ex.output.quarantine_copies_security_group.description).toContain("needs egress to it");
+});

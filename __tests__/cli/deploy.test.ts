@@ -13,7 +13,7 @@ import type { Construct } from "constructs";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { runApp } from "../../main";
 import { AwsStack } from "../../providers/aws";
-import { CHECK_RECORD, LURE_COMMAND_ENV, type CheckRecord } from "../../modules/core/check";
+import { CHECK_RECORD, CheckRefused, LURE_COMMAND_ENV, configToCheck, type CheckRecord } from "../../modules/core/check";
 import { DEFAULT_CONFIG_FILE, type LureConfig } from "../../modules/core/config";
 import { formatSummary } from "../../modules/core/summary";
 import { parseArgs, unknownStacks } from "../../modules/core/cli/deploy";
@@ -138,6 +138,8 @@ describe("after LURE_CONFIG=x npm start", () => {
     const calls = callsUnder(out("A"));
     expect(calls.length).toBeGreaterThan(0);
     for (const [cwd] of calls) expect(cwd).toBe(join(out("A"), "stacks", "aws-honeynet"));
+    // cdktf deploy starts with terraform init in that folder (the fake terraform stops it there).
+    expect(calls[0][1]).toMatch(/^init\b/);
     const json = readFileSync(join(calls[0][0], "cdk.tf.json"), "utf8");
     expect(json).toContain(`"${X_PREFIX}-honeynet"`);
     expect(json).not.toContain('"lure-honeynet"');
@@ -171,6 +173,7 @@ describe("after LURE_CONFIG=x npm start", () => {
     const calls = callsUnder(out("D"));
     expect(calls.map(([cwd]) => cwd)).toContain(join(out("D"), "stacks", "aws-honeynet"));
     for (const [cwd] of calls) expect(cwd).toBe(join(out("D"), "stacks", "aws-honeynet"));
+    expect(calls[0][1]).toMatch(/^init\b/);
     expect(stackJson(out("D"))).toContain(`"${X_PREFIX}-honeynet"`);
     expect(record(out("D")).config).toBe(x);
   });
@@ -195,9 +198,15 @@ describe("npm run deploy|diff|destroy", () => {
     [["diff", "aws-honeynet", "aws-quarantine"], "diff takes one stack"],
     [["deploy", "aws-honeynet", "--skip-synth"], "--skip-synth is set by lure"],
     [["destroy", "aws-honeynet", "--output=elsewhere"], "--output=elsewhere is set by lure"],
+    [["deploy", "aws-honeynet", "-o/tmp/x"], "-o/tmp/x is set by lure"],
+    [["deploy", "aws-honeynet", "--auto-approve", "-a", "node other.js"], "-a is set by lure"],
     [["apply", "aws-honeynet"], 'unknown command "apply"'],
   ])("refuses %j", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
+  });
+
+  it("passes cdktf's own options through", () => {
+    expect(parseArgs(["deploy", "aws-honeynet", "--auto-approve", "--parallelism=2"]).options).toEqual(["--auto-approve", "--parallelism=2"]);
   });
 });
 
@@ -269,5 +278,30 @@ describe("every synth path runs the policy rules", () => {
     expect(record(outdir).config).toBe(DEFAULT_CONFIG_FILE);
     expect(app({ CDKTF_OUTDIR: outdir, LURE_CONFIG: other, [LURE_COMMAND_ENV]: "1" }, probe("10.0.0.0/8")).status).toBe(0);
     expect(record(outdir).config).toBe(other);
+  });
+});
+
+describe("a direct synth without a record", () => {
+  const scratch = () => {
+    const root = mkdtempSync(join(tmpdir(), "lure-norecord-"));
+    mkdirSync(join(root, "cdktf.out"));
+    return root;
+  };
+
+  it("refuses to fall back to the default config when local state lies beside the output folder", () => {
+    const root = scratch();
+    writeFileSync(join(root, "terraform.aws-honeynet.tfstate"), "{}");
+    expect(() => configToCheck(join(root, "cdktf.out"), {})).toThrow(CheckRefused);
+    expect(() => configToCheck(join(root, "cdktf.out"), {})).toThrow(/terraform\.aws-honeynet\.tfstate exists, but .* has no record of the config that made it; nothing was synthesized/);
+    // Naming the config is the user's explicit choice; lure's own commands always name it.
+    expect(configToCheck(join(root, "cdktf.out"), { LURE_CONFIG: "/x/lab.json" })).toBe("/x/lab.json");
+    expect(configToCheck(join(root, "cdktf.out"), { [LURE_COMMAND_ENV]: "1" })).toBe(DEFAULT_CONFIG_FILE);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("uses the default config when there is neither record nor state (a fresh clone)", () => {
+    const root = scratch();
+    expect(configToCheck(join(root, "cdktf.out"), {})).toBe(DEFAULT_CONFIG_FILE);
+    rmSync(root, { recursive: true, force: true });
   });
 });

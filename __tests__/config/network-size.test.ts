@@ -113,3 +113,9 @@ describe("the props checks use the same plan", () => {
     expect(quarantinePropsProblems({ target: EXISTING_TARGET, copies: { kind: "ecs", image: "example/decoy:1" }, demo: { networkCidr: "10.43.0.0/26" } })).toEqual([]);
   });
 });
+
+test("a network too small to split at all says so, with no impossible prefix", () => {
+  const r = validateConfig({ ...defaultConfigInput(), honeynet: { ...defaultConfigInput().honeynet, networkCidr: "10.42.0.0/30" } });
+  const messages = r.ok ? [] : r.problems.filter((p) => p.path === "honeynet.networkCidr").map((p) => p.message);
+  expect(messages).toEqual(['"10.42.0.0/30" is too small: a /30 cannot be split into the 16 parts its two subnets come from; use /22 or larger']);
+});

@@ -9,12 +9,22 @@ import { createServer, type Server } from "net";
 import { availableParallelism, tmpdir } from "os";
 import { join } from "path";
 import type { Json } from "./synth";
+import { MIN_TERRAFORM_VERSION } from "../../modules/core/toolchain";
 
 export const MIRROR = process.env.LURE_TF_MIRROR ?? "/opt/tf-plugins";
 const AWS_DIR = join(MIRROR, "registry.terraform.io", "hashicorp", "aws");
 
 export function terraformAvailable(): { ok: true; awsVersion: string } | { ok: false; why: string } {
-  if (spawnSync("terraform", ["version"], { encoding: "utf8" }).status !== 0) return { ok: false, why: "no terraform binary" };
+  const v = spawnSync("terraform", ["version", "-json"], { encoding: "utf8" });
+  if (v.status !== 0) return { ok: false, why: "no terraform binary" };
+  // Every stack declares required_version: an older binary would refuse them all, which says nothing about lure.
+  const found = (JSON.parse(v.stdout) as { terraform_version: string }).terraform_version;
+  const older = (a: string, b: string) => {
+    const [x, y] = [a, b].map((s) => s.split(/[.-]/).slice(0, 3).map(Number));
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
+    return false;
+  };
+  if (older(found, MIN_TERRAFORM_VERSION)) return { ok: false, why: `terraform ${found} is older than ${MIN_TERRAFORM_VERSION}, which every stack requires` };
   if (!existsSync(AWS_DIR)) return { ok: false, why: `no AWS provider in ${MIRROR}` };
   const versions = readdirSync(AWS_DIR).sort();
   return versions.length > 0 ? { ok: true, awsVersion: versions[versions.length - 1] } : { ok: false, why: "empty mirror" };

@@ -10,7 +10,7 @@ describe("dashboard-encrypted", () => {
         stack({
           aws_lb_listener: {
             tls: { protocol: "HTTPS", port: 443, default_action: [{ type: "forward" }], tags: dash() },
-            redirect: { protocol: "HTTP", port: 80, default_action: [{ type: "redirect" }], tags: dash() },
+            redirect: { protocol: "HTTP", port: 80, default_action: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", status_code: "HTTP_301" } }], tags: dash() },
             accepted: { protocol: "HTTP", port: 80, default_action: [{ type: "forward" }], tags: dash({ "lure:plaintext": "accepted" }) },
             other: { protocol: "HTTP", port: 80, default_action: [{ type: "forward" }], tags: { "lure:component": "quarantine" } },
           },
@@ -25,10 +25,11 @@ describe("dashboard-encrypted", () => {
         aws_lb_listener: {
           plain: { protocol: "HTTP", port: 80, default_action: [{ type: "forward" }], tags: dash() },
           wrongTag: { port: 80, default_action: [{ type: "forward" }], tags: dash({ "lure:plaintext": "yes" }) },
+          toHttp: { protocol: "HTTP", port: 80, default_action: [{ type: "redirect", redirect: { port: "8080", protocol: "HTTP", status_code: "HTTP_301" } }], tags: dash() },
         },
       }),
     );
-    expect(addresses(v)).toEqual(["aws_lb_listener.plain", "aws_lb_listener.wrongTag"]);
+    expect(addresses(v)).toEqual(["aws_lb_listener.plain", "aws_lb_listener.wrongTag", "aws_lb_listener.toHttp"]);
     expect(v[0].message).toContain("allowPlaintext");
   });
 });

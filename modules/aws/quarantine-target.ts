@@ -117,7 +117,14 @@ export class DemoNetwork extends Construct {
     this.publicSubnets = tier("Public", this.cidrs.public, publicTable);
 
     const natAddress = new Eip(this, "NatAddress", { domain: "vpc", tags: tags(`${name}-nat`) });
-    const nat = new NatGateway(this, "NatGateway", { allocationId: natAddress.allocationId, subnetId: this.publicSubnets[0].id, tags: tags(name), dependsOn: [igw] });
+    // The NAT gateway forwards through its own subnet's route to the internet: without it the first
+    // tasks behind the NAT could not pull their images.
+    const nat = new NatGateway(this, "NatGateway", {
+      allocationId: natAddress.allocationId,
+      subnetId: this.publicSubnets[0].id,
+      tags: tags(name),
+      dependsOn: [igw, publicTable, ...associations.Public],
+    });
     // Out to the internet only through the NAT gateway: image pulls and AWS APIs, nothing inbound.
     const natTable = (kind: "Private" | "Copies") =>
       new RouteTable(this, `${kind}RouteTable`, { vpcId: this.vpc.id, route: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tags(`${name}-${kind.toLowerCase()}`) });

@@ -120,6 +120,10 @@ export class AwsQuarantineStack extends AwsStack {
       // Descriptions must be literal: no resource attributes in them.
       description: q.copyService ? `ECS service of the honeypot copies in cluster ${q.clusterName}` : "Auto Scaling group of the honeypot copies",
     });
+    new TerraformOutput(this, "quarantine_copies_security_group", {
+      value: q.copySecurityGroup.id,
+      description: demo ? "Security group of the honeypot copies" : "Security group of the honeypot copies: your load balancer's group needs egress to it on the copies' port (README)",
+    });
     new TerraformOutput(this, "quarantine_dead_letter_queue", {
       value: { url: q.deadLetterQueue.url, arn: q.deadLetterQueue.arn },
       description: "Flow-log batches the detector failed on after Lambda's retries",

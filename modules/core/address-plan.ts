@@ -149,6 +149,8 @@ export function networkTooSmall(cidr: string, d: NetworkDemand): string | undefi
     ...(t.loadBalancer && subnet > ALB_SUBNET_PREFIX ? [t.loadBalancer] : []),
     ...(usable < t.addresses && t.why ? [t.why] : []),
   ]);
+  // Past /32 there is nothing to split: say so instead of naming a prefix that cannot exist.
+  if (subnet > 32) return `is too small: a /${r.cidr.prefixLength} cannot be split into the ${2 ** d.splitBits} parts its ${d.subnets} come from; use /${largestNetworkPrefix(d)} or larger`;
   const got = subnet <= SMALLEST_SUBNET_PREFIX ? `/${subnet} (${usable} usable addresses each)` : `/${subnet} (AWS creates none smaller than /${SMALLEST_SUBNET_PREFIX})`;
   const otherwise = failing.every((t) => t.otherwise && !(t.loadBalancer && subnet > ALB_SUBNET_PREFIX)) ? failing.map((t) => `, or ${t.otherwise}`).join("") : "";
   return `is too small: its ${d.subnets} would be ${got}, but ${reasons.join(", and ")}; use /${largestNetworkPrefix(d)} or larger${otherwise}`;

@@ -8,8 +8,8 @@
  * `npx cdktf deploy`) takes its config from that record and refuses another config, or the recorded
  * one changed since, instead of silently synthesizing the default.
  */
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "fs";
-import { join, resolve } from "path";
+import { existsSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "fs";
+import { dirname, join, resolve } from "path";
 import { DEFAULT_CONFIG_FILE, sha256Of } from "./config";
 import { checkStack, type Violation } from "./policy";
 import type { StackSummary } from "./summary";
@@ -79,6 +79,19 @@ export function sameFile(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
+/**
+ * Local state files of lure's stacks where the default backend keeps them: beside the output folder
+ * (`<outdir>/../terraform.<stack>.tfstate`, as providers/aws.ts sets the path).
+ */
+export function localStates(outdir: string): string[] {
+  const root = dirname(resolve(outdir));
+  try {
+    return readdirSync(root).filter((f) => /^terraform\.[a-z0-9-]+\.tfstate$/.test(f)).map((f) => join(root, f));
+  } catch {
+    return [];
+  }
+}
+
 /** A path as a shell word: quoted only when it needs to be. */
 export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -91,7 +104,20 @@ export function configToCheck(outdir: string, env: NodeJS.ProcessEnv): string {
   const named = env.LURE_CONFIG ? resolve(env.LURE_CONFIG) : undefined;
   if (env[LURE_COMMAND_ENV] === "1") return named ?? DEFAULT_CONFIG_FILE;
   const record = readRecord(outdir);
-  if (!record) return named ?? DEFAULT_CONFIG_FILE;
+  if (!record) {
+    // No record but state: the output folder was removed (or is another), and the default config would
+    // silently replace what that state holds. An explicit LURE_CONFIG is the user's own choice.
+    const states = named ? [] : localStates(outdir);
+    if (states.length > 0) {
+      throw new CheckRefused(
+        [
+          `lure: ${states.join(", ")} ${states.length === 1 ? "exists" : "exist"}, but ${outdir} has no record of the config that made ${states.length === 1 ? "it" : "them"}; nothing was synthesized.`,
+          `  Check the config you deploy: LURE_CONFIG=<file> npm start ${"(then npm run deploy -- <stack>)"}, or npm start for the default ${DEFAULT_CONFIG_FILE}`,
+        ].join("\n"),
+      );
+    }
+    return named ?? DEFAULT_CONFIG_FILE;
+  }
   const file = named ?? record.config;
   const when = `checked ${record.checkedAt}`;
   const then = "(then npm run deploy -- <stack>)";

@@ -39,7 +39,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const first = rest.findIndex((a) => a.startsWith("-"));
   const stacks = first === -1 ? rest : rest.slice(0, first);
   const options = first === -1 ? [] : rest.slice(first);
-  const own = options.find((o) => OWN_OPTIONS.includes(o.split("=")[0]));
+  // Long options may carry their value after "=", short ones right after the letter (-o/tmp/x).
+  const isOwn = (o: string) => OWN_OPTIONS.some((x) => o === x || o.startsWith(`${x}=`) || (!x.startsWith("--") && o.startsWith(x) && !o.startsWith("--")));
+  const own = options.find(isOwn);
   if (own) throw new UsageError(`lure: ${own} is set by lure (it deploys exactly the stacks it has just checked; LURE_OUTDIR picks the folder)\n${usage(command)}`);
   if (stacks.length === 0) throw new UsageError(`lure: name the stack(s), e.g. npm run ${command} -- aws-honeynet\n${usage(command)}`);
   if (command === "diff" && stacks.length > 1) throw new UsageError(`lure: diff takes one stack\n${usage(command)}`);
