@@ -12,7 +12,7 @@ import { resourceName, slug } from "../core/naming";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
 import { rolePolicyOf } from "./lambda";
-import { FargateWorkload, VOLUME_INIT_IMAGE, type ContainerSpec, type FargateWorkloadProps, type Mount, type VolumeSpec } from "./workload";
+import { AFTER_PREPARE, FargateWorkload, VOLUME_INIT_IMAGE, prepareVolumes, type ContainerSpec, type FargateWorkloadProps, type Mount, type VolumeSpec } from "./workload";
 
 export { VOLUME_INIT_IMAGE };
 
@@ -108,17 +108,7 @@ export interface HoneypotServicesProps {
 function honeypotContainers(p: PlannedHoneypot, logMounts: readonly Mount[], scratch: readonly { name: string; path: string }[]): ContainerSpec[] {
   const { entry } = p;
   const containers: ContainerSpec[] = [];
-  if (scratch.length > 0) {
-    containers.push({
-      name: "prepare-volumes",
-      image: VOLUME_INIT_IMAGE,
-      essential: false,
-      user: "0",
-      readonlyRootFilesystem: true,
-      command: ["chmod", "1777", ...scratch.map((s) => `/volumes/${s.name}`)],
-      mounts: scratch.map((s) => ({ volume: s.name, containerPath: `/volumes/${s.name}` })),
-    });
-  }
+  if (scratch.length > 0) containers.push(prepareVolumes(scratch.map((s) => s.name)));
   const user = p.override.user;
   containers.push({
     name: entry.name,
@@ -129,7 +119,7 @@ function honeypotContainers(p: PlannedHoneypot, logMounts: readonly Mount[], scr
     environment: honeypotEnvironment(entry.env),
     mounts: [...logMounts, ...scratch.map((s) => ({ volume: s.name, containerPath: s.path }))],
     ...(needsPortSysctl(entry, p.published, user) ? { systemControls: [{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
-    ...(scratch.length > 0 ? { dependsOn: [{ containerName: "prepare-volumes", condition: "SUCCESS" as const }] } : {}),
+    ...(scratch.length > 0 ? { dependsOn: AFTER_PREPARE } : {}),
   });
   return containers;
 }

@@ -8,7 +8,7 @@ import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VOLUME_INIT_IMAGE } from "./workload";
+import { AFTER_PREPARE, prepareVolumes } from "./workload";
 import type { AwsStack } from "../../providers/aws";
 import type { ExistingTarget } from "../core/interfaces";
 import type { quarantineNames, ResolvedQuarantine } from "../core/quarantine-runtime";
@@ -60,9 +60,6 @@ export interface WebTaskProps {
  */
 export const WEB_SCRATCH_PATHS = ["/tmp", "/run", "/var/cache/nginx"] as const;
 
-/** The one-shot container that opens the scratch volumes to the web container's user (root or not). */
-export const PREPARE_CONTAINER = "prepare-volumes";
-
 /**
  * A Fargate task definition of one web container, without a task role (no AWS permissions), read-only but
  * for WEB_SCRATCH_PATHS. Fargate creates those volumes root-owned 0755, which an image that runs as
@@ -70,6 +67,8 @@ export const PREPARE_CONTAINER = "prepare-volumes";
  */
 export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps): EcsTaskDefinition {
   const logConfiguration = { logDriver: "awslogs", options: { "awslogs-group": p.logs.name, "awslogs-region": p.region, "awslogs-stream-prefix": p.family } };
+  const volumes = WEB_SCRATCH_PATHS.map((_, i) => `scratch-${i}`);
+  const { mounts, ...prepare } = prepareVolumes(volumes);
   return new EcsTaskDefinition(scope, id, {
     family: p.family,
     requiresCompatibilities: ["FARGATE"],
@@ -80,13 +79,8 @@ export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps)
     executionRoleArn: p.executionRole.arn,
     containerDefinitions: JSON.stringify([
       {
-        name: PREPARE_CONTAINER,
-        image: VOLUME_INIT_IMAGE,
-        essential: false,
-        user: "0",
-        readonlyRootFilesystem: true,
-        command: ["chmod", "1777", ...WEB_SCRATCH_PATHS.map((_, i) => `/volumes/scratch-${i}`)],
-        mountPoints: WEB_SCRATCH_PATHS.map((_, i) => ({ sourceVolume: `scratch-${i}`, containerPath: `/volumes/scratch-${i}`, readOnly: false })),
+        ...prepare,
+        mountPoints: mounts.map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: false })),
         logConfiguration,
       },
       {
@@ -95,12 +89,12 @@ export function webTaskDefinition(scope: Construct, id: string, p: WebTaskProps)
         essential: true,
         portMappings: [{ containerPort: p.containerPort, hostPort: p.containerPort, protocol: "tcp" }],
         readonlyRootFilesystem: true,
-        mountPoints: WEB_SCRATCH_PATHS.map((containerPath, i) => ({ sourceVolume: `scratch-${i}`, containerPath, readOnly: false })),
-        dependsOn: [{ containerName: PREPARE_CONTAINER, condition: "SUCCESS" }],
+        mountPoints: WEB_SCRATCH_PATHS.map((containerPath, i) => ({ sourceVolume: volumes[i], containerPath, readOnly: false })),
+        dependsOn: AFTER_PREPARE,
         logConfiguration,
       },
     ]),
-    volume: WEB_SCRATCH_PATHS.map((_, i) => ({ name: `scratch-${i}` })),
+    volume: volumes.map((name) => ({ name })),
     tags: p.tags,
   });
 }

@@ -20,6 +20,25 @@ import { slug } from "../core/naming";
  */
 export const VOLUME_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.36";
 
+/** Name of that one-shot container; the task's main container waits for it to succeed. */
+export const PREPARE_CONTAINER = "prepare-volumes";
+
+/** The one-shot step (as root, read-only itself) that opens ephemeral `volumes` to any user: mode 1777, like /tmp. */
+export function prepareVolumes(volumes: readonly string[]): ContainerSpec & { readonly mounts: readonly Mount[]; readonly command: readonly string[] } {
+  return {
+    name: PREPARE_CONTAINER,
+    image: VOLUME_INIT_IMAGE,
+    essential: false,
+    user: "0",
+    readonlyRootFilesystem: true,
+    command: ["chmod", "1777", ...volumes.map((v) => `/volumes/${v}`)],
+    mounts: volumes.map((v) => ({ volume: v, containerPath: `/volumes/${v}` })),
+  };
+}
+
+/** What a container needs to wait for {@link prepareVolumes}. */
+export const AFTER_PREPARE = [{ containerName: PREPARE_CONTAINER, condition: "SUCCESS" as const }];
+
 export interface Mount {
   readonly volume: string;
   readonly containerPath: string;
