@@ -103,6 +103,7 @@ export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s 
 export function configToCheck(outdir: string, env: NodeJS.ProcessEnv): string {
   const named = env.LURE_CONFIG ? resolve(env.LURE_CONFIG) : undefined;
   if (env[LURE_COMMAND_ENV] === "1") return named ?? DEFAULT_CONFIG_FILE;
+  const then = "(then npm run deploy -- <stack>)";
   const record = readRecord(outdir);
   if (!record) {
     // No record but state: the output folder was removed (or is another), and the default config would
@@ -112,7 +113,7 @@ export function configToCheck(outdir: string, env: NodeJS.ProcessEnv): string {
       throw new CheckRefused(
         [
           `lure: ${states.join(", ")} ${states.length === 1 ? "exists" : "exist"}, but ${outdir} has no record of the config that made ${states.length === 1 ? "it" : "them"}; nothing was synthesized.`,
-          `  Check the config you deploy: LURE_CONFIG=<file> npm start ${"(then npm run deploy -- <stack>)"}, or npm start for the default ${DEFAULT_CONFIG_FILE}`,
+          `  Check the config you deploy: LURE_CONFIG=<file> npm start ${then}, or npm start for the default ${DEFAULT_CONFIG_FILE}`,
         ].join("\n"),
       );
     }
@@ -120,7 +121,6 @@ export function configToCheck(outdir: string, env: NodeJS.ProcessEnv): string {
   }
   const file = named ?? record.config;
   const when = `checked ${record.checkedAt}`;
-  const then = "(then npm run deploy -- <stack>)";
   if (!sameFile(file, record.config)) {
     throw new CheckRefused(
       [
