@@ -5,7 +5,7 @@ import { checkStack } from "../../modules/core/policy";
 import { honeypotEnvironment } from "../../modules/aws/honeynet";
 import { validateConfig } from "../../modules/core/config";
 import { honeynetPropsProblems } from "../../modules/core/validate";
-import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
+import { configWith, defaultConfigInput, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
 const stack = synthAwsHoneynet();
 const INDUSTRIAL = PROFILES.industrial;
@@ -369,6 +369,13 @@ describe("platform pieces the issue names", () => {
   });
 });
 
+/** Validation of the default config with `change` applied (the problems, not a thrown error). */
+const raw = (change: (c: Json) => void) => {
+  const c = defaultConfigInput();
+  change(c);
+  return validateConfig(c);
+};
+
 describe("image repositories: an empty repository at the first deploy", () => {
   const withRepo = synthAwsHoneynet(
     configWith((c) => {
@@ -407,11 +414,6 @@ describe("image repositories: an empty repository at the first deploy", () => {
   });
 
   test("an imageTag without a repository, or with an image, is refused", () => {
-    const raw = (change: (c: Json) => void) => {
-      const c = JSON.parse(readFileSync(join(ROOT, "lure.config.json"), "utf8"));
-      change(c);
-      return validateConfig(c);
-    };
     const noRepo = raw((c) => (c.honeynet.overrides = { cowrie: { imageTag: "v2" } }));
     expect(noRepo.ok ? [] : noRepo.problems.map((p) => p.path)).toEqual(["honeynet.overrides.cowrie.imageTag"]);
     const both = raw((c) => {
@@ -423,12 +425,6 @@ describe("image repositories: an empty repository at the first deploy", () => {
 });
 
 describe("dashboard over plain HTTP only by explicit opt-in (Kibana has no login)", () => {
-  const raw = (change: (c: Json) => void) => {
-    const c = JSON.parse(readFileSync(join(ROOT, "lure.config.json"), "utf8"));
-    change(c);
-    return validateConfig(c);
-  };
-
   test("the default config says so, visibly", () => {
     expect(JSON.parse(readFileSync(join(ROOT, "lure.config.json"), "utf8")).honeynet.dashboard.allowPlaintext).toBe(true);
   });
