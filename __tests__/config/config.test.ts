@@ -70,6 +70,7 @@ describe("validateConfig on the default config", () => {
     expect(config.quarantine.detector).toEqual({
       trw: { theta0: 0.8, theta1: 0.2, alpha: 0.01, beta: 0.99 },
       windowMinutes: 5, verticalPorts: 15, horizontalHosts: 25, distinctPairs: 25, idleMinutes: 30, maxTargetsPerSource: 64, maxSources: 100_000,
+      memoryMinutes: 1440, slowFailures: 6, antiSpoofing: { enabled: true, historyMinutes: 10_080, settleMinutes: 60, maxClients: 100_000 },
     });
   });
 });

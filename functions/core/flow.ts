@@ -21,7 +21,10 @@
  * | custom ingress TCP `ACCEPT`, tcp-flags exactly SYN (2), ≤ 2 packets | UNKNOWN: the handshake is not in this interval |
  * | custom ingress, any other `ACCEPT` (UDP included) | OK |
  * | custom egress TCP with RST, no SYN and no FIN | FAIL for the reversed tuple (src = the egress dst, dst = the egress src, dport = the egress srcport): our host refused a connection to a closed port behind an allowing security group (with FIN, it closed a connection instead) |
+ * | custom egress TCP `ACCEPT` without RST, ≥ 2 packets averaging ≥ {@link PROOF_BYTES_PER_PACKET} bytes | OK with `proof` for the reversed tuple: our host sent data, which it does only on a completed handshake, so the peer's address is real |
  * | custom egress, anything else | no record (`ignored`) |
+ *
+ * Every record carries the peer's port (`sport`) and `proof` (false but for the egress rule above).
  *
  * A custom line whose `flow-direction` is `-` is read as ingress. In the custom format, src is
  * `pkt-srcaddr` when present (not `-`), else `srcaddr`; the same for dst: behind NAT or a secondary
@@ -61,9 +64,9 @@ const SYN = 2;
 const RST = 4;
 
 // v2 field positions.
-const V2_SRC = 3, V2_DST = 4, V2_DPORT = 6, V2_PROTO = 7, V2_START = 10, V2_ACTION = 12, V2_STATUS = 13;
+const V2_SRC = 3, V2_DST = 4, V2_SPORT = 5, V2_DPORT = 6, V2_PROTO = 7, V2_START = 10, V2_ACTION = 12, V2_STATUS = 13;
 // Custom field positions.
-const C_SRC = 2, C_DST = 3, C_SPORT = 4, C_DPORT = 5, C_PROTO = 6, C_PACKETS = 7, C_START = 9, C_ACTION = 11, C_STATUS = 12;
+const C_SRC = 2, C_DST = 3, C_SPORT = 4, C_DPORT = 5, C_PROTO = 6, C_PACKETS = 7, C_BYTES = 8, C_START = 9, C_ACTION = 11, C_STATUS = 12;
 const C_FLAGS = 13, C_PKT_SRC = 14, C_PKT_DST = 15, C_DIR = 16;
 
 // Field offsets of the line being parsed; reused so that parsing allocates nothing per field.
@@ -228,9 +231,15 @@ function action(s: string, a: number, b: number): number {
   return -1;
 }
 
-function record(time: number, src: string, dst: string, dport: number, proto: number, outcome: Outcome, stats: ParseStats): FlowRecord {
+/**
+ * Average bytes per packet (IP headers included) above which an egress record carried data: a
+ * SYN-ACK, its retransmissions and bare ACKs are 40–76 bytes, a TLS or HTTP reply far more.
+ */
+export const PROOF_BYTES_PER_PACKET = 100;
+
+function record(time: number, src: string, dst: string, sport: number, dport: number, proto: number, outcome: Outcome, proof: boolean, stats: ParseStats): FlowRecord {
   stats.records++;
-  return { time, src, dst, dport, proto, outcome };
+  return { time, src, dst, dport, proto, outcome, sport, proof };
 }
 
 /** Counts the status of a NODATA/SKIPDATA line; false when the line is not one of those. */
@@ -246,9 +255,10 @@ function v2Fields(s: string, stats: ParseStats): FlowRecord | undefined {
   if (noTraffic(status, stats)) return undefined;
   const proto = uint(s, FS[V2_PROTO], FE[V2_PROTO]);
   const dport = uint(s, FS[V2_DPORT], FE[V2_DPORT]);
+  const sport = uint(s, FS[V2_SPORT], FE[V2_SPORT]);
   const time = uint(s, FS[V2_START], FE[V2_START]);
   const act = action(s, FS[V2_ACTION], FE[V2_ACTION]);
-  if (status < 0 || proto < 0 || proto > 255 || dport < 0 || dport > 65535 || time < 0 || act < 0) {
+  if (status < 0 || proto < 0 || proto > 255 || dport < 0 || dport > 65535 || sport < 0 || sport > 65535 || time < 0 || act < 0) {
     stats.malformed++;
     return undefined;
   }
@@ -262,7 +272,7 @@ function v2Fields(s: string, stats: ParseStats): FlowRecord | undefined {
     stats.malformed++;
     return undefined;
   }
-  return record(time, src!, dst, dport, proto, act === 2 ? "FAIL" : "OK", stats);
+  return record(time, src!, dst, sport, dport, proto, act === 2 ? "FAIL" : "OK", false, stats);
 }
 
 /** The packet-level address (pkt-*) when present, else the interface-level one. */
@@ -289,18 +299,23 @@ function customFields(s: string, stats: ParseStats): FlowRecord | undefined {
     stats.malformed++;
     return undefined;
   }
-  if ((proto !== TCP && proto !== UDP) || (egress && (proto !== TCP || (flags & (SYN | RST | FIN)) !== RST))) {
+  // Egress: our host refused the peer's connection (RST alone), or sent it data (a proof).
+  const refused = egress && (flags & (SYN | RST | FIN)) === RST;
+  const proof = egress && !refused && (flags & RST) === 0 && act === 1 && packets >= 2 && proofBytes(s, packets);
+  if ((proto !== TCP && proto !== UDP) || (egress && (proto !== TCP || !(refused || proof)))) {
     stats.ignored++;
     return undefined;
   }
   let outcome: Outcome;
   let dport: number;
+  let sport: number;
   let src: string | undefined;
   let dst: string | undefined;
   if (egress) {
-    // Our host answered with RST: the peer's first contact to our srcport failed.
-    outcome = "FAIL";
+    // The reversed tuple: the peer's contact to our srcport.
+    outcome = refused ? "FAIL" : "OK";
     dport = uint(s, FS[C_SPORT], FE[C_SPORT]);
+    sport = uint(s, FS[C_DPORT], FE[C_DPORT]);
     src = peer(s, C_PKT_DST, C_DST);
     dst = src === undefined ? undefined : peer(s, C_PKT_SRC, C_SRC);
   } else {
@@ -309,14 +324,21 @@ function customFields(s: string, stats: ParseStats): FlowRecord | undefined {
     else if (proto === TCP && flags === SYN && packets <= 2) outcome = "UNKNOWN";
     else outcome = "OK";
     dport = uint(s, FS[C_DPORT], FE[C_DPORT]);
+    sport = uint(s, FS[C_SPORT], FE[C_SPORT]);
     src = peer(s, C_PKT_SRC, C_SRC);
     dst = src === undefined ? undefined : peer(s, C_PKT_DST, C_DST);
   }
-  if (dport < 0 || dport > 65535 || dst === undefined) {
+  if (dport < 0 || dport > 65535 || sport < 0 || sport > 65535 || dst === undefined) {
     stats.malformed++;
     return undefined;
   }
-  return record(time, src!, dst, dport, proto, outcome, stats);
+  return record(time, src!, dst, sport, dport, proto, outcome, proof, stats);
+}
+
+/** Whether the line's bytes field averages at least PROOF_BYTES_PER_PACKET per packet (false when it is not a number). */
+function proofBytes(s: string, packets: number): boolean {
+  const bytes = uint(s, FS[C_BYTES], FE[C_BYTES]);
+  return bytes >= PROOF_BYTES_PER_PACKET * packets;
 }
 
 /** One line s[a, b): `want` is the field count required (0: either format). */

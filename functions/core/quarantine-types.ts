@@ -18,6 +18,13 @@ export interface FlowRecord {
   /** IANA protocol number (6 TCP, 17 UDP, 1 ICMP). */
   proto: number;
   outcome: Outcome;
+  /** The peer's own port, when the log has it: replies from name and discovery services are not first contacts. */
+  sport?: number;
+  /**
+   * Data flowed both ways on this connection (AWS custom format: our host sent data to the peer), so
+   * the peer completed a handshake and `src` is its real address: a blind spoofer cannot do that.
+   */
+  proof?: boolean;
 }
 
 export type FlowFormat = "aws-v2" | "aws-custom" | "cwl-json";
@@ -61,9 +68,30 @@ export interface DetectorOptions {
   readonly maxSources: number;
   /** Sources never flagged (CIDRs). */
   readonly allowCidrs: readonly string[];
+  /** How long a failed first contact is remembered for the slow test (event time), beyond `idleMinutes`. */
+  readonly memoryMinutes: number;
+  /** Distinct failed targets, minus distinct successful ones, within `memoryMinutes` that flag a source. */
+  readonly slowFailures: number;
+  /** Framing defence: established clients are not steered on evidence anyone can forge in their name. */
+  readonly antiSpoofing: AntiSpoofingOptions;
 }
 
-export type DetectionReason = "trw" | "vertical" | "horizontal" | "pairs";
+/** When a source counts as an established client (reference: the README's threat model). */
+export interface AntiSpoofingOptions {
+  readonly enabled: boolean;
+  /** A proof of address (a completed connection) counts this long after it. */
+  readonly historyMinutes: number;
+  /** The first proof must be at least this much older than the evidence: a scanner cannot protect itself in passing. */
+  readonly settleMinutes: number;
+  /** Clients whose proofs are kept in memory at once (least recently proven dropped first). */
+  readonly maxClients: number;
+}
+
+/**
+ * `trw`, `vertical`, `horizontal`, `pairs`: the short-window tests; `slow`: the long memory;
+ * `proven`: the source's own completed connections reached a distinct counter (evidence nobody can forge).
+ */
+export type DetectionReason = "trw" | "vertical" | "horizontal" | "pairs" | "slow" | "proven";
 
 /** A source the detector has decided is scanning. */
 export interface Detection {
@@ -75,6 +103,19 @@ export interface Detection {
   readonly probes: number;
   /** Of which failed. */
   readonly failures: number;
+  /**
+   * The source is an established client and the evidence could be forged in its name (failed or
+   * half-open probes need no handshake): report it, do not steer it.
+   */
+  readonly withheld: boolean;
+  /** With `withheld`: the first proof of its address in the history (Unix seconds). */
+  readonly establishedSince?: number;
+}
+
+/** A source's proofs of address: its first and last completed connection within the history (Unix seconds). */
+export interface AddressProof {
+  readonly first: number;
+  readonly last: number;
 }
 
 /** Detector counters, for logs/metrics and the benchmark. */
@@ -91,9 +132,20 @@ export interface DetectorStats {
   evictedSources: number;
   /** Targets dropped because `maxTargetsPerSource` was reached. */
   evictedTargets: number;
-  /** Sources dropped after `idleMinutes`. */
+  /** Sources dropped after `idleMinutes` (and, for failing ones, `memoryMinutes`). */
   expiredSources: number;
+  /** Short-window states ended after `idleMinutes` while the long memory kept the source. */
+  restartedSources: number;
+  /** Records to a target nobody can scan (multicast, broadcast, link-local) or replies from name/discovery ports. */
+  unscannable: number;
+  /** Records proving their source's address. */
+  proofs: number;
+  /** Clients' proofs dropped because `antiSpoofing.maxClients` was reached. */
+  evictedClients: number;
+  /** Detections that steer. */
   detections: number;
+  /** Detections withheld: established clients on forgeable evidence. */
+  withheld: number;
 }
 
 /**
@@ -196,6 +248,10 @@ export interface QuarantineStore {
   /** Write a source's state if its version is still `expectedVersion` (undefined: must not exist); else ConflictError. */
   putSource(src: string, state: SourceState, expectedVersion: number | undefined, expiresAt: number): Promise<void>;
   deleteSource(src: string): Promise<void>;
+  /** Proofs of address of these sources (missing ones are absent). */
+  getProofs(srcs: readonly string[]): Promise<Map<string, AddressProof>>;
+  /** Record proofs: the earlier `first` and the later `last` win over what is stored; never fails on a race. */
+  putProofs(proofs: readonly { readonly src: string; readonly proof: AddressProof; readonly expiresAt: number }[]): Promise<void>;
   /** Every quarantined/remembered source. */
   listQuarantines(): Promise<Quarantine[]>;
   /** Create or refresh (later `lastSeen` wins; first `detectedAt` wins); never loses a concurrent writer's source. */

@@ -11,6 +11,13 @@
  *
  * The store is the source of truth; a detector kept warm in memory is only a working copy.
  *
+ * Proofs of address (anti-spoofing): every record that proves its source's address is noted in the
+ * detector; news (a new client, or an hour since its last stored proof) is written to the store in
+ * one go per batch, and the stored proofs of the sources to evaluate are read with their states, so
+ * an instance that never saw a client still knows it is established. A withheld detection (an
+ * established client on forgeable evidence) is logged (`quarantine-withheld`) and reported, and
+ * quarantines nothing.
+ *
  * Detector state per source: the detector tracks a source from its first failure on, so the store is
  * read and written only for sources with a failure in the batch, plus sources the warm detector
  * already tracks (so that their successes count too). A tracked source's successes that reach an
@@ -67,7 +74,7 @@ export interface EngineDeps {
   readonly log?: (event: string, fields: Readonly<Record<string, unknown>>) => void;
   /** A detector instance to reuse across calls (kept warm in a Lambda instance / for a whole simulate run); created from config.detector if absent. */
   readonly detector?: ScanDetector;
-  /** Called once per new detection with the record that decided it (`lure simulate` prints its line number). */
+  /** Called once per new detection, withheld ones included, with the record that decided it (`lure simulate` prints its line number). */
   readonly onDetection?: (detection: Detection, record: FlowRecord) => void;
 }
 
@@ -93,8 +100,12 @@ export interface BatchReport {
   allowListed: number;
   /** Sources whose detector state was read and fed. */
   evaluatedSources: number;
-  /** New detections of this batch. */
+  /** New detections of this batch (each quarantines its source). */
   detections: Detection[];
+  /** Established clients flagged on forgeable evidence: reported, not quarantined. */
+  withheld: Detection[];
+  /** Proofs of address written to the store. */
+  proofsStored: number;
   /** Remembered sources seen again (quarantined again, a flag for the mode), with the sighting's time. */
   remembered: { src: string; time: number }[];
   /** Quarantines whose `lastSeen` moved forward. */
@@ -150,17 +161,39 @@ const RULE_QUOTA_ERROR = "RuleQuotaError";
 export async function processRecords(records: readonly FlowRecord[], deps: EngineDeps, now: number): Promise<BatchReport> {
   const { store, config } = deps;
   const detector = deps.detector ?? new ScanDetector(config.detector);
-  const report: BatchReport = { records: records.length, allowListed: 0, evaluatedSources: 0, detections: [], remembered: [], refreshed: 0, conflicts: 0, enteredDefence: false };
+  const report: BatchReport = {
+    records: records.length,
+    allowListed: 0,
+    evaluatedSources: 0,
+    detections: [],
+    withheld: [],
+    proofsStored: 0,
+    remembered: [],
+    refreshed: 0,
+    conflicts: 0,
+    enteredDefence: false,
+  };
+  const spoofGuard = config.detector.antiSpoofing.enabled;
 
   const bySrc = new Map<string, FlowRecord[]>();
+  /** Sources whose proof is news for the store. */
+  const proven = new Set<string>();
   for (const r of records) {
     if (detector.isAllowed(r.src)) {
       report.allowListed++;
       continue;
     }
+    if (spoofGuard && r.proof === true && detector.prove(r.src, r.time)) proven.add(r.src);
     const list = bySrc.get(r.src);
     if (list) list.push(r);
     else bySrc.set(r.src, [r]);
+  }
+  if (proven.size > 0) {
+    await store.putProofs([...proven].map((src) => {
+      const proof = detector.proofOf(src)!;
+      return { src, proof, expiresAt: detector.proofExpiry(proof) };
+    }));
+    report.proofsStored = proven.size;
   }
   if (bySrc.size === 0) return report;
   // Event-time order per source (stable: equal times keep delivery order).
@@ -200,6 +233,7 @@ export async function processRecords(records: readonly FlowRecord[], deps: Engin
   if (toDetect.length > 0) {
     report.evaluatedSources = toDetect.length;
     const stored = await store.getSources(toDetect);
+    if (spoofGuard) for (const [src, proof] of await store.getProofs(toDetect)) detector.loadProof(src, proof);
     for (const src of toDetect) {
       const detection = await detectSource(src, bySrc.get(src)!, stored.get(src), detector, deps, report, now);
       if (detection) {
@@ -245,17 +279,29 @@ async function detectSource(
   const { store, config } = deps;
   let entry = stored;
   let detection: Detection | undefined;
+  let reported = false;
   for (let attempt = 1; ; attempt++) {
     // The stored state is the truth: a warm detector's own copy may be stale or already dropped.
     if (entry) detector.load(src, entry.value);
     else detector.forget(src);
     let found: Detection | undefined;
     let deciding: FlowRecord | undefined;
+    const withheld: { d: Detection; r: FlowRecord }[] = [];
     for (const r of recs) {
       const d = detector.observe(r);
-      if (d && !found) {
+      if (d?.withheld) withheld.push({ d, r });
+      else if (d && !found) {
         found = d;
         deciding = r;
+      }
+    }
+    // A retry after a conflict feeds the records again: report once.
+    if (!reported && withheld.length > 0) {
+      reported = true;
+      for (const { d, r } of withheld) {
+        report.withheld.push(d);
+        deps.log?.("quarantine-withheld", { src, reason: d.reason, probes: d.probes, failures: d.failures, time: d.time, establishedSince: d.establishedSince });
+        deps.onDetection?.(d, r);
       }
     }
     if (found && !detection) {
@@ -268,7 +314,7 @@ async function detectSource(
     const state = detector.save(src);
     if (!state) return detection;
     try {
-      await store.putSource(src, state, entry?.version, state.lastSeen + config.detector.idleMinutes * 60);
+      await store.putSource(src, state, entry?.version, detector.expiresAt(src)!);
       return detection;
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;

@@ -22,7 +22,7 @@
  * Every rule change, copy-count change and mode change is recorded in `events` with the time of the
  * injected clock, for the simulator's timeline.
  */
-import { ConflictError, type CopiesPort, type ListenerRules, type ModeState, type Quarantine, type QuarantineStore, type RuleChange, type SourceState, type SteeringOptions, type SteeringPort, type SteeringRule, type Versioned } from "../core/quarantine-types";
+import { ConflictError, type AddressProof, type CopiesPort, type ListenerRules, type ModeState, type Quarantine, type QuarantineStore, type RuleChange, type SourceState, type SteeringOptions, type SteeringPort, type SteeringRule, type Versioned } from "../core/quarantine-types";
 
 export interface MemoryCloudOptions {
   /** lure's band and ALB limits. */
@@ -87,6 +87,7 @@ const NO_MODE: ModeState = { mode: "normal", since: 0, recentFlags: [] };
 export class MemoryStore implements QuarantineStore {
   private readonly sources = new Map<string, Item<SourceState>>();
   private readonly quarantines = new Map<string, Item<Quarantine>>();
+  private readonly proofs = new Map<string, Item<AddressProof>>();
   private mode: Item<ModeState> | undefined;
   private lease: { owner: string; expiresAt: number } | undefined;
   private nextVersion = 1;
@@ -113,6 +114,29 @@ export class MemoryStore implements QuarantineStore {
 
   async deleteSource(src: string): Promise<void> {
     this.sources.delete(src);
+  }
+
+  async getProofs(srcs: readonly string[]): Promise<Map<string, AddressProof>> {
+    const out = new Map<string, AddressProof>();
+    for (const src of srcs) {
+      const item = this.live(this.proofs, src);
+      if (item) out.set(src, { ...item.value });
+    }
+    return out;
+  }
+
+  /** Earlier `first` and later `last` win, like the DynamoDB store's conditional update; the later expiry wins. */
+  async putProofs(proofs: readonly { readonly src: string; readonly proof: AddressProof; readonly expiresAt: number }[]): Promise<void> {
+    for (const { src, proof, expiresAt } of proofs) {
+      const item = this.live(this.proofs, src);
+      const value = item ? { first: Math.min(item.value.first, proof.first), last: Math.max(item.value.last, proof.last) } : { ...proof };
+      this.proofs.set(src, { value, version: this.nextVersion++, expiresAt: Math.max(item?.expiresAt ?? 0, expiresAt) });
+    }
+  }
+
+  /** Number of stored proofs (tests). */
+  get proofCount(): number {
+    return this.proofs.size;
   }
 
   async listQuarantines(): Promise<Quarantine[]> {

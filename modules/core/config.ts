@@ -5,7 +5,7 @@
  */
 import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
 import { scheduleProblem } from "./schedule";
-import { DEFAULT_DETECTOR } from "../../functions/core/detector";
+import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { resolve } from "path";
@@ -127,8 +127,8 @@ const honeypotOverride = z
   });
 
 /** The detector's own defaults (one source for both), as a plain object: zod returns a default as is, and the allow-list is `quarantine.allowCidrs`. */
-const { allowCidrs: _detectorAllowCidrs, trw: defaultTrw, ...detectorCounters } = DEFAULT_DETECTOR;
-const DETECTOR_DEFAULTS = { trw: { ...defaultTrw }, ...detectorCounters };
+const { allowCidrs: _detectorAllowCidrs, trw: defaultTrw, antiSpoofing: defaultAntiSpoofing, ...detectorCounters } = DEFAULT_DETECTOR;
+const DETECTOR_DEFAULTS = { trw: { ...defaultTrw }, ...detectorCounters, antiSpoofing: { ...defaultAntiSpoofing } };
 
 /** ALB listener rule priorities run from 1 to this. */
 export const MAX_RULE_PRIORITY = 50_000;
@@ -250,6 +250,29 @@ const quarantineSchema = z
         idleMinutes: z.number().int().min(1).default(DETECTOR_DEFAULTS.idleMinutes),
         maxTargetsPerSource: z.number().int().min(4).max(4096).default(DETECTOR_DEFAULTS.maxTargetsPerSource),
         maxSources: z.number().int().min(100).max(10_000_000).default(DETECTOR_DEFAULTS.maxSources),
+        /** How long failed first contacts are remembered for the slow test. */
+        memoryMinutes: intIn(30, 43_200)
+          .default(DETECTOR_DEFAULTS.memoryMinutes)
+          .describe("Minutes a failed first contact is remembered for the slow test (30-43200, default 1440: catches one probe every 30-180 min)"),
+        slowFailures: intIn(2, MEMORY_TARGETS)
+          .default(DETECTOR_DEFAULTS.slowFailures)
+          .describe(`Distinct failed targets, minus distinct successful ones, within memoryMinutes that flag a source (2-${MEMORY_TARGETS}, default 6)`),
+        antiSpoofing: z
+          .strictObject({
+            enabled: z.boolean().default(DETECTOR_DEFAULTS.antiSpoofing.enabled).describe("Report, do not steer, established clients on evidence anyone can forge in their name (default true)"),
+            historyMinutes: intIn(60, 525_600)
+              .default(DETECTOR_DEFAULTS.antiSpoofing.historyMinutes)
+              .describe("Minutes a completed connection keeps proving its source's address (60-525600, default 10080: a week)"),
+            settleMinutes: intIn(0, 10_080)
+              .default(DETECTOR_DEFAULTS.antiSpoofing.settleMinutes)
+              .describe("Minutes the first proof must precede the evidence, so a scanner cannot protect itself in passing (0-10080, default 60)"),
+            maxClients: intIn(100, 10_000_000)
+              .default(DETECTOR_DEFAULTS.antiSpoofing.maxClients)
+              .describe("Clients' proofs each function instance holds (100-10000000, default 100000; the store holds them all)"),
+          })
+          .refine((a) => a.settleMinutes < a.historyMinutes, { message: "settleMinutes must be below historyMinutes", path: ["settleMinutes"] })
+          .default(DETECTOR_DEFAULTS.antiSpoofing)
+          .describe("The framing defence (README: threat model)"),
       })
       .default(DETECTOR_DEFAULTS),
     /** Listener rules lure may use (the size of its priority band). */

@@ -187,6 +187,21 @@ export interface DetectorProps {
   readonly maxTargetsPerSource?: number;
   /** @default 100000 */
   readonly maxSources?: number;
+  /** Minutes a failed first contact is remembered for the slow test. @default 1440 */
+  readonly memoryMinutes?: number;
+  /** Net distinct failed targets within `memoryMinutes` that flag a source. @default 6 */
+  readonly slowFailures?: number;
+  /** Framing defence: established clients are reported, not steered, on forgeable evidence. */
+  readonly antiSpoofing?: {
+    /** @default true */
+    readonly enabled?: boolean;
+    /** Minutes a proof of address (a completed connection) counts. @default 10080 */
+    readonly historyMinutes?: number;
+    /** Minutes the first proof must precede the evidence. @default 60 */
+    readonly settleMinutes?: number;
+    /** Clients' proofs held in memory per function instance. @default 100000 */
+    readonly maxClients?: number;
+  };
 }
 
 /** An existing service to protect, by reference. Nothing of it is created or changed. */

@@ -120,6 +120,9 @@ function resolveDetector(d: DetectorProps | undefined, allowCidrs: readonly stri
     maxTargetsPerSource: d?.maxTargetsPerSource ?? def.maxTargetsPerSource,
     maxSources: d?.maxSources ?? def.maxSources,
     allowCidrs,
+    memoryMinutes: d?.memoryMinutes ?? def.memoryMinutes,
+    slowFailures: d?.slowFailures ?? def.slowFailures,
+    antiSpoofing: { ...def.antiSpoofing, ...(d?.antiSpoofing ?? {}) },
   };
 }
 

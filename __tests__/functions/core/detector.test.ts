@@ -19,8 +19,11 @@ function run(d: ScanDetector, records: readonly FlowRecord[]): { at: number; det
   return out;
 }
 
-/** TRW made too slow to ever decide in these tests (η1 = 9.9e299), so only the distinct counters can flag. */
-const GUARD_ONLY: DetectorOptions = { ...DEFAULT_DETECTOR, trw: { ...DEFAULT_DETECTOR.trw, alpha: 1e-300 } };
+/**
+ * TRW made too slow to ever decide in these tests (η1 = 9.9e299) and the long memory too short (1 s:
+ * never 6 failures in it), so only the distinct counters can flag.
+ */
+const GUARD_ONLY: DetectorOptions = { ...DEFAULT_DETECTOR, trw: { ...DEFAULT_DETECTOR.trw, alpha: 1e-300 }, memoryMinutes: 1 / 60 };
 
 describe("DEFAULT_DETECTOR", () => {
   it("holds the documented defaults", () => {
@@ -34,6 +37,9 @@ describe("DEFAULT_DETECTOR", () => {
       maxTargetsPerSource: 64,
       maxSources: 100000,
       allowCidrs: [],
+      memoryMinutes: 1440,
+      slowFailures: 6,
+      antiSpoofing: { enabled: true, historyMinutes: 10080, settleMinutes: 60, maxClients: 100000 },
     });
   });
 });
@@ -42,29 +48,49 @@ describe("ScanDetector: scans", () => {
   it("vertical scan: flagged by TRW at the 4th failed first contact, once", () => {
     const d = new ScanDetector(DEFAULT_DETECTOR);
     const records = Array.from({ length: 20 }, (_, i) => rec(SCANNER, ALB, 1 + i, "FAIL", T0 + i));
-    expect(run(d, records)).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 3, reason: "trw", probes: 4, failures: 4 } }]);
-    expect(d.stats).toEqual({ records: 20, allowListed: 0, repeats: 0, untracked: 0, evictedSources: 0, evictedTargets: 0, expiredSources: 0, detections: 1 });
+    expect(run(d, records)).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 3, reason: "trw", probes: 4, failures: 4, withheld: false } }]);
+    expect(d.stats).toEqual({
+      records: 20,
+      allowListed: 0,
+      repeats: 0,
+      untracked: 0,
+      evictedSources: 0,
+      evictedTargets: 0,
+      expiredSources: 0,
+      restartedSources: 0,
+      unscannable: 0,
+      proofs: 0,
+      evictedClients: 0,
+      detections: 1,
+      withheld: 0,
+    });
     expect(d.has(SCANNER)).toBe(true);
   });
 
   it("horizontal sweep: one port across many hosts, flagged at the 4th host", () => {
     const d = new ScanDetector(DEFAULT_DETECTOR);
     const records = Array.from({ length: 50 }, (_, i) => rec(SCANNER, `10.0.0.${1 + i}`, 22, "FAIL", T0 + i));
-    expect(run(d, records)).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 3, reason: "trw", probes: 4, failures: 4 } }]);
+    expect(run(d, records)).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 3, reason: "trw", probes: 4, failures: 4, withheld: false } }]);
   });
 
   describe("slow scan, 1 probe per minute for 2 hours", () => {
     const records = Array.from({ length: 120 }, (_, i) => rec(SCANNER, ALB, 1000 + i, "FAIL", T0 + 60 * i));
 
     it("is flagged at the 4th probe: idleMinutes 30 keeps the state across the 1-minute gaps", () => {
-      expect(run(new ScanDetector(DEFAULT_DETECTOR), records)).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 180, reason: "trw", probes: 4, failures: 4 } }]);
+      expect(run(new ScanDetector(DEFAULT_DETECTOR), records)).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 180, reason: "trw", probes: 4, failures: 4, withheld: false } }]);
     });
 
-    it("is missed when the state expires between probes", () => {
+    it("when the short state ends between probes, the long memory flags it at the 6th (slow); without it, it is missed", () => {
       const d = new ScanDetector({ ...DEFAULT_DETECTOR, idleMinutes: 0.5 });
-      expect(run(d, records)).toEqual([]);
-      expect(d.stats.expiredSources).toBe(119);
-      expect(d.save(SCANNER)).toMatchObject({ p: 1, f: 1 });
+      const found = run(d, records);
+      expect(found[0]).toEqual({ at: 5, detection: { src: SCANNER, time: T0 + 300, reason: "slow", probes: 1, failures: 1, withheld: false } });
+      // A flagged source's state lives idleMinutes (the quarantine holds it meanwhile): it is flagged again every 6 probes.
+      expect(found.map((x) => x.at)).toEqual(Array.from({ length: 20 }, (_, k) => 5 + 6 * k));
+      expect(d.stats).toMatchObject({ restartedSources: 100, expiredSources: 19 });
+      const forgetful = new ScanDetector({ ...DEFAULT_DETECTOR, idleMinutes: 0.5, memoryMinutes: 0.5 });
+      expect(run(forgetful, records)).toEqual([]);
+      expect(forgetful.stats.expiredSources).toBe(119);
+      expect(forgetful.save(SCANNER)).toMatchObject({ p: 1, f: 1 });
     });
 
     it("is missed by the 5-minute window counters alone (at most 6 probes in a window)", () => {
@@ -77,7 +103,7 @@ describe("ScanDetector: scans", () => {
       const records = Array.from({ length: 30 }, (_, i) =>
         i % 3 === 2 ? rec(SCANNER, `10.0.4.${i}`, 443, "OK", T0 + i) : rec(SCANNER, ALB, 1 + i, "FAIL", T0 + i),
       );
-      expect(run(new ScanDetector(DEFAULT_DETECTOR), records)).toEqual([{ at: 7, detection: { src: SCANNER, time: T0 + 7, reason: "trw", probes: 8, failures: 6 } }]);
+      expect(run(new ScanDetector(DEFAULT_DETECTOR), records)).toEqual([{ at: 7, detection: { src: SCANNER, time: T0 + 7, reason: "trw", probes: 8, failures: 6, withheld: false } }]);
     });
 
     it("clamp: after a long benign history Λ sits at η0 and 7 consecutive failures flag", () => {
@@ -88,14 +114,14 @@ describe("ScanDetector: scans", () => {
         ...Array.from({ length: 10 }, (_, i) => rec(SCANNER, ALB, 1000 + i, "FAIL", T0 + 20 + i)),
       ];
       const d = new ScanDetector(DEFAULT_DETECTOR);
-      expect(run(d, records)).toEqual([{ at: 17, detection: { src: SCANNER, time: T0 + 26, reason: "trw", probes: 18, failures: 8 } }]);
+      expect(run(d, records)).toEqual([{ at: 17, detection: { src: SCANNER, time: T0 + 26, reason: "trw", probes: 18, failures: 8, withheld: false } }]);
     });
 
     it("one success after every failure never moves TRW, but the vertical counter flags at 15 failed ports", () => {
       const records = Array.from({ length: 60 }, (_, i) =>
         i % 2 === 1 ? rec(SCANNER, `10.0.4.${i}`, 443, "OK", T0 + i) : rec(SCANNER, ALB, 1 + i, "FAIL", T0 + i),
       );
-      expect(run(new ScanDetector(DEFAULT_DETECTOR), records)).toEqual([{ at: 28, detection: { src: SCANNER, time: T0 + 28, reason: "vertical", probes: 29, failures: 15 } }]);
+      expect(run(new ScanDetector(DEFAULT_DETECTOR), records)).toEqual([{ at: 28, detection: { src: SCANNER, time: T0 + 28, reason: "vertical", probes: 29, failures: 15, withheld: false } }]);
     });
   });
 
@@ -111,7 +137,7 @@ describe("ScanDetector: scans", () => {
       rec(SCANNER, ALB, 4, "FAIL", T0 + 6), // Λ 64
       rec(SCANNER, ALB, 5, "FAIL", T0 + 7), // Λ 256
     ];
-    expect(run(d, records)).toEqual([{ at: 7, detection: { src: SCANNER, time: T0 + 7, reason: "trw", probes: 4, failures: 4 } }]);
+    expect(run(d, records)).toEqual([{ at: 7, detection: { src: SCANNER, time: T0 + 7, reason: "trw", probes: 4, failures: 4, withheld: false } }]);
     expect(d.stats).toMatchObject({ records: 8, untracked: 1, repeats: 2 });
   });
 });
@@ -199,7 +225,7 @@ describe("ScanDetector: distinct counters (TRW made slow)", () => {
     ["pairs: 25 failed (host, port) pairs", (i) => [`10.0.${i % 3}.${1 + i}`, 100 + i], 24, "pairs"],
   ])("%s", (_name, target, at, reason) => {
     const records = Array.from({ length: 40 }, (_, i) => rec(SCANNER, ...target(i), "FAIL", T0 + i));
-    expect(run(new ScanDetector(GUARD_ONLY), records)).toEqual([{ at, detection: { src: SCANNER, time: T0 + at, reason, probes: at + 1, failures: at + 1 } }]);
+    expect(run(new ScanDetector(GUARD_ONLY), records)).toEqual([{ at, detection: { src: SCANNER, time: T0 + at, reason, probes: at + 1, failures: at + 1, withheld: false } }]);
   });
 
   it("counts only failures within the window: one failed port every 30 s never reaches 15", () => {
@@ -250,23 +276,29 @@ describe("ScanDetector: bounds, expiry, state", () => {
     expect(d.save(SCANNER)).toMatchObject({ p: 7 });
   });
 
-  it("a source idle longer than idleMinutes starts clean", () => {
+  it("a source idle longer than idleMinutes starts a clean short-window state; its long memory stays", () => {
     const scan = (t: number) => [0, 1, 2].map((i) => rec(SCANNER, ALB, 1 + i, "FAIL", t + i));
     const late = new ScanDetector(DEFAULT_DETECTOR);
     expect(run(late, [...scan(T0), rec(SCANNER, ALB, 99, "FAIL", T0 + 2 + 30 * 60 + 1)])).toEqual([]);
-    expect(late.stats.expiredSources).toBe(1);
-    expect(late.save(SCANNER)).toMatchObject({ p: 1 });
+    expect(late.stats).toMatchObject({ expiredSources: 0, restartedSources: 1 });
+    expect(late.save(SCANNER)).toMatchObject({ p: 1, f: 1 });
+    expect(late.save(SCANNER)!.l).toBeCloseTo(4, 12);
+    expect((late.save(SCANNER)!.m as number[]).length).toBe(8);
     const inTime = new ScanDetector(DEFAULT_DETECTOR);
     expect(run(inTime, [...scan(T0), rec(SCANNER, ALB, 99, "FAIL", T0 + 2 + 30 * 60)]).map((x) => x.at)).toEqual([3]);
   });
 
-  it("expire(now) drops idle sources and counts them", () => {
+  it("expire(now) ends idle short-window states, and drops sources once their last failure is out of memory", () => {
     const d = new ScanDetector(DEFAULT_DETECTOR);
     run(d, [rec("192.0.2.1", ALB, 1, "FAIL", T0), rec("192.0.2.2", ALB, 1, "FAIL", T0 + 600), rec("192.0.2.1", ALB, 1, "FAIL", T0 + 100)]);
-    expect(d.expire(T0 + 100 + 1800)).toBe(0);
-    expect(d.expire(T0 + 100 + 1801)).toBe(1);
+    expect(d.expire(T0 + 100 + 1801)).toBe(0);
+    expect(d.stats.restartedSources).toBe(1);
+    expect(d.save("192.0.2.1")).toMatchObject({ p: 0, f: 0, t: [] });
+    // Memory counts from the first failure to a target (the repeat at T0 + 100 does not refresh it).
+    expect(d.expire(T0 + 86_400)).toBe(0);
+    expect(d.expire(T0 + 86_401)).toBe(1);
     expect([d.has("192.0.2.1"), d.has("192.0.2.2")]).toEqual([false, true]);
-    expect(d.expire(T0 + 600 + 1801)).toBe(1);
+    expect(d.expire(T0 + 600 + 86_401)).toBe(1);
     expect(d.size).toBe(0);
     expect(d.stats.expiredSources).toBe(2);
   });
@@ -279,7 +311,7 @@ describe("ScanDetector: bounds, expiry, state", () => {
     expect(run(d, Array.from({ length: 100 }, (_, i) => rec(SCANNER, `10.0.0.${1 + i}`, 22, "FAIL", T0 + 1200 + i)))).toEqual([]);
     expect(d.save(SCANNER)).toMatchObject({ lastSeen: T0 + 1299, x: T0 + 3, t: [] });
     const again = run(d, Array.from({ length: 10 }, (_, i) => rec(SCANNER, ALB, 1 + i, "FAIL", T0 + 1299 + 1801 + i)));
-    expect(again).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 1299 + 1801 + 3, reason: "trw", probes: 4, failures: 4 } }]);
+    expect(again).toEqual([{ at: 3, detection: { src: SCANNER, time: T0 + 1299 + 1801 + 3, reason: "trw", probes: 4, failures: 4, withheld: false } }]);
     expect(d.stats.detections).toBe(2);
   });
 
@@ -325,7 +357,12 @@ describe("ScanDetector: bounds, expiry, state", () => {
       const a = new ScanDetector({ ...GUARD_ONLY, maxTargetsPerSource: 3 });
       run(a, Array.from({ length: 5 }, (_, i) => rec(SCANNER, ALB, 1 + i, "FAIL", T0 + i)));
       const saved = a.save(SCANNER)!;
-      expect(saved).toEqual({ lastSeen: T0 + 4, v: 1, l: expect.any(Number), p: 5, f: 5, t: [167772426, 3 * 1024 + 6 * 4 + 2, T0 + 2, 167772426, 4 * 1024 + 26, T0 + 3, 167772426, 5 * 1024 + 26, T0 + 4] });
+      expect(saved).toEqual({ lastSeen: T0 + 4, v: 2, l: expect.any(Number), p: 5, f: 5, m: expect.any(Array), t: [167772426, 3 * 1024 + 6 * 4 + 2, T0 + 2, 167772426, 4 * 1024 + 26, T0 + 3, 167772426, 5 * 1024 + 26, T0 + 4] });
+      // The long memory keeps all five failures (even keys: failed), times in order.
+      const m = saved.m as number[];
+      expect(m.filter((_, k) => k % 2 === 1)).toEqual([T0, T0 + 1, T0 + 2, T0 + 3, T0 + 4]);
+      expect(new Set(m.filter((_, k) => k % 2 === 0)).size).toBe(5);
+      expect(m.filter((_, k) => k % 2 === 0).every((key) => Number.isInteger(key) && key % 2 === 0)).toBe(true);
       const b = new ScanDetector({ ...GUARD_ONLY, maxTargetsPerSource: 3 });
       b.load(SCANNER, JSON.parse(JSON.stringify(saved)));
       expect(b.save(SCANNER)).toEqual(saved);
@@ -336,7 +373,10 @@ describe("ScanDetector: bounds, expiry, state", () => {
     });
 
     it.each<[string, unknown]>([
-      ["another version", { lastSeen: T0, v: 2, l: 1, p: 0, f: 0, t: [] }],
+      ["another version", { lastSeen: T0, v: 3, l: 1, p: 0, f: 0, t: [] }],
+      ["memory not pairs", { lastSeen: T0, v: 2, l: 1, p: 0, f: 0, t: [], m: [1] }],
+      ["a memory key not an integer", { lastSeen: T0, v: 2, l: 1, p: 0, f: 0, t: [], m: [1.5, T0] }],
+      ["withheld time not a number", { lastSeen: T0, v: 2, l: 1, p: 0, f: 0, t: [], r: "now" }],
       ["no lastSeen", { v: 1, l: 1, p: 0, f: 0, t: [] }],
       ["Λ not positive", { lastSeen: T0, v: 1, l: 0, p: 0, f: 0, t: [] }],
       ["targets not triples", { lastSeen: T0, v: 1, l: 1, p: 1, f: 1, t: [1, 2] }],

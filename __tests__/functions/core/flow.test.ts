@@ -21,8 +21,8 @@ function only(counter: Counter | "records"): ParseStats {
   return { ...emptyParseStats(), lines: 1, [counter]: 1 };
 }
 
-function rec(src: string, dst: string, dport: number, outcome: FlowRecord["outcome"], proto = 6, time = 1700000000): FlowRecord {
-  return { time, src, dst, dport, proto, outcome };
+function rec(src: string, dst: string, dport: number, outcome: FlowRecord["outcome"], proto = 6, time = 1700000000, sport = 51000, proof = false): FlowRecord {
+  return { time, src, dst, dport, proto, outcome, sport, proof };
 }
 
 describe("AWS_CUSTOM_FORMAT", () => {
@@ -41,13 +41,13 @@ describe("parseAwsV2Line", () => {
     [
       "ACCEPT",
       "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
-      { time: 1418530010, src: "172.31.16.139", dst: "172.31.16.21", dport: 22, proto: 6, outcome: "OK" },
+      { time: 1418530010, src: "172.31.16.139", dst: "172.31.16.21", dport: 22, proto: 6, outcome: "OK", sport: 20641, proof: false },
       only("records"),
     ],
     [
       "REJECT",
       "2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK",
-      { time: 1418530010, src: "172.31.9.69", dst: "172.31.9.12", dport: 3389, proto: 6, outcome: "FAIL" },
+      { time: 1418530010, src: "172.31.9.69", dst: "172.31.9.12", dport: 3389, proto: 6, outcome: "FAIL", sport: 49761, proof: false },
       only("records"),
     ],
     ["NODATA", "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA", undefined, only("noData")],
@@ -55,7 +55,7 @@ describe("parseAwsV2Line", () => {
     [
       "UDP REJECT",
       "2 1 eni-1 198.51.100.7 10.0.1.10 5353 161 17 1 60 1700000000 1700000060 REJECT OK",
-      rec("198.51.100.7", "10.0.1.10", 161, "FAIL", 17),
+      rec("198.51.100.7", "10.0.1.10", 161, "FAIL", 17, 1700000000, 5353),
       only("records"),
     ],
     ["ICMP (not a target)", "2 1 eni-1 198.51.100.7 10.0.1.10 0 0 1 1 60 1700000000 1700000060 REJECT OK", undefined, only("ignored")],
@@ -66,7 +66,7 @@ describe("parseAwsV2Line", () => {
       only("records"),
     ],
     ["header of an S3 file", "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status", undefined, only("ignored")],
-    ["trailing CR and spaces", "2 1 eni-1 198.51.100.7 10.0.1.10 5 80 6 1 60 1700000000 1700000060 REJECT OK \r", rec("198.51.100.7", "10.0.1.10", 80, "FAIL"), only("records")],
+    ["trailing CR and spaces", "2 1 eni-1 198.51.100.7 10.0.1.10 5 80 6 1 60 1700000000 1700000060 REJECT OK \r", rec("198.51.100.7", "10.0.1.10", 80, "FAIL", 6, 1700000000, 5), only("records")],
   ])("%s", (_name, line, expected, stats) => {
     const s = emptyParseStats();
     expect(parseAwsV2Line(line, s)).toEqual(expected);
@@ -75,9 +75,9 @@ describe("parseAwsV2Line", () => {
 });
 
 describe("parseAwsCustomLine", () => {
-  const line = (o: Partial<Record<"src" | "dst" | "sport" | "dport" | "proto" | "packets" | "action" | "status" | "flags" | "pktSrc" | "pktDst" | "dir", string>>) =>
+  const line = (o: Partial<Record<"src" | "dst" | "sport" | "dport" | "proto" | "packets" | "bytes" | "action" | "status" | "flags" | "pktSrc" | "pktDst" | "dir", string>>) =>
     [
-      "5", "eni-1", o.src ?? "198.51.100.7", o.dst ?? "10.0.1.10", o.sport ?? "51000", o.dport ?? "443", o.proto ?? "6", o.packets ?? "1", "60",
+      "5", "eni-1", o.src ?? "198.51.100.7", o.dst ?? "10.0.1.10", o.sport ?? "51000", o.dport ?? "443", o.proto ?? "6", o.packets ?? "1", o.bytes ?? "60",
       "1700000000", "1700000060", o.action ?? "ACCEPT", o.status ?? "OK", o.flags ?? "2", o.pktSrc ?? "-", o.pktDst ?? "-", o.dir ?? "ingress",
     ].join(" ");
 
@@ -110,7 +110,22 @@ describe("parseAwsCustomLine", () => {
     ],
     ["egress RST+FIN closes a connection: ignored", line({ src: "10.0.1.10", dst: "198.51.100.7", sport: "443", flags: "5", dir: "egress" }), undefined, "ignored"],
     ["egress SYN-ACK+RST is ignored", line({ src: "10.0.1.10", dst: "198.51.100.7", flags: "22", dir: "egress" }), undefined, "ignored"],
-    ["egress SYN-ACK+FIN is ignored", line({ src: "10.0.1.10", dst: "198.51.100.7", flags: "19", dir: "egress" }), undefined, "ignored"],
+    ["egress SYN-ACK+FIN without data is ignored", line({ src: "10.0.1.10", dst: "198.51.100.7", flags: "19", dir: "egress" }), undefined, "ignored"],
+    [
+      "egress data (SYN-ACK+FIN, 7 packets, 9,800 bytes): a proof for the reversed tuple",
+      line({ src: "10.0.1.10", dst: "198.51.100.7", sport: "443", dport: "51000", flags: "19", packets: "7", bytes: "9800", dir: "egress" }),
+      rec("198.51.100.7", "10.0.1.10", 443, "OK", 6, 1700000000, 51000, true),
+      "records",
+    ],
+    [
+      "egress data mid-connection (no flags) proves too",
+      line({ src: "10.0.1.10", dst: "198.51.100.7", sport: "443", dport: "51000", flags: "0", packets: "40", bytes: "52000", dir: "egress" }),
+      rec("198.51.100.7", "10.0.1.10", 443, "OK", 6, 1700000000, 51000, true),
+      "records",
+    ],
+    ["egress SYN-ACK retransmitted (5 packets of 60 bytes, a spoofed SYN's answer) proves nothing", line({ src: "10.0.1.10", dst: "198.51.100.7", sport: "443", flags: "18", packets: "5", bytes: "300", dir: "egress" }), undefined, "ignored"],
+    ["egress data ending in RST proves nothing", line({ src: "10.0.1.10", dst: "198.51.100.7", sport: "443", flags: "21", packets: "7", bytes: "9800", dir: "egress" }), undefined, "ignored"],
+    ["egress one large packet proves nothing (needs 2)", line({ src: "10.0.1.10", dst: "198.51.100.7", sport: "443", flags: "0", packets: "1", bytes: "1500", dir: "egress" }), undefined, "ignored"],
     ["egress UDP is ignored", line({ src: "10.0.1.10", dst: "198.51.100.7", proto: "17", flags: "0", dir: "egress" }), undefined, "ignored"],
     ["ICMP is ignored", line({ proto: "1", dport: "0", flags: "0", action: "REJECT" }), undefined, "ignored"],
     ["NODATA", "5 eni-1 - - - - - - - 1700000000 1700000060 - NODATA - - - -", undefined, "noData"],
@@ -184,7 +199,7 @@ describe("parseFlowText", () => {
       const got: FlowRecord[] = [];
       const s = emptyParseStats();
       parseFlowText(text, "aws", (r) => got.push(r), s);
-      expect(got).toEqual([rec("198.51.100.7", "10.0.1.10", 80, "FAIL"), rec("198.51.100.8", "10.0.1.10", 81, "OK", 6, 1700000001)]);
+      expect(got).toEqual([rec("198.51.100.7", "10.0.1.10", 80, "FAIL", 6, 1700000000, 5), rec("198.51.100.8", "10.0.1.10", 81, "OK", 6, 1700000001, 5)]);
       expect(s).toEqual({ ...emptyParseStats(), lines: 4, records: 2, noData: 1, malformed: 1 });
     }
   });
@@ -271,7 +286,7 @@ describe("CloudWatch Logs subscription payloads", () => {
       logEvents: messages.map((message, i) => ({ id: String(i), timestamp: 1700000000000 + i, message })),
     });
   const control = payload({ messageType: "CONTROL_MESSAGE", logGroup: "", logStream: "", logEvents: [{ id: "", timestamp: 1, message: "CWL CONTROL MESSAGE: Checking health of destination Lambda." }] });
-  const expected = [rec("198.51.100.7", "10.0.1.10", 80, "FAIL"), rec("198.51.100.8", "10.0.1.10", 81, "FAIL", 6, 1700000001)];
+  const expected = [rec("198.51.100.7", "10.0.1.10", 80, "FAIL", 6, 1700000000, 5), rec("198.51.100.8", "10.0.1.10", 81, "FAIL", 6, 1700000001, 5)];
 
   it("decodes a DATA_MESSAGE into its messages", () => {
     const s = emptyParseStats();

@@ -67,6 +67,8 @@ function storeWith(store: QuarantineStore, over: Partial<QuarantineStore>): Quar
     getSources: (s) => store.getSources(s),
     putSource: (s, st, v, e) => store.putSource(s, st, v, e),
     deleteSource: (s) => store.deleteSource(s),
+    getProofs: (s) => store.getProofs(s),
+    putProofs: (p) => store.putProofs(p),
     listQuarantines: () => store.listQuarantines(),
     upsertQuarantine: (q, e) => store.upsertQuarantine(q, e),
     deleteQuarantine: (s, v) => store.deleteQuarantine(s, v),
@@ -111,7 +113,9 @@ describe("processRecords", () => {
       records: 8,
       allowListed: 0,
       evaluatedSources: 1, // the client had no failure: not read, not written
-      detections: [{ src: SCANNER, time: T0 + 4, reason: "trw", probes: 4, failures: 4 }],
+      detections: [{ src: SCANNER, time: T0 + 4, reason: "trw", probes: 4, failures: 4, withheld: false }],
+      withheld: [],
+      proofsStored: 0,
       remembered: [],
       refreshed: 0,
       conflicts: 0,
@@ -144,7 +148,7 @@ describe("processRecords", () => {
     const { cloud, deps } = setup();
     await processRecords(probes(SCANNER, T0, 2, 20), deps, T0 + 60); // a fresh detector per call
     const second = await processRecords(probes(SCANNER, T0 + 60, 2, 30), deps, T0 + 120);
-    expect(second.detections).toEqual([{ src: SCANNER, time: T0 + 61, reason: "trw", probes: 4, failures: 4 }]);
+    expect(second.detections).toEqual([{ src: SCANNER, time: T0 + 61, reason: "trw", probes: 4, failures: 4, withheld: false }]);
     expect(await cloud.store.listQuarantines()).toHaveLength(1);
   });
 

@@ -23,7 +23,7 @@ describe("formatAwsLine", () => {
   it("writes lines the parsers read back", () => {
     expect(formatAwsLine(flow, "aws-custom")).toBe("5 eni-0a1b2c3d4e5f60718 10.0.0.5 10.0.1.10 40000 22 6 1 44 1700000000 1700000060 REJECT OK 2 203.0.113.9 10.0.1.10 ingress");
     const s = emptyParseStats();
-    expect(parseAwsCustomLine(formatAwsLine(flow, "aws-custom"), s)).toEqual({ time: 1700000000, src: "203.0.113.9", dst: "10.0.1.10", dport: 22, proto: 6, outcome: "FAIL" });
+    expect(parseAwsCustomLine(formatAwsLine(flow, "aws-custom"), s)).toEqual({ time: 1700000000, src: "203.0.113.9", dst: "10.0.1.10", dport: 22, proto: 6, outcome: "FAIL", sport: 40000, proof: false });
     // v2 has only the interface-level addresses.
     expect(parseAwsV2Line(formatAwsLine(flow, "aws-v2"), s)?.src).toBe("10.0.0.5");
     expect(parseAwsV2Line(formatNoTrafficLine(1700000000, "SKIPDATA", "aws-v2"), s)).toBeUndefined();

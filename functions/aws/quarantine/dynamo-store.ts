@@ -5,6 +5,7 @@
  * | pk            | sk       | attributes                                                        |
  * |---------------|----------|-------------------------------------------------------------------|
  * | `src#<ip>`    | `state`  | `state` (detector state as JSON), `version`, `expiresAt`          |
+ * | `src#<ip>`    | `proof`  | `first`, `last` (proofs of address, Unix s), `expiresAt`          |
  * | `quarantine`  | `<ip>`   | `src`, `detectedAt`, `lastSeen`, `reason`, `probes`, `expiresAt`  |
  * | `mode`        | `mode`   | `mode`, `since`, `recentFlags`, `version`                         |
  * | `lease`       | `lease`  | `owner`, `until`                                                  |
@@ -65,11 +66,17 @@ export interface TableKey {
 export const SOURCE_PK_PREFIX = "src#";
 /** `sk` of a source's detector state (one item per source partition). */
 export const SOURCE_SK = "state";
+/** `sk` of a source's proofs of address, beside its state. */
+export const PROOF_SK = "proof";
+/** Proof updates in flight at once: a batch can bring thousands of new clients. */
+export const PROOF_WRITE_CONCURRENCY = 16;
 /** `pk` of the one partition that holds every quarantine, keyed by source in `sk`. */
 export const QUARANTINE_PK = "quarantine";
 
 /** Key of a source's detector state. */
 export const sourceKey = (src: string): TableKey => ({ pk: `${SOURCE_PK_PREFIX}${src}`, sk: SOURCE_SK });
+/** Key of a source's proofs of address. */
+export const proofKey = (src: string): TableKey => ({ pk: `${SOURCE_PK_PREFIX}${src}`, sk: PROOF_SK });
 /** Key of a source's quarantine. */
 export const quarantineKey = (src: string): TableKey => ({ pk: QUARANTINE_PK, sk: src });
 /** Key of the mode item. */
@@ -191,6 +198,65 @@ export function dynamoQuarantineStore(client: DynamoDBClient, table: string, opt
 
     async deleteSource(src) {
       await client.send(new DeleteItemCommand({ TableName: table, Key: dynamoKey(sourceKey(src)) }));
+    },
+
+    async getProofs(srcs) {
+      const out = new Map<string, { first: number; last: number }>();
+      const at = now();
+      for (const chunk of chunks([...new Set(srcs)], BATCH_GET_MAX_KEYS)) {
+        for (const item of await batchGet(chunk.map((src) => dynamoKey(proofKey(src))))) {
+          // TTL deletes lazily: an expired proof no longer counts.
+          if (num(item, "expiresAt") < at) continue;
+          out.set(str(item, "pk").slice(SOURCE_PK_PREFIX.length), { first: num(item, "first"), last: num(item, "last") });
+        }
+      }
+      return out;
+    },
+
+    /**
+     * Per proof, one conditional update that moves `last` (and the expiry) forward only; when the
+     * stored `first` it returns is later than ours (records arrive out of order), a second one moves
+     * `first` back. A lost race is never an error: the other writer's values are the later ones.
+     */
+    async putProofs(proofs) {
+      const writeOne = async ({ src, proof, expiresAt }: (typeof proofs)[number]): Promise<void> => {
+        const Key = dynamoKey(proofKey(src));
+        let old: Item | undefined;
+        try {
+          const res = await client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key,
+              UpdateExpression: "SET #first = if_not_exists(#first, :first), #last = :last, #expiresAt = :expiresAt",
+              ConditionExpression: "attribute_not_exists(#last) OR #last < :last",
+              ExpressionAttributeNames: { "#first": "first", "#last": "last", "#expiresAt": "expiresAt" },
+              ExpressionAttributeValues: { ":first": N(proof.first), ":last": N(proof.last), ":expiresAt": N(expiresAt) },
+              ReturnValues: "UPDATED_OLD",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          );
+          old = res.Attributes;
+        } catch (err) {
+          if (!isConditionFailed(err)) throw err;
+          old = (err as ConditionalCheckFailedException).Item;
+        }
+        if (old?.first?.N === undefined || Number(old.first.N) <= proof.first) return;
+        try {
+          await client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key,
+              UpdateExpression: "SET #first = :first",
+              ConditionExpression: "#first > :first",
+              ExpressionAttributeNames: { "#first": "first" },
+              ExpressionAttributeValues: { ":first": N(proof.first) },
+            }),
+          );
+        } catch (err) {
+          if (!isConditionFailed(err)) throw err;
+        }
+      };
+      for (const chunk of chunks(proofs, PROOF_WRITE_CONCURRENCY)) await Promise.all(chunk.map(writeOne));
     },
 
     /**

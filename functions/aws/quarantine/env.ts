@@ -13,6 +13,7 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { MEMORY_TARGETS } from "../../core/detector";
 import type { EngineDeps, ReconcileReport } from "../../core/quarantine";
 import type { CopiesPort, QuarantineRuntimeConfig, QuarantineStore, SteeringPort } from "../../core/quarantine-types";
 import { EnvReader, type Vars } from "../env-reader";
@@ -155,6 +156,14 @@ function readConfig(raw: string | undefined, problems: string[]): QuarantineRunt
       maxTargetsPerSource: r.num(c, "detector.maxTargetsPerSource", 1, Infinity, int),
       maxSources: r.num(c, "detector.maxSources", 1, Infinity, int),
       allowCidrs: r.cidrs(c, "detector.allowCidrs"),
+      memoryMinutes: r.num(c, "detector.memoryMinutes", 1, 43_200, int),
+      slowFailures: r.num(c, "detector.slowFailures", 2, MEMORY_TARGETS, int),
+      antiSpoofing: {
+        enabled: r.bool(c, "detector.antiSpoofing.enabled"),
+        historyMinutes: r.num(c, "detector.antiSpoofing.historyMinutes", 1, 525_600, int),
+        settleMinutes: r.num(c, "detector.antiSpoofing.settleMinutes", 0, 525_600, int),
+        maxClients: r.num(c, "detector.antiSpoofing.maxClients", 1, Infinity, int),
+      },
     },
     mode: {
       quietPeriodMinutes: r.num(c, "mode.quietPeriodMinutes", 1, 10_080, int),
