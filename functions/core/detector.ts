@@ -117,7 +117,7 @@ class Source {
   failures = 0;
   /** Event time of the Detection, or -1 while not flagged. */
   flaggedAt = -1;
-  /** Event time of a withheld Detection (established client), or -1. */
+  /** Event time of a withheld Detection (established client), or -1; kept while the source is. */
   reportedAt = -1;
   /** Targets as flat triples; a ring of maxTargetsPerSource once full. */
   t: (number | string)[] = [];
@@ -128,10 +128,14 @@ class Source {
 }
 
 class Proof {
+  /** The last proof time `prove` reported as news. */
+  reported: number;
   constructor(
     public first: number,
     public last: number,
-  ) {}
+  ) {
+    this.reported = last;
+  }
 }
 /** Parses and validates `a.b.c.d/n` or `x::y/n`. */
 type Cidr = { v4: true; lo: number; hi: number } | { v4: false; groups: Uint16Array; bits: number };
@@ -538,14 +542,14 @@ export class ScanDetector {
       p.first = time;
       return true;
     }
-    if (time - p.last >= PROOF_REFRESH_SECONDS) {
-      p.last = time;
+    if (time > p.last) p.last = time;
+    if (time - p.reported >= PROOF_REFRESH_SECONDS) {
+      p.reported = time;
       // Least recently proven first: refreshed clients move to the end (at most once an hour each).
       this.proofs.delete(src);
       this.proofs.set(src, p);
       return true;
     }
-    if (time > p.last) p.last = time;
     return false;
   }
 
@@ -669,7 +673,7 @@ export class ScanDetector {
     for (const [src, s] of this.sources) {
       if (now - s.lastSeen <= this.idleSeconds) continue;
       if (s.flaggedAt < 0 && this.remembers(s, now)) {
-        if (s.t.length > 0 || s.reportedAt >= 0) {
+        if (s.probes > 0) {
           restart(s);
           this.stats.restartedSources++;
         }
@@ -684,12 +688,11 @@ export class ScanDetector {
   }
 }
 
-/** Ends a source's short-window state; its long memory stays. */
+/** Ends a source's short-window state; its long memory stays, and so does a withheld report (one per memory). */
 function restart(s: Source): void {
   s.lambda = 1;
   s.probes = 0;
   s.failures = 0;
-  s.reportedAt = -1;
   s.t = [];
   s.head = 0;
 }

@@ -136,6 +136,16 @@ const CONDITIONS: Record<string, (item: Item | undefined, x: Expr) => boolean> =
     const expected = x.numValue(":v");
     return seen !== undefined && seen === expected;
   },
+  "attribute_not_exists(#last) OR #last < :last": (item, x) => {
+    const last = x.num(item, "#last");
+    const ours = x.numValue(":last");
+    return last === undefined || last < ours;
+  },
+  "#first > :first": (item, x) => {
+    const first = x.num(item, "#first");
+    const ours = x.numValue(":first");
+    return first !== undefined && first > ours;
+  },
   "#owner = :owner": (item, x) => {
     const owner = x.attr(item, "#owner")?.S;
     const me = x.value(":owner").S;
@@ -295,18 +305,25 @@ export function fakeTable(mock: AwsClientStub<DynamoDBClient>, table: string, op
     return {};
   });
 
-  mock.on(UpdateItemCommand).callsFake(async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values }) => {
-    checkTable(input.TableName);
-    const { pk, sk, id } = keyOf(input.Key);
-    await options.beforeWrite?.("UpdateItem", id);
-    let next: Item = {};
-    guard("update", id, input, (x) => {
-      next = applySet(input.UpdateExpression ?? "", items.get(id) ?? { pk: { S: pk }, sk: { S: sk } }, x);
-    });
-    ops.push(`update ${id}`);
-    items.set(id, next);
-    return {};
-  });
+  mock.on(UpdateItemCommand).callsFake(
+    async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValues?: string; ReturnValuesOnConditionCheckFailure?: string }) => {
+      checkTable(input.TableName);
+      const { pk, sk, id } = keyOf(input.Key);
+      await options.beforeWrite?.("UpdateItem", id);
+      if (input.ReturnValues !== undefined && input.ReturnValues !== "UPDATED_OLD") throw new Error(`table fake: unexpected ReturnValues ${input.ReturnValues}`);
+      const old = items.get(id);
+      let next: Item = {};
+      guard("update", id, input, (x) => {
+        next = applySet(input.UpdateExpression ?? "", old ?? { pk: { S: pk }, sk: { S: sk } }, x);
+      });
+      ops.push(`update ${id}`);
+      items.set(id, next);
+      if (input.ReturnValues !== "UPDATED_OLD" || !old) return {};
+      // The old values of the attributes the update set (here: every attribute it names).
+      const set = new Set(Object.values(input.ExpressionAttributeNames ?? {}));
+      return { Attributes: structuredClone(Object.fromEntries(Object.entries(old).filter(([k]) => set.has(k)))) };
+    },
+  );
 
   mock.on(DeleteItemCommand).callsFake(async (input: { TableName?: string; Key?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Names; ExpressionAttributeValues?: Values; ReturnValuesOnConditionCheckFailure?: string }) => {
     checkTable(input.TableName);

@@ -5,7 +5,7 @@
  */
 import { BatchGetItemCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, DynamoDBServiceException, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { LEASE_KEY, MODE_KEY, dynamoKey, dynamoQuarantineStore, quarantineKey, sourceKey } from "../../../functions/aws/quarantine/dynamo-store";
+import { LEASE_KEY, MODE_KEY, PROOF_WRITE_CONCURRENCY, dynamoKey, dynamoQuarantineStore, proofKey, quarantineKey, sourceKey } from "../../../functions/aws/quarantine/dynamo-store";
 import { ConflictError, type Quarantine, type SourceState } from "../../../functions/core/quarantine-types";
 import { fakeTable, strict } from "./quarantine-fakes";
 
@@ -198,6 +198,75 @@ describe("source states", () => {
     await s.deleteSource("198.51.100.7");
     expect(inputOf(ddbMock.commandCalls(DeleteItemCommand))).toEqual({ TableName: TABLE, Key: { pk: { S: "src#198.51.100.7" }, sk: { S: "state" } } });
     expect(table.items.size).toBe(0);
+  });
+});
+
+describe("proofs of address", () => {
+  const C = "198.51.100.20";
+
+  it("sits beside the source's state, in its partition", () => {
+    expect(proofKey(C)).toEqual({ pk: `src#${C}`, sk: "proof" });
+  });
+
+  it("creates a proof with one conditional update, and reads it back strongly consistently; missing and expired ones are absent", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    const s = store();
+    await s.putProofs([{ src: C, proof: { first: T0 - 100, last: T0 }, expiresAt: T0 + 604_800 }]);
+    expect(inputOf(ddbMock.commandCalls(UpdateItemCommand))).toEqual({
+      TableName: TABLE,
+      Key: { pk: { S: `src#${C}` }, sk: { S: "proof" } },
+      UpdateExpression: "SET #first = if_not_exists(#first, :first), #last = :last, #expiresAt = :expiresAt",
+      ConditionExpression: "attribute_not_exists(#last) OR #last < :last",
+      ExpressionAttributeNames: { "#first": "first", "#last": "last", "#expiresAt": "expiresAt" },
+      ExpressionAttributeValues: { ":first": { N: String(T0 - 100) }, ":last": { N: String(T0) }, ":expiresAt": { N: String(T0 + 604_800) } },
+      ReturnValues: "UPDATED_OLD",
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    });
+    expect(table.plain()[`src#${C}/proof`]).toEqual({ pk: `src#${C}`, sk: "proof", first: T0 - 100, last: T0, expiresAt: T0 + 604_800 });
+    await s.putProofs([{ src: "192.0.2.9", proof: { first: T0 - 700_000, last: T0 - 700_000 }, expiresAt: T0 - 95_200 }]);
+    expect(await s.getProofs([C, "192.0.2.9", "192.0.2.10", C])).toEqual(new Map([[C, { first: T0 - 100, last: T0 }]]));
+    expect(inputOf(ddbMock.commandCalls(BatchGetItemCommand)).RequestItems![TABLE]).toMatchObject({ ConsistentRead: true });
+  });
+
+  it("moves last forward and keeps the first proof; a later writer's last wins; an earlier first moves back", async () => {
+    const table = fakeTable(ddbMock, TABLE);
+    const s = store();
+    await s.putProofs([{ src: C, proof: { first: T0, last: T0 + 10 }, expiresAt: T0 + 1000 }]);
+    await s.putProofs([{ src: C, proof: { first: T0 + 3600, last: T0 + 3600 }, expiresAt: T0 + 5000 }]);
+    expect(table.plain()[`src#${C}/proof`]).toMatchObject({ first: T0, last: T0 + 3600, expiresAt: T0 + 5000 });
+    // Another instance saw it earlier (records out of order) but its last is older: only first moves.
+    await s.putProofs([{ src: C, proof: { first: T0 - 50, last: T0 + 20 }, expiresAt: T0 + 1010 }]);
+    expect(table.plain()[`src#${C}/proof`]).toMatchObject({ first: T0 - 50, last: T0 + 3600, expiresAt: T0 + 5000 });
+    expect(table.ops.filter((o) => o.startsWith("update"))).toEqual([
+      `update src#${C}/proof`,
+      `update src#${C}/proof`,
+      `update src#${C}/proof: ConditionalCheckFailed`,
+      `update src#${C}/proof`,
+    ]);
+    // The same proof again: one refused update, nothing else.
+    await s.putProofs([{ src: C, proof: { first: T0, last: T0 + 20 }, expiresAt: T0 + 1010 }]);
+    expect(table.ops.slice(-1)).toEqual([`update src#${C}/proof: ConditionalCheckFailed`]);
+  });
+
+  it(`writes many proofs ${PROOF_WRITE_CONCURRENCY} at a time, never more`, async () => {
+    let inFlight = 0;
+    let most = 0;
+    const table = fakeTable(ddbMock, TABLE, {
+      beforeWrite: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setImmediate(r));
+        inFlight--;
+      },
+    });
+    const proofs = Array.from({ length: 40 }, (_, i) => ({ src: `192.0.2.${i}`, proof: { first: T0, last: T0 }, expiresAt: T0 + 100 }));
+    await store().putProofs(proofs);
+    expect(Object.keys(table.plain("src#"))).toHaveLength(40);
+    expect(most).toBe(PROOF_WRITE_CONCURRENCY);
+  });
+
+  it("lets any other DynamoDB error through", async () => {
+    ddbMock.on(UpdateItemCommand).rejects(new DynamoDBServiceException({ name: "ProvisionedThroughputExceededException", $fault: "client", $metadata: {}, message: "slow down" }));
+    await expect(store().putProofs([{ src: C, proof: { first: T0, last: T0 }, expiresAt: T0 + 1 }])).rejects.toThrow("slow down");
   });
 });
 

@@ -152,6 +152,70 @@ describe("processRecords", () => {
     expect(await cloud.store.listQuarantines()).toHaveLength(1);
   });
 
+  it("stores a source's state until its last failure leaves the long memory", async () => {
+    const { deps } = setup();
+    const puts: number[] = [];
+    const store = storeWith(deps.store, { putSource: (s, st, v, e) => (puts.push(e), deps.store.putSource(s, st, v, e)) });
+    await processRecords(probes(SCANNER, T0, 2), { ...deps, store }, T0 + 60);
+    // The later of its two failures (T0 + 1), plus the memory.
+    expect(puts).toEqual([T0 + 1 + DEFAULT_DETECTOR.memoryMinutes * 60]);
+  });
+
+  describe("anti-spoofing", () => {
+    const proof = (src: string, time: number): FlowRecord => ({ ...rec(src, time, 443, "OK"), proof: true });
+
+    it("writes news of proofs once an hour per client, and only news", async () => {
+      const { cloud, deps } = setup();
+      const detector = new ScanDetector(deps.config.detector);
+      const warm = { ...deps, detector };
+      const first = await processRecords([proof(CLIENT, T0), proof(CLIENT, T0 + 5), rec(CLIENT, T0 + 6, 443, "OK")], warm, T0 + 60);
+      expect(first).toMatchObject({ proofsStored: 1, evaluatedSources: 0, detections: [], withheld: [] });
+      expect(await cloud.store.getProofs([CLIENT, SCANNER])).toEqual(new Map([[CLIENT, { first: T0, last: T0 + 5 }]]));
+      expect((await processRecords([proof(CLIENT, T0 + 1800)], warm, T0 + 1860)).proofsStored).toBe(0);
+      expect((await processRecords([proof(CLIENT, T0 + 3600)], warm, T0 + 3660)).proofsStored).toBe(1);
+      expect(await cloud.store.getProofs([CLIENT])).toEqual(new Map([[CLIENT, { first: T0, last: T0 + 3600 }]]));
+      expect(cloud.store.proofCount).toBe(1);
+    });
+
+    it("a scan forged in an established client's name: reported and logged, nothing quarantined; a fresh scanner in the same batch is", async () => {
+      const { cloud, deps, logs } = setup();
+      // Another instance saw the client's completed connections yesterday.
+      await cloud.store.putProofs([{ src: CLIENT, proof: { first: T0 - 86_400, last: T0 - 3600 }, expiresAt: T0 + 7 * 86_400 }]);
+      const report = await processRecords([...probes(CLIENT, T0, 6), ...probes(SCANNER, T0, 6)], deps, T0 + 60);
+      expect(report.withheld).toEqual([{ src: CLIENT, time: T0 + 3, reason: "trw", probes: 4, failures: 4, withheld: true, establishedSince: T0 - 86_400 }]);
+      expect(report.detections.map((d) => d.src)).toEqual([SCANNER]);
+      expect((await cloud.store.listQuarantines()).map((q) => q.src)).toEqual([SCANNER]);
+      expect((await cloud.steering.readRules()).rules.flatMap((r) => r.cidrs)).toEqual([`${SCANNER}/32`]);
+      expect(logs.find((l) => l.event === "quarantine-withheld")?.fields).toEqual({ src: CLIENT, reason: "trw", probes: 4, failures: 4, time: T0 + 3, establishedSince: T0 - 86_400 });
+      // The report is kept with the source's state: the next batch of forged probes reports nothing new.
+      const next = await processRecords(probes(CLIENT, T0 + 120, 10, 200), deps, T0 + 180);
+      expect([next.withheld, next.detections]).toEqual([[], []]);
+    });
+
+    it("alone, a withheld report does not start Defence Mode", async () => {
+      const { cloud, deps } = setup();
+      await cloud.store.putProofs([{ src: CLIENT, proof: { first: T0 - 86_400, last: T0 - 3600 }, expiresAt: T0 + 7 * 86_400 }]);
+      const report = await processRecords(probes(CLIENT, T0, 6), deps, T0 + 60);
+      expect([report.withheld.length, report.enteredDefence]).toEqual([1, false]);
+      expect((await cloud.store.getMode()).value.mode).toBe("normal");
+      expect(cloud.events).toEqual([]);
+    });
+
+    it("disabled: proofs are neither read nor written, and the client is steered", async () => {
+      const { cloud, deps } = setup();
+      const config = { ...deps.config, detector: { ...deps.config.detector, antiSpoofing: { ...deps.config.detector.antiSpoofing, enabled: false } } };
+      await cloud.store.putProofs([{ src: CLIENT, proof: { first: T0 - 86_400, last: T0 - 3600 }, expiresAt: T0 + 7 * 86_400 }]);
+      const calls: string[] = [];
+      const store = storeWith(cloud.store, {
+        getProofs: (s) => (calls.push("get"), cloud.store.getProofs(s)),
+        putProofs: (p) => (calls.push("put"), cloud.store.putProofs(p)),
+      });
+      const report = await processRecords([proof(SCANNER, T0 - 10), ...probes(CLIENT, T0, 6)], { ...deps, config, store }, T0 + 60);
+      expect(report.detections.map((d) => d.src)).toEqual([CLIENT]);
+      expect(calls).toEqual([]);
+    });
+  });
+
   it("drops and counts allow-listed sources: never read, never flagged", async () => {
     const { cloud, deps } = setup({ allowCidrs: ["203.0.113.0/24"] });
     const report = await processRecords([...probes(SCANNER, T0, 10), rec(CLIENT, T0, 443, "OK")], deps, T0 + 60);
