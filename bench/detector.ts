@@ -41,6 +41,7 @@ import { DEFAULT_DETECTOR, ScanDetector } from "../functions/core/detector";
 import { parseCloudWatchEvent, parseFlowText } from "../functions/core/flow";
 import { emptyParseStats, type Detection, type FlowRecord, type Outcome } from "../functions/core/quarantine-types";
 import { syntheticFlowLines, type SyntheticFormat } from "../functions/local/synthetic";
+import { slowDay, slowDayText } from "./slow-day";
 
 const THROUGHPUT_BUDGET = 1_000_000;
 const NMAP_BUDGET = 8;
@@ -533,6 +534,7 @@ async function main(): Promise<number> {
   const formats = (["aws-custom", "aws-v2"] as const).map((f) => throughput(f, opts, log));
   const mem = memory(log);
   const q = quality(log);
+  const slow = slowDay(log);
 
   const custom = formats[0];
   const allScanners = q.scenarios.flatMap((s) => s.scanners.map((r) => ({ scenario: s.name, ...r })));
@@ -548,10 +550,11 @@ async function main(): Promise<number> {
     ...(friday ? { cicFridayProbes: { limit: CIC_FRIDAY_BUDGET, value: friday.targetsAtAlert ?? null, pass: friday.pass } } : {}),
     ...(q.skipped ? {} : { benignFlagged: { limit: 0, value: benignFlagged, of: benignTotal, pass: benignFlagged === 0 } }),
     ...(controls.length > 0 ? { negativeControls: { flagged: controls.filter((c) => c.detected).map((c) => c.src), pass: controls.every((c) => c.pass) } } : {}),
+    slowScanners: { caught: slow.defaults.scannersFlagged, of: slow.defaults.scanners, clientsFlagged: slow.defaults.clientsFlagged, pass: slow.defaults.scannersFlagged === slow.defaults.scanners && slow.defaults.clientsFlagged === 0 },
   };
 
   if (opts.json) {
-    console.log(JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: startLoad }, options: opts, throughput: formats, memory: mem, quality: q, budgets }, null, 2));
+    console.log(JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: startLoad }, options: opts, throughput: formats, memory: mem, quality: q, slowDay: slow, budgets }, null, 2));
     return 0;
   }
 
@@ -622,6 +625,9 @@ async function main(): Promise<number> {
     );
   }
 
+  console.log(`\nLong memory: seeded days of patient scanners and returning clients (custom format)\n`);
+  console.log(slowDayText(slow, table));
+
   const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
   console.log("");
   console.log(
@@ -635,6 +641,7 @@ async function main(): Promise<number> {
     const flagged = controls.filter((c) => c.detected);
     console.log(`${verdict(flagged.length === 0)} negative controls not flagged: ${flagged.length ? flagged.map((c) => c.src).join(", ") : "none flagged"} (${controls.map((c) => c.src).join(", ")})`);
   }
+  console.log(`${verdict(budgets.slowScanners.pass)} defaults catch every patient scanner and flag no returning client: ${slow.defaults.scannersFlagged}/${slow.defaults.scanners} caught, ${slow.defaults.clientsFlagged} of ${slow.defaults.clients} clients flagged`);
   return 0;
 }
 

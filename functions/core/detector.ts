@@ -69,7 +69,7 @@ import { ipv4Value, ipv6Groups } from "./flow";
 
 /**
  * The defaults of reference/detection.md §0 (Bro's TRW parameters and Zeek's counters), plus the
- * long memory and the framing defence, chosen from the benchmark's sweep (bench/README.md): a day's
+ * long memory and the framing defence, chosen from the sweep of `npm run bench:detector` (bench/slow-day.ts): a day's
  * memory with 6 net failures catches one probe every 30–180 minutes and flags no returning client.
  */
 export const DEFAULT_DETECTOR: DetectorOptions = Object.freeze({

@@ -295,3 +295,82 @@ function scan(kind: ScanKind, src: string, t0: number, random: () => number, emi
     }
   }
 }
+
+export interface DayScenarioOptions {
+  readonly seed: number;
+  readonly format: SyntheticFormat;
+  /** @default 1700000000 */
+  readonly start?: number;
+  /** @default 24 */
+  readonly hours?: number;
+  /** Patient scanners: one closed port every 30–180 minutes over the span. @default 20 */
+  readonly patientScanners?: number;
+  /** Returning clients: a visit every 30–180 minutes, a refused try (80/tcp or QUIC 443/udp) before 2 in 5 visits. @default 200 */
+  readonly returningClients?: number;
+}
+
+export interface DayScenario {
+  /** Sorted by start time. */
+  readonly lines: string[];
+  readonly patient: string[];
+  readonly returning: string[];
+}
+
+/**
+ * A day at the slow end (the long memory's benchmark and tests): patient scanners (192.0.2.0/24
+ * and 203.0.113.0/24), each probing distinct closed ports of one ALB address with 30–180 minutes
+ * between probes, and returning clients (IPv4 from 11.0.0.0 up) whose visits each reach 443 on the
+ * ALB address DNS gave them (data both ways: an ingress and an egress record), sometimes after a
+ * refused try. Seeded like `syntheticFlowLines`.
+ */
+export function dayScenario(o: DayScenarioOptions): DayScenario {
+  const random = rng(o.seed);
+  const int = (n: number): number => Math.floor(random() * n);
+  const start = o.start ?? 1_700_000_000;
+  const end = start + (o.hours ?? 24) * 3600;
+  const gap = () => Math.round((30 + random() * 150) * 60);
+  const out: Timed[] = [];
+  const emit = (f: FlowLine) => out.push({ time: f.time, line: formatAwsLine(f, o.format) });
+  const used = new Set<string>();
+  const fresh = (make: () => string): string => {
+    for (;;) {
+      const ip = make();
+      if (!used.has(ip)) {
+        used.add(ip);
+        return ip;
+      }
+    }
+  };
+  const patient: string[] = [];
+  for (let k = 0; k < (o.patientScanners ?? 20); k++) {
+    const src = fresh(() => `${random() < 0.5 ? "192.0.2" : "203.0.113"}.${1 + int(254)}`);
+    patient.push(src);
+    const target = ALB[int(ALB.length)];
+    const ports = new Set<number>();
+    for (let t = start + int(3600); t <= end; t += gap()) {
+      let port = 443;
+      while (port === 443 || port === 8443 || ports.has(port)) port = 1 + int(1024);
+      ports.add(port);
+      emit({ time: t, src, dst: target, sport: 40000 + int(20000), dport: port, proto: 6, action: "REJECT", packets: 1, bytes: 44, tcpFlags: 2, direction: "ingress" });
+    }
+  }
+  const returning: string[] = [];
+  for (let k = 0; k < (o.returningClients ?? 200); k++) {
+    const src = fresh(() => `${11 + int(116)}.${int(256)}.${int(256)}.${1 + int(254)}`);
+    returning.push(src);
+    for (let t = start + int(7200); t <= end; t += gap()) {
+      const alb = ALB[int(ALB.length)];
+      const roll = random();
+      const refused = (dport: number, proto: number): FlowLine => ({ time: t, src, dst: alb, sport: 32768 + int(28232), dport, proto, action: "REJECT", packets: 1, bytes: proto === 6 ? 60 : 1250, tcpFlags: proto === 6 ? 2 : 0, direction: "ingress" });
+      if (roll < 0.2) emit(refused(80, 6));
+      else if (roll < 0.4) emit(refused(443, 17));
+      for (let c = 0; c < 1 + int(4); c++) {
+        const f = { ...benignFlow(t + 1 + c * 20, src, alb, 32768 + int(28232)) };
+        emit(f);
+        emit({ ...f, src: alb, dst: src, sport: 443, dport: f.sport, packets: 7, bytes: 11_200, tcpFlags: 19, direction: "egress" });
+      }
+    }
+  }
+  out.sort((a, b) => a.time - b.time);
+  return { lines: out.map((x) => x.line), patient, returning };
+}
