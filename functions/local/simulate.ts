@@ -26,6 +26,7 @@
  * ```
  * { input, format, records, stats: ParseStats, clock: string,
  *   detections: [{ src, record, time, at, reason, probes, failures }],   // reason "remembered": seen again
+ *   withheld: [{ src, record, time, at, reason, probes, failures, establishedSince }],  // established clients, not steered
  *   modes: [{ mode, at }],                                               // transitions only
  *   ruleChanges: [{ at, kind, priority, id, cidrs? }],
  *   copies: [{ at, from, to }],
@@ -122,6 +123,8 @@ export interface SimulationResult {
   readonly stats: ParseStats;
   readonly clock: string;
   readonly detections: DetectionRow[];
+  /** Established clients flagged on forgeable evidence: reported, not steered (README: threat model). */
+  readonly withheld: (DetectionRow & { readonly establishedSince: number })[];
   readonly modes: { mode: Mode; at: number }[];
   readonly ruleChanges: { at: number; kind: "create" | "modify" | "delete"; priority: number; id: string; cidrs?: readonly string[] }[];
   readonly copies: { at: number; from: number; to: number }[];
@@ -130,6 +133,7 @@ export interface SimulationResult {
   readonly waits: { at: number; sources: string[] }[];
   readonly summary: {
     readonly sourcesFlagged: number;
+    readonly withheld: number;
     readonly defencePeriods: number;
     readonly defenceSeconds: number;
     readonly ruleChanges: number;
@@ -149,6 +153,7 @@ export const CLOCK_NOTE = "simulated clock = event time; flow-log delivery delay
 /** One line of the human timeline, in the order things happened. */
 export type TimelineEntry =
   | { readonly kind: "quarantine"; readonly at: number; readonly detection: DetectionRow }
+  | { readonly kind: "withheld"; readonly at: number; readonly detection: DetectionRow & { readonly establishedSince: number } }
   | { readonly kind: "mode"; readonly at: number; readonly mode: Mode }
   | { readonly kind: "rule"; readonly at: number; readonly change: SimulationResult["ruleChanges"][number] }
   | { readonly kind: "copies"; readonly at: number; readonly from: number; readonly to: number }
@@ -186,6 +191,7 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
   // before them (every event shares the simulated clock, so time alone cannot order them).
   const placed: { pos: number; entry: TimelineEntry }[] = [];
   const detections: DetectionRow[] = [];
+  const withheld: SimulationResult["withheld"] = [];
   const deps: EngineDeps = {
     store: cloud.store,
     steering: cloud.steering,
@@ -195,6 +201,12 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
     detector: new ScanDetector(config.detector),
     onDetection: (d, r) => {
       const row: DetectionRow = { src: d.src, record: lineOf.get(r)!, time: d.time, at: clock.now, reason: d.reason, probes: d.probes, failures: d.failures };
+      if (d.withheld) {
+        const report = { ...row, establishedSince: d.establishedSince! };
+        withheld.push(report);
+        placed.push({ pos: cloud.events.length, entry: { kind: "withheld", at: d.time, detection: report } });
+        return;
+      }
       detections.push(row);
       placed.push({ pos: cloud.events.length, entry: { kind: "quarantine", at: d.time, detection: row } });
     },
@@ -281,6 +293,7 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
     stats,
     clock: CLOCK_NOTE,
     detections,
+    withheld,
     modes,
     ruleChanges,
     copies,
@@ -288,6 +301,7 @@ export async function simulate(text: string, format: FlowFormat, config: Quarant
     waits,
     summary: {
       sourcesFlagged: new Set(detections.filter((d) => d.reason !== "remembered").map((d) => d.src)).size,
+      withheld: withheld.length,
       defencePeriods: modes.filter((m) => m.mode === "defence").length,
       defenceSeconds,
       ruleChanges: ruleChanges.length,
@@ -320,6 +334,10 @@ function duration(seconds: number): string {
 
 function entryText(e: TimelineEntry): string {
   switch (e.kind) {
+    case "withheld": {
+      const d = e.detection;
+      return `withheld    ${d.src}  record ${d.record}: ${d.reason} after ${d.probes} probes (${d.failures} failed), not steered: established client since ${iso(d.establishedSince)}, the evidence can be forged`;
+    }
     case "quarantine": {
       const d = e.detection;
       const why = d.reason === "remembered" ? "remembered source seen again" : `${d.reason} after ${d.probes} probes (${d.failures} failed)`;
@@ -361,7 +379,7 @@ export function formatTimeline(sim: Simulation, config: QuarantineRuntimeConfig)
   out.push(
     "",
     `summary: ${s.sourcesFlagged} source(s) flagged${flagged.length ? ` (${flagged.join(", ")})` : ""}; ` +
-      `Defence Mode ${s.defencePeriods} time(s), ${duration(s.defenceSeconds)} in all; ${s.ruleChanges} rule change(s), at most ${s.maxRules} rule(s) at once; ${s.evicted} evicted`,
+      `${s.withheld ? `${s.withheld} withheld (established clients); ` : ""}Defence Mode ${s.defencePeriods} time(s), ${duration(s.defenceSeconds)} in all; ${s.ruleChanges} rule change(s), at most ${s.maxRules} rule(s) at once; ${s.evicted} evicted`,
   );
   if (st.skipData > 0) out.push(`warning: ${st.skipData} SKIPDATA line(s): AWS dropped records in those intervals`);
   return out.join("\n");
