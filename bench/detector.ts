@@ -187,13 +187,14 @@ interface MemoryRow {
 }
 
 /** Heap growth for `n` sources fed by `feed`; the detector stays referenced until measured. */
-function heapPerSource(label: string, n: number, feed: (d: ScanDetector, src: string) => void): MemoryRow {
+function heapPerSource(label: string, n: number, feed: (d: ScanDetector, src: string) => void, size = (d: ScanDetector) => d.size, after?: (d: ScanDetector) => void): MemoryRow {
   const before = heapUsed();
-  const d = new ScanDetector({ ...DEFAULT_DETECTOR, maxSources: n });
+  const d = new ScanDetector({ ...DEFAULT_DETECTOR, maxSources: n, antiSpoofing: { ...DEFAULT_DETECTOR.antiSpoofing, maxClients: n } });
   for (let i = 0; i < n; i++) feed(d, ipOf(i));
-  const after = heapUsed();
-  if (d.size !== n) throw new Error(`${label}: ${d.size} sources tracked, expected ${n}`);
-  return { case: label, sources: n, bytesPerSource: (after - before) / n };
+  after?.(d);
+  const heapAfter = heapUsed();
+  if (size(d) !== n) throw new Error(`${label}: ${size(d)} sources tracked, expected ${n}`);
+  return { case: label, sources: n, bytesPerSource: (heapAfter - before) / n };
 }
 
 function memory(log: (s: string) => void) {
@@ -208,6 +209,16 @@ function memory(log: (s: string) => void) {
     heapPerSource("flagged (4 failures)", n, (d, src) => {
       for (let k = 0; k < 4; k++) d.observe(r(src, 1000 + k, "FAIL", 1_700_000_000 + k));
     }),
+    heapPerSource(
+      "long memory only (3 failures, idle)",
+      n,
+      (d, src) => {
+        for (let k = 0; k < 3; k++) d.observe(r(src, 1000 + k, "FAIL", 1_700_000_000 + k));
+      },
+      (d) => d.size,
+      (d) => d.expire(1_700_003_600),
+    ),
+    heapPerSource("proof of address only (a client)", n, (d, src) => d.prove(src, 1_700_000_000), (d) => d.clients),
   ];
   log("memory: maxSources bound");
   const bound = new ScanDetector(DEFAULT_DETECTOR);
@@ -578,7 +589,7 @@ async function main(): Promise<number> {
   console.log(table(rows));
   console.log(
     "Rates are flow-log records (lines) per second unless named FlowRecords/s: the records the parser produced. About half of the\n" +
-      "custom-format lines are egress records, which it reads and ignores. CloudWatch path = base64 + gunzip + JSON + parse + detect.",
+      "custom-format lines are egress records; those carrying data are proofs of address (OK records with `proof`). CloudWatch path = base64 + gunzip + JSON + parse + detect.",
   );
   for (const f of formats) console.log(`  ${f.format}: ${f.detections} detections, ${f.trackedSources} sources tracked at the end`);
 
