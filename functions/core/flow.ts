@@ -373,8 +373,26 @@ export function parseAwsLine(line: string, stats: ParseStats): FlowRecord | unde
 
 /** Every line of a text (either '\n' or '\r\n'); blank lines are not counted. */
 export function parseFlowText(text: string, format: AwsTextFormat, onRecord: (r: FlowRecord) => void, stats: ParseStats): void {
+  parseFlowLines(text, format, onRecord, stats);
+}
+
+/**
+ * parseFlowText with line numbers: each record comes with the 1-based number of its line, counting
+ * every line, blank ones included (which the stats do not count), from `firstLine` for the text's
+ * first. For `cwl-json` each line is one JSON object (parseCwlJsonText) and its records share its
+ * number. Returns the number the line after the text would get, so that a text read in pieces cut
+ * just after a '\n' is numbered as a whole: `next = parseFlowLines(piece, format, onRecord, stats, next)`.
+ */
+export function parseFlowLines(
+  text: string,
+  format: AwsTextFormat | "cwl-json",
+  onRecord: (r: FlowRecord, line: number) => void,
+  stats: ParseStats,
+  firstLine = 1,
+): number {
   const want = format === "aws-v2" ? V2_COUNT : format === "aws-custom" ? CUSTOM_COUNT : 0;
   const length = text.length;
+  let line = firstLine;
   let a = 0;
   while (a < length) {
     let b = text.indexOf("\n", a);
@@ -387,11 +405,21 @@ export function parseFlowText(text: string, format: AwsTextFormat, onRecord: (r:
       }
     }
     if (!blank) {
-      const r = parseRange(text, a, b, want, stats);
-      if (r !== undefined) onRecord(r);
+      if (format === "cwl-json") cwlJsonLine(text.slice(a, b), line, onRecord, stats);
+      else {
+        const r = parseRange(text, a, b, want, stats);
+        if (r !== undefined) onRecord(r, line);
+      }
     }
+    line++;
     a = b + 1;
   }
+  return line;
+}
+
+/** One cwl-json line; its own function so the AWS loop above keeps `line` out of a closure. */
+function cwlJsonLine(json: string, line: number, onRecord: (r: FlowRecord, line: number) => void, stats: ParseStats): void {
+  parseCwlJsonText(json, (r) => onRecord(r, line), stats);
 }
 
 /** A decoded CloudWatch Logs subscription payload, as far as the parsers need it. */

@@ -22,7 +22,8 @@
  *   connection to an open target, repeated;
  * - noise: NODATA and SKIPDATA lines and malformed lines (truncated, or not a flow record).
  *
- * Lines are sorted by start time, as a flow-log stream roughly is.
+ * Lines are sorted by start time, as a flow-log stream roughly is; `arrivalJitterSeconds` shuffles
+ * them the way delivery does.
  */
 
 /** mulberry32: a small, fast, seeded generator of numbers in [0, 1). */
@@ -106,6 +107,12 @@ export interface SyntheticOptions {
   readonly scanners?: Partial<Readonly<Record<ScanKind, number>>>;
   /** Share of lines that are NODATA (40 %), SKIPDATA (20 %) or malformed (40 %). @default 0.002 */
   readonly noise?: number;
+  /**
+   * Out-of-order delivery: lines come in the order of `time + U(0, arrivalJitterSeconds)` instead of
+   * `time`. The delays are drawn after every other choice, so the lines themselves do not change.
+   * @default 0 (sorted by time)
+   */
+  readonly arrivalJitterSeconds?: number;
 }
 
 export interface SyntheticFlows {
@@ -230,6 +237,13 @@ export function syntheticFlowLines(o: SyntheticOptions): SyntheticFlows {
   }
 
   out.sort((a, b) => a.time - b.time);
+  const jitter = o.arrivalJitterSeconds ?? 0;
+  if (!(jitter >= 0)) throw new RangeError(`arrivalJitterSeconds: ${jitter} must be ≥ 0`);
+  if (jitter > 0) {
+    const arriving = out.map((x) => ({ at: x.time + random() * jitter, line: x.line }));
+    arriving.sort((a, b) => a.at - b.at);
+    return { lines: arriving.map((x) => x.line), scanners, kinds, benign, noise };
+  }
   return { lines: out.map((x) => x.line), scanners, kinds, benign, noise };
 }
 

@@ -10,6 +10,7 @@ import {
   parseAwsV2Line,
   parseCloudWatchEvent,
   parseCwlJsonText,
+  parseFlowLines,
   parseFlowText,
 } from "../../../functions/core/flow";
 import { emptyParseStats, type FlowRecord, type ParseStats } from "../../../functions/core/quarantine-types";
@@ -221,6 +222,33 @@ describe("parseFlowText", () => {
     parseFlowText(`${"x".repeat(10000)}\n${v2}`, "aws", (r) => got.push(r), s);
     expect(got).toHaveLength(1);
     expect(s).toEqual({ ...emptyParseStats(), lines: 2, records: 1, malformed: 1 });
+  });
+
+  it("parseFlowLines numbers every line, blank ones included, across pieces cut after a newline", () => {
+    const text = ["", v2, "   ", custom, nodata, "bad line", "", custom].join("\r\n");
+    const whole: [string, number][] = [];
+    const s = emptyParseStats();
+    expect(parseFlowLines(text, "aws", (r, line) => whole.push([r.src, line]), s)).toBe(9);
+    expect(whole).toEqual([["198.51.100.7", 2], ["198.51.100.8", 4], ["198.51.100.8", 8]]);
+    expect(s).toEqual({ ...emptyParseStats(), lines: 5, records: 3, noData: 1, malformed: 1 });
+    // The same text in three pieces, each ending just after a '\n' but the last.
+    const cuts = [0, text.indexOf("\n", 3) + 1, text.indexOf("bad"), text.length];
+    const pieces: [string, number][] = [];
+    let next = 1;
+    for (let i = 0; i + 1 < cuts.length; i++) next = parseFlowLines(text.slice(cuts[i], cuts[i + 1]), "aws", (r, line) => pieces.push([r.src, line]), emptyParseStats(), next);
+    expect(pieces).toEqual(whole);
+    expect(next).toBe(9);
+    expect(parseFlowLines("", "aws", () => undefined, emptyParseStats(), 5)).toBe(5);
+    expect(parseFlowLines("\n", "aws", () => undefined, emptyParseStats(), 5)).toBe(6);
+  });
+
+  it("parseFlowLines gives cwl-json records the number of their event's line", () => {
+    const event = JSON.stringify({ messageType: "DATA_MESSAGE", logEvents: [{ message: v2 }, { message: nodata }, { message: custom }] });
+    const got: [string, number][] = [];
+    const s = emptyParseStats();
+    expect(parseFlowLines(["", event, "{not json", event].join("\n"), "cwl-json", (r, line) => got.push([r.src, line]), s, 10)).toBe(14);
+    expect(got).toEqual([["198.51.100.7", 11], ["198.51.100.8", 11], ["198.51.100.7", 13], ["198.51.100.8", 13]]);
+    expect(s).toEqual({ ...emptyParseStats(), lines: 6, records: 4, noData: 2, malformed: 1 });
   });
 });
 

@@ -39,6 +39,27 @@ describe("syntheticFlowLines", () => {
     expect(syntheticFlowLines({ ...o, seed: 4 }).lines).not.toEqual(syntheticFlowLines(o).lines);
   });
 
+  it("arrivalJitterSeconds: the same lines, delivered out of order by at most the jitter; 0 is the sorted default", () => {
+    const o = { seed: 5, lines: 3000, format: "aws-v2" } as const;
+    const sorted = syntheticFlowLines(o);
+    expect(syntheticFlowLines({ ...o, arrivalJitterSeconds: 0 })).toEqual(sorted);
+    const late = syntheticFlowLines({ ...o, arrivalJitterSeconds: 90 });
+    expect(late).toEqual(syntheticFlowLines({ ...o, arrivalJitterSeconds: 90 }));
+    expect({ ...late, lines: [] }).toEqual({ ...sorted, lines: [] });
+    expect([...late.lines].sort()).toEqual([...sorted.lines].sort());
+    // Field 11 is the start time (the noise's "not a flow record" lines have none).
+    const times = late.lines.map((l) => Number(l.split(" ")[10])).filter(Number.isFinite);
+    let max = -Infinity;
+    let behind = 0;
+    for (const t of times) {
+      expect(t).toBeGreaterThan(max - 90);
+      behind = Math.max(behind, max - t);
+      max = Math.max(max, t);
+    }
+    expect(behind).toBeGreaterThan(30);
+    expect(() => syntheticFlowLines({ ...o, arrivalJitterSeconds: -1 })).toThrow(RangeError);
+  });
+
   it("refuses a line count that cannot hold the scans", () => {
     expect(() => syntheticFlowLines({ seed: 1, lines: 300, format: "aws-v2" })).toThrow(RangeError);
   });
