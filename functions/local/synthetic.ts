@@ -138,6 +138,20 @@ interface Timed {
   readonly line: string;
 }
 
+/** A picker of addresses never picked before: `fresh(make)` calls `make` until it gives a new one. */
+function uniqueAddresses(): (make: () => string) => string {
+  const used = new Set<string>();
+  return (make) => {
+    for (;;) {
+      const ip = make();
+      if (!used.has(ip)) {
+        used.add(ip);
+        return ip;
+      }
+    }
+  };
+}
+
 /** Benign and scanning traffic plus noise, `o.lines` lines in all; see the file header. */
 export function syntheticFlowLines(o: SyntheticOptions): SyntheticFlows {
   const random = rng(o.seed);
@@ -172,16 +186,7 @@ export function syntheticFlowLines(o: SyntheticOptions): SyntheticFlows {
   // Scanners.
   const scanners: string[] = [];
   const kinds: Record<string, ScanKind> = {};
-  const used = new Set<string>();
-  const fresh = (make: () => string): string => {
-    for (;;) {
-      const ip = make();
-      if (!used.has(ip)) {
-        used.add(ip);
-        return ip;
-      }
-    }
-  };
+  const fresh = uniqueAddresses();
   const makers: Record<ScanKind, () => string> = {
     vertical: () => `203.0.113.${1 + int(127)}`,
     horizontal: () => `198.51.100.${1 + int(254)}`,
@@ -345,16 +350,7 @@ export function dayScenario(o: DayScenarioOptions): DayScenario {
   const gap = () => Math.round((30 + random() * 150) * 60);
   const out: Timed[] = [];
   const emit = (f: FlowLine) => out.push({ time: f.time, line: formatAwsLine(f, o.format) });
-  const used = new Set<string>();
-  const fresh = (make: () => string): string => {
-    for (;;) {
-      const ip = make();
-      if (!used.has(ip)) {
-        used.add(ip);
-        return ip;
-      }
-    }
-  };
+  const fresh = uniqueAddresses();
   const patient: string[] = [];
   for (let k = 0; k < (o.patientScanners ?? 20); k++) {
     const src = fresh(() => `${random() < 0.5 ? "192.0.2" : "203.0.113"}.${1 + int(254)}`);

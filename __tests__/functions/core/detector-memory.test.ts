@@ -1,5 +1,6 @@
+import { runDetector as run } from "../../helpers/detector";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS, ScanDetector } from "../../../functions/core/detector";
-import type { Detection, FlowRecord, Outcome } from "../../../functions/core/quarantine-types";
+import type { FlowRecord, Outcome } from "../../../functions/core/quarantine-types";
 import { rng } from "../../../functions/local/synthetic";
 
 const T0 = 1_700_000_000;
@@ -8,15 +9,6 @@ const ALBS = ["10.0.1.10", "10.0.2.10", "10.0.3.10"];
 
 function rec(src: string, dst: string, dport: number, outcome: Outcome, time: number, proto = 6, sport = 40000): FlowRecord {
   return { time, src, dst, dport, proto, outcome, sport, proof: false };
-}
-
-function run(d: ScanDetector, records: readonly FlowRecord[]): { at: number; detection: Detection }[] {
-  const out: { at: number; detection: Detection }[] = [];
-  records.forEach((r, at) => {
-    const detection = d.observe(r);
-    if (detection) out.push({ at, detection });
-  });
-  return out;
 }
 
 /** One closed port per probe, `minGap`–`maxGap` minutes apart, for `hours` (seeded). */

@@ -1,5 +1,6 @@
+import { runDetector as run } from "../../helpers/detector";
 import { DEFAULT_DETECTOR, PROOF_REFRESH_SECONDS, ScanDetector } from "../../../functions/core/detector";
-import type { Detection, DetectorOptions, FlowRecord, Outcome } from "../../../functions/core/quarantine-types";
+import type { DetectorOptions, FlowRecord, Outcome } from "../../../functions/core/quarantine-types";
 
 const T0 = 1_700_000_000;
 const HOUR = 3600;
@@ -21,15 +22,6 @@ const visit = (src: string, time: number): FlowRecord[] => [rec(src, ALB, 443, "
  * with SYN-ACK, which the real owner of `src` resets: one half-open record (SYN+RST) each.
  */
 const synScan = (src: string, start: number): FlowRecord[] => [21, 22, 443, 23, 25, 8443, 80, 110, 143, 3389].map((p, i) => rec(src, ALB, p, "FAIL", start + i));
-
-function run(d: ScanDetector, records: readonly FlowRecord[]): { at: number; detection: Detection }[] {
-  const out: { at: number; detection: Detection }[] = [];
-  records.forEach((r, at) => {
-    const detection = d.observe(r);
-    if (detection) out.push({ at, detection });
-  });
-  return out;
-}
 
 /** A customer's history: a visit a day for a week, the last one an hour before `end`. */
 const history = (src: string, end: number): FlowRecord[] => Array.from({ length: 7 }, (_, k) => visit(src, end - HOUR - (6 - k) * 24 * HOUR)).flat();

@@ -1,5 +1,6 @@
+import { runDetector as run } from "../../helpers/detector";
 import { DEFAULT_DETECTOR, ScanDetector } from "../../../functions/core/detector";
-import type { Detection, DetectorOptions, FlowRecord, Outcome } from "../../../functions/core/quarantine-types";
+import type { DetectorOptions, FlowRecord, Outcome } from "../../../functions/core/quarantine-types";
 
 const T0 = 1_700_000_000;
 const SCANNER = "203.0.113.9";
@@ -7,16 +8,6 @@ const ALB = "10.0.1.10";
 
 function rec(src: string, dst: string, dport: number, outcome: Outcome, time: number, proto = 6): FlowRecord {
   return { time, src, dst, dport, proto, outcome };
-}
-
-/** Feeds every record; returns the detections with the index of the record that produced each. */
-function run(d: ScanDetector, records: readonly FlowRecord[]): { at: number; detection: Detection }[] {
-  const out: { at: number; detection: Detection }[] = [];
-  records.forEach((r, at) => {
-    const detection = d.observe(r);
-    if (detection) out.push({ at, detection });
-  });
-  return out;
 }
 
 /**
