@@ -65,7 +65,7 @@
  * numbers, IPv6 targets keep the address string.
  */
 import type { AddressProof, Detection, DetectionReason, DetectorOptions, DetectorStats, FlowRecord, SourceState } from "./quarantine-types";
-import { ipv4Value, ipv6Groups } from "./flow";
+import { ipv4Value, ipv6Groups, ownAddress } from "./flow";
 
 /**
  * The defaults of reference/detection.md §0 (Bro's TRW parameters and Zeek's counters), plus the
@@ -109,6 +109,8 @@ const SERVICE_PORTS = new Set([53, 67, 68, 123, 137, 138, 546, 547, 1900, 3702, 
 
 /** One tracked source. A class, so every instance shares one shape. */
 class Source {
+  /** The map key: an owned copy of the address (see ownAddress), reused when the source moves. */
+  key = "";
   lambda = 1;
   lastSeen = 0;
   /** Distinct first contacts counted. */
@@ -376,8 +378,8 @@ export class ScanDetector {
       if (src !== this.newest) {
         // Map order is the LRU order: move the source to the end.
         this.sources.delete(src);
-        this.sources.set(src, s);
-        this.newest = src;
+        this.sources.set(s.key, s);
+        this.newest = s.key;
       }
       if (r.time > s.lastSeen) s.lastSeen = r.time;
     }
@@ -410,10 +412,11 @@ export class ScanDetector {
     }
     // Exact-size arrays (concat copies; push would reserve room for about 17 more slots each time
     // it grows): a source rarely has many targets, and new targets are rare next to repeats.
-    if (t.length < this.maxTargets * SLOT) s.t = t.length === 0 ? [dst, pp * 4 + outcome, r.time] : t.concat(dst, pp * 4 + outcome, r.time);
+    const kept = typeof dst === "string" ? ownAddress(dst) : dst;
+    if (t.length < this.maxTargets * SLOT) s.t = t.length === 0 ? [kept, pp * 4 + outcome, r.time] : t.concat(kept, pp * 4 + outcome, r.time);
     else {
       const i = s.head * SLOT;
-      t[i] = dst;
+      t[i] = kept;
       t[i + 1] = pp * 4 + outcome;
       t[i + 2] = r.time;
       s.head = (s.head + 1) % this.maxTargets;
@@ -510,8 +513,9 @@ export class ScanDetector {
       this.drop(oldest);
       this.stats.evictedSources++;
     }
-    this.sources.set(src, s);
-    this.newest = src;
+    s.key = ownAddress(src);
+    this.sources.set(s.key, s);
+    this.newest = s.key;
   }
 
   private drop(src: string): void {
@@ -535,7 +539,7 @@ export class ScanDetector {
         this.proofs.delete(this.proofs.keys().next().value as string);
         this.stats.evictedClients++;
       }
-      this.proofs.set(src, new Proof(time, time));
+      this.proofs.set(ownAddress(src), new Proof(time, time));
       return true;
     }
     if (time < p.first) {
@@ -547,7 +551,7 @@ export class ScanDetector {
       p.reported = time;
       // Least recently proven first: refreshed clients move to the end (at most once an hour each).
       this.proofs.delete(src);
-      this.proofs.set(src, p);
+      this.proofs.set(ownAddress(src), p);
       return true;
     }
     return false;

@@ -196,8 +196,9 @@ export async function processRecords(records: readonly FlowRecord[], deps: Engin
     report.proofsStored = proven.size;
   }
   if (bySrc.size === 0) return report;
-  // Event-time order per source (stable: equal times keep delivery order).
-  for (const list of bySrc.values()) list.sort((a, b) => a.time - b.time);
+  // Event-time order per source (stable: equal times keep delivery order). Most lists are one
+  // record, or already in order: checking is cheaper than sorting.
+  for (const list of bySrc.values()) if (!inTimeOrder(list)) list.sort((a, b) => a.time - b.time);
 
   const quarantines = new Map((await store.listQuarantines()).map((q) => [q.src, q]));
   const liveCount = [...quarantines.values()].filter((q) => isLive(q, config.mode, now)).length;
@@ -264,6 +265,11 @@ export async function processRecords(records: readonly FlowRecord[], deps: Engin
     if (mode === "defence") report.reconcile = await reconcile(deps, now);
   }
   return report;
+}
+
+function inTimeOrder(list: readonly FlowRecord[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i].time < list[i - 1].time) return false;
+  return true;
 }
 
 /** Feeds one source's records on top of its stored state and writes it back, retrying lost races. */

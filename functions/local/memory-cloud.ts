@@ -22,6 +22,7 @@
  * Every rule change, copy-count change and mode change is recorded in `events` with the time of the
  * injected clock, for the simulator's timeline.
  */
+import { ownAddress } from "../core/flow";
 import { ConflictError, type AddressProof, type CopiesPort, type ListenerRules, type ModeState, type Quarantine, type QuarantineStore, type RuleChange, type SourceState, type SteeringOptions, type SteeringPort, type SteeringRule, type Versioned } from "../core/quarantine-types";
 
 export interface MemoryCloudOptions {
@@ -109,7 +110,7 @@ export class MemoryStore implements QuarantineStore {
   async putSource(src: string, state: SourceState, expectedVersion: number | undefined, expiresAt: number): Promise<void> {
     const item = this.live(this.sources, src);
     if (item?.version !== expectedVersion) throw new ConflictError(`source ${src}: version ${item?.version ?? "none"}, expected ${expectedVersion ?? "none"}`);
-    this.sources.set(src, { value: clone(state), version: this.nextVersion++, expiresAt });
+    this.sources.set(ownAddress(src), { value: clone(state), version: this.nextVersion++, expiresAt });
   }
 
   async deleteSource(src: string): Promise<void> {
@@ -130,7 +131,7 @@ export class MemoryStore implements QuarantineStore {
     for (const { src, proof, expiresAt } of proofs) {
       const item = this.live(this.proofs, src);
       const value = item ? { first: Math.min(item.value.first, proof.first), last: Math.max(item.value.last, proof.last) } : { ...proof };
-      this.proofs.set(src, { value, version: this.nextVersion++, expiresAt: Math.max(item?.expiresAt ?? 0, expiresAt) });
+      this.proofs.set(ownAddress(src), { value, version: this.nextVersion++, expiresAt: Math.max(item?.expiresAt ?? 0, expiresAt) });
     }
   }
 
@@ -152,7 +153,8 @@ export class MemoryStore implements QuarantineStore {
   async upsertQuarantine(q: Quarantine, expiresAt: number): Promise<void> {
     const item = this.live(this.quarantines, q.src);
     if (!item) {
-      this.quarantines.set(q.src, { value: { ...q }, version: this.nextVersion++, expiresAt });
+      const src = ownAddress(q.src);
+      this.quarantines.set(src, { value: { ...q, src }, version: this.nextVersion++, expiresAt });
       return;
     }
     const later = q.lastSeen > item.value.lastSeen;

@@ -96,7 +96,7 @@ describe("the scan demo, --json", () => {
       { at: DEMO_START + 2460, from: 2, to: 0 },
     ]);
     expect(result.evicted).toEqual([]);
-    expect(result.summary).toEqual({ sourcesFlagged: 2, withheld: 0, defencePeriods: 1, defenceSeconds: 1801, ruleChanges: 2, maxRules: 1, evicted: 0, first: DEMO_START, last: DEMO_START + 4236 });
+    expect(result.summary).toEqual({ sourcesFlagged: 2, withheld: 0, defencePeriods: 1, defenceSeconds: 1801, ruleChanges: 2, maxRules: 1, evicted: 0, late: 0, first: DEMO_START, last: DEMO_START + 4236 });
   });
 });
 
