@@ -1,5 +1,5 @@
 /**
- * `npm run bench:detector [-- --lines N] [-- --runs N] [-- --json]`: the scan detector's budgets of
+ * `npm run bench:detector [-- --lines N] [-- --runs N] [-- --e2e-lines N] [-- --json]`: the scan detector's budgets of
  * DESIGN.md "Performance budgets", on one thread:
  *   - throughput: ≥ 1 M AWS flow records/s for parse + detect (custom format), on N seeded synthetic
  *     lines (default 1,000,000) per format; also parse only, and the CloudWatch Logs path
@@ -8,7 +8,9 @@
  *     maxSources bound;
  *   - quality: replays of the public captures in ../shared/datasets (LURE_DATASETS overrides; skipped
  *     when absent) through ScanDetector(DEFAULT_DETECTOR): detection delay of the labelled scanners
- *     (≤ 8 probes on the nmap scan, ≤ 6 on CIC Friday), negative controls, benign sources flagged (0).
+ *     (≤ 8 probes on the nmap scan, ≤ 6 on CIC Friday), negative controls, benign sources flagged (0);
+ *   - end to end: `lure simulate` on a seeded day of `--e2e-lines` AWS v2 lines (default 10 M; 0
+ *     skips), in its own process: lines/s and peak RSS (bench/simulate-e2e.ts).
  *
  * Delay is counted two ways: `probes` as the Detection reports it (distinct first contacts since the
  * source's state began, i.e. since its first failure) and `targets` = distinct (dst, port, proto) the
@@ -41,6 +43,7 @@ import { DEFAULT_DETECTOR, ScanDetector } from "../functions/core/detector";
 import { parseCloudWatchEvent, parseFlowText } from "../functions/core/flow";
 import { emptyParseStats, type Detection, type FlowRecord, type Outcome } from "../functions/core/quarantine-types";
 import { syntheticFlowLines, type SyntheticFormat } from "../functions/local/synthetic";
+import { E2E_LINES, e2eText, simulateE2e } from "./simulate-e2e";
 import { slowDay, slowDayText } from "./slow-day";
 
 const THROUGHPUT_BUDGET = 1_000_000;
@@ -51,26 +54,30 @@ const CWL_EVENTS_PER_PAYLOAD = 2000;
 interface Options {
   lines: number;
   runs: number;
+  /** Lines of the end-to-end row; 0 skips it. */
+  e2eLines: number;
   json: boolean;
 }
 
 function usage(): string {
-  return "usage: npm run bench:detector -- [--lines N] [--runs N] [--json]";
+  return "usage: npm run bench:detector -- [--lines N] [--runs N] [--e2e-lines N] [--json]";
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { lines: 1_000_000, runs: 3, json: false };
+  const opts: Options = { lines: 1_000_000, runs: 3, e2eLines: E2E_LINES, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (name: string) => (a === name ? argv[++i] : a.slice(name.length + 1));
-    const positive = (name: string, v: string | undefined) => {
+    const atLeast = (min: number) => (name: string, v: string | undefined) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive integer, got ${JSON.stringify(v)}\n${usage()}`);
+      if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got ${JSON.stringify(v)}\n${usage()}`);
       return n;
     };
+    const positive = atLeast(1);
     if (a === "--json") opts.json = true;
     else if (a === "--lines" || a.startsWith("--lines=")) opts.lines = positive("--lines", value("--lines"));
     else if (a === "--runs" || a.startsWith("--runs=")) opts.runs = positive("--runs", value("--runs"));
+    else if (a === "--e2e-lines" || a.startsWith("--e2e-lines=")) opts.e2eLines = atLeast(0)("--e2e-lines", value("--e2e-lines"));
     else if (a === "--help" || a === "-h") {
       console.log(usage());
       process.exit(0);
@@ -546,6 +553,7 @@ async function main(): Promise<number> {
   const mem = memory(log);
   const q = quality(log);
   const slow = slowDay(log);
+  const e2e = opts.e2eLines > 0 ? simulateE2e(opts.e2eLines, log) : undefined;
 
   const custom = formats[0];
   const allScanners = q.scenarios.flatMap((s) => s.scanners.map((r) => ({ scenario: s.name, ...r })));
@@ -562,10 +570,11 @@ async function main(): Promise<number> {
     ...(q.skipped ? {} : { benignFlagged: { limit: 0, value: benignFlagged, of: benignTotal, pass: benignFlagged === 0 } }),
     ...(controls.length > 0 ? { negativeControls: { flagged: controls.filter((c) => c.detected).map((c) => c.src), pass: controls.every((c) => c.pass) } } : {}),
     slowScanners: { caught: slow.defaults.scannersFlagged, of: slow.defaults.scanners, clientsFlagged: slow.defaults.clientsFlagged, pass: slow.defaults.scannersFlagged === slow.defaults.scanners && slow.defaults.clientsFlagged === 0 },
+    ...(e2e ? { simulateLinesPerSecond: { ...e2e.rate, value: e2e.linesPerSecond }, simulatePeakRssMb: { ...e2e.rss, value: e2e.peakRssMb } } : {}),
   };
 
   if (opts.json) {
-    console.log(JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: startLoad }, options: opts, throughput: formats, memory: mem, quality: q, slowDay: slow, budgets }, null, 2));
+    console.log(JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: startLoad }, options: opts, throughput: formats, memory: mem, quality: q, slowDay: slow, endToEnd: e2e ?? null, budgets }, null, 2));
     return 0;
   }
 
@@ -639,6 +648,10 @@ async function main(): Promise<number> {
   console.log(`\nLong memory: seeded days of patient scanners and returning clients (custom format)\n`);
   console.log(slowDayText(slow, table));
 
+  console.log(`\nEnd to end${e2e ? "" : ": skipped (--e2e-lines 0)"}`);
+  const e2eLines = e2e ? e2eText(e2e).split("\n") : [];
+  if (e2e) console.log(`\n${e2eLines[0]}`);
+
   const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
   console.log("");
   console.log(
@@ -653,6 +666,7 @@ async function main(): Promise<number> {
     console.log(`${verdict(flagged.length === 0)} negative controls not flagged: ${flagged.length ? flagged.map((c) => c.src).join(", ") : "none flagged"} (${controls.map((c) => c.src).join(", ")})`);
   }
   console.log(`${verdict(budgets.slowScanners.pass)} defaults catch every patient scanner and flag no returning client: ${slow.defaults.scannersFlagged}/${slow.defaults.scanners} caught, ${slow.defaults.clientsFlagged} of ${slow.defaults.clients} clients flagged`);
+  for (const line of e2eLines.slice(1)) console.log(line);
   return 0;
 }
 
