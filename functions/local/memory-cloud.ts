@@ -204,6 +204,14 @@ export class MemoryStore implements QuarantineStore {
     return this.sources.size;
   }
 
+  /**
+   * Deletes every item past its TTL, as DynamoDB's TTL sweep does: a long replay keeps no more than
+   * a table would.
+   */
+  sweep(): void {
+    for (const map of [this.sources, this.quarantines, this.proofs] as Map<string, Item<unknown>>[]) for (const key of [...map.keys()]) this.live(map, key);
+  }
+
   /** An item past its TTL is gone (DynamoDB deletes it lazily, but the engine must not need it). */
   private live<T>(map: Map<string, Item<T>>, key: string): Item<T> | undefined {
     const item = map.get(key);

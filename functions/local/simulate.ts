@@ -399,6 +399,7 @@ export async function simulateStream(
   const endMinute = async (m: number) => {
     clock.now = (m + 1) * 60;
     noteReconcile((await tick(deps, clock.now)).reconcile);
+    if ((m + 1) % 60 === 0) cloud.store.sweep();
     maxRules = Math.max(maxRules, cloud.steering.size);
     minute = m + 1;
   };

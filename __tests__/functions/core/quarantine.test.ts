@@ -144,6 +144,20 @@ describe("processRecords", () => {
     expect(cloud.store.sourceCount).toBe(1);
   });
 
+  it("the in-memory store's sweep drops what is past its TTL, as DynamoDB's does, and nothing else", async () => {
+    const { cloud, deps, clock } = setup();
+    await processRecords(probes(SCANNER, T0, 3), deps, T0 + 60);
+    const expiry = new ScanDetector(deps.config.detector);
+    expiry.load(SCANNER, (await cloud.store.getSources([SCANNER])).get(SCANNER)!.value);
+    const ttl = expiry.expiresAt(SCANNER)!;
+    clock.now = ttl - 1;
+    cloud.store.sweep();
+    expect(cloud.store.sourceCount).toBe(1);
+    clock.now = ttl;
+    cloud.store.sweep();
+    expect(cloud.store.sourceCount).toBe(0);
+  });
+
   it("the store carries a source across batches and detector instances", async () => {
     const { cloud, deps } = setup();
     await processRecords(probes(SCANNER, T0, 2, 20), deps, T0 + 60); // a fresh detector per call
