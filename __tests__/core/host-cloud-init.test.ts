@@ -209,11 +209,11 @@ describe("admin SSH and host hardening", () => {
 
   test("an admin port on a honeypot port is refused, naming the honeypot and the port", () => {
     expect(thrown(() => render("cowrie", { adminSsh: { port: 22 } })).problems).toEqual([
-      { path: "adminSsh.port", message: "22 collides with cowrie's port 22/tcp; choose a port no honeypot on this host uses (default 64295)" },
+      { path: "adminSsh.port", message: "22 collides with cowrie's port 22/tcp; choose a port nothing else on this host listens on (default 64295)" },
     ]);
     expect(thrown(() => render("sentrypeer", { adminSsh: { port: 5060 } })).problems?.map((p) => p.message)).toEqual([
-      "5060 collides with sentrypeer's port 5060/tcp; choose a port no honeypot on this host uses (default 64295)",
-      "5060 collides with sentrypeer's port 5060/udp; choose a port no honeypot on this host uses (default 64295)",
+      "5060 collides with sentrypeer's port 5060/tcp; choose a port nothing else on this host listens on (default 64295)",
+      "5060 collides with sentrypeer's port 5060/udp; choose a port nothing else on this host listens on (default 64295)",
     ]);
   });
 

@@ -99,7 +99,7 @@ export function adminSshProblems(admin: AdminSshProps | undefined, published: re
   if (bad.length === 0) {
     // Any protocol: a UDP honeypot port of the same number would put admin and attacker traffic on one firewall rule number.
     for (const p of published.filter((q) => q.port === port)) {
-      out.push({ path: "adminSsh.port", message: `${port} collides with ${p.owner}'s port ${p.port}/${p.protocol}; choose a port no honeypot on this host uses (default ${DEFAULT_ADMIN_SSH_PORT})` });
+      out.push({ path: "adminSsh.port", message: `${port} collides with ${p.owner}'s port ${p.port}/${p.protocol}; choose a port nothing else on this host listens on (default ${DEFAULT_ADMIN_SSH_PORT})` });
     }
   }
   const key = admin?.publicKey;
