@@ -11,7 +11,7 @@ test("no cdktf, constructs or provider import", () => {
   expect(imports.filter((i) => /: (cdktf|constructs|@cdktf\/)/.test(i))).toEqual([]);
 });
 
-test("modules/aws is reached only for the two helpers that should move to modules/core", () => {
+test("modules/aws is reached only for the helpers that should move to modules/core", () => {
   // Known debt: these files load cdktf and AWS provider modules transitively (see the host-gen report).
   expect(imports.filter((i) => i.includes("/aws/")).sort()).toEqual([
     'elastic-host.ts: ../../aws/honeynet-elastic',
