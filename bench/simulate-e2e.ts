@@ -1,8 +1,8 @@
 /**
  * The end-to-end row of `npm run bench:detector`: `lure simulate` on a seeded day of AWS v2 flow
  * logs (10 M lines by default, up to 2 minutes out of order), run as a user runs it — its own
- * process, reading the file from disk — timed by the wall clock, with its peak RSS from
- * `bench/rss-probe.js`.
+ * process with the npm script's node flags, reading the file from disk — timed by the wall clock,
+ * with its peak RSS from `bench/rss-probe.js`.
  *
  * ```sh
  * node --require tsx/cjs bench/simulate-e2e.ts [--lines N]     # this row alone
@@ -53,11 +53,14 @@ export function simulateE2e(lines: number, log: (s: string) => void): E2eResult 
     log(`end to end: npm run simulate on ${(bytes / 1e6).toFixed(0)} MB`);
     const rssFile = join(dir, "rss");
     const t0 = process.hrtime.bigint();
-    const child = spawnSync(
-      process.execPath,
-      ["--require", "tsx/cjs", "--require", join(ROOT, "bench/rss-probe.js"), join(ROOT, "functions/local/simulate.ts"), "--input", file, "--format", "aws-v2", "--json"],
-      { cwd: ROOT, env: { ...process.env, LURE_RSS_FILE: rssFile }, encoding: "utf8", maxBuffer: 256 << 20 },
-    );
+    // Exactly the npm script's node flags (its heap limit shapes the peak RSS), plus the probe.
+    const [, ...flags] = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.simulate.split(" ");
+    const child = spawnSync(process.execPath, ["--require", join(ROOT, "bench/rss-probe.js"), ...flags, "--input", file, "--format", "aws-v2", "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, LURE_RSS_FILE: rssFile },
+      encoding: "utf8",
+      maxBuffer: 256 << 20,
+    });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (child.status !== 0) throw new Error(`simulate exited ${child.status ?? child.signal}: ${child.stderr}`);
     const result = JSON.parse(child.stdout) as SimulationResult;

@@ -50,6 +50,7 @@
 import { readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { pipeline } from "node:stream";
+import { getHeapStatistics } from "node:v8";
 import { createGunzip } from "node:zlib";
 import { ConfigError, loadConfig } from "../../modules/core/config";
 import { quarantineRuntimeConfig } from "../../modules/core/quarantine-runtime";
@@ -680,6 +681,15 @@ async function openInput(path: string): Promise<Input> {
   }
 }
 
+/**
+ * Heap a replay may need at most for the detector's bounds: about 700 bytes a tracked source and
+ * 135 a proof of address (README, bounds), twice over since the in-memory store keeps its own copy,
+ * and 64 MiB for the rest.
+ */
+export function heapBound(d: QuarantineRuntimeConfig["detector"]): number {
+  return d.maxSources * 1400 + d.antiSpoofing.maxClients * 270 + 64 * 2 ** 20;
+}
+
 const cannotRead = (input: string, e: unknown) =>
   `simulate: cannot read --input "${input}": ${(e as Error).message}\n  give the path of a flow-log file (VPC flow log lines, or CloudWatch Logs events as JSON lines; gzip or not)`;
 
@@ -728,6 +738,14 @@ export async function main(argv: readonly string[], io: Io = STDIO): Promise<num
     return 2;
   }
 
+  const limit = getHeapStatistics().heap_size_limit;
+  if (heapBound(config.detector) > limit) {
+    const mb = (n: number) => Math.ceil(n / 2 ** 20);
+    io.err(
+      `simulate: warning: maxSources ${config.detector.maxSources} and antiSpoofing.maxClients ${config.detector.antiSpoofing.maxClients} may need up to ${mb(heapBound(config.detector))} MB of heap, ` +
+        `more than this process's ${mb(limit)} MB (the npm script sets 512); on inputs with that many sources run\n  node --max-old-space-size=${mb(heapBound(config.detector))} --require tsx/cjs functions/local/simulate.ts ${argv.join(" ")}`,
+    );
+  }
   const now = io.now ?? Date.now;
   const started = now();
   let shown = -Infinity;

@@ -39,7 +39,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 describe("npm run simulate", () => {
   it("is the script these tests run", () => {
     const pkg = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8"));
-    expect(pkg.scripts.simulate).toBe("node --require tsx/cjs functions/local/simulate.ts");
+    expect(pkg.scripts.simulate).toBe("node --max-old-space-size=512 --require tsx/cjs functions/local/simulate.ts");
   });
 
   it("ships the fixture exactly as make-scan-demo.ts writes it", () => {
