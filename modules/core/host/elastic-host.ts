@@ -10,8 +10,7 @@
  */
 import type { ConfigProblem } from "../config";
 import { resourceName, slug } from "../naming";
-// Cloud-neutral helpers that still live with the AWS honeynet (they should move to modules/core).
-import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../../aws/honeynet-elastic";
+import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
 import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,

@@ -14,14 +14,12 @@
  * pins, so there is one version to move. The cost is memory: Filebeat needs some tens of MB more.
  */
 import { stringify as stringifyYaml } from "yaml";
-import { HONEYPOT_NAMES, TPOT, honeypot as catalogEntry, planPorts, portKeys, type CatalogHoneypot, type CatalogPort, type PortCapabilities, type Protocol } from "../catalog";
+import { HONEYPOT_NAMES, TPOT, honeypot as catalogEntry, honeypotEnvironment, planPorts, portKeys, type CatalogHoneypot, type CatalogPort, type PortCapabilities, type Protocol } from "../catalog";
 import type { ConfigProblem } from "../config";
 import type { HoneypotOverride } from "../interfaces";
 import { slug } from "../naming";
 import { didYouMean } from "../suggest";
-// Cloud-neutral helpers that still live with the AWS honeynet (they should move to modules/core).
-import { DEFAULT_ELASTIC_VERSION, logstashInputs, type LogstashInput } from "../../aws/honeynet-elastic";
-import { honeypotEnvironment } from "../../aws/honeynet-honeypots";
+import { DEFAULT_ELASTIC_VERSION, logstashInputs, type LogstashInput } from "../elastic";
 import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
