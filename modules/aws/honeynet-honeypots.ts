@@ -6,7 +6,7 @@
  */
 import type { Construct } from "constructs";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
-import { defaultSize, honeypot as catalogEntry, planPorts, type CatalogHoneypot, type PortCapabilities, type PublishedPort } from "../core/catalog";
+import { defaultSize, honeypot as catalogEntry, honeypotEnvironment, planPorts, type CatalogHoneypot, type PortCapabilities, type PublishedPort } from "../core/catalog";
 import type { HoneypotDescriptor, HoneypotOverride } from "../core/interfaces";
 import { resourceName, slug } from "../core/naming";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
@@ -42,15 +42,6 @@ export function needsPortSysctl(entry: CatalogHoneypot, published: readonly Publ
   if (user === "0" || user === "root") return false;
   if (!published.some((p) => p.port < 1024)) return false;
   return !entry.fileCapabilities.includes("cap_net_bind_service");
-}
-
-/**
- * A honeypot's catalog environment without T-Pot's hpfeeds placeholders (server `*.example.com`,
- * secret "pass"): they point at a feed that does not exist and would put a dummy secret into state.
- */
-export function honeypotEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
-  const placeholderFeed = /(^|\.)example\.(com|org|net)$/.test(env.HPFEEDS_SERVER ?? "");
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !(placeholderFeed && k.startsWith("HPFEEDS_"))));
 }
 
 /** Private repositories for modified images; the honeypots named here pull from them. */

@@ -40,7 +40,8 @@ import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
 import { vpcFlowLog, type VpcFlowLog } from "./flow-log";
 import { dashboard } from "./honeynet-dashboard";
-import { elasticImages, elasticServices } from "./honeynet-elastic";
+import { elasticImages } from "../core/elastic";
+import { elasticServices } from "./honeynet-elastic";
 import { honeypotServices, imageRepositories, planHoneypot, type PlannedHoneypot, type ServiceBase } from "./honeynet-honeypots";
 import { logStorage, type TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
@@ -49,8 +50,9 @@ import { PublicNetwork } from "./network";
 import type { FargateWorkload } from "./workload";
 
 // The parts' public helpers, where callers have always found them.
-export { FARGATE_PORTS, VOLUME_INIT_IMAGE, honeypotEnvironment, needsPortSysctl } from "./honeynet-honeypots";
-export { logstashInputs, logstashPipeline, type LogstashInput } from "./honeynet-elastic";
+export { FARGATE_PORTS, VOLUME_INIT_IMAGE, needsPortSysctl } from "./honeynet-honeypots";
+export { honeypotEnvironment } from "../core/catalog";
+export { logstashInputs, logstashPipeline, type LogstashInput } from "../core/elastic";
 export { TPOT_UID } from "./honeynet-logs";
 
 export interface AwsHoneynetProps extends HoneynetProps {}

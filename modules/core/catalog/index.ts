@@ -136,3 +136,12 @@ export function missingPeers(selected: readonly string[]): { honeypot: string; p
   }
   return out;
 }
+
+/**
+ * A honeypot's catalog environment without T-Pot's hpfeeds placeholders (server `*.example.com`,
+ * secret "pass"): they point at a feed that does not exist and would put a dummy secret into state.
+ */
+export function honeypotEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
+  const placeholderFeed = /(^|\.)example\.(com|org|net)$/.test(env.HPFEEDS_SERVER ?? "");
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !(placeholderFeed && k.startsWith("HPFEEDS_"))));
+}

@@ -1,0 +1,117 @@
+/** The Elastic host's cloud-init document, read back with the yaml library. */
+import { execFileSync } from "child_process";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { STACK_UNIT, elasticHostCloudInit, logstashBeatsPipeline, type ElasticHostProps } from "../../modules/core/host";
+import { cloudConfig, compose, file, sshdPorts, thrown, type CloudConfig } from "./host-helpers";
+
+const AZURE_DISK = { device: "/dev/disk/azure/scsi1/lun0" };
+const render = (extra: Partial<ElasticHostProps> = {}): CloudConfig => cloudConfig(elasticHostCloudInit({ prefix: "lure", dataDisk: AZURE_DISK, ...extra }));
+const runIndex = (doc: CloudConfig, argv: string[]) => doc.runcmd.findIndex((c) => JSON.stringify(c) === JSON.stringify(argv));
+
+test("Elasticsearch and Logstash, official images of the Elastic version, nothing else", () => {
+  const { services } = compose(render());
+  expect(Object.keys(services)).toEqual(["elasticsearch", "logstash"]);
+  expect([services.elasticsearch.image, services.logstash.image]).toEqual(["docker.elastic.co/elasticsearch/elasticsearch:8.17.0", "docker.elastic.co/logstash/logstash:8.17.0"]);
+  const other = compose(render({ elastic: { version: "8.18.1", images: { logstash: "registry.example.com/logstash:8.18.1-custom" } } })).services;
+  expect([other.elasticsearch.image, other.logstash.image]).toEqual(["docker.elastic.co/elasticsearch/elasticsearch:8.18.1", "registry.example.com/logstash:8.18.1-custom"]);
+});
+
+test("Elasticsearch: T-Pot's single-node settings, memory lock, data on the data disk, 9200 for Kibana", () => {
+  const es = compose(render()).services.elasticsearch;
+  expect(es.environment).toEqual({
+    "bootstrap.memory_lock": "true",
+    "cluster.name": "lure-honeynet",
+    "discovery.type": "single-node",
+    ES_JAVA_OPTS: "-Xms2048m -Xmx2048m",
+    "xpack.security.enabled": "false",
+  });
+  expect([es.cap_add, es.ulimits, es.mem_limit]).toEqual([["IPC_LOCK"], { memlock: { soft: -1, hard: -1 }, nofile: { soft: 65536, hard: 65536 } }, "4096m"]);
+  expect(es.volumes).toEqual(["/srv/elasticsearch/data:/usr/share/elasticsearch/data"]);
+  expect(es.ports).toEqual([{ target: 9200, published: 9200, protocol: "tcp", mode: "host" }]);
+  expect(file(render(), "/etc/sysctl.d/60-lure-elasticsearch.conf")).toBe("vm.max_map_count = 262144\n");
+});
+
+test("Logstash listens on the shippers' port with a Beats input and indexes logstash-* in Elasticsearch", () => {
+  const doc = render();
+  const ls = compose(doc).services.logstash;
+  expect(ls.ports).toEqual([{ target: 5044, published: 5044, protocol: "tcp", mode: "host" }]);
+  expect(ls.volumes).toEqual(["/etc/lure/logstash/pipeline:/usr/share/logstash/pipeline:ro"]);
+  expect(file(doc, "/etc/lure/logstash/pipeline/lure.conf")).toBe(logstashBeatsPipeline(5044, "http://elasticsearch:9200"));
+  expect(logstashBeatsPipeline(5044, "http://elasticsearch:9200").split("\n")).toEqual([
+    "input {",
+    "  beats { port => 5044 }",
+    "}",
+    "output {",
+    '  elasticsearch { hosts => ["http://elasticsearch:9200"] index => "logstash-%{+YYYY.MM.dd}" }',
+    "}",
+    "",
+  ]);
+  const moved = render({ logstashPort: 5055 });
+  expect(compose(moved).services.logstash.ports).toEqual([{ target: 5055, published: 5055, protocol: "tcp", mode: "host" }]);
+  expect(file(moved, "/etc/lure/logstash/pipeline/lure.conf")).toContain("beats { port => 5055 }");
+});
+
+describe("data disk", () => {
+  const script = (doc: CloudConfig) => file(doc, "/usr/local/sbin/lure-data-disk");
+
+  test("the disk script gets the device and mount point, runs before the stack, and the stack needs the mount", () => {
+    const doc = render({ dataDisk: { device: "/dev/disk/by-id/google-es-data", mountPoint: "/mnt/es" } });
+    const lines = script(doc).split("\n");
+    expect(lines).toEqual(expect.arrayContaining(["DEVICE='/dev/disk/by-id/google-es-data'", "MOUNT='/mnt/es'"]));
+    // Format only what carries no signature at all; mount by UUID, survive reboots (nofail).
+    expect(lines).toEqual(expect.arrayContaining(['blkid -p "$DEV" >/dev/null 2>&1 || mkfs.ext4 -q -L lure-esdata "$DEV"']));
+    expect(lines.some((l) => l.includes("defaults,nofail 0 2") && l.includes(">> /etc/fstab"))).toBe(true);
+    expect(doc.write_files.find((f) => f.path === "/usr/local/sbin/lure-data-disk")?.permissions).toBe("0755");
+    expect(runIndex(doc, ["/usr/local/sbin/lure-data-disk"])).toBeLessThan(runIndex(doc, ["systemctl", "enable", "--now", STACK_UNIT]));
+    expect(runIndex(doc, ["/usr/local/sbin/lure-data-disk"])).toBeGreaterThanOrEqual(0);
+    const unit = file(doc, `/etc/systemd/system/${STACK_UNIT}`).split("\n");
+    expect(unit).toEqual(expect.arrayContaining(["RequiresMountsFor=/mnt/es", "AssertPathIsMountPoint=/mnt/es"]));
+    expect(compose(doc).services.elasticsearch.volumes).toEqual(["/mnt/es/data:/usr/share/elasticsearch/data"]);
+  });
+
+  test("the disk script is valid sh", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lure-disk-"));
+    const path = join(dir, "lure-data-disk");
+    writeFileSync(path, script(render()));
+    expect(() => execFileSync("sh", ["-n", path])).not.toThrow();
+  });
+});
+
+test("admin SSH on its port, off Elasticsearch's and Logstash's; a collision is refused", () => {
+  expect(sshdPorts(render())).toEqual([64295]);
+  expect(thrown(() => render({ adminSsh: { port: 5044 } })).problems).toEqual([
+    { path: "adminSsh.port", message: "5044 collides with logstash's port 5044/tcp; choose a port nothing else on this host listens on (default 64295)" },
+  ]);
+});
+
+test("same input, same bytes", () => {
+  const props: ElasticHostProps = { prefix: "lure", dataDisk: AZURE_DISK };
+  expect(elasticHostCloudInit(props)).toBe(elasticHostCloudInit({ ...props }));
+});
+
+test("bad props are reported together, each with its path", () => {
+  const e = thrown(() =>
+    elasticHostCloudInit({
+      prefix: "--",
+      dataDisk: { device: "/dev/sdc; reboot", mountPoint: "/", waitSeconds: -1 },
+      elastic: { version: "latest", images: { elasticsearch: "elasticsearch" } },
+      logstashPort: 9200,
+      elasticsearchHeapMb: 100,
+    }),
+  );
+  expect(e.problems).toEqual([
+    { path: "prefix", message: `"--" is not a prefix; allowed: letters and digits, separated by hyphens` },
+    { path: "dataDisk.device", message: `"/dev/sdc; reboot" is not a device path; allowed: /dev/… (letters, digits, . _ : / -), e.g. "/dev/disk/azure/scsi1/lun0" or "/dev/disk/by-id/google-es-data"` },
+    { path: "dataDisk.mountPoint", message: `"/" is not a mount point; allowed: an absolute path other than / (letters, digits, . _ / -, no ..)` },
+    { path: "dataDisk.waitSeconds", message: "-1 is not a wait; allowed: whole seconds from 0 to 3600" },
+    { path: "elastic.version", message: `"latest" is not a version; allowed: like 8.17.0` },
+    { path: "elastic.images.elasticsearch", message: `"elasticsearch" is not a pinned image reference; allowed: registry/name:tag or registry/name@sha256:<digest>` },
+    { path: "logstashPort", message: "9200 is also elasticsearchPort; give them different ports" },
+    { path: "elasticsearchHeapMb", message: "100 is not a heap size; allowed: whole MiB from 256 to 31744" },
+  ]);
+  expect(thrown(() => elasticHostCloudInit({ prefix: "lure" } as ElasticHostProps)).problems).toEqual([
+    { path: "dataDisk", message: "undefined is missing; give { device } of the attached data disk" },
+  ]);
+});

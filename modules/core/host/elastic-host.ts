@@ -1,0 +1,196 @@
+/**
+ * The cloud-init document of the Elastic host (Azure and Google Cloud alike): Elasticsearch and
+ * Logstash under Docker on one private VM, Elasticsearch's data on a separate disk, Logstash's Beats
+ * input taking the honeypot hosts' shippers and indexing `logstash-*` as T-Pot does. Kibana runs
+ * elsewhere (Container Apps, Cloud Run) and reaches Elasticsearch on the published port.
+ *
+ * ```ts
+ * const userData = elasticHostCloudInit({ prefix: "lure", dataDisk: { device: "/dev/disk/azure/scsi1/lun0" } });
+ * ```
+ */
+import type { ConfigProblem } from "../config";
+import { resourceName, slug } from "../naming";
+import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
+import {
+  DEFAULT_SHIPPER_PORT,
+  LURE_DIR,
+  adminSshProblems,
+  assertNoProblems,
+  portProblem,
+  renderCloudConfig,
+  show,
+  type AdminSshProps,
+  type WriteFile,
+} from "./cloud-init";
+import { imageProblems } from "./honeypot-host";
+
+/** The disk that holds Elasticsearch's data. Clouds name attached disks differently, so the path is given. */
+export interface DataDiskProps {
+  /**
+   * Stable device path of the attached disk, e.g. `/dev/disk/azure/scsi1/lun0` (Azure, by LUN) or
+   * `/dev/disk/by-id/google-<device name>` (Google Cloud). It is formatted (ext4) only when it carries
+   * no signature at all; a disk with a file system is mounted as it is, anything else stops the stack.
+   */
+  readonly device: string;
+  /** Where the disk is mounted. @default "/srv/elasticsearch" */
+  readonly mountPoint?: string;
+  /** Seconds to wait for the device at first boot (a cloud may attach it after the VM starts). @default 600 */
+  readonly waitSeconds?: number;
+}
+
+export interface ElasticHostProps {
+  /** Deployment prefix; names the Elasticsearch cluster (`<prefix>-honeynet`), as on AWS. */
+  readonly prefix: string;
+  readonly dataDisk: DataDiskProps;
+  /** As `honeynet.elastic` in the config. @default version 8.17.0, the official images */
+  readonly elastic?: { readonly version?: string; readonly images?: { readonly elasticsearch?: string; readonly logstash?: string } };
+  /** Port of Logstash's Beats input, where the honeypot hosts' shippers send. @default 5044 */
+  readonly logstashPort?: number;
+  /** Host port of Elasticsearch's HTTP API, for Kibana (the VM has no public address). @default 9200 */
+  readonly elasticsearchPort?: number;
+  /** Elasticsearch heap in MiB; the container may use twice that. @default 2048 (T-Pot's) */
+  readonly elasticsearchHeapMb?: number;
+  /** Logstash heap in MiB. @default 1024 */
+  readonly logstashHeapMb?: number;
+  /** Admin SSH. @default port 64295, no key */
+  readonly adminSsh?: AdminSshProps;
+}
+
+export const DEFAULT_ES_MOUNT = "/srv/elasticsearch";
+/** The official Elasticsearch image runs as uid 1000, gid 0. */
+const ES_OWNER = "1000:0";
+const DATA_DISK_SCRIPT = "/usr/local/sbin/lure-data-disk";
+const PIPELINE_DIR = `${LURE_DIR}/logstash/pipeline`;
+
+const DEVICE = /^\/dev\/[A-Za-z0-9._:/-]+$/;
+const ABSOLUTE = /^\/[A-Za-z0-9._/-]+$/;
+const VERSION = /^\d+\.\d+\.\d+$/;
+
+/** Logstash's pipeline on the Elastic host: the shippers' Beats input in, T-Pot's daily `logstash-*` indices out. */
+export function logstashBeatsPipeline(port: number, elasticsearchUrl: string): string {
+  return [
+    "input {",
+    // The shippers set `type` per log file (the catalog's, as T-Pot's file inputs do).
+    `  beats { port => ${port} }`,
+    "}",
+    "output {",
+    `  elasticsearch { hosts => ["${elasticsearchUrl}"] index => "logstash-%{+YYYY.MM.dd}" }`,
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** Waits for the disk, formats it only if it is blank, mounts it by UUID (also after reboots). */
+function dataDiskScript(device: string, mountPoint: string, waitSeconds: number): string {
+  return [
+    "#!/bin/sh",
+    "# lure: Elasticsearch's data disk. Formats only a disk without any signature (blkid -p finds none).",
+    "set -eu",
+    `DEVICE='${device}'`,
+    `MOUNT='${mountPoint}'`,
+    // azurerm attaches data disks after the VM exists, so the disk may show up after cloud-init starts.
+    `i=0; while [ ! -b "$DEVICE" ]; do i=$((i+1)); [ "$i" -le ${waitSeconds} ] || { echo "lure: $DEVICE did not appear" >&2; exit 1; }; sleep 1; done`,
+    'DEV=$(readlink -f "$DEVICE")',
+    'blkid -p "$DEV" >/dev/null 2>&1 || mkfs.ext4 -q -L lure-esdata "$DEV"',
+    'UUID=$(blkid -o value -s UUID "$DEV" || true)',
+    '[ -n "$UUID" ] || { echo "lure: $DEVICE holds something other than a file system; not touching it" >&2; exit 1; }',
+    'mkdir -p "$MOUNT"',
+    'grep -q "^UUID=$UUID " /etc/fstab || echo "UUID=$UUID $MOUNT ext4 defaults,nofail 0 2" >> /etc/fstab',
+    'mountpoint -q "$MOUNT" || mount "$MOUNT"',
+    `install -d -o ${ES_OWNER.split(":")[0]} -g ${ES_OWNER.split(":")[1]} -m 0770 "$MOUNT/data"`,
+    "",
+  ].join("\n");
+}
+
+export function elasticHostProblems(props: ElasticHostProps): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (typeof props.prefix !== "string" || slug(props.prefix) === "") out.push({ path: "prefix", message: `${show(props.prefix)} is not a prefix; allowed: letters and digits, separated by hyphens` });
+  const disk = props.dataDisk;
+  if (!disk || typeof disk !== "object") out.push({ path: "dataDisk", message: `${show(disk)} is missing; give { device } of the attached data disk` });
+  else {
+    if (typeof disk.device !== "string" || !DEVICE.test(disk.device)) {
+      out.push({ path: "dataDisk.device", message: `${show(disk.device)} is not a device path; allowed: /dev/… (letters, digits, . _ : / -), e.g. "/dev/disk/azure/scsi1/lun0" or "/dev/disk/by-id/google-es-data"` });
+    }
+    const m = disk.mountPoint;
+    if (m !== undefined && (typeof m !== "string" || !ABSOLUTE.test(m) || m === "/" || m.split("/").includes(".."))) {
+      out.push({ path: "dataDisk.mountPoint", message: `${show(m)} is not a mount point; allowed: an absolute path other than / (letters, digits, . _ / -, no ..)` });
+    }
+    const w = disk.waitSeconds;
+    if (w !== undefined && !(Number.isInteger(w) && w >= 0 && w <= 3600)) out.push({ path: "dataDisk.waitSeconds", message: `${show(w)} is not a wait; allowed: whole seconds from 0 to 3600` });
+  }
+  const v = props.elastic?.version;
+  if (v !== undefined && !VERSION.test(v)) out.push({ path: "elastic.version", message: `${show(v)} is not a version; allowed: like 8.17.0` });
+  for (const k of ["elasticsearch", "logstash"] as const) {
+    const image = props.elastic?.images?.[k];
+    if (image !== undefined) out.push(...imageProblems(`elastic.images.${k}`, image));
+  }
+  const lsPort = props.logstashPort ?? DEFAULT_SHIPPER_PORT;
+  const esPort = props.elasticsearchPort ?? 9200;
+  out.push(...portProblem("logstashPort", lsPort), ...portProblem("elasticsearchPort", esPort));
+  if (lsPort === esPort) out.push({ path: "logstashPort", message: `${lsPort} is also elasticsearchPort; give them different ports` });
+  for (const [path, heap] of [["elasticsearchHeapMb", props.elasticsearchHeapMb], ["logstashHeapMb", props.logstashHeapMb]] as const) {
+    if (heap !== undefined && !(Number.isInteger(heap) && heap >= 256 && heap <= 31744)) out.push({ path, message: `${show(heap)} is not a heap size; allowed: whole MiB from 256 to 31744` });
+  }
+  out.push(...adminSshProblems(props.adminSsh, [
+    { port: lsPort, protocol: "tcp", owner: "logstash" },
+    { port: esPort, protocol: "tcp", owner: "elasticsearch" },
+  ]));
+  return out;
+}
+
+/** The `#cloud-config` document of the Elastic host. Deterministic. */
+export function elasticHostCloudInit(props: ElasticHostProps): string {
+  assertNoProblems("elasticHostCloudInit", elasticHostProblems(props));
+  const images = elasticImages(props.elastic?.version ?? DEFAULT_ELASTIC_VERSION, props.elastic?.images ?? {});
+  const mount = props.dataDisk.mountPoint ?? DEFAULT_ES_MOUNT;
+  const lsPort = props.logstashPort ?? DEFAULT_SHIPPER_PORT;
+  const esPort = props.elasticsearchPort ?? 9200;
+  const esHeap = props.elasticsearchHeapMb ?? 2048;
+  const lsHeap = props.logstashHeapMb ?? 1024;
+  const compose = {
+    name: "lure",
+    services: {
+      elasticsearch: {
+        image: images.elasticsearch,
+        restart: "always",
+        // T-Pot's settings: single node, no security (private only), heap locked in memory.
+        environment: {
+          "bootstrap.memory_lock": "true",
+          "cluster.name": resourceName(props.prefix, ["honeynet"]),
+          "discovery.type": "single-node",
+          ES_JAVA_OPTS: `-Xms${esHeap}m -Xmx${esHeap}m`,
+          "xpack.security.enabled": "false",
+        },
+        cap_add: ["IPC_LOCK"],
+        ulimits: { memlock: { soft: -1, hard: -1 }, nofile: { soft: 65536, hard: 65536 } },
+        mem_limit: `${esHeap * 2}m`,
+        ports: [{ target: 9200, published: esPort, protocol: "tcp", mode: "host" }],
+        volumes: [`${mount}/data:/usr/share/elasticsearch/data`],
+        networks: ["elastic"],
+      },
+      logstash: {
+        image: images.logstash,
+        restart: "always",
+        environment: { LS_JAVA_OPTS: `-Xms${lsHeap}m -Xmx${lsHeap}m`, XPACK_MONITORING_ENABLED: "false" },
+        ports: [{ target: lsPort, published: lsPort, protocol: "tcp", mode: "host" }],
+        volumes: [`${PIPELINE_DIR}:/usr/share/logstash/pipeline:ro`],
+        depends_on: ["elasticsearch"],
+        networks: ["elastic"],
+      },
+    },
+    networks: { elastic: {} },
+  };
+  const files: WriteFile[] = [
+    { path: `${PIPELINE_DIR}/lure.conf`, content: logstashBeatsPipeline(lsPort, "http://elasticsearch:9200"), owner: "root:root", permissions: "0644" },
+    { path: DATA_DISK_SCRIPT, content: dataDiskScript(props.dataDisk.device, mount, props.dataDisk.waitSeconds ?? 600), owner: "root:root", permissions: "0755" },
+    // Elasticsearch refuses to start in production mode below this (it maps its index files).
+    { path: "/etc/sysctl.d/60-lure-elasticsearch.conf", content: "vm.max_map_count = 262144\n", owner: "root:root", permissions: "0644" },
+  ];
+  return renderCloudConfig(props.adminSsh, {
+    compose,
+    files,
+    prepare: [["sysctl", "-p", "/etc/sysctl.d/60-lure-elasticsearch.conf"], [DATA_DISK_SCRIPT]],
+    // Never let Elasticsearch write to the OS disk when the data disk is missing.
+    unitRequires: [`RequiresMountsFor=${mount}`, `AssertPathIsMountPoint=${mount}`],
+  });
+}
