@@ -104,3 +104,24 @@ export function isDocumentationRange(c: Cidr): boolean {
   if (c.version === 6) return c.canonical.startsWith("2001:db8:") && c.prefixLength >= 32;
   return ["192.0.2.", "198.51.100.", "203.0.113."].some((p) => c.address.startsWith(p)) && c.prefixLength >= 24;
 }
+
+const v4Text = (n: bigint): string => [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join(".");
+
+/**
+ * Subnet `index` of an IPv4 CIDR cut into 2^bits equal parts, as Terraform's `cidrsubnet` computes it,
+ * but at synth time: for clouds where a private address must be known before deploy (it goes into a
+ * VM's cloud-init).
+ */
+export function ipv4Subnet(cidr: string, bits: number, index: number): string {
+  const b = cidrBounds(cidr);
+  const prefix = Number(cidr.split("/")[1]) + bits;
+  if (!b || b.version !== 4 || prefix > 32 || index < 0 || index >= 2 ** bits) throw new RangeError(`ipv4Subnet: cannot cut ${cidr} into 2^${bits}, part ${index}`);
+  return `${v4Text(b.first + BigInt(index) * (1n << BigInt(32 - prefix)))}/${prefix}`;
+}
+
+/** Address `n` of an IPv4 CIDR (0 is the network address), as Terraform's `cidrhost`. */
+export function ipv4Host(cidr: string, n: number): string {
+  const b = cidrBounds(cidr);
+  if (!b || b.version !== 4 || n < 0 || b.first + BigInt(n) > b.last) throw new RangeError(`ipv4Host: ${cidr} has no address ${n}`);
+  return v4Text(b.first + BigInt(n));
+}

@@ -1,0 +1,165 @@
+import { parse } from "yaml";
+import { Testing, TerraformStack } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { honeypot as catalogEntry, PROFILES } from "../../modules/core/catalog";
+import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
+import { RSA_2048, keyWithoutPrivateHalf } from "../../modules/azure/admin-key";
+import { AzureHoneynet, DATA_DISK_DEVICE, type AzureHoneynetProps } from "../../modules/azure/honeynet";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@example";
+const BASE: AzureHoneynetProps = { prefix: "lure", location: "westeurope", honeypots: [...PROFILES.industrial], dashboard: { allowCidrs: ["198.51.100.0/24"] } };
+
+function synth(props: Partial<AzureHoneynetProps> = {}): Json {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "azure-honeynet");
+  new AzurermProvider(stack, "azurerm", { features: [{}] });
+  new AzureHoneynet(stack, "Honeynet", { ...BASE, ...props });
+  return JSON.parse(Testing.synth(stack)) as Json;
+}
+
+const all = (stack: Json, type: string): [string, Json][] => Object.entries((stack.resource?.[type] ?? {}) as Record<string, Json>);
+const tagged = (stack: Json, type: string, component: string, honeypot?: string) =>
+  all(stack, type).filter(([, b]) => b.tags?.["lure:component"] === component && (honeypot === undefined || b.tags?.["lure:honeypot"] === honeypot));
+/** The logical name a `${azurerm_x.NAME.attr}` reference points at. */
+const ref = (value: string, type: string) => new RegExp(`^\\$\\{${type}\\.([^.]+)\\.`).exec(value)?.[1];
+const rulesOf = (stack: Json, nsgName: string) => all(stack, "azurerm_network_security_rule").map(([, r]) => r).filter((r) => ref(r.network_security_group_name, "azurerm_network_security_group") === nsgName);
+const customData = (vm: Json): Json => parse(Buffer.from(vm.custom_data, "base64").toString("utf8"), { version: "1.1" });
+
+describe("AzureHoneynet, industrial profile", () => {
+  let stack: Json;
+  const publicMembers = PROFILES.industrial.filter((h) => !INTERNAL_MEMBERS.includes(h));
+  beforeAll(() => {
+    stack = synth();
+  });
+
+  it.each(publicMembers)("%s: exactly one VM, one public IP, one NSG, no identity", (hp) => {
+    expect(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", hp)).toHaveLength(1);
+    expect(tagged(stack, "azurerm_public_ip", "honeypot", hp)).toHaveLength(1);
+    expect(tagged(stack, "azurerm_network_security_group", "honeypot", hp)).toHaveLength(1);
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "honeypot", hp)[0];
+    expect(vm.identity).toBeUndefined();
+    expect(vm.disable_password_authentication).toBe(true);
+    expect(vm.admin_password).toBeUndefined();
+    expect(vm).toMatchObject({ priority: "Spot", eviction_policy: "Deallocate", max_bid_price: -1 });
+    const [, ip] = tagged(stack, "azurerm_public_ip", "honeypot", hp)[0];
+    expect(ip).toMatchObject({ sku: "Standard", allocation_method: "Static" });
+  });
+
+  it.each(publicMembers)("%s: the NSG allows exactly its catalog ports with their protocols, then denies everything", (hp) => {
+    const [nsgName] = tagged(stack, "azurerm_network_security_group", "honeypot", hp)[0];
+    const rules = rulesOf(stack, nsgName);
+    const allows = rules.filter((r) => r.access === "Allow").map((r) => `${r.destination_port_range}/${r.protocol}`).sort();
+    const expected = hostPorts(catalogEntry(hp)).map((p) => `${p.host}/${p.protocol === "udp" ? "Udp" : "Tcp"}`).sort();
+    expect(allows).toEqual(expected);
+    expect(rules.filter((r) => r.access === "Allow").every((r) => r.direction === "Inbound" && r.source_address_prefix === "*")).toBe(true);
+    // No admin key, no admin rule: the admin port is closed.
+    expect(allows.some((a) => a.startsWith("64295/"))).toBe(false);
+    expect(rules.filter((r) => r.access === "Deny")).toEqual([expect.objectContaining({ priority: 4096, direction: "Inbound", protocol: "*", source_address_prefix: "*", destination_port_range: "*" })]);
+    expect(new Set(rules.map((r) => r.priority)).size).toBe(rules.length);
+  });
+
+  it("ports and protocols asserted for three honeypots: cowrie 22/23 TCP, dicompot 104 (to 11112), conpot_ipmi 623 UDP", () => {
+    const allows = (hp: string) => rulesOf(stack, tagged(stack, "azurerm_network_security_group", "honeypot", hp)[0][0]).filter((r) => r.access === "Allow").map((r) => `${r.destination_port_range}/${r.protocol}`).sort();
+    expect(allows("cowrie")).toEqual(["22/Tcp", "23/Tcp"]);
+    expect(allows("dicompot")).toEqual(["104/Tcp", "11112/Tcp"]);
+    expect(allows("conpot_ipmi")).toEqual(["623/Udp"]);
+  });
+
+  it("each honeypot VM's NIC holds its own public IP and its NSG", () => {
+    for (const hp of publicMembers) {
+      const [vmName, vm] = tagged(stack, "azurerm_linux_virtual_machine", "honeypot", hp)[0];
+      const nicName = ref(vm.network_interface_ids[0], "azurerm_network_interface")!;
+      const nic = stack.resource.azurerm_network_interface[nicName];
+      expect(ref(nic.ip_configuration[0].public_ip_address_id, "azurerm_public_ip")).toBe(tagged(stack, "azurerm_public_ip", "honeypot", hp)[0][0]);
+      const assoc = all(stack, "azurerm_network_interface_security_group_association").filter(([, a]) => ref(a.network_interface_id, "azurerm_network_interface") === nicName);
+      expect(assoc).toHaveLength(1);
+      expect(ref(assoc[0][1].network_security_group_id, "azurerm_network_security_group")).toBe(tagged(stack, "azurerm_network_security_group", "honeypot", hp)[0][0]);
+      expect(vm.name).toBe(`lure-hp-${hp.toLowerCase().replace(/_/g, "-")}`);
+      expect(vmName).toContain(hp);
+    }
+    expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(publicMembers.length + 1);
+    expect(all(stack, "azurerm_public_ip")).toHaveLength(publicMembers.length + 1); // + the NAT gateway's
+  });
+
+  it("the Elastic VM has no public IP; Logstash only from the honeypot subnet, Elasticsearch only from the dashboard subnet", () => {
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "elastic")[0];
+    expect(vm.identity).toBeUndefined();
+    expect(vm.priority).toBeUndefined(); // the log store is not evicted
+    const nic = stack.resource.azurerm_network_interface[ref(vm.network_interface_ids[0], "azurerm_network_interface")!];
+    expect(nic.ip_configuration).toEqual([expect.not.objectContaining({ public_ip_address_id: expect.anything() })]);
+    expect(nic.ip_configuration[0]).toMatchObject({ private_ip_address_allocation: "Static", private_ip_address: "10.42.16.4" });
+    const [nsgName] = tagged(stack, "azurerm_network_security_group", "elastic")[0];
+    const allows = rulesOf(stack, nsgName)
+      .filter((r) => r.access === "Allow")
+      .map((r) => [r.destination_port_range, r.protocol, r.source_address_prefix, r.source_address_prefixes])
+      .sort((a, b) => a[0].localeCompare(b[0]));
+    expect(allows).toEqual([
+      ["5044", "Tcp", "10.42.0.0/20", undefined],
+      ["9200", "Tcp", "10.42.32.0/20", undefined],
+    ]);
+    const subnets = Object.fromEntries(all(stack, "azurerm_subnet").map(([, s]) => [s.name, s.address_prefixes]));
+    expect(subnets).toEqual({ "lure-honeypots": ["10.42.0.0/20"], "lure-elastic": ["10.42.16.0/20"], "lure-dashboard": ["10.42.32.0/20"] });
+    expect(all(stack, "azurerm_subnet").every(([, s]) => s.default_outbound_access_enabled === false)).toBe(true);
+    // Outbound for the Elastic subnet: the NAT gateway.
+    expect(all(stack, "azurerm_subnet_nat_gateway_association")).toHaveLength(1);
+  });
+
+  it("the Elastic VM mounts its data disk at LUN 0, and every shipper sends to its private address", () => {
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "elastic")[0];
+    const attachments = all(stack, "azurerm_virtual_machine_data_disk_attachment").map(([, a]) => a);
+    expect(attachments).toEqual([expect.objectContaining({ lun: 0, caching: "ReadWrite" })]);
+    expect(JSON.stringify(customData(vm))).toContain(DATA_DISK_DEVICE);
+    for (const hp of publicMembers) {
+      const doc = customData(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", hp)[0][1]);
+      const filebeat = (doc.write_files as Json[]).find((f) => String(f.path).endsWith("filebeat.yml"));
+      expect(filebeat).toBeDefined();
+      expect(parse(filebeat!.content)["output.logstash"].hosts).toEqual(["10.42.16.4:5044"]);
+    }
+  });
+
+  it("without an admin key: a key nobody holds the private half of, and no admin rule anywhere", () => {
+    const keys = all(stack, "azurerm_linux_virtual_machine").map(([, vm]) => vm.admin_ssh_key);
+    expect(keys.every((k) => k.length === 1 && k[0].public_key === keyWithoutPrivateHalf() && k[0].username === "lure")).toBe(true);
+    expect(all(stack, "azurerm_network_security_rule").filter(([, r]) => r.name === "admin-ssh")).toEqual([]);
+    // The key's modulus is RSA-2048, whose factors nobody has.
+    const blob = Buffer.from(keyWithoutPrivateHalf().split(" ")[1], "base64");
+    expect(BigInt(`0x${blob.subarray(blob.length - 256).toString("hex")}`).toString()).toBe(RSA_2048);
+    expect(RSA_2048).toHaveLength(617);
+  });
+});
+
+describe("AzureHoneynet options", () => {
+  it("with the admin's key, admin SSH on 64295 opens to adminCidrs only, on every VM", () => {
+    const stack = synth({ honeypots: ["cowrie"], adminSshPublicKey: ADMIN_KEY, adminCidrs: ["192.0.2.0/28"] });
+    const admin = all(stack, "azurerm_network_security_rule").filter(([, r]) => r.name === "admin-ssh").map(([, r]) => r);
+    expect(admin).toHaveLength(2); // cowrie's VM and the Elastic VM
+    expect(admin.every((r) => r.destination_port_range === "64295" && r.protocol === "Tcp" && JSON.stringify(r.source_address_prefixes) === '["192.0.2.0/28"]')).toBe(true);
+    expect(all(stack, "azurerm_linux_virtual_machine").every(([, vm]) => vm.admin_ssh_key[0].public_key === ADMIN_KEY)).toBe(true);
+  });
+
+  it("a key without adminCidrs opens nothing", () => {
+    const stack = synth({ honeypots: ["cowrie"], adminSshPublicKey: ADMIN_KEY });
+    expect(all(stack, "azurerm_network_security_rule").filter(([, r]) => r.name === "admin-ssh")).toEqual([]);
+  });
+
+  it("snare's VM runs tanner and its peers; they get no VM, no IP and no NSG of their own", () => {
+    const stack = synth({ honeypots: ["snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"] });
+    expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(2);
+    const doc = customData(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "snare")[0][1]);
+    const compose = parse((doc.write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
+    expect(Object.keys(compose.services).sort()).toEqual(["shipper", "snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"]);
+  });
+
+  it("on-demand capacity: no Spot", () => {
+    const stack = synth({ honeypots: ["cowrie"], capacity: "on-demand" });
+    expect(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "cowrie")[0][1].priority).toBeUndefined();
+  });
+
+  it("sizes per honeypot, and the network from networkCidr", () => {
+    const stack = synth({ honeypots: ["cowrie"], sizes: { cowrie: "Standard_B2s_v2" }, networkCidr: "10.8.0.0/20" });
+    expect(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "cowrie")[0][1].size).toBe("Standard_B2s_v2");
+    expect(Object.values(stack.resource.azurerm_subnet).map((s) => (s as Json).address_prefixes[0]).sort()).toEqual(["10.8.0.0/24", "10.8.1.0/24", "10.8.2.0/24"]);
+  });
+});
