@@ -35,6 +35,8 @@ const existing = (c: Json) => (c.quarantine = { target: structuredClone(EXISTING
 const asg = (c: Json) => (c.quarantine.copies = { kind: "asg", amiId: "ami-01234567" });
 const s3 = (c: Json) => (c.clouds.aws.backend = { type: "s3", bucket: "my-state" });
 const local = (c: Json) => (c.clouds.aws.backend = { type: "local" });
+const azureLocal = (c: Json) => (c.clouds.azure.backend = { type: "local" });
+const azurerm = (c: Json) => (c.clouds.azure.backend = { type: "azurerm", storageAccountName: "lurestate", containerName: "tfstate", resourceGroupName: "lure-state" });
 const cowrie = (c: Json) => (c.honeynet.overrides = { cowrie: {} });
 const images = (c: Json) => (c.honeynet.elastic = { images: {} });
 const noop = () => {};
@@ -50,6 +52,13 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["clouds.aws.backend.bucket", ["B", ""], s3],
   ["clouds.aws.backend.key", [""], s3],
   ["clouds.azure.subscriptionId", ["not-a-uuid"], noop],
+  ["clouds.azure.backend.path", [""], azureLocal],
+  ["clouds.azure.backend.storageAccountName", ["Lure-State", "ab", ""], azurerm],
+  ["clouds.azure.backend.containerName", ["TF", "a--b", "-tf", ""], azurerm],
+  ["clouds.azure.backend.resourceGroupName", ["", "rg.", "a b", "x".repeat(91)], azurerm],
+  ["clouds.azure.backend.key", ["", "k".repeat(1025)], azurerm],
+  ["clouds.azure.backend.subscriptionId", ["not-a-uuid"], azurerm],
+  ["clouds.azure.honeypots", [[], "industrail"], noop],
   ["clouds.gcp.project", ["P"], noop],
   ["honeynet.profile", [[]], noop],
   ["honeynet.capacity", ["ondemand"], noop],

@@ -13,7 +13,9 @@ import { z } from "zod";
 import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeers, portKeys, type ProfileName } from "./catalog";
 import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
 import { ACM_CERTIFICATE_ARN, AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS, arnPlacementProblem, certificateRegionReason } from "./regions";
+import { MIN_RSA_BITS, SSH_KEY_TYPES, parseSshPublicKey, sshKeyCloudProblem } from "./ssh-key";
 import { didYouMean } from "./suggest";
+import { AZURE_VM_SIZES, AZURE_VM_SIZE_NAMES, AZURE_HOST_OVERHEAD_MIB, defaultAzureVmSize } from "./vm-sizes";
 import { webPortProblems, type WebPorts } from "./web-images";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -61,11 +63,20 @@ const ipv4Cidr = z.string().superRefine((v, ctx) => {
   else if (r.cidr.version !== 4) ctx.addIssue({ code: "custom", message: "is not an IPv4 CIDR" });
 });
 
-const honeypotName = z.string().superRefine((v, ctx) => {
+/**
+ * Why lure does not offer the host-network services (honeytrap, glutton, p0f, suricata, fatt) on Azure
+ * VMs, although a VM could run them with `--network host`: the catalog holds no image, ports or log
+ * inputs for them (T-Pot runs them through tpotinit's host iptables rules), and a honeypot that answers
+ * on every port needs every port open in its NSG, admin SSH included.
+ */
+export const AZURE_HOST_NETWORK_REASON = "lure offers no host-network honeypot or sensor on Azure VMs (the catalog has no image, ports or logs for it, and it would need every port open)";
+
+/** A honeypot name; `unsupported` words the refusal of a host-network service for where the name is used. */
+const honeypotNameWith = (unsupportedMessage: (reason: string) => string) => z.string().superRefine((v, ctx) => {
   if (v in TPOT.honeypots) return;
   const unsupported = TPOT.unsupported[v];
   if (unsupported) {
-    ctx.addIssue({ code: "custom", message: `cannot run on serverless containers: ${unsupported.reason}` });
+    ctx.addIssue({ code: "custom", message: unsupportedMessage(unsupported.reason) });
   } else if (TPOT.otherServices.includes(v)) {
     ctx.addIssue({ code: "custom", message: `is a T-Pot support service, not a honeypot (lure runs its own Elastic stack)` });
   } else {
@@ -73,9 +84,12 @@ const honeypotName = z.string().superRefine((v, ctx) => {
   }
 }).meta({ enum: [...HONEYPOT_NAMES] });
 
+const honeypotName = honeypotNameWith((reason) => `cannot run on serverless containers: ${reason}`);
+const azureHoneypotName = honeypotNameWith((reason) => `is not offered on Azure: ${AZURE_HOST_NETWORK_REASON}. ${reason}`);
+
 /** A list of unique honeypot names (duplicates are reported at the second occurrence). */
-const honeypotList = z
-  .array(honeypotName)
+const honeypotListOf = (name: z.ZodType<string>) => z
+  .array(name)
   .min(1, { message: "lists no honeypot; name at least one, or use a profile" })
   .superRefine((names, ctx) => {
     names.forEach((n, i) => {
@@ -83,6 +97,43 @@ const honeypotList = z
       if (first !== i) ctx.addIssue({ code: "custom", path: [i], message: `is listed twice (first at index ${first})` });
     });
   });
+const honeypotList = honeypotListOf(honeypotName);
+
+/** A honeypot selection: a profile name or a list of honeypot names. */
+const honeypotSelection = (name: z.ZodType<string>) => z.union([oneOf(PROFILE_NAMES, "profile (or give a list of honeypot names)"), honeypotListOf(name)]);
+
+/** An OpenSSH public key (one line of `authorized_keys`). */
+const sshPublicKey = z.string().superRefine((v, ctx) => {
+  const r = parseSshPublicKey(v);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: `is not an OpenSSH public key: it ${r.reason}` });
+  else if (r.key.type === "ssh-rsa" && r.key.bits < MIN_RSA_BITS) ctx.addIssue({ code: "custom", message: `is a ${r.key.bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required (better: an Ed25519 key, \`ssh-keygen -t ed25519\`)` });
+});
+
+/** The azurerm state backend: a blob in a storage account lure does not create. */
+const azureBackend = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("local"),
+    /** State file path, relative to the stack's working directory. */
+    path: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("azurerm"),
+    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "is not a storage account name (3-24 lower-case letters and digits)" }),
+    containerName: z
+      .string()
+      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, { message: "is not a blob container name (3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit)" }),
+    /** The storage account's resource group. */
+    resourceGroupName: z
+      .string()
+      .regex(/^[-\w.()\p{L}\p{N}]{0,89}[-\w()\p{L}\p{N}]$/u, { message: "is not a resource group name (1-90 letters, digits, _ - . ( ), not ending with .)" }),
+    /** Blob name of the state. @default `<prefix>/<stack>.tfstate` */
+    key: z.string().min(1).max(1024).optional(),
+    /** The storage account's subscription, when it is not the stack's. */
+    subscriptionId: z.uuid({ message: "is not a subscription id (a UUID)" }).optional(),
+    /** Reach the blob with Entra ID (the Storage Blob Data Contributor role) instead of the account key. */
+    useAzureadAuth: z.boolean().default(true),
+  }),
+]);
 
 const tagMap = z
   .record(
@@ -124,6 +175,8 @@ const honeypotOverride = z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "is not an image tag (1-128 letters, digits, _ . -, not starting with . or -)" })
       .optional(),
+    /** VM size on Azure (a burstable size lure knows). @default derived from cpu/memory, see vm-sizes.ts */
+    size: oneOf(AZURE_VM_SIZE_NAMES, "Azure VM size lure offers (burstable x86-64)").optional(),
   });
 
 /** The detector's own defaults (one source for both), as a plain object: zod returns a default as is, and the allow-list is `quarantine.allowCidrs`. */
@@ -395,6 +448,11 @@ export const configSchema = z.strictObject({
           location: oneOf(AZURE_LOCATIONS, "Azure location"),
           subscriptionId: z.uuid({ message: "is not a subscription id (a UUID)" }).optional(),
           tags: tagMap,
+          backend: azureBackend.optional(),
+          /** The honeypots on Azure, instead of honeynet.profile. @default honeynet.profile */
+          honeypots: honeypotSelection(azureHoneypotName)
+            .optional()
+            .describe('Honeypots on Azure instead of honeynet.profile: "industrial", "standard" or a list of honeypot names'),
         })
         .optional(),
       gcp: z
@@ -417,6 +475,10 @@ export const configSchema = z.strictObject({
       capacity: z.enum(["spot", "on-demand"]).default("spot").describe("Fargate Spot (cheaper, interruptible) or on-demand for honeypot tasks"),
       /** Per-honeypot changes: size, image, a subset of ports, container user. */
       overrides: z.record(honeypotName, honeypotOverride).default({}),
+      /** Who may reach the honeypot VMs' admin SSH (Azure, GCP); closed when empty. */
+      adminCidrs: z.array(cidr).default([]).describe("CIDRs allowed to reach the honeypot VMs' admin SSH port (Azure); empty closes it"),
+      /** OpenSSH public key of the honeypot VMs' admin user (Azure: ssh-ed25519 or ssh-rsa of at least 2048 bits). */
+      adminSshPublicKey: sshPublicKey.optional().describe(`OpenSSH public key (${SSH_KEY_TYPES.join(", ")}) of the honeypot VMs' admin user`),
       dashboard: z.strictObject({
         /** Who may reach the dashboard. Required; world-open CIDRs need `allowWorldOpen`. */
         allowCidrs: z
@@ -740,7 +802,65 @@ function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProb
 
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
-  return [...honeynetCrossChecks(input), ...quarantineCrossChecks(input)];
+  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...quarantineCrossChecks(input)];
+}
+
+/** The clouds whose config may narrow the honeynet's selection (`clouds.<cloud>.honeypots`). */
+const NARROWING_CLOUDS = ["azure"] as const satisfies readonly CloudName[];
+
+/** The honeypot names a raw selection (a profile or a list) deploys; undefined when it is neither (reported by the schema). */
+function rawSelection(selection: unknown): readonly string[] | undefined {
+  if (selection === undefined) return PROFILES.industrial;
+  if (typeof selection === "string") return PROFILES[selection as ProfileName];
+  if (Array.isArray(selection)) return selection.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots);
+  return undefined;
+}
+
+/** `honeynet.adminCidrs` and `honeynet.adminSshPublicKey` together. */
+function adminAccessCrossChecks(input: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
+  if (!hn || typeof hn !== "object") return out;
+  const cidrs = Array.isArray(hn.adminCidrs) ? (hn.adminCidrs as unknown[]) : [];
+  const parsed = cidrs.map((c) => (typeof c === "string" ? parseCidr(c) : undefined));
+  parsed.forEach((r, i) => {
+    if (!r?.ok) return;
+    const first = parsed.findIndex((q) => q?.ok && q.cidr.canonical === r.cidr.canonical);
+    if (first !== i) out.push({ path: `honeynet.adminCidrs[${i}]`, message: `${show(cidrs[i])} repeats adminCidrs[${first}]` });
+    else if (isWorldOpen(r.cidr)) out.push({ path: `honeynet.adminCidrs[${i}]`, message: `${show(cidrs[i])} opens the honeypot VMs' admin SSH to the whole internet; list your own CIDRs` });
+  });
+  if (cidrs.length > 0 && hn.adminSshPublicKey === undefined) {
+    out.push({ path: "honeynet.adminSshPublicKey", message: "is required with honeynet.adminCidrs: the admin user logs in with this key only (no password); give your OpenSSH public key, e.g. the contents of ~/.ssh/id_ed25519.pub" });
+  }
+  const key = typeof hn.adminSshPublicKey === "string" ? parseSshPublicKey(hn.adminSshPublicKey) : undefined;
+  if (key?.ok && valueAt(input, ["clouds", "azure"]).value) {
+    const problem = sshKeyCloudProblem(key.key, "azure");
+    if (problem) out.push({ path: "honeynet.adminSshPublicKey", message: `${show(hn.adminSshPublicKey)} ${problem}` });
+  }
+  return out;
+}
+
+/** Characters Azure refuses in tag names that lure's tag check lets through (`<>%&\\?` it refuses already). */
+const AZURE_TAG_NAME_FORBIDDEN = /\//;
+
+function azureCrossChecks(input: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const az = valueAt(input, ["clouds", "azure"]).value as Record<string, unknown> | undefined;
+  if (!az || typeof az !== "object") return out;
+  for (const [path, tags] of [["tags", valueAt(input, ["tags"]).value], ["clouds.azure.tags", az.tags]] as const) {
+    if (!tags || typeof tags !== "object") continue;
+    for (const k of Object.keys(tags)) {
+      if (AZURE_TAG_NAME_FORBIDDEN.test(k)) out.push({ path: `${path}.${k}`, message: `${show(k)} contains "/", which Azure does not allow in tag names; rename the tag` });
+    }
+  }
+  const list = az.honeypots;
+  if (Array.isArray(list)) {
+    const names = list.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots);
+    for (const { honeypot, peer } of missingPeers(names)) {
+      out.push({ path: `clouds.azure.honeypots[${list.indexOf(honeypot)}]`, message: `"${honeypot}" talks to "${peer}", which is not in the list; add "${peer}"` });
+    }
+  }
+  return out;
 }
 
 /** A whole number at `value`, else `fallback` when it is absent; undefined when it is something else (reported elsewhere). */
@@ -929,6 +1049,14 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const overrides = hn.overrides;
   const deployed: readonly string[] | undefined =
     profile === undefined ? PROFILES.industrial : typeof profile === "string" ? PROFILES[profile as ProfileName] : Array.isArray(profile) ? list : undefined;
+  // A cloud that narrows the selection deploys its own; an override may be for any cloud's honeypots.
+  const narrowing = NARROWING_CLOUDS.filter((cloud) => valueAt(input, ["clouds", cloud, "honeypots"]).value !== undefined);
+  // honeynet.profile deploys on every configured cloud that does not narrow it.
+  const configured = (["aws", "azure", "gcp"] as const).filter((cloud) => valueAt(input, ["clouds", cloud]).value);
+  const profileSelects = narrowing.length === 0 || configured.some((cloud) => !(narrowing as readonly string[]).includes(cloud));
+  const cloudSelections = narrowing.map((cloud) => rawSelection(valueAt(input, ["clouds", cloud, "honeypots"]).value));
+  const anyDeployed: readonly string[] | undefined =
+    narrowing.length === 0 ? deployed : cloudSelections.some((x) => x === undefined) || (profileSelects && !deployed) ? undefined : [...(profileSelects ? deployed ?? [] : []), ...cloudSelections.flat() as string[]];
   // The default network fits any honeynet; an invalid one is reported by the schema.
   if (awsOn && typeof hn.networkCidr === "string") {
     const tooSmall = networkTooSmall(hn.networkCidr, honeynetDemand(deployed && new Set(deployed).size));
@@ -938,8 +1066,12 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
       out.push(...fargateSizeProblems(`honeynet.overrides.${name}`, name, o));
       const h = TPOT.honeypots[name];
-      if (h && deployed && !deployed.includes(name)) {
-        out.push({ path: `honeynet.overrides.${name}`, message: `overrides "${name}", which honeynet.profile does not deploy` });
+      if (h && anyDeployed && !anyDeployed.includes(name)) {
+        const selections = [...(profileSelects ? ["honeynet.profile"] : []), ...narrowing.map((cloud) => `clouds.${cloud}.honeypots`)];
+        out.push({
+          path: `honeynet.overrides.${name}`,
+          message: narrowing.length === 0 ? `overrides "${name}", which honeynet.profile does not deploy` : `overrides "${name}", which no cloud deploys (${selections.join(", ")})`,
+        });
       }
       const o2 = (o && typeof o === "object" ? o : {}) as { imageTag?: unknown; image?: unknown };
       if (typeof o2.imageTag === "string") {
@@ -985,6 +1117,18 @@ export function configWarnings(c: LureConfig): string[] {
     else if (r.ok && r.cidr.prefixLength < (r.cidr.version === 4 ? 8 : 16)) {
       w.push(`honeynet.dashboard.allowCidrs: ${text} is very broad (wider than /${r.cidr.version === 4 ? 8 : 16}); is that really who should reach the dashboard?`);
     }
+  }
+  if (c.clouds.azure) {
+    for (const [name, o] of Object.entries(c.honeynet.overrides)) {
+      const size = o.size ? AZURE_VM_SIZES[o.size] : undefined;
+      if (!o.size || !size) continue;
+      const need = (o.memory ?? defaultSize(name).memory) + AZURE_HOST_OVERHEAD_MIB;
+      if (size.memoryGiB * 1024 < need) w.push(`honeynet.overrides.${name}.size: ${o.size} has ${size.memoryGiB} GiB; ${name} needs about ${need} MiB (its task and ${AZURE_HOST_OVERHEAD_MIB} MiB for the host), so it may run out of memory`);
+      if (size.retires) w.push(`honeynet.overrides.${name}.size: ${o.size} is a B-series v1 size, which Azure retires on ${size.retires}; prefer a Basv2 or Bsv2 size (default ${defaultAzureVmSize(name, { ...o, size: undefined })})`);
+    }
+  }
+  if (c.honeynet.adminSshPublicKey !== undefined && c.honeynet.adminCidrs.length === 0 && c.clouds.azure) {
+    w.push("honeynet.adminSshPublicKey: is installed, but admin SSH stays closed until honeynet.adminCidrs lists who may reach it");
   }
   const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
   for (const n of names) {
@@ -1080,6 +1224,21 @@ export const sha256Of = (bytes: Buffer): string => createHash("sha256").update(b
 export function selectedHoneypots(c: LureConfig): string[] {
   const p = c.honeynet.profile;
   return typeof p === "string" ? [...PROFILES[p]] : [...p];
+}
+
+/**
+ * The honeypots a cloud deploys: its own `clouds.<cloud>.honeypots` when given (Azure), else
+ * `honeynet.profile` ({@link selectedHoneypots}). Profiles in catalog order, lists in the user's.
+ */
+export function honeypotsFor(c: LureConfig, cloud: CloudName): string[] {
+  const narrowed = cloud === "azure" ? c.clouds.azure?.honeypots : undefined;
+  if (narrowed === undefined) return selectedHoneypots(c);
+  return typeof narrowed === "string" ? [...PROFILES[narrowed]] : [...narrowed];
+}
+
+/** The Azure VM size of each honeypot Azure deploys ({@link defaultAzureVmSize}, `overrides.<name>.size` first). */
+export function azureVmSizes(c: LureConfig): Record<string, string> {
+  return Object.fromEntries(honeypotsFor(c, "azure").map((name) => [name, defaultAzureVmSize(name, c.honeynet.overrides[name])]));
 }
 
 

@@ -36,6 +36,8 @@ export interface HoneypotOverride {
    * changed image gets a new tag, and setting it here rolls it out. @default the catalog image's tag (e.g. 24.04.1)
    */
   readonly imageTag?: string;
+  /** VM size on Azure, one of `AZURE_VM_SIZES` (burstable). @default derived from cpu/memory (`defaultAzureVmSize`) */
+  readonly size?: string;
 }
 
 export interface DashboardProps {
