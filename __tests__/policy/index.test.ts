@@ -7,12 +7,14 @@ describe("policy index", () => {
     const ids = ALL_RULES.map((r) => r.id);
     expect(ids).toEqual([
       "elastic-not-public",
+      "elastic-no-public-ip",
       "dashboard-behind-waf",
       "dashboard-encrypted",
       "efs-encrypted",
       "efs-transit-encryption",
       "honeypot-role-minimal",
       "no-wildcard-mutating",
+      "role-assignment-scoped",
       "bucket-private-encrypted",
       "queues-encrypted",
       "no-secret-values",

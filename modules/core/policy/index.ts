@@ -18,25 +18,44 @@ import { dashboardEncrypted } from "./rules/dashboard-encrypted";
 import { defaultSecurityGroupClosed } from "./rules/default-security-group-closed";
 import { efsEncrypted } from "./rules/efs-encrypted";
 import { efsTransitEncryption } from "./rules/efs-transit-encryption";
+import { elasticNoPublicIp } from "./rules/elastic-no-public-ip";
 import { elasticNotPublic } from "./rules/elastic-not-public";
 import { honeypotRoleMinimal } from "./rules/honeypot-role-minimal";
 import { noSecretValues } from "./rules/no-secret-values";
 import { noWildcardMutating } from "./rules/no-wildcard-mutating";
 import { quarantineCopiesIsolated } from "./rules/quarantine-copies-isolated";
 import { queuesEncrypted } from "./rules/queues-encrypted";
+import { roleAssignmentScoped } from "./rules/role-assignment-scoped";
 
 export type { Attributes, BlocksByType, PolicyRule, SynthesizedStack, Violation } from "./types";
-export { bucketPrivateEncrypted, dashboardBehindWaf, dashboardEncrypted, defaultSecurityGroupClosed, efsEncrypted, efsTransitEncryption, elasticNotPublic, honeypotRoleMinimal, noSecretValues, noWildcardMutating, quarantineCopiesIsolated, queuesEncrypted };
+export {
+  bucketPrivateEncrypted,
+  dashboardBehindWaf,
+  dashboardEncrypted,
+  defaultSecurityGroupClosed,
+  efsEncrypted,
+  efsTransitEncryption,
+  elasticNoPublicIp,
+  elasticNotPublic,
+  honeypotRoleMinimal,
+  noSecretValues,
+  noWildcardMutating,
+  quarantineCopiesIsolated,
+  queuesEncrypted,
+  roleAssignmentScoped,
+};
 
 /** Every rule, in the order reports list them. */
 export const ALL_RULES: readonly PolicyRule[] = [
   elasticNotPublic,
+  elasticNoPublicIp,
   dashboardBehindWaf,
   dashboardEncrypted,
   efsEncrypted,
   efsTransitEncryption,
   honeypotRoleMinimal,
   noWildcardMutating,
+  roleAssignmentScoped,
   bucketPrivateEncrypted,
   queuesEncrypted,
   noSecretValues,

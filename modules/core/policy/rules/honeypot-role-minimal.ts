@@ -10,12 +10,19 @@
  * `StringEquals { "elasticfilesystem:AccessPointArn" = ... }` where every value references an
  * `aws_efs_access_point` that a task definition running as this role mounts
  * (`authorization_config.access_point_id`).
+ *
+ * On Azure the same invariant is stronger and simpler: a honeypot holds no identity at all. A VM,
+ * scale set or container group tagged `lure:component = honeypot` (`azurerm_linux_virtual_machine`,
+ * `azurerm_windows_virtual_machine`, their `_scale_set`s, `azurerm_container_group`) has no `identity`
+ * block. Its logs leave by the network (Fluent Bit to Logstash), so it needs no Azure permission, and
+ * without an identity the instance metadata endpoint hands an attacker no token to try.
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
 import {
   asStringList,
   blockList,
   conditionValues,
+  hasBlock,
   inlinePolicies,
   isComponent,
   parseReferences,
@@ -32,6 +39,30 @@ const RULE_ID = "honeypot-role-minimal";
 const ALLOWED_ACTIONS: readonly string[] = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"];
 const ALLOWED = new Set(ALLOWED_ACTIONS.map((a) => a.toLowerCase()));
 const ACCESS_POINT_KEY = "elasticfilesystem:AccessPointArn";
+
+/** Azure compute that can carry a managed identity (`identity` block). */
+const AZURE_COMPUTE: readonly string[] = [
+  "azurerm_linux_virtual_machine",
+  "azurerm_windows_virtual_machine",
+  "azurerm_linux_virtual_machine_scale_set",
+  "azurerm_windows_virtual_machine_scale_set",
+  "azurerm_container_group",
+];
+
+/** Honeypot compute with an `identity` block, one violation each. */
+function azureIdentities(stack: SynthesizedStack): Violation[] {
+  return AZURE_COMPUTE.flatMap((type) => resourcesOf(stack, type))
+    .filter((r) => isComponent(r.body, "honeypot") && hasBlock(r.body, "identity"))
+    .map((r) => {
+      const identity = singleBlock(r.body["identity"]);
+      const type = identity?.["type"];
+      return {
+        ruleId: RULE_ID,
+        resource: r.address,
+        message: `honeypot ${r.address} has an identity block${typeof type === "string" ? ` (type ${JSON.stringify(type)})` : ""}; a honeypot may hold no managed identity: remove the block.`,
+      };
+    });
+}
 
 /** True when `value` names `role`: a reference to it, or its literal `name`. */
 function isRole(value: unknown, role: StackBlock): boolean {
@@ -116,7 +147,7 @@ function statementProblems(s: PolicyStatement, role: StackBlock, own: ReadonlySe
 /** See the file header. */
 export const honeypotRoleMinimal: PolicyRule = {
   id: RULE_ID,
-  description: "Honeypot IAM roles have no managed policies and may only ClientMount/ClientWrite the EFS access points of their own task.",
+  description: "Honeypot IAM roles may only ClientMount/ClientWrite their own task's EFS access points; honeypot Azure VMs and containers have no identity.",
   check(stack: SynthesizedStack): Violation[] {
     const violations: Violation[] = [];
     for (const role of resourcesOf(stack, "aws_iam_role")) {
@@ -143,6 +174,6 @@ export const honeypotRoleMinimal: PolicyRule = {
         }
       }
     }
-    return violations;
+    return [...violations, ...azureIdentities(stack)];
   },
 };

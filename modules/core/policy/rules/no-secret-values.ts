@@ -2,15 +2,27 @@
  * `no-secret-values`: no secret value is written into the stack, where it would land in Terraform state
  * and in plain text in `cdk.tf.json`. Secrets are created empty and filled outside Terraform; functions
  * and containers get the secret's ARN or name, never its value.
+ *
+ * On Azure (azurerm 4.x): an `azurerm_key_vault_secret` has no `value` other than the empty
+ * placeholder (`""`, with `ignore_changes` on it) and no literal `value_wo` (write-only keeps it out of
+ * state, not out of `cdk.tf.json`); VMs and scale sets have no `admin_password` and do not set
+ * `disable_password_authentication = false`; `azurerm_container_app` containers and init containers
+ * have no secret-looking `env` name and no `env` fed from a `secret_name` (the secret would sit in the
+ * environment), and its `secret` blocks have no `value`; function apps (`azurerm_linux_function_app`,
+ * `azurerm_windows_function_app`, `azurerm_function_app_flex_consumption`) have no secret-looking
+ * `app_settings` name, no Key Vault reference (`@Microsoft.KeyVault(...)`, resolved into an environment
+ * variable), no `connection_string` block and no storage access key; container groups have no
+ * secret-looking `environment_variables` and no `secure_environment_variables`. Secret-looking names
+ * are the AWS ones, plus `…_URI` among the names that only point at a secret (a Key Vault secret id).
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
-import { isRecord, resourcesOf, singleBlock } from "../util";
+import { blockList, isRecord, resourcesOf, singleBlock } from "../util";
 
 const RULE_ID = "no-secret-values";
 /** Names that announce a secret … */
 const SECRET_NAME = /(api[_-]?key|token|passw(or)?d|secret|credential|private[_-]?key)/i;
 /** … unless they only point at one. */
-const REFERENCE_NAME = /(_ARN|_ID|_NAME|_FILE|_PATH)$/i;
+const REFERENCE_NAME = /(_ARN|_ID|_NAME|_FILE|_PATH|_URI)$/i;
 /** A Shodan API key has this shape; it must never appear as a literal. */
 const SHODAN_KEY = /^[A-Za-z0-9]{32}$/;
 
@@ -26,9 +38,83 @@ function envProblems(address: string, where: string, env: Record<string, unknown
   return out;
 }
 
+/** App settings that Azure resolves from Key Vault into the environment. */
+const KEY_VAULT_REFERENCE = /^\s*@Microsoft\.KeyVault\(/i;
+
+const VM_TYPES: readonly string[] = [
+  "azurerm_linux_virtual_machine",
+  "azurerm_windows_virtual_machine",
+  "azurerm_linux_virtual_machine_scale_set",
+  "azurerm_windows_virtual_machine_scale_set",
+];
+const FUNCTION_TYPES: readonly string[] = ["azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_function_app_flex_consumption"];
+
+const set = (v: unknown) => v !== undefined && v !== null && v !== "";
+const violation = (resource: string, message: string): Violation => ({ ruleId: RULE_ID, resource, message });
+
+function azureProblems(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  for (const s of resourcesOf(stack, "azurerm_key_vault_secret")) {
+    if (set(s.body["value"])) out.push(violation(s.address, `${s.address} sets value, which puts the secret into Terraform state; create it with value "" and ignore_changes, and set it with az keyvault secret set.`));
+    const wo = s.body["value_wo"];
+    if (typeof wo === "string" && wo !== "" && !wo.includes("${")) out.push(violation(s.address, `${s.address} sets value_wo to a literal, which puts the secret into cdk.tf.json; set it outside Terraform.`));
+  }
+  for (const vm of VM_TYPES.flatMap((type) => resourcesOf(stack, type))) {
+    if (set(vm.body["admin_password"])) out.push(violation(vm.address, `${vm.address} sets admin_password; log in with admin_ssh_key only.`));
+    const dpa = vm.body["disable_password_authentication"];
+    if (dpa === false || dpa === "false") out.push(violation(vm.address, `${vm.address} sets disable_password_authentication = false; remove it (defaults to true) and use admin_ssh_key.`));
+  }
+  for (const app of resourcesOf(stack, "azurerm_container_app")) {
+    blockList(app.body["secret"]).forEach((secret) => {
+      if (set(secret["value"])) out.push(violation(app.address, `${app.address} secret ${JSON.stringify(secret["name"])} has a value, which lands in Terraform state; read the secret from Key Vault at run time.`));
+    });
+    const template = singleBlock(app.body["template"]);
+    for (const key of ["container", "init_container"]) {
+      for (const c of blockList(template?.[key])) {
+        const where = `${key} ${String(c["name"])} variable`;
+        const env = blockList(c["env"]);
+        out.push(...envProblems(app.address, where, Object.fromEntries(env.map((e) => [String(e["name"]), e["value"]]))));
+        for (const e of env.filter((e) => set(e["secret_name"]))) {
+          out.push(violation(app.address, `${app.address} sets ${where} ${String(e["name"])} from secret ${JSON.stringify(e["secret_name"])}, which puts the secret into the environment; read it from Key Vault at run time.`));
+        }
+      }
+    }
+  }
+  for (const fn of FUNCTION_TYPES.flatMap((type) => resourcesOf(stack, type))) {
+    const settings = fn.body["app_settings"];
+    if (isRecord(settings)) {
+      out.push(...envProblems(fn.address, "app setting", settings));
+      for (const [name, value] of Object.entries(settings)) {
+        if (typeof value === "string" && KEY_VAULT_REFERENCE.test(value)) {
+          out.push(violation(fn.address, `${fn.address} sets app setting ${name} to a Key Vault reference, which Azure resolves into an environment variable; read the secret at run time with the app's managed identity.`));
+        }
+      }
+    }
+    blockList(fn.body["connection_string"]).forEach((cs) => {
+      out.push(violation(fn.address, `${fn.address} has connection_string ${JSON.stringify(cs["name"])}, a secret in the app's environment; use a managed identity.`));
+    });
+    for (const key of ["storage_account_access_key", "storage_access_key"]) {
+      if (set(fn.body[key])) out.push(violation(fn.address, `${fn.address} sets ${key}; use a managed identity for the backend storage (storage_uses_managed_identity, or storage_authentication_type UserAssignedIdentity on Flex).`));
+    }
+  }
+  for (const group of resourcesOf(stack, "azurerm_container_group")) {
+    for (const key of ["container", "init_container"]) {
+      for (const c of blockList(group.body[key])) {
+        const vars = c["environment_variables"];
+        if (isRecord(vars)) out.push(...envProblems(group.address, `${key} ${String(c["name"])} variable`, vars));
+        const secure = c["secure_environment_variables"];
+        if (isRecord(secure) && Object.keys(secure).length > 0) {
+          out.push(violation(group.address, `${group.address} ${key} ${String(c["name"])} sets secure_environment_variables ${Object.keys(secure).join(", ")}, which land in Terraform state and the environment; read secrets at run time.`));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 export const noSecretValues: PolicyRule = {
   id: RULE_ID,
-  description: "No aws_secretsmanager_secret_version or SecureString value in the stack, and no secret-looking environment variable on functions or containers.",
+  description: "No secret value (AWS secret version, SecureString, Key Vault secret, VM password) in the stack; no secret-looking env var or app setting.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     for (const v of resourcesOf(stack, "aws_secretsmanager_secret_version")) {
@@ -55,6 +141,6 @@ export const noSecretValues: PolicyRule = {
         out.push(...envProblems(td.address, `container ${String(c["name"])} variable`, Object.fromEntries(env.map((e) => [String(e["name"]), e["value"]]))));
       }
     }
-    return out;
+    return [...out, ...azureProblems(stack)];
   },
 };

@@ -1,0 +1,151 @@
+/** Azure compute and RBAC rules (azurerm 4.55.0): honeypot identities, the Elastic VM's public IP, role assignment scope and role. */
+import { elasticNoPublicIp } from "../../modules/core/policy/rules/elastic-no-public-ip";
+import { honeypotRoleMinimal } from "../../modules/core/policy/rules/honeypot-role-minimal";
+import { roleAssignmentScoped } from "../../modules/core/policy/rules/role-assignment-scoped";
+import { linuxVm, nic } from "./azure-fixtures";
+import { addresses, component, ref, stack } from "./fixtures";
+
+describe("honeypot-role-minimal (Azure)", () => {
+  it("accepts honeypots without identity, and identities on other components", () => {
+    const s = stack({
+      azurerm_network_interface: { pot: nic("pots"), es: nic("elastic") },
+      azurerm_linux_virtual_machine: {
+        pot: linuxVm(["pot"], component("honeypot")),
+        es: linuxVm(["es"], { ...component("elastic"), identity: { type: "SystemAssigned" } }),
+      },
+      azurerm_container_group: { ciscoasa: { ...component("honeypot"), os_type: "Linux", ip_address_type: "Public" } },
+    });
+    expect(honeypotRoleMinimal.check(s)).toEqual([]);
+  });
+
+  it("flags an identity block on honeypot VMs, scale sets and container groups", () => {
+    const s = stack({
+      azurerm_network_interface: { pot: nic("pots") },
+      azurerm_linux_virtual_machine: { cowrie: linuxVm(["pot"], { ...component("honeypot"), identity: [{ type: "SystemAssigned" }] }) },
+      azurerm_linux_virtual_machine_scale_set: { pots: { ...component("honeypot"), identity: { type: "UserAssigned", identity_ids: [ref("azurerm_user_assigned_identity.u")] } } },
+      azurerm_container_group: { pot: { ...component("honeypot"), identity: { type: "SystemAssigned, UserAssigned" } } },
+    });
+    const v = honeypotRoleMinimal.check(s);
+    expect(addresses(v)).toEqual(["azurerm_linux_virtual_machine.cowrie", "azurerm_linux_virtual_machine_scale_set.pots", "azurerm_container_group.pot"]);
+    expect(v[0]).toEqual({
+      ruleId: "honeypot-role-minimal",
+      resource: "azurerm_linux_virtual_machine.cowrie",
+      message: 'honeypot azurerm_linux_virtual_machine.cowrie has an identity block (type "SystemAssigned"); a honeypot may hold no managed identity: remove the block.',
+    });
+    expect(v[1]?.message).toContain('"UserAssigned"');
+  });
+});
+
+describe("elastic-no-public-ip", () => {
+  it("accepts an Elastic VM on private NICs, and public IPs on honeypots", () => {
+    const s = stack({
+      azurerm_public_ip: { pot: { allocation_method: "Static", sku: "Standard" } },
+      azurerm_network_interface: { es: nic("elastic"), es2: nic("elastic", ""), pot: nic("pots", ref("azurerm_public_ip.pot")) },
+      azurerm_linux_virtual_machine: { es: linuxVm(["es", "es2"], component("elastic")), pot: linuxVm(["pot"], component("honeypot")) },
+      azurerm_container_group: { es: { ...component("elastic"), ip_address_type: "Private", subnet_ids: [ref("azurerm_subnet.elastic")] } },
+    });
+    expect(elasticNoPublicIp.check(s)).toEqual([]);
+  });
+
+  it("flags a public IP on any of the Elastic VM's NICs, naming the NIC, the IP and the VM", () => {
+    const s = stack({
+      azurerm_public_ip: { es: { allocation_method: "Static", sku: "Standard" } },
+      azurerm_network_interface: {
+        a: nic("elastic"),
+        b: {
+          ...nic("elastic"),
+          ip_configuration: [
+            { name: "v4", subnet_id: ref("azurerm_subnet.elastic"), private_ip_address_allocation: "Dynamic" },
+            { name: "v6", subnet_id: ref("azurerm_subnet.elastic"), private_ip_address_allocation: "Dynamic", public_ip_address_id: ref("azurerm_public_ip.es") },
+          ],
+        },
+      },
+      azurerm_linux_virtual_machine: { es: linuxVm(["a", "b"], component("elastic")) },
+    });
+    expect(elasticNoPublicIp.check(s)).toEqual([
+      {
+        ruleId: "elastic-no-public-ip",
+        resource: "azurerm_network_interface.b",
+        message:
+          "azurerm_network_interface.b ip_configuration[1] attaches public IP azurerm_public_ip.es to Elastic VM azurerm_linux_virtual_machine.es; the Elastic VM must be reachable only inside the VNet: remove public_ip_address_id.",
+      },
+    ]);
+  });
+
+  it("flags NICs it cannot see, public scale sets and public container groups", () => {
+    const s = stack({
+      azurerm_windows_virtual_machine: { es: { ...component("elastic"), network_interface_ids: ["/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkInterfaces/n"] } },
+      azurerm_linux_virtual_machine_scale_set: {
+        es: { ...component("elastic"), network_interface: [{ name: "nic", primary: true, ip_configuration: [{ name: "ip", subnet_id: ref("azurerm_subnet.elastic"), public_ip_address: [{ name: "pip" }] }] }] },
+      },
+      azurerm_container_group: { unset: component("elastic"), pub: { ...component("elastic"), ip_address_type: "Public" } },
+    });
+    const v = elasticNoPublicIp.check(s);
+    expect(addresses(v)).toEqual(["azurerm_windows_virtual_machine.es", "azurerm_linux_virtual_machine_scale_set.es", "azurerm_container_group.unset", "azurerm_container_group.pub"]);
+    expect(v[0]?.message).toContain("not a NIC of this stack");
+    expect(v[1]?.message).toContain("public_ip_address block");
+    expect(v[2]?.message).toContain("unset (defaults to Public)");
+  });
+});
+
+describe("role-assignment-scoped", () => {
+  const assign = (scope: unknown, role: Record<string, unknown> = { role_definition_name: "Storage Queue Data Message Sender" }) => ({
+    scope,
+    principal_id: ref("azurerm_user_assigned_identity.watcher", "principal_id"),
+    ...role,
+  });
+
+  it("accepts data-plane roles on resources and resource groups", () => {
+    const s = stack({
+      azurerm_role_assignment: {
+        queue: assign(ref("azurerm_storage_queue.q", "resource_manager_id")),
+        kv: assign(ref("azurerm_key_vault.kv"), { role_definition_name: "Key Vault Secrets User" }),
+        rg: assign(ref("azurerm_resource_group.rg"), { role_definition_name: "Reader" }),
+        literal: assign("/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/lure", { role_definition_id: "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7" }),
+        under: assign(`${ref("data.azurerm_subscription.current")}/resourceGroups/lure`),
+      },
+    });
+    expect(roleAssignmentScoped.check(s)).toEqual([]);
+  });
+
+  it.each([
+    ["/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333", "is a whole subscription"],
+    ["/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/", "is a whole subscription"],
+    ["/subscriptions/${data.azurerm_client_config.current.subscription_id}", "is a whole subscription"],
+    ["${data.azurerm_subscription.current.id}", "is data.azurerm_subscription.current.id, a subscription"],
+    ["${azurerm_management_group.lure.id}", "is azurerm_management_group.lure.id, a management group"],
+    ["/providers/Microsoft.Management/managementGroups/lure", "is a management group"],
+    ["/", "is the root scope /"],
+    ["${var.scope}", "is an unresolved expression, so it cannot be verified"],
+  ])("flags scope %s (%s)", (scope, why) => {
+    const v = roleAssignmentScoped.check(stack({ azurerm_role_assignment: { a: assign(scope, { role_definition_name: "Reader" }) } }));
+    expect(v).toEqual([
+      {
+        ruleId: "role-assignment-scoped",
+        resource: "azurerm_role_assignment.a",
+        message: `azurerm_role_assignment.a scope ${JSON.stringify(scope)} ${why}; scope the assignment to the resource (or at most the resource group) it needs.`,
+      },
+    ]);
+  });
+
+  it.each([
+    [{ role_definition_name: "Owner" }, "Owner"],
+    [{ role_definition_name: "contributor" }, "Contributor"],
+    [{ role_definition_name: "User Access Administrator" }, "User Access Administrator"],
+    [{ role_definition_name: "Role Based Access Control Administrator" }, "Role Based Access Control Administrator"],
+    [{ role_definition_id: "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c" }, "Contributor"],
+    [{ role_definition_id: "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635" }, "Owner"],
+  ])("flags an administrator role %j, even on one resource", (role, name) => {
+    const v = roleAssignmentScoped.check(stack({ azurerm_role_assignment: { a: assign(ref("azurerm_storage_account.sa"), role) } }));
+    expect(addresses(v)).toEqual(["azurerm_role_assignment.a"]);
+    expect(v[0]?.message).toContain(`grants ${name};`);
+  });
+
+  it("reports a broad scope and an administrator role on one assignment separately", () => {
+    const v = roleAssignmentScoped.check(stack({ azurerm_role_assignment: { a: assign("${data.azurerm_subscription.current.id}", { role_definition_name: "Owner" }) } }));
+    expect(v.map((x) => x.message.split(";")[0])).toEqual([
+      'azurerm_role_assignment.a scope "${data.azurerm_subscription.current.id}" is data.azurerm_subscription.current.id, a subscription',
+      "azurerm_role_assignment.a grants Owner",
+    ]);
+  });
+});
