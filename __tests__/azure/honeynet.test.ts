@@ -3,6 +3,7 @@ import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { honeypot as catalogEntry, PROFILES } from "../../modules/core/catalog";
 import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
+import { checkStack } from "../../modules/core/policy";
 import { RSA_2048, keyWithoutPrivateHalf } from "../../modules/azure/admin-key";
 import { AzureHoneynet, DATA_DISK_DEVICE, type AzureHoneynetProps } from "../../modules/azure/honeynet";
 
@@ -119,6 +120,10 @@ describe("AzureHoneynet, industrial profile", () => {
     }
   });
 
+  it("passes every policy rule, the Azure ones included", () => {
+    expect(checkStack(stack)).toEqual([]);
+  });
+
   it("without an admin key: a key nobody holds the private half of, and no admin rule anywhere", () => {
     const keys = all(stack, "azurerm_linux_virtual_machine").map(([, vm]) => vm.admin_ssh_key);
     expect(keys.every((k) => k.length === 1 && k[0].public_key === keyWithoutPrivateHalf() && k[0].username === "lure")).toBe(true);
@@ -137,6 +142,11 @@ describe("AzureHoneynet options", () => {
     expect(admin).toHaveLength(2); // cowrie's VM and the Elastic VM
     expect(admin.every((r) => r.destination_port_range === "64295" && r.protocol === "Tcp" && JSON.stringify(r.source_address_prefixes) === '["192.0.2.0/28"]')).toBe(true);
     expect(all(stack, "azurerm_linux_virtual_machine").every(([, vm]) => vm.admin_ssh_key[0].public_key === ADMIN_KEY)).toBe(true);
+  });
+
+  it("with the admin's key and allow-list, and the standard profile, still no policy violation", () => {
+    const stack = synth({ honeypots: [...PROFILES.standard], adminSshPublicKey: ADMIN_KEY, adminCidrs: ["192.0.2.0/28"] });
+    expect(checkStack(stack)).toEqual([]);
   });
 
   it("a key without adminCidrs opens nothing", () => {
