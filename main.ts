@@ -10,15 +10,17 @@ import { ConfigError, loadConfig, type LureConfig } from "./modules/core/config"
 import { formatViolations } from "./modules/core/policy";
 import { summarizeOutput } from "./modules/core/summary";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
+import { AzureHoneynetStack } from "./modules/azure/stacks";
 
 /** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
-export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine" } as const;
+export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet" } as const;
 
-/** Every stack the config enables. Clouds without an implementation are validated but get none. */
+/** Every stack the config enables. Clouds without an implementation (GCP) are validated but get none. */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
   const stacks: TerraformStack[] = [];
   if (config.clouds.aws) stacks.push(new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws));
   if (config.clouds.aws && config.quarantine.enabled) stacks.push(new AwsQuarantineStack(scope, STACKS.awsQuarantine, config, config.clouds.aws));
+  if (config.clouds.azure) stacks.push(new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, config.clouds.azure));
   return stacks;
 }
 

@@ -12,8 +12,9 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
   // Synthesized once, checked by every rule.
   const synthesized = stacks.map((s) => JSON.parse(Testing.synth(s)));
 
-  test("synthesizes the aws-honeynet stack, and aws-quarantine unless the quarantine is disabled", () => {
-    expect(stacks.map((s) => s.node.id)).toEqual(config.quarantine.enabled ? ["aws-honeynet", "aws-quarantine"] : ["aws-honeynet"]);
+  test("synthesizes the aws-honeynet stack, aws-quarantine unless the quarantine is disabled, and azure-honeynet", () => {
+    expect(config.clouds.azure).toBeDefined();
+    expect(stacks.map((s) => s.node.id)).toEqual(config.quarantine.enabled ? ["aws-honeynet", "aws-quarantine", "azure-honeynet"] : ["aws-honeynet", "azure-honeynet"]);
   });
 
   test.each(ALL_RULES.map((r) => [r.id, r] as const))("rule %s: zero violations", (_id, rule) => {

@@ -48,6 +48,7 @@ export function summarizeOutput(outdir: string): StackSummary[] {
         honeypots[tags[TAG_KEYS.honeypot]] = containers.flatMap((c) => (c.portMappings ?? []).map((p) => `${p.containerPort}/${p.protocol}`));
       }
     }
+    Object.assign(honeypots, azureHoneypotPorts(stack));
     const level = (l: string) => (l.endsWith("error") ? "error" : l.endsWith("warn") || l.endsWith("warning") ? "warning" : "info") as "info" | "warning" | "error";
     return {
       name,
@@ -61,6 +62,22 @@ export function summarizeOutput(outdir: string): StackSummary[] {
   });
 }
 
+/** Honeypot → ports from an Azure stack: the allow rules (`honeypot-<protocol>-<port>`) of each honeypot's NSG. */
+function azureHoneypotPorts(stack: Json): Record<string, string[]> {
+  const resources = (stack.resource ?? {}) as Record<string, Record<string, Json>>;
+  const rules = Object.values(resources.azurerm_network_security_rule ?? {});
+  const out: Record<string, string[]> = {};
+  for (const [name, nsg] of Object.entries(resources.azurerm_network_security_group ?? {})) {
+    const tags = (nsg.tags ?? {}) as Record<string, string>;
+    if (tags[TAG_KEYS.component] !== "honeypot") continue;
+    out[tags[TAG_KEYS.honeypot]] = rules
+      .filter((r) => String(r.network_security_group_name).startsWith(`\${azurerm_network_security_group.${name}.`) && String(r.name).startsWith("honeypot-") && r.access === "Allow")
+      .sort((a, b) => Number(a.priority) - Number(b.priority))
+      .map((r) => `${String(r.destination_port_range)}/${String(r.protocol).toLowerCase()}`);
+  }
+  return out;
+}
+
 /**
  * The deploy command for a stack: it checks the config again and deploys exactly what it checked. The
  * config is spelled out unless it is the default, so the command cannot deploy another one.
@@ -70,7 +87,7 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: [], gcp: [] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet"], gcp: [] };
 
 export function formatSummary(stacks: readonly StackSummary[], config: LureConfig, configFile: string, warnings: readonly string[]): string {
   const lines: string[] = [`lure: synthesized ${stacks.length} stack${stacks.length === 1 ? "" : "s"} from ${configFile}`, ""];
@@ -90,8 +107,10 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     lines.push("");
   }
   for (const w of warnings) lines.push(`warning: ${w}`);
-  for (const cloud of ["azure", "gcp"] as const) {
-    if (config.clouds[cloud]) lines.push(`${cloud}: configuration valid; no ${cloud} stack is synthesized yet (not implemented)`);
+  if (config.clouds.gcp) lines.push("gcp: configuration valid; no gcp stack is synthesized yet (not implemented)");
+  if (config.clouds.azure) {
+    const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.azure.includes(String(x)));
+    if (pending.length > 0) lines.push(`azure: ${pending.join(" and ")} configured; not implemented on Azure yet, so not synthesized there`);
   }
   if (config.clouds.aws) {
     const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.aws.includes(String(x)));
@@ -120,6 +139,15 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
       );
     }
     lines.push("", "next:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
+  }
+  if (config.clouds.azure) {
+    const az = config.clouds.azure;
+    const steps = [
+      `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}`,
+      deployStep(configFile, "azure-honeynet"),
+      "list the honeypots' public IPs with the command in the output list_public_ips",
+    ];
+    lines.push("", "next on Azure:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
   }
   return lines.join("\n");
 }

@@ -2,3 +2,4 @@
 export * from "./cloud-init";
 export * from "./honeypot-host";
 export * from "./elastic-host";
+export * from "./kibana-host";
