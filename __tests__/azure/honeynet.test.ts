@@ -10,7 +10,7 @@ import { AzureHoneynet, DATA_DISK_DEVICE, type AzureHoneynetProps } from "../../
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const ADMIN_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@example";
-const BASE: AzureHoneynetProps = { prefix: "lure", location: "westeurope", honeypots: [...PROFILES.industrial], dashboard: { allowCidrs: ["198.51.100.0/24"] } };
+const BASE: AzureHoneynetProps = { prefix: "lure", location: "westeurope", honeypots: [...PROFILES.industrial], dashboard: { allowCidrs: ["198.51.100.0/24"], allowPlaintext: true } };
 
 function synth(props: Partial<AzureHoneynetProps> = {}): Json {
   const app = Testing.app();
@@ -80,8 +80,8 @@ describe("AzureHoneynet, industrial profile", () => {
       expect(vm.name).toBe(`lure-hp-${hp.toLowerCase().replace(/_/g, "-")}`);
       expect(vmName).toContain(hp);
     }
-    expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(publicMembers.length + 1);
-    expect(all(stack, "azurerm_public_ip")).toHaveLength(publicMembers.length + 1); // + the NAT gateway's
+    expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(publicMembers.length + 2); // + Elastic, Kibana
+    expect(all(stack, "azurerm_public_ip")).toHaveLength(publicMembers.length + 2); // + the NAT gateway's, Kibana's
   });
 
   it("the Elastic VM has no public IP; Logstash only from the honeypot subnet, Elasticsearch only from the dashboard subnet", () => {
@@ -135,11 +135,74 @@ describe("AzureHoneynet, industrial profile", () => {
   });
 });
 
+/** What an NSG decides for a TCP connection from `ip` to `port`: the first rule by priority that matches (Azure's order). */
+function decide(stack: Json, nsgName: string, ip: string, port: number): string {
+  const inRange = (cidr: string) => {
+    if (cidr === "*") return true;
+    const [base, bits] = cidr.split("/");
+    const n = (a: string) => a.split(".").reduce((v, o) => v * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits ?? 32));
+    return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
+  };
+  const portIn = (range: string) => range === "*" || (range.includes("-") ? port >= Number(range.split("-")[0]) && port <= Number(range.split("-")[1]) : Number(range) === port);
+  const rule = rulesOf(stack, nsgName)
+    .filter((r) => r.direction === "Inbound" && (r.protocol === "Tcp" || r.protocol === "*"))
+    .sort((a, b) => a.priority - b.priority)
+    .find((r) => [...(r.source_address_prefixes ?? []), ...(r.source_address_prefix ? [r.source_address_prefix] : [])].some(inRange) && portIn(r.destination_port_range));
+  return rule?.access ?? "Deny";
+}
+
+describe("Kibana", () => {
+  let stack: Json;
+  let nsgName: string;
+  beforeAll(() => {
+    stack = synth({ honeypots: ["cowrie"] });
+    nsgName = tagged(stack, "azurerm_network_security_group", "dashboard")[0][0];
+  });
+
+  it("is reachable on port 80 from the allow-list, and from nowhere else, on no other port", () => {
+    expect(decide(stack, nsgName, "198.51.100.7", 80)).toBe("Allow");
+    expect(decide(stack, nsgName, "198.51.100.255", 80)).toBe("Allow");
+    expect(decide(stack, nsgName, "198.51.101.1", 80)).toBe("Deny");
+    expect(decide(stack, nsgName, "203.0.113.9", 80)).toBe("Deny");
+    expect(decide(stack, nsgName, "198.51.100.7", 5601)).toBe("Deny");
+    expect(decide(stack, nsgName, "198.51.100.7", 22)).toBe("Deny");
+    expect(decide(stack, nsgName, "198.51.100.7", 64295)).toBe("Deny");
+    const allows = rulesOf(stack, nsgName).filter((r) => r.access === "Allow");
+    expect(allows).toEqual([expect.objectContaining({ destination_port_range: "80", protocol: "Tcp", source_address_prefixes: ["198.51.100.0/24"] })]);
+  });
+
+  it("runs on its own VM in the dashboard subnet, the one Elasticsearch answers, pointed at the Elastic VM's address", () => {
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "dashboard")[0];
+    expect(vm.identity).toBeUndefined();
+    expect(vm.priority).toBeUndefined();
+    const nic = stack.resource.azurerm_network_interface[ref(vm.network_interface_ids[0], "azurerm_network_interface")!];
+    expect(ref(nic.ip_configuration[0].subnet_id, "azurerm_subnet")).toBe(all(stack, "azurerm_subnet").find(([, s]) => s.name === "lure-dashboard")![0]);
+    expect(ref(nic.ip_configuration[0].public_ip_address_id, "azurerm_public_ip")).toBe(tagged(stack, "azurerm_public_ip", "dashboard")[0][0]);
+    const compose = parse((customData(vm).write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
+    expect(compose.services.kibana.environment.ELASTICSEARCH_HOSTS).toContain("http://10.42.16.4:9200");
+    const url = Object.entries(stack.output as Record<string, Json>).find(([k]) => k.includes("dashboard_url"))![1].value;
+    expect(url).toBe(`http://\${azurerm_public_ip.${tagged(stack, "azurerm_public_ip", "dashboard")[0][0]}.ip_address}`);
+    expect(tagged(stack, "azurerm_network_security_group", "dashboard")[0][1].tags).toMatchObject({ "lure:plaintext": "accepted" });
+    expect(checkStack(stack)).toEqual([]);
+  });
+
+  it("refuses a world-open allow-list without the opt-in, an empty one, and HTTPS it cannot serve; accepts the opt-in and tags it", () => {
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["0.0.0.0/0"], allowPlaintext: true } })).toThrow(/"0\.0\.0\.0\/0" opens Kibana to the whole internet; set dashboard\.allowWorldOpen/);
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: [], allowPlaintext: true } })).toThrow(/allowCidrs has no IPv4 CIDR/);
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"] } })).toThrow(/allowPlaintext: the Azure honeynet serves Kibana over plain HTTP only/);
+    const open = synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true, allowPlaintext: true } });
+    const [name, nsg] = tagged(open, "azurerm_network_security_group", "dashboard")[0];
+    expect(nsg.tags).toMatchObject({ "lure:world-open": "accepted" });
+    expect(decide(open, name, "192.0.2.1", 80)).toBe("Allow");
+  });
+});
+
 describe("AzureHoneynet options", () => {
   it("with the admin's key, admin SSH on 64295 opens to adminCidrs only, on every VM", () => {
     const stack = synth({ honeypots: ["cowrie"], adminSshPublicKey: ADMIN_KEY, adminCidrs: ["192.0.2.0/28"] });
     const admin = all(stack, "azurerm_network_security_rule").filter(([, r]) => r.name === "admin-ssh").map(([, r]) => r);
-    expect(admin).toHaveLength(2); // cowrie's VM and the Elastic VM
+    expect(admin).toHaveLength(3); // cowrie's VM, the Elastic VM, the Kibana VM
     expect(admin.every((r) => r.destination_port_range === "64295" && r.protocol === "Tcp" && JSON.stringify(r.source_address_prefixes) === '["192.0.2.0/28"]')).toBe(true);
     expect(all(stack, "azurerm_linux_virtual_machine").every(([, vm]) => vm.admin_ssh_key[0].public_key === ADMIN_KEY)).toBe(true);
   });
@@ -156,7 +219,7 @@ describe("AzureHoneynet options", () => {
 
   it("snare's VM runs tanner and its peers; they get no VM, no IP and no NSG of their own", () => {
     const stack = synth({ honeypots: ["snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"] });
-    expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(2);
+    expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(3);
     const doc = customData(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "snare")[0][1]);
     const compose = parse((doc.write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
     expect(Object.keys(compose.services).sort()).toEqual(["shipper", "snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"]);

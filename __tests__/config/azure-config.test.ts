@@ -229,3 +229,32 @@ describe("tag names on Azure", () => {
     configOf((c) => ((c.tags = { "team/owner": "soc" }), delete c.clouds.azure));
   });
 });
+
+describe("the Azure dashboard", () => {
+  const CERT = "arn:aws:acm:eu-west-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+  it("an AWS certificate does not make Azure HTTPS: plain HTTP there needs allowPlaintext", () => {
+    expectProblems(
+      (c) => {
+        c.honeynet.dashboard = { allowCidrs: ["198.51.100.0/24"], certificateArn: CERT };
+      },
+      [["honeynet.dashboard.allowPlaintext", "Azure dashboard is served over plain HTTP only", "or remove clouds.azure"]],
+    );
+    // Without Azure, the certificate is enough.
+    expect(() =>
+      configOf((c) => {
+        delete c.clouds.azure;
+        c.honeynet.dashboard = { allowCidrs: ["198.51.100.0/24"], certificateArn: CERT };
+      }),
+    ).not.toThrow();
+  });
+
+  it("an IPv6-only allow-list is refused when Azure is the only cloud with a dashboard", () => {
+    expectProblems(
+      (c) => {
+        delete c.clouds.aws;
+        c.honeynet.dashboard = { allowCidrs: ["2001:db8::/48"], allowPlaintext: true };
+      },
+      [["honeynet.dashboard.allowCidrs", "only IPv6 CIDRs", "Azure dashboard's public IP is IPv4-only"]],
+    );
+  });
+});

@@ -18,10 +18,15 @@
  * The Elastic VM takes Logstash's Beats input from the honeypot subnet and Elasticsearch from the
  * dashboard subnet, nothing else. No VM has a managed identity.
  *
- * Not here yet: Kibana and its allow-list (the dashboard subnet is reserved for it).
+ * Kibana runs on its own small VM in the dashboard subnet, with a Standard public IP whose NSG lets
+ * only `dashboard.allowCidrs` reach it. Not on Container Apps: its IP restrictions are not documented
+ * to act on the TCP peer (the ingress appends to a client's X-Forwarded-For), an NSG cannot lock down
+ * an external workload-profiles environment (its inbound traffic does not cross the subnet), and an
+ * internal environment needs an Application Gateway in front (about $180 a month, more than the whole
+ * honeynet). An NSG acts on the connecting address, which nobody can forge over TCP. HTTP only for now.
  */
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
 import { ManagedDisk } from "@cdktf/provider-azurerm/lib/managed-disk";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
@@ -38,8 +43,9 @@ import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/vi
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Subnet } from "../core/cidr";
-import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type HostPort } from "../core/host";
-import type { HoneynetProps, HoneypotDescriptor } from "../core/interfaces";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type HostPort } from "../core/host";
+import { isWorldOpen, parseCidr } from "../core/cidr";
+import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, TAG_KEYS, type Component } from "../core/naming";
 import { keyWithoutPrivateHalf } from "./admin-key";
 
@@ -47,6 +53,8 @@ import { keyWithoutPrivateHalf } from "./admin-key";
 export const DEFAULT_HONEYPOT_SIZE = "Standard_B2ts_v2";
 /** Elasticsearch (4 GiB container) and Logstash on one VM: 2 vCPU, 8 GiB. */
 export const DEFAULT_ELASTIC_SIZE = "Standard_B2s_v2";
+/** Kibana (1.5 GiB container) alone: 2 vCPU, 4 GiB. */
+export const DEFAULT_KIBANA_SIZE = "Standard_B2als_v2";
 /** The Elasticsearch data disk, GiB. */
 export const DEFAULT_ELASTIC_DISK_GB = 64;
 export const ADMIN_USER = "lure";
@@ -88,7 +96,23 @@ export interface AzureHoneypotHost {
   readonly ports: readonly HostPort[];
 }
 
-export class AzureHoneynet extends Construct {
+/** The IPv4 CIDRs of a list: Kibana's public IP is IPv4, so IPv6 ones would allow nothing (they are left out, with a synth warning). */
+const ipv4Only = (cidrs: readonly string[]) => cidrs.filter((c) => !c.includes(":"));
+
+/** Problems of the dashboard props (the config checks them too; a construct used directly must not skip them). */
+export function azureDashboardProblems(d: HoneynetProps["dashboard"]): string[] {
+  const out: string[] = [];
+  if (ipv4Only(d.allowCidrs).length === 0) out.push("dashboard.allowCidrs has no IPv4 CIDR: nobody could reach Kibana's IPv4 address; list the CIDRs that may");
+  for (const c of d.allowCidrs) {
+    const r = parseCidr(c);
+    if (!r.ok) out.push(`dashboard.allowCidrs: "${c}" is not a CIDR (${r.reason})`);
+    else if (isWorldOpen(r.cidr) && d.allowWorldOpen !== true) out.push(`dashboard.allowCidrs: "${c}" opens Kibana to the whole internet; set dashboard.allowWorldOpen to accept that`);
+  }
+  if (d.allowPlaintext !== true) out.push("dashboard.allowPlaintext: the Azure honeynet serves Kibana over plain HTTP only (HTTPS on Azure is not built yet); set it to true to accept that");
+  return out;
+}
+
+export class AzureHoneynet extends Construct implements IHoneynet {
   readonly cloud = "azure" as const;
   readonly prefix: string;
   readonly resourceGroup: ResourceGroup;
@@ -101,9 +125,16 @@ export class AzureHoneynet extends Construct {
   /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana. */
   readonly elasticAddress: string;
   readonly honeypots: readonly HoneypotDescriptor[];
+  readonly kibanaVm: LinuxVirtualMachine;
+  readonly kibanaIp: PublicIp;
+  /** `http://<Kibana's public IP>`: reachable only from `dashboard.allowCidrs`. */
+  readonly dashboardUrl: string;
+  readonly publicIpSource: PublicIpSource;
 
   constructor(scope: Construct, id: string, props: AzureHoneynetProps) {
     super(scope, id);
+    const dashboardProblems = azureDashboardProblems(props.dashboard);
+    if (dashboardProblems.length > 0) throw new Error(`AzureHoneynet "${id}": ${dashboardProblems.join("; ")}`);
     const prefix = props.prefix ?? "lure";
     this.prefix = prefix;
     const location = props.location;
@@ -285,6 +316,48 @@ export class AzureHoneynet extends Construct {
       serviceName: h.vm.name,
     }));
 
+    const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
+    if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Azure allow-list: Kibana's public IP is IPv4 only`);
+    // Kibana: its own VM in the dashboard subnet, the one subnet Elasticsearch answers.
+    this.kibanaIp = new PublicIp(this, "KibanaIp", { name: name("kibana"), location, resourceGroupName: rg, allocationMethod: "Static", sku: "Standard", tags: tags("dashboard") });
+    const kibanaNsg = new NetworkSecurityGroup(this, "KibanaSecurityGroup", {
+      name: name("kibana"),
+      location,
+      resourceGroupName: rg,
+      tags: { ...tags("dashboard"), [TAG_KEYS.plaintext]: "accepted", ...(props.dashboard.allowWorldOpen ? { [TAG_KEYS.worldOpen]: "accepted" } : {}) },
+    });
+    new NetworkSecurityRule(this, "KibanaSecurityGroup-AllowList", {
+      name: "kibana-allow-list",
+      resourceGroupName: rg,
+      networkSecurityGroupName: kibanaNsg.name,
+      priority: FIRST_PRIORITY,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefixes: ipv4Only(props.dashboard.allowCidrs),
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: String(DEFAULT_KIBANA_PORT),
+    });
+    closingRules(kibanaNsg, "KibanaSecurityGroup");
+    const kibanaNic = new NetworkInterface(this, "KibanaNic", {
+      name: name("kibana"),
+      location,
+      resourceGroupName: rg,
+      ipConfiguration: [{ name: "public", subnetId: this.dashboardSubnet.id, privateIpAddressAllocation: "Dynamic", publicIpAddressId: this.kibanaIp.id }],
+      tags: tags("dashboard"),
+    });
+    new NetworkInterfaceSecurityGroupAssociation(this, "KibanaNicSecurityGroup", { networkInterfaceId: kibanaNic.id, networkSecurityGroupId: kibanaNsg.id });
+    const kibanaDoc = kibanaHostCloudInit({
+      elasticsearchUrl: `http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`,
+      elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages?.kibana ? { images: { kibana: props.elasticImages.kibana } } : {}) },
+      adminSsh,
+    });
+    this.kibanaVm = vm("KibanaVm", name("kibana"), kibanaNic, DEFAULT_KIBANA_SIZE, kibanaDoc, "dashboard");
+    this.dashboardUrl = `http://${this.kibanaIp.ipAddress}`;
+    this.publicIpSource = { cloud: "azure", resourceGroup: name("honeynet"), tag: { key: TAG_KEYS.component, value: "honeypot" } };
+
+    new TerraformOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
     new TerraformOutput(this, "resource_group", { value: rg, description: "Resource group of the honeynet" });
     new TerraformOutput(this, "honeypot_vms", {
       value: Object.fromEntries(hosts.map((h) => [h.name, h.vm.name])),
@@ -294,5 +367,15 @@ export class AzureHoneynet extends Construct {
       value: `az network public-ip list --resource-group ${name("honeynet")} --query "[?tags.\\"${TAG_KEYS.component}\\"=='honeypot'].{honeypot: tags.\\"${TAG_KEYS.honeypot}\\", ip: ipAddress}" --output table`,
       description: "The honeypots' current public IPs",
     });
+  }
+
+  /** Reading the honeypots' public IPs: Reader on the honeynet's resource group, nothing wider. */
+  discoveryAccess(): AccessGrant {
+    return { cloud: "azure", roleAssignments: [{ role: "Reader", scope: this.resourceGroup.id }] };
+  }
+
+  /** Swapping a honeypot's public IP (a new IP onto its NIC): Network Contributor on the resource group. */
+  rotationAccess(): AccessGrant {
+    return { cloud: "azure", roleAssignments: [{ role: "Network Contributor", scope: this.resourceGroup.id }] };
   }
 }

@@ -816,6 +816,11 @@ function rawSelection(selection: unknown): readonly string[] | undefined {
   return undefined;
 }
 
+/** Whether the raw config names Azure (before it is parsed). */
+function azureOn(input: unknown): boolean {
+  return Boolean(valueAt(input, ["clouds", "azure"]).value);
+}
+
 /** `honeynet.adminCidrs` and `honeynet.adminSshPublicKey` together. */
 function adminAccessCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -1022,11 +1027,19 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
     });
     if (awsOn && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
+    } else if (azureOn(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
+      out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the Azure dashboard's public IP is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
   }
   // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
   if (dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
     out.push({ path: "honeynet.dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("honeynet.dashboard") });
+  } else if (dash && typeof dash === "object" && azureOn(input) && dash.allowPlaintext !== true) {
+    // An ACM certificate is AWS's: the Azure dashboard has no HTTPS yet.
+    out.push({
+      path: "honeynet.dashboard.allowPlaintext",
+      message: `${show(dash.allowPlaintext)}: the Azure dashboard is served over plain HTTP only (HTTPS on Azure is not built yet); set honeynet.dashboard.allowPlaintext: true to accept that for Azure, or remove clouds.azure`,
+    });
   }
   if (dash && Array.isArray(dash.allowCidrs) && dash.allowWorldOpen !== true) {
     dash.allowCidrs.forEach((c, i) => {
