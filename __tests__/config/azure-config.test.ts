@@ -258,3 +258,34 @@ describe("the Azure dashboard", () => {
     );
   });
 });
+
+describe("allow-lists inside the honeynet's network", () => {
+  it("refuses dashboard and admin CIDRs that overlap honeynet.networkCidr on Azure, naming what the honeypots would reach", () => {
+    expectProblems(
+      (c) => {
+        c.honeynet.networkCidr = "10.42.0.0/16";
+        c.honeynet.dashboard.allowCidrs = ["198.51.100.0/24", "10.0.0.0/8"];
+        c.honeynet.adminCidrs = ["10.42.16.0/24"];
+        c.honeynet.adminSshPublicKey = SSH_KEYS.ed25519;
+      },
+      [
+        ["honeynet.dashboard.allowCidrs[1]", '"10.0.0.0/8" overlaps honeynet.networkCidr "10.42.0.0/16"', "would reach Kibana"],
+        ["honeynet.adminCidrs[0]", '"10.42.16.0/24" overlaps', "would reach admin SSH"],
+      ],
+    );
+  });
+
+  it("accepts private CIDRs outside the honeynet, and leaves AWS-only configs alone", () => {
+    expect(() =>
+      configOf((c) => {
+        c.honeynet.dashboard.allowCidrs = ["10.43.0.0/16"];
+      }),
+    ).not.toThrow();
+    expect(() =>
+      configOf((c) => {
+        delete c.clouds.azure;
+        c.honeynet.dashboard.allowCidrs = ["10.42.0.0/16"];
+      }),
+    ).not.toThrow();
+  });
+});

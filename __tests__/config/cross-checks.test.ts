@@ -17,9 +17,9 @@ test("an override for a honeypot the profile does not deploy is an error at its 
 });
 
 test("a very broad allow-list is accepted with a warning; a narrow one is not warned about", () => {
-  const broad = withHoneynet((h) => (h.dashboard.allowCidrs = ["0.0.0.0/1", "128.0.0.0/1"]));
+  const broad = withHoneynet((h) => (h.dashboard.allowCidrs = ["128.0.0.0/1", "64.0.0.0/2"]));
   expect(broad.ok && broad.warnings.filter((w) => w.includes("very broad"))).toHaveLength(2);
-  const narrow = withHoneynet((h) => (h.dashboard.allowCidrs = ["100.64.12.23/32", "10.0.0.0/8"]));
+  const narrow = withHoneynet((h) => (h.dashboard.allowCidrs = ["100.64.12.23/32", "172.16.0.0/12"]));
   expect(narrow.ok && narrow.warnings).toEqual([]);
 });
 
@@ -31,7 +31,7 @@ const problemsOf = (change: (raw: Record<string, any>) => void) => { // eslint-d
 };
 
 test.each<[string, (raw: Record<string, any>) => void, RegExp]>([ // eslint-disable-line @typescript-eslint/no-explicit-any
-  ["a repeated allow-list CIDR", (c) => (c.honeynet.dashboard.allowCidrs = ["198.51.100.0/24", "10.0.0.0/8", "198.51.100.0/24"]), /^honeynet\.dashboard\.allowCidrs\[2\]: "198\.51\.100\.0\/24" repeats allowCidrs\[0\]$/],
+  ["a repeated allow-list CIDR", (c) => (c.honeynet.dashboard.allowCidrs = ["198.51.100.0/24", "172.16.0.0/12", "198.51.100.0/24"]), /^honeynet\.dashboard\.allowCidrs\[2\]: "198\.51\.100\.0\/24" repeats allowCidrs\[0\]$/],
   ["an IPv6-only allow-list with AWS on", (c) => (c.honeynet.dashboard.allowCidrs = ["2001:db8::/32"]), /^honeynet\.dashboard\.allowCidrs: has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only/],
   ["an IPv6 network", (c) => (c.honeynet.networkCidr = "fd00::/48"), /^honeynet\.networkCidr: "fd00::\/48" is not an IPv4 CIDR/],
   ["a network too small to split", (c) => (c.honeynet.networkCidr = "10.0.0.0/27"), /^honeynet\.networkCidr: "10\.0\.0\.0\/27" is too small: its two subnets would be \/31 .*; use \/22 or larger$/],

@@ -802,7 +802,7 @@ function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProb
 
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
-  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...quarantineCrossChecks(input)];
+  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...azureAllowListProblems(input), ...quarantineCrossChecks(input)];
 }
 
 /** The clouds whose config may narrow the honeynet's selection (`clouds.<cloud>.honeypots`). */
@@ -814,6 +814,34 @@ function rawSelection(selection: unknown): readonly string[] | undefined {
   if (typeof selection === "string") return PROFILES[selection as ProfileName];
   if (Array.isArray(selection)) return selection.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots);
   return undefined;
+}
+
+/**
+ * On Azure the dashboard and admin allow-lists are NSG rules inside the honeynet's own VNet: a CIDR
+ * that covers part of `honeynet.networkCidr` would let the honeypot VMs (attacker-controlled by
+ * design) reach Kibana or admin SSH.
+ */
+function azureAllowListProblems(input: unknown): ConfigProblem[] {
+  if (!azureOn(input)) return [];
+  const network = valueAt(input, ["honeynet", "networkCidr"]);
+  const net = typeof network.value === "string" || !network.found ? (network.found ? (network.value as string) : "10.42.0.0/16") : undefined;
+  const nb = net !== undefined && parseCidr(net).ok ? cidrBounds(net) : undefined;
+  if (!nb) return [];
+  const out: ConfigProblem[] = [];
+  for (const [path, what] of [
+    [["honeynet", "dashboard", "allowCidrs"], "Kibana"],
+    [["honeynet", "adminCidrs"], "admin SSH"],
+  ] as const) {
+    const list = valueAt(input, path).value;
+    if (!Array.isArray(list)) continue;
+    list.forEach((c, i) => {
+      const b = typeof c === "string" && parseCidr(c).ok ? cidrBounds(c) : undefined;
+      if (b && b.version === nb.version && !/\/0$/.test(String(c)) && b.first <= nb.last && nb.first <= b.last) {
+        out.push({ path: `${path.join(".")}[${i}]`, message: `${show(c)} overlaps honeynet.networkCidr ${show(net)}: on Azure the honeypot VMs, which attackers control, would reach ${what}; list only addresses outside the honeynet` });
+      }
+    });
+  }
+  return out;
 }
 
 /** Whether the raw config names Azure (before it is parsed). */
