@@ -210,6 +210,8 @@ describe("AzureHoneynet options", () => {
   it("with the admin's key and allow-list, and the standard profile, still no policy violation", () => {
     const stack = synth({ honeypots: [...PROFILES.standard], adminSshPublicKey: ADMIN_KEY, adminCidrs: ["192.0.2.0/28"] });
     expect(checkStack(stack)).toEqual([]);
+    // Azure takes at most 64 KiB of custom data per VM.
+    for (const [, vm] of all(stack, "azurerm_linux_virtual_machine")) expect(Buffer.from(vm.custom_data, "base64").length).toBeLessThan(64 * 1024);
   });
 
   it("a key without adminCidrs opens nothing", () => {
