@@ -5,7 +5,7 @@ import { honeypot as catalogEntry, PROFILES } from "../../modules/core/catalog";
 import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
 import { checkStack } from "../../modules/core/policy";
 import { RSA_2048, keyWithoutPrivateHalf } from "../../modules/azure/admin-key";
-import { AzureHoneynet, DATA_DISK_DEVICE, type AzureHoneynetProps } from "../../modules/azure/honeynet";
+import { AzureHoneynet, DATA_DISK_DEVICE, spotCapable, type AzureHoneynetProps } from "../../modules/azure/honeynet";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -43,7 +43,10 @@ describe("AzureHoneynet, industrial profile", () => {
     expect(vm.identity).toBeUndefined();
     expect(vm.disable_password_authentication).toBe(true);
     expect(vm.admin_password).toBeUndefined();
-    expect(vm).toMatchObject({ priority: "Spot", eviction_policy: "Deallocate", max_bid_price: -1 });
+    // capacity "spot", but Azure runs no B-series size as Spot: a regular VM.
+    expect(vm.size).toMatch(/^Standard_B/);
+    expect(vm.priority).toBeUndefined();
+    expect(vm.eviction_policy).toBeUndefined();
     const [, ip] = tagged(stack, "azurerm_public_ip", "honeypot", hp)[0];
     expect(ip).toMatchObject({ sku: "Standard", allocation_method: "Static" });
   });
@@ -202,8 +205,9 @@ describe("AzureHoneynet options", () => {
   it("with the admin's key, admin SSH on 64295 opens to adminCidrs only, on every VM", () => {
     const stack = synth({ honeypots: ["cowrie"], adminSshPublicKey: ADMIN_KEY, adminCidrs: ["192.0.2.0/28"] });
     const admin = all(stack, "azurerm_network_security_rule").filter(([, r]) => r.name === "admin-ssh").map(([, r]) => r);
-    expect(admin).toHaveLength(3); // cowrie's VM, the Elastic VM, the Kibana VM
-    expect(admin.every((r) => r.destination_port_range === "64295" && r.protocol === "Tcp" && JSON.stringify(r.source_address_prefixes) === '["192.0.2.0/28"]')).toBe(true);
+    expect(admin).toHaveLength(3); // cowrie's VM, the Kibana VM, and the Elastic VM (from the dashboard subnet, below)
+    expect(admin.every((r) => r.destination_port_range === "64295" && r.protocol === "Tcp")).toBe(true);
+    expect(admin.map((r) => JSON.stringify(r.source_address_prefixes)).sort()).toEqual(['["10.42.32.0/20"]', '["192.0.2.0/28"]', '["192.0.2.0/28"]']);
     expect(all(stack, "azurerm_linux_virtual_machine").every(([, vm]) => vm.admin_ssh_key[0].public_key === ADMIN_KEY)).toBe(true);
   });
 
@@ -227,9 +231,39 @@ describe("AzureHoneynet options", () => {
     expect(Object.keys(compose.services).sort()).toEqual(["shipper", "snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"]);
   });
 
-  it("on-demand capacity: no Spot", () => {
-    const stack = synth({ honeypots: ["cowrie"], capacity: "on-demand" });
-    expect(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "cowrie")[0][1].priority).toBeUndefined();
+  it("Spot only where Azure offers it: a non-B-series size with capacity spot, never on-demand, never B-series (with a synth warning)", () => {
+    const spot = synth({ honeypots: ["cowrie", "dicompot"], sizes: { cowrie: "Standard_D2as_v5" } });
+    expect(tagged(spot, "azurerm_linux_virtual_machine", "honeypot", "cowrie")[0][1]).toMatchObject({ priority: "Spot", eviction_policy: "Deallocate", max_bid_price: -1 });
+    expect(tagged(spot, "azurerm_linux_virtual_machine", "honeypot", "dicompot")[0][1].priority).toBeUndefined();
+    const onDemand = synth({ honeypots: ["cowrie"], capacity: "on-demand", sizes: { cowrie: "Standard_D2as_v5" } });
+    expect(tagged(onDemand, "azurerm_linux_virtual_machine", "honeypot", "cowrie")[0][1].priority).toBeUndefined();
+    expect(spotCapable("Standard_B2als_v2")).toBe(false);
+    expect(spotCapable("Standard_D2as_v5")).toBe(true);
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "warned");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    const hn = new AzureHoneynet(stack, "Honeynet", { ...BASE, honeypots: ["cowrie"] });
+    Testing.synth(stack);
+    expect(hn.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining("Azure runs no B-series size as a Spot VM"));
+  });
+
+  it("the Elastic VM waits for the NAT gateway (its only way out, and cloud-init installs Docker at first boot)", () => {
+    const stack = synth({ honeypots: ["cowrie"] });
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "elastic")[0];
+    const natIp = all(stack, "azurerm_nat_gateway_public_ip_association")[0][0];
+    const subnetNat = all(stack, "azurerm_subnet_nat_gateway_association")[0][0];
+    expect(vm.depends_on).toEqual([`azurerm_nat_gateway_public_ip_association.${natIp}`, `azurerm_subnet_nat_gateway_association.${subnetNat}`]);
+  });
+
+  it("admin SSH to the Elastic VM only from the dashboard subnet (the Kibana VM is the jump host); IPv6 admin CIDRs left out", () => {
+    const stack = synth({ honeypots: ["cowrie"], adminSshPublicKey: ADMIN_KEY, adminCidrs: ["192.0.2.0/28", "2001:db8::/48"] });
+    const [elasticNsg] = tagged(stack, "azurerm_network_security_group", "elastic")[0];
+    const admin = (nsg: string) => rulesOf(stack, nsg).filter((r) => r.name === "admin-ssh").map((r) => r.source_address_prefixes);
+    expect(admin(elasticNsg)).toEqual([["10.42.32.0/20"]]);
+    expect(admin(tagged(stack, "azurerm_network_security_group", "dashboard")[0][0])).toEqual([["192.0.2.0/28"]]);
+    expect(admin(tagged(stack, "azurerm_network_security_group", "honeypot", "cowrie")[0][0])).toEqual([["192.0.2.0/28"]]);
+    expect(decide(stack, elasticNsg, "10.42.0.5", 64295)).toBe("Deny"); // a honeypot VM
+    expect(decide(stack, elasticNsg, "10.42.32.5", 64295)).toBe("Allow"); // the Kibana VM
   });
 
   it("sizes per honeypot, and the network from networkCidr", () => {

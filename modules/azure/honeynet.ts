@@ -26,7 +26,7 @@
  * honeynet). An NSG acts on the connecting address, which nobody can forge over TCP. HTTP only for now.
  */
 import { Construct } from "constructs";
-import { Annotations, TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput, type ITerraformDependable } from "cdktf";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
 import { ManagedDisk } from "@cdktf/provider-azurerm/lib/managed-disk";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
@@ -47,10 +47,14 @@ import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elas
 import { isWorldOpen, parseCidr } from "../core/cidr";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, TAG_KEYS, type Component } from "../core/naming";
+import { defaultAzureVmSize } from "../core/vm-sizes";
 import { keyWithoutPrivateHalf } from "./admin-key";
 
-/** The smallest burstable Bsv2 size (B-series v1 retires in November 2028); `sizes` picks larger ones. */
-export const DEFAULT_HONEYPOT_SIZE = "Standard_B2ts_v2";
+/**
+ * Azure does not run B-series sizes as Spot VMs (Microsoft's Spot limitations), and every size lure
+ * offers is burstable B-series: `capacity: "spot"` then gives regular VMs, with a synth warning.
+ */
+export const spotCapable = (size: string): boolean => !/^Standard_B/i.test(size);
 /** Elasticsearch (4 GiB container) and Logstash on one VM: 2 vCPU, 8 GiB. */
 export const DEFAULT_ELASTIC_SIZE = "Standard_B2s_v2";
 /** Kibana (1.5 GiB container) alone: 2 vCPU, 4 GiB. */
@@ -73,7 +77,7 @@ const DENY_PRIORITY = 4096;
 export interface AzureHoneynetProps extends HoneynetProps {
   /** Azure location of every resource (validated by the config). */
   readonly location: string;
-  /** VM size per honeypot, as resolved from `overrides.<hp>.size`. @default DEFAULT_HONEYPOT_SIZE for each */
+  /** VM size per honeypot, as resolved from `overrides.<hp>.size`. @default defaultAzureVmSize of each (catalog CPU and memory) */
   readonly sizes?: Readonly<Record<string, string>>;
   /** CIDRs that may reach admin SSH on every VM; used only together with `adminSshPublicKey`. @default none: the admin port is closed */
   readonly adminCidrs?: readonly string[];
@@ -140,7 +144,9 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     const location = props.location;
     const networkCidr = props.networkCidr ?? "10.42.0.0/16";
     const adminKey = props.adminSshPublicKey;
-    const adminCidrs = adminKey !== undefined ? (props.adminCidrs ?? []) : [];
+    const adminCidrs = adminKey !== undefined ? ipv4Only(props.adminCidrs ?? []) : [];
+    const adminV6 = adminKey !== undefined ? (props.adminCidrs ?? []).filter((c) => c.includes(":")) : [];
+    if (adminV6.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${adminV6.join(", ")} left out: the VMs' addresses are IPv4 only`);
     const tags = (component: Component, honeypot?: string) => ({ ...(props.tags ?? {}), ...componentTags(component, honeypot) });
     const name = (...parts: string[]) => resourceName(prefix, parts, 64);
 
@@ -164,13 +170,16 @@ export class AzureHoneynet extends Construct implements IHoneynet {
 
     const natIp = new PublicIp(this, "NatIp", { name: name("nat"), location, resourceGroupName: rg, allocationMethod: "Static", sku: "Standard", tags: tags("network") });
     const nat = new NatGateway(this, "Nat", { name: name("nat"), location, resourceGroupName: rg, skuName: "Standard", tags: tags("network") });
-    new NatGatewayPublicIpAssociation(this, "NatIpAssociation", { natGatewayId: nat.id, publicIpAddressId: natIp.id });
-    new SubnetNatGatewayAssociation(this, "ElasticNat", { subnetId: this.elasticSubnet.id, natGatewayId: nat.id });
+    const natIpAssociation = new NatGatewayPublicIpAssociation(this, "NatIpAssociation", { natGatewayId: nat.id, publicIpAddressId: natIp.id });
+    const elasticNat = new SubnetNatGatewayAssociation(this, "ElasticNat", { subnetId: this.elasticSubnet.id, natGatewayId: nat.id });
 
     const sshKey = adminKey ?? keyWithoutPrivateHalf();
     const adminSsh = { port: DEFAULT_ADMIN_SSH_PORT, ...(adminKey !== undefined ? { publicKey: adminKey } : {}) };
-    /** The rules every lure NSG ends with: admin SSH for the allow-list, then nothing else. */
-    const closingRules = (nsg: NetworkSecurityGroup, sid: string) => {
+    /**
+     * The rules every lure NSG ends with: admin SSH for the allow-list (`from`: the Elastic VM, which has
+     * no public address, takes it from the dashboard subnet: the Kibana VM is the jump host), then nothing else.
+     */
+    const closingRules = (nsg: NetworkSecurityGroup, sid: string, from: readonly string[] = adminCidrs) => {
       if (adminCidrs.length > 0) {
         new NetworkSecurityRule(this, `${sid}-AdminSsh`, {
           name: "admin-ssh",
@@ -180,7 +189,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
           direction: "Inbound",
           access: "Allow",
           protocol: "Tcp",
-          sourceAddressPrefixes: [...adminCidrs],
+          sourceAddressPrefixes: [...from],
           sourcePortRange: "*",
           destinationAddressPrefix: "*",
           destinationPortRange: String(DEFAULT_ADMIN_SSH_PORT),
@@ -200,8 +209,9 @@ export class AzureHoneynet extends Construct implements IHoneynet {
         destinationPortRange: "*",
       });
     };
-    const vm = (sid: string, vmName: string, nic: NetworkInterface, size: string, customData: string, component: Component, honeypot?: string) =>
+    const vm = (sid: string, vmName: string, nic: NetworkInterface, size: string, customData: string, component: Component, honeypot?: string, dependsOn?: ITerraformDependable[]) =>
       new LinuxVirtualMachine(this, sid, {
+        ...(dependsOn ? { dependsOn } : {}),
         name: vmName,
         computerName: vmName,
         location,
@@ -214,7 +224,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
         osDisk: { caching: "ReadWrite", storageAccountType: "StandardSSD_LRS" },
         sourceImageReference: { ...UBUNTU_IMAGE },
         customData: Buffer.from(customData).toString("base64"),
-        ...(component === "honeypot" && (props.capacity ?? "spot") === "spot" ? { priority: "Spot", evictionPolicy: "Deallocate", maxBidPrice: -1 } : {}),
+        ...(component === "honeypot" && (props.capacity ?? "spot") === "spot" && spotCapable(size) ? { priority: "Spot", evictionPolicy: "Deallocate", maxBidPrice: -1 } : {}),
         tags: tags(component, honeypot),
       });
 
@@ -237,7 +247,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       });
     allowFrom("ElasticSecurityGroup-Logstash", "logstash-from-honeypots", FIRST_PRIORITY, honeypotCidr, DEFAULT_SHIPPER_PORT);
     allowFrom("ElasticSecurityGroup-Elasticsearch", "elasticsearch-from-dashboard", FIRST_PRIORITY + 1, dashboardCidr, ELASTICSEARCH_PORT);
-    closingRules(elasticNsg, "ElasticSecurityGroup");
+    closingRules(elasticNsg, "ElasticSecurityGroup", [dashboardCidr]);
     const elasticNic = new NetworkInterface(this, "ElasticNic", {
       name: name("elastic"),
       location,
@@ -252,7 +262,8 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh,
     });
-    this.elasticVm = vm("ElasticVm", name("elastic"), elasticNic, props.elasticSize ?? DEFAULT_ELASTIC_SIZE, elasticDoc, "elastic");
+    // Its only way out is the NAT gateway: cloud-init installs Docker at first boot, so the VM waits for it.
+    this.elasticVm = vm("ElasticVm", name("elastic"), elasticNic, props.elasticSize ?? DEFAULT_ELASTIC_SIZE, elasticDoc, "elastic", undefined, [natIpAssociation, elasticNat]);
     const disk = new ManagedDisk(this, "ElasticDisk", {
       name: name("elastic", "data"),
       location,
@@ -304,10 +315,14 @@ export class AzureHoneynet extends Construct implements IHoneynet {
         adminSsh,
         ...(props.elasticVersion ? { elasticVersion: props.elasticVersion } : {}),
       });
-      const host = vm(`${sid}-Vm`, name("hp", hp), nic, props.sizes?.[hp] ?? DEFAULT_HONEYPOT_SIZE, doc, "honeypot", hp);
+      const size = props.sizes?.[hp] ?? defaultAzureVmSize(hp, override);
+      const host = vm(`${sid}-Vm`, name("hp", hp), nic, size, doc, "honeypot", hp);
       hosts.push({ name: hp, vm: host, publicIp, securityGroup: nsg, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports });
     }
     this.hosts = hosts;
+    if ((props.capacity ?? "spot") === "spot" && hosts.some((h) => !spotCapable(h.vm.sizeInput ?? ""))) {
+      Annotations.of(this).addWarning('capacity "spot": Azure runs no B-series size as a Spot VM, so the honeypot VMs of B-series sizes are regular (pay-as-you-go) VMs');
+    }
     this.honeypots = hosts.map((h) => ({
       name: h.name,
       image: props.overrides?.[h.name]?.image ?? catalogEntry(h.name).image,

@@ -39,7 +39,7 @@ export class AzureHoneynetStack extends AzureStack {
         `Honeypot public IPs: the output list_public_ips (they are static: one Standard IP per honeypot VM).`,
         `The VMs pull their images at first boot: allow a few minutes before the first logs reach Elasticsearch.`,
         hn.adminSshPublicKey && hn.adminCidrs.length > 0
-          ? `Admin SSH: ssh -p 64295 lure@<VM address> from ${hn.adminCidrs.join(", ")}.`
+          ? `Admin SSH: ssh -p 64295 lure@<VM address> from ${hn.adminCidrs.join(", ")}; the Elastic VM has no public address: ssh -J lure@<Kibana address>:64295 -p 64295 lure@${this.honeynet.elasticAddress}.`
           : `Admin SSH is closed (set honeynet.adminSshPublicKey and honeynet.adminCidrs to open it on port 64295).`,
       ].join(" "),
       description: "What to do after deploy",
