@@ -99,9 +99,17 @@ const ALL_AT_ONCE: BadCase = [
     c.honeynet.profile = ["foobarbaz", "cowrei", "honeytrap", "cowrie", "cowrie"];
     c.honeynet.dashboard.allowCidrs = ["0.0.0.0/0", "10.0.0.1/24"];
     c.watcher.schedul = "rate(1 hour)";
+    c.clouds.azure.location = "uksouthh";
+    c.honeynet.overrides = { cowrie: { size: "Standard_B2zz_v2" } };
+    c.honeynet.adminSshPublicKey = "ssh-rsa AAAAnotakey admin";
+    c.honeynet.adminCidrs = ["10.42.1.0/24"];
   },
   [
     ["clouds.aws.region", '"eu-west-22" is not a known AWS region'],
+    ["clouds.azure.location", '"uksouthh" is not a known Azure location; did you mean "uksouth"?'],
+    ["honeynet.overrides.cowrie.size", '"Standard_B2zz_v2" is not a known Azure VM size lure offers'],
+    ["honeynet.adminSshPublicKey", '"ssh-rsa AAAAnotakey admin" is not an OpenSSH public key'],
+    ["honeynet.adminCidrs[0]", '"10.42.1.0/24" overlaps honeynet.networkCidr "10.42.0.0/16": on Azure the honeypot VMs, which attackers control, would reach admin SSH'],
     ["honeynet.profile[0]", '"foobarbaz" is not a known honeypot'],
     ["honeynet.profile[1]", '"cowrei" is not a known honeypot; did you mean "cowrie"?'],
     ["honeynet.profile[2]", '"honeytrap" cannot run on serverless containers'],
