@@ -31,7 +31,7 @@ import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-m
 import { ManagedDisk } from "@cdktf/provider-azurerm/lib/managed-disk";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
-import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
+import { NetworkInterface, type NetworkInterfaceIpConfiguration } from "@cdktf/provider-azurerm/lib/network-interface";
 import { NetworkInterfaceSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/network-interface-security-group-association";
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
 import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
@@ -43,7 +43,7 @@ import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/vi
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Subnet } from "../core/cidr";
-import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type HostPort } from "../core/host";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type AdminSshProps, type HostPort } from "../core/host";
 import { isWorldOpen, parseCidr } from "../core/cidr";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, TAG_KEYS, type Component } from "../core/naming";
@@ -116,6 +116,33 @@ export function azureDashboardProblems(d: HoneynetProps["dashboard"]): string[] 
   return out;
 }
 
+/** One inbound NSG rule; every lure rule has any source port. */
+interface InboundRule {
+  readonly name: string;
+  readonly priority: number;
+  readonly access?: "Allow" | "Deny";
+  readonly protocol: "Tcp" | "Udp" | "*";
+  /** One prefix (`*`, a CIDR) or several. */
+  readonly from: string | readonly string[];
+  /** Destination port, or `*`. */
+  readonly port: number | "*";
+  /** @default "*" */
+  readonly to?: string;
+}
+
+/** What every part of the honeynet is made with: names, tags, the resource group, the admin access. */
+interface Context {
+  readonly props: AzureHoneynetProps;
+  readonly location: string;
+  readonly rg: string;
+  readonly name: (...parts: string[]) => string;
+  readonly tags: (component: Component, honeypot?: string) => Record<string, string>;
+  /** Admin SSH allow-list (IPv4); empty without the admin's key. */
+  readonly adminCidrs: readonly string[];
+  readonly adminSsh: AdminSshProps;
+  readonly sshKey: string;
+}
+
 export class AzureHoneynet extends Construct implements IHoneynet {
   readonly cloud = "azure" as const;
   readonly prefix: string;
@@ -141,189 +168,40 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     if (dashboardProblems.length > 0) throw new Error(`AzureHoneynet "${id}": ${dashboardProblems.join("; ")}`);
     const prefix = props.prefix ?? "lure";
     this.prefix = prefix;
-    const location = props.location;
     const networkCidr = props.networkCidr ?? "10.42.0.0/16";
     const adminKey = props.adminSshPublicKey;
-    const adminCidrs = adminKey !== undefined ? ipv4Only(props.adminCidrs ?? []) : [];
     const adminV6 = adminKey !== undefined ? (props.adminCidrs ?? []).filter((c) => c.includes(":")) : [];
     if (adminV6.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${adminV6.join(", ")} left out: the VMs' addresses are IPv4 only`);
-    const tags = (component: Component, honeypot?: string) => ({ ...(props.tags ?? {}), ...componentTags(component, honeypot) });
     const name = (...parts: string[]) => resourceName(prefix, parts, 64);
+    const tags = (component: Component, honeypot?: string) => ({ ...(props.tags ?? {}), ...componentTags(component, honeypot) });
 
-    this.resourceGroup = new ResourceGroup(this, "ResourceGroup", { name: name("honeynet"), location, tags: tags("network") });
-    const rg = this.resourceGroup.name;
-    this.network = new VirtualNetwork(this, "Network", { name: name("honeynet"), location, resourceGroupName: rg, addressSpace: [networkCidr], tags: tags("network") });
-    const subnet = (sid: string, part: number, label: string) =>
-      new Subnet(this, sid, {
-        name: name(label),
-        resourceGroupName: rg,
-        virtualNetworkName: this.network.name,
-        addressPrefixes: [ipv4Subnet(networkCidr, 4, part)],
-        // Outbound only where lure provides it: a VM's own public IP, or the NAT gateway.
-        defaultOutboundAccessEnabled: false,
-      });
-    this.honeypotSubnet = subnet("HoneypotSubnet", 0, "honeypots");
-    this.elasticSubnet = subnet("ElasticSubnet", 1, "elastic");
-    this.dashboardSubnet = subnet("DashboardSubnet", 2, "dashboard");
-    const honeypotCidr = ipv4Subnet(networkCidr, 4, 0);
-    const dashboardCidr = ipv4Subnet(networkCidr, 4, 2);
-
-    const natIp = new PublicIp(this, "NatIp", { name: name("nat"), location, resourceGroupName: rg, allocationMethod: "Static", sku: "Standard", tags: tags("network") });
-    const nat = new NatGateway(this, "Nat", { name: name("nat"), location, resourceGroupName: rg, skuName: "Standard", tags: tags("network") });
-    const natIpAssociation = new NatGatewayPublicIpAssociation(this, "NatIpAssociation", { natGatewayId: nat.id, publicIpAddressId: natIp.id });
-    const elasticNat = new SubnetNatGatewayAssociation(this, "ElasticNat", { subnetId: this.elasticSubnet.id, natGatewayId: nat.id });
-
-    const sshKey = adminKey ?? keyWithoutPrivateHalf();
-    const adminSsh = { port: DEFAULT_ADMIN_SSH_PORT, ...(adminKey !== undefined ? { publicKey: adminKey } : {}) };
-    /**
-     * The rules every lure NSG ends with: admin SSH for the allow-list (`from`: the Elastic VM, which has
-     * no public address, takes it from the dashboard subnet: the Kibana VM is the jump host), then nothing else.
-     */
-    const closingRules = (nsg: NetworkSecurityGroup, sid: string, from: readonly string[] = adminCidrs) => {
-      if (adminCidrs.length > 0) {
-        new NetworkSecurityRule(this, `${sid}-AdminSsh`, {
-          name: "admin-ssh",
-          resourceGroupName: rg,
-          networkSecurityGroupName: nsg.name,
-          priority: ADMIN_PRIORITY,
-          direction: "Inbound",
-          access: "Allow",
-          protocol: "Tcp",
-          sourceAddressPrefixes: [...from],
-          sourcePortRange: "*",
-          destinationAddressPrefix: "*",
-          destinationPortRange: String(DEFAULT_ADMIN_SSH_PORT),
-        });
-      }
-      new NetworkSecurityRule(this, `${sid}-DenyRest`, {
-        name: "deny-everything-else",
-        resourceGroupName: rg,
-        networkSecurityGroupName: nsg.name,
-        priority: DENY_PRIORITY,
-        direction: "Inbound",
-        access: "Deny",
-        protocol: "*",
-        sourceAddressPrefix: "*",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: "*",
-      });
+    this.resourceGroup = new ResourceGroup(this, "ResourceGroup", { name: name("honeynet"), location: props.location, tags: tags("network") });
+    const ctx: Context = {
+      props,
+      location: props.location,
+      rg: this.resourceGroup.name,
+      name,
+      tags,
+      adminCidrs: adminKey !== undefined ? ipv4Only(props.adminCidrs ?? []) : [],
+      adminSsh: { port: DEFAULT_ADMIN_SSH_PORT, ...(adminKey !== undefined ? { publicKey: adminKey } : {}) },
+      sshKey: adminKey ?? keyWithoutPrivateHalf(),
     };
-    const vm = (sid: string, vmName: string, nic: NetworkInterface, size: string, customData: string, component: Component, honeypot?: string, dependsOn?: ITerraformDependable[]) =>
-      new LinuxVirtualMachine(this, sid, {
-        ...(dependsOn ? { dependsOn } : {}),
-        name: vmName,
-        computerName: vmName,
-        location,
-        resourceGroupName: rg,
-        size,
-        adminUsername: ADMIN_USER,
-        adminSshKey: [{ username: ADMIN_USER, publicKey: sshKey }],
-        disablePasswordAuthentication: true,
-        networkInterfaceIds: [nic.id],
-        osDisk: { caching: "ReadWrite", storageAccountType: "StandardSSD_LRS" },
-        sourceImageReference: { ...UBUNTU_IMAGE },
-        customData: Buffer.from(customData).toString("base64"),
-        ...(component === "honeypot" && (props.capacity ?? "spot") === "spot" && spotCapable(size) ? { priority: "Spot", evictionPolicy: "Deallocate", maxBidPrice: -1 } : {}),
-        tags: tags(component, honeypot),
-      });
+    this.network = new VirtualNetwork(this, "Network", { name: name("honeynet"), location: ctx.location, resourceGroupName: ctx.rg, addressSpace: [networkCidr], tags: tags("network") });
+    this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", ipv4Subnet(networkCidr, 4, 0), "honeypots");
+    this.elasticSubnet = this.subnet(ctx, "ElasticSubnet", ipv4Subnet(networkCidr, 4, 1), "elastic");
+    this.dashboardSubnet = this.subnet(ctx, "DashboardSubnet", ipv4Subnet(networkCidr, 4, 2), "dashboard");
+    const nat = this.natGateway(ctx);
 
     // Elastic host first: the shippers need its address.
     this.elasticAddress = ipv4Host(ipv4Subnet(networkCidr, 4, 1), FIRST_FREE_HOST);
-    const elasticNsg = new NetworkSecurityGroup(this, "ElasticSecurityGroup", { name: name("elastic"), location, resourceGroupName: rg, tags: tags("elastic") });
-    const allowFrom = (sid: string, ruleName: string, priority: number, source: string, port: number) =>
-      new NetworkSecurityRule(this, sid, {
-        name: ruleName,
-        resourceGroupName: rg,
-        networkSecurityGroupName: elasticNsg.name,
-        priority,
-        direction: "Inbound",
-        access: "Allow",
-        protocol: "Tcp",
-        sourceAddressPrefix: source,
-        sourcePortRange: "*",
-        destinationAddressPrefix: this.elasticAddress,
-        destinationPortRange: String(port),
-      });
-    allowFrom("ElasticSecurityGroup-Logstash", "logstash-from-honeypots", FIRST_PRIORITY, honeypotCidr, DEFAULT_SHIPPER_PORT);
-    allowFrom("ElasticSecurityGroup-Elasticsearch", "elasticsearch-from-dashboard", FIRST_PRIORITY + 1, dashboardCidr, ELASTICSEARCH_PORT);
-    closingRules(elasticNsg, "ElasticSecurityGroup", [dashboardCidr]);
-    const elasticNic = new NetworkInterface(this, "ElasticNic", {
-      name: name("elastic"),
-      location,
-      resourceGroupName: rg,
-      ipConfiguration: [{ name: "private", subnetId: this.elasticSubnet.id, privateIpAddressAllocation: "Static", privateIpAddress: this.elasticAddress }],
-      tags: tags("elastic"),
-    });
-    new NetworkInterfaceSecurityGroupAssociation(this, "ElasticNicSecurityGroup", { networkInterfaceId: elasticNic.id, networkSecurityGroupId: elasticNsg.id });
-    const elasticDoc = elasticHostCloudInit({
-      prefix,
-      dataDisk: { device: DATA_DISK_DEVICE },
-      elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
-      adminSsh,
-    });
-    // Its only way out is the NAT gateway: cloud-init installs Docker at first boot, so the VM waits for it.
-    this.elasticVm = vm("ElasticVm", name("elastic"), elasticNic, props.elasticSize ?? DEFAULT_ELASTIC_SIZE, elasticDoc, "elastic", undefined, [natIpAssociation, elasticNat]);
-    const disk = new ManagedDisk(this, "ElasticDisk", {
-      name: name("elastic", "data"),
-      location,
-      resourceGroupName: rg,
-      storageAccountType: "StandardSSD_LRS",
-      createOption: "Empty",
-      diskSizeGb: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB,
-      tags: tags("elastic"),
-    });
-    new VirtualMachineDataDiskAttachment(this, "ElasticDiskAttachment", { managedDiskId: disk.id, virtualMachineId: this.elasticVm.id, lun: 0, caching: "ReadWrite" });
+    this.elasticVm = this.elasticHost(ctx, ipv4Subnet(networkCidr, 4, 0), ipv4Subnet(networkCidr, 4, 2), nat);
 
     // One VM per honeypot with ports; internal members (tanner & co.) run on their public member's VM.
-    const hosts: AzureHoneypotHost[] = [];
-    for (const hp of props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h))) {
-      const entry = catalogEntry(hp);
-      const override = props.overrides?.[hp];
-      const ports = hostPorts(entry, override?.ports);
-      const sid = `Honeypot-${hp}`;
-      const publicIp = new PublicIp(this, `${sid}-PublicIp`, { name: name("hp", hp), location, resourceGroupName: rg, allocationMethod: "Static", sku: "Standard", tags: tags("honeypot", hp) });
-      const nsg = new NetworkSecurityGroup(this, `${sid}-SecurityGroup`, { name: name("hp", hp), location, resourceGroupName: rg, tags: tags("honeypot", hp) });
-      ports.forEach((p, i) => {
-        new NetworkSecurityRule(this, `${sid}-SecurityGroup-${p.protocol}-${p.host}`, {
-          name: `honeypot-${p.protocol}-${p.host}`,
-          resourceGroupName: rg,
-          networkSecurityGroupName: nsg.name,
-          priority: FIRST_PRIORITY + i,
-          direction: "Inbound",
-          access: "Allow",
-          protocol: p.protocol === "udp" ? "Udp" : "Tcp",
-          sourceAddressPrefix: "*",
-          sourcePortRange: "*",
-          destinationAddressPrefix: "*",
-          destinationPortRange: String(p.host),
-        });
-      });
-      closingRules(nsg, `${sid}-SecurityGroup`);
-      const nic = new NetworkInterface(this, `${sid}-Nic`, {
-        name: name("hp", hp),
-        location,
-        resourceGroupName: rg,
-        ipConfiguration: [{ name: "public", subnetId: this.honeypotSubnet.id, privateIpAddressAllocation: "Dynamic", publicIpAddressId: publicIp.id }],
-        tags: tags("honeypot", hp),
-      });
-      new NetworkInterfaceSecurityGroupAssociation(this, `${sid}-NicSecurityGroup`, { networkInterfaceId: nic.id, networkSecurityGroupId: nsg.id });
-      const doc = honeypotHostCloudInit({
-        honeypot: hp,
-        ...(override ? { override: { ...(override.image ? { image: override.image } : {}), ...(override.ports ? { ports: override.ports } : {}), ...(override.user ? { user: override.user } : {}) } } : {}),
-        logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT },
-        adminSsh,
-        ...(props.elasticVersion ? { elasticVersion: props.elasticVersion } : {}),
-      });
-      const size = props.sizes?.[hp] ?? defaultAzureVmSize(hp, override);
-      const host = vm(`${sid}-Vm`, name("hp", hp), nic, size, doc, "honeypot", hp);
-      hosts.push({ name: hp, vm: host, publicIp, securityGroup: nsg, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports });
-    }
-    this.hosts = hosts;
-    if ((props.capacity ?? "spot") === "spot" && hosts.some((h) => !spotCapable(h.vm.sizeInput ?? ""))) {
+    this.hosts = props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h)).map((hp) => this.honeypotHost(ctx, hp));
+    if ((props.capacity ?? "spot") === "spot" && this.hosts.some((h) => !spotCapable(h.vm.sizeInput ?? ""))) {
       Annotations.of(this).addWarning('capacity "spot": Azure runs no B-series size as a Spot VM, so the honeypot VMs of B-series sizes are regular (pay-as-you-go) VMs');
     }
-    this.honeypots = hosts.map((h) => ({
+    this.honeypots = this.hosts.map((h) => ({
       name: h.name,
       image: props.overrides?.[h.name]?.image ?? catalogEntry(h.name).image,
       ports: h.ports.map((p) => ({ port: p.host, protocol: p.protocol })),
@@ -333,55 +211,194 @@ export class AzureHoneynet extends Construct implements IHoneynet {
 
     const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
     if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Azure allow-list: Kibana's public IP is IPv4 only`);
-    // Kibana: its own VM in the dashboard subnet, the one subnet Elasticsearch answers.
-    this.kibanaIp = new PublicIp(this, "KibanaIp", { name: name("kibana"), location, resourceGroupName: rg, allocationMethod: "Static", sku: "Standard", tags: tags("dashboard") });
-    const kibanaNsg = new NetworkSecurityGroup(this, "KibanaSecurityGroup", {
-      name: name("kibana"),
-      location,
-      resourceGroupName: rg,
-      tags: { ...tags("dashboard"), [TAG_KEYS.plaintext]: "accepted", ...(props.dashboard.allowWorldOpen ? { [TAG_KEYS.worldOpen]: "accepted" } : {}) },
-    });
-    new NetworkSecurityRule(this, "KibanaSecurityGroup-AllowList", {
-      name: "kibana-allow-list",
-      resourceGroupName: rg,
-      networkSecurityGroupName: kibanaNsg.name,
-      priority: FIRST_PRIORITY,
-      direction: "Inbound",
-      access: "Allow",
-      protocol: "Tcp",
-      sourceAddressPrefixes: ipv4Only(props.dashboard.allowCidrs),
-      sourcePortRange: "*",
-      destinationAddressPrefix: "*",
-      destinationPortRange: String(DEFAULT_KIBANA_PORT),
-    });
-    closingRules(kibanaNsg, "KibanaSecurityGroup");
-    const kibanaNic = new NetworkInterface(this, "KibanaNic", {
-      name: name("kibana"),
-      location,
-      resourceGroupName: rg,
-      ipConfiguration: [{ name: "public", subnetId: this.dashboardSubnet.id, privateIpAddressAllocation: "Dynamic", publicIpAddressId: this.kibanaIp.id }],
-      tags: tags("dashboard"),
-    });
-    new NetworkInterfaceSecurityGroupAssociation(this, "KibanaNicSecurityGroup", { networkInterfaceId: kibanaNic.id, networkSecurityGroupId: kibanaNsg.id });
-    const kibanaDoc = kibanaHostCloudInit({
-      elasticsearchUrl: `http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`,
-      elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages?.kibana ? { images: { kibana: props.elasticImages.kibana } } : {}) },
-      adminSsh,
-    });
-    this.kibanaVm = vm("KibanaVm", name("kibana"), kibanaNic, DEFAULT_KIBANA_SIZE, kibanaDoc, "dashboard");
+    const kibana = this.kibanaHost(ctx);
+    this.kibanaIp = kibana.ip;
+    this.kibanaVm = kibana.vm;
     this.dashboardUrl = `http://${this.kibanaIp.ipAddress}`;
     this.publicIpSource = { cloud: "azure", resourceGroup: name("honeynet"), tag: { key: TAG_KEYS.component, value: "honeypot" } };
 
     new TerraformOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
-    new TerraformOutput(this, "resource_group", { value: rg, description: "Resource group of the honeynet" });
+    new TerraformOutput(this, "resource_group", { value: ctx.rg, description: "Resource group of the honeynet" });
     new TerraformOutput(this, "honeypot_vms", {
-      value: Object.fromEntries(hosts.map((h) => [h.name, h.vm.name])),
+      value: Object.fromEntries(this.hosts.map((h) => [h.name, h.vm.name])),
       description: "Honeypot → VM name",
     });
     new TerraformOutput(this, "list_public_ips", {
       value: `az network public-ip list --resource-group ${name("honeynet")} --query "[?tags.\\"${TAG_KEYS.component}\\"=='honeypot'].{honeypot: tags.\\"${TAG_KEYS.honeypot}\\", ip: ipAddress}" --output table`,
       description: "The honeypots' current public IPs",
     });
+  }
+
+  private subnet(ctx: Context, sid: string, cidr: string, label: string): Subnet {
+    return new Subnet(this, sid, {
+      name: ctx.name(label),
+      resourceGroupName: ctx.rg,
+      virtualNetworkName: this.network.name,
+      addressPrefixes: [cidr],
+      // Outbound only where lure provides it: a VM's own public IP, or the NAT gateway.
+      defaultOutboundAccessEnabled: false,
+    });
+  }
+
+  /** The Elastic subnet's only way out; returns what a VM there must wait for. */
+  private natGateway(ctx: Context): ITerraformDependable[] {
+    const common = { location: ctx.location, resourceGroupName: ctx.rg, tags: ctx.tags("network") };
+    const natIp = new PublicIp(this, "NatIp", { name: ctx.name("nat"), ...common, allocationMethod: "Static", sku: "Standard" });
+    const nat = new NatGateway(this, "Nat", { name: ctx.name("nat"), ...common, skuName: "Standard" });
+    return [
+      new NatGatewayPublicIpAssociation(this, "NatIpAssociation", { natGatewayId: nat.id, publicIpAddressId: natIp.id }),
+      new SubnetNatGatewayAssociation(this, "ElasticNat", { subnetId: this.elasticSubnet.id, natGatewayId: nat.id }),
+    ];
+  }
+
+  private rule(ctx: Context, sid: string, nsg: NetworkSecurityGroup, r: InboundRule): NetworkSecurityRule {
+    return new NetworkSecurityRule(this, sid, {
+      name: r.name,
+      resourceGroupName: ctx.rg,
+      networkSecurityGroupName: nsg.name,
+      priority: r.priority,
+      direction: "Inbound",
+      access: r.access ?? "Allow",
+      protocol: r.protocol,
+      ...(typeof r.from === "string" ? { sourceAddressPrefix: r.from } : { sourceAddressPrefixes: [...r.from] }),
+      sourcePortRange: "*",
+      destinationAddressPrefix: r.to ?? "*",
+      destinationPortRange: String(r.port),
+    });
+  }
+
+  /**
+   * An NSG with `rules`, then what every lure NSG ends with: admin SSH for the allow-list (`adminFrom`:
+   * the Elastic VM, which has no public address, takes it from the dashboard subnet: the Kibana VM is
+   * the jump host), then nothing else; and the NIC it guards.
+   */
+  private guardedNic(
+    ctx: Context,
+    ids: { readonly nsg: string; readonly nic: string; readonly association: string },
+    o: { readonly name: string; readonly tags: Record<string, string>; readonly nsgTags?: Record<string, string>; readonly rules: readonly (InboundRule & { readonly id: string })[]; readonly adminFrom?: readonly string[]; readonly ipConfiguration: NetworkInterfaceIpConfiguration },
+  ): { nsg: NetworkSecurityGroup; nic: NetworkInterface } {
+    const nsg = new NetworkSecurityGroup(this, ids.nsg, { name: o.name, location: ctx.location, resourceGroupName: ctx.rg, tags: o.nsgTags ?? o.tags });
+    for (const r of o.rules) this.rule(ctx, `${ids.nsg}-${r.id}`, nsg, r);
+    if (ctx.adminCidrs.length > 0) {
+      this.rule(ctx, `${ids.nsg}-AdminSsh`, nsg, { name: "admin-ssh", priority: ADMIN_PRIORITY, protocol: "Tcp", from: o.adminFrom ?? ctx.adminCidrs, port: DEFAULT_ADMIN_SSH_PORT });
+    }
+    this.rule(ctx, `${ids.nsg}-DenyRest`, nsg, { name: "deny-everything-else", priority: DENY_PRIORITY, access: "Deny", protocol: "*", from: "*", port: "*" });
+    const nic = new NetworkInterface(this, ids.nic, { name: o.name, location: ctx.location, resourceGroupName: ctx.rg, ipConfiguration: [o.ipConfiguration], tags: o.tags });
+    new NetworkInterfaceSecurityGroupAssociation(this, ids.association, { networkInterfaceId: nic.id, networkSecurityGroupId: nsg.id });
+    return { nsg, nic };
+  }
+
+  private vm(ctx: Context, sid: string, vmName: string, nic: NetworkInterface, size: string, customData: string, component: Component, honeypot?: string, dependsOn?: ITerraformDependable[]): LinuxVirtualMachine {
+    const spot = component === "honeypot" && (ctx.props.capacity ?? "spot") === "spot" && spotCapable(size);
+    return new LinuxVirtualMachine(this, sid, {
+      ...(dependsOn ? { dependsOn } : {}),
+      name: vmName,
+      computerName: vmName,
+      location: ctx.location,
+      resourceGroupName: ctx.rg,
+      size,
+      adminUsername: ADMIN_USER,
+      adminSshKey: [{ username: ADMIN_USER, publicKey: ctx.sshKey }],
+      disablePasswordAuthentication: true,
+      networkInterfaceIds: [nic.id],
+      osDisk: { caching: "ReadWrite", storageAccountType: "StandardSSD_LRS" },
+      sourceImageReference: { ...UBUNTU_IMAGE },
+      customData: Buffer.from(customData).toString("base64"),
+      ...(spot ? { priority: "Spot", evictionPolicy: "Deallocate", maxBidPrice: -1 } : {}),
+      tags: ctx.tags(component, honeypot),
+    });
+  }
+
+  /** Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch for the dashboard's. */
+  private elasticHost(ctx: Context, honeypotCidr: string, dashboardCidr: string, nat: ITerraformDependable[]): LinuxVirtualMachine {
+    const props = ctx.props;
+    const to = this.elasticAddress;
+    const { nic } = this.guardedNic(
+      ctx,
+      { nsg: "ElasticSecurityGroup", nic: "ElasticNic", association: "ElasticNicSecurityGroup" },
+      {
+        name: ctx.name("elastic"),
+        tags: ctx.tags("elastic"),
+        rules: [
+          { id: "Logstash", name: "logstash-from-honeypots", priority: FIRST_PRIORITY, protocol: "Tcp", from: honeypotCidr, port: DEFAULT_SHIPPER_PORT, to },
+          { id: "Elasticsearch", name: "elasticsearch-from-dashboard", priority: FIRST_PRIORITY + 1, protocol: "Tcp", from: dashboardCidr, port: ELASTICSEARCH_PORT, to },
+        ],
+        adminFrom: [dashboardCidr],
+        ipConfiguration: { name: "private", subnetId: this.elasticSubnet.id, privateIpAddressAllocation: "Static", privateIpAddress: to },
+      },
+    );
+    const doc = elasticHostCloudInit({
+      prefix: this.prefix,
+      dataDisk: { device: DATA_DISK_DEVICE },
+      elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
+      adminSsh: ctx.adminSsh,
+    });
+    // Its only way out is the NAT gateway: cloud-init installs Docker at first boot, so the VM waits for it.
+    const vm = this.vm(ctx, "ElasticVm", ctx.name("elastic"), nic, props.elasticSize ?? DEFAULT_ELASTIC_SIZE, doc, "elastic", undefined, nat);
+    const disk = new ManagedDisk(this, "ElasticDisk", {
+      name: ctx.name("elastic", "data"),
+      location: ctx.location,
+      resourceGroupName: ctx.rg,
+      storageAccountType: "StandardSSD_LRS",
+      createOption: "Empty",
+      diskSizeGb: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB,
+      tags: ctx.tags("elastic"),
+    });
+    new VirtualMachineDataDiskAttachment(this, "ElasticDiskAttachment", { managedDiskId: disk.id, virtualMachineId: vm.id, lun: 0, caching: "ReadWrite" });
+    return vm;
+  }
+
+  /** One honeypot's VM: its own public IP, its catalog ports and nothing else. */
+  private honeypotHost(ctx: Context, hp: string): AzureHoneypotHost {
+    const props = ctx.props;
+    const override = props.overrides?.[hp];
+    const ports = hostPorts(catalogEntry(hp), override?.ports);
+    const sid = `Honeypot-${hp}`;
+    const vmName = ctx.name("hp", hp);
+    const tags = ctx.tags("honeypot", hp);
+    const publicIp = new PublicIp(this, `${sid}-PublicIp`, { name: vmName, location: ctx.location, resourceGroupName: ctx.rg, allocationMethod: "Static", sku: "Standard", tags });
+    const { nsg, nic } = this.guardedNic(
+      ctx,
+      { nsg: `${sid}-SecurityGroup`, nic: `${sid}-Nic`, association: `${sid}-NicSecurityGroup` },
+      {
+        name: vmName,
+        tags,
+        rules: ports.map((p, i) => ({ id: `${p.protocol}-${p.host}`, name: `honeypot-${p.protocol}-${p.host}`, priority: FIRST_PRIORITY + i, protocol: p.protocol === "udp" ? ("Udp" as const) : ("Tcp" as const), from: "*", port: p.host })),
+        ipConfiguration: { name: "public", subnetId: this.honeypotSubnet.id, privateIpAddressAllocation: "Dynamic", publicIpAddressId: publicIp.id },
+      },
+    );
+    const doc = honeypotHostCloudInit({
+      honeypot: hp,
+      ...(override ? { override: { ...(override.image ? { image: override.image } : {}), ...(override.ports ? { ports: override.ports } : {}), ...(override.user ? { user: override.user } : {}) } } : {}),
+      logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT },
+      adminSsh: ctx.adminSsh,
+      ...(props.elasticVersion ? { elasticVersion: props.elasticVersion } : {}),
+    });
+    const vm = this.vm(ctx, `${sid}-Vm`, vmName, nic, props.sizes?.[hp] ?? defaultAzureVmSize(hp, override), doc, "honeypot", hp);
+    return { name: hp, vm, publicIp, securityGroup: nsg, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
+  }
+
+  /** Kibana: its own VM in the dashboard subnet (the one Elasticsearch answers), port 80 for the allow-list only. */
+  private kibanaHost(ctx: Context): { ip: PublicIp; vm: LinuxVirtualMachine } {
+    const props = ctx.props;
+    const ip = new PublicIp(this, "KibanaIp", { name: ctx.name("kibana"), location: ctx.location, resourceGroupName: ctx.rg, allocationMethod: "Static", sku: "Standard", tags: ctx.tags("dashboard") });
+    const { nic } = this.guardedNic(
+      ctx,
+      { nsg: "KibanaSecurityGroup", nic: "KibanaNic", association: "KibanaNicSecurityGroup" },
+      {
+        name: ctx.name("kibana"),
+        tags: ctx.tags("dashboard"),
+        nsgTags: { ...ctx.tags("dashboard"), [TAG_KEYS.plaintext]: "accepted", ...(props.dashboard.allowWorldOpen ? { [TAG_KEYS.worldOpen]: "accepted" } : {}) },
+        rules: [{ id: "AllowList", name: "kibana-allow-list", priority: FIRST_PRIORITY, protocol: "Tcp", from: ipv4Only(props.dashboard.allowCidrs), port: DEFAULT_KIBANA_PORT }],
+        ipConfiguration: { name: "public", subnetId: this.dashboardSubnet.id, privateIpAddressAllocation: "Dynamic", publicIpAddressId: ip.id },
+      },
+    );
+    const doc = kibanaHostCloudInit({
+      elasticsearchUrl: `http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`,
+      elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages?.kibana ? { images: { kibana: props.elasticImages.kibana } } : {}) },
+      adminSsh: ctx.adminSsh,
+    });
+    return { ip, vm: this.vm(ctx, "KibanaVm", ctx.name("kibana"), nic, DEFAULT_KIBANA_SIZE, doc, "dashboard") };
   }
 
   /** Reading the honeypots' public IPs: Reader on the honeynet's resource group, nothing wider. */
