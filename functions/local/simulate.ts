@@ -739,11 +739,12 @@ export async function main(argv: readonly string[], io: Io = STDIO): Promise<num
   }
 
   const limit = getHeapStatistics().heap_size_limit;
-  if (heapBound(config.detector) > limit) {
+  const bound = heapBound(config.detector);
+  if (bound > limit) {
     const mb = (n: number) => Math.ceil(n / 2 ** 20);
     io.err(
-      `simulate: warning: maxSources ${config.detector.maxSources} and antiSpoofing.maxClients ${config.detector.antiSpoofing.maxClients} may need up to ${mb(heapBound(config.detector))} MB of heap, ` +
-        `more than this process's ${mb(limit)} MB (the npm script sets 512); on inputs with that many sources run\n  node --max-old-space-size=${mb(heapBound(config.detector))} --require tsx/cjs functions/local/simulate.ts ${argv.join(" ")}`,
+      `simulate: warning: maxSources ${config.detector.maxSources} and antiSpoofing.maxClients ${config.detector.antiSpoofing.maxClients} may need up to ${mb(bound)} MB of heap, ` +
+        `more than this process's ${mb(limit)} MB (the npm script sets 512); on inputs with that many sources run\n  node --max-old-space-size=${mb(bound)} --require tsx/cjs functions/local/simulate.ts ${argv.join(" ")}`,
     );
   }
   const now = io.now ?? Date.now;

@@ -89,6 +89,12 @@ function deployStep(configFile: string, stack: string): string {
 
 const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet"], gcp: [] };
 
+/** The jobs the config enables that `cloud` does not implement yet. */
+function pendingJobs(config: LureConfig, cloud: "aws" | "azure"): string[] {
+  const enabled = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x));
+  return enabled.filter((job) => !IMPLEMENTED[cloud].includes(job));
+}
+
 export function formatSummary(stacks: readonly StackSummary[], config: LureConfig, configFile: string, warnings: readonly string[]): string {
   const lines: string[] = [`lure: synthesized ${stacks.length} stack${stacks.length === 1 ? "" : "s"} from ${configFile}`, ""];
   for (const s of stacks) {
@@ -109,11 +115,11 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
   for (const w of warnings) lines.push(`warning: ${w}`);
   if (config.clouds.gcp) lines.push("gcp: configuration valid; no gcp stack is synthesized yet (not implemented)");
   if (config.clouds.azure) {
-    const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.azure.includes(String(x)));
+    const pending = pendingJobs(config, "azure");
     if (pending.length > 0) lines.push(`azure: ${pending.join(" and ")} configured; not implemented on Azure yet, so not synthesized there`);
   }
   if (config.clouds.aws) {
-    const pending = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x) && !IMPLEMENTED.aws.includes(String(x)));
+    const pending = pendingJobs(config, "aws");
     if (pending.length > 0) lines.push(`aws: ${pending.join(" and ")} configured; not implemented yet, so not synthesized`);
     // The user's own list may hold a documentation range too: name what is there, not "the default".
     const doc = config.honeynet.dashboard.allowCidrs.filter((c) => {
