@@ -191,9 +191,15 @@ describe("Kibana", () => {
   });
 
   it("refuses a world-open allow-list without the opt-in, an empty one, and HTTPS it cannot serve; accepts the opt-in and tags it", () => {
-    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["0.0.0.0/0"], allowPlaintext: true } })).toThrow(/"0\.0\.0\.0\/0" opens Kibana to the whole internet; set dashboard\.allowWorldOpen/);
-    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: [], allowPlaintext: true } })).toThrow(/allowCidrs has no IPv4 CIDR/);
-    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"] } })).toThrow(/allowPlaintext: the Azure honeynet serves Kibana over plain HTTP only/);
+    // The checks every cloud's honeynet shares (modules/core/validate.ts), then Azure's own.
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["0.0.0.0/0"], allowPlaintext: true } })).toThrow(/dashboard\.allowCidrs\[0\]: "0\.0\.0\.0\/0" is world-open; set allowWorldOpen to accept that/);
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: [], allowPlaintext: true } })).toThrow(/dashboard\.allowCidrs: is empty: nobody could reach the dashboard/);
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["2001:db8::/48"], allowPlaintext: true } })).toThrow(/dashboard\.allowCidrs: has no IPv4 CIDR: nobody could reach Kibana's IPv4 address/);
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"] } })).toThrow(/dashboard\.certificateArn: is required: Kibana has no login of its own/);
+    const cert = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
+    expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"], certificateArn: cert } })).toThrow(
+      /dashboard\.allowPlaintext: the Azure honeynet serves Kibana over plain HTTP only \(HTTPS on Azure is not built yet\); set it to true to accept that/,
+    );
     const open = synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["0.0.0.0/0"], allowWorldOpen: true, allowPlaintext: true } });
     const [name, nsg] = tagged(open, "azurerm_network_security_group", "dashboard")[0];
     expect(nsg.tags).toMatchObject({ "lure:world-open": "accepted" });

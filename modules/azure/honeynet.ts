@@ -43,8 +43,9 @@ import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/vi
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Subnet } from "../core/cidr";
+import { ConfigError, type ConfigProblem } from "../core/config";
+import { honeynetPropsProblems } from "../core/validate";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type AdminSshProps, type HostPort } from "../core/host";
-import { isWorldOpen, parseCidr } from "../core/cidr";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, TAG_KEYS, type Component } from "../core/naming";
 import { defaultAzureVmSize } from "../core/vm-sizes";
@@ -103,16 +104,20 @@ export interface AzureHoneypotHost {
 /** The IPv4 CIDRs of a list: Kibana's public IP is IPv4, so IPv6 ones would allow nothing (they are left out, with a synth warning). */
 const ipv4Only = (cidrs: readonly string[]) => cidrs.filter((c) => !c.includes(":"));
 
-/** Problems of the dashboard props (the config checks them too; a construct used directly must not skip them). */
-export function azureDashboardProblems(d: HoneynetProps["dashboard"]): string[] {
-  const out: string[] = [];
-  if (ipv4Only(d.allowCidrs).length === 0) out.push("dashboard.allowCidrs has no IPv4 CIDR: nobody could reach Kibana's IPv4 address; list the CIDRs that may");
-  for (const c of d.allowCidrs) {
-    const r = parseCidr(c);
-    if (!r.ok) out.push(`dashboard.allowCidrs: "${c}" is not a CIDR (${r.reason})`);
-    else if (isWorldOpen(r.cidr) && d.allowWorldOpen !== true) out.push(`dashboard.allowCidrs: "${c}" opens Kibana to the whole internet; set dashboard.allowWorldOpen to accept that`);
+/**
+ * What the Azure honeynet needs beyond {@link honeynetPropsProblems} (the config checks both; a construct
+ * used directly must not skip them): an IPv4 allow-list, and plain HTTP accepted even with an AWS
+ * certificate, since the Azure dashboard has no HTTPS yet.
+ */
+export function azureHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
+  const d = props.dashboard;
+  const out = honeynetPropsProblems(props);
+  if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
+    out.push({ path: "dashboard.allowCidrs", message: "has no IPv4 CIDR: nobody could reach Kibana's IPv4 address; list the CIDRs that may" });
   }
-  if (d.allowPlaintext !== true) out.push("dashboard.allowPlaintext: the Azure honeynet serves Kibana over plain HTTP only (HTTPS on Azure is not built yet); set it to true to accept that");
+  if (d.certificateArn !== undefined && d.allowPlaintext !== true) {
+    out.push({ path: "dashboard.allowPlaintext", message: "the Azure honeynet serves Kibana over plain HTTP only (HTTPS on Azure is not built yet); set it to true to accept that" });
+  }
   return out;
 }
 
@@ -164,8 +169,8 @@ export class AzureHoneynet extends Construct implements IHoneynet {
 
   constructor(scope: Construct, id: string, props: AzureHoneynetProps) {
     super(scope, id);
-    const dashboardProblems = azureDashboardProblems(props.dashboard);
-    if (dashboardProblems.length > 0) throw new Error(`AzureHoneynet "${id}": ${dashboardProblems.join("; ")}`);
+    const problems = azureHoneynetPropsProblems(props);
+    if (problems.length > 0) throw new ConfigError(this.node.path, problems);
     const prefix = props.prefix ?? "lure";
     this.prefix = prefix;
     const networkCidr = props.networkCidr ?? "10.42.0.0/16";
