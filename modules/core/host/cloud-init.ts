@@ -12,7 +12,7 @@
  * plus one unit brings everything back after a reboot. Images are pinned by tag (the catalog's T-Pot
  * release, the Elastic version).
  */
-import { stringify } from "yaml";
+import { toYaml } from "./yaml";
 import { ConfigError, type ConfigProblem } from "../config";
 
 /** T-Pot's admin SSH port: high, and no honeypot of the catalog listens on it. */
@@ -71,12 +71,6 @@ export interface HostParts {
 }
 
 const OPENSSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
-
-/**
- * cloud-init reads YAML 1.1 (PyYAML): rendered as 1.1, strings such as "2000:2000" (base 60 there),
- * "yes" or "0644" are quoted, so every reader sees a string. Docker compose and Filebeat read them the same.
- */
-export const YAML_OPTIONS = { version: "1.1", lineWidth: 0 } as const;
 
 /** A value that is a cdktf token: Terraform resolves it, so only literals are checked. */
 export const isToken = (v: string): boolean => v.includes("${");
@@ -167,7 +161,7 @@ export function renderCloudConfig(admin: AdminSshProps | undefined, parts: HostP
     { path: "/etc/ssh/sshd_config.d/00-lure.conf", content: sshdConfig(port), owner: "root:root", permissions: "0644" },
     { path: "/etc/apt/apt.conf.d/20auto-upgrades", content: AUTO_UPGRADES, owner: "root:root", permissions: "0644" },
     { path: "/etc/docker/daemon.json", content: DOCKER_DAEMON, owner: "root:root", permissions: "0644" },
-    { path: COMPOSE_FILE, content: stringify(parts.compose, YAML_OPTIONS), owner: "root:root", permissions: "0644" },
+    { path: COMPOSE_FILE, content: toYaml(parts.compose), owner: "root:root", permissions: "0644" },
     ...parts.files,
     { path: `/etc/systemd/system/${STACK_UNIT}`, content: stackUnit(parts.unitRequires ?? []), owner: "root:root", permissions: "0644" },
   ];
@@ -194,5 +188,5 @@ export function renderCloudConfig(admin: AdminSshProps | undefined, parts: HostP
     write_files: files.map((f) => ({ path: f.path, owner: f.owner, permissions: f.permissions, content: f.content })),
     runcmd: runcmd.map((c) => [...c]),
   };
-  return `#cloud-config\n${stringify(doc, YAML_OPTIONS)}`;
+  return `#cloud-config\n${toYaml(doc)}`;
 }

@@ -13,7 +13,7 @@
  * the latter without acknowledgements. Filebeat also follows the Elastic version the config already
  * pins, so there is one version to move. The cost is memory: Filebeat needs some tens of MB more.
  */
-import { stringify as stringifyYaml } from "yaml";
+import { toYaml } from "./yaml";
 import { HONEYPOT_NAMES, TPOT, honeypot as catalogEntry, honeypotEnvironment, planPorts, portKeys, type CatalogHoneypot, type CatalogPort, type PortCapabilities, type Protocol } from "../catalog";
 import type { ConfigProblem } from "../config";
 import type { HoneypotOverride } from "../interfaces";
@@ -24,7 +24,6 @@ import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
   TPOT_OWNER,
-  YAML_OPTIONS,
   adminSshProblems,
   assertNoProblems,
   isToken,
@@ -300,7 +299,7 @@ export function honeypotHostCloudInit(props: HoneypotHostProps): string {
   const dirs = withParents([...folders, "shipper"]);
   const files: WriteFile[] = [
     // Filebeat refuses a config that others may write (strict.perms); root-owned 0644 passes.
-    { path: shipperFile, content: stringifyYaml(filebeatConfig(entry.name, plan.logInputs, props.logstash), YAML_OPTIONS), owner: "root:root", permissions: "0644" },
+    { path: shipperFile, content: toYaml(filebeatConfig(entry.name, plan.logInputs, props.logstash)), owner: "root:root", permissions: "0644" },
   ];
   const prepare: Command[] = [["install", "-d", "-o", String(TPOT_OWNER.uid), "-g", String(TPOT_OWNER.gid), "-m", "0770", ...dirs]];
   return renderCloudConfig(props.adminSsh, { compose, files, prepare });
