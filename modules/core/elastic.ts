@@ -56,3 +56,22 @@ export function elasticImages(version = DEFAULT_ELASTIC_VERSION, images: { reado
     kibana: images.kibana ?? `docker.elastic.co/kibana/kibana:${version}`,
   };
 }
+
+/** Kibana's `server.name`: one name for every deployment's dashboard, as Kibana shows it. */
+export const KIBANA_SERVER_NAME = "lure-kibana";
+
+/**
+ * Kibana's container environment wherever it runs (a VM, Cloud Run): Elasticsearch as a one-entry
+ * list (the image turns ELASTICSEARCH_HOSTS into elasticsearch.hosts), every interface, telemetry off
+ * and locked off, the public base URL when there is one.
+ */
+export function kibanaEnvironment(elasticsearchUrl: string, publicBaseUrl?: string): Record<string, string> {
+  return {
+    ELASTICSEARCH_HOSTS: JSON.stringify([elasticsearchUrl]),
+    SERVER_HOST: "0.0.0.0",
+    SERVER_NAME: KIBANA_SERVER_NAME,
+    ...(publicBaseUrl !== undefined ? { SERVER_PUBLICBASEURL: publicBaseUrl } : {}),
+    TELEMETRY_OPTIN: "false",
+    TELEMETRY_ALLOWCHANGINGOPTINSTATUS: "false",
+  };
+}

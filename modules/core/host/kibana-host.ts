@@ -8,7 +8,7 @@
  * ```
  */
 import type { ConfigProblem } from "../config";
-import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
+import { DEFAULT_ELASTIC_VERSION, elasticImages, kibanaEnvironment, KIBANA_SERVER_NAME } from "../elastic";
 import { adminSshProblems, assertNoProblems, isToken, portProblem, renderCloudConfig, show, type AdminSshProps } from "./cloud-init";
 import { imageProblems } from "./honeypot-host";
 
@@ -37,8 +37,7 @@ export const DEFAULT_KIBANA_PORT = 80;
 export const KIBANA_CONTAINER_PORT = 5601;
 /** Kibana's data folder on the host (saved state such as its UUID), bind-mounted into the container. */
 export const KIBANA_DATA_DIR = "/srv/kibana";
-/** `server.name`, the name Kibana shows for itself. */
-export const KIBANA_SERVER_NAME = "lure-kibana";
+export { KIBANA_SERVER_NAME };
 /** The official Kibana image runs as uid 1000, gid 0. */
 const KIBANA_OWNER = { uid: 1000, gid: 0 } as const;
 
@@ -88,15 +87,7 @@ export function kibanaHostCloudInit(props: KibanaHostProps): string {
       kibana: {
         image: images.kibana,
         restart: "always",
-        environment: {
-          // A list, as on AWS (the image turns ELASTICSEARCH_HOSTS into elasticsearch.hosts).
-          ELASTICSEARCH_HOSTS: JSON.stringify([props.elasticsearchUrl]),
-          SERVER_HOST: "0.0.0.0",
-          SERVER_NAME: KIBANA_SERVER_NAME,
-          ...(props.publicBaseUrl !== undefined ? { SERVER_PUBLICBASEURL: props.publicBaseUrl } : {}),
-          TELEMETRY_OPTIN: "false",
-          TELEMETRY_ALLOWCHANGINGOPTINSTATUS: "false",
-        },
+        environment: kibanaEnvironment(props.elasticsearchUrl, props.publicBaseUrl),
         mem_limit: "1536m",
         ports: [{ target: KIBANA_CONTAINER_PORT, published: port, protocol: "tcp", mode: "host" }],
         // Not read_only, unlike the honeypots: Kibana writes into its own install tree at run time (its
