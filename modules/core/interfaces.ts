@@ -38,6 +38,8 @@ export interface HoneypotOverride {
   readonly imageTag?: string;
   /** VM size on Azure, one of `AZURE_VM_SIZES` (burstable). @default derived from cpu/memory (`defaultAzureVmSize`) */
   readonly size?: string;
+  /** Machine type on Google Cloud, one of `GCP_MACHINE_TYPES` (E2). @default derived from cpu/memory (`defaultGcpMachineType`) */
+  readonly machineType?: string;
 }
 
 export interface DashboardProps {
@@ -49,6 +51,11 @@ export interface DashboardProps {
   readonly certificateArn?: string;
   /** Accept serving the dashboard (Kibana has no login) over plain HTTP when there is no certificate. @default false */
   readonly allowPlaintext?: boolean;
+  /**
+   * DNS name of the dashboard on Google Cloud: HTTPS with a Google-managed certificate for it (point
+   * its A record at the load balancer's address). AWS and Azure ignore it. @default none: plain HTTP there, which needs `allowPlaintext`
+   */
+  readonly domain?: string;
 }
 
 export interface HoneynetProps extends CommonProps {

@@ -70,3 +70,45 @@ export function defaultAzureVmSize(name: string, override: { readonly size?: str
   const d = defaultSize(name);
   return azureVmSizeFor({ cpu: override.cpu ?? d.cpu, memory: override.memory ?? d.memory });
 }
+
+export interface GcpMachineType {
+  /** vCPUs; shared-core types give a fraction of one, bursting higher. */
+  readonly vcpus: number;
+  readonly memoryGiB: number;
+}
+
+/**
+ * The Compute Engine machine types lure accepts for honeypots: the E2 family (x86-64, the cheapest
+ * general-purpose one, Spot-capable), shared-core first.
+ */
+export const GCP_MACHINE_TYPES: Readonly<Record<string, GcpMachineType>> = {
+  "e2-micro": { vcpus: 0.25, memoryGiB: 1 },
+  "e2-small": { vcpus: 0.5, memoryGiB: 2 },
+  "e2-medium": { vcpus: 1, memoryGiB: 4 },
+  "e2-standard-2": { vcpus: 2, memoryGiB: 8 },
+  "e2-standard-4": { vcpus: 4, memoryGiB: 16 },
+  "e2-standard-8": { vcpus: 8, memoryGiB: 32 },
+  "e2-highcpu-2": { vcpus: 2, memoryGiB: 2 },
+  "e2-highcpu-4": { vcpus: 4, memoryGiB: 4 },
+  "e2-highcpu-8": { vcpus: 8, memoryGiB: 8 },
+  "e2-highmem-2": { vcpus: 2, memoryGiB: 16 },
+  "e2-highmem-4": { vcpus: 4, memoryGiB: 32 },
+};
+
+export const GCP_MACHINE_TYPE_NAMES: readonly string[] = Object.keys(GCP_MACHINE_TYPES);
+
+/**
+ * The smallest shared-core or standard E2 type with more memory than the honeypot's task and the host
+ * need (Docker, Filebeat: {@link AZURE_HOST_OVERHEAD_MIB}, the same host as on Azure) and more vCPU than
+ * the task's CPU units (1024 = one vCPU): shared-core types burst, so an exact fit leaves no headroom. The catalog's light honeypots (256 CPU, 512 MiB) get
+ * e2-small, the heavy ones (512 CPU, 1024 MiB) e2-medium.
+ */
+export function defaultGcpMachineType(name: string, override: { readonly machineType?: string; readonly cpu?: number; readonly memory?: number } = {}): string {
+  if (override.machineType) return override.machineType;
+  const d = defaultSize(name);
+  const cpu = override.cpu ?? d.cpu;
+  const memory = override.memory ?? d.memory;
+  const order = ["e2-micro", "e2-small", "e2-medium", "e2-standard-2", "e2-standard-4", "e2-standard-8"];
+  const fits = order.find((t) => GCP_MACHINE_TYPES[t].vcpus * 1024 > cpu && GCP_MACHINE_TYPES[t].memoryGiB * 1024 > memory + AZURE_HOST_OVERHEAD_MIB);
+  return fits ?? order[order.length - 1];
+}

@@ -1,0 +1,470 @@
+/**
+ * `GcpHoneynet`: the T-Pot honeypots on Google Cloud, each on its own small Compute Engine VM with an
+ * ephemeral external IP, the Elastic host (Elasticsearch + Logstash) on a private VM, and Kibana on
+ * Cloud Run behind a global external Application Load Balancer whose Cloud Armor policy admits only
+ * `dashboard.allowCidrs`. Why VMs: Cloud Run serves HTTP only (README "Google Cloud", DESIGN.md).
+ *
+ * ```ts
+ * new GcpHoneynet(stack, "Honeynet", { prefix: "lure", region: "europe-west2", zone: "europe-west2-a", honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"], allowPlaintext: true } });
+ * ```
+ *
+ * Network (`networkCidr`, cut in sixteenths like the other clouds): the honeypot subnet (part 0), the
+ * Elastic subnet (part 1, outbound through Cloud NAT only), the dashboard subnet (part 2: Cloud Run's
+ * Direct VPC egress takes Kibana's addresses from it, so Elasticsearch admits that range alone).
+ *
+ * The image is Ubuntu 24.04 LTS, not Container-Optimized OS: the cloud-init documents of
+ * modules/core/host install Docker and compose from Ubuntu's archive and security updates with
+ * unattended-upgrades, and COS has no package manager, drops inbound traffic in its host firewall
+ * and keeps sshd on 22 (cowrie's port). The container declaration agent is gone since 31 July 2026,
+ * so cloud-init (metadata `user-data`) starts everything.
+ *
+ * Firewall: a custom-mode network has no allow rule, so only lure's rules admit anything. Each
+ * honeypot has one rule, aimed at its own network tag, with exactly its catalog ports and protocols
+ * from anywhere; the Elastic VM admits Logstash from the honeypot subnet and Elasticsearch from the
+ * dashboard subnet. Every rule logs. No VM has a service account, so no VM can get a token.
+ */
+import { Construct } from "constructs";
+import { Annotations, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
+import { ComputeBackendService } from "@cdktf/provider-google/lib/compute-backend-service";
+import { ComputeDisk } from "@cdktf/provider-google/lib/compute-disk";
+import { ComputeFirewall, type ComputeFirewallAllow } from "@cdktf/provider-google/lib/compute-firewall";
+import { ComputeGlobalAddress } from "@cdktf/provider-google/lib/compute-global-address";
+import { ComputeGlobalForwardingRule } from "@cdktf/provider-google/lib/compute-global-forwarding-rule";
+import { ComputeInstance, type ComputeInstanceConfig } from "@cdktf/provider-google/lib/compute-instance";
+import { ComputeManagedSslCertificate } from "@cdktf/provider-google/lib/compute-managed-ssl-certificate";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { ComputeRegionNetworkEndpointGroup } from "@cdktf/provider-google/lib/compute-region-network-endpoint-group";
+import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
+import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
+import { ComputeSecurityPolicy, type ComputeSecurityPolicyRule } from "@cdktf/provider-google/lib/compute-security-policy";
+import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
+import { ComputeTargetHttpProxy } from "@cdktf/provider-google/lib/compute-target-http-proxy";
+import { ComputeTargetHttpsProxy } from "@cdktf/provider-google/lib/compute-target-https-proxy";
+import { ComputeUrlMap } from "@cdktf/provider-google/lib/compute-url-map";
+import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { honeypot as catalogEntry } from "../core/catalog";
+import { ipv4Host, ipv4Subnet } from "../core/cidr";
+import { ConfigError, type ConfigProblem } from "../core/config";
+import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type AdminSshProps, type HostPort } from "../core/host";
+import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
+import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
+import { LABEL_KEYS, toLabel } from "../core/labels";
+import { resourceName, type Component } from "../core/naming";
+import { honeynetPropsProblems } from "../core/validate";
+import { defaultGcpMachineType } from "../core/vm-sizes";
+
+/** Elasticsearch (4 GiB container) and Logstash on one VM: 2 vCPU, 8 GiB. */
+export const DEFAULT_ELASTIC_MACHINE_TYPE = "e2-standard-2";
+/** The Elasticsearch data disk, GB. */
+export const DEFAULT_ELASTIC_DISK_GB = 64;
+/** Ubuntu 24.04 LTS (x86-64: every e2 type), Canonical's image family, so a new VM gets the current image. */
+export const UBUNTU_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
+/** The data disk's device name; Google's udev rules link it as /dev/disk/by-id/google-<name>. */
+export const DATA_DISK_NAME = "es-data";
+export const ELASTICSEARCH_PORT = 9200;
+/** Addresses 0 and 1 of every subnet are Google's (network, gateway); the Elastic VM takes the first free one. */
+const FIRST_FREE_HOST = 2;
+/**
+ * Where Identity-Aware Proxy's TCP forwarding connects from: the Elastic VM has no external address,
+ * so admin SSH reaches it through `gcloud compute start-iap-tunnel` only.
+ */
+export const IAP_TCP_RANGE = "35.235.240.0/20";
+/** Cloud Armor's default rule: the last priority there is. */
+export const DEFAULT_RULE_PRIORITY = 2147483647;
+/** Cloud Armor takes at most 10 source ranges per rule. */
+export const RANGES_PER_RULE = 10;
+const FIRST_ALLOW_PRIORITY = 1000;
+/** Kibana on Cloud Run: CPU always allocated (it runs background tasks between requests), 2 GiB. */
+const KIBANA_LIMITS = { cpu: "1", memory: "2Gi" } as const;
+
+export interface GcpHoneynetProps extends HoneynetProps {
+  /** Region of the subnets, Cloud Run and the NAT (validated by the config). */
+  readonly region: string;
+  /** Zone of the VMs and the data disk (validated by the config). */
+  readonly zone: string;
+  /** Project of every resource. @default the provider's (`GOOGLE_CLOUD_PROJECT` at plan time), read back through `google_client_config` */
+  readonly project?: string;
+  /** Machine type per honeypot, as resolved from `overrides.<hp>.machineType`. @default defaultGcpMachineType of each (catalog CPU and memory) */
+  readonly machineTypes?: Readonly<Record<string, string>>;
+  /** CIDRs that may reach admin SSH on the honeypot VMs; used only together with `adminSshPublicKey`. @default none: the admin port is closed */
+  readonly adminCidrs?: readonly string[];
+  /** OpenSSH public key of the admin (validated by the config). @default none: no key is installed and the admin port is closed */
+  readonly adminSshPublicKey?: string;
+  /** Machine type of the Elastic VM. @default DEFAULT_ELASTIC_MACHINE_TYPE */
+  readonly elasticMachineType?: string;
+  /** Size of the Elasticsearch data disk, GB. @default DEFAULT_ELASTIC_DISK_GB */
+  readonly elasticDiskGb?: number;
+}
+
+/** What the honeynet made for one honeypot VM. */
+export interface GcpHoneypotHost {
+  readonly name: string;
+  readonly instance: ComputeInstance;
+  readonly firewall: ComputeFirewall;
+  /** The network tag its firewall rule targets. */
+  readonly tag: string;
+  /** The honeypot and the internal group members on its VM (tanner and its peers on snare's). */
+  readonly members: readonly string[];
+  readonly ports: readonly HostPort[];
+}
+
+/** The IPv4 CIDRs of a list: the load balancer's address is IPv4, so IPv6 ones would admit nobody (left out, with a synth warning). */
+const ipv4Only = (cidrs: readonly string[]) => cidrs.filter((c) => !c.includes(":"));
+
+/** Splits `items` into lists of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * What the Google Cloud honeynet needs beyond {@link honeynetPropsProblems} (the config checks both;
+ * a construct used directly must not skip them): an IPv4 allow-list, and plain HTTP accepted when
+ * there is no domain for a Google-managed certificate.
+ */
+export function gcpHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
+  const d = props.dashboard;
+  // The shared plain-HTTP check speaks of an ACM certificate; here a domain is what gives HTTPS.
+  const out = honeynetPropsProblems(props).filter((p) => p.path !== "dashboard.certificateArn");
+  if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
+    out.push({ path: "dashboard.allowCidrs", message: "has no IPv4 CIDR: nobody could reach the load balancer's IPv4 address; list the CIDRs that may" });
+  }
+  if (d.domain === undefined && d.allowPlaintext !== true) {
+    out.push({ path: "dashboard.allowPlaintext", message: "the Google Cloud dashboard is plain HTTP without dashboard.domain (HTTPS needs a name for Google's certificate); set a domain, or set this to true to accept HTTP" });
+  }
+  return out;
+}
+
+/** What every part of the honeynet is made with: names, labels, the admin access. */
+interface Context {
+  readonly props: GcpHoneynetProps;
+  readonly name: (...parts: string[]) => string;
+  readonly labels: (component: Component, honeypot?: string) => Record<string, string>;
+  /** Admin SSH allow-list (IPv4); empty without the admin's key. */
+  readonly adminCidrs: readonly string[];
+  readonly adminSsh: AdminSshProps;
+}
+
+export class GcpHoneynet extends Construct implements IHoneynet {
+  readonly cloud = "gcp" as const;
+  readonly prefix: string;
+  readonly network: ComputeNetwork;
+  readonly honeypotSubnet: ComputeSubnetwork;
+  readonly elasticSubnet: ComputeSubnetwork;
+  readonly dashboardSubnet: ComputeSubnetwork;
+  readonly hosts: readonly GcpHoneypotHost[];
+  readonly elasticInstance: ComputeInstance;
+  /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana. */
+  readonly elasticAddress: string;
+  readonly kibana: CloudRunV2Service;
+  readonly securityPolicy: ComputeSecurityPolicy;
+  readonly dashboardAddress: ComputeGlobalAddress;
+  readonly honeypots: readonly HoneypotDescriptor[];
+  /** `https://<domain>` with a domain, else `http://<the load balancer's address>`. */
+  readonly dashboardUrl: string;
+  readonly publicIpSource: PublicIpSource;
+  private readonly project: string;
+  private readonly zone: string;
+
+  constructor(scope: Construct, id: string, props: GcpHoneynetProps) {
+    super(scope, id);
+    const problems = gcpHoneynetPropsProblems(props);
+    if (problems.length > 0) throw new ConfigError(this.node.path, problems);
+    const prefix = props.prefix ?? "lure";
+    this.prefix = prefix;
+    const networkCidr = props.networkCidr ?? "10.42.0.0/16";
+    const adminKey = props.adminSshPublicKey;
+    const adminV6 = adminKey !== undefined ? (props.adminCidrs ?? []).filter((c) => c.includes(":")) : [];
+    if (adminV6.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${adminV6.join(", ")} left out: the VMs' external addresses are IPv4 only`);
+    const ctx: Context = {
+      props,
+      name: (...parts: string[]) => resourceName(prefix, parts, 63),
+      labels: (component, honeypot) => ({ [LABEL_KEYS.component]: component, ...(honeypot ? { [LABEL_KEYS.honeypot]: toLabel(honeypot) } : {}) }),
+      adminCidrs: adminKey !== undefined ? ipv4Only(props.adminCidrs ?? []) : [],
+      adminSsh: { port: DEFAULT_ADMIN_SSH_PORT, ...(adminKey !== undefined ? { publicKey: adminKey } : {}) },
+    };
+    this.project = props.project ?? new DataGoogleClientConfig(this, "Client").project;
+    this.zone = props.zone;
+
+    this.network = new ComputeNetwork(this, "Network", { name: ctx.name("honeynet"), autoCreateSubnetworks: false, routingMode: "REGIONAL" });
+    const honeypotCidr = ipv4Subnet(networkCidr, 4, 0);
+    const elasticCidr = ipv4Subnet(networkCidr, 4, 1);
+    const dashboardCidr = ipv4Subnet(networkCidr, 4, 2);
+    this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", honeypotCidr, "honeypots");
+    this.elasticSubnet = this.subnet(ctx, "ElasticSubnet", elasticCidr, "elastic");
+    this.dashboardSubnet = this.subnet(ctx, "DashboardSubnet", dashboardCidr, "dashboard");
+    const nat = this.cloudNat(ctx);
+
+    // Elastic host first: the shippers need its address.
+    this.elasticAddress = ipv4Host(elasticCidr, FIRST_FREE_HOST);
+    this.elasticInstance = this.elasticHost(ctx, honeypotCidr, dashboardCidr, nat);
+
+    // One VM per honeypot with ports; internal members (tanner & co.) run on their public member's VM.
+    this.hosts = props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h)).map((hp) => this.honeypotHost(ctx, hp));
+    if (ctx.adminCidrs.length > 0) {
+      this.firewall("AdminSsh", { name: ctx.name("admin-ssh"), from: ctx.adminCidrs, to: this.hosts.map((h) => h.tag), allow: [{ protocol: "tcp", ports: [String(DEFAULT_ADMIN_SSH_PORT)] }] });
+    }
+    this.honeypots = this.hosts.map((h) => ({
+      name: h.name,
+      image: props.overrides?.[h.name]?.image ?? catalogEntry(h.name).image,
+      ports: h.ports.map((p) => ({ port: p.host, protocol: p.protocol })),
+      portChanges: [],
+      serviceName: h.instance.name,
+    }));
+
+    const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
+    if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Cloud Armor allow-list: the load balancer's address is IPv4 only`);
+    this.kibana = this.kibanaService(ctx);
+    const lb = this.dashboardLoadBalancer(ctx, this.kibana);
+    this.securityPolicy = lb.policy;
+    this.dashboardAddress = lb.address;
+    this.dashboardUrl = props.dashboard.domain !== undefined ? `https://${props.dashboard.domain}` : `http://${lb.address.address}`;
+    this.publicIpSource = { cloud: "gcp", project: this.project, zone: props.zone, label: { key: LABEL_KEYS.component, value: "honeypot" } };
+
+    new TerraformOutput(this, "dashboard_url", {
+      value: this.dashboardUrl,
+      description: `Kibana, reachable only from honeynet.dashboard.allowCidrs (${props.dashboard.domain !== undefined ? "HTTPS" : "plain HTTP"})`,
+    });
+    new TerraformOutput(this, "dashboard_address", { value: lb.address.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
+    new TerraformOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instance.name])), description: "Honeypot → VM name" });
+    new TerraformOutput(this, "list_public_ips", {
+      value: `gcloud compute instances list --project ${this.project} --filter="labels.${LABEL_KEYS.component}=honeypot AND labels.${LABEL_KEYS.prefix}=${toLabel(prefix)}" --format="table(labels.${LABEL_KEYS.honeypot}, networkInterfaces[0].accessConfigs[0].natIP)"`,
+      description: "The honeypots' current external IPs (ephemeral: they change when a VM stops)",
+    });
+  }
+
+  private subnet(ctx: Context, sid: string, cidr: string, label: string): ComputeSubnetwork {
+    return new ComputeSubnetwork(this, sid, { name: ctx.name(label), network: this.network.id, region: ctx.props.region, ipCidrRange: cidr, stackType: "IPV4_ONLY" });
+  }
+
+  /** The Elastic subnet's only way out (its VM has no external address); returns what the VM waits for. */
+  private cloudNat(ctx: Context): ITerraformDependable[] {
+    const router = new ComputeRouter(this, "Router", { name: ctx.name("nat"), network: this.network.id, region: ctx.props.region });
+    const nat = new ComputeRouterNat(this, "Nat", {
+      name: ctx.name("nat"),
+      router: router.name,
+      region: ctx.props.region,
+      natIpAllocateOption: "AUTO_ONLY",
+      sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
+      subnetwork: [{ name: this.elasticSubnet.id, sourceIpRangesToNat: ["ALL_IP_RANGES"] }],
+      logConfig: { enable: true, filter: "ERRORS_ONLY" },
+    });
+    return [nat];
+  }
+
+  /** One INGRESS rule, logged. */
+  private firewall(sid: string, r: { readonly name: string; readonly from: readonly string[]; readonly to: readonly string[]; readonly allow: ComputeFirewallAllow[] }): ComputeFirewall {
+    return new ComputeFirewall(this, sid, {
+      name: r.name,
+      network: this.network.id,
+      direction: "INGRESS",
+      priority: 1000,
+      sourceRanges: [...r.from],
+      targetTags: [...r.to],
+      allow: r.allow,
+      logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+    });
+  }
+
+  /** A VM as every lure VM is: Ubuntu, cloud-init, OS Login, no serial port, shielded boot, no service account. */
+  private instance(ctx: Context, sid: string, o: { readonly name: string; readonly machineType: string; readonly tag: string; readonly userData: string; readonly component: Component; readonly honeypot?: string } & Pick<ComputeInstanceConfig, "networkInterface" | "attachedDisk" | "dependsOn">): ComputeInstance {
+    const labels = ctx.labels(o.component, o.honeypot);
+    const spot = o.component === "honeypot" && (ctx.props.capacity ?? "spot") === "spot";
+    return new ComputeInstance(this, sid, {
+      ...(o.dependsOn ? { dependsOn: o.dependsOn } : {}),
+      name: o.name,
+      machineType: o.machineType,
+      zone: ctx.props.zone,
+      tags: [o.tag],
+      labels,
+      bootDisk: { initializeParams: { image: UBUNTU_IMAGE, size: 10, type: "pd-balanced", labels } },
+      networkInterface: o.networkInterface,
+      ...(o.attachedDisk ? { attachedDisk: o.attachedDisk } : {}),
+      metadata: {
+        "user-data": o.userData,
+        "enable-oslogin": "TRUE",
+        "block-project-ssh-keys": "TRUE",
+        "serial-port-enable": "FALSE",
+      },
+      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      // Spot: Compute Engine stops the VM when it needs the capacity back; someone must start it again.
+      scheduling: spot
+        ? { provisioningModel: "SPOT", preemptible: true, automaticRestart: false, onHostMaintenance: "TERMINATE", instanceTerminationAction: "STOP" }
+        : { provisioningModel: "STANDARD", automaticRestart: true, onHostMaintenance: "MIGRATE" },
+      // A machine type change stops and starts the VM instead of failing the apply.
+      allowStoppingForUpdate: true,
+    });
+  }
+
+  /** Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch for the dashboard's. */
+  private elasticHost(ctx: Context, honeypotCidr: string, dashboardCidr: string, nat: ITerraformDependable[]): ComputeInstance {
+    const props = ctx.props;
+    const tag = ctx.name("elastic");
+    this.firewall("LogstashFromHoneypots", { name: ctx.name("logstash-from-honeypots"), from: [honeypotCidr], to: [tag], allow: [{ protocol: "tcp", ports: [String(DEFAULT_SHIPPER_PORT)] }] });
+    this.firewall("ElasticsearchFromDashboard", { name: ctx.name("elasticsearch-from-dashboard"), from: [dashboardCidr], to: [tag], allow: [{ protocol: "tcp", ports: [String(ELASTICSEARCH_PORT)] }] });
+    if (ctx.adminCidrs.length > 0) {
+      this.firewall("ElasticAdminSsh", { name: ctx.name("elastic-admin-ssh"), from: [IAP_TCP_RANGE], to: [tag], allow: [{ protocol: "tcp", ports: [String(DEFAULT_ADMIN_SSH_PORT)] }] });
+    }
+    const disk = new ComputeDisk(this, "ElasticDisk", { name: ctx.name("elastic", "data"), zone: props.zone, type: "pd-balanced", size: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB, labels: ctx.labels("elastic") });
+    const userData = elasticHostCloudInit({
+      prefix: this.prefix,
+      dataDisk: { device: `/dev/disk/by-id/google-${DATA_DISK_NAME}` },
+      elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
+      adminSsh: ctx.adminSsh,
+    });
+    // Its only way out is Cloud NAT: cloud-init installs Docker at first boot, so the VM waits for it.
+    return this.instance(ctx, "ElasticVm", {
+      name: ctx.name("elastic"),
+      machineType: props.elasticMachineType ?? DEFAULT_ELASTIC_MACHINE_TYPE,
+      tag,
+      userData,
+      component: "elastic",
+      networkInterface: [{ subnetwork: this.elasticSubnet.id, networkIp: this.elasticAddress }],
+      attachedDisk: [{ source: disk.id, deviceName: DATA_DISK_NAME }],
+      dependsOn: nat,
+    });
+  }
+
+  /** One honeypot's VM: an ephemeral external IP, one firewall rule with its catalog ports and nothing else. */
+  private honeypotHost(ctx: Context, hp: string): GcpHoneypotHost {
+    const props = ctx.props;
+    const override = props.overrides?.[hp];
+    const entry = catalogEntry(hp);
+    const ports = hostPorts(entry, override?.ports);
+    const sid = `Honeypot-${hp}`;
+    const name = ctx.name("hp", hp);
+    const allow = (["tcp", "udp"] as const)
+      .map((protocol) => ({ protocol, ports: ports.filter((p) => p.protocol === protocol).map((p) => String(p.host)) }))
+      .filter((a) => a.ports.length > 0);
+    const firewall = this.firewall(`${sid}-Firewall`, { name, from: ["0.0.0.0/0"], to: [name], allow });
+    const userData = honeypotHostCloudInit({
+      honeypot: hp,
+      ...(override ? { override: { ...(override.image ? { image: override.image } : {}), ...(override.ports ? { ports: override.ports } : {}), ...(override.user ? { user: override.user } : {}) } } : {}),
+      logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT },
+      adminSsh: ctx.adminSsh,
+      ...(props.elasticVersion ? { elasticVersion: props.elasticVersion } : {}),
+    });
+    const instance = this.instance(ctx, `${sid}-Vm`, {
+      name,
+      machineType: props.machineTypes?.[hp] ?? defaultGcpMachineType(hp, override),
+      tag: name,
+      userData,
+      component: "honeypot",
+      honeypot: hp,
+      // An empty access config: an ephemeral external IP, which a stop/start (rotation) replaces.
+      networkInterface: [{ subnetwork: this.honeypotSubnet.id, accessConfig: [{}] }],
+    });
+    return { name: hp, instance, firewall, tag: name, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
+  }
+
+  /** Kibana on Cloud Run: reachable only through the load balancer, Elasticsearch over Direct VPC egress from the dashboard subnet. */
+  private kibanaService(ctx: Context): CloudRunV2Service {
+    const props = ctx.props;
+    const d = props.dashboard;
+    // An identity of its own with no role: Cloud Run would otherwise run Kibana as the default compute account.
+    const account = new ServiceAccount(this, "KibanaAccount", { accountId: ctx.name("kibana"), displayName: `${this.prefix} Kibana (no roles)` });
+    const version = props.elasticVersion ?? DEFAULT_ELASTIC_VERSION;
+    // Cloud Run pulls from Artifact Registry or Docker Hub, not docker.elastic.co: Docker Hub's official kibana image is Elastic's build.
+    const image = props.elasticImages?.kibana ?? `docker.io/library/kibana:${version}`;
+    const env = kibanaEnvironment(`http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`, d.domain !== undefined ? `https://${d.domain}` : undefined);
+    return new CloudRunV2Service(this, "Kibana", {
+      name: ctx.name("kibana"),
+      location: props.region,
+      ingress: "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+      // Cloud Armor at the load balancer is the gate; the LB's requests carry no identity token.
+      invokerIamDisabled: true,
+      deletionProtection: false,
+      labels: { ...ctx.labels("dashboard"), ...(d.allowWorldOpen ? { [LABEL_KEYS.worldOpen]: "true" } : {}) },
+      template: {
+        serviceAccount: account.email,
+        scaling: { minInstanceCount: 1, maxInstanceCount: 1 },
+        vpcAccess: { networkInterfaces: [{ network: this.network.id, subnetwork: this.dashboardSubnet.id }], egress: "PRIVATE_RANGES_ONLY" },
+        containers: [
+          {
+            name: "kibana",
+            image,
+            ports: { containerPort: KIBANA_CONTAINER_PORT, name: "http1" },
+            env: Object.entries(env).map(([name, value]) => ({ name, value })),
+            resources: { limits: { ...KIBANA_LIMITS }, cpuIdle: false, startupCpuBoost: true },
+            // Kibana takes a minute or two to start; Cloud Run's default probe gives up sooner.
+            startupProbe: { tcpSocket: { port: KIBANA_CONTAINER_PORT }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+          },
+        ],
+      },
+    });
+  }
+
+  /** The global external Application Load Balancer in front of Kibana, with the Cloud Armor allow-list. */
+  private dashboardLoadBalancer(ctx: Context, kibana: CloudRunV2Service): { policy: ComputeSecurityPolicy; address: ComputeGlobalAddress } {
+    const d = ctx.props.dashboard;
+    const allowRules: ComputeSecurityPolicyRule[] = chunks(ipv4Only(d.allowCidrs), RANGES_PER_RULE).map((ranges, i) => ({
+      priority: FIRST_ALLOW_PRIORITY + i,
+      action: "allow",
+      description: `dashboard.allowCidrs part ${i + 1}`,
+      match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ranges } },
+    }));
+    const policy = new ComputeSecurityPolicy(this, "DashboardPolicy", {
+      name: ctx.name("dashboard"),
+      type: "CLOUD_ARMOR",
+      description: "Kibana: honeynet.dashboard.allowCidrs only",
+      rule: [...allowRules, { priority: DEFAULT_RULE_PRIORITY, action: "deny(403)", description: "everyone else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } }],
+    });
+    const neg = new ComputeRegionNetworkEndpointGroup(this, "KibanaNeg", {
+      name: ctx.name("kibana"),
+      region: ctx.props.region,
+      networkEndpointType: "SERVERLESS",
+      cloudRun: { service: kibana.name },
+      lifecycle: { createBeforeDestroy: true },
+    });
+    const backend = new ComputeBackendService(this, "KibanaBackend", {
+      name: ctx.name("kibana"),
+      loadBalancingScheme: "EXTERNAL_MANAGED",
+      backend: [{ group: neg.id }],
+      securityPolicy: policy.id,
+      // The request log is what a scan detector reads on Google Cloud (reference/clouds-2026.md).
+      logConfig: { enable: true, sampleRate: 1 },
+    });
+    const urlMap = new ComputeUrlMap(this, "DashboardUrlMap", { name: ctx.name("dashboard"), defaultService: backend.id });
+    const https = d.domain !== undefined;
+    const proxy = https
+      ? new ComputeTargetHttpsProxy(this, "DashboardHttpsProxy", {
+          name: ctx.name("dashboard"),
+          urlMap: urlMap.id,
+          sslCertificates: [new ComputeManagedSslCertificate(this, "DashboardCertificate", { name: ctx.name("dashboard"), managed: { domains: [d.domain] } }).id],
+        })
+      : new ComputeTargetHttpProxy(this, "DashboardHttpProxy", { name: ctx.name("dashboard"), urlMap: urlMap.id });
+    const address = new ComputeGlobalAddress(this, "DashboardAddress", { name: ctx.name("dashboard"), ipVersion: "IPV4", labels: ctx.labels("dashboard") });
+    new ComputeGlobalForwardingRule(this, "DashboardForwardingRule", {
+      name: ctx.name("dashboard"),
+      target: proxy.id,
+      ipAddress: address.id,
+      ipProtocol: "TCP",
+      portRange: https ? "443" : "80",
+      loadBalancingScheme: "EXTERNAL_MANAGED",
+      labels: {
+        ...ctx.labels("dashboard"),
+        ...(https ? {} : { [LABEL_KEYS.plaintext]: "true" }),
+        ...(d.allowWorldOpen ? { [LABEL_KEYS.worldOpen]: "true" } : {}),
+      },
+    });
+    return { policy, address };
+  }
+
+  /** Reading the honeypots' external IPs: Compute Viewer on the project (instances have no finer read role). */
+  discoveryAccess(): AccessGrant {
+    return { cloud: "gcp", bindings: [{ role: "roles/compute.viewer", resource: `projects/${this.project}` }] };
+  }
+
+  /** A fresh ephemeral IP is a stop and start of the VM: Compute Instance Admin on those instances only. */
+  rotationAccess(honeypots?: readonly string[]): AccessGrant {
+    const hosts = honeypots ? this.hosts.filter((h) => honeypots.includes(h.name)) : this.hosts;
+    return {
+      cloud: "gcp",
+      bindings: hosts.map((h) => ({ role: "roles/compute.instanceAdmin.v1", resource: `projects/${this.project}/zones/${this.zone}/instances/${h.instance.name}` })),
+    };
+  }
+}
