@@ -11,16 +11,18 @@ import { formatViolations } from "./modules/core/policy";
 import { summarizeOutput } from "./modules/core/summary";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
 import { AzureHoneynetStack } from "./modules/azure/stacks";
+import { GcpHoneynetStack } from "./modules/gcp/stacks";
 
 /** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
-export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet" } as const;
+export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet", gcpHoneynet: "gcp-honeynet" } as const;
 
-/** Every stack the config enables. Clouds without an implementation (GCP) are validated but get none. */
+/** Every stack the config enables (jobs a cloud does not implement yet are validated but get none). */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
   const stacks: TerraformStack[] = [];
   if (config.clouds.aws) stacks.push(new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws));
   if (config.clouds.aws && config.quarantine.enabled) stacks.push(new AwsQuarantineStack(scope, STACKS.awsQuarantine, config, config.clouds.aws));
   if (config.clouds.azure) stacks.push(new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, config.clouds.azure));
+  if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp));
   return stacks;
 }
 

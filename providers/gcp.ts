@@ -53,12 +53,14 @@ export class GcpStack extends TerraformStack {
     if (problems.length > 0) throw new ConfigError(this.node.path, problems);
     this.labels = labels;
     this.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
-    new GoogleProvider(this, "google", {
+    const provider = new GoogleProvider(this, "google", {
       region: props.region,
       ...(props.zone ? { zone: props.zone } : {}),
       ...(props.project ? { project: props.project } : {}),
-      defaultLabels: labels,
     });
+    // Not `defaultLabels`: cdktf snake-cases every key of a provider block but `tags`, which would
+    // turn `lure-prefix` into `lure_prefix`; an override is written as it is.
+    provider.addOverride("default_labels", labels);
     const b = props.backend ?? { type: "local" };
     if (b.type === "gcs") {
       new GcsBackend(this, { bucket: b.bucket, prefix: b.prefix ?? `${props.prefix}/${id}` });

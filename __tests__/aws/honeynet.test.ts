@@ -440,10 +440,11 @@ describe("dashboard over plain HTTP only by explicit opt-in (Kibana has no login
     const [, http] = resources(stack, "aws_lb_listener").find(([, l]) => tagOf(l, "lure:component") === "dashboard")!;
     expect(http).toMatchObject({ protocol: "HTTP", port: 80 });
     expect(tagOf(http, "lure:plaintext")).toBe("accepted");
-    // AWS alone: the Azure dashboard has no HTTPS yet, so with Azure configured plain HTTP must be accepted too.
+    // AWS alone: the Azure dashboard has no HTTPS yet and Google Cloud's needs a domain, so with either configured plain HTTP must be accepted too.
     const tls = synthAwsHoneynet(
       configWith((c) => {
         delete c.clouds.azure;
+        delete c.clouds.gcp;
         c.honeynet.dashboard = { allowCidrs: ["198.18.0.0/15"], certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234" };
       }),
     );

@@ -40,7 +40,7 @@ test.each([
 ])("%s: skipping the preparing pass changes nothing", (_, change) => {
   const skipped = synthInto(change, false);
   const full = synthInto(change, true);
-  expect(Object.keys(skipped).sort()).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet"]);
+  expect(Object.keys(skipped).sort()).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
   for (const name of Object.keys(full)) expect({ name, json: skipped[name] }).toEqual({ name, json: full[name] });
 });
 

@@ -99,23 +99,23 @@ const EXPECTED_ENV_KEYS = ["LURE_COPIES_KIND", "LURE_COPY_CLUSTER", "LURE_COPY_S
 
 describe("aws-quarantine stack in the app", () => {
   test("the default config synthesizes aws-quarantine next to aws-honeynet", () => {
-    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet"]);
+    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
   });
 
   test("quarantine.enabled false: no aws-quarantine stack", () => {
     const off = configWith((c) => (c.quarantine.enabled = false));
-    expect(createStacks(Testing.app(), off).map((s) => s.node.id)).toEqual(["aws-honeynet", "azure-honeynet"]);
+    expect(createStacks(Testing.app(), off).map((s) => s.node.id)).toEqual(["aws-honeynet", "azure-honeynet", "gcp-honeynet"]);
   });
 
-  test("no AWS cloud: no AWS stack, the quarantine included; no cloud with a stack: none at all", () => {
+  test("no AWS cloud: no AWS stack, the quarantine included", () => {
     const noAws = configWith((c) => delete c.clouds.aws);
-    expect(createStacks(Testing.app(), noAws).map((s) => s.node.id)).toEqual(["azure-honeynet"]);
+    expect(createStacks(Testing.app(), noAws).map((s) => s.node.id)).toEqual(["azure-honeynet", "gcp-honeynet"]);
     const gcpOnly = configWith((c) => {
       delete c.clouds.aws;
       delete c.clouds.azure;
       c.clouds.gcp = { region: "europe-west2" };
     });
-    expect(createStacks(Testing.app(), gcpOnly)).toEqual([]);
+    expect(createStacks(Testing.app(), gcpOnly).map((s) => s.node.id)).toEqual(["gcp-honeynet"]);
   });
 
   test("the default stack passes every policy rule", () => {

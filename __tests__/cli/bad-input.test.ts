@@ -72,6 +72,26 @@ const BAD: BadCase[] = [
     (c) => ((c.clouds.aws.region = "cn-north-1"), (c.quarantine.demo = { certificateArn: "arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" })),
     [["quarantine.demo.certificateArn", '"arn:aws:acm:cn-north-1:123456789012:certificate/abcd-1234" is in partition "aws", but cn-north-1 is in "aws-cn"; ARNs there start "arn:aws-cn:"']],
   ],
+  ["unknown Google Cloud region", (c) => (c.clouds.gcp.region = "eurpe-west2"), [["clouds.gcp.region", '"eurpe-west2" is not a known GCP region; did you mean "europe-west2"']]],
+  [
+    "Google Cloud errors at once",
+    (c) => {
+      c.clouds.gcp.project = "My_Project";
+      c.clouds.gcp.zone = "europe-west2-z";
+      c.tags = { ...c.tags, "9lives": "yes" };
+      c.clouds.gcp.tags = { "Lure:Component": "mine" };
+      c.honeynet.overrides = { cowrie: { machineType: "e2-mega" } };
+      c.honeynet.dashboard.allowCidrs = ["0.0.0.0/0"];
+    },
+    [
+      ["clouds.gcp.project", '"My_Project" is not a Google Cloud project id'],
+      ["clouds.gcp.zone", '"europe-west2-z" is not a zone of europe-west2'],
+      ["tags.9lives", 'key "9lives" cannot be a Google Cloud label key'],
+      ["clouds.gcp.tags.Lure:Component", 'becomes label "lure-component", which lure sets itself'],
+      ["honeynet.overrides.cowrie.machineType", '"e2-mega" is not a known Compute Engine machine type lure offers'],
+      ["honeynet.dashboard.allowCidrs[0]", '"0.0.0.0/0" opens the dashboard to the whole internet'],
+    ],
+  ],
   [
     "existing target with the retired targetGroupArn",
     (c) => {
@@ -188,7 +208,7 @@ describe("the cdktf app (main.ts)", () => {
   it("synthesizes into CDKTF_OUTDIR on a valid config (so the check above can fail)", () => {
     const r = result("main.ts good");
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(synthesizedStacks(join(caseDir("main.ts good"), "out"))).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet"]);
+    expect(synthesizedStacks(join(caseDir("main.ts good"), "out"))).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
   });
 });
 
@@ -198,10 +218,16 @@ describe("npm start on the default config", () => {
     if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
     const stack = JSON.parse(readFileSync(join(caseDir("good"), "cdktf.out", STACK_FILE), "utf8")) as Raw;
     expect(Object.keys(stack.resource ?? {}).length).toBeGreaterThan(0);
-    expect(r.stdout).toContain("policy: 3 stack(s) checked, no violations");
+    expect(r.stdout).toContain("policy: 4 stack(s) checked, no violations");
     expect(existsSync(join(caseDir("good"), "cdktf.out", "stacks", "aws-quarantine", "cdk.tf.json"))).toBe(true);
     expect(r.stdout).toContain(`LURE_CONFIG=${join(caseDir("good"), "lure.config.json")} npm run deploy -- aws-quarantine`);
     expect(r.stdout).not.toContain("not implemented yet");
     expect(r.stderr).not.toContain("invalid configuration");
+    // The Google Cloud stack beside the others, with each honeypot's ports (its firewall rule's).
+    expect(existsSync(join(caseDir("good"), "cdktf.out", "stacks", "gcp-honeynet", "cdk.tf.json"))).toBe(true);
+    const gcp = r.stdout.slice(r.stdout.indexOf("stack gcp-honeynet"));
+    expect(gcp).toMatch(/^ {2}honeypots \(10\):$/m);
+    expect(gcp).toMatch(/^ {4}conpot_IEC104 +2404\/tcp 161\/udp$/m);
+    expect(gcp).toMatch(/^ {4}cowrie +22\/tcp 23\/tcp$/m);
   });
 });

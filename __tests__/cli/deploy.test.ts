@@ -71,10 +71,12 @@ const stackJson = (outdir: string, stack = "aws-honeynet") => readFileSync(join(
 const record = (outdir: string) => JSON.parse(readFileSync(join(outdir, CHECK_RECORD), "utf8")) as CheckRecord;
 
 /** The line `npm start`'s check prints after the summary. */
-const POLICY_LINE = /^policy: 3 stack\(s\) checked, no violations$/m;
+const POLICY_LINE = /^policy: 2 stack\(s\) checked, no violations$/m;
 
 /** The prefix of config x; the default's is "lure". */
 const X_PREFIX = "decoy";
+/** Config x is the default on AWS alone: the deploy path is the same on every cloud, and each stack costs synth time in every run. */
+const X_CLOUDS = { aws: DEFAULT.clouds.aws };
 
 let x: string;
 const out = (name: string) => join(dir, name);
@@ -95,7 +97,7 @@ beforeAll(async () => {
   writeFileSync(join(bin, "terraform"), FAKE_TERRAFORM);
   chmodSync(join(bin, "terraform"), 0o755);
   x = join(dir, "x.json");
-  writeFileSync(x, JSON.stringify({ ...DEFAULT, $schema: undefined, prefix: X_PREFIX }, null, 2));
+  writeFileSync(x, JSON.stringify({ ...DEFAULT, $schema: undefined, prefix: X_PREFIX, clouds: X_CLOUDS }, null, 2));
 
   // 1. `LURE_CONFIG=x npm start` into A; meanwhile a plain `npx cdktf synth` of the default into E.
   const [start, synth] = await Promise.all([npmStart(x, out("A")), npx(["synth", "--output", out("E")])]);
@@ -117,7 +119,7 @@ beforeAll(async () => {
   runs.set("d", d);
 
   // 3. x edited after its check, then a direct deploy of C without LURE_CONFIG.
-  writeFileSync(x, JSON.stringify({ ...DEFAULT, $schema: undefined, prefix: X_PREFIX, tags: { project: "edited" } }, null, 2));
+  writeFileSync(x, JSON.stringify({ ...DEFAULT, $schema: undefined, prefix: X_PREFIX, clouds: X_CLOUDS, tags: { project: "edited" } }, null, 2));
   runs.set("c", await cdktfDeploy(out("C")));
 }, 300_000);
 
@@ -126,7 +128,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("after LURE_CONFIG=x npm start", () => {
   it("npm start recorded x and prints deploy steps that carry it", () => {
     const r = result("start x");
-    expect(record(out("A"))).toMatchObject({ config: x, stacks: ["aws-honeynet", "aws-quarantine", "azure-honeynet"] });
+    expect(record(out("A"))).toMatchObject({ config: x, stacks: ["aws-honeynet", "aws-quarantine"] });
     expect(r.output).toContain(`LURE_CONFIG=${x} npm run deploy -- aws-honeynet`);
     expect(r.output).toContain(`LURE_CONFIG=${x} npm run deploy -- aws-quarantine`);
     expect(r.output).not.toContain("npx cdktf deploy");
@@ -143,7 +145,7 @@ describe("after LURE_CONFIG=x npm start", () => {
     const json = readFileSync(join(calls[0][0], "cdk.tf.json"), "utf8");
     expect(json).toContain(`"${X_PREFIX}-honeynet"`);
     expect(json).not.toContain('"lure-honeynet"');
-    expect(r.output).toContain(`lure: policy: 3 stack(s) checked, no violations; ${x} recorded`);
+    expect(r.output).toContain(`lure: policy: 2 stack(s) checked, no violations; ${x} recorded`);
   });
 
   it("(b) npx cdktf deploy with LURE_CONFIG naming another file is refused: both files named, nothing written, no terraform", () => {
@@ -168,7 +170,7 @@ describe("after LURE_CONFIG=x npm start", () => {
   it("(d) npm run deploy -- aws-honeynet without LURE_CONFIG checks x, then runs terraform on the JSON it checked", () => {
     const r = result("d");
     expect(r.output).toContain(`lure: using ${x}, the config last checked in ${out("D")}`);
-    expect(r.output).toContain(`lure: synthesized 3 stacks from ${x}`);
+    expect(r.output).toContain(`lure: synthesized 2 stacks from ${x}`);
     expect(r.output).toMatch(POLICY_LINE);
     const calls = callsUnder(out("D"));
     expect(calls.map(([cwd]) => cwd)).toContain(join(out("D"), "stacks", "aws-honeynet"));
@@ -214,7 +216,7 @@ describe("the printed next steps", () => {
   const next = (file: string) => formatSummary([], configWith(), file, []).split("\n").filter((l) => l.includes("npm run deploy")).map((l) => l.replace(/^ +\d+\. /, ""));
 
   it("the default config: npm run deploy -- <stack>", () => {
-    expect(next(DEFAULT_CONFIG_FILE)).toEqual(["npm run deploy -- aws-honeynet", "npm run deploy -- aws-quarantine", "npm run deploy -- azure-honeynet"]);
+    expect(next(DEFAULT_CONFIG_FILE)).toEqual(["npm run deploy -- aws-honeynet", "npm run deploy -- aws-quarantine", "npm run deploy -- azure-honeynet", "npm run deploy -- gcp-honeynet"]);
   });
 
   it("another config: LURE_CONFIG in front, as an absolute path quoted for the shell", () => {
@@ -222,6 +224,7 @@ describe("the printed next steps", () => {
       "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- aws-honeynet",
       "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- aws-quarantine",
       "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- azure-honeynet",
+      "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- gcp-honeynet",
     ]);
   });
 });
@@ -230,8 +233,8 @@ describe("every synth path runs the policy rules", () => {
   it("a plain npx cdktf synth validates, checks and records the default config", () => {
     const r = result("plain synth");
     expect(r.status).toBe(0);
-    expect(r.output).toContain(`lure: policy: 3 stack(s) checked, no violations; ${DEFAULT_CONFIG_FILE} recorded`);
-    expect(record(out("E"))).toMatchObject({ config: DEFAULT_CONFIG_FILE, stacks: ["aws-honeynet", "aws-quarantine", "azure-honeynet"] });
+    expect(r.output).toContain(`lure: policy: 4 stack(s) checked, no violations; ${DEFAULT_CONFIG_FILE} recorded`);
+    expect(record(out("E"))).toMatchObject({ config: DEFAULT_CONFIG_FILE, stacks: ["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"] });
   });
 
   /** One small AWS stack with a security group on 9200 open to `cidr`. */

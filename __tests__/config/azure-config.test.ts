@@ -1,35 +1,9 @@
 /** The Azure part of the config: backend, per-cloud honeypots, VM sizes, admin access, tag names. */
 import { PROFILES } from "../../modules/core/catalog";
-import { azureVmSizes, honeypotsFor, validateConfig, type ConfigProblem, type LureConfig } from "../../modules/core/config";
+import { azureVmSizes, honeypotsFor } from "../../modules/core/config";
 import { AZURE_VM_SIZES, azureVmSizeFor, defaultAzureVmSize } from "../../modules/core/vm-sizes";
-import { defaultConfigInput, type Json } from "../helpers/synth";
+import { configOf, expectProblems } from "../helpers/config-problems";
 import { SSH_KEYS } from "../helpers/ssh-keys";
-
-const withChange = (change: (c: Json) => void): Json => {
-  const c = defaultConfigInput();
-  change(c);
-  return c;
-};
-const problemsOf = (change: (c: Json) => void): ConfigProblem[] => {
-  const r = validateConfig(withChange(change));
-  if (r.ok) throw new Error("expected problems, got a valid config");
-  return r.problems;
-};
-const configOf = (change: (c: Json) => void): { config: LureConfig; warnings: string[] } => {
-  const r = validateConfig(withChange(change));
-  if (!r.ok) throw new Error(`expected a valid config, got:\n${r.problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`);
-  // The default config's dashboard warning (a documentation range) is not what these tests are about.
-  return { config: r.config, warnings: r.warnings.filter((w) => !w.startsWith("honeynet.dashboard.")) };
-};
-/** Exactly these paths (with multiplicity), each message containing its words. */
-function expectProblems(change: (c: Json) => void, expected: readonly [path: string, ...words: string[]][]): void {
-  const problems = problemsOf(change);
-  expect(problems.map((p) => p.path).sort()).toEqual(expected.map(([p]) => p).sort());
-  for (const [path, ...words] of expected) {
-    const messages = problems.filter((p) => p.path === path).map((p) => p.message);
-    if (!messages.some((m) => words.every((w) => m.includes(w)))) throw new Error(`no message at ${path} contains ${JSON.stringify(words)}: ${JSON.stringify(messages)}`);
-  }
-}
 
 const AZURERM = { type: "azurerm", storageAccountName: "lurestate", containerName: "tfstate", resourceGroupName: "lure-state" };
 
@@ -239,10 +213,11 @@ describe("the Azure dashboard", () => {
       },
       [["honeynet.dashboard.allowPlaintext", "Azure dashboard is served over plain HTTP only", "or remove clouds.azure"]],
     );
-    // Without Azure, the certificate is enough.
+    // Without Azure (and Google Cloud, whose HTTPS needs dashboard.domain), the certificate is enough.
     expect(() =>
       configOf((c) => {
         delete c.clouds.azure;
+        delete c.clouds.gcp;
         c.honeynet.dashboard = { allowCidrs: ["198.51.100.0/24"], certificateArn: CERT };
       }),
     ).not.toThrow();

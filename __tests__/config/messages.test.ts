@@ -37,6 +37,8 @@ const s3 = (c: Json) => (c.clouds.aws.backend = { type: "s3", bucket: "my-state"
 const local = (c: Json) => (c.clouds.aws.backend = { type: "local" });
 const azureLocal = (c: Json) => (c.clouds.azure.backend = { type: "local" });
 const azurerm = (c: Json) => (c.clouds.azure.backend = { type: "azurerm", storageAccountName: "lurestate", containerName: "tfstate", resourceGroupName: "lure-state" });
+const gcpLocal = (c: Json) => (c.clouds.gcp.backend = { type: "local" });
+const gcs = (c: Json) => (c.clouds.gcp.backend = { type: "gcs", bucket: "lure-state" });
 const cowrie = (c: Json) => (c.honeynet.overrides = { cowrie: {} });
 const images = (c: Json) => (c.honeynet.elastic = { images: {} });
 const noop = () => {};
@@ -60,6 +62,10 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["clouds.azure.backend.subscriptionId", ["not-a-uuid"], azurerm],
   ["clouds.azure.honeypots", [[], "industrail"], noop],
   ["clouds.gcp.project", ["P"], noop],
+  ["clouds.gcp.backend.path", [""], gcpLocal],
+  ["clouds.gcp.backend.bucket", ["B", "", "goog-state", "a..b"], gcs],
+  ["clouds.gcp.backend.prefix", ["", "with space"], gcs],
+  ["clouds.gcp.honeypots", [[], "industrail"], noop],
   ["honeynet.profile", [[]], noop],
   ["honeynet.capacity", ["ondemand"], noop],
   ["honeynet.overrides.*.cpu", [256.5, -1], cowrie],
@@ -71,6 +77,7 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["honeynet.overrides.*.user", [""], cowrie],
   ["honeynet.dashboard.allowCidrs", [[]], noop],
   ["honeynet.dashboard.certificateArn", ["arn:x", ""], noop],
+  ["honeynet.dashboard.domain", ["", "Kibana.Example.org", "localhost", "-a.example.org"], noop],
   ["honeynet.analytics", ["opensearch"], noop],
   ["honeynet.elastic.version", ["8.17"], noop],
   ["honeynet.elastic.images.elasticsearch", [""], images],

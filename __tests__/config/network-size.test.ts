@@ -13,13 +13,16 @@ const problemsOf = (change: (c: Json) => void): ConfigProblem[] => {
   return r.ok ? [] : r.problems;
 };
 
+/** AWS's address plan alone: Google Cloud has its own smallest network (gcp-config.test.ts). */
+const awsProblemsOf = (change: (c: Json) => void): ConfigProblem[] => problemsOf((c) => (delete c.clouds.gcp, change(c)));
+
 test.each([...STACK_VARIANTS, ...QUARANTINE_VARIANTS])("the variant %s still validates", (_, change) => {
   expect(problemsOf(change)).toEqual([]);
 });
 
 describe("honeynet.networkCidr", () => {
   it("refuses a /24 for the industrial profile, naming the subnets, the need and the largest prefix", () => {
-    expect(problemsOf((c) => (c.honeynet.networkCidr = "10.42.0.0/24"))).toEqual([
+    expect(awsProblemsOf((c) => (c.honeynet.networkCidr = "10.42.0.0/24"))).toEqual([
       {
         path: "honeynet.networkCidr",
         message:
@@ -35,20 +38,20 @@ describe("honeynet.networkCidr", () => {
     ["standard", "standard", "10.42.0.0/21", "10.42.0.0/22"],
     ["a list of one", ["cowrie"], "10.42.0.0/23", "10.42.0.0/24"],
   ])("%s: %s is the smallest network, %s is refused", (_, profile, fits, refused) => {
-    expect(problemsOf((c) => ((c.honeynet.profile = profile), (c.honeynet.networkCidr = fits)))).toEqual([]);
-    const found = problemsOf((c) => ((c.honeynet.profile = profile), (c.honeynet.networkCidr = refused)));
+    expect(awsProblemsOf((c) => ((c.honeynet.profile = profile), (c.honeynet.networkCidr = fits)))).toEqual([]);
+    const found = awsProblemsOf((c) => ((c.honeynet.profile = profile), (c.honeynet.networkCidr = refused)));
     expect(found.map((p) => p.path)).toEqual(["honeynet.networkCidr"]);
     expect(found[0].message).toMatch(new RegExp(`^"${refused}" is too small: .*; use /${fits.split("/")[1]} or larger$`));
   });
 
   it("counts a list's honeypots once each (duplicates are reported on their own)", () => {
     const eight = PROFILES.standard.slice(0, 8);
-    const found = problemsOf((c) => ((c.honeynet.profile = [...eight.slice(0, 7), eight[0]]), (c.honeynet.networkCidr = "10.42.0.0/23")));
+    const found = awsProblemsOf((c) => ((c.honeynet.profile = [...eight.slice(0, 7), eight[0]]), (c.honeynet.networkCidr = "10.42.0.0/23")));
     expect(found.map((p) => p.path)).toEqual(["honeynet.profile[7]"]);
   });
 
   it("still checks what holds for any honeynet when the profile is invalid", () => {
-    const found = problemsOf((c) => ((c.honeynet.profile = "industrail"), (c.honeynet.networkCidr = "10.42.0.0/24")));
+    const found = awsProblemsOf((c) => ((c.honeynet.profile = "industrail"), (c.honeynet.networkCidr = "10.42.0.0/24")));
     expect(found.map((p) => p.path).sort()).toEqual(["honeynet.networkCidr", "honeynet.profile"]);
     expect(found.find((p) => p.path === "honeynet.networkCidr")!.message).toBe(
       '"10.42.0.0/24" is too small: its two subnets would be /28 (11 usable addresses each), but the dashboard load balancer needs subnets of /27 or larger; use /23 or larger',
@@ -59,7 +62,7 @@ describe("honeynet.networkCidr", () => {
     ["fd00::/48", "is not an IPv4 CIDR"],
     ["10.0.0.0/12", "is larger than a VPC can be: AWS allows /16 at most"],
   ])("refuses %s once, from the schema", (cidr, words) => {
-    const found = problemsOf((c) => (c.honeynet.networkCidr = cidr));
+    const found = awsProblemsOf((c) => (c.honeynet.networkCidr = cidr));
     expect(found).toEqual([{ path: "honeynet.networkCidr", message: expect.stringContaining(`"${cidr}" ${words}`) }]);
   });
 });

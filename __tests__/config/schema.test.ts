@@ -61,7 +61,7 @@ describe("config.schema.json", () => {
 
   it("lets an override set image, ports and user next to cpu and memory", () => {
     const override = at("honeynet", "overrides").additionalProperties as JsonSchema;
-    expect(Object.keys(override.properties ?? {}).sort()).toEqual(["cpu", "image", "imageTag", "memory", "ports", "size", "user"]);
+    expect(Object.keys(override.properties ?? {}).sort()).toEqual(["cpu", "image", "imageTag", "machineType", "memory", "ports", "size", "user"]);
     expect(override.additionalProperties).toBe(false);
     expect(override.allOf).toBeUndefined();
   });

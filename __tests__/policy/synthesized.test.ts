@@ -12,9 +12,11 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
   // Synthesized once, checked by every rule.
   const synthesized = stacks.map((s) => JSON.parse(Testing.synth(s)));
 
-  test("synthesizes the aws-honeynet stack, aws-quarantine unless the quarantine is disabled, and azure-honeynet", () => {
+  test("synthesizes the aws-honeynet stack, aws-quarantine unless the quarantine is disabled, azure-honeynet and gcp-honeynet", () => {
     expect(config.clouds.azure).toBeDefined();
-    expect(stacks.map((s) => s.node.id)).toEqual(config.quarantine.enabled ? ["aws-honeynet", "aws-quarantine", "azure-honeynet"] : ["aws-honeynet", "azure-honeynet"]);
+    expect(config.clouds.gcp).toBeDefined();
+    const honeynets = ["azure-honeynet", "gcp-honeynet"];
+    expect(stacks.map((s) => s.node.id)).toEqual(config.quarantine.enabled ? ["aws-honeynet", "aws-quarantine", ...honeynets] : ["aws-honeynet", ...honeynets]);
   });
 
   test.each(ALL_RULES.map((r) => [r.id, r] as const))("rule %s: zero violations", (_id, rule) => {

@@ -12,10 +12,11 @@ import { resolve } from "path";
 import { z } from "zod";
 import { HONEYPOT_NAMES, PROFILE_NAMES, PROFILES, TPOT, defaultSize, missingPeers, portKeys, type ProfileName } from "./catalog";
 import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr";
-import { ACM_CERTIFICATE_ARN, AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS, arnPlacementProblem, certificateRegionReason } from "./regions";
+import { ACM_CERTIFICATE_ARN, AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS, arnPlacementProblem, certificateRegionReason, gcpZones } from "./regions";
 import { MIN_RSA_BITS, SSH_KEY_TYPES, parseSshPublicKey, sshKeyCloudProblem } from "./ssh-key";
 import { didYouMean } from "./suggest";
-import { AZURE_VM_SIZES, AZURE_VM_SIZE_NAMES, AZURE_HOST_OVERHEAD_MIB, defaultAzureVmSize } from "./vm-sizes";
+import { LABEL_KEYS, MAX_LABELS, labelsFromTags, toLabel } from "./labels";
+import { AZURE_VM_SIZES, AZURE_VM_SIZE_NAMES, AZURE_HOST_OVERHEAD_MIB, GCP_MACHINE_TYPES, GCP_MACHINE_TYPE_NAMES, defaultAzureVmSize, defaultGcpMachineType } from "./vm-sizes";
 import { webPortProblems, type WebPorts } from "./web-images";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -70,6 +71,8 @@ const ipv4Cidr = z.string().superRefine((v, ctx) => {
  * on every port needs every port open in its NSG, admin SSH included.
  */
 export const AZURE_HOST_NETWORK_REASON = "lure offers no host-network honeypot or sensor on Azure VMs (the catalog has no image, ports or logs for it, and it would need every port open)";
+/** The same on Compute Engine VMs, for the same reasons. */
+export const GCP_HOST_NETWORK_REASON = "lure offers no host-network honeypot or sensor on Compute Engine VMs (the catalog has no image, ports or logs for it, and it would need every port open)";
 
 /** A honeypot name; `unsupported` words the refusal of a host-network service for where the name is used. */
 const honeypotNameWith = (unsupportedMessage: (reason: string) => string) => z.string().superRefine((v, ctx) => {
@@ -86,6 +89,7 @@ const honeypotNameWith = (unsupportedMessage: (reason: string) => string) => z.s
 
 const honeypotName = honeypotNameWith((reason) => `cannot run on serverless containers: ${reason}`);
 const azureHoneypotName = honeypotNameWith((reason) => `is not offered on Azure: ${AZURE_HOST_NETWORK_REASON}. ${reason}`);
+const gcpHoneypotName = honeypotNameWith((reason) => `is not offered on Google Cloud: ${GCP_HOST_NETWORK_REASON}. ${reason}`);
 
 /** A list of unique honeypot names (duplicates are reported at the second occurrence). */
 const honeypotListOf = (name: z.ZodType<string>) => z
@@ -135,6 +139,26 @@ const azureBackend = z.discriminatedUnion("type", [
   }),
 ]);
 
+/** The GCS state backend: an object in a bucket lure does not create (versioning on, as Terraform advises). */
+const gcpBackend = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("local"),
+    /** State file path, relative to the stack's working directory. */
+    path: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("gcs"),
+    bucket: z
+      .string()
+      .regex(/^(?!goog)(?!.*\.\.)[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: 'is not a Cloud Storage bucket name (3-63 lower-case letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog")' }),
+    /** Folder of the state objects in the bucket. @default `<prefix>/<stack>` */
+    prefix: z.string().min(1).max(512).regex(/^[^\s]+$/, { message: "is not an object prefix (no spaces)" }).optional(),
+  }),
+]);
+
+/** A DNS name for the dashboard's certificate: lower-case labels of letters, digits and hyphens, with a dot. */
+const DOMAIN_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
 const tagMap = z
   .record(
     z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { message: "is not a valid tag key (1-128 letters, digits, spaces and _.:/=+-@)" }),
@@ -177,6 +201,8 @@ const honeypotOverride = z
       .optional(),
     /** VM size on Azure (a burstable size lure knows). @default derived from cpu/memory, see vm-sizes.ts */
     size: oneOf(AZURE_VM_SIZE_NAMES, "Azure VM size lure offers (burstable x86-64)").optional(),
+    /** Machine type on Google Cloud (an e2 type lure knows). @default derived from cpu/memory, see vm-sizes.ts */
+    machineType: oneOf(GCP_MACHINE_TYPE_NAMES, "Compute Engine machine type lure offers (e2, x86-64)").optional(),
   });
 
 /** The detector's own defaults (one source for both), as a plain object: zod returns a default as is, and the allow-list is `quarantine.allowCidrs`. */
@@ -458,8 +484,20 @@ export const configSchema = z.strictObject({
       gcp: z
         .strictObject({
           region: oneOf(GCP_REGIONS, "GCP region"),
-          project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "is not a GCP project id" }).optional(),
+          /** Zone of the VMs and the data disk, in `region` (checked there). @default the region's first zone */
+          zone: z.string().optional(),
+          /** @default the `GOOGLE_CLOUD_PROJECT` environment variable at plan time */
+          project: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "is not a Google Cloud project id (6-30 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen)" })
+            .optional(),
+          /** Tags as labels (modules/core/labels.ts maps them; what it cannot map is an error). */
           tags: tagMap,
+          backend: gcpBackend.optional(),
+          /** The honeypots on Google Cloud, instead of honeynet.profile. @default honeynet.profile */
+          honeypots: honeypotSelection(gcpHoneypotName)
+            .optional()
+            .describe('Honeypots on Google Cloud instead of honeynet.profile: "industrial", "standard" or a list of honeypot names'),
         })
         .optional(),
     })
@@ -476,7 +514,7 @@ export const configSchema = z.strictObject({
       /** Per-honeypot changes: size, image, a subset of ports, container user. */
       overrides: z.record(honeypotName, honeypotOverride).default({}),
       /** Who may reach the honeypot VMs' admin SSH (Azure, GCP); closed when empty. */
-      adminCidrs: z.array(cidr).default([]).describe("CIDRs allowed to reach the honeypot VMs' admin SSH port (Azure); empty closes it"),
+      adminCidrs: z.array(cidr).default([]).describe("CIDRs allowed to reach the honeypot VMs' admin SSH port (Azure, Google Cloud); empty closes it"),
       /** OpenSSH public key of the honeypot VMs' admin user (Azure: ssh-ed25519 or ssh-rsa of at least 2048 bits). */
       adminSshPublicKey: sshPublicKey.optional().describe(`OpenSSH public key (${SSH_KEY_TYPES.join(", ")}) of the honeypot VMs' admin user`),
       dashboard: z.strictObject({
@@ -494,6 +532,12 @@ export const configSchema = z.strictObject({
           .describe("Explicit opt-in for serving Kibana (which has no login) over plain HTTP when there is no certificateArn"),
         /** ACM certificate ARN for HTTPS; without it the dashboard is served over plain HTTP (a warning). */
         certificateArn: z.string().regex(ACM_CERTIFICATE_ARN, { message: "is not an ACM certificate ARN" }).optional(),
+        /** Google Cloud: the dashboard's DNS name, for a Google-managed certificate (HTTPS once its A record points at the load balancer). */
+        domain: z
+          .string()
+          .regex(DOMAIN_NAME, { message: 'is not a DNS name like "kibana.example.org" (lower-case letters, digits, hyphens and dots)' })
+          .optional()
+          .describe("Google Cloud: DNS name of the dashboard; a Google-managed certificate makes it HTTPS"),
       }),
       /** Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet). */
       analytics: z.enum(["elastic"]).default("elastic"),
@@ -802,11 +846,11 @@ function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProb
 
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
-  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...azureAllowListProblems(input), ...quarantineCrossChecks(input)];
+  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...gcpCrossChecks(input), ...vmAllowListProblems(input), ...quarantineCrossChecks(input)];
 }
 
 /** The clouds whose config may narrow the honeynet's selection (`clouds.<cloud>.honeypots`). */
-const NARROWING_CLOUDS = ["azure"] as const satisfies readonly CloudName[];
+const NARROWING_CLOUDS = ["azure", "gcp"] as const satisfies readonly CloudName[];
 
 /** The honeypot names a raw selection (a profile or a list) deploys; undefined when it is neither (reported by the schema). */
 function rawSelection(selection: unknown): readonly string[] | undefined {
@@ -817,27 +861,28 @@ function rawSelection(selection: unknown): readonly string[] | undefined {
 }
 
 /**
- * On Azure the dashboard and admin allow-lists are NSG rules inside the honeynet's own VNet: a CIDR
- * that covers part of `honeynet.networkCidr` would let the honeypot VMs (attacker-controlled by
- * design) reach Kibana or admin SSH.
+ * On Azure the dashboard and admin allow-lists are NSG rules inside the honeynet's own VNet, and on
+ * Google Cloud the admin allow-list is a VPC firewall rule: a CIDR that covers part of
+ * `honeynet.networkCidr` would let the honeypot VMs (attacker-controlled by design) reach Kibana or
+ * admin SSH. (Google's dashboard allow-list is Cloud Armor at the edge, which sees public addresses only.)
  */
-function azureAllowListProblems(input: unknown): ConfigProblem[] {
-  if (!azureOn(input)) return [];
+function vmAllowListProblems(input: unknown): ConfigProblem[] {
+  const lists: [readonly string[], string, string][] = [];
+  if (azureOn(input)) lists.push([["honeynet", "dashboard", "allowCidrs"], "Kibana", "Azure"], [["honeynet", "adminCidrs"], "admin SSH", "Azure"]);
+  else if (gcpOn(input)) lists.push([["honeynet", "adminCidrs"], "admin SSH", "Google Cloud"]);
+  if (lists.length === 0) return [];
   const network = valueAt(input, ["honeynet", "networkCidr"]);
   const net = typeof network.value === "string" || !network.found ? (network.found ? (network.value as string) : "10.42.0.0/16") : undefined;
   const nb = net !== undefined && parseCidr(net).ok ? cidrBounds(net) : undefined;
   if (!nb) return [];
   const out: ConfigProblem[] = [];
-  for (const [path, what] of [
-    [["honeynet", "dashboard", "allowCidrs"], "Kibana"],
-    [["honeynet", "adminCidrs"], "admin SSH"],
-  ] as const) {
+  for (const [path, what, cloud] of lists) {
     const list = valueAt(input, path).value;
     if (!Array.isArray(list)) continue;
     list.forEach((c, i) => {
       const b = typeof c === "string" && parseCidr(c).ok ? cidrBounds(c) : undefined;
       if (b && b.version === nb.version && !/\/0$/.test(String(c)) && b.first <= nb.last && nb.first <= b.last) {
-        out.push({ path: `${path.join(".")}[${i}]`, message: `${show(c)} overlaps honeynet.networkCidr ${show(net)}: on Azure the honeypot VMs, which attackers control, would reach ${what}; list only addresses outside the honeynet` });
+        out.push({ path: `${path.join(".")}[${i}]`, message: `${show(c)} overlaps honeynet.networkCidr ${show(net)}: on ${cloud} the honeypot VMs, which attackers control, would reach ${what}; list only addresses outside the honeynet` });
       }
     });
   }
@@ -847,6 +892,11 @@ function azureAllowListProblems(input: unknown): ConfigProblem[] {
 /** Whether the raw config names Azure (before it is parsed). */
 function azureOn(input: unknown): boolean {
   return Boolean(valueAt(input, ["clouds", "azure"]).value);
+}
+
+/** Whether the raw config names Google Cloud (before it is parsed). */
+function gcpOn(input: unknown): boolean {
+  return Boolean(valueAt(input, ["clouds", "gcp"]).value);
 }
 
 /** `honeynet.adminCidrs` and `honeynet.adminSshPublicKey` together. */
@@ -866,8 +916,8 @@ function adminAccessCrossChecks(input: unknown): ConfigProblem[] {
     out.push({ path: "honeynet.adminSshPublicKey", message: "is required with honeynet.adminCidrs: the admin user logs in with this key only (no password); give your OpenSSH public key, e.g. the contents of ~/.ssh/id_ed25519.pub" });
   }
   const key = typeof hn.adminSshPublicKey === "string" ? parseSshPublicKey(hn.adminSshPublicKey) : undefined;
-  if (key?.ok && valueAt(input, ["clouds", "azure"]).value) {
-    const problem = sshKeyCloudProblem(key.key, "azure");
+  for (const cloud of ["azure", "gcp"] as const) {
+    const problem = key?.ok && valueAt(input, ["clouds", cloud]).value ? sshKeyCloudProblem(key.key, cloud) : undefined;
     if (problem) out.push({ path: "honeynet.adminSshPublicKey", message: `${show(hn.adminSshPublicKey)} ${problem}` });
   }
   return out;
@@ -886,15 +936,62 @@ function azureCrossChecks(input: unknown): ConfigProblem[] {
       if (AZURE_TAG_NAME_FORBIDDEN.test(k)) out.push({ path: `${path}.${k}`, message: `${show(k)} contains "/", which Azure does not allow in tag names; rename the tag` });
     }
   }
-  const list = az.honeypots;
-  if (Array.isArray(list)) {
-    const names = list.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots);
-    for (const { honeypot, peer } of missingPeers(names)) {
-      out.push({ path: `clouds.azure.honeypots[${list.indexOf(honeypot)}]`, message: `"${honeypot}" talks to "${peer}", which is not in the list; add "${peer}"` });
-    }
-  }
+  out.push(...selectionPeerProblems("clouds.azure.honeypots", az.honeypots));
   return out;
 }
+
+/** A honeypot list that names a honeypot without the internal peer it talks to (tanner for snare). */
+function selectionPeerProblems(path: string, list: unknown): ConfigProblem[] {
+  if (!Array.isArray(list)) return [];
+  const names = list.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots);
+  return missingPeers(names).map(({ honeypot, peer }) => ({ path: `${path}[${list.indexOf(honeypot)}]`, message: `"${honeypot}" talks to "${peer}", which is not in the list; add "${peer}"` }));
+}
+
+/**
+ * Labels lure puts on Google Cloud resources itself (the provider's default labels and each
+ * resource's own): a user tag that maps to one of them would be overwritten or refused.
+ */
+const LURE_LABEL_KEYS: readonly string[] = [...Object.values(LABEL_KEYS), "managed-by"];
+
+/**
+ * Google Cloud: the zone is one of the region's, every tag can be a label (labels.ts), and the
+ * honeypot list names its peers. Tags of `clouds.gcp.tags` replace those of `tags` with the same key.
+ */
+function gcpCrossChecks(input: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const gcp = valueAt(input, ["clouds", "gcp"]).value as Record<string, unknown> | undefined;
+  if (!gcp || typeof gcp !== "object") return out;
+  const zones = typeof gcp.region === "string" ? gcpZones(gcp.region) : [];
+  if (typeof gcp.zone === "string" && zones.length > 0 && !zones.includes(gcp.zone)) {
+    out.push({ path: "clouds.gcp.zone", message: `${show(gcp.zone)} is not a zone of ${gcp.region}${didYouMean(gcp.zone, zones)}; allowed: ${quoted(zones)}` });
+  }
+  const label = new Map<string, string>();
+  for (const [path, tags] of [["tags", valueAt(input, ["tags"]).value], ["clouds.gcp.tags", gcp.tags]] as const) {
+    if (!tags || typeof tags !== "object" || Array.isArray(tags)) continue;
+    const entries = Object.entries(tags as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string");
+    out.push(...labelsFromTags(Object.fromEntries(entries), path).problems);
+    for (const [key] of entries) {
+      const k = toLabel(key);
+      if (LURE_LABEL_KEYS.includes(k)) {
+        out.push({ path: `${path}.${key}`, message: `becomes label ${show(k)}, which lure sets itself; rename the tag` });
+        continue;
+      }
+      const other = label.get(k);
+      // The same key in clouds.gcp.tags replaces the global tag; another key with the same label collides.
+      if (other !== undefined && other !== key && path === "clouds.gcp.tags" && !(other in (gcp.tags as object))) {
+        out.push({ path: `${path}.${key}`, message: `becomes label ${show(k)}, as tags.${other} does; rename one (labels are lower-case, other characters become "-")` });
+      }
+      label.set(k, key);
+    }
+  }
+  const room = MAX_LABELS - LURE_LABEL_KEYS.length;
+  if (label.size > room) out.push({ path: "clouds.gcp.tags", message: `tags and clouds.gcp.tags give ${label.size} labels; Google Cloud takes ${MAX_LABELS} per resource and lure uses ${LURE_LABEL_KEYS.length}, so at most ${room} are yours` });
+  out.push(...selectionPeerProblems("clouds.gcp.honeypots", gcp.honeypots));
+  return out;
+}
+
+/** The longest honeynet prefix on Google Cloud: a sixteenth of it is the /26 Direct VPC egress asks for. */
+export const GCP_LONGEST_NETWORK_PREFIX = 22;
 
 /** A whole number at `value`, else `fallback` when it is absent; undefined when it is something else (reported elsewhere). */
 const intOr = (value: unknown, fallback: number, min: number, max: number): number | undefined =>
@@ -1057,16 +1154,27 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
     } else if (azureOn(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the Azure dashboard's public IP is IPv4-only; add the IPv4 CIDRs that should reach it" });
+    } else if (gcpOn(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
+      out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the Google Cloud dashboard's load balancer address is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
   }
   // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
-  if (dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
+  // certificateArn is AWS's (and Azure has no HTTPS yet); a Google Cloud-only config needs a domain instead.
+  const certificateCloud = Boolean(valueAt(input, ["clouds", "aws"]).value) || azureOn(input) || !gcpOn(input);
+  const plaintextCount = out.length;
+  if (certificateCloud && dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
     out.push({ path: "honeynet.dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("honeynet.dashboard") });
   } else if (dash && typeof dash === "object" && azureOn(input) && dash.allowPlaintext !== true) {
     // An ACM certificate is AWS's: the Azure dashboard has no HTTPS yet.
     out.push({
       path: "honeynet.dashboard.allowPlaintext",
       message: `${show(dash.allowPlaintext)}: the Azure dashboard is served over plain HTTP only (HTTPS on Azure is not built yet); set honeynet.dashboard.allowPlaintext: true to accept that for Azure, or remove clouds.azure`,
+    });
+  }
+  if (out.length === plaintextCount && dash && typeof dash === "object" && gcpOn(input) && dash.domain === undefined && dash.allowPlaintext !== true) {
+    out.push({
+      path: "honeynet.dashboard.domain",
+      message: "is not set, so the Google Cloud dashboard would be plain HTTP (Kibana has no login); give the dashboard's DNS name for a Google-managed certificate, or set honeynet.dashboard.allowPlaintext: true to accept plain HTTP",
     });
   }
   if (dash && Array.isArray(dash.allowCidrs) && dash.allowWorldOpen !== true) {
@@ -1102,6 +1210,14 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   if (awsOn && typeof hn.networkCidr === "string") {
     const tooSmall = networkTooSmall(hn.networkCidr, honeynetDemand(deployed && new Set(deployed).size));
     if (tooSmall) out.push({ path: "honeynet.networkCidr", message: `${show(hn.networkCidr)} ${tooSmall}` });
+  }
+  const r = typeof hn.networkCidr === "string" ? parseCidr(hn.networkCidr) : undefined;
+  // One problem per setting: AWS's message already names the larger prefix it needs.
+  if (gcpOn(input) && !out.some((p) => p.path === "honeynet.networkCidr") && r?.ok && r.cidr.version === 4 && r.cidr.prefixLength > GCP_LONGEST_NETWORK_PREFIX) {
+    out.push({
+      path: "honeynet.networkCidr",
+      message: `${show(hn.networkCidr)} is too small for Google Cloud: its subnets are a sixteenth each, and Kibana's Direct VPC egress subnet should be a /26 or larger (Google's guidance for Cloud Run); use /${GCP_LONGEST_NETWORK_PREFIX} or larger`,
+    });
   }
   if (overrides && typeof overrides === "object") {
     for (const [name, o] of Object.entries(overrides as Record<string, unknown>)) {
@@ -1150,7 +1266,11 @@ export const PLAINTEXT_REFUSED_MESSAGE = (at: string): string =>
 export function configWarnings(c: LureConfig): string[] {
   const w: string[] = [];
   // Plain HTTP itself is reported by synth (a warning on the dashboard); here only the contradiction.
-  if (c.honeynet.dashboard.certificateArn !== undefined && c.honeynet.dashboard.allowPlaintext) w.push("honeynet.dashboard.allowPlaintext: has no effect with certificateArn (the dashboard is HTTPS only); remove it");
+  const d = c.honeynet.dashboard;
+  // allowPlaintext matters where a dashboard is HTTP: Azure, and Google Cloud without a domain.
+  const plaintextUsed = Boolean(c.clouds.azure) || (Boolean(c.clouds.gcp) && d.domain === undefined);
+  if (d.certificateArn !== undefined && d.allowPlaintext && !plaintextUsed) w.push("honeynet.dashboard.allowPlaintext: has no effect with certificateArn (the dashboard is HTTPS only); remove it");
+  if (d.domain !== undefined && !c.clouds.gcp) w.push("honeynet.dashboard.domain: is used on Google Cloud only (AWS takes certificateArn), and clouds.gcp is not set; remove it");
   for (const text of c.honeynet.dashboard.allowCidrs) {
     const r = parseCidr(text);
     if (r.ok && isDocumentationRange(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} is a documentation range; nobody can reach the dashboard until you put your own CIDR there`);
@@ -1168,7 +1288,15 @@ export function configWarnings(c: LureConfig): string[] {
       if (size.retires) w.push(`honeynet.overrides.${name}.size: ${o.size} is a B-series v1 size, which Azure retires on ${size.retires}; prefer a Basv2 or Bsv2 size (default ${defaultAzureVmSize(name, { ...o, size: undefined })})`);
     }
   }
-  if (c.honeynet.adminSshPublicKey !== undefined && c.honeynet.adminCidrs.length === 0 && c.clouds.azure) {
+  if (c.clouds.gcp) {
+    for (const [name, o] of Object.entries(c.honeynet.overrides)) {
+      const type = o.machineType ? GCP_MACHINE_TYPES[o.machineType] : undefined;
+      if (!type) continue;
+      const need = (o.memory ?? defaultSize(name).memory) + AZURE_HOST_OVERHEAD_MIB;
+      if (type.memoryGiB * 1024 < need) w.push(`honeynet.overrides.${name}.machineType: ${o.machineType} has ${type.memoryGiB} GiB; ${name} needs about ${need} MiB (its task and ${AZURE_HOST_OVERHEAD_MIB} MiB for the host), so it may run out of memory`);
+    }
+  }
+  if (c.honeynet.adminSshPublicKey !== undefined && c.honeynet.adminCidrs.length === 0 && (c.clouds.azure || c.clouds.gcp)) {
     w.push("honeynet.adminSshPublicKey: is installed, but admin SSH stays closed until honeynet.adminCidrs lists who may reach it");
   }
   const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
@@ -1268,11 +1396,11 @@ export function selectedHoneypots(c: LureConfig): string[] {
 }
 
 /**
- * The honeypots a cloud deploys: its own `clouds.<cloud>.honeypots` when given (Azure), else
+ * The honeypots a cloud deploys: its own `clouds.<cloud>.honeypots` when given (Azure, GCP), else
  * `honeynet.profile` ({@link selectedHoneypots}). Profiles in catalog order, lists in the user's.
  */
 export function honeypotsFor(c: LureConfig, cloud: CloudName): string[] {
-  const narrowed = cloud === "azure" ? c.clouds.azure?.honeypots : undefined;
+  const narrowed = cloud === "aws" ? undefined : c.clouds[cloud]?.honeypots;
   if (narrowed === undefined) return selectedHoneypots(c);
   return typeof narrowed === "string" ? [...PROFILES[narrowed]] : [...narrowed];
 }
@@ -1282,6 +1410,16 @@ export function azureVmSizes(c: LureConfig): Record<string, string> {
   return Object.fromEntries(honeypotsFor(c, "azure").map((name) => [name, defaultAzureVmSize(name, c.honeynet.overrides[name])]));
 }
 
+
+/** The machine type of each honeypot Google Cloud deploys ({@link defaultGcpMachineType}, `overrides.<name>.machineType` first). */
+export function gcpMachineTypes(c: LureConfig): Record<string, string> {
+  return Object.fromEntries(honeypotsFor(c, "gcp").map((name) => [name, defaultGcpMachineType(name, c.honeynet.overrides[name])]));
+}
+
+/** The zone of the Google Cloud VMs: `clouds.gcp.zone`, else the region's first. */
+export function gcpZone(gcp: { readonly region: string; readonly zone?: string | undefined }): string {
+  return gcp.zone ?? gcpZones(gcp.region)[0];
+}
 
 /** The JSON Schema for editors (`modules/core/config.schema.json`). */
 export function jsonSchema(): Record<string, unknown> {

@@ -71,3 +71,20 @@ export function propsArnProblems(path: string, arn: string | undefined, region: 
   const problem = region && !region.includes("${") ? arnPlacementProblem(arn, region, "the stack's region is", why(region)) : undefined;
   return problem ? [{ path, message: `"${arn}" ${problem}` }] : [];
 }
+
+/**
+ * Zone letters of the GCP regions that do not have zones a, b and c (every other region in
+ * {@link GCP_REGIONS} has those three). From `gcloud compute zones list`; a zone added later is a
+ * one-line change here.
+ */
+const GCP_ZONE_EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
+  "us-central1": ["a", "b", "c", "f"],
+  "us-east1": ["b", "c", "d"],
+  "europe-west1": ["b", "c", "d"],
+};
+
+/** The zones of a GCP region lure knows, e.g. `europe-west2-a`; empty for an unknown region. */
+export function gcpZones(region: string): string[] {
+  if (!(GCP_REGIONS as readonly string[]).includes(region)) return [];
+  return (GCP_ZONE_EXCEPTIONS[region] ?? ["a", "b", "c"]).map((letter) => `${region}-${letter}`);
+}

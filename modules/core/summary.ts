@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from "fs";
 import { join, resolve } from "path";
 import { sameFile, shellWord } from "./check";
 import { DEFAULT_CONFIG_FILE, type LureConfig } from "./config";
+import { HONEYPOT_NAMES } from "./catalog";
+import { LABEL_KEYS, toLabel } from "./labels";
 import { TAG_KEYS, resourceName } from "./naming";
 import { isDocumentationRange, parseCidr } from "./cidr";
 import { publicIpv4Line } from "./public-ipv4";
@@ -48,7 +50,7 @@ export function summarizeOutput(outdir: string): StackSummary[] {
         honeypots[tags[TAG_KEYS.honeypot]] = containers.flatMap((c) => (c.portMappings ?? []).map((p) => `${p.containerPort}/${p.protocol}`));
       }
     }
-    Object.assign(honeypots, azureHoneypotPorts(stack));
+    Object.assign(honeypots, azureHoneypotPorts(stack), gcpHoneypotPorts(stack));
     const level = (l: string) => (l.endsWith("error") ? "error" : l.endsWith("warn") || l.endsWith("warning") ? "warning" : "info") as "info" | "warning" | "error";
     return {
       name,
@@ -78,6 +80,26 @@ function azureHoneypotPorts(stack: Json): Record<string, string[]> {
   return out;
 }
 
+/** Catalog names by their label form (`conpot_iec104` → `conpot_IEC104`): labels are lower-case. */
+const HONEYPOT_BY_LABEL: ReadonlyMap<string, string> = new Map(HONEYPOT_NAMES.map((n) => [toLabel(n), n]));
+
+/** Honeypot → ports from a Google Cloud stack: the firewall rule aimed at each honeypot VM's network tag. */
+function gcpHoneypotPorts(stack: Json): Record<string, string[]> {
+  const resources = (stack.resource ?? {}) as Record<string, Record<string, Json>>;
+  const firewalls = Object.values(resources.google_compute_firewall ?? {});
+  const out: Record<string, string[]> = {};
+  for (const vm of Object.values(resources.google_compute_instance ?? {})) {
+    const labels = (vm.labels ?? {}) as Record<string, string>;
+    if (labels[LABEL_KEYS.component] !== "honeypot") continue;
+    const tags = (vm.tags ?? []) as string[];
+    const rule = firewalls.find((f) => ((f.source_ranges ?? []) as string[]).includes("0.0.0.0/0") && ((f.target_tags ?? []) as string[]).some((t) => tags.includes(t)));
+    const allow = (rule?.allow ?? []) as { protocol: string; ports?: string[] }[];
+    const name = HONEYPOT_BY_LABEL.get(labels[LABEL_KEYS.honeypot]) ?? labels[LABEL_KEYS.honeypot];
+    out[name] = allow.flatMap((a) => (a.ports ?? []).map((p) => `${p}/${a.protocol}`));
+  }
+  return out;
+}
+
 /**
  * The deploy command for a stack: it checks the config again and deploys exactly what it checked. The
  * config is spelled out unless it is the default, so the command cannot deploy another one.
@@ -87,10 +109,10 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet"], gcp: [] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet"], gcp: ["honeynet"] };
 
 /** The jobs the config enables that `cloud` does not implement yet. */
-function pendingJobs(config: LureConfig, cloud: "aws" | "azure"): string[] {
+function pendingJobs(config: LureConfig, cloud: "aws" | "azure" | "gcp"): string[] {
   const enabled = [config.watcher.enabled && "watcher", config.quarantine.enabled && "quarantine"].filter((x): x is string => Boolean(x));
   return enabled.filter((job) => !IMPLEMENTED[cloud].includes(job));
 }
@@ -113,7 +135,10 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     lines.push("");
   }
   for (const w of warnings) lines.push(`warning: ${w}`);
-  if (config.clouds.gcp) lines.push("gcp: configuration valid; no gcp stack is synthesized yet (not implemented)");
+  if (config.clouds.gcp) {
+    const pending = pendingJobs(config, "gcp");
+    if (pending.length > 0) lines.push(`gcp: ${pending.join(" and ")} configured; not implemented on Google Cloud yet, so not synthesized there`);
+  }
   if (config.clouds.azure) {
     const pending = pendingJobs(config, "azure");
     if (pending.length > 0) lines.push(`azure: ${pending.join(" and ")} configured; not implemented on Azure yet, so not synthesized there`);
@@ -154,6 +179,15 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
       "list the honeypots' public IPs with the command in the output list_public_ips",
     ];
     lines.push("", "next on Azure:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
+  }
+  if (config.clouds.gcp) {
+    const gcp = config.clouds.gcp;
+    const steps = [
+      `give Terraform Google Cloud credentials (gcloud auth application-default login)${gcp.project ? "" : " and GOOGLE_CLOUD_PROJECT (or set clouds.gcp.project)"}; enable the Compute Engine and Cloud Run APIs in the project`,
+      deployStep(configFile, "gcp-honeynet"),
+      "list the honeypots' external IPs with the command in the output list_public_ips",
+    ];
+    lines.push("", "next on Google Cloud:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
   }
   return lines.join("\n");
 }

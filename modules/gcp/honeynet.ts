@@ -103,6 +103,8 @@ export interface GcpHoneynetProps extends HoneynetProps {
 export interface GcpHoneypotHost {
   readonly name: string;
   readonly instance: ComputeInstance;
+  /** The VM's name, as written (not a token): `<prefix>-hp-<honeypot>`. */
+  readonly instanceName: string;
   readonly firewall: ComputeFirewall;
   /** The network tag its firewall rule targets. */
   readonly tag: string;
@@ -213,11 +215,12 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       image: props.overrides?.[h.name]?.image ?? catalogEntry(h.name).image,
       ports: h.ports.map((p) => ({ port: p.host, protocol: p.protocol })),
       portChanges: [],
-      serviceName: h.instance.name,
+      serviceName: h.instanceName,
     }));
 
     const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
     if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Cloud Armor allow-list: the load balancer's address is IPv4 only`);
+    if (props.dashboard.domain === undefined) Annotations.of(this).addWarning("dashboard: no domain, so Kibana is served over plain HTTP (allowPlaintext); set honeynet.dashboard.domain for HTTPS with a Google-managed certificate");
     this.kibana = this.kibanaService(ctx);
     const lb = this.dashboardLoadBalancer(ctx, this.kibana);
     this.securityPolicy = lb.policy;
@@ -230,7 +233,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       description: `Kibana, reachable only from honeynet.dashboard.allowCidrs (${props.dashboard.domain !== undefined ? "HTTPS" : "plain HTTP"})`,
     });
     new TerraformOutput(this, "dashboard_address", { value: lb.address.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
-    new TerraformOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instance.name])), description: "Honeypot → VM name" });
+    new TerraformOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instanceName])), description: "Honeypot → VM name" });
     new TerraformOutput(this, "list_public_ips", {
       value: `gcloud compute instances list --project ${this.project} --filter="labels.${LABEL_KEYS.component}=honeypot AND labels.${LABEL_KEYS.prefix}=${toLabel(prefix)}" --format="table(labels.${LABEL_KEYS.honeypot}, networkInterfaces[0].accessConfigs[0].natIP)"`,
       description: "The honeypots' current external IPs (ephemeral: they change when a VM stops)",
@@ -358,7 +361,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       // An empty access config: an ephemeral external IP, which a stop/start (rotation) replaces.
       networkInterface: [{ subnetwork: this.honeypotSubnet.id, accessConfig: [{}] }],
     });
-    return { name: hp, instance, firewall, tag: name, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
+    return { name: hp, instance, instanceName: name, firewall, tag: name, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
   }
 
   /** Kibana on Cloud Run: reachable only through the load balancer, Elasticsearch over Direct VPC egress from the dashboard subnet. */
@@ -464,7 +467,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     const hosts = honeypots ? this.hosts.filter((h) => honeypots.includes(h.name)) : this.hosts;
     return {
       cloud: "gcp",
-      bindings: hosts.map((h) => ({ role: "roles/compute.instanceAdmin.v1", resource: `projects/${this.project}/zones/${this.zone}/instances/${h.instance.name}` })),
+      bindings: hosts.map((h) => ({ role: "roles/compute.instanceAdmin.v1", resource: `projects/${this.project}/zones/${this.zone}/instances/${h.instanceName}` })),
     };
   }
 }
