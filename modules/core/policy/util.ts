@@ -3,6 +3,7 @@
  * IAM policy documents out of a synthesized cdktf stack. All functions are pure and never throw on
  * unexpected shapes: they return `undefined` / empty results (or a failed {@link PolicyRead}) instead.
  */
+import { LABEL_KEYS } from "../labels";
 import { TAG_KEYS } from "../naming";
 import type { Attributes, SynthesizedStack } from "./types";
 
@@ -174,6 +175,20 @@ export function tagsOf(body: Attributes): Record<string, string> {
 /** True when the resource carries the tag `key` = `value`. */
 export function hasTag(body: Attributes, key: string, value: string): boolean {
   return tagsOf(body)[key] === value;
+}
+
+/**
+ * The lure component a resource belongs to (`honeypot`, `elastic`, `dashboard`...): its
+ * `lure:component` tag (AWS, Azure) or, on Google Cloud, its `lure-component` label. Only the
+ * resource's own `labels` count: the provider's `default_labels` never carry a component.
+ * `undefined` when it has neither, or they are a token.
+ */
+export function componentOf(body: Attributes): string | undefined {
+  const tag = tagsOf(body)[COMPONENT_TAG];
+  if (tag !== undefined) return tag;
+  const labels = body["labels"];
+  const label = isRecord(labels) ? labels[LABEL_KEYS.component] : undefined;
+  return typeof label === "string" ? label : undefined;
 }
 
 /** True when the resource is tagged `lure:component` = `component`. */
@@ -373,4 +388,31 @@ export function inlinePolicies(role: StackBlock): PolicySource[] {
       },
     ];
   });
+}
+
+/** One binding of a Google Cloud IAM policy: a role and its members. */
+export interface IamBinding {
+  readonly role: string;
+  readonly members: readonly string[];
+}
+
+/**
+ * The bindings of a `google_*_iam_policy`'s `policy_data`: JSON text (`{"bindings": [...]}`), or a
+ * whole reference to a `data.google_iam_policy` of the stack (its `binding` blocks). Empty when it
+ * is neither: the caller cannot see whom it grants what.
+ */
+export function iamPolicyBindings(stack: SynthesizedStack, value: unknown): IamBinding[] {
+  if (typeof value !== "string") return [];
+  const ref = parseReferences(value).find((r) => r.kind === "data" && r.type === "google_iam_policy");
+  let bindings: Attributes[];
+  if (ref) bindings = blockList(findBlock(stack, ref)?.body["binding"]);
+  else {
+    try {
+      const doc: unknown = JSON.parse(value);
+      bindings = isRecord(doc) ? blockList(doc["bindings"]) : [];
+    } catch {
+      return [];
+    }
+  }
+  return bindings.flatMap((b) => (typeof b["role"] === "string" ? [{ role: b["role"], members: asStringList(b["members"]) ?? [] }] : []));
 }

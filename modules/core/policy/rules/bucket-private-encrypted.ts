@@ -10,9 +10,15 @@
  * `azurerm_storage_container` keeps `container_access_type` unset or `private` (not `blob` or
  * `container`). `public_network_access_enabled` is not required (functions without VNet integration
  * reach the account over its public endpoint).
+ *
+ * On Google Cloud (google 6.x) objects are always encrypted at rest, so the rule reads access: every
+ * `google_storage_bucket` sets `uniform_bucket_level_access = true` (default `false`: object ACLs
+ * could then make single objects public) and `public_access_prevention = "enforced"` (default
+ * `inherited`, which is only as strict as the organization policy); no `google_storage_bucket_iam_*`
+ * (member, binding, or a policy's bindings) names `allUsers` or `allAuthenticatedUsers`.
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
-import { blockList, refersTo, resourcesOf, singleBlock } from "../util";
+import { asStringList, blockList, iamPolicyBindings, refersTo, resourcesOf, singleBlock } from "../util";
 
 const RULE_ID = "bucket-private-encrypted";
 const BLOCK_SETTINGS = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] as const;
@@ -44,9 +50,34 @@ function azureStorage(stack: SynthesizedStack): Violation[] {
   return out;
 }
 
+/** Members that mean "anyone" (anyone with a Google account is anyone). */
+const GCP_PUBLIC_MEMBERS: readonly string[] = ["allusers", "allauthenticatedusers"];
+
+/** Google Cloud buckets without uniform access or enforced public access prevention, and public bucket grants. */
+function gcpStorage(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  for (const bucket of resourcesOf(stack, "google_storage_bucket")) {
+    const uniform = bucket.body["uniform_bucket_level_access"];
+    if (!on(uniform)) out.push({ ruleId: RULE_ID, resource: bucket.address, message: `${bucket.address} has uniform_bucket_level_access ${uniform === undefined ? "unset (defaults to false)" : JSON.stringify(uniform)}; set it to true so that no object ACL can make an object public.` });
+    const pap = bucket.body["public_access_prevention"];
+    if (pap !== "enforced") out.push({ ruleId: RULE_ID, resource: bucket.address, message: `${bucket.address} has public_access_prevention ${pap === undefined ? "unset (defaults to inherited)" : JSON.stringify(pap)}; set it to "enforced".` });
+  }
+  const grants = [
+    ...["google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"].flatMap((type) =>
+      resourcesOf(stack, type).map((g) => ({ address: g.address, role: g.body["role"], members: [...(asStringList(g.body["member"]) ?? []), ...(asStringList(g.body["members"]) ?? [])] })),
+    ),
+    ...resourcesOf(stack, "google_storage_bucket_iam_policy").flatMap((g) => iamPolicyBindings(stack, g.body["policy_data"]).map((b) => ({ address: g.address, role: b.role, members: b.members }))),
+  ];
+  for (const g of grants) {
+    const open = g.members.filter((m) => GCP_PUBLIC_MEMBERS.includes(m.trim().toLowerCase()));
+    if (open.length > 0) out.push({ ruleId: RULE_ID, resource: g.address, message: `${g.address} grants ${JSON.stringify(g.role ?? null)} to ${open.join(", ")}, which makes the bucket public; grant it to named principals only.` });
+  }
+  return out;
+}
+
 export const bucketPrivateEncrypted: PolicyRule = {
   id: RULE_ID,
-  description: "S3 buckets block public access and are encrypted; Azure storage accounts forbid public items, HTTP and TLS below 1.2; containers are private.",
+  description: "S3 buckets block public access and are encrypted; GCS buckets are uniform with public access prevention; Azure storage forbids public items, HTTP and TLS < 1.2.",
   check(stack: SynthesizedStack): Violation[] {
     const blocks = resourcesOf(stack, "aws_s3_bucket_public_access_block");
     const encryption = resourcesOf(stack, "aws_s3_bucket_server_side_encryption_configuration");
@@ -67,6 +98,6 @@ export const bucketPrivateEncrypted: PolicyRule = {
         out.push({ ruleId: RULE_ID, resource: bucket.address, message: `${bucket.address} has no default encryption; add aws_s3_bucket_server_side_encryption_configuration with an sse_algorithm.` });
       }
     }
-    return [...out, ...azureStorage(stack)];
+    return [...out, ...azureStorage(stack), ...gcpStorage(stack)];
   },
 };

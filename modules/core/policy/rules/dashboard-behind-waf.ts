@@ -9,10 +9,26 @@
  * an `or_statement` whose branches are all restricted, or an `and_statement` with at least one
  * restricted branch. An `or_statement` with a branch that is not an IP set (a geo match, say) lets
  * more than the allow-list in and does not count.
+ *
+ * On Google Cloud (google 6.x) the gate is a Cloud Armor policy on the backend service. The
+ * dashboard backends are the `google_compute_backend_service`s (or regional ones) reached from a
+ * forwarding rule labelled `lure-component = dashboard` (through its target proxy and URL map), and
+ * those whose serverless NEG runs a `google_cloud_run_v2_service` labelled `dashboard`. Each must have
+ * a `security_policy` referencing a `google_compute_security_policy` of the stack whose default rule
+ * (priority 2147483647; without one Google adds an allow-all) has an action starting with `deny` and is
+ * not in preview, and whose other admitting rules (every action but `deny(...)`: `allow`, `throttle`,
+ * `rate_based_ban`, `redirect`) match literal `src_ip_ranges` only. Ranges with `*`, a `/0` or that
+ * together cover a whole address family need the world-open opt-in: the label
+ * {@link GCP_WORLD_OPEN_LABEL} = `true` on every forwarding rule that reaches the backend and every
+ * Cloud Run service behind it. The opt-in waives only the allow-list, never the policy: as on AWS,
+ * the default still denies. A dashboard Cloud Run service also sets `ingress` to
+ * `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER` or `INGRESS_TRAFFIC_INTERNAL_ONLY` (the default,
+ * `INGRESS_TRAFFIC_ALL`, lets its `run.app` URL bypass Cloud Armor).
  */
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
-import { asStringList, blockList, findBlock, hasBlock, isComponent, parseReferences, refersTo, resourcesOf, singleBlock, tagsOf } from "../util";
+import { asInteger, asStringList, blockList, componentOf, findBlock, hasBlock, isComponent, isRecord, parseReferences, refersTo, resourcesOf, singleBlock, tagsOf } from "../util";
 import type { StackBlock } from "../util";
+import { LABEL_KEYS } from "../../labels";
 import { TAG_KEYS } from "../../naming";
 import { cidrBounds } from "../../cidr";
 
@@ -103,10 +119,159 @@ function aclProblems(stack: SynthesizedStack, acl: StackBlock): string[] {
   return problems;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Google Cloud: Cloud Armor on the dashboard's backend services
+// ---------------------------------------------------------------------------------------------
+
+/** Label (value `true`) on the dashboard's forwarding rule and Cloud Run service: the config's world-open opt-in. */
+export const GCP_WORLD_OPEN_LABEL = LABEL_KEYS.worldOpen;
+/** Cloud Armor's default rule has the last priority there is. */
+const DEFAULT_PRIORITY = 2147483647;
+const FORWARDING_RULES: readonly string[] = ["google_compute_global_forwarding_rule", "google_compute_forwarding_rule"];
+const BACKEND_SERVICES: readonly string[] = ["google_compute_backend_service", "google_compute_region_backend_service"];
+/** What lies between a forwarding rule and a backend service: target proxies and URL maps. */
+const LB_HOPS: readonly string[] = [
+  "google_compute_target_http_proxy",
+  "google_compute_target_https_proxy",
+  "google_compute_target_tcp_proxy",
+  "google_compute_target_ssl_proxy",
+  "google_compute_region_target_http_proxy",
+  "google_compute_region_target_https_proxy",
+  "google_compute_region_target_tcp_proxy",
+  "google_compute_url_map",
+  "google_compute_region_url_map",
+];
+
+const worldOpen = (body: Attributes) => isRecord(body["labels"]) && body["labels"][GCP_WORLD_OPEN_LABEL] === "true";
+
+/** What a forwarding rule leads to: backend service addresses, and whether some hop could not be followed. */
+interface Reach {
+  readonly backends: Set<string>;
+  opaque: boolean;
+}
+
+/**
+ * The backend services `block` leads to through proxies and URL maps of the stack. A hop that is not
+ * a block of the stack (a literal target, a proxy defined elsewhere) makes the reach opaque; a URL map
+ * that only redirects leads nowhere, which is fine.
+ */
+function backendsReached(stack: SynthesizedStack, block: StackBlock, reach: Reach = { backends: new Set(), opaque: false }, depth = 0): Reach {
+  if (depth > 4) {
+    reach.opaque = true;
+    return reach;
+  }
+  for (const ref of parseReferences(block.body)) {
+    if (ref.kind !== "resource") continue;
+    if (BACKEND_SERVICES.includes(ref.type)) reach.backends.add(ref.address);
+    else if (LB_HOPS.includes(ref.type)) {
+      const next = findBlock(stack, ref);
+      if (next) backendsReached(stack, next, reach, depth + 1);
+      else reach.opaque = true;
+    }
+  }
+  return reach;
+}
+
+/** The Cloud Run services behind a backend service: its backends' serverless NEGs name them (by reference or literal name). */
+function cloudRunBehind(stack: SynthesizedStack, backend: StackBlock, services: readonly StackBlock[]): StackBlock[] {
+  const negs = blockList(backend.body["backend"])
+    .flatMap((b) => parseReferences(b["group"]))
+    .map((r) => (r.kind === "resource" && r.type.endsWith("network_endpoint_group") ? findBlock(stack, r) : undefined))
+    .filter((n): n is StackBlock => n !== undefined);
+  return services.filter((svc) =>
+    negs.some((neg) => {
+      const target = singleBlock(neg.body["cloud_run"])?.["service"];
+      return refersTo(target, svc.type, svc.name) || (typeof target === "string" && target === svc.body["name"]);
+    }),
+  );
+}
+
+/** Why a Cloud Armor policy does not limit the dashboard to its allow-list (empty when it does). */
+function cloudArmorProblems(policy: StackBlock, worldAccepted: boolean): string[] {
+  const problems: string[] = [];
+  const rules = blockList(policy.body["rule"]);
+  const isDefault = (r: Attributes) => asInteger(r["priority"]) === DEFAULT_PRIORITY;
+  const preview = (r: Attributes) => r["preview"] === true || r["preview"] === "true";
+  const fallback = rules.find(isDefault);
+  if (!fallback) problems.push(`it has no default rule (priority ${DEFAULT_PRIORITY}), so Google adds one that allows everyone`);
+  else {
+    const action = fallback["action"];
+    if (!(typeof action === "string" && action.trim().toLowerCase().startsWith("deny"))) problems.push(`its default rule's action is ${JSON.stringify(action ?? null)}, not deny(...)`);
+    if (preview(fallback)) problems.push("its default rule is in preview, so it denies nothing");
+  }
+  const admitted: string[] = [];
+  let namedWorld = false;
+  for (const r of rules.filter((r) => !isDefault(r) && !preview(r))) {
+    const action = r["action"];
+    if (typeof action === "string" && action.trim().toLowerCase().startsWith("deny")) continue;
+    const where = `rule ${String(r["priority"])} (${JSON.stringify(action ?? null)})`;
+    const match = singleBlock(r["match"]);
+    const raw = singleBlock(match?.["config"])?.["src_ip_ranges"];
+    const ranges = Array.isArray(raw) ? (asStringList(raw) ?? []) : [];
+    if (hasBlock(match, "expr") || ranges.length === 0) {
+      problems.push(`${where} matches something other than literal src_ip_ranges, so it cannot be shown to admit only the allow-list`);
+      continue;
+    }
+    const unresolved = ranges.filter((c) => c.includes("${"));
+    if (unresolved.length > 0) problems.push(`${where} has unresolved src_ip_ranges ${unresolved.join(", ")}`);
+    const world = ranges.filter((c) => c.trim() === "*" || /\/0$/.test(c.trim()));
+    namedWorld ||= world.length > 0;
+    if (world.length > 0 && !worldAccepted) problems.push(`${where} admits ${world.join(", ")} without the ${GCP_WORLD_OPEN_LABEL}=true opt-in`);
+    admitted.push(...ranges);
+  }
+  // Cloud Armor takes 10 ranges a rule, so a whole-space allow-list can be spread over several rules.
+  if (!worldAccepted && !namedWorld && coversWholeSpace(admitted)) {
+    problems.push(`its allow rules together cover the whole address space (${admitted.join(", ")}) without the ${GCP_WORLD_OPEN_LABEL}=true opt-in`);
+  }
+  return problems;
+}
+
+function gcpViolations(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  const runs = resourcesOf(stack, "google_cloud_run_v2_service").filter((s) => componentOf(s.body) === "dashboard");
+  for (const svc of runs) {
+    const ingress = svc.body["ingress"];
+    if (ingress !== "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" && ingress !== "INGRESS_TRAFFIC_INTERNAL_ONLY") {
+      out.push({
+        ruleId: RULE_ID,
+        resource: svc.address,
+        message: `dashboard Cloud Run service ${svc.address} has ingress ${ingress === undefined ? "unset (defaults to INGRESS_TRAFFIC_ALL)" : JSON.stringify(ingress)}, so its run.app URL bypasses Cloud Armor; set INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER.`,
+      });
+    }
+  }
+  const rules = FORWARDING_RULES.flatMap((type) => resourcesOf(stack, type));
+  const reached = new Map(rules.map((r) => [r.address, backendsReached(stack, r)]));
+  const dashboard = new Set<string>();
+  for (const r of rules.filter((r) => componentOf(r.body) === "dashboard")) {
+    const reach = reached.get(r.address);
+    const hops = parseReferences(r.body["target"]).filter((t) => t.kind === "resource" && LB_HOPS.includes(t.type));
+    if (!reach || reach.opaque || hops.length === 0) {
+      out.push({ ruleId: RULE_ID, resource: r.address, message: `dashboard forwarding rule ${r.address} leads through target ${JSON.stringify(r.body["target"] ?? null)}, which is not a proxy chain of this stack, so its Cloud Armor policy cannot be verified.` });
+    }
+    reach?.backends.forEach((a) => dashboard.add(a));
+  }
+  for (const backend of BACKEND_SERVICES.flatMap((type) => resourcesOf(stack, type))) {
+    const behind = cloudRunBehind(stack, backend, runs);
+    if (!dashboard.has(backend.address) && behind.length === 0) continue;
+    const entries = [...rules.filter((r) => reached.get(r.address)?.backends.has(backend.address)), ...behind];
+    const worldAccepted = entries.length > 0 && entries.every((e) => worldOpen(e.body));
+    const value = backend.body["security_policy"];
+    const refs = parseReferences(value).filter((r) => r.kind === "resource" && r.type === "google_compute_security_policy");
+    const policy = refs.length === 1 && refs[0] ? findBlock(stack, refs[0]) : undefined;
+    let problems: string[];
+    if (value === undefined || value === null || value === "") problems = ["it has no security_policy: anyone who reaches the load balancer reaches Kibana"];
+    else if (!policy) problems = [`its security_policy ${JSON.stringify(value)} is not a google_compute_security_policy of this stack, so it cannot be verified`];
+    else problems = cloudArmorProblems(policy, worldAccepted).map((p) => `${policy.address}: ${p}`);
+    if (problems.length === 0) continue;
+    out.push({ ruleId: RULE_ID, resource: backend.address, message: `dashboard backend service ${backend.address} is not allow-listed: ${problems.join("; ")}.` });
+  }
+  return out;
+}
+
 /** See the file header. */
 export const dashboardBehindWaf: PolicyRule = {
   id: RULE_ID,
-  description: "Dashboard load balancers sit behind a WAF web ACL that blocks by default and allows only IP sets without /0.",
+  description: "Dashboard load balancers sit behind a WAF web ACL (AWS) or Cloud Armor policy (Google Cloud) that denies by default and allows only allow-listed addresses.",
   check(stack: SynthesizedStack): Violation[] {
     const violations: Violation[] = [];
     const balancers = [...resourcesOf(stack, "aws_lb"), ...resourcesOf(stack, "aws_alb")].filter((lb) => isComponent(lb.body, "dashboard"));
@@ -137,6 +302,6 @@ export const dashboardBehindWaf: PolicyRule = {
         });
       }
     }
-    return violations;
+    return [...violations, ...gcpViolations(stack)];
   },
 };

@@ -10,14 +10,19 @@
  * tagged `elastic` has no `network_interface.ip_configuration.public_ip_address` block; a container
  * group tagged `elastic` sets `ip_address_type` to `Private` or `None` (the default is `Public`).
  * A NIC id that is not a reference to a NIC of the stack cannot be verified and is reported.
- * The AWS stack runs Elastic in private subnets without public IPs, so this rule reads Azure only.
+ * On Google Cloud a `google_compute_instance` (or instance template) labelled
+ * `lure-component = elastic` has no `access_config` (external IPv4) and no `ipv6_access_config`
+ * (external IPv6) in any `network_interface`: even an empty `access_config {}` gives it an ephemeral
+ * external address. It leaves through Cloud NAT instead.
+ * The AWS stack runs Elastic in private subnets without public IPs, so this rule reads Azure and Google Cloud only.
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
-import { blockList, findBlock, hasBlock, isComponent, parseReferences, resourcesOf } from "../util";
+import { blockList, componentOf, findBlock, hasBlock, isComponent, parseReferences, resourcesOf } from "../util";
 
 const RULE_ID = "elastic-no-public-ip";
 
 const VM_TYPES: readonly string[] = ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"];
+const GCP_COMPUTE_TYPES: readonly string[] = ["google_compute_instance", "google_compute_instance_template", "google_compute_region_instance_template"];
 const SCALE_SET_TYPES: readonly string[] = ["azurerm_linux_virtual_machine_scale_set", "azurerm_windows_virtual_machine_scale_set"];
 
 /** How to name a `public_ip_address_id` value in a message: the address it references, or the value. */
@@ -29,7 +34,7 @@ function describeIp(value: unknown): string {
 /** See the file header. */
 export const elasticNoPublicIp: PolicyRule = {
   id: RULE_ID,
-  description: "VMs, scale sets and container groups tagged lure:component = elastic have no public IP address.",
+  description: "VMs, scale sets and container groups tagged (or labelled) as the elastic component have no public IP address.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     const report = (resource: string, message: string) => out.push({ ruleId: RULE_ID, resource, message });
@@ -65,6 +70,13 @@ export const elasticNoPublicIp: PolicyRule = {
       if (type === undefined || (typeof type === "string" && type.trim().toLowerCase() === "public")) {
         report(group.address, `Elastic container group ${group.address} has ip_address_type ${type === undefined ? "unset (defaults to Public)" : JSON.stringify(type)}; set it to Private with subnet_ids.`);
       }
+    }
+    for (const vm of GCP_COMPUTE_TYPES.flatMap((type) => resourcesOf(stack, type)).filter((r) => componentOf(r.body) === "elastic")) {
+      blockList(vm.body["network_interface"]).forEach((ni, index) => {
+        const kinds = ["access_config", "ipv6_access_config"].filter((k) => hasBlock(ni, k));
+        if (kinds.length === 0) return;
+        report(vm.address, `Elastic VM ${vm.address} network_interface[${index}] has ${kinds.join(" and ")}, which gives it an external address; remove it (the VM leaves through Cloud NAT).`);
+      });
     }
     return out;
   },

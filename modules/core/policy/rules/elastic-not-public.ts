@@ -18,9 +18,19 @@
  * is. An NSG bound to an inline `subnet` of `azurerm_virtual_network` is never exempt (those subnets
  * cannot be told apart). A standalone rule belongs to the NSG its `network_security_group_name`
  * references, or whose literal `name` and `resource_group_name` it repeats.
+ *
+ * On Google Cloud (google 6.x) it reads `google_compute_firewall`: an `INGRESS` rule (the default
+ * direction) that is not `disabled`, whose `source_ranges` hold a `/0` CIDR (or are unset with no
+ * `source_tags` / `source_service_accounts`: the API then takes `0.0.0.0/0`), and one of whose `allow`
+ * blocks reaches a watched port: protocol `tcp`, `udp` (or `6`, `17`) or `all`, `ports` of single
+ * ports and `a-b` ranges, no `ports` meaning every port. Unresolved values count as the open case.
+ * A rule is exempt when it targets literal `target_tags` only and every instance (or instance
+ * template) carrying one of them is labelled `lure-component = honeypot` (at least one is): a rule
+ * without targets applies to every VM of the network, and a tag shared with the Elastic VM cannot
+ * exempt it. `deny` blocks are not read: a shadowing deny is no excuse for the allow.
  */
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
-import { asInteger, asStringList, blockList, findBlock, isComponent, parseReferences, refersTo, resourcesOf, singleBlock, tagsOf, COMPONENT_TAG } from "../util";
+import { asInteger, asStringList, blockList, componentOf, findBlock, isComponent, parseReferences, refersTo, resourcesOf, singleBlock, tagsOf, COMPONENT_TAG } from "../util";
 import type { StackBlock } from "../util";
 
 const RULE_ID = "elastic-not-public";
@@ -291,10 +301,76 @@ function azureViolations(stack: SynthesizedStack): Violation[] {
   return violations;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Google Cloud firewall rules
+// ---------------------------------------------------------------------------------------------
+
+/** Compute resources whose network `tags` a firewall rule's `target_tags` select. */
+const GCP_COMPUTE_TYPES: readonly string[] = ["google_compute_instance", "google_compute_instance_template", "google_compute_region_instance_template"];
+
+/** True when the rule targets literal network tags that only honeypot VMs carry (see the file header). */
+function isHoneypotFirewall(stack: SynthesizedStack, rule: Attributes): boolean {
+  const targets = asStringList(rule["target_tags"]) ?? [];
+  if (targets.length === 0 || targets.some((t) => t.includes("${"))) return false;
+  if ((asStringList(rule["target_service_accounts"]) ?? []).length > 0) return false;
+  const tagged = GCP_COMPUTE_TYPES.flatMap((type) => resourcesOf(stack, type)).filter((vm) => (asStringList(vm.body["tags"]) ?? []).some((t) => targets.includes(t)));
+  return tagged.length > 0 && tagged.every((vm) => componentOf(vm.body) === "honeypot");
+}
+
+/** The watched ports one `allow` block reaches and how to describe it; `ports` entries are `"22"` or `"5000-6000"`. */
+function gcpReachedPorts(allow: Attributes): { readonly ports: typeof WATCHED_PORTS; readonly what: string } {
+  const raw = allow["protocol"];
+  const protocol = String(raw ?? "").trim().toLowerCase();
+  const name = protocol === "6" ? "tcp" : protocol === "17" ? "udp" : protocol;
+  const label = name === "all" ? "all protocols" : name === "tcp" || name === "udp" ? name : `protocol ${JSON.stringify(raw)}`;
+  if (name !== "all" && name !== "tcp" && name !== "udp" && !protocol.includes("${")) return { ports: [], what: "" }; // icmp, esp, ah, sctp...
+  const ranges = asStringList(allow["ports"]);
+  if (ranges === undefined || ranges.length === 0) return { ports: WATCHED_PORTS, what: `${label}, every port` };
+  const reached = new Set<number>();
+  const described: string[] = [];
+  for (const range of ranges.map((r) => r.trim())) {
+    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(range);
+    if (m) {
+      const from = Number(m[1]);
+      const to = m[2] === undefined ? from : Number(m[2]);
+      WATCHED_PORTS.filter((p) => p.port >= from && p.port <= to).forEach((p) => reached.add(p.port));
+      described.push(range);
+    } else {
+      WATCHED_PORTS.forEach((p) => reached.add(p.port));
+      described.push(`${range} (unresolved)`);
+    }
+  }
+  return { ports: WATCHED_PORTS.filter((p) => reached.has(p.port)), what: `${label} port${described.length === 1 && !described[0]?.includes("-") ? "" : "s"} ${described.join(", ")}` };
+}
+
+function gcpViolations(stack: SynthesizedStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const fw of resourcesOf(stack, "google_compute_firewall")) {
+    const b = fw.body;
+    if (b["direction"] !== undefined && !isOrUnresolved(b["direction"], "ingress")) continue;
+    if (b["disabled"] === true || b["disabled"] === "true") continue;
+    const ranges = asStringList(b["source_ranges"]);
+    const otherSources = (asStringList(b["source_tags"]) ?? []).length + (asStringList(b["source_service_accounts"]) ?? []).length > 0;
+    const world = ranges === undefined || ranges.length === 0 ? (otherSources ? [] : ["0.0.0.0/0 (source_ranges unset)"]) : ranges.filter(isWorld);
+    if (world.length === 0 || isHoneypotFirewall(stack, b)) continue;
+    blockList(b["allow"]).forEach((allow, index) => {
+      const { ports, what } = gcpReachedPorts(allow);
+      if (ports.length === 0) return;
+      const services = ports.map((p) => `${p.port} (${p.service})`).join(", ");
+      violations.push({
+        ruleId: RULE_ID,
+        resource: fw.address,
+        message: `${fw.address} allow[${index}] admits ${what} from ${world.join(", ")}, exposing ${services} to the internet; restrict source_ranges to an allow-list or a subnet.`,
+      });
+    });
+  }
+  return violations;
+}
+
 /** See the file header. */
 export const elasticNotPublic: PolicyRule = {
   id: RULE_ID,
-  description: "No security group or NSG rule opens Kibana 5601, Elasticsearch 9200 or Logstash 5044/9600/64305 to the internet (honeypot groups exempt).",
+  description: "No security group, NSG or VPC firewall rule opens Kibana 5601, Elasticsearch 9200 or Logstash 5044/9600/64305 to the internet (honeypot groups exempt).",
   check(stack: SynthesizedStack): Violation[] {
     const violations: Violation[] = [];
     for (const ingress of collectIngress(stack)) {
@@ -310,6 +386,6 @@ export const elasticNotPublic: PolicyRule = {
         message: `${ingress.where} allows ${what} from ${world.join(", ")}, exposing ${services} to the internet; restrict the source to an allow-list or a security group.`,
       });
     }
-    return [...violations, ...azureViolations(stack)];
+    return [...violations, ...azureViolations(stack), ...gcpViolations(stack)];
   },
 };

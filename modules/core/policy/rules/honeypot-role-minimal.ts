@@ -16,13 +16,24 @@
  * `azurerm_windows_virtual_machine`, their `_scale_set`s, `azurerm_container_group`) has no `identity`
  * block. Its logs leave by the network (Fluent Bit to Logstash), so it needs no Azure permission, and
  * without an identity the instance metadata endpoint hands an attacker no token to try.
+ *
+ * On Google Cloud a honeypot VM (`google_compute_instance` or an instance template, labelled
+ * `lure-component = honeypot`) should have no `service_account` block. If it has one, its `scopes`
+ * do not include `cloud-platform` (which lets the token use every role of the account), its `email`
+ * is set and is not the Compute Engine default account (`...-compute@developer.gserviceaccount.com`
+ * or `data.google_compute_default_service_account`: left unset, the VM runs as that account, which
+ * usually holds Editor on the project), and no IAM grant of the stack gives that account a role:
+ * `google_*_iam_member` / `_iam_binding` naming it in `member(s)`, or a `google_*_iam_policy` whose
+ * `policy_data` (JSON, or a `data.google_iam_policy`) binds it.
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
 import {
   asStringList,
   blockList,
+  componentOf,
   conditionValues,
   hasBlock,
+  iamPolicyBindings,
   inlinePolicies,
   isComponent,
   parseReferences,
@@ -31,7 +42,7 @@ import {
   resourcesOf,
   singleBlock,
 } from "../util";
-import type { PolicySource, PolicyStatement, StackBlock } from "../util";
+import type { PolicySource, PolicyStatement, Reference, StackBlock } from "../util";
 
 const RULE_ID = "honeypot-role-minimal";
 
@@ -62,6 +73,60 @@ function azureIdentities(stack: SynthesizedStack): Violation[] {
         message: `honeypot ${r.address} has an identity block${typeof type === "string" ? ` (type ${JSON.stringify(type)})` : ""}; a honeypot may hold no managed identity: remove the block.`,
       };
     });
+}
+
+const GCP_COMPUTE: readonly string[] = ["google_compute_instance", "google_compute_instance_template", "google_compute_region_instance_template"];
+const CLOUD_PLATFORM: readonly string[] = ["cloud-platform", "https://www.googleapis.com/auth/cloud-platform"];
+const DEFAULT_COMPUTE_ACCOUNT = /-compute@developer\.gserviceaccount\.com$/i;
+
+/** A honeypot VM's service account: its references (`${google_service_account.X.email}`) or its literal email. */
+interface HoneypotAccount {
+  readonly vm: StackBlock;
+  readonly email: string;
+  readonly refs: readonly Reference[];
+}
+
+/** True when an IAM `member` string names `account`. */
+function namesAccount(member: string, account: HoneypotAccount): boolean {
+  if (account.refs.length > 0) return parseReferences(member).some((r) => account.refs.some((a) => a.address === r.address));
+  return member.trim().toLowerCase() === `serviceaccount:${account.email.trim().toLowerCase()}`;
+}
+
+/** Honeypot VMs with a broad or default service account, and grants to the accounts they use. */
+function gcpAccounts(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  const accounts: HoneypotAccount[] = [];
+  for (const vm of GCP_COMPUTE.flatMap((type) => resourcesOf(stack, type)).filter((r) => componentOf(r.body) === "honeypot")) {
+    const sa = singleBlock(vm.body["service_account"]);
+    if (!sa) continue;
+    const email = sa["email"];
+    const refs = parseReferences(email);
+    if (typeof email !== "string" || email.trim() === "" || DEFAULT_COMPUTE_ACCOUNT.test(email) || refs.some((r) => r.type === "google_compute_default_service_account")) {
+      out.push({ ruleId: RULE_ID, resource: vm.address, message: `honeypot ${vm.address} runs as the Compute Engine default service account${typeof email === "string" && email !== "" ? ` (${email})` : " (service_account.email unset)"}, which usually holds Editor on the project; remove the service_account block.` });
+    } else {
+      accounts.push({ vm, email, refs });
+    }
+    const broad = (asStringList(sa["scopes"]) ?? []).filter((scope) => CLOUD_PLATFORM.includes(scope.trim().toLowerCase()));
+    if (broad.length > 0) {
+      out.push({ ruleId: RULE_ID, resource: vm.address, message: `honeypot ${vm.address} gives its service account scope ${broad.join(", ")}, which lets a stolen token use every role of the account; remove the service_account block.` });
+    }
+  }
+  if (accounts.length === 0) return out;
+  const grant = (address: string, role: unknown, member: string) => {
+    for (const a of accounts.filter((a) => namesAccount(member, a))) {
+      out.push({ ruleId: RULE_ID, resource: address, message: `${address} grants ${JSON.stringify(role ?? null)} to ${a.email}, the service account of honeypot ${a.vm.address}; a honeypot's account may hold no role.` });
+    }
+  };
+  for (const type of Object.keys(stack.resource ?? {}).filter((t) => /^google_.+_iam_(member|binding|policy)$/.test(t))) {
+    for (const r of resourcesOf(stack, type)) {
+      if (type.endsWith("_policy")) {
+        for (const b of iamPolicyBindings(stack, r.body["policy_data"])) b.members.forEach((m) => grant(r.address, b.role, m));
+      } else {
+        [...(asStringList(r.body["member"]) ?? []), ...(asStringList(r.body["members"]) ?? [])].forEach((m) => grant(r.address, r.body["role"], m));
+      }
+    }
+  }
+  return out;
 }
 
 /** True when `value` names `role`: a reference to it, or its literal `name`. */
@@ -147,7 +212,7 @@ function statementProblems(s: PolicyStatement, role: StackBlock, own: ReadonlySe
 /** See the file header. */
 export const honeypotRoleMinimal: PolicyRule = {
   id: RULE_ID,
-  description: "Honeypot IAM roles may only ClientMount/ClientWrite their own task's EFS access points; honeypot Azure VMs and containers have no identity.",
+  description: "Honeypot IAM roles only mount/write their own EFS access points; honeypot Azure compute has no identity; honeypot GCE VMs have no broad or privileged account.",
   check(stack: SynthesizedStack): Violation[] {
     const violations: Violation[] = [];
     for (const role of resourcesOf(stack, "aws_iam_role")) {
@@ -174,6 +239,6 @@ export const honeypotRoleMinimal: PolicyRule = {
         }
       }
     }
-    return [...violations, ...azureIdentities(stack)];
+    return [...violations, ...azureIdentities(stack), ...gcpAccounts(stack)];
   },
 };

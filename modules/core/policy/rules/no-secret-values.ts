@@ -14,6 +14,15 @@
  * variable), no `connection_string` block and no storage access key; container groups have no
  * secret-looking `environment_variables` and no `secure_environment_variables`. Secret-looking names
  * are the AWS ones, plus `…_URI` among the names that only point at a secret (a Key Vault secret id).
+ *
+ * On Google Cloud (google 6.x), with the same names: a `google_secret_manager_secret_version` has no
+ * `secret_data` and no literal `secret_data_wo` (versions are added with `gcloud secrets versions
+ * add`); a `google_sql_user` has no `password`; VMs and instance templates have no secret-looking
+ * `metadata` key (metadata is readable by anything on the VM and by every project viewer); Cloud Run
+ * services and jobs have no secret-looking container `env` and no `env` fed from `value_source.secret_key_ref`
+ * (the secret would sit in the environment); Cloud Functions (`google_cloudfunctions_function`,
+ * `google_cloudfunctions2_function`) have no secret-looking `environment_variables` (build or run
+ * time) and no `secret_environment_variables`.
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
 import { blockList, isRecord, resourcesOf, singleBlock } from "../util";
@@ -112,9 +121,58 @@ function azureProblems(stack: SynthesizedStack): Violation[] {
   return out;
 }
 
+const GCP_COMPUTE: readonly string[] = ["google_compute_instance", "google_compute_instance_template", "google_compute_region_instance_template"];
+
+/** Problems of Cloud Run containers (`containers` of a service's or a job's task template). */
+function cloudRunContainers(address: string, containers: unknown): Violation[] {
+  const out: Violation[] = [];
+  for (const c of blockList(containers)) {
+    const where = `container ${String(c["name"] ?? "(unnamed)")} variable`;
+    const env = blockList(c["env"]);
+    out.push(...envProblems(address, where, Object.fromEntries(env.map((e) => [String(e["name"]), e["value"]]))));
+    for (const e of env.filter((e) => singleBlock(singleBlock(e["value_source"])?.["secret_key_ref"]))) {
+      out.push(violation(address, `${address} sets ${where} ${String(e["name"])} from Secret Manager (value_source.secret_key_ref), which puts the secret into the environment; read it at run time with the service's account.`));
+    }
+  }
+  return out;
+}
+
+function gcpProblems(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  for (const v of resourcesOf(stack, "google_secret_manager_secret_version")) {
+    if (set(v.body["secret_data"])) out.push(violation(v.address, `${v.address} sets secret_data, which puts the secret into Terraform state; add the version outside Terraform (gcloud secrets versions add).`));
+    const wo = v.body["secret_data_wo"];
+    if (typeof wo === "string" && wo !== "" && !wo.includes("${")) out.push(violation(v.address, `${v.address} sets secret_data_wo to a literal, which puts the secret into cdk.tf.json; set it outside Terraform.`));
+  }
+  for (const u of resourcesOf(stack, "google_sql_user").filter((u) => set(u.body["password"]))) {
+    out.push(violation(u.address, `${u.address} sets password, which lands in Terraform state; use IAM database authentication or set the password outside Terraform.`));
+  }
+  for (const vm of GCP_COMPUTE.flatMap((type) => resourcesOf(stack, type))) {
+    const metadata = vm.body["metadata"];
+    if (isRecord(metadata)) out.push(...envProblems(vm.address, "metadata key", metadata));
+  }
+  for (const svc of resourcesOf(stack, "google_cloud_run_v2_service")) out.push(...cloudRunContainers(svc.address, singleBlock(svc.body["template"])?.["containers"]));
+  for (const job of resourcesOf(stack, "google_cloud_run_v2_job")) out.push(...cloudRunContainers(job.address, singleBlock(singleBlock(job.body["template"])?.["template"])?.["containers"]));
+  const functions = [
+    ...resourcesOf(stack, "google_cloudfunctions_function").map((fn) => ({ fn, settings: [fn.body], build: fn.body["build_environment_variables"] })),
+    ...resourcesOf(stack, "google_cloudfunctions2_function").map((fn) => ({ fn, settings: [singleBlock(fn.body["service_config"]) ?? {}], build: singleBlock(fn.body["build_config"])?.["environment_variables"] })),
+  ];
+  for (const { fn, settings, build } of functions) {
+    if (isRecord(build)) out.push(...envProblems(fn.address, "build environment variable", build));
+    for (const config of settings) {
+      const vars = config["environment_variables"];
+      if (isRecord(vars)) out.push(...envProblems(fn.address, "environment variable", vars));
+      for (const sev of blockList(config["secret_environment_variables"])) {
+        out.push(violation(fn.address, `${fn.address} sets environment variable ${String(sev["key"])} from secret ${JSON.stringify(sev["secret"] ?? null)}, which puts the secret into the environment; read it at run time with the function's account.`));
+      }
+    }
+  }
+  return out;
+}
+
 export const noSecretValues: PolicyRule = {
   id: RULE_ID,
-  description: "No secret value (AWS secret version, SecureString, Key Vault secret, VM password) in the stack; no secret-looking env var or app setting.",
+  description: "No secret value (secret versions, SecureString, Key Vault secret, VM or SQL password) in the stack; no secret-looking env var, app setting or VM metadata key.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     for (const v of resourcesOf(stack, "aws_secretsmanager_secret_version")) {
@@ -141,6 +199,6 @@ export const noSecretValues: PolicyRule = {
         out.push(...envProblems(td.address, `container ${String(c["name"])} variable`, Object.fromEntries(env.map((e) => [String(e["name"]), e["value"]]))));
       }
     }
-    return [...out, ...azureProblems(stack)];
+    return [...out, ...azureProblems(stack), ...gcpProblems(stack)];
   },
 };

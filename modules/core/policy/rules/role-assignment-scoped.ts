@@ -13,9 +13,16 @@
  * or by the built-in ids in `role_definition_id`. Even a reader role at subscription scope lists every
  * honeypot and its address, which is what the honeynet must keep to itself. A `scope` that is only an
  * unresolved expression (`${var.scope}`) cannot be verified and is reported.
+ *
+ * On Google Cloud the same administrator roles are the basic `roles/owner` and `roles/editor` and the
+ * roles that grant access to others (`roles/resourcemanager.projectIamAdmin`,
+ * `roles/resourcemanager.folderIamAdmin`, `roles/resourcemanager.organizationAdmin`,
+ * `roles/iam.securityAdmin`). None may be granted at project, folder or organization level:
+ * `google_{project,folder,organization}_iam_member` / `_iam_binding` (`role`), or a binding of a
+ * `google_{project,folder,organization}_iam_policy` (`policy_data` as JSON or a `data.google_iam_policy`).
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
-import { parseReferences, resourcesOf } from "../util";
+import { asStringList, iamPolicyBindings, parseReferences, resourcesOf } from "../util";
 
 const RULE_ID = "role-assignment-scoped";
 
@@ -58,10 +65,36 @@ function adminRole(name: unknown, id: unknown): string | undefined {
   return undefined;
 }
 
+/** Google Cloud roles that administer a whole project, folder or organization, or its IAM. */
+const GCP_ADMIN_ROLES: readonly string[] = [
+  "roles/owner",
+  "roles/editor",
+  "roles/resourcemanager.projectIamAdmin",
+  "roles/resourcemanager.folderIamAdmin",
+  "roles/resourcemanager.organizationAdmin",
+  "roles/iam.securityAdmin",
+];
+const GCP_LEVELS: readonly string[] = ["project", "folder", "organization"];
+
+/** Project, folder and organization grants of an administrator role. */
+function gcpViolations(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  for (const level of GCP_LEVELS) {
+    const grants = [...resourcesOf(stack, `google_${level}_iam_member`), ...resourcesOf(stack, `google_${level}_iam_binding`)].map((g) => ({ g, roles: asStringList(g.body["role"]) ?? [] }));
+    const policies = resourcesOf(stack, `google_${level}_iam_policy`).map((g) => ({ g, roles: iamPolicyBindings(stack, g.body["policy_data"]).map((b) => b.role) }));
+    for (const { g, roles } of [...grants, ...policies]) {
+      for (const role of roles.filter((r) => GCP_ADMIN_ROLES.includes(r.trim()))) {
+        out.push({ ruleId: RULE_ID, resource: g.address, message: `${g.address} grants ${role} on the ${level}; grant a predefined role that names what the principal does (e.g. roles/compute.viewer), on the resource it needs.` });
+      }
+    }
+  }
+  return out;
+}
+
 /** See the file header. */
 export const roleAssignmentScoped: PolicyRule = {
   id: RULE_ID,
-  description: "No azurerm_role_assignment is scoped above a resource group or grants Owner, Contributor or an access-administrator role.",
+  description: "No Azure role assignment above a resource group or of an admin role; no Google Cloud project, folder or organization grant of owner, editor or IAM admin.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     for (const a of resourcesOf(stack, "azurerm_role_assignment")) {
@@ -75,6 +108,6 @@ export const roleAssignmentScoped: PolicyRule = {
         out.push({ ruleId: RULE_ID, resource: a.address, message: `${a.address} grants ${role}; use a data-plane role that names what the principal does (e.g. Storage Queue Data Message Sender, Key Vault Secrets User).` });
       }
     }
-    return out;
+    return [...out, ...gcpViolations(stack)];
   },
 };
