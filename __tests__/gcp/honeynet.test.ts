@@ -225,6 +225,19 @@ describe("GcpHoneynet, other settings", () => {
     expect(() => synth({ dashboard: { allowCidrs: ["2001:db8::/48"] } })).toThrow(/dashboard\.allowCidrs: has no IPv4 CIDR[\s\S]*dashboard\.allowPlaintext: the Google Cloud dashboard is plain HTTP/);
   });
 
+  it("names every resource and network tag as Compute Engine requires (RFC 1035, at most 63), for the standard profile and a long prefix", () => {
+    const stack = synth({ prefix: "honey-net-99", honeypots: [...PROFILES.standard] });
+    const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+    const names = Object.keys(stack.resource).flatMap((type) => all(stack, type).map(([, b]) => b.name ?? b.account_id).filter((n): n is string => typeof n === "string"));
+    const tags = all(stack, "google_compute_instance").flatMap(([, b]) => b.tags as string[]);
+    expect(names.length).toBeGreaterThan(40);
+    for (const n of [...names, ...tags]) expect({ n, ok: RFC1035.test(n) }).toEqual({ n, ok: true });
+    // Service account ids are 6-30 characters.
+    for (const [, sa] of all(stack, "google_service_account")) expect(sa.account_id.length).toBeLessThanOrEqual(30);
+    // A honeypot's VM and its firewall rule share one name; no two honeypots share one after lower-casing.
+    expect(new Set(names.filter((n) => n.includes("-hp-"))).size).toBe(PROFILES.standard.filter((h) => !INTERNAL_MEMBERS.includes(h)).length);
+  });
+
   it("on-demand capacity makes standard VMs that restart", () => {
     const vm = honeypotVm(synth({ capacity: "on-demand" }), "cowrie");
     expect(vm.scheduling).toEqual({ provisioning_model: "STANDARD", automatic_restart: true, on_host_maintenance: "MIGRATE" });
