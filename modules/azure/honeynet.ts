@@ -42,10 +42,10 @@ import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-
 import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/virtual-machine-data-disk-attachment";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { honeypot as catalogEntry } from "../core/catalog";
-import { ipv4Host, ipv4Subnet } from "../core/cidr";
+import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { honeynetPropsProblems } from "../core/validate";
-import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type AdminSshProps, type HostPort } from "../core/host";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort } from "../core/host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, TAG_KEYS, type Component } from "../core/naming";
 import { defaultAzureVmSize } from "../core/vm-sizes";
@@ -100,9 +100,6 @@ export interface AzureHoneypotHost {
   readonly members: readonly string[];
   readonly ports: readonly HostPort[];
 }
-
-/** The IPv4 CIDRs of a list: Kibana's public IP is IPv4, so IPv6 ones would allow nothing (they are left out, with a synth warning). */
-const ipv4Only = (cidrs: readonly string[]) => cidrs.filter((c) => !c.includes(":"));
 
 /**
  * What the Azure honeynet needs beyond {@link honeynetPropsProblems} (the config checks both; a construct
@@ -174,9 +171,8 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     const prefix = props.prefix ?? "lure";
     this.prefix = prefix;
     const networkCidr = props.networkCidr ?? "10.42.0.0/16";
-    const adminKey = props.adminSshPublicKey;
-    const adminV6 = adminKey !== undefined ? (props.adminCidrs ?? []).filter((c) => c.includes(":")) : [];
-    if (adminV6.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${adminV6.join(", ")} left out: the VMs' addresses are IPv4 only`);
+    const admin = vmAdminAccess(props);
+    if (admin.leftOut.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${admin.leftOut.join(", ")} left out: the VMs' addresses are IPv4 only`);
     const name = (...parts: string[]) => resourceName(prefix, parts, 64);
     const tags = (component: Component, honeypot?: string) => ({ ...(props.tags ?? {}), ...componentTags(component, honeypot) });
 
@@ -187,9 +183,9 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       rg: this.resourceGroup.name,
       name,
       tags,
-      adminCidrs: adminKey !== undefined ? ipv4Only(props.adminCidrs ?? []) : [],
-      adminSsh: { port: DEFAULT_ADMIN_SSH_PORT, ...(adminKey !== undefined ? { publicKey: adminKey } : {}) },
-      sshKey: adminKey ?? keyWithoutPrivateHalf(),
+      adminCidrs: admin.cidrs,
+      adminSsh: admin.ssh,
+      sshKey: props.adminSshPublicKey ?? keyWithoutPrivateHalf(),
     };
     this.network = new VirtualNetwork(this, "Network", { name: name("honeynet"), location: ctx.location, resourceGroupName: ctx.rg, addressSpace: [networkCidr], tags: tags("network") });
     this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", ipv4Subnet(networkCidr, 4, 0), "honeypots");
@@ -206,13 +202,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     if ((props.capacity ?? "spot") === "spot" && this.hosts.some((h) => !spotCapable(h.vm.sizeInput ?? ""))) {
       Annotations.of(this).addWarning('capacity "spot": Azure runs no B-series size as a Spot VM, so the honeypot VMs of B-series sizes are regular (pay-as-you-go) VMs');
     }
-    this.honeypots = this.hosts.map((h) => ({
-      name: h.name,
-      image: props.overrides?.[h.name]?.image ?? catalogEntry(h.name).image,
-      ports: h.ports.map((p) => ({ port: p.host, protocol: p.protocol })),
-      portChanges: [],
-      serviceName: h.vm.name,
-    }));
+    this.honeypots = this.hosts.map((h) => vmHoneypotDescriptor(h.name, h.ports, props.overrides?.[h.name], h.vm.name));
 
     const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
     if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Azure allow-list: Kibana's public IP is IPv4 only`);

@@ -125,3 +125,6 @@ export function ipv4Host(cidr: string, n: number): string {
   if (!b || b.version !== 4 || n < 0 || b.first + BigInt(n) > b.last) throw new RangeError(`ipv4Host: ${cidr} has no address ${n}`);
   return v4Text(b.first + BigInt(n));
 }
+
+/** The IPv4 entries of a CIDR list (an IPv6 one has a colon). */
+export const ipv4Only = (cidrs: readonly string[]): string[] => cidrs.filter((c) => !c.includes(":"));

@@ -45,10 +45,10 @@ import { ComputeUrlMap } from "@cdktf/provider-google/lib/compute-url-map";
 import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { honeypot as catalogEntry } from "../core/catalog";
-import { ipv4Host, ipv4Subnet } from "../core/cidr";
+import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
-import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, type AdminSshProps, type HostPort } from "../core/host";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { LABEL_KEYS, toLabel } from "../core/labels";
@@ -113,9 +113,6 @@ export interface GcpHoneypotHost {
   readonly ports: readonly HostPort[];
 }
 
-/** The IPv4 CIDRs of a list: the load balancer's address is IPv4, so IPv6 ones would admit nobody (left out, with a synth warning). */
-const ipv4Only = (cidrs: readonly string[]) => cidrs.filter((c) => !c.includes(":"));
-
 /** Splits `items` into lists of at most `size`. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -160,6 +157,8 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   readonly dashboardSubnet: ComputeSubnetwork;
   readonly hosts: readonly GcpHoneypotHost[];
   readonly elasticInstance: ComputeInstance;
+  /** The Elastic VM's name, as written (not a token), e.g. for `gcloud compute start-iap-tunnel`. */
+  readonly elasticInstanceName: string;
   /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana. */
   readonly elasticAddress: string;
   readonly kibana: CloudRunV2Service;
@@ -179,15 +178,14 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     const prefix = props.prefix ?? "lure";
     this.prefix = prefix;
     const networkCidr = props.networkCidr ?? "10.42.0.0/16";
-    const adminKey = props.adminSshPublicKey;
-    const adminV6 = adminKey !== undefined ? (props.adminCidrs ?? []).filter((c) => c.includes(":")) : [];
-    if (adminV6.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${adminV6.join(", ")} left out: the VMs' external addresses are IPv4 only`);
+    const admin = vmAdminAccess(props);
+    if (admin.leftOut.length > 0) Annotations.of(this).addWarning(`adminCidrs: ${admin.leftOut.join(", ")} left out: the VMs' external addresses are IPv4 only`);
     const ctx: Context = {
       props,
       name: (...parts: string[]) => resourceName(prefix, parts, 63),
       labels: (component, honeypot) => ({ [LABEL_KEYS.component]: component, ...(honeypot ? { [LABEL_KEYS.honeypot]: toLabel(honeypot) } : {}) }),
-      adminCidrs: adminKey !== undefined ? ipv4Only(props.adminCidrs ?? []) : [],
-      adminSsh: { port: DEFAULT_ADMIN_SSH_PORT, ...(adminKey !== undefined ? { publicKey: adminKey } : {}) },
+      adminCidrs: admin.cidrs,
+      adminSsh: admin.ssh,
     };
     this.project = props.project ?? new DataGoogleClientConfig(this, "Client").project;
     this.zone = props.zone;
@@ -203,6 +201,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
 
     // Elastic host first: the shippers need its address.
     this.elasticAddress = ipv4Host(elasticCidr, FIRST_FREE_HOST);
+    this.elasticInstanceName = ctx.name("elastic");
     this.elasticInstance = this.elasticHost(ctx, honeypotCidr, dashboardCidr, nat);
 
     // One VM per honeypot with ports; internal members (tanner & co.) run on their public member's VM.
@@ -210,13 +209,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     if (ctx.adminCidrs.length > 0) {
       this.firewall("AdminSsh", { name: ctx.name("admin-ssh"), from: ctx.adminCidrs, to: this.hosts.map((h) => h.tag), allow: [{ protocol: "tcp", ports: [String(DEFAULT_ADMIN_SSH_PORT)] }] });
     }
-    this.honeypots = this.hosts.map((h) => ({
-      name: h.name,
-      image: props.overrides?.[h.name]?.image ?? catalogEntry(h.name).image,
-      ports: h.ports.map((p) => ({ port: p.host, protocol: p.protocol })),
-      portChanges: [],
-      serviceName: h.instanceName,
-    }));
+    this.honeypots = this.hosts.map((h) => vmHoneypotDescriptor(h.name, h.ports, props.overrides?.[h.name], h.instanceName));
 
     const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
     if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Cloud Armor allow-list: the load balancer's address is IPv4 only`);
@@ -321,7 +314,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     });
     // Its only way out is Cloud NAT: cloud-init installs Docker at first boot, so the VM waits for it.
     return this.instance(ctx, "ElasticVm", {
-      name: ctx.name("elastic"),
+      name: this.elasticInstanceName,
       machineType: props.elasticMachineType ?? DEFAULT_ELASTIC_MACHINE_TYPE,
       tag,
       userData,

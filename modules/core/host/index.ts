@@ -3,3 +3,4 @@ export * from "./cloud-init";
 export * from "./honeypot-host";
 export * from "./elastic-host";
 export * from "./kibana-host";
+export * from "./vm-honeynet";
