@@ -2,7 +2,7 @@
 import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
-import { ConfigError, selectedHoneypots, type LureConfig } from "../core/config";
+import { ConfigError, honeynetPropsFor, type LureConfig } from "../core/config";
 import { resourceName } from "../core/naming";
 import { quarantineProps, quarantinePropsProblems } from "../core/quarantine-runtime";
 import { AwsHoneynet } from "./honeynet";
@@ -20,15 +20,8 @@ export class AwsHoneynetStack extends AwsStack {
     super(scope, id, { prefix: config.prefix, region: aws.region, tags: { ...config.tags, ...aws.tags }, ...(aws.backend ? { backend: aws.backend } : {}) });
     const hn = config.honeynet;
     this.honeynet = new AwsHoneynet(this, "Honeynet", {
-      prefix: config.prefix,
-      honeypots: selectedHoneypots(config),
-      dashboard: hn.dashboard,
-      capacity: hn.capacity,
-      overrides: hn.overrides,
-      elasticVersion: hn.elastic.version,
-      elasticImages: hn.elastic.images,
+      ...honeynetPropsFor(config, "aws"),
       imageRepositories: hn.imageRepositories,
-      networkCidr: hn.networkCidr,
       flowLogs: hn.flowLogs,
       logRetentionDays: hn.logRetentionDays,
     });

@@ -2,7 +2,7 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AzureStack } from "../../providers/azure";
-import { azureVmSizes, honeypotsFor, type LureConfig } from "../core/config";
+import { azureVmSizes, honeynetPropsFor, type LureConfig } from "../core/config";
 import { AzureHoneynet } from "./honeynet";
 
 type AzureCloudConfig = NonNullable<LureConfig["clouds"]["azure"]>;
@@ -21,15 +21,8 @@ export class AzureHoneynetStack extends AzureStack {
     });
     const hn = config.honeynet;
     this.honeynet = new AzureHoneynet(this, "Honeynet", {
-      prefix: config.prefix,
+      ...honeynetPropsFor(config, "azure"),
       location: azure.location,
-      honeypots: honeypotsFor(config, "azure"),
-      dashboard: hn.dashboard,
-      capacity: hn.capacity,
-      overrides: hn.overrides,
-      elasticVersion: hn.elastic.version,
-      ...(hn.elastic.images ? { elasticImages: hn.elastic.images } : {}),
-      networkCidr: hn.networkCidr,
       sizes: azureVmSizes(config),
       adminCidrs: hn.adminCidrs,
       ...(hn.adminSshPublicKey ? { adminSshPublicKey: hn.adminSshPublicKey } : {}),

@@ -15,8 +15,9 @@ import { cidrBounds, isDocumentationRange, isWorldOpen, parseCidr } from "./cidr
 import { ACM_CERTIFICATE_ARN, AWS_REGIONS, AZURE_LOCATIONS, GCP_REGIONS, arnPlacementProblem, certificateRegionReason, gcpZones } from "./regions";
 import { MIN_RSA_BITS, SSH_KEY_TYPES, parseSshPublicKey, sshKeyCloudProblem } from "./ssh-key";
 import { didYouMean } from "./suggest";
+import type { HoneynetProps } from "./interfaces";
 import { LABEL_KEYS, MAX_LABELS, labelsFromTags, toLabel } from "./labels";
-import { AZURE_VM_SIZES, AZURE_VM_SIZE_NAMES, AZURE_HOST_OVERHEAD_MIB, GCP_MACHINE_TYPES, GCP_MACHINE_TYPE_NAMES, defaultAzureVmSize, defaultGcpMachineType } from "./vm-sizes";
+import { AZURE_VM_SIZES, AZURE_VM_SIZE_NAMES, VM_HOST_OVERHEAD_MIB, GCP_MACHINE_TYPES, GCP_MACHINE_TYPE_NAMES, defaultAzureVmSize, defaultGcpMachineType } from "./vm-sizes";
 import { webPortProblems, type WebPorts } from "./web-images";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -113,13 +114,16 @@ const sshPublicKey = z.string().superRefine((v, ctx) => {
   else if (r.key.type === "ssh-rsa" && r.key.bits < MIN_RSA_BITS) ctx.addIssue({ code: "custom", message: `is a ${r.key.bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required (better: an Ed25519 key, \`ssh-keygen -t ed25519\`)` });
 });
 
+/** Local state, the same on every cloud. */
+const localBackend = z.strictObject({
+  type: z.literal("local"),
+  /** State file path, relative to the stack's working directory. */
+  path: z.string().min(1).optional(),
+});
+
 /** The azurerm state backend: a blob in a storage account lure does not create. */
 const azureBackend = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("local"),
-    /** State file path, relative to the stack's working directory. */
-    path: z.string().min(1).optional(),
-  }),
+  localBackend,
   z.strictObject({
     type: z.literal("azurerm"),
     storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "is not a storage account name (3-24 lower-case letters and digits)" }),
@@ -141,11 +145,7 @@ const azureBackend = z.discriminatedUnion("type", [
 
 /** The GCS state backend: an object in a bucket lure does not create (versioning on, as Terraform advises). */
 const gcpBackend = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("local"),
-    /** State file path, relative to the stack's working directory. */
-    path: z.string().min(1).optional(),
-  }),
+  localBackend,
   z.strictObject({
     type: z.literal("gcs"),
     bucket: z
@@ -167,11 +167,7 @@ const tagMap = z
   .default({});
 
 const backend = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("local"),
-    /** State file path, relative to the stack's working directory. */
-    path: z.string().min(1).optional(),
-  }),
+  localBackend,
   z.strictObject({
     type: z.literal("s3"),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "is not a valid S3 bucket name" }),
@@ -1161,7 +1157,6 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
   // certificateArn is AWS's (and Azure has no HTTPS yet); a Google Cloud-only config needs a domain instead.
   const certificateCloud = Boolean(valueAt(input, ["clouds", "aws"]).value) || azureOn(input) || !gcpOn(input);
-  const plaintextCount = out.length;
   if (certificateCloud && dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
     out.push({ path: "honeynet.dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("honeynet.dashboard") });
   } else if (dash && typeof dash === "object" && azureOn(input) && dash.allowPlaintext !== true) {
@@ -1170,8 +1165,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       path: "honeynet.dashboard.allowPlaintext",
       message: `${show(dash.allowPlaintext)}: the Azure dashboard is served over plain HTTP only (HTTPS on Azure is not built yet); set honeynet.dashboard.allowPlaintext: true to accept that for Azure, or remove clouds.azure`,
     });
-  }
-  if (out.length === plaintextCount && dash && typeof dash === "object" && gcpOn(input) && dash.domain === undefined && dash.allowPlaintext !== true) {
+  } else if (dash && typeof dash === "object" && gcpOn(input) && dash.domain === undefined && dash.allowPlaintext !== true) {
     out.push({
       path: "honeynet.dashboard.domain",
       message: "is not set, so the Google Cloud dashboard would be plain HTTP (Kibana has no login); give the dashboard's DNS name for a Google-managed certificate, or set honeynet.dashboard.allowPlaintext: true to accept plain HTTP",
@@ -1192,9 +1186,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   if (region && dash && typeof dash.certificateArn === "string") out.push(...certificateProblems("honeynet.dashboard.certificateArn", dash.certificateArn, region));
   const profile = hn.profile;
   const list = Array.isArray(profile) ? profile.filter((n): n is string => typeof n === "string" && n in TPOT.honeypots) : [];
-  for (const { honeypot, peer } of missingPeers(list)) {
-    out.push({ path: `honeynet.profile[${(profile as unknown[]).indexOf(honeypot)}]`, message: `"${honeypot}" talks to "${peer}", which is not in the list; add "${peer}"` });
-  }
+  out.push(...selectionPeerProblems("honeynet.profile", profile));
   const overrides = hn.overrides;
   const deployed: readonly string[] | undefined =
     profile === undefined ? PROFILES.industrial : typeof profile === "string" ? PROFILES[profile as ProfileName] : Array.isArray(profile) ? list : undefined;
@@ -1263,6 +1255,13 @@ export const PLAINTEXT_REFUSED_MESSAGE = (at: string): string =>
   `is required: Kibana has no login of its own, so over plain HTTP anyone on the path reads the captured data. Give an ACM certificate ARN (no domain? README: "HTTPS without a domain"), or set ${at}.allowPlaintext: true to accept plain HTTP`;
 
 /** Valid but probably not what the user wants. */
+/** Why a VM of `memoryGiB` is too small for honeypot `name` (its task's memory and the host's), or undefined when it fits. */
+function vmMemoryShortfall(name: string, o: { readonly memory?: number }, memoryGiB: number): string | undefined {
+  const need = (o.memory ?? defaultSize(name).memory) + VM_HOST_OVERHEAD_MIB;
+  if (memoryGiB * 1024 >= need) return undefined;
+  return `has ${memoryGiB} GiB; ${name} needs about ${need} MiB (its task and ${VM_HOST_OVERHEAD_MIB} MiB for the host), so it may run out of memory`;
+}
+
 export function configWarnings(c: LureConfig): string[] {
   const w: string[] = [];
   // Plain HTTP itself is reported by synth (a warning on the dashboard); here only the contradiction.
@@ -1283,17 +1282,16 @@ export function configWarnings(c: LureConfig): string[] {
     for (const [name, o] of Object.entries(c.honeynet.overrides)) {
       const size = o.size ? AZURE_VM_SIZES[o.size] : undefined;
       if (!o.size || !size) continue;
-      const need = (o.memory ?? defaultSize(name).memory) + AZURE_HOST_OVERHEAD_MIB;
-      if (size.memoryGiB * 1024 < need) w.push(`honeynet.overrides.${name}.size: ${o.size} has ${size.memoryGiB} GiB; ${name} needs about ${need} MiB (its task and ${AZURE_HOST_OVERHEAD_MIB} MiB for the host), so it may run out of memory`);
+      const short = vmMemoryShortfall(name, o, size.memoryGiB);
+      if (short) w.push(`honeynet.overrides.${name}.size: ${o.size} ${short}`);
       if (size.retires) w.push(`honeynet.overrides.${name}.size: ${o.size} is a B-series v1 size, which Azure retires on ${size.retires}; prefer a Basv2 or Bsv2 size (default ${defaultAzureVmSize(name, { ...o, size: undefined })})`);
     }
   }
   if (c.clouds.gcp) {
     for (const [name, o] of Object.entries(c.honeynet.overrides)) {
       const type = o.machineType ? GCP_MACHINE_TYPES[o.machineType] : undefined;
-      if (!type) continue;
-      const need = (o.memory ?? defaultSize(name).memory) + AZURE_HOST_OVERHEAD_MIB;
-      if (type.memoryGiB * 1024 < need) w.push(`honeynet.overrides.${name}.machineType: ${o.machineType} has ${type.memoryGiB} GiB; ${name} needs about ${need} MiB (its task and ${AZURE_HOST_OVERHEAD_MIB} MiB for the host), so it may run out of memory`);
+      const short = type && vmMemoryShortfall(name, o, type.memoryGiB);
+      if (short) w.push(`honeynet.overrides.${name}.machineType: ${o.machineType} ${short}`);
     }
   }
   if (c.honeynet.adminSshPublicKey !== undefined && c.honeynet.adminCidrs.length === 0 && (c.clouds.azure || c.clouds.gcp)) {
@@ -1403,6 +1401,21 @@ export function honeypotsFor(c: LureConfig, cloud: CloudName): string[] {
   const narrowed = cloud === "aws" ? undefined : c.clouds[cloud]?.honeypots;
   if (narrowed === undefined) return selectedHoneypots(c);
   return typeof narrowed === "string" ? [...PROFILES[narrowed]] : [...narrowed];
+}
+
+/** What every cloud's honeynet takes from the config: the props of {@link HoneynetProps} that are the same on each. */
+export function honeynetPropsFor(c: LureConfig, cloud: CloudName): HoneynetProps {
+  const hn = c.honeynet;
+  return {
+    prefix: c.prefix,
+    honeypots: honeypotsFor(c, cloud),
+    dashboard: hn.dashboard,
+    capacity: hn.capacity,
+    overrides: hn.overrides,
+    elasticVersion: hn.elastic.version,
+    elasticImages: hn.elastic.images,
+    networkCidr: hn.networkCidr,
+  };
 }
 
 /** The Azure VM size of each honeypot Azure deploys ({@link defaultAzureVmSize}, `overrides.<name>.size` first). */

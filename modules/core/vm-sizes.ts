@@ -44,18 +44,18 @@ export const AZURE_VM_SIZE_NAMES: readonly string[] = Object.keys(AZURE_VM_SIZES
  * Memory (MiB) a honeypot VM needs besides the honeypot container: the OS, Docker and the log shipper.
  * A 1 GiB VM then holds a honeypot of 512 MiB, T-Pot's light ones.
  */
-export const AZURE_HOST_OVERHEAD_MIB = 512;
+export const VM_HOST_OVERHEAD_MIB = 512;
 
 /** The series lure picks defaults from: the cheapest current burstable one. */
 export const AZURE_DEFAULT_SERIES = "Basv2";
 
 /**
  * The smallest size of {@link AZURE_DEFAULT_SERIES} with at least the task's vCPUs (CPU units / 1024)
- * and its memory plus {@link AZURE_HOST_OVERHEAD_MIB}; the largest of the series when none is enough.
+ * and its memory plus {@link VM_HOST_OVERHEAD_MIB}; the largest of the series when none is enough.
  */
 export function azureVmSizeFor(task: { readonly cpu: number; readonly memory: number }): string {
   const series = Object.entries(AZURE_VM_SIZES).filter(([, s]) => s.series === AZURE_DEFAULT_SERIES);
-  const fits = series.find(([, s]) => s.vcpus * 1024 >= task.cpu && s.memoryGiB * 1024 >= task.memory + AZURE_HOST_OVERHEAD_MIB);
+  const fits = series.find(([, s]) => s.vcpus * 1024 >= task.cpu && s.memoryGiB * 1024 >= task.memory + VM_HOST_OVERHEAD_MIB);
   return (fits ?? series[series.length - 1])[0];
 }
 
@@ -99,7 +99,7 @@ export const GCP_MACHINE_TYPE_NAMES: readonly string[] = Object.keys(GCP_MACHINE
 
 /**
  * The smallest shared-core or standard E2 type with more memory than the honeypot's task and the host
- * need (Docker, Filebeat: {@link AZURE_HOST_OVERHEAD_MIB}, the same host as on Azure) and more vCPU than
+ * need (Docker, Filebeat: {@link VM_HOST_OVERHEAD_MIB}) and more vCPU than
  * the task's CPU units (1024 = one vCPU): shared-core types burst, so an exact fit leaves no headroom. The catalog's light honeypots (256 CPU, 512 MiB) get
  * e2-small, the heavy ones (512 CPU, 1024 MiB) e2-medium.
  */
@@ -109,6 +109,6 @@ export function defaultGcpMachineType(name: string, override: { readonly machine
   const cpu = override.cpu ?? d.cpu;
   const memory = override.memory ?? d.memory;
   const order = ["e2-micro", "e2-small", "e2-medium", "e2-standard-2", "e2-standard-4", "e2-standard-8"];
-  const fits = order.find((t) => GCP_MACHINE_TYPES[t].vcpus * 1024 > cpu && GCP_MACHINE_TYPES[t].memoryGiB * 1024 > memory + AZURE_HOST_OVERHEAD_MIB);
+  const fits = order.find((t) => GCP_MACHINE_TYPES[t].vcpus * 1024 > cpu && GCP_MACHINE_TYPES[t].memoryGiB * 1024 > memory + VM_HOST_OVERHEAD_MIB);
   return fits ?? order[order.length - 1];
 }

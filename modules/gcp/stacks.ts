@@ -2,9 +2,8 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { GcpStack } from "../../providers/gcp";
-import { gcpMachineTypes, gcpZone, honeypotsFor, type LureConfig } from "../core/config";
+import { gcpMachineTypes, gcpZone, honeynetPropsFor, type LureConfig } from "../core/config";
 import { DEFAULT_ADMIN_SSH_PORT } from "../core/host";
-import { resourceName } from "../core/naming";
 import { GcpHoneynet } from "./honeynet";
 
 type GcpCloudConfig = NonNullable<LureConfig["clouds"]["gcp"]>;
@@ -25,22 +24,15 @@ export class GcpHoneynetStack extends GcpStack {
     });
     const hn = config.honeynet;
     this.honeynet = new GcpHoneynet(this, "Honeynet", {
-      prefix: config.prefix,
+      ...honeynetPropsFor(config, "gcp"),
       region: gcp.region,
       zone,
       ...(gcp.project ? { project: gcp.project } : {}),
-      honeypots: honeypotsFor(config, "gcp"),
-      dashboard: hn.dashboard,
-      capacity: hn.capacity,
-      overrides: hn.overrides,
-      elasticVersion: hn.elastic.version,
-      ...(hn.elastic.images ? { elasticImages: hn.elastic.images } : {}),
-      networkCidr: hn.networkCidr,
       machineTypes: gcpMachineTypes(config),
       adminCidrs: hn.adminCidrs,
       ...(hn.adminSshPublicKey ? { adminSshPublicKey: hn.adminSshPublicKey } : {}),
     });
-    const elastic = resourceName(config.prefix, ["elastic"], 63);
+    const elastic = this.honeynet.elasticInstanceName;
     const ssh = hn.adminSshPublicKey && hn.adminCidrs.length > 0;
     new TerraformOutput(this, "next_steps", {
       value: [
