@@ -161,9 +161,68 @@ describe("logs on EFS", () => {
     const [ls] = containersOf(td);
     const ro = ls.mountPoints.filter((m: Json) => m.readOnly).map((m: Json) => m.containerPath).sort();
     expect(ro).toEqual(logFolders.filter((f) => f !== "cowrie/log/tty").map((f) => `/data/${f}`));
-    const pipeline: string = ls.command[1];
-    for (const name of INDUSTRIAL) for (const input of TPOT.honeypots[name].logInputs) expect(pipeline).toContain(`path => "${input.path}" type => "${input.type}"`);
-    expect(pipeline).toContain('hosts => ["http://elasticsearch.lure-honeynet.internal:9200"]');
+    // T-Pot's file inputs read /data/<folder>/...: every deployed honeypot's log input lies in a mounted folder.
+    for (const name of INDUSTRIAL) for (const input of TPOT.honeypots[name].logInputs) expect(ro.some((m: string) => input.path.startsWith(`${m}/`))).toBe(true);
+  });
+});
+
+describe("T-Pot's analytics", () => {
+  const taskOf = (family: string, s: Json = stack) => resources(s, "aws_ecs_task_definition").find(([, t]) => t.family === family)![1];
+  const env = (c: Json) => Object.fromEntries(c.environment.map((e: Json) => [e.name, e.value]));
+
+  test("Logstash is T-Pot's image of the catalog's release, with its own pipeline and entrypoint, as HIVE, labelled lure-aws", () => {
+    const [ls, ...rest] = containersOf(taskOf("lure-logstash"));
+    expect(rest).toHaveLength(0);
+    expect(ls.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
+    // No command or entrypoint of lure's: the image's runs T-Pot's pipelines.yml (logstash.conf, Elasticsearch output).
+    expect([ls.command, ls.entryPoint]).toEqual([undefined, undefined]);
+    expect(env(ls)).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_EXTIP: "", MY_HOSTNAME: "lure-aws", MY_INTIP: "", TPOT_TYPE: "HIVE" });
+    expect(ls.mountPoints).toEqual(expect.arrayContaining([{ sourceVolume: "data", containerPath: "/usr/share/logstash/data", readOnly: false }]));
+  });
+
+  test("T-Pot's pipeline reaches elasticsearch:9200 by its short name: the Cloud Map namespace is the VPC's search domain", () => {
+    const [, dhcp] = resources(stack, "aws_vpc_dhcp_options")[0];
+    const [, ns] = resources(stack, "aws_service_discovery_private_dns_namespace")[0];
+    expect(dhcp.domain_name.split(" ")).toContain(ns.name);
+    const discovery = resources(stack, "aws_service_discovery_service").map(([, d]) => d.name);
+    expect(discovery).toEqual(expect.arrayContaining(["elasticsearch"]));
+  });
+
+  test("Kibana's task imports T-Pot's saved objects once Kibana is healthy: tpotinit of the release, not essential, idempotent", () => {
+    const td = taskOf("lure-kibana");
+    const [kibana, objects, ...rest] = containersOf(td);
+    expect(rest).toHaveLength(0);
+    expect(kibana.healthCheck).toEqual({ command: ["CMD-SHELL", "curl -fsS -o /dev/null http://127.0.0.1:5601/api/status || exit 1"], interval: 30, timeout: 10, retries: 10, startPeriod: 300 });
+    expect(objects).toMatchObject({
+      name: "kibana-objects",
+      image: `ghcr.io/telekom-security/tpotinit:${TPOT.source.version}`,
+      essential: false,
+      readonlyRootFilesystem: true,
+      entryPoint: ["/bin/sh", "-c"],
+      dependsOn: [{ containerName: "kibana", condition: "HEALTHY" }],
+      mountPoints: [{ sourceVolume: "kibana-objects-tmp", containerPath: "/tmp", readOnly: false }],
+    });
+    const script: string = objects.command[0];
+    expect(objects.command).toHaveLength(1);
+    expect(script).toContain("KIBANA='http://127.0.0.1:5601'");
+    expect(script).toContain('"$KIBANA/api/saved_objects/_import?overwrite=true"');
+    expect(script).toContain("/opt/tpot/etc/objects/kibana_export.ndjson.zip");
+    expect(script.trimEnd().endsWith("exit 0")).toBe(true);
+    // Its output goes to the honeynet's log group like every container's.
+    expect(objects.logConfiguration.options["awslogs-stream-prefix"]).toBe("kibana-objects");
+    expect(td.volume).toEqual([{ name: "kibana-objects-tmp" }]);
+  });
+
+  test("honeynet.elastic.size sets both tasks; standard is T-Pot's 4 GiB / 2 GiB", () => {
+    const sized = (size?: string) => {
+      const s = size ? synthAwsHoneynet(configWith((c) => (c.honeynet.elastic = { size }))) : stack;
+      const es = taskOf("lure-elasticsearch", s);
+      const ls = taskOf("lure-logstash", s);
+      return [es.cpu, es.memory, env(containersOf(es)[0]).ES_JAVA_OPTS, ls.cpu, ls.memory, env(containersOf(ls)[0]).LS_JAVA_OPTS];
+    };
+    expect(sized()).toEqual(["1024", "4096", "-Xms2048m -Xmx2048m", "1024", "2048", "-Xms1024m -Xmx1024m"]);
+    expect(sized("small")).toEqual(["512", "2048", "-Xms1024m -Xmx1024m", "512", "2048", "-Xms768m -Xmx768m"]);
+    expect(sized("large")).toEqual(["2048", "8192", "-Xms4096m -Xmx4096m", "1024", "4096", "-Xms2048m -Xmx2048m"]);
   });
 });
 

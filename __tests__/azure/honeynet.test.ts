@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { honeypot as catalogEntry, PROFILES } from "../../modules/core/catalog";
+import { honeypot as catalogEntry, PROFILES, TPOT } from "../../modules/core/catalog";
 import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
 import { checkStack } from "../../modules/core/policy";
 import { RSA_2048, keyWithoutPrivateHalf } from "../../modules/azure/admin-key";
@@ -276,5 +276,56 @@ describe("AzureHoneynet options", () => {
     const stack = synth({ honeypots: ["cowrie"], sizes: { cowrie: "Standard_B2s_v2" }, networkCidr: "10.8.0.0/20" });
     expect(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "cowrie")[0][1].size).toBe("Standard_B2s_v2");
     expect(Object.values(stack.resource.azurerm_subnet).map((s) => (s as Json).address_prefixes[0]).sort()).toEqual(["10.8.0.0/24", "10.8.1.0/24", "10.8.2.0/24"]);
+  });
+});
+
+describe("T-Pot's analytics on Azure", () => {
+  const GROUP = ["cowrie", "heralding", "snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"];
+  const composeOf = (vm: Json) => parse((customData(vm).write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
+  const fileOf = (vm: Json, path: string): string => (customData(vm).write_files as Json[]).find((f) => f.path === path)!.content;
+  let stack: Json;
+  beforeAll(() => {
+    stack = synth({ honeypots: [...GROUP] });
+  });
+
+  it("the Elastic VM runs T-Pot's Logstash of the catalog's release behind the Beats input, labelled lure-azure, T-Pot's sizes", () => {
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "elastic")[0];
+    expect(vm.size).toBe("Standard_B2s_v2");
+    const ls = composeOf(vm).services.logstash;
+    expect(ls.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
+    expect(ls.environment).toMatchObject({ MY_HOSTNAME: "lure-azure", TPOT_TYPE: "HIVE", LS_JAVA_OPTS: "-Xms1024m -Xmx1024m" });
+    expect(composeOf(vm).services.elasticsearch.environment.ES_JAVA_OPTS).toBe("-Xms2048m -Xmx2048m");
+    expect(fileOf(vm, "/etc/lure/logstash/start.sh")).toContain("beats { port => 5044 ecs_compatibility => disabled }");
+  });
+
+  it("every deployed honeypot's logs are shipped with T-Pot's type, to the Elastic VM's Logstash", () => {
+    const shipped = new Map<string, string>();
+    for (const [, vm] of tagged(stack, "azurerm_linux_virtual_machine", "honeypot")) {
+      const conf = parse(fileOf(vm, "/etc/lure/filebeat.yml"));
+      expect(conf["output.logstash"].hosts).toEqual(["10.42.16.4:5044"]);
+      for (const i of conf["filebeat.inputs"]) shipped.set(i.paths[0], i.fields.type);
+    }
+    // snare and tanner name the same log (tanner writes it): one input.
+    const expected = new Map(GROUP.flatMap((n) => catalogEntry(n).logInputs.map((i) => [i.path, i.type] as const)));
+    expect(expected.size).toBe(3);
+    expect([...shipped.entries()].sort()).toEqual([...expected.entries()].sort());
+  });
+
+  it("the Kibana VM imports T-Pot's saved objects once Kibana is healthy", () => {
+    const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "dashboard")[0];
+    const objects = composeOf(vm).services["kibana-objects"];
+    expect(objects.image).toBe(`ghcr.io/telekom-security/tpotinit:${TPOT.source.version}`);
+    expect(objects.depends_on).toEqual({ kibana: { condition: "service_healthy" } });
+    expect(objects.command[0]).toContain('"$KIBANA/api/saved_objects/_import?overwrite=true"');
+    expect(composeOf(vm).services.kibana.healthcheck.test[0]).toBe("CMD-SHELL");
+  });
+
+  it("honeynet.elastic.size picks the VM and the heaps; elasticVmSize still wins", () => {
+    const elastic = (props: Partial<AzureHoneynetProps>) => tagged(synth({ honeypots: ["cowrie"], ...props }), "azurerm_linux_virtual_machine", "elastic")[0][1];
+    const small = elastic({ elasticSize: "small" });
+    expect([small.size, composeOf(small).services.elasticsearch.mem_limit, composeOf(small).services.logstash.mem_limit]).toEqual(["Standard_B2ls_v2", "2048m", "1536m"]);
+    const large = elastic({ elasticSize: "large" });
+    expect([large.size, composeOf(large).services.elasticsearch.mem_limit, composeOf(large).services.logstash.mem_limit]).toEqual(["Standard_B4s_v2", "8192m", "4096m"]);
+    expect(elastic({ elasticSize: "small", elasticVmSize: "Standard_B4as_v2" }).size).toBe("Standard_B4as_v2");
   });
 });

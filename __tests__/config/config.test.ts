@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { TPOT } from "../../modules/core/catalog";
-import { ConfigError, DEFAULT_CONFIG_FILE, FARGATE_SIZES, configWarnings, jsonSyntaxMessage, loadConfig, validateConfig, type ConfigProblem, type LureConfig } from "../../modules/core/config";
+import { ConfigError, DEFAULT_CONFIG_FILE, FARGATE_SIZES, configWarnings, honeynetPropsFor, jsonSyntaxMessage, loadConfig, validateConfig, type ConfigProblem, type LureConfig } from "../../modules/core/config";
 
 /** The checked-in lure.config.json as raw JSON; tests write anything into a copy of it. */
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -393,6 +393,24 @@ describe("JSON syntax errors name the line and column", () => {
   });
 });
 
+describe("honeynet.elastic", () => {
+  it("size is small, standard (the default, T-Pot's) or large, and passes to every cloud's honeynet", () => {
+    expect(configOf(DEFAULT).config.honeynet.elastic.size).toBe("standard");
+    const large = configOf(withChange((c) => (c.honeynet.elastic = { size: "large" }))).config;
+    expect((["aws", "azure", "gcp"] as const).map((k) => honeynetPropsFor(large, k).elasticSize)).toEqual(["large", "large", "large"]);
+    expectProblems(withChange((c) => (c.honeynet.elastic = { size: "xl" })), [["honeynet.elastic.size", "small", "standard", "large"]]);
+  });
+
+  it("version: 8.16.1 or a later 8.x, since T-Pot 24.04.1's Logstash and saved objects are 8.16.1", () => {
+    expect(configOf(withChange((c) => (c.honeynet.elastic = { version: "8.16.1" }))).config.honeynet.elastic.version).toBe("8.16.1");
+    for (const v of ["8.15.3", "7.17.9", "9.0.1"]) {
+      expectProblems(withChange((c) => (c.honeynet.elastic = { version: v })), [["honeynet.elastic.version", "is not supported", "8.16.1 or a later 8.x", "Kibana refuses objects from a newer Kibana"]]);
+    }
+    // A malformed version gets the format message alone.
+    expectProblems(withChange((c) => (c.honeynet.elastic = { version: "8.17" })), [["honeynet.elastic.version", "is not a version like 8.17.0"]]);
+  });
+});
+
 describe("configWarnings", () => {
   const warningsFor = (change: (c: Raw) => void) => configWarnings(configOf(withChange(change)).config);
 
@@ -407,6 +425,21 @@ describe("configWarnings", () => {
     ],
     ["honeysap too", (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.profile = ["honeysap"])), ['"honeysap" is deprecated upstream']],
     ["the industrial profile (no deprecated member)", (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.profile = "industrial")), []],
+    [
+      "the small Elastic size with more than 6 honeypots on a cloud",
+      (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.elastic = { size: "small" })),
+      ['honeynet.elastic.size: small gives Elasticsearch a 1 GiB heap, half of T-Pot\'s, and a cloud here runs 10 honeypots; T-Pot\'s dashboards over weeks of their events may fail with memory errors. Use "standard"'],
+    ],
+    [
+      "the small Elastic size with few honeypots",
+      (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.elastic = { size: "small" }), (c.honeynet.profile = ["cowrie", "dionaea"]), delete c.clouds.azure, delete c.clouds.gcp),
+      [],
+    ],
+    [
+      "a replaced Logstash image",
+      (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.elastic = { images: { logstash: "registry.example.com/logstash:8.17.0" } })),
+      ["honeynet.elastic.images.logstash: must be T-Pot's Logstash (or built from it): lure runs T-Pot's pipeline (/etc/logstash/logstash.conf) and entrypoint from it; the default is ghcr.io/telekom-security/logstash:24.04.1"],
+    ],
   ])("%s", (_, change, expected) => {
     const warnings = warningsFor(change);
     expect(warnings).toHaveLength(expected.length);

@@ -3,19 +3,21 @@ import { execFileSync } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { STACK_UNIT, elasticHostCloudInit, logstashBeatsPipeline, type ElasticHostProps } from "../../modules/core/host";
+import { TPOT_LOGSTASH, TPOT_PIPELINES_YML, tpotBeatsPipelines, tpotBeatsStartScript } from "../../modules/core/analytics";
+import { STACK_UNIT, elasticHostCloudInit, type ElasticHostProps } from "../../modules/core/host";
 import { cloudConfig, compose, file, sshdPorts, thrown, type CloudConfig } from "./host-helpers";
 
 const AZURE_DISK = { device: "/dev/disk/azure/scsi1/lun0" };
 const render = (extra: Partial<ElasticHostProps> = {}): CloudConfig => cloudConfig(elasticHostCloudInit({ prefix: "lure", dataDisk: AZURE_DISK, ...extra }));
 const runIndex = (doc: CloudConfig, argv: string[]) => doc.runcmd.findIndex((c) => JSON.stringify(c) === JSON.stringify(argv));
 
-test("Elasticsearch and Logstash, official images of the Elastic version, nothing else", () => {
+test("Elastic's Elasticsearch of the Elastic version, T-Pot's Logstash of the catalog's release, nothing else", () => {
   const { services } = compose(render());
   expect(Object.keys(services)).toEqual(["elasticsearch", "logstash"]);
-  expect([services.elasticsearch.image, services.logstash.image]).toEqual(["docker.elastic.co/elasticsearch/elasticsearch:8.17.0", "docker.elastic.co/logstash/logstash:8.17.0"]);
-  const other = compose(render({ elastic: { version: "8.18.1", images: { logstash: "registry.example.com/logstash:8.18.1-custom" } } })).services;
-  expect([other.elasticsearch.image, other.logstash.image]).toEqual(["docker.elastic.co/elasticsearch/elasticsearch:8.18.1", "registry.example.com/logstash:8.18.1-custom"]);
+  expect([services.elasticsearch.image, services.logstash.image]).toEqual(["docker.elastic.co/elasticsearch/elasticsearch:8.17.0", "ghcr.io/telekom-security/logstash:24.04.1"]);
+  expect(TPOT_LOGSTASH.image).toBe("ghcr.io/telekom-security/logstash:24.04.1");
+  const other = compose(render({ elastic: { version: "8.18.1", images: { logstash: "registry.example.com/tpot-logstash:24.04.1-custom" } } })).services;
+  expect([other.elasticsearch.image, other.logstash.image]).toEqual(["docker.elastic.co/elasticsearch/elasticsearch:8.18.1", "registry.example.com/tpot-logstash:24.04.1-custom"]);
 });
 
 test("Elasticsearch: T-Pot's single-node settings, memory lock, data on the data disk, 9200 for Kibana", () => {
@@ -33,24 +35,23 @@ test("Elasticsearch: T-Pot's single-node settings, memory lock, data on the data
   expect(file(render(), "/etc/sysctl.d/60-lure-elasticsearch.conf")).toBe("vm.max_map_count = 262144\n");
 });
 
-test("Logstash listens on the shippers' port with a Beats input and indexes logstash-* in Elasticsearch", () => {
-  const doc = render();
+test("Logstash runs T-Pot's pipeline behind a Beats input on the shippers' port, as HIVE, reaching Elasticsearch by its compose name", () => {
+  const doc = render({ hostname: "lure-azure" });
   const ls = compose(doc).services.logstash;
   expect(ls.ports).toEqual([{ target: 5044, published: 5044, protocol: "tcp", mode: "host" }]);
-  expect(ls.volumes).toEqual(["/etc/lure/logstash/pipeline:/usr/share/logstash/pipeline:ro"]);
-  expect(file(doc, "/etc/lure/logstash/pipeline/lure.conf")).toBe(logstashBeatsPipeline(5044, "http://elasticsearch:9200"));
-  expect(logstashBeatsPipeline(5044, "http://elasticsearch:9200").split("\n")).toEqual([
-    "input {",
-    "  beats { port => 5044 }",
-    "}",
-    "output {",
-    '  elasticsearch { hosts => ["http://elasticsearch:9200"] index => "logstash-%{+YYYY.MM.dd}" }',
-    "}",
-    "",
-  ]);
-  const moved = render({ logstashPort: 5055 });
+  expect(ls.entrypoint).toEqual(["/bin/bash", "/etc/lure-logstash/start.sh"]);
+  expect(ls.volumes).toEqual(["/etc/lure/logstash/start.sh:/etc/lure-logstash/start.sh:ro", `/etc/lure/logstash/pipelines.yml:${TPOT_PIPELINES_YML}:ro`]);
+  expect(ls.environment).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_EXTIP: "", MY_HOSTNAME: "lure-azure", MY_INTIP: "", TPOT_TYPE: "HIVE" });
+  expect(ls.mem_limit).toBe("2048m");
+  expect([ls.depends_on, ls.networks, compose(doc).services.elasticsearch.networks]).toEqual([["elasticsearch"], ["elastic"], ["elastic"]]);
+  expect(file(doc, "/etc/lure/logstash/start.sh")).toBe(tpotBeatsStartScript({ port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" }));
+  expect(doc.write_files.find((f) => f.path === "/etc/lure/logstash/start.sh")?.permissions).toBe("0755");
+  expect(file(doc, "/etc/lure/logstash/pipelines.yml")).toBe(tpotBeatsPipelines("/tmp/lure/tpot-beats.conf"));
+  const moved = render({ logstashPort: 5055, logstashHeapMb: 768 });
   expect(compose(moved).services.logstash.ports).toEqual([{ target: 5055, published: 5055, protocol: "tcp", mode: "host" }]);
-  expect(file(moved, "/etc/lure/logstash/pipeline/lure.conf")).toContain("beats { port => 5055 }");
+  expect(file(moved, "/etc/lure/logstash/start.sh")).toContain("beats { port => 5055 ecs_compatibility => disabled }");
+  expect([compose(moved).services.logstash.mem_limit, compose(moved).services.logstash.environment?.LS_JAVA_OPTS]).toEqual(["1536m", "-Xms768m -Xmx768m"]);
+  expect(compose(render()).services.logstash.environment?.MY_HOSTNAME).toBe("lure-honeynet");
 });
 
 describe("data disk", () => {

@@ -24,13 +24,15 @@ export interface ComposeService {
   restart: string;
   user?: string;
   command?: string | string[];
+  entrypoint?: string[];
+  healthcheck?: { test: string[]; interval: string; timeout: string; retries: number; start_period: string };
   tty?: boolean;
   read_only: boolean;
   tmpfs?: string[];
   environment?: Record<string, string>;
   ports?: ComposePort[];
   volumes?: string[];
-  depends_on?: string[];
+  depends_on?: string[] | Record<string, { condition: string }>;
   networks: string[];
   cap_add?: string[];
   ulimits?: Record<string, { soft: number; hard: number }>;

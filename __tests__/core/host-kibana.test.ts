@@ -1,4 +1,5 @@
 /** The Kibana host's cloud-init document, read back with the yaml library. */
+import { KIBANA_HEALTH_COMMAND, kibanaObjectsScript } from "../../modules/core/analytics";
 import { STACK_UNIT } from "../../modules/core/host";
 import { kibanaHostCloudInit, type KibanaHostProps } from "../../modules/core/host/kibana-host";
 import { cloudConfig, compose, file, publishedPorts, sshdPorts, thrown, type CloudConfig } from "./host-helpers";
@@ -7,12 +8,12 @@ const ES_URL = "http://10.42.16.4:9200";
 const render = (extra: Partial<KibanaHostProps> = {}): CloudConfig => cloudConfig(kibanaHostCloudInit({ elasticsearchUrl: ES_URL, ...extra }));
 const runIndex = (doc: CloudConfig, argv: string[]) => doc.runcmd.findIndex((c) => JSON.stringify(c) === JSON.stringify(argv));
 
-test("a #cloud-config document with Kibana only, the official image of the Elastic version", () => {
+test("a #cloud-config document with Kibana (the official image of the Elastic version) and the import of T-Pot's objects", () => {
   const text = kibanaHostCloudInit({ elasticsearchUrl: ES_URL });
   expect(text.split("\n", 1)[0]).toBe("#cloud-config");
   const { name, services } = compose(render());
   expect(name).toBe("lure");
-  expect(Object.keys(services)).toEqual(["kibana"]);
+  expect(Object.keys(services)).toEqual(["kibana", "kibana-objects"]);
   expect(services.kibana.image).toBe("docker.elastic.co/kibana/kibana:8.17.0");
   expect(services.kibana.restart).toBe("always");
   expect(compose(render({ elastic: { version: "8.18.1" } })).services.kibana.image).toBe("docker.elastic.co/kibana/kibana:8.18.1");
@@ -94,4 +95,18 @@ test("bad props are reported together, each with its path", () => {
   expect(thrown(() => kibanaHostCloudInit({} as KibanaHostProps)).problems).toEqual([
     { path: "elasticsearchUrl", message: `undefined is not an Elasticsearch URL; allowed: http(s)://<address or DNS name>[:port][/path], no credentials, e.g. "http://10.42.16.4:9200"` },
   ]);
+});
+
+test("T-Pot's saved objects: tpotinit of the catalog's release, once Kibana is healthy, one-shot, over the compose network", () => {
+  const { services } = compose(render());
+  expect(services.kibana.healthcheck).toEqual({ test: ["CMD-SHELL", KIBANA_HEALTH_COMMAND], interval: "30s", timeout: "10s", retries: 20, start_period: "120s" });
+  expect(KIBANA_HEALTH_COMMAND).toBe("curl -fsS -o /dev/null http://127.0.0.1:5601/api/status || exit 1");
+  const objects = services["kibana-objects"];
+  expect(objects.image).toBe("ghcr.io/telekom-security/tpotinit:24.04.1");
+  expect(objects.depends_on).toEqual({ kibana: { condition: "service_healthy" } });
+  expect([objects.restart, objects.read_only, objects.tmpfs, objects.networks]).toEqual(["no", true, ["/tmp"], ["kibana"]]);
+  expect(objects.entrypoint).toEqual(["/bin/sh", "-c"]);
+  expect(objects.command).toEqual([kibanaObjectsScript({ kibanaUrl: "http://kibana:5601" })]);
+  // Nothing published, no Elasticsearch address: it talks to Kibana only.
+  expect([objects.ports, objects.environment]).toEqual([undefined, undefined]);
 });

@@ -1,7 +1,7 @@
 /** GcpHoneynet on the synthesized JSON: VMs, firewall rules, the Elastic host, Kibana on Cloud Run, the load balancer and Cloud Armor, labels. */
 import { parse } from "yaml";
 import { Testing } from "cdktf";
-import { honeypot as catalogEntry, PROFILES } from "../../modules/core/catalog";
+import { honeypot as catalogEntry, PROFILES, TPOT } from "../../modules/core/catalog";
 import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
 import { checkStack } from "../../modules/core/policy";
 import { GcpHoneynet, DEFAULT_RULE_PRIORITY, IAP_TCP_RANGE, RANGES_PER_RULE, UBUNTU_IMAGE, type GcpHoneynetProps } from "../../modules/gcp/honeynet";
@@ -276,5 +276,64 @@ describe("GcpHoneynet, other settings", () => {
     expect(hn.discoveryAccess()).toEqual({ cloud: "gcp", bindings: [{ role: "roles/compute.viewer", resource: "projects/lure-test" }] });
     expect(hn.rotationAccess(["cowrie"])).toEqual({ cloud: "gcp", bindings: [{ role: "roles/compute.instanceAdmin.v1", resource: "projects/lure-test/zones/europe-west2-b/instances/lure-hp-cowrie" }] });
     expect(hn.publicIpSource).toEqual({ cloud: "gcp", project: "lure-test", zone: "europe-west2-b", label: { key: "lure-component", value: "honeypot" } });
+  });
+});
+
+describe("T-Pot's analytics on Google Cloud", () => {
+  const fileOf = (vm: Json, path: string): string => (userData(vm).write_files as Json[]).find((f) => f.path === path)!.content;
+  const composeOf = (vm: Json) => parse(fileOf(vm, "/etc/lure/compose.yaml"));
+  const elasticVm = (stack: Json) => labelled(stack, "google_compute_instance", "elastic")[0][1];
+  let stack: Json;
+  beforeAll(() => {
+    stack = synth();
+  });
+
+  it("the Elastic VM runs T-Pot's Logstash of the catalog's release behind the Beats input, labelled lure-gcp, T-Pot's sizes", () => {
+    const vm = elasticVm(stack);
+    expect(vm.machine_type).toBe("e2-standard-2");
+    const ls = composeOf(vm).services.logstash;
+    expect(ls.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
+    expect(ls.environment).toMatchObject({ MY_HOSTNAME: "lure-gcp", TPOT_TYPE: "HIVE", LS_JAVA_OPTS: "-Xms1024m -Xmx1024m" });
+    expect(composeOf(vm).services.elasticsearch.environment.ES_JAVA_OPTS).toBe("-Xms2048m -Xmx2048m");
+    expect(fileOf(vm, "/etc/lure/logstash/start.sh")).toContain("beats { port => 5044 ecs_compatibility => disabled }");
+  });
+
+  it("every deployed honeypot's logs are shipped with T-Pot's type, to the Elastic VM's Logstash", () => {
+    const shipped = new Map<string, string>();
+    for (const [, vm] of labelled(stack, "google_compute_instance", "honeypot")) {
+      const conf = parse(fileOf(vm, "/etc/lure/filebeat.yml"));
+      expect(conf["output.logstash"].hosts).toEqual(["10.42.16.2:5044"]);
+      for (const i of conf["filebeat.inputs"]) shipped.set(i.paths[0], i.fields.type);
+    }
+    const expected = new Map(PROFILES.industrial.flatMap((n) => catalogEntry(n).logInputs.map((i) => [i.path, i.type] as const)));
+    expect([...shipped.entries()].sort()).toEqual([...expected.entries()].sort());
+  });
+
+  it("Kibana's service imports T-Pot's saved objects in a sidecar that waits for Kibana's status probe; from Docker Hub, which Cloud Run pulls from", () => {
+    const [[, run]] = all(stack, "google_cloud_run_v2_service");
+    const [kibana, objects, ...rest] = run.template.containers as Json[];
+    expect(rest).toEqual([]);
+    expect(kibana.startup_probe.http_get).toEqual({ path: "/api/status", port: 5601 });
+    expect(objects).toMatchObject({
+      name: "kibana-objects",
+      image: `docker.io/dtagdevsec/tpotinit:${TPOT.source.version}`,
+      command: ["/bin/sh", "-c"],
+      depends_on: ["kibana"],
+      resources: { limits: { cpu: "1", memory: "512Mi" }, cpu_idle: false },
+    });
+    expect(objects.ports).toBeUndefined();
+    expect(objects.args).toHaveLength(1);
+    expect(objects.args[0]).toContain("KIBANA='http://127.0.0.1:5601'");
+    expect(objects.args[0]).toContain('"$KIBANA/api/saved_objects/_import?overwrite=true"');
+    // Cloud Run restarts a container that ends: the sidecar stays once done.
+    expect(objects.args[0].trimEnd().endsWith("while :; do sleep 86400; done")).toBe(true);
+  });
+
+  it("honeynet.elastic.size picks the machine type and the heaps; elasticMachineType still wins", () => {
+    const small = elasticVm(synth({ honeypots: ["cowrie"], elasticSize: "small" }));
+    expect([small.machine_type, composeOf(small).services.elasticsearch.mem_limit, composeOf(small).services.logstash.mem_limit]).toEqual(["e2-medium", "2048m", "1536m"]);
+    const large = elasticVm(synth({ honeypots: ["cowrie"], elasticSize: "large" }));
+    expect([large.machine_type, composeOf(large).services.elasticsearch.mem_limit]).toEqual(["e2-standard-4", "8192m"]);
+    expect(elasticVm(synth({ honeypots: ["cowrie"], elasticSize: "small", elasticMachineType: "e2-highmem-2" })).machine_type).toBe("e2-highmem-2");
   });
 });

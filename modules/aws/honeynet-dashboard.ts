@@ -15,6 +15,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { KIBANA_HEALTH_COMMAND, kibanaObjectsStep } from "../core/analytics";
 import type { PublishedPort } from "../core/catalog";
 import { isWorldOpen, parseCidr } from "../core/cidr";
 import type { DashboardProps } from "../core/interfaces";
@@ -22,7 +23,7 @@ import { TAG_KEYS, resourceName, slug } from "../core/naming";
 import { ES_PORT, type ElasticServices } from "./honeynet-elastic";
 import { HTTPS_OUT, type ServiceBase } from "./honeynet-honeypots";
 import type { TagsFor } from "./honeynet-logs";
-import { FargateWorkload } from "./workload";
+import { FargateWorkload, terraformLiteral } from "./workload";
 
 const KIBANA_PORT: PublishedPort = { port: 5601, protocol: "tcp" };
 
@@ -121,6 +122,7 @@ function kibanaBehindAlb(scope: Construct, props: DashboardPartProps, v4: Return
       tags: dashTags,
     });
   }
+  const objects = kibanaObjectsStep({ kibanaUrl: `http://127.0.0.1:${KIBANA_PORT.port}` });
   const kibana = new FargateWorkload(scope, "Kibana", {
     ...props.base,
     serviceName: resourceName(prefix, ["kibana"]),
@@ -132,8 +134,22 @@ function kibanaBehindAlb(scope: Construct, props: DashboardPartProps, v4: Return
         image: props.kibanaImage,
         ports: [KIBANA_PORT],
         environment: { ELASTICSEARCH_HOSTS: JSON.stringify([props.elasticsearchUrl]), TELEMETRY_OPTIN: "false" },
+        healthCheck: { command: ["CMD-SHELL", KIBANA_HEALTH_COMMAND], interval: 30, timeout: 10, retries: 10, startPeriod: 300 },
+      },
+      // T-Pot's saved objects, imported at every task start once Kibana is healthy (idempotent: overwrite).
+      // Not essential: a failed import leaves Kibana serving, and says so in the log group.
+      {
+        name: objects.name,
+        image: objects.image,
+        essential: false,
+        readonlyRootFilesystem: true,
+        entryPoint: [...objects.entrypoint],
+        command: objects.args.map(terraformLiteral),
+        mounts: [{ volume: "kibana-objects-tmp", containerPath: "/tmp" }],
+        dependsOn: [{ containerName: "kibana", condition: "HEALTHY" }],
       },
     ],
+    volumes: [{ name: "kibana-objects-tmp" }],
     capacityProvider: "FARGATE",
     discovery: { namespaceId: props.namespaceId, name: "kibana" },
     loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "kibana", containerPort: KIBANA_PORT.port },

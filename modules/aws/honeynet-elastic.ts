@@ -1,19 +1,22 @@
 /**
- * The Elastic services of `AwsHoneynet`: Elasticsearch (single node, data on EFS) and Logstash (a
- * pipeline generated from the catalog, reading the honeypot logs read-only), each a Fargate service
- * registered in Cloud Map and replaced stop-first. Kibana belongs to the dashboard part. Created in the
- * honeynet's scope (construct ids are the honeynet's).
+ * The Elastic services of `AwsHoneynet`: Elasticsearch (single node, data on EFS) and Logstash (T-Pot's
+ * image with T-Pot's pipeline as shipped: its file inputs read the honeypot logs, mounted read-only at
+ * T-Pot's paths `/data/<folder>`), each a Fargate service registered in Cloud Map and replaced
+ * stop-first. T-Pot's pipeline and entrypoint reach `elasticsearch:9200` by its short name: the Cloud
+ * Map namespace is the VPC's search domain (network.ts). Kibana belongs to the dashboard part. Created
+ * in the honeynet's scope (construct ids are the honeynet's).
  */
 import type { Construct } from "constructs";
 import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import type { CatalogHoneypot, PublishedPort } from "../core/catalog";
-import { logstashInputs, logstashPipeline, type elasticImages } from "../core/elastic";
+import { ELASTIC_SIZES, fargateMemoryMb, tpotLogstashEnvironment, type ElasticSize } from "../core/analytics";
+import { logstashInputs, type elasticImages } from "../core/elastic";
 import { resourceName, slug } from "../core/naming";
 import type { ServiceBase } from "./honeynet-honeypots";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
 import { rolePolicyOf } from "./lambda";
-import { FargateWorkload, terraformLiteral } from "./workload";
+import { FargateWorkload } from "./workload";
 
 export const ES_PORT: PublishedPort = { port: 9200, protocol: "tcp" };
 
@@ -23,9 +26,11 @@ export interface ElasticServicesProps {
   readonly storage: LogStorage;
   readonly honeypots: readonly CatalogHoneypot[];
   readonly namespaceId: string;
-  /** Elasticsearch's URL in the Cloud Map namespace. */
-  readonly elasticsearchUrl: string;
   readonly images: ReturnType<typeof elasticImages>;
+  /** @default "standard" */
+  readonly size?: ElasticSize;
+  /** `t-pot_hostname` of the indexed events. */
+  readonly hostname: string;
   readonly accountId: string;
   readonly tagsFor: TagsFor;
 }
@@ -37,6 +42,7 @@ export interface ElasticServices {
 
 export function elasticServices(scope: Construct, props: ElasticServicesProps): ElasticServices {
   const { prefix, storage } = props;
+  const size = ELASTIC_SIZES[props.size ?? "standard"];
   const tags = props.tagsFor("elastic");
   /** Read-write on the service's own data, mount-only (read) on the honeypot logs it indexes. */
   const role = (name: string, data: EfsAccessPoint, readOnly: readonly EfsAccessPoint[] = []) =>
@@ -57,8 +63,8 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
     serviceName: resourceName(prefix, ["elasticsearch"]),
     extraSecurityGroupIds: [storage.clientGroup.id],
     taskRoleArn: role("elasticsearch", esData).arn,
-    cpu: 1024,
-    memory: 4096,
+    cpu: size.awsCpu.elasticsearch,
+    memory: fargateMemoryMb(size.elasticsearchHeapMb),
     containers: [
       {
         name: "elasticsearch",
@@ -71,7 +77,7 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
           "node.store.allow_mmap": "false",
           "xpack.security.enabled": "false",
           "cluster.name": resourceName(prefix, ["honeynet"]),
-          ES_JAVA_OPTS: "-Xms2g -Xmx2g",
+          ES_JAVA_OPTS: `-Xms${size.elasticsearchHeapMb}m -Xmx${size.elasticsearchHeapMb}m`,
         },
         ulimits: [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }],
         mounts: [{ volume: "data", containerPath: "/usr/share/elasticsearch/data" }],
@@ -94,14 +100,15 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
     serviceName: resourceName(prefix, ["logstash"]),
     extraSecurityGroupIds: [storage.clientGroup.id],
     taskRoleArn: role("logstash", lsData, folders.map(logs)).arn,
-    cpu: 1024,
-    memory: 2048,
+    cpu: size.awsCpu.logstash,
+    memory: fargateMemoryMb(size.logstashHeapMb),
     containers: [
       {
         name: "logstash",
         image: props.images.logstash,
-        environment: { LS_JAVA_OPTS: "-Xms1g -Xmx1g" },
-        command: ["-e", terraformLiteral(logstashPipeline(inputs, props.elasticsearchUrl)), "--path.data", "/usr/share/logstash/data"],
+        // The image's own command: T-Pot's entrypoint and pipelines; its file inputs for honeypots not
+        // deployed here find no file and stay idle.
+        environment: tpotLogstashEnvironment({ hostname: props.hostname, heapMb: size.logstashHeapMb }),
         mounts: [
           { volume: "data", containerPath: "/usr/share/logstash/data" },
           ...folders.map((f) => ({ volume: `logs-${slug(f)}`, containerPath: `/data/${f}`, readOnly: true })),

@@ -40,6 +40,7 @@ import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
 import { vpcFlowLog, type VpcFlowLog } from "./flow-log";
 import { dashboard } from "./honeynet-dashboard";
+import { analyticsHostname } from "../core/analytics";
 import { elasticImages } from "../core/elastic";
 import { elasticServices } from "./honeynet-elastic";
 import { honeypotServices, imageRepositories, planHoneypot, type PlannedHoneypot, type ServiceBase } from "./honeynet-honeypots";
@@ -52,7 +53,7 @@ import type { FargateWorkload } from "./workload";
 // The parts' public helpers, where callers have always found them.
 export { FARGATE_PORTS, VOLUME_INIT_IMAGE, needsPortSysctl } from "./honeynet-honeypots";
 export { honeypotEnvironment } from "../core/catalog";
-export { logstashInputs, logstashPipeline, type LogstashInput } from "../core/elastic";
+export { logstashInputs, type LogstashInput } from "../core/elastic";
 export { TPOT_UID } from "./honeynet-logs";
 
 export interface AwsHoneynetProps extends HoneynetProps {}
@@ -177,7 +178,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     this.workloads = honeypotServices(this, { ...common, planned, storage, capacity: props.capacity ?? "spot" });
     const images = elasticImages(props.elasticVersion, props.elasticImages);
     const elasticsearchUrl = `http://elasticsearch.${namespaceName}:9200`;
-    const elastic = elasticServices(this, { ...common, storage, honeypots: planned.map((p) => p.entry), elasticsearchUrl, images });
+    const hostname = analyticsHostname(prefix, "aws");
+    const elastic = elasticServices(this, { ...common, storage, honeypots: planned.map((p) => p.entry), images, size: props.elasticSize, hostname });
     const dash = dashboard(this, { ...common, path: this.node.path, dashboard: props.dashboard, vpcId, subnetIds, kibanaImage: images.kibana, elasticsearchUrl, elastic });
     this.loadBalancer = dash.loadBalancer;
     this.webAcl = dash.webAcl;

@@ -64,6 +64,8 @@ export interface ContainerSpec {
   readonly systemControls?: readonly { readonly namespace: string; readonly value: string }[];
   readonly ulimits?: readonly { readonly name: string; readonly softLimit: number; readonly hardLimit: number }[];
   readonly dependsOn?: readonly { readonly containerName: string; readonly condition: "START" | "COMPLETE" | "SUCCESS" | "HEALTHY" }[];
+  /** ECS container health check (`CMD-SHELL` command, seconds). @default none */
+  readonly healthCheck?: { readonly command: readonly string[]; readonly interval: number; readonly timeout: number; readonly retries: number; readonly startPeriod: number };
 }
 
 /** A task volume: on EFS through an access point (transit encryption and IAM always on), or ephemeral. */
@@ -138,6 +140,7 @@ const containerDefinition = (c: ContainerSpec, logGroup: string, region: string)
   ...(c.systemControls ? { systemControls: c.systemControls } : {}),
   ...(c.ulimits ? { ulimits: c.ulimits } : {}),
   ...(c.dependsOn ? { dependsOn: c.dependsOn } : {}),
+  ...(c.healthCheck ? { healthCheck: c.healthCheck } : {}),
   logConfiguration: {
     logDriver: "awslogs",
     options: { "awslogs-group": logGroup, "awslogs-region": region, "awslogs-stream-prefix": c.name },

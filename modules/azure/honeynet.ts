@@ -41,6 +41,7 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/virtual-machine-data-disk-attachment";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
+import { analyticsHostname, ELASTIC_SIZES } from "../core/analytics";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
@@ -56,8 +57,8 @@ import { keyWithoutPrivateHalf } from "./admin-key";
  * offers is burstable B-series: `capacity: "spot"` then gives regular VMs, with a synth warning.
  */
 export const spotCapable = (size: string): boolean => !/^Standard_B/i.test(size);
-/** Elasticsearch (4 GiB container) and Logstash on one VM: 2 vCPU, 8 GiB. */
-export const DEFAULT_ELASTIC_SIZE = "Standard_B2s_v2";
+/** The Elastic VM of the `standard` size: Elasticsearch (4 GiB container) and Logstash (2 GiB) on 2 vCPU, 8 GiB. */
+export const DEFAULT_ELASTIC_SIZE = ELASTIC_SIZES.standard.azureVmSize;
 /** Kibana (1.5 GiB container) alone: 2 vCPU, 4 GiB. */
 export const DEFAULT_KIBANA_SIZE = "Standard_B2als_v2";
 /** The Elasticsearch data disk, GiB. */
@@ -84,8 +85,8 @@ export interface AzureHoneynetProps extends HoneynetProps {
   readonly adminCidrs?: readonly string[];
   /** OpenSSH public key of the admin (validated by the config). @default none: a key nobody holds the private half of (admin-key.ts) */
   readonly adminSshPublicKey?: string;
-  /** Size of the Elastic VM. @default DEFAULT_ELASTIC_SIZE */
-  readonly elasticSize?: string;
+  /** VM size of the Elastic host, instead of the one `elasticSize` picks. @default ELASTIC_SIZES[elasticSize].azureVmSize */
+  readonly elasticVmSize?: string;
   /** Size of the Elasticsearch data disk, GiB. @default DEFAULT_ELASTIC_DISK_GB */
   readonly elasticDiskGb?: number;
 }
@@ -322,14 +323,18 @@ export class AzureHoneynet extends Construct implements IHoneynet {
         ipConfiguration: { name: "private", subnetId: this.elasticSubnet.id, privateIpAddressAllocation: "Static", privateIpAddress: to },
       },
     );
+    const size = ELASTIC_SIZES[props.elasticSize ?? "standard"];
     const doc = elasticHostCloudInit({
       prefix: this.prefix,
+      hostname: analyticsHostname(this.prefix, "azure"),
+      elasticsearchHeapMb: size.elasticsearchHeapMb,
+      logstashHeapMb: size.logstashHeapMb,
       dataDisk: { device: DATA_DISK_DEVICE },
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh: ctx.adminSsh,
     });
     // Its only way out is the NAT gateway: cloud-init installs Docker at first boot, so the VM waits for it.
-    const vm = this.vm(ctx, "ElasticVm", ctx.name("elastic"), nic, props.elasticSize ?? DEFAULT_ELASTIC_SIZE, doc, "elastic", undefined, nat);
+    const vm = this.vm(ctx, "ElasticVm", ctx.name("elastic"), nic, props.elasticVmSize ?? size.azureVmSize, doc, "elastic", undefined, nat);
     const disk = new ManagedDisk(this, "ElasticDisk", {
       name: ctx.name("elastic", "data"),
       location: ctx.location,

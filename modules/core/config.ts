@@ -5,6 +5,7 @@
  */
 import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
 import { scheduleProblem } from "./schedule";
+import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
@@ -539,11 +540,22 @@ export const configSchema = z.strictObject({
       analytics: z.enum(["elastic"]).default("elastic"),
       elastic: z
         .strictObject({
-          /** Elastic Stack version of the official images. */
-          version: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "is not a version like 8.17.0" }).default("8.17.0"),
+          /** Elastic Stack version of Elastic's Elasticsearch and Kibana images. */
+          version: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, { message: "is not a version like 8.17.0" })
+            .refine((v) => !/^\d+\.\d+\.\d+$/.test(v) || analyticsVersionOk(v), {
+              message: `is not supported: T-Pot ${TPOT_RELEASE}'s Logstash and Kibana objects need Elastic ${MIN_ELASTIC_VERSION} or a later 8.x (Kibana refuses objects from a newer Kibana)`,
+            })
+            .default("8.17.0"),
           images: z.strictObject({ elasticsearch: z.string().min(1).optional(), logstash: z.string().min(1).optional(), kibana: z.string().min(1).optional() }).default({}),
+          /** Size of the Elastic stack on every cloud (core/analytics.ts ELASTIC_SIZES); standard is T-Pot's. */
+          size: z
+            .enum(ELASTIC_SIZE_NAMES as [ElasticSize, ...ElasticSize[]])
+            .default("standard")
+            .describe("Size of the Elastic stack on every cloud: small (Elasticsearch 1 GiB heap), standard (T-Pot's: 2 GiB heap in 4 GiB, Logstash 1 GiB), large (4 GiB, Logstash 2 GiB)"),
         })
-        .default({ version: "8.17.0", images: {} }),
+        .default({ version: "8.17.0", images: {}, size: "standard" }),
       /** Retention of container logs in the cloud's log service. */
       logRetentionDays: z
         .number()
@@ -1262,6 +1274,9 @@ function vmMemoryShortfall(name: string, o: { readonly memory?: number }, memory
   return `has ${memoryGiB} GiB; ${name} needs about ${need} MiB (its task and ${VM_HOST_OVERHEAD_MIB} MiB for the host), so it may run out of memory`;
 }
 
+/** More honeypots than this on one cloud make the `small` Elastic size a warning. */
+const SMALL_ELASTIC_HONEYPOTS = 6;
+
 export function configWarnings(c: LureConfig): string[] {
   const w: string[] = [];
   // Plain HTTP itself is reported by synth (a warning on the dashboard); here only the contradiction.
@@ -1293,6 +1308,14 @@ export function configWarnings(c: LureConfig): string[] {
       const short = type && vmMemoryShortfall(name, o, type.memoryGiB);
       if (short) w.push(`honeynet.overrides.${name}.machineType: ${o.machineType} ${short}`);
     }
+  }
+  const el = c.honeynet.elastic;
+  const most = Math.max(0, ...(["aws", "azure", "gcp"] as const).filter((k) => Boolean(c.clouds[k])).map((k) => honeypotsFor(c, k).length));
+  if (el.size === "small" && most > SMALL_ELASTIC_HONEYPOTS) {
+    w.push(`honeynet.elastic.size: small gives Elasticsearch a ${ELASTIC_SIZES.small.elasticsearchHeapMb / 1024} GiB heap, half of T-Pot's, and a cloud here runs ${most} honeypots; T-Pot's dashboards over weeks of their events may fail with memory errors. Use "standard" (T-Pot's)`);
+  }
+  if (el.images.logstash !== undefined) {
+    w.push(`honeynet.elastic.images.logstash: must be T-Pot's Logstash (or built from it): lure runs T-Pot's pipeline (${TPOT_PIPELINE}) and entrypoint from it; the default is ${TPOT_LOGSTASH.image}`);
   }
   if (c.honeynet.adminSshPublicKey !== undefined && c.honeynet.adminCidrs.length === 0 && (c.clouds.azure || c.clouds.gcp)) {
     w.push("honeynet.adminSshPublicKey: is installed, but admin SSH stays closed until honeynet.adminCidrs lists who may reach it");
@@ -1414,6 +1437,7 @@ export function honeynetPropsFor(c: LureConfig, cloud: CloudName): HoneynetProps
     overrides: hn.overrides,
     elasticVersion: hn.elastic.version,
     elasticImages: hn.elastic.images,
+    elasticSize: hn.elastic.size,
     networkCidr: hn.networkCidr,
   };
 }

@@ -1,8 +1,9 @@
 /**
- * The Elastic Stack parts every cloud's honeynet shares: the version and images, and the Logstash
- * side of T-Pot's indexing (which log file is which `type`, as `logstash-*`). Cloud-neutral: no CDK,
- * no provider.
+ * The Elastic Stack parts every cloud's honeynet shares: the version and images, and which log file
+ * is which of T-Pot's `type`s (its Logstash pipeline, in `analytics.ts`, does the rest). Cloud-neutral:
+ * no CDK, no provider.
  */
+import { TPOT_LOGSTASH } from "./analytics";
 import type { CatalogHoneypot } from "./catalog";
 
 /** The Elastic Stack version of the official images when the config names none. */
@@ -33,26 +34,14 @@ export function logstashInputs(entries: readonly CatalogHoneypot[]): LogstashInp
   return [...out.values()];
 }
 
-/** A Logstash pipeline that tails the honeypot logs and indexes them as T-Pot does (`logstash-*`). */
-export function logstashPipeline(inputs: readonly LogstashInput[], elasticsearchUrl: string): string {
-  const files = inputs.map(
-    (i) => `  file { path => "${i.path}" type => "${i.type}" codec => ${i.codec} start_position => "beginning" mode => "tail" }`,
-  );
-  return [
-    "input {",
-    ...files,
-    "}",
-    "output {",
-    `  elasticsearch { hosts => ["${elasticsearchUrl}"] index => "logstash-%{+YYYY.MM.dd}" }`,
-    "}",
-  ].join("\n");
-}
-
-/** The three images, official ones unless replaced. */
+/**
+ * The three images unless replaced: Elastic's Elasticsearch and Kibana of `version`, and T-Pot's
+ * Logstash of the catalog's release, whose pipeline is the one T-Pot's dashboards are built on.
+ */
 export function elasticImages(version = DEFAULT_ELASTIC_VERSION, images: { readonly elasticsearch?: string; readonly logstash?: string; readonly kibana?: string } = {}) {
   return {
     elasticsearch: images.elasticsearch ?? `docker.elastic.co/elasticsearch/elasticsearch:${version}`,
-    logstash: images.logstash ?? `docker.elastic.co/logstash/logstash:${version}`,
+    logstash: images.logstash ?? TPOT_LOGSTASH.image,
     kibana: images.kibana ?? `docker.elastic.co/kibana/kibana:${version}`,
   };
 }

@@ -5,6 +5,7 @@
 import type { IConstruct } from "constructs";
 import type { PortPlan, PublishedPort } from "./catalog";
 import type { CloudName } from "./config";
+import type { ElasticSize } from "./analytics";
 
 /** Settings every lure construct shares: one vocabulary across jobs and clouds. */
 export interface CommonProps {
@@ -68,8 +69,18 @@ export interface HoneynetProps extends CommonProps {
   readonly overrides?: Readonly<Record<string, HoneypotOverride>>;
   /** Elastic Stack version for the official images. @default "8.17.0" */
   readonly elasticVersion?: string;
-  /** Replace the Elastic images (e.g. T-Pot's, or modified ones in a private registry). @default official images */
+  /**
+   * Replace the Elastic images (e.g. modified ones in a private registry). A Logstash image must be
+   * T-Pot's or built from it: lure runs T-Pot's pipeline and entrypoint from it.
+   * @default Elastic's Elasticsearch and Kibana of elasticVersion, T-Pot's Logstash of the catalog's release
+   */
   readonly elasticImages?: { readonly elasticsearch?: string; readonly logstash?: string; readonly kibana?: string };
+  /**
+   * Size of the Elastic stack, the same name on every cloud (`ELASTIC_SIZES` in core/analytics.ts):
+   * `standard` is T-Pot's (Elasticsearch 2 GiB heap in 4 GiB, Logstash 1 GiB in 2 GiB).
+   * @default "standard"
+   */
+  readonly elasticSize?: ElasticSize;
   /**
    * Honeypots that get a private image repository for a modified image. Their services start with no task
    * (the repository is empty until you push), under `ignore_changes` so that starting them is yours. @default []

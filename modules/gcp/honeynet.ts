@@ -47,6 +47,7 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
+import { analyticsHostname, ELASTIC_SIZES, kibanaObjectsStep } from "../core/analytics";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
@@ -56,8 +57,8 @@ import { resourceName, type Component } from "../core/naming";
 import { honeynetPropsProblems } from "../core/validate";
 import { defaultGcpMachineType } from "../core/vm-sizes";
 
-/** Elasticsearch (4 GiB container) and Logstash on one VM: 2 vCPU, 8 GiB. */
-export const DEFAULT_ELASTIC_MACHINE_TYPE = "e2-standard-2";
+/** The Elastic VM of the `standard` size: Elasticsearch (4 GiB container) and Logstash (2 GiB) on 2 vCPU, 8 GiB. */
+export const DEFAULT_ELASTIC_MACHINE_TYPE = ELASTIC_SIZES.standard.gcpMachineType;
 /** The Elasticsearch data disk, GB. */
 export const DEFAULT_ELASTIC_DISK_GB = 64;
 /** Ubuntu 24.04 LTS (x86-64: every e2 type), Canonical's image family, so a new VM gets the current image. */
@@ -79,6 +80,8 @@ export const RANGES_PER_RULE = 10;
 const FIRST_ALLOW_PRIORITY = 1000;
 /** Kibana on Cloud Run: CPU always allocated (it runs background tasks between requests), 2 GiB. */
 const KIBANA_LIMITS = { cpu: "1", memory: "2Gi" } as const;
+/** The import sidecar: the smallest the provider accepts ("1", "2", "4" or "8" CPUs). */
+const KIBANA_OBJECTS_LIMITS = { cpu: "1", memory: "512Mi" } as const;
 
 export interface GcpHoneynetProps extends HoneynetProps {
   /** Region of the subnets, Cloud Run and the NAT (validated by the config). */
@@ -93,7 +96,7 @@ export interface GcpHoneynetProps extends HoneynetProps {
   readonly adminCidrs?: readonly string[];
   /** OpenSSH public key of the admin (validated by the config). @default none: no key is installed and the admin port is closed */
   readonly adminSshPublicKey?: string;
-  /** Machine type of the Elastic VM. @default DEFAULT_ELASTIC_MACHINE_TYPE */
+  /** Machine type of the Elastic host, instead of the one `elasticSize` picks. @default ELASTIC_SIZES[elasticSize].gcpMachineType */
   readonly elasticMachineType?: string;
   /** Size of the Elasticsearch data disk, GB. @default DEFAULT_ELASTIC_DISK_GB */
   readonly elasticDiskGb?: number;
@@ -306,8 +309,12 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       this.firewall("ElasticAdminSsh", { name: ctx.name("elastic-admin-ssh"), from: [IAP_TCP_RANGE], to: [tag], allow: [{ protocol: "tcp", ports: [String(DEFAULT_ADMIN_SSH_PORT)] }] });
     }
     const disk = new ComputeDisk(this, "ElasticDisk", { name: ctx.name("elastic", "data"), zone: props.zone, type: "pd-balanced", size: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB, labels: ctx.labels("elastic") });
+    const size = ELASTIC_SIZES[props.elasticSize ?? "standard"];
     const userData = elasticHostCloudInit({
       prefix: this.prefix,
+      hostname: analyticsHostname(this.prefix, "gcp"),
+      elasticsearchHeapMb: size.elasticsearchHeapMb,
+      logstashHeapMb: size.logstashHeapMb,
       dataDisk: { device: `/dev/disk/by-id/google-${DATA_DISK_NAME}` },
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh: ctx.adminSsh,
@@ -315,7 +322,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     // Its only way out is Cloud NAT: cloud-init installs Docker at first boot, so the VM waits for it.
     return this.instance(ctx, "ElasticVm", {
       name: this.elasticInstanceName,
-      machineType: props.elasticMachineType ?? DEFAULT_ELASTIC_MACHINE_TYPE,
+      machineType: props.elasticMachineType ?? size.gcpMachineType,
       tag,
       userData,
       component: "elastic",
@@ -366,6 +373,8 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     const version = props.elasticVersion ?? DEFAULT_ELASTIC_VERSION;
     // Cloud Run pulls from Artifact Registry or Docker Hub, not docker.elastic.co: Docker Hub's official kibana image is Elastic's build.
     const image = props.elasticImages?.kibana ?? `docker.io/library/kibana:${version}`;
+    // Docker Hub: Cloud Run does not pull from ghcr.io.
+    const objects = kibanaObjectsStep({ kibanaUrl: `http://127.0.0.1:${KIBANA_CONTAINER_PORT}`, afterwards: "stay", dockerHub: true });
     const env = kibanaEnvironment(`http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`, d.domain !== undefined ? `https://${d.domain}` : undefined);
     return new CloudRunV2Service(this, "Kibana", {
       name: ctx.name("kibana"),
@@ -386,8 +395,19 @@ export class GcpHoneynet extends Construct implements IHoneynet {
             ports: { containerPort: KIBANA_CONTAINER_PORT, name: "http1" },
             env: Object.entries(env).map(([name, value]) => ({ name, value })),
             resources: { limits: { ...KIBANA_LIMITS }, cpuIdle: false, startupCpuBoost: true },
-            // Kibana takes a minute or two to start; Cloud Run's default probe gives up sooner.
-            startupProbe: { tcpSocket: { port: KIBANA_CONTAINER_PORT }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+            // Kibana takes a minute or two to start; Cloud Run's default probe gives up sooner. Its status
+            // API, not the port: the import sidecar waits for this probe.
+            startupProbe: { httpGet: { path: "/api/status", port: KIBANA_CONTAINER_PORT }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+          },
+          // T-Pot's saved objects, imported once Kibana passes its probe, at every instance start
+          // (idempotent: overwrite). It then idles: Cloud Run restarts a container that ends.
+          {
+            name: objects.name,
+            image: objects.image,
+            command: [...objects.entrypoint],
+            args: [...objects.args],
+            dependsOn: ["kibana"],
+            resources: { limits: { ...KIBANA_OBJECTS_LIMITS }, cpuIdle: false },
           },
         ],
       },

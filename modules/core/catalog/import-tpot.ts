@@ -79,6 +79,8 @@ export function convert(raw: Raw): TpotData {
     else otherServices.push(s.name);
   }
   const elk = (name: string) => raw.elk.find((e: Raw) => e.name === name);
+  const tpotImage = (s: Raw) => ({ name: s.name, image: s.imageRef, dockerHub: `docker.io/${s.imageDockerHub}:${s.tag24}` });
+  const tpotinit = raw.support.find((e: Raw) => e.name === "tpotinit");
   const tpotProfiles: Record<string, string[]> = {};
   for (const [name, info] of Object.entries<Raw>(raw.profileInfo)) tpotProfiles[name] = info.honeypots;
 
@@ -97,6 +99,7 @@ export function convert(raw: Raw): TpotData {
       { name: "logstash", containerPort: 64305, tpotImage: elk("logstash").imageRef },
       { name: "kibana", containerPort: 5601, tpotImage: elk("kibana").imageRef },
     ],
+    analytics: { release: elk("logstash").tag24, logstash: tpotImage(elk("logstash")), tpotinit: tpotImage(tpotinit) },
     tpotProfiles,
   };
 }

@@ -67,6 +67,25 @@ export interface ElasticService {
   readonly tpotImage: string;
 }
 
+/** A T-Pot image of the catalog's release, on GitHub's registry and on Docker Hub (where Cloud Run pulls from). */
+export interface TpotImage {
+  readonly name: string;
+  /** `ghcr.io/telekom-security/<name>:<release>`. */
+  readonly image: string;
+  /** `docker.io/dtagdevsec/<name>:<release>`. */
+  readonly dockerHub: string;
+}
+
+/** The T-Pot images lure's analytics take from the catalog's release. */
+export interface TpotAnalytics {
+  /** The release tag every image below carries, e.g. `24.04.1`. */
+  readonly release: string;
+  /** Logstash with T-Pot's pipeline (file inputs, filters, GeoIP/ASN, `logstash-*` output). */
+  readonly logstash: TpotImage;
+  /** T-Pot's init image: it carries the Kibana saved objects of the release. */
+  readonly tpotinit: TpotImage;
+}
+
 export interface TpotData {
   readonly source: { readonly repository: string; readonly revision: string; readonly version: string; readonly license: string };
   readonly honeypots: Readonly<Record<string, CatalogHoneypot>>;
@@ -74,6 +93,7 @@ export interface TpotData {
   /** Catalog names that are part of T-Pot but are not honeypots (Elastic stack, web UI, tools). */
   readonly otherServices: readonly string[];
   readonly elastic: readonly ElasticService[];
+  readonly analytics: TpotAnalytics;
   /** Honeypot entries of T-Pot profiles, by catalog profile name. */
   readonly tpotProfiles: Readonly<Record<string, readonly string[]>>;
 }

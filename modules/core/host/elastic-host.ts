@@ -1,8 +1,10 @@
 /**
  * The cloud-init document of the Elastic host (Azure and Google Cloud alike): Elasticsearch and
- * Logstash under Docker on one private VM, Elasticsearch's data on a separate disk, Logstash's Beats
- * input taking the honeypot hosts' shippers and indexing `logstash-*` as T-Pot does. Kibana runs
- * elsewhere (Container Apps, Cloud Run) and reaches Elasticsearch on the published port.
+ * Logstash under Docker on one private VM, Elasticsearch's data on a separate disk. Logstash is T-Pot's
+ * image running T-Pot's pipeline, its file inputs replaced by the Beats input the honeypot hosts'
+ * shippers send to (`analytics.ts`); it reaches Elasticsearch as `elasticsearch`, the name T-Pot's
+ * pipeline and entrypoint use, on the compose network. Kibana runs elsewhere (its own VM, Cloud Run)
+ * and reaches Elasticsearch on the published port.
  *
  * ```ts
  * const userData = elasticHostCloudInit({ prefix: "lure", dataDisk: { device: "/dev/disk/azure/scsi1/lun0" } });
@@ -11,6 +13,7 @@
 import type { ConfigProblem } from "../config";
 import { resourceName, slug } from "../naming";
 import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
+import { containerMemoryMb, tpotBeatsPipelines, tpotBeatsStartScript, tpotLogstashEnvironment, TPOT_PIPELINES_YML } from "../analytics";
 import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
@@ -42,15 +45,21 @@ export interface ElasticHostProps {
   /** Deployment prefix; names the Elasticsearch cluster (`<prefix>-honeynet`), as on AWS. */
   readonly prefix: string;
   readonly dataDisk: DataDiskProps;
-  /** As `honeynet.elastic` in the config. @default version 8.17.0, the official images */
+  /**
+   * As `honeynet.elastic` in the config. A replaced Logstash image must be T-Pot's (or built from it):
+   * the host runs T-Pot's pipeline and entrypoint from it.
+   * @default version 8.17.0: Elastic's Elasticsearch, T-Pot's Logstash of the catalog's release
+   */
   readonly elastic?: { readonly version?: string; readonly images?: { readonly elasticsearch?: string; readonly logstash?: string } };
+  /** `t-pot_hostname` of every event this host indexes, e.g. `lure-azure`: which honeynet and cloud it came from. @default `<prefix>-honeynet` */
+  readonly hostname?: string;
   /** Port of Logstash's Beats input, where the honeypot hosts' shippers send. @default 5044 */
   readonly logstashPort?: number;
   /** Host port of Elasticsearch's HTTP API, for Kibana (the VM has no public address). @default 9200 */
   readonly elasticsearchPort?: number;
   /** Elasticsearch heap in MiB; the container may use twice that. @default 2048 (T-Pot's) */
   readonly elasticsearchHeapMb?: number;
-  /** Logstash heap in MiB. @default 1024 */
+  /** Logstash heap in MiB; the container may use twice that. @default 1024 (T-Pot's) */
   readonly logstashHeapMb?: number;
   /** Admin SSH. @default port 64295, no key */
   readonly adminSsh?: AdminSshProps;
@@ -60,25 +69,14 @@ export const DEFAULT_ES_MOUNT = "/srv/elasticsearch";
 /** The official Elasticsearch image runs as uid 1000, gid 0. */
 const ES_OWNER = "1000:0";
 const DATA_DISK_SCRIPT = "/usr/local/sbin/lure-data-disk";
-const PIPELINE_DIR = `${LURE_DIR}/logstash/pipeline`;
+const LOGSTASH_DIR = `${LURE_DIR}/logstash`;
+/** Inside the Logstash container: lure's start script, and the pipeline it writes from T-Pot's. */
+const LOGSTASH_START = "/etc/lure-logstash/start.sh";
+const LOGSTASH_PIPELINE = "/tmp/lure/tpot-beats.conf";
 
 const DEVICE = /^\/dev\/[A-Za-z0-9._:/-]+$/;
 const ABSOLUTE = /^\/[A-Za-z0-9._/-]+$/;
 const VERSION = /^\d+\.\d+\.\d+$/;
-
-/** Logstash's pipeline on the Elastic host: the shippers' Beats input in, T-Pot's daily `logstash-*` indices out. */
-export function logstashBeatsPipeline(port: number, elasticsearchUrl: string): string {
-  return [
-    "input {",
-    // The shippers set `type` per log file (the catalog's, as T-Pot's file inputs do).
-    `  beats { port => ${port} }`,
-    "}",
-    "output {",
-    `  elasticsearch { hosts => ["${elasticsearchUrl}"] index => "logstash-%{+YYYY.MM.dd}" }`,
-    "}",
-    "",
-  ].join("\n");
-}
 
 /** Waits for the disk, formats it only if it is blank, mounts it by UUID (also after reboots). */
 function dataDiskScript(device: string, mountPoint: string, waitSeconds: number): string {
@@ -120,6 +118,10 @@ export function elasticHostProblems(props: ElasticHostProps): ConfigProblem[] {
   }
   const v = props.elastic?.version;
   if (v !== undefined && !VERSION.test(v)) out.push({ path: "elastic.version", message: `${show(v)} is not a version; allowed: like 8.17.0` });
+  const h = props.hostname;
+  if (h !== undefined && (typeof h !== "string" || !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(h))) {
+    out.push({ path: "hostname", message: `${show(h)} is not a host name; allowed: up to 63 letters, digits and inner hyphens, e.g. "lure-azure"` });
+  }
   for (const k of ["elasticsearch", "logstash"] as const) {
     const image = props.elastic?.images?.[k];
     if (image !== undefined) out.push(...imageProblems(`elastic.images.${k}`, image));
@@ -163,7 +165,7 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         },
         cap_add: ["IPC_LOCK"],
         ulimits: { memlock: { soft: -1, hard: -1 }, nofile: { soft: 65536, hard: 65536 } },
-        mem_limit: `${esHeap * 2}m`,
+        mem_limit: `${containerMemoryMb(esHeap)}m`,
         ports: [{ target: 9200, published: esPort, protocol: "tcp", mode: "host" }],
         volumes: [`${mount}/data:/usr/share/elasticsearch/data`],
         networks: ["elastic"],
@@ -171,9 +173,11 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
       logstash: {
         image: images.logstash,
         restart: "always",
-        environment: { LS_JAVA_OPTS: `-Xms${lsHeap}m -Xmx${lsHeap}m`, XPACK_MONITORING_ENABLED: "false" },
+        entrypoint: ["/bin/bash", LOGSTASH_START],
+        environment: tpotLogstashEnvironment({ hostname: props.hostname ?? resourceName(props.prefix, ["honeynet"]), heapMb: lsHeap }),
+        mem_limit: `${containerMemoryMb(lsHeap)}m`,
         ports: [{ target: lsPort, published: lsPort, protocol: "tcp", mode: "host" }],
-        volumes: [`${PIPELINE_DIR}:/usr/share/logstash/pipeline:ro`],
+        volumes: [`${LOGSTASH_DIR}/start.sh:${LOGSTASH_START}:ro`, `${LOGSTASH_DIR}/pipelines.yml:${TPOT_PIPELINES_YML}:ro`],
         depends_on: ["elasticsearch"],
         networks: ["elastic"],
       },
@@ -181,7 +185,8 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
     networks: { elastic: {} },
   };
   const files: WriteFile[] = [
-    { path: `${PIPELINE_DIR}/lure.conf`, content: logstashBeatsPipeline(lsPort, "http://elasticsearch:9200"), owner: "root:root", permissions: "0644" },
+    { path: `${LOGSTASH_DIR}/start.sh`, content: tpotBeatsStartScript({ port: lsPort, pipelinePath: LOGSTASH_PIPELINE }), owner: "root:root", permissions: "0755" },
+    { path: `${LOGSTASH_DIR}/pipelines.yml`, content: tpotBeatsPipelines(LOGSTASH_PIPELINE), owner: "root:root", permissions: "0644" },
     { path: DATA_DISK_SCRIPT, content: dataDiskScript(props.dataDisk.device, mount, props.dataDisk.waitSeconds ?? 600), owner: "root:root", permissions: "0755" },
     // Elasticsearch refuses to start in production mode below this (it maps its index files).
     { path: "/etc/sysctl.d/60-lure-elasticsearch.conf", content: "vm.max_map_count = 262144\n", owner: "root:root", permissions: "0644" },

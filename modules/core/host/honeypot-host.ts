@@ -7,8 +7,8 @@
  * const userData = honeypotHostCloudInit({ honeypot: "cowrie", logstash: { address: "10.42.0.4" } });
  * ```
  *
- * Log shipper: Filebeat, not Fluent Bit. Logstash's Beats input ships with the official Logstash
- * image and acknowledges batches (Filebeat resends what was not acknowledged and resumes from its
+ * Log shipper: Filebeat, not Fluent Bit. Logstash's Beats input ships with every Logstash (T-Pot's
+ * image too) and acknowledges batches (Filebeat resends what was not acknowledged and resumes from its
  * registry after a restart); Fluent Bit has no Logstash output and would need the HTTP or TCP input,
  * the latter without acknowledgements. Filebeat also follows the Elastic version the config already
  * pins, so there is one version to move. The cost is memory: Filebeat needs some tens of MB more.
@@ -239,6 +239,9 @@ function honeypotService(e: CatalogHoneypot, opts: { image: string; env: Record<
   };
 }
 
+/** Fields Filebeat adds that T-Pot's file inputs do not. */
+export const BEATS_METADATA: readonly string[] = ["agent", "ecs", "host", "input", "log"];
+
 /** Filebeat's configuration: one filestream input per catalog log input, `type` as T-Pot's pipeline sets it. */
 export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[], target: LogstashTarget): Record<string, unknown> {
   return {
@@ -252,6 +255,12 @@ export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[
       fields: { type: i.type },
       fields_under_root: true,
     })),
+    // Events as T-Pot's file inputs make them: `path` is the log file, and none of Beats' own metadata,
+    // whose objects (`host`, `log`) would clash with the fields T-Pot's index template leaves to strings.
+    processors: [
+      { copy_fields: { fields: [{ from: "log.file.path", to: "path" }], fail_on_error: false, ignore_missing: true } },
+      { drop_fields: { fields: [...BEATS_METADATA], ignore_missing: true } },
+    ],
     "output.logstash": { hosts: [`${target.address}:${target.port ?? DEFAULT_SHIPPER_PORT}`] },
     "http.enabled": false,
     "logging.to_stderr": true,

@@ -1,7 +1,9 @@
 /**
  * The cloud-init document of a Kibana host (any cloud): Kibana under Docker on one VM, reading the
- * Elastic host's Elasticsearch over its private address. The cloud's firewall or load balancer decides
- * who reaches the published port; this document opens nothing itself.
+ * Elastic host's Elasticsearch over its private address, and T-Pot's saved objects imported into it
+ * once it is healthy (`kibana-objects`, from T-Pot's init image; again at every boot, harmlessly). The
+ * cloud's firewall or load balancer decides who reaches the published port; this document opens
+ * nothing itself.
  *
  * ```ts
  * const userData = kibanaHostCloudInit({ elasticsearchUrl: "http://10.42.16.4:9200" });
@@ -9,6 +11,7 @@
  */
 import type { ConfigProblem } from "../config";
 import { DEFAULT_ELASTIC_VERSION, elasticImages, kibanaEnvironment, KIBANA_SERVER_NAME } from "../elastic";
+import { kibanaObjectsStep, KIBANA_HEALTH_COMMAND } from "../analytics";
 import { adminSshProblems, assertNoProblems, isToken, portProblem, renderCloudConfig, show, type AdminSshProps } from "./cloud-init";
 import { imageProblems } from "./honeypot-host";
 
@@ -81,6 +84,7 @@ export function kibanaHostCloudInit(props: KibanaHostProps): string {
   assertNoProblems("kibanaHostCloudInit", kibanaHostProblems(props));
   const images = elasticImages(props.elastic?.version ?? DEFAULT_ELASTIC_VERSION, props.elastic?.images ?? {});
   const port = props.port ?? DEFAULT_KIBANA_PORT;
+  const objects = kibanaObjectsStep({ kibanaUrl: `http://kibana:${KIBANA_CONTAINER_PORT}` });
   const compose = {
     name: "lure",
     services: {
@@ -94,6 +98,18 @@ export function kibanaHostCloudInit(props: KibanaHostProps): string {
         // data folder, and optimize/ bundles on older versions), so a read-only root stops it. Its state
         // goes to a host folder instead, owned by the image's user, so it survives image updates.
         volumes: [`${KIBANA_DATA_DIR}:/usr/share/kibana/data`],
+        healthcheck: { test: ["CMD-SHELL", KIBANA_HEALTH_COMMAND], interval: "30s", timeout: "10s", retries: 20, start_period: "120s" },
+        networks: ["kibana"],
+      },
+      [objects.name]: {
+        image: objects.image,
+        // One-shot: done once the objects are in; a failure stays visible in `docker compose ps` and the journal.
+        restart: "no",
+        read_only: true,
+        tmpfs: ["/tmp"],
+        entrypoint: [...objects.entrypoint],
+        command: [...objects.args],
+        depends_on: { kibana: { condition: "service_healthy" } },
         networks: ["kibana"],
       },
     },

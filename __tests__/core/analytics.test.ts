@@ -1,0 +1,283 @@
+/**
+ * T-Pot's analytics, cloud-neutral: the start script that puts a Beats input in front of T-Pot's
+ * pipeline and the Kibana import script, both run here for real (bash, curl, jq, unzip) against a
+ * synthetic pipeline and a local fake Kibana; the sizes against each cloud's limits.
+ */
+import { execFile, execFileSync } from "child_process";
+import { createServer, type IncomingMessage, type Server } from "http";
+import { chmodSync, mkdtempSync, writeFileSync } from "fs";
+import type { AddressInfo } from "net";
+import { tmpdir } from "os";
+import { join } from "path";
+import {
+  ELASTIC_SIZES,
+  ELASTIC_SIZE_NAMES,
+  KIBANA_OBJECTS_CONTAINER,
+  TPOT_INIT,
+  TPOT_KIBANA_OBJECTS,
+  TPOT_LOGSTASH,
+  TPOT_PIPELINE,
+  TPOT_RELEASE,
+  analyticsVersionOk,
+  containerMemoryMb,
+  fargateMemoryMb,
+  kibanaObjectsScript,
+  kibanaObjectsStep,
+  tpotBeatsPipelines,
+  tpotBeatsStartScript,
+  tpotLogstashEnvironment,
+} from "../../modules/core/analytics";
+import { TPOT } from "../../modules/core/catalog";
+import { FARGATE_SIZES } from "../../modules/core/config";
+import { BEATS_METADATA, filebeatConfig } from "../../modules/core/host";
+import { logstashInputs } from "../../modules/core/elastic";
+import { AZURE_VM_SIZES, GCP_MACHINE_TYPES, VM_HOST_OVERHEAD_MIB } from "../../modules/core/vm-sizes";
+import { parse } from "yaml";
+
+const has = (tool: string): boolean => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+// What the images have (bash in T-Pot's Logstash; curl, jq, unzip in tpotinit), plus python3 to build the test zip.
+const TOOLS = ["bash", "curl", "jq", "unzip", "python3"].every(has);
+const withTools = TOOLS ? test : test.skip;
+
+test("the images and the release come from the catalog's T-Pot release", () => {
+  expect(TPOT_RELEASE).toBe(TPOT.source.version);
+  expect(TPOT_LOGSTASH).toEqual({ name: "logstash", image: `ghcr.io/telekom-security/logstash:${TPOT_RELEASE}`, dockerHub: `docker.io/dtagdevsec/logstash:${TPOT_RELEASE}` });
+  expect(TPOT_INIT).toEqual({ name: "tpotinit", image: `ghcr.io/telekom-security/tpotinit:${TPOT_RELEASE}`, dockerHub: `docker.io/dtagdevsec/tpotinit:${TPOT_RELEASE}` });
+  expect(TPOT.elastic.find((e) => e.name === "logstash")?.tpotImage).toBe(TPOT_LOGSTASH.image);
+});
+
+test("Logstash's environment: every variable T-Pot's pipeline refers to is defined, HIVE mode, the heap", () => {
+  expect(tpotLogstashEnvironment({ hostname: "lure-gcp", heapMb: 1024 })).toEqual({
+    LS_JAVA_OPTS: "-Xms1024m -Xmx1024m",
+    MY_EXTIP: "",
+    MY_HOSTNAME: "lure-gcp",
+    MY_INTIP: "",
+    TPOT_TYPE: "HIVE",
+  });
+});
+
+describe("Beats start script", () => {
+  // A stand-in with the shape of T-Pot's pipeline (comments, top-level sections); not T-Pot's text.
+  const PIPELINE = [
+    "# Input section",
+    "input {",
+    "  file {",
+    '    path => ["/data/cowrie/log/cowrie.json"]',
+    "    codec => json",
+    '    type => "Cowrie"',
+    "  }",
+    "}",
+    "",
+    "# Filter Section",
+    "filter {",
+    '  if [type] == "Cowrie" { date { match => [ "timestamp", "ISO8601" ] } }',
+    "}",
+    "",
+    "# Output section",
+    "output {",
+    '  elasticsearch { hosts => ["elasticsearch:9200"] index => "logstash-%{+YYYY.MM.dd}" }',
+    "}",
+    "",
+  ].join("\n");
+
+  /** Runs the script with T-Pot's paths moved into a temp dir and the entrypoint replaced by `cat` of the result. */
+  function run(pipeline: string, port = 5044): { status: number; stdout: string; stderr: string } {
+    const dir = mkdtempSync(join(tmpdir(), "lure-ls-"));
+    writeFileSync(join(dir, "logstash.conf"), pipeline);
+    const out = join(dir, "out", "tpot-beats.conf");
+    const script = tpotBeatsStartScript({ port, pipelinePath: out })
+      .replace(`SRC=${TPOT_PIPELINE}`, `SRC=${join(dir, "logstash.conf")}`)
+      .replace(/^exec .*$/m, `exec cat ${out}`);
+    writeFileSync(join(dir, "start.sh"), script);
+    try {
+      const stdout = execFileSync("bash", [join(dir, "start.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      return { status: 0, stdout, stderr: "" };
+    } catch (e) {
+      const err = e as { status: number; stdout: string; stderr: string };
+      return { status: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
+    }
+  }
+
+  test("hands over to T-Pot's entrypoint and writes where pipelines.yml points", () => {
+    const script = tpotBeatsStartScript({ port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" });
+    expect(script.split("\n")).toEqual(expect.arrayContaining(["#!/bin/bash", "set -euo pipefail", `SRC=${TPOT_PIPELINE}`, "DST=/tmp/lure/tpot-beats.conf", "exec /usr/bin/entrypoint.sh"]));
+    expect(parse(tpotBeatsPipelines("/tmp/lure/tpot-beats.conf"))).toEqual([{ "pipeline.id": "tpot", "path.config": "/tmp/lure/tpot-beats.conf", "pipeline.ecs_compatibility": "disabled" }]);
+    expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
+  });
+
+  withTools("keeps the filters and the output, replaces every file input with the Beats input", () => {
+    const r = run(PIPELINE, 5055);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines.slice(0, 3)).toEqual(["lure: T-Pot pipeline ready with the Beats input on port 5055", "input {", "  beats { port => 5055 ecs_compatibility => disabled }"]);
+    expect(r.stdout).not.toContain("file {");
+    expect(r.stdout).not.toContain("/data/cowrie/log/cowrie.json");
+    expect(r.stdout).toContain(PIPELINE.slice(PIPELINE.indexOf("filter {")));
+  });
+
+  withTools("a pipeline without the sections stops the container with a reason, and writes nothing", () => {
+    const r = run(PIPELINE.replace("filter {", "filters {"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("has no top-level filter section; this is not the T-Pot pipeline lure knows, not starting");
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("Kibana objects step", () => {
+  test("T-Pot's init image of the release, its entrypoint replaced; Docker Hub on request", () => {
+    const step = kibanaObjectsStep({ kibanaUrl: "http://127.0.0.1:5601" });
+    expect(step).toEqual({ name: KIBANA_OBJECTS_CONTAINER, image: TPOT_INIT.image, entrypoint: ["/bin/sh", "-c"], args: [kibanaObjectsScript({ kibanaUrl: "http://127.0.0.1:5601" })] });
+    expect(kibanaObjectsStep({ kibanaUrl: "http://127.0.0.1:5601", dockerHub: true }).image).toBe("docker.io/dtagdevsec/tpotinit:24.04.1");
+  });
+
+  test("the script passes through Terraform strings unchanged, overwrites on import, and exits or stays", () => {
+    const script = kibanaObjectsScript({ kibanaUrl: "http://127.0.0.1:5601" });
+    expect(script).not.toMatch(/[$%]\{/);
+    expect(script).toContain(`OBJECTS='${TPOT_KIBANA_OBJECTS}'`);
+    expect(script).toContain("/api/saved_objects/_import?overwrite=true");
+    expect(script.trimEnd().split("\n").pop()).toBe("exit 0");
+    expect(kibanaObjectsScript({ kibanaUrl: "http://127.0.0.1:5601", afterwards: "stay" }).trimEnd().split("\n").pop()).toBe("while :; do sleep 86400; done");
+    expect(() => execFileSync("sh", ["-n", "-c", script])).not.toThrow();
+  });
+
+  interface Seen {
+    method: string;
+    url: string;
+    headers: IncomingMessage["headers"];
+    body: string;
+  }
+
+  /** A fake Kibana: status answers 503 `statusFailures` times, the import refuses `importFailures` times. */
+  async function fakeKibana(opts: { statusFailures: number; importFailures: number }): Promise<{ server: Server; url: string; seen: Seen[] }> {
+    const seen: Seen[] = [];
+    let status = 0;
+    let imports = 0;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+        const json = (code: number, body: unknown): void => void res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
+        if (req.url === "/api/status") return status++ < opts.statusFailures ? json(503, { status: "unavailable" }) : json(200, { status: { overall: { level: "available" } } });
+        if (req.url?.startsWith("/api/saved_objects/_import")) {
+          return imports++ < opts.importFailures
+            ? json(200, { success: false, successCount: 0, errors: [{ type: "dashboard", id: "x", error: { type: "unknown" } }] })
+            : json(200, { success: true, successCount: 3 });
+        }
+        if (req.url === "/api/kibana/settings") return json(200, { settings: {} });
+        return json(404, {});
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  }
+
+  /** The script with the objects file moved to a temp zip and `sleep` a no-op; runs asynchronously (the fake Kibana is in this process). */
+  function runScript(kibanaUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const dir = mkdtempSync(join(tmpdir(), "lure-kb-"));
+    const objects = [
+      { type: "index-pattern", id: "logstash-*", attributes: { title: "logstash-*" } },
+      { type: "config", id: "8.16.1", attributes: { defaultIndex: "logstash-*", defaultRoute: "/app/dashboards#/view/home" } },
+      { type: "dashboard", id: "home", attributes: { title: "Home" } },
+    ];
+    writeFileSync(join(dir, "kibana_export.ndjson"), objects.map((o) => JSON.stringify(o)).join("\n") + "\n");
+    execFileSync("python3", ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.write(sys.argv[2]); z.close()", "objects.zip", "kibana_export.ndjson"], { cwd: dir });
+    writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
+    chmodSync(join(dir, "sleep"), 0o755);
+    const script = kibanaObjectsScript({ kibanaUrl }).replace(`OBJECTS='${TPOT_KIBANA_OBJECTS}'`, `OBJECTS='${join(dir, "objects.zip")}'`).replace("WORK=/tmp/lure-kibana-objects", `WORK=${join(dir, "work")}`);
+    return new Promise((resolve) => {
+      execFile("sh", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  withTools("waits for Kibana, retries a refused import, imports with overwrite, then sets T-Pot's default index and route", async () => {
+    const k = await fakeKibana({ statusFailures: 2, importFailures: 1 });
+    try {
+      const r = await runScript(k.url);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(k.seen.filter((s) => s.url === "/api/status")).toHaveLength(3);
+      const imports = k.seen.filter((s) => s.url.startsWith("/api/saved_objects/_import"));
+      expect(imports.map((s) => [s.method, s.url, s.headers["kbn-xsrf"]])).toEqual([
+        ["POST", "/api/saved_objects/_import?overwrite=true", "lure"],
+        ["POST", "/api/saved_objects/_import?overwrite=true", "lure"],
+      ]);
+      expect(imports[1].headers["content-type"]).toMatch(/^multipart\/form-data/);
+      expect(imports[1].body).toContain('"defaultRoute":"/app/dashboards#/view/home"');
+      const settings = k.seen.filter((s) => s.url === "/api/kibana/settings");
+      expect(settings).toHaveLength(1);
+      expect(JSON.parse(settings[0].body)).toEqual({ changes: { defaultIndex: "logstash-*", defaultRoute: "/app/dashboards#/view/home" } });
+      expect(r.stdout.split("\n")).toEqual(
+        expect.arrayContaining(["lure-kibana-objects: import attempt 1 refused, retrying", "lure-kibana-objects: imported 3 saved objects of T-Pot 24.04.1 (overwrite)"]),
+      );
+      // Idempotent: a second run (a redeploy, a restart) sends the same requests again and succeeds.
+      const again = await runScript(k.url);
+      expect(again.code).toBe(0);
+      expect(k.seen.filter((s) => s.url === "/api/kibana/settings").map((s) => s.body)).toEqual([settings[0].body, settings[0].body]);
+    } finally {
+      k.server.close();
+    }
+  }, 30_000);
+
+  withTools("a Kibana that keeps refusing makes the step fail, with the errors in its log", async () => {
+    const k = await fakeKibana({ statusFailures: 0, importFailures: 99 });
+    try {
+      const r = await runScript(k.url);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('lure-kibana-objects: FAILED: Kibana did not take the objects: [{"type":"dashboard","id":"x","error":"unknown"}]');
+      expect(k.seen.filter((s) => s.url.startsWith("/api/saved_objects/_import"))).toHaveLength(5);
+      expect(k.seen.some((s) => s.url === "/api/kibana/settings")).toBe(false);
+    } finally {
+      k.server.close();
+    }
+  }, 30_000);
+
+  withTools("an image without the objects fails at once and says which release has them", async () => {
+    const script = kibanaObjectsScript({ kibanaUrl: "http://127.0.0.1:9" }).replace(`OBJECTS='${TPOT_KIBANA_OBJECTS}'`, "OBJECTS='/nonexistent/objects.zip'");
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => execFile("sh", ["-c", script], (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr })));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("FAILED: /nonexistent/objects.zip is not in this image (T-Pot's tpotinit 24.04.1 has it)");
+  });
+});
+
+describe("sizes", () => {
+  test("standard is T-Pot's: Elasticsearch 2 GiB heap in 4 GiB, Logstash 1 GiB in 2 GiB", () => {
+    const s = ELASTIC_SIZES.standard;
+    expect([s.elasticsearchHeapMb, containerMemoryMb(s.elasticsearchHeapMb), s.logstashHeapMb, containerMemoryMb(s.logstashHeapMb)]).toEqual([2048, 4096, 1024, 2048]);
+    expect(ELASTIC_SIZE_NAMES).toEqual(["small", "standard", "large"]);
+  });
+
+  test.each(ELASTIC_SIZE_NAMES)("%s: each cloud's Elastic host holds both containers' limits (VMs: plus the host's share), Fargate accepts the tasks", (name) => {
+    const s = ELASTIC_SIZES[name];
+    const need = containerMemoryMb(s.elasticsearchHeapMb) + containerMemoryMb(s.logstashHeapMb) + VM_HOST_OVERHEAD_MIB;
+    expect(AZURE_VM_SIZES[s.azureVmSize].memoryGiB * 1024).toBeGreaterThanOrEqual(need);
+    expect(GCP_MACHINE_TYPES[s.gcpMachineType].memoryGiB * 1024).toBeGreaterThanOrEqual(need);
+    expect(FARGATE_SIZES[s.awsCpu.elasticsearch]).toContain(fargateMemoryMb(s.elasticsearchHeapMb));
+    expect(FARGATE_SIZES[s.awsCpu.logstash]).toContain(fargateMemoryMb(s.logstashHeapMb));
+    expect(fargateMemoryMb(s.elasticsearchHeapMb)).toBeGreaterThanOrEqual(containerMemoryMb(s.elasticsearchHeapMb));
+  });
+
+  test("the analytics need Elastic 8.16.1 or a later 8.x", () => {
+    expect(["8.16.1", "8.17.0", "8.18.3", "8.100.0"].map(analyticsVersionOk)).toEqual([true, true, true, true]);
+    expect(["8.16.0", "8.15.9", "7.17.9", "9.0.0"].map(analyticsVersionOk)).toEqual([false, false, false, false]);
+  });
+});
+
+test("the shippers send events shaped as T-Pot's file inputs make them: type and path, no Beats metadata", () => {
+  const conf = filebeatConfig("conpot_IEC104", logstashInputs([TPOT.honeypots.conpot_IEC104]), { address: "10.0.0.4" }) as Record<string, unknown>;
+  expect(conf["filebeat.inputs"]).toEqual([expect.objectContaining({ paths: ["/data/conpot/log/*.json"], fields: { type: "ConPot" }, fields_under_root: true })]);
+  expect(conf.processors).toEqual([
+    { copy_fields: { fields: [{ from: "log.file.path", to: "path" }], fail_on_error: false, ignore_missing: true } },
+    { drop_fields: { fields: ["agent", "ecs", "host", "input", "log"], ignore_missing: true } },
+  ]);
+  expect(BEATS_METADATA).toContain("host");
+});

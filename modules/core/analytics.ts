@@ -1,0 +1,224 @@
+/**
+ * T-Pot's own analytics on any cloud: T-Pot's Logstash image with the pipeline it ships (its filters,
+ * GeoIP and ASN lookups, IP reputation, `logstash-*` indices with T-Pot's template and 30-day ILM
+ * policy), and a one-shot step that imports T-Pot's Kibana saved objects (its dashboards, the
+ * `logstash-*` index pattern, the default route) from T-Pot's init image of the same release.
+ * Cloud-neutral: scripts, environment and sizes only; each cloud module wires them.
+ *
+ * Why T-Pot's image and not a reproduction of its pipeline: the pipeline is ~800 lines of per-honeypot
+ * filters that T-Pot's dashboards are built on, and it changes with each release. Running it from the
+ * pinned image keeps the fields exactly T-Pot's, and moving to a new release is one catalog import.
+ */
+import { TPOT, type TpotImage } from "./catalog";
+import { resourceName } from "./naming";
+
+/** The T-Pot release the analytics come from (the catalog's). */
+export const TPOT_RELEASE: string = TPOT.analytics.release;
+
+/** T-Pot's Logstash image of the release: its pipeline, its template, its entrypoint. */
+export const TPOT_LOGSTASH: TpotImage = TPOT.analytics.logstash;
+
+/** T-Pot's init image of the release, which carries the Kibana saved objects. */
+export const TPOT_INIT: TpotImage = TPOT.analytics.tpotinit;
+
+/** The saved objects inside {@link TPOT_INIT} (T-Pot copies its `dist/` to `/opt/tpot`). */
+export const TPOT_KIBANA_OBJECTS = "/opt/tpot/etc/objects/kibana_export.ndjson.zip";
+
+/** T-Pot's pipeline inside its Logstash image. */
+export const TPOT_PIPELINE = "/etc/logstash/logstash.conf";
+
+/** T-Pot's Logstash entrypoint: translation maps, the `tpot` ILM policy, then Logstash on `pipelines.yml`. */
+export const TPOT_LOGSTASH_ENTRYPOINT = "/usr/bin/entrypoint.sh";
+
+/** Where Logstash reads its pipeline list in T-Pot's image. */
+export const TPOT_PIPELINES_YML = "/usr/share/logstash/config/pipelines.yml";
+
+/**
+ * The oldest Elastic Stack version the analytics accept: T-Pot's Logstash and saved objects of the
+ * release are 8.16.1, and Kibana refuses saved objects exported from a newer Kibana than itself.
+ */
+export const MIN_ELASTIC_VERSION = "8.16.1";
+
+/** Whether `version` (x.y.z) is at least {@link MIN_ELASTIC_VERSION} within major 8. */
+export function analyticsVersionOk(version: string): boolean {
+  const [a, b, c] = version.split(".").map(Number);
+  const [x, y, z] = MIN_ELASTIC_VERSION.split(".").map(Number);
+  return a === x && (b > y || (b === y && c >= z));
+}
+
+/** `t-pot_hostname` of a honeynet's events: its prefix and cloud, so one Kibana tells the clouds apart. */
+export const analyticsHostname = (prefix: string, cloud: string): string => resourceName(prefix, [cloud]);
+
+/**
+ * Logstash's environment for T-Pot's image. T-Pot's pipeline refers to `MY_EXTIP`, `MY_INTIP` and
+ * `MY_HOSTNAME` (its tpotinit writes them on a T-Pot host) and Logstash will not start with an undefined
+ * reference. lure's honeypots each have their own address, so there is no one external address to
+ * give: the address fields stay empty and `t-pot_hostname` names the honeynet and its cloud.
+ */
+export function tpotLogstashEnvironment(opts: { readonly hostname: string; readonly heapMb: number }): Record<string, string> {
+  return {
+    LS_JAVA_OPTS: `-Xms${opts.heapMb}m -Xmx${opts.heapMb}m`,
+    MY_EXTIP: "",
+    MY_HOSTNAME: opts.hostname,
+    MY_INTIP: "",
+    // HIVE: T-Pot's entrypoint puts its ILM policy on Elasticsearch and keeps the indexing pipeline.
+    TPOT_TYPE: "HIVE",
+  };
+}
+
+/**
+ * The pipeline list lure gives T-Pot's image on a host whose honeypots ship over Beats: one pipeline,
+ * T-Pot's own with its file inputs swapped for the Beats input ({@link tpotBeatsStartScript} writes it).
+ */
+export function tpotBeatsPipelines(pipelinePath: string): string {
+  return ["- pipeline.id: tpot", `  path.config: "${pipelinePath}"`, "  pipeline.ecs_compatibility: disabled", ""].join("\n");
+}
+
+/**
+ * The start script of T-Pot's Logstash where the honeypot logs arrive over Beats (VM honeynets): it
+ * keeps T-Pot's pipeline from its `filter {` section on (filters and Elasticsearch output, unchanged),
+ * puts a Beats input in front of it, and hands over to T-Pot's entrypoint. The shippers set T-Pot's
+ * `type` per log file and decode JSON lines to the top level, as T-Pot's file inputs do. A release
+ * whose pipeline lacks the sections stops the container with a log line instead of indexing nothing.
+ */
+export function tpotBeatsStartScript(opts: { readonly port: number; readonly pipelinePath: string }): string {
+  const dir = opts.pipelinePath.slice(0, opts.pipelinePath.lastIndexOf("/"));
+  return [
+    "#!/bin/bash",
+    "# lure: T-Pot's pipeline with a Beats input in place of its file inputs.",
+    "set -euo pipefail",
+    `SRC=${TPOT_PIPELINE}`,
+    `DST=${opts.pipelinePath}`,
+    "for section in input filter output; do",
+    '  grep -q "^$section {" "$SRC" || { echo "lure: $SRC has no top-level $section section; this is not the T-Pot pipeline lure knows, not starting" >&2; exit 1; }',
+    "done",
+    `mkdir -p ${dir}`,
+    "{",
+    '  echo "input {"',
+    `  echo "  beats { port => ${opts.port} ecs_compatibility => disabled }"`,
+    '  echo "}"',
+    "  sed -n '/^filter {/,$p' \"$SRC\"",
+    '} > "$DST"',
+    'echo "lure: T-Pot pipeline ready with the Beats input on port ' + opts.port + '"',
+    `exec ${TPOT_LOGSTASH_ENTRYPOINT}`,
+    "",
+  ].join("\n");
+}
+
+/** Kibana's health as a shell command of its container (Elastic's image has curl): its status API answers 200. */
+export const KIBANA_HEALTH_COMMAND = "curl -fsS -o /dev/null http://127.0.0.1:5601/api/status || exit 1";
+
+/** Name of the container that imports T-Pot's Kibana objects, on every cloud. */
+export const KIBANA_OBJECTS_CONTAINER = "kibana-objects";
+
+export interface KibanaObjectsStepProps {
+  /** Kibana as the step reaches it, e.g. `http://127.0.0.1:5601` (same task or pod) or `http://kibana:5601`. */
+  readonly kibanaUrl: string;
+  /** Seconds to wait for Kibana's status API before failing. @default 900 */
+  readonly waitSeconds?: number;
+  /**
+   * What the container does once the objects are in: `exit` (a one-shot container the platform lets
+   * finish, ECS and compose) or `stay` (sleep, for platforms that restart any container that ends:
+   * Cloud Run and Container Apps sidecars).
+   * @default "exit"
+   */
+  readonly afterwards?: "exit" | "stay";
+  /** Pull T-Pot's init image from Docker Hub rather than GitHub's registry (Cloud Run pulls only from Docker Hub and Google's registries). @default false */
+  readonly dockerHub?: boolean;
+}
+
+/** The import step as a container: image, entrypoint and its one argument, the script. */
+export interface KibanaObjectsStep {
+  readonly name: string;
+  readonly image: string;
+  readonly entrypoint: readonly string[];
+  readonly args: readonly string[];
+}
+
+/**
+ * The script of the import step. Idempotent: the import overwrites objects of the same id, and the
+ * settings it sets are those of T-Pot's export, so a second run (a redeploy, a Kibana restart) changes
+ * nothing. Every outcome is a log line starting `lure-kibana-objects:`; a failure exits non-zero.
+ * Written without `${` and `%{`, so it passes through Terraform strings unchanged.
+ */
+export function kibanaObjectsScript(props: KibanaObjectsStepProps): string {
+  const wait = props.waitSeconds ?? 900;
+  const lines = [
+    "set -u",
+    `KIBANA='${props.kibanaUrl}'`,
+    `OBJECTS='${TPOT_KIBANA_OBJECTS}'`,
+    "WORK=/tmp/lure-kibana-objects",
+    'log() { echo "lure-kibana-objects: $*"; }',
+    'fail() { echo "lure-kibana-objects: FAILED: $*" >&2; exit 1; }',
+    `[ -f "$OBJECTS" ] || fail "$OBJECTS is not in this image (T-Pot's tpotinit ${TPOT_RELEASE} has it)"`,
+    'rm -rf "$WORK" && mkdir -p "$WORK" && unzip -o -q "$OBJECTS" kibana_export.ndjson -d "$WORK" || fail "cannot unpack $OBJECTS"',
+    'log "waiting for Kibana at $KIBANA"',
+    "waited=0",
+    // Quiet while waiting: Kibana answers 503 until it is up.
+    'until curl -fs -o /dev/null "$KIBANA/api/status"; do',
+    `  [ "$waited" -lt ${wait} ] || fail "Kibana at $KIBANA did not answer within ${wait} s"`,
+    "  sleep 10; waited=$((waited + 10))",
+    "done",
+    // Kibana answers its status before every plugin is up; a refused import is retried with backoff.
+    "attempt=1",
+    "while :; do",
+    '  RESULT=$(curl -sS -X POST "$KIBANA/api/saved_objects/_import?overwrite=true" -H "kbn-xsrf: lure" --form file=@"$WORK/kibana_export.ndjson") && echo "$RESULT" | jq -e ".success == true" >/dev/null && break',
+    '  [ "$attempt" -lt 5 ] || fail "Kibana did not take the objects: $(echo "$RESULT" | jq -c "[.errors[]? | {type, id, error: .error.type}] | .[0:5]" 2>/dev/null || echo "$RESULT" | head -c 500)"',
+    '  log "import attempt $attempt refused, retrying"; sleep $((attempt * 15)); attempt=$((attempt + 1))',
+    "done",
+    'log "imported $(echo "$RESULT" | jq -r .successCount) saved objects of T-Pot ' + TPOT_RELEASE + ' (overwrite)"',
+    // T-Pot's export carries its advanced settings under its own Kibana version's id; apply the two that
+    // make it T-Pot's (the default index pattern and the landing dashboard) to this Kibana.
+    'SETTINGS=$(jq -c "select(.type == \\"config\\") | {changes: {defaultIndex: .attributes.defaultIndex, defaultRoute: .attributes.defaultRoute}}" "$WORK/kibana_export.ndjson" | head -n 1)',
+    '[ -n "$SETTINGS" ] || fail "the export has no config object with the default index and route"',
+    'curl -fsS -o /dev/null -X POST "$KIBANA/api/kibana/settings" -H "kbn-xsrf: lure" -H "Content-Type: application/json" -d "$SETTINGS" || fail "could not set the default index pattern and dashboard"',
+    'log "default index pattern and dashboard set: $SETTINGS"',
+    ...(props.afterwards === "stay" ? ["# The platform restarts a container that ends: stay, idle.", "while :; do sleep 86400; done"] : ["exit 0"]),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/** The import step as a container of T-Pot's init image (its entrypoint replaced by the script). */
+export function kibanaObjectsStep(props: KibanaObjectsStepProps): KibanaObjectsStep {
+  return {
+    name: KIBANA_OBJECTS_CONTAINER,
+    image: props.dockerHub ? TPOT_INIT.dockerHub : TPOT_INIT.image,
+    entrypoint: ["/bin/sh", "-c"],
+    args: [kibanaObjectsScript(props)],
+  };
+}
+
+/** `honeynet.elastic.size`: one name for the Elastic stack's size on every cloud. */
+export type ElasticSize = "small" | "standard" | "large";
+export const ELASTIC_SIZE_NAMES: readonly ElasticSize[] = ["small", "standard", "large"];
+
+export interface ElasticSizeSpec {
+  /** Elasticsearch heap (MiB); its container may use twice that (T-Pot: 2048 in a 4 GiB limit). */
+  readonly elasticsearchHeapMb: number;
+  /** Logstash heap (MiB); its container may use twice that (T-Pot: 1024 in a 2 GiB limit). */
+  readonly logstashHeapMb: number;
+  /** AWS Fargate CPU units of the Elasticsearch and Logstash tasks (memory is twice the heap). */
+  readonly awsCpu: { readonly elasticsearch: number; readonly logstash: number };
+  /** Azure VM size of the Elastic host (Bsv2, x86-64). */
+  readonly azureVmSize: string;
+  /** Compute Engine machine type of the Elastic host. */
+  readonly gcpMachineType: string;
+}
+
+/**
+ * The sizes. `standard` is T-Pot's own (Elasticsearch 2 GiB heap in 4 GiB, Logstash 1 GiB in 2 GiB);
+ * each VM holds both containers' limits plus the host's share. `small` halves Elasticsearch and is for
+ * a few honeypots or a short look; `large` doubles both for a full profile kept 30 days.
+ */
+export const ELASTIC_SIZES: Readonly<Record<ElasticSize, ElasticSizeSpec>> = {
+  small: { elasticsearchHeapMb: 1024, logstashHeapMb: 768, awsCpu: { elasticsearch: 512, logstash: 512 }, azureVmSize: "Standard_B2ls_v2", gcpMachineType: "e2-medium" },
+  standard: { elasticsearchHeapMb: 2048, logstashHeapMb: 1024, awsCpu: { elasticsearch: 1024, logstash: 1024 }, azureVmSize: "Standard_B2s_v2", gcpMachineType: "e2-standard-2" },
+  large: { elasticsearchHeapMb: 4096, logstashHeapMb: 2048, awsCpu: { elasticsearch: 2048, logstash: 1024 }, azureVmSize: "Standard_B4s_v2", gcpMachineType: "e2-standard-4" },
+};
+
+/** Memory (MiB) a container gets for a heap: twice the heap, as T-Pot limits them. */
+export const containerMemoryMb = (heapMb: number): number => heapMb * 2;
+
+/** Fargate memory for a heap: twice the heap, rounded up to whole GiB (the steps Fargate accepts at these CPU sizes). */
+export const fargateMemoryMb = (heapMb: number): number => Math.ceil(containerMemoryMb(heapMb) / 1024) * 1024;
