@@ -4,6 +4,7 @@ import { PROFILES, TPOT } from "../../modules/core/catalog";
 import { checkStack } from "../../modules/core/policy";
 import { honeypotEnvironment } from "../../modules/aws/honeynet";
 import { validateConfig } from "../../modules/core/config";
+import { tpotLogstashStartScript } from "../../modules/core/analytics";
 import { honeynetPropsProblems } from "../../modules/core/validate";
 import { configWith, defaultConfigInput, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
@@ -174,9 +175,13 @@ describe("T-Pot's analytics", () => {
     const [ls, ...rest] = containersOf(taskOf("lure-logstash"));
     expect(rest).toHaveLength(0);
     expect(ls.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
-    // No command or entrypoint of lure's: the image's runs T-Pot's pipelines.yml (logstash.conf, Elasticsearch output).
-    expect([ls.command, ls.entryPoint]).toEqual([undefined, undefined]);
-    expect(env(ls)).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_EXTIP: "", MY_HOSTNAME: "lure-aws", MY_INTIP: "", TPOT_TYPE: "HIVE" });
+    // lure's start script (no Beats: T-Pot's pipelines.yml as shipped, its file inputs on the mounted logs), then T-Pot's entrypoint.
+    expect(ls.entryPoint).toEqual(["/bin/bash", "-c"]);
+    expect(ls.command).toEqual([tpotLogstashStartScript()]);
+    expect(ls.command[0]).toContain("until curl -fs -o /dev/null http://elasticsearch:9200/_cluster/health");
+    expect(ls.command[0].trimEnd().endsWith("exec /usr/bin/entrypoint.sh")).toBe(true);
+    // No empty values: ECS drops them, and T-Pot's pipeline needs MY_EXTIP/MY_INTIP defined (the script exports them).
+    expect(env(ls)).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_HOSTNAME: "lure-aws", TPOT_TYPE: "HIVE" });
     expect(ls.mountPoints).toEqual(expect.arrayContaining([{ sourceVolume: "data", containerPath: "/usr/share/logstash/data", readOnly: false }]));
   });
 

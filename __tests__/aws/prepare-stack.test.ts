@@ -14,6 +14,10 @@ import { configWith, type Json } from "../helpers/synth";
 import { EXISTING_TARGET } from "../helpers/variants";
 
 const dirs: string[] = [];
+const awsOnly = (c: Json) => {
+  delete c.clouds.azure;
+  delete c.clouds.gcp;
+};
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function synthInto(change: (c: Json) => void, fullPrepare: boolean): Record<string, string> {
@@ -28,19 +32,22 @@ function synthInto(change: (c: Json) => void, fullPrepare: boolean): Record<stri
 
 test.each([
   ["the default config", () => {}],
+  // AWS settings alone: the Azure and Google Cloud stacks would be the default's again, so they are left out.
   ["https, repository, flow logs", (c: Json) => {
     c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
     c.honeynet.imageRepositories = ["cowrie"];
     c.honeynet.flowLogs = true;
+    awsOnly(c);
   }],
   ["an existing target with decoy copies", (c: Json) => {
     c.quarantine.target = structuredClone(EXISTING_TARGET);
     c.quarantine.copies = { kind: "ecs", image: "registry.example.com/decoy:1" };
+    awsOnly(c);
   }],
-])("%s: skipping the preparing pass changes nothing", (_, change) => {
+])("%s: skipping the preparing pass changes nothing", (name, change) => {
   const skipped = synthInto(change, false);
   const full = synthInto(change, true);
-  expect(Object.keys(skipped).sort()).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
+  expect(Object.keys(skipped).sort()).toEqual(name === "the default config" ? ["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"] : ["aws-honeynet", "aws-quarantine"]);
   for (const name of Object.keys(full)) expect({ name, json: skipped[name] }).toEqual({ name, json: full[name] });
 });
 

@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { parseCompose } from "../core/host-helpers";
 import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { honeypot as catalogEntry, PROFILES, TPOT } from "../../modules/core/catalog";
@@ -182,7 +183,7 @@ describe("Kibana", () => {
     const nic = stack.resource.azurerm_network_interface[ref(vm.network_interface_ids[0], "azurerm_network_interface")!];
     expect(ref(nic.ip_configuration[0].subnet_id, "azurerm_subnet")).toBe(all(stack, "azurerm_subnet").find(([, s]) => s.name === "lure-dashboard")![0]);
     expect(ref(nic.ip_configuration[0].public_ip_address_id, "azurerm_public_ip")).toBe(tagged(stack, "azurerm_public_ip", "dashboard")[0][0]);
-    const compose = parse((customData(vm).write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
+    const compose: Json = parseCompose((customData(vm).write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
     expect(compose.services.kibana.environment.ELASTICSEARCH_HOSTS).toContain("http://10.42.16.4:9200");
     const url = Object.entries(stack.output as Record<string, Json>).find(([k]) => k.includes("dashboard_url"))![1].value;
     expect(url).toBe(`http://\${azurerm_public_ip.${tagged(stack, "azurerm_public_ip", "dashboard")[0][0]}.ip_address}`);
@@ -233,7 +234,7 @@ describe("AzureHoneynet options", () => {
     const stack = synth({ honeypots: ["snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"] });
     expect(all(stack, "azurerm_linux_virtual_machine")).toHaveLength(3);
     const doc = customData(tagged(stack, "azurerm_linux_virtual_machine", "honeypot", "snare")[0][1]);
-    const compose = parse((doc.write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
+    const compose: Json = parseCompose((doc.write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
     expect(Object.keys(compose.services).sort()).toEqual(["shipper", "snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"]);
   });
 
@@ -281,7 +282,7 @@ describe("AzureHoneynet options", () => {
 
 describe("T-Pot's analytics on Azure", () => {
   const GROUP = ["cowrie", "heralding", "snare", "tanner", "tanner_api", "tanner_phpox", "tanner_redis"];
-  const composeOf = (vm: Json) => parse((customData(vm).write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
+  const composeOf = (vm: Json): Json => parseCompose((customData(vm).write_files as Json[]).find((f) => f.path === "/etc/lure/compose.yaml")!.content);
   const fileOf = (vm: Json, path: string): string => (customData(vm).write_files as Json[]).find((f) => f.path === path)!.content;
   let stack: Json;
   beforeAll(() => {

@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from "child_process";
 import { createServer, type IncomingMessage, type Server } from "http";
-import { chmodSync, mkdtempSync, writeFileSync } from "fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -24,8 +24,8 @@ import {
   kibanaObjectsScript,
   kibanaObjectsStep,
   tpotBeatsPipelines,
-  tpotBeatsStartScript,
   tpotLogstashEnvironment,
+  tpotLogstashStartScript,
 } from "../../modules/core/analytics";
 import { TPOT } from "../../modules/core/catalog";
 import { FARGATE_SIZES } from "../../modules/core/config";
@@ -53,17 +53,13 @@ test("the images and the release come from the catalog's T-Pot release", () => {
   expect(TPOT.elastic.find((e) => e.name === "logstash")?.tpotImage).toBe(TPOT_LOGSTASH.image);
 });
 
-test("Logstash's environment: every variable T-Pot's pipeline refers to is defined, HIVE mode, the heap", () => {
-  expect(tpotLogstashEnvironment({ hostname: "lure-gcp", heapMb: 1024 })).toEqual({
-    LS_JAVA_OPTS: "-Xms1024m -Xmx1024m",
-    MY_EXTIP: "",
-    MY_HOSTNAME: "lure-gcp",
-    MY_INTIP: "",
-    TPOT_TYPE: "HIVE",
-  });
+test("Logstash's environment: HIVE mode, the honeynet and cloud as T-Pot's hostname, the heap; no empty values (ECS drops them)", () => {
+  const env = tpotLogstashEnvironment({ hostname: "lure-gcp", heapMb: 1024 });
+  expect(env).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_HOSTNAME: "lure-gcp", TPOT_TYPE: "HIVE" });
+  expect(Object.values(env).every((v) => v !== "")).toBe(true);
 });
 
-describe("Beats start script", () => {
+describe("Logstash start script", () => {
   // A stand-in with the shape of T-Pot's pipeline (comments, top-level sections); not T-Pot's text.
   const PIPELINE = [
     "# Input section",
@@ -78,6 +74,7 @@ describe("Beats start script", () => {
     "# Filter Section",
     "filter {",
     '  if [type] == "Cowrie" { date { match => [ "timestamp", "ISO8601" ] } }',
+    '  mutate { add_field => { "t-pot_ip_ext" => "${MY_EXTIP}" "t-pot_ip_int" => "${MY_INTIP}" } }',
     "}",
     "",
     "# Output section",
@@ -87,36 +84,68 @@ describe("Beats start script", () => {
     "",
   ].join("\n");
 
-  /** Runs the script with T-Pot's paths moved into a temp dir and the entrypoint replaced by `cat` of the result. */
-  function run(pipeline: string, port = 5044): { status: number; stdout: string; stderr: string } {
+  /**
+   * Runs the script with T-Pot's pipeline moved into a temp dir, `curl` answering after `esDownFor`
+   * failures, `sleep` a no-op, and the entrypoint replaced by a report of what it would get.
+   */
+  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[] } {
     const dir = mkdtempSync(join(tmpdir(), "lure-ls-"));
     writeFileSync(join(dir, "logstash.conf"), pipeline);
     const out = join(dir, "out", "tpot-beats.conf");
-    const script = tpotBeatsStartScript({ port, pipelinePath: out })
+    writeFileSync(join(dir, "curl"), `#!/bin/sh\necho "$*" >> ${dir}/curl.log\nn=$(wc -l < ${dir}/curl.log)\n[ "$n" -gt ${opts.esDownFor ?? 0} ]\n`);
+    writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
+    for (const f of ["curl", "sleep"]) chmodSync(join(dir, f), 0o755);
+    const report = `exec sh -c 'echo "MY_EXTIP=[$MY_EXTIP] MY_INTIP=[$MY_INTIP] set=$(env | grep -c "^MY_[EI][XN]T\\?IP=")"; ${opts.beats === false ? "" : `cat ${out}`}'`;
+    const script = tpotLogstashStartScript(opts.beats === false ? {} : { beats: { port: 5055, pipelinePath: out } })
       .replace(`SRC=${TPOT_PIPELINE}`, `SRC=${join(dir, "logstash.conf")}`)
-      .replace(/^exec .*$/m, `exec cat ${out}`);
+      .replace(/^exec .*$/m, report);
     writeFileSync(join(dir, "start.sh"), script);
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+    const curlCalls = () => {
+      try {
+        return readFileSync(join(dir, "curl.log"), "utf8").trim().split("\n");
+      } catch {
+        return [];
+      }
+    };
     try {
-      const stdout = execFileSync("bash", [join(dir, "start.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-      return { status: 0, stdout, stderr: "" };
+      const stdout = execFileSync("bash", [join(dir, "start.sh")], { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
+      return { status: 0, stdout, stderr: "", curlCalls: curlCalls() };
     } catch (e) {
       const err = e as { status: number; stdout: string; stderr: string };
-      return { status: err.status, stdout: String(err.stdout), stderr: String(err.stderr) };
+      return { status: err.status, stdout: String(err.stdout), stderr: String(err.stderr), curlCalls: curlCalls() };
     }
   }
 
-  test("hands over to T-Pot's entrypoint and writes where pipelines.yml points", () => {
-    const script = tpotBeatsStartScript({ port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" });
+  test("hands over to T-Pot's entrypoint, writes where pipelines.yml points, and passes through Terraform strings", () => {
+    const script = tpotLogstashStartScript({ beats: { port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" } });
     expect(script.split("\n")).toEqual(expect.arrayContaining(["#!/bin/bash", "set -euo pipefail", `SRC=${TPOT_PIPELINE}`, "DST=/tmp/lure/tpot-beats.conf", "exec /usr/bin/entrypoint.sh"]));
     expect(parse(tpotBeatsPipelines("/tmp/lure/tpot-beats.conf"))).toEqual([{ "pipeline.id": "tpot", "path.config": "/tmp/lure/tpot-beats.conf", "pipeline.ecs_compatibility": "disabled" }]);
-    expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
+    for (const s of [script, tpotLogstashStartScript()]) {
+      expect(s).not.toMatch(/[$%]\{/);
+      expect(() => execFileSync("bash", ["-n", "-c", s])).not.toThrow();
+    }
+    // Without Beats (AWS, whose Logstash reads the log files itself) T-Pot's pipeline is left as it is.
+    expect(tpotLogstashStartScript()).not.toContain("SRC=");
   });
 
-  withTools("keeps the filters and the output, replaces every file input with the Beats input", () => {
-    const r = run(PIPELINE, 5055);
+  withTools("waits for Elasticsearch, exports MY_EXTIP and MY_INTIP empty, then hands over", () => {
+    const r = run(PIPELINE, { beats: false, esDownFor: 2 });
+    expect(r.status).toBe(0);
+    expect(r.curlCalls).toEqual(Array(3).fill("-fs -o /dev/null http://elasticsearch:9200/_cluster/health"));
+    expect(r.stdout.split("\n")).toEqual([
+      "lure: waiting for Elasticsearch at http://elasticsearch:9200",
+      "lure: waiting for Elasticsearch at http://elasticsearch:9200",
+      "MY_EXTIP=[] MY_INTIP=[] set=2",
+      "",
+    ]);
+  });
+
+  withTools("with Beats: keeps the filters and the output, replaces every file input with the Beats input", () => {
+    const r = run(PIPELINE);
     expect(r.status).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines.slice(0, 3)).toEqual(["lure: T-Pot pipeline ready with the Beats input on port 5055", "input {", "  beats { port => 5055 ecs_compatibility => disabled }"]);
+    expect(lines.slice(0, 4)).toEqual(["lure: T-Pot pipeline ready with the Beats input on port 5055", "MY_EXTIP=[] MY_INTIP=[] set=2", "input {", "  beats { port => 5055 ecs_compatibility => disabled }"]);
     expect(r.stdout).not.toContain("file {");
     expect(r.stdout).not.toContain("/data/cowrie/log/cowrie.json");
     expect(r.stdout).toContain(PIPELINE.slice(PIPELINE.indexOf("filter {")));
@@ -143,7 +172,11 @@ describe("Kibana objects step", () => {
     expect(script).toContain(`OBJECTS='${TPOT_KIBANA_OBJECTS}'`);
     expect(script).toContain("/api/saved_objects/_import?overwrite=true");
     expect(script.trimEnd().split("\n").pop()).toBe("exit 0");
-    expect(kibanaObjectsScript({ kibanaUrl: "http://127.0.0.1:5601", afterwards: "stay" }).trimEnd().split("\n").pop()).toBe("while :; do sleep 86400; done");
+    const stay = kibanaObjectsScript({ kibanaUrl: "http://127.0.0.1:5601", afterwards: "stay" });
+    expect(stay.trimEnd().split("\n").pop()).toBe("while :; do sleep 86400; done");
+    // A failure idles too where the platform restarts what ends: no import loop.
+    expect(stay).toContain('fail() { echo "lure-kibana-objects: FAILED: $*" >&2; while :; do sleep 86400; done; }');
+    expect(script).toContain('fail() { echo "lure-kibana-objects: FAILED: $*" >&2; exit 1; }');
     expect(() => execFileSync("sh", ["-n", "-c", script])).not.toThrow();
   });
 

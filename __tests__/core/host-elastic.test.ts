@@ -3,7 +3,8 @@ import { execFileSync } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { TPOT_LOGSTASH, TPOT_PIPELINES_YML, tpotBeatsPipelines, tpotBeatsStartScript } from "../../modules/core/analytics";
+import { TPOT_LOGSTASH, TPOT_PIPELINES_YML, tpotBeatsPipelines, tpotLogstashStartScript } from "../../modules/core/analytics";
+import { ELASTICSEARCH_HEALTH_COMMAND } from "../../modules/core/host/elastic-host";
 import { STACK_UNIT, elasticHostCloudInit, type ElasticHostProps } from "../../modules/core/host";
 import { cloudConfig, compose, file, sshdPorts, thrown, type CloudConfig } from "./host-helpers";
 
@@ -41,10 +42,12 @@ test("Logstash runs T-Pot's pipeline behind a Beats input on the shippers' port,
   expect(ls.ports).toEqual([{ target: 5044, published: 5044, protocol: "tcp", mode: "host" }]);
   expect(ls.entrypoint).toEqual(["/bin/bash", "/etc/lure-logstash/start.sh"]);
   expect(ls.volumes).toEqual(["/etc/lure/logstash/start.sh:/etc/lure-logstash/start.sh:ro", `/etc/lure/logstash/pipelines.yml:${TPOT_PIPELINES_YML}:ro`]);
-  expect(ls.environment).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_EXTIP: "", MY_HOSTNAME: "lure-azure", MY_INTIP: "", TPOT_TYPE: "HIVE" });
+  expect(ls.environment).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_HOSTNAME: "lure-azure", TPOT_TYPE: "HIVE" });
   expect(ls.mem_limit).toBe("2048m");
-  expect([ls.depends_on, ls.networks, compose(doc).services.elasticsearch.networks]).toEqual([["elasticsearch"], ["elastic"], ["elastic"]]);
-  expect(file(doc, "/etc/lure/logstash/start.sh")).toBe(tpotBeatsStartScript({ port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" }));
+  // As T-Pot: Logstash starts once Elasticsearch is healthy, so its entrypoint finds it for the ILM policy.
+  expect([ls.depends_on, ls.networks, compose(doc).services.elasticsearch.networks]).toEqual([{ elasticsearch: { condition: "service_healthy" } }, ["elastic"], ["elastic"]]);
+  expect(compose(doc).services.elasticsearch.healthcheck).toEqual({ test: ["CMD-SHELL", ELASTICSEARCH_HEALTH_COMMAND], interval: "10s", timeout: "5s", retries: 60, start_period: "60s" });
+  expect(file(doc, "/etc/lure/logstash/start.sh")).toBe(tpotLogstashStartScript({ beats: { port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" } }));
   expect(doc.write_files.find((f) => f.path === "/etc/lure/logstash/start.sh")?.permissions).toBe("0755");
   expect(file(doc, "/etc/lure/logstash/pipelines.yml")).toBe(tpotBeatsPipelines("/tmp/lure/tpot-beats.conf"));
   const moved = render({ logstashPort: 5055, logstashHeapMb: 768 });

@@ -51,9 +51,25 @@ export function file(doc: CloudConfig, path: string): string {
   return f.content;
 }
 
-export function compose(doc: CloudConfig): { name: string; services: Record<string, ComposeService>; networks: Record<string, unknown> } {
-  return parse(file(doc, COMPOSE_FILE));
+/** A compose value as Compose reads it: `$$` is one `$`; any other `$` (but a Terraform `${`) would be a variable of Compose's, an error here. */
+function asComposeReadsIt(value: unknown, at: string): unknown {
+  if (typeof value === "string") {
+    const lone = /\$(?![${])/.exec(value.replace(/\$\$/g, ""));
+    if (lone) throw new Error(`compose value at ${at} has an unescaped $ Compose would substitute: ${JSON.stringify(value.slice(Math.max(0, lone.index - 20), lone.index + 20))}`);
+    return value.replace(/\$\$/g, "$");
+  }
+  if (Array.isArray(value)) return value.map((v, i) => asComposeReadsIt(v, `${at}[${i}]`));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asComposeReadsIt(v, `${at}.${k}`)]));
+  return value;
 }
+
+/** A compose file's text, parsed, with its values as Compose reads them (see asComposeReadsIt). */
+export function parseCompose(text: string): { name: string; services: Record<string, ComposeService>; networks: Record<string, unknown> } {
+  return asComposeReadsIt(parse(text), "compose") as ReturnType<typeof parseCompose>;
+}
+
+/** The compose project of the document, its values as Compose reads them. */
+export const compose = (doc: CloudConfig): ReturnType<typeof parseCompose> => parseCompose(file(doc, COMPOSE_FILE));
 
 /** Every published host port of the compose project, `port/protocol`. */
 export const publishedPorts = (doc: CloudConfig): string[] =>

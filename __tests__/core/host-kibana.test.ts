@@ -107,6 +107,9 @@ test("T-Pot's saved objects: tpotinit of the catalog's release, once Kibana is h
   expect([objects.restart, objects.read_only, objects.tmpfs, objects.networks]).toEqual(["no", true, ["/tmp"], ["kibana"]]);
   expect(objects.entrypoint).toEqual(["/bin/sh", "-c"]);
   expect(objects.command).toEqual([kibanaObjectsScript({ kibanaUrl: "http://kibana:5601" })]);
+  // Written for Compose, which would read `$KIBANA` as a variable of its own: every `$` doubled in the file.
+  expect(file(render(), "/etc/lure/compose.yaml")).toContain('"$$KIBANA/api/saved_objects/_import?overwrite=true"');
+  expect(file(render(), "/etc/lure/compose.yaml")).not.toMatch(/(^|[^$])\$KIBANA/m);
   // Nothing published, no Elasticsearch address: it talks to Kibana only.
   expect([objects.ports, objects.environment]).toEqual([undefined, undefined]);
 });

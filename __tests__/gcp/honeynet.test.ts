@@ -1,5 +1,6 @@
 /** GcpHoneynet on the synthesized JSON: VMs, firewall rules, the Elastic host, Kibana on Cloud Run, the load balancer and Cloud Armor, labels. */
 import { parse } from "yaml";
+import { parseCompose } from "../core/host-helpers";
 import { Testing } from "cdktf";
 import { honeypot as catalogEntry, PROFILES, TPOT } from "../../modules/core/catalog";
 import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
@@ -24,6 +25,10 @@ function synth(props: Partial<GcpHoneynetProps> = {}): Json {
   return JSON.parse(Testing.synth(stack)) as Json;
 }
 
+/** The industrial profile's stack, synthesized once for every describe that reads it. */
+let industrialStack: Json | undefined;
+const industrial = (): Json => (industrialStack ??= synth());
+
 const all = (stack: Json, type: string): [string, Json][] => Object.entries((stack.resource?.[type] ?? {}) as Record<string, Json>);
 const labelled = (stack: Json, type: string, component: string) => all(stack, type).filter(([, b]) => b.labels?.["lure-component"] === component);
 const honeypotVm = (stack: Json, hp: string): Json => {
@@ -41,7 +46,7 @@ describe("GcpHoneynet, industrial profile", () => {
   let stack: Json;
   const publicMembers = PROFILES.industrial.filter((h) => !INTERNAL_MEMBERS.includes(h));
   beforeAll(() => {
-    stack = synth();
+    stack = industrial();
   });
 
   it("makes one VM per honeypot and one for Elastic, nothing else", () => {
@@ -281,11 +286,11 @@ describe("GcpHoneynet, other settings", () => {
 
 describe("T-Pot's analytics on Google Cloud", () => {
   const fileOf = (vm: Json, path: string): string => (userData(vm).write_files as Json[]).find((f) => f.path === path)!.content;
-  const composeOf = (vm: Json) => parse(fileOf(vm, "/etc/lure/compose.yaml"));
+  const composeOf = (vm: Json): Json => parseCompose(fileOf(vm, "/etc/lure/compose.yaml"));
   const elasticVm = (stack: Json) => labelled(stack, "google_compute_instance", "elastic")[0][1];
   let stack: Json;
   beforeAll(() => {
-    stack = synth();
+    stack = industrial();
   });
 
   it("the Elastic VM runs T-Pot's Logstash of the catalog's release behind the Beats input, labelled lure-gcp, T-Pot's sizes", () => {

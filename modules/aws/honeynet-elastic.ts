@@ -9,14 +9,14 @@
 import type { Construct } from "constructs";
 import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import type { CatalogHoneypot, PublishedPort } from "../core/catalog";
-import { ELASTIC_SIZES, fargateMemoryMb, tpotLogstashEnvironment, type ElasticSize } from "../core/analytics";
+import { ELASTIC_SIZES, fargateMemoryMb, tpotLogstashEnvironment, tpotLogstashStartScript, type ElasticSize } from "../core/analytics";
 import { logstashInputs, type elasticImages } from "../core/elastic";
 import { resourceName, slug } from "../core/naming";
 import type { ServiceBase } from "./honeynet-honeypots";
 import type { LogStorage, TagsFor } from "./honeynet-logs";
 import { serviceRole } from "./iam";
 import { rolePolicyOf } from "./lambda";
-import { FargateWorkload } from "./workload";
+import { FargateWorkload, terraformLiteral } from "./workload";
 
 export const ES_PORT: PublishedPort = { port: 9200, protocol: "tcp" };
 
@@ -106,8 +106,10 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
       {
         name: "logstash",
         image: props.images.logstash,
-        // The image's own command: T-Pot's entrypoint and pipelines; its file inputs for honeypots not
-        // deployed here find no file and stay idle.
+        // lure's start script, then T-Pot's entrypoint with T-Pot's pipelines as the image ships them;
+        // the file inputs of honeypots not deployed here find no file and stay idle.
+        entryPoint: ["/bin/bash", "-c"],
+        command: [terraformLiteral(tpotLogstashStartScript())],
         environment: tpotLogstashEnvironment({ hostname: props.hostname, heapMb: size.logstashHeapMb }),
         mounts: [
           { volume: "data", containerPath: "/usr/share/logstash/data" },

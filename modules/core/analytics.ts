@@ -50,56 +50,71 @@ export function analyticsVersionOk(version: string): boolean {
 export const analyticsHostname = (prefix: string, cloud: string): string => resourceName(prefix, [cloud]);
 
 /**
- * Logstash's environment for T-Pot's image. T-Pot's pipeline refers to `MY_EXTIP`, `MY_INTIP` and
- * `MY_HOSTNAME` (its tpotinit writes them on a T-Pot host) and Logstash will not start with an undefined
- * reference. lure's honeypots each have their own address, so there is no one external address to
- * give: the address fields stay empty and `t-pot_hostname` names the honeynet and its cloud.
+ * Logstash's environment for T-Pot's image: HIVE (T-Pot's entrypoint then puts its ILM policy on
+ * Elasticsearch and keeps the indexing pipeline), the name of the honeynet and cloud, the heap.
  */
 export function tpotLogstashEnvironment(opts: { readonly hostname: string; readonly heapMb: number }): Record<string, string> {
   return {
     LS_JAVA_OPTS: `-Xms${opts.heapMb}m -Xmx${opts.heapMb}m`,
-    MY_EXTIP: "",
     MY_HOSTNAME: opts.hostname,
-    MY_INTIP: "",
-    // HIVE: T-Pot's entrypoint puts its ILM policy on Elasticsearch and keeps the indexing pipeline.
     TPOT_TYPE: "HIVE",
   };
 }
 
 /**
  * The pipeline list lure gives T-Pot's image on a host whose honeypots ship over Beats: one pipeline,
- * T-Pot's own with its file inputs swapped for the Beats input ({@link tpotBeatsStartScript} writes it).
+ * T-Pot's own with its file inputs swapped for the Beats input ({@link tpotLogstashStartScript} writes it).
  */
 export function tpotBeatsPipelines(pipelinePath: string): string {
   return ["- pipeline.id: tpot", `  path.config: "${pipelinePath}"`, "  pipeline.ecs_compatibility: disabled", ""].join("\n");
 }
 
+/** Elasticsearch as T-Pot's pipeline and entrypoint name it. */
+export const TPOT_ELASTICSEARCH_URL = "http://elasticsearch:9200";
+
 /**
- * The start script of T-Pot's Logstash where the honeypot logs arrive over Beats (VM honeynets): it
- * keeps T-Pot's pipeline from its `filter {` section on (filters and Elasticsearch output, unchanged),
- * puts a Beats input in front of it, and hands over to T-Pot's entrypoint. The shippers set T-Pot's
- * `type` per log file and decode JSON lines to the top level, as T-Pot's file inputs do. A release
- * whose pipeline lacks the sections stops the container with a log line instead of indexing nothing.
+ * The start script of T-Pot's Logstash on every cloud, before T-Pot's entrypoint:
+ *
+ * - `MY_EXTIP` and `MY_INTIP` exported empty. T-Pot's pipeline refers to them (its tpotinit writes
+ *   them on a T-Pot host) and Logstash will not build a pipeline with an undefined reference; lure's
+ *   honeypots each have their own address, so there is no one to give. Exported here rather than set
+ *   in the container's environment, because ECS drops environment entries with empty values.
+ * - A wait until Elasticsearch answers: T-Pot's entrypoint checks for its `tpot` ILM policy (30-day
+ *   retention) once, at start, and creates nothing when Elasticsearch is not up yet.
+ * - With `beats` (VM honeynets, whose honeypots ship over Beats): T-Pot's pipeline from its
+ *   `filter {` section on (filters and Elasticsearch output, unchanged), with a Beats input in front
+ *   in place of its file inputs, written where `pipelines.yml` points. The shippers set T-Pot's
+ *   `type` per log file and decode JSON lines to the top level, as T-Pot's file inputs do. A release
+ *   whose pipeline lacks the sections stops the container with a log line instead of indexing nothing.
+ *
+ * Written without `${` and `%{`, so it passes through Terraform strings unchanged.
  */
-export function tpotBeatsStartScript(opts: { readonly port: number; readonly pipelinePath: string }): string {
-  const dir = opts.pipelinePath.slice(0, opts.pipelinePath.lastIndexOf("/"));
+export function tpotLogstashStartScript(opts: { readonly beats?: { readonly port: number; readonly pipelinePath: string } } = {}): string {
+  const beats = opts.beats;
+  const rewrite = beats
+    ? [
+        `SRC=${TPOT_PIPELINE}`,
+        `DST=${beats.pipelinePath}`,
+        "for section in input filter output; do",
+        '  grep -q "^$section {" "$SRC" || { echo "lure: $SRC has no top-level $section section; this is not the T-Pot pipeline lure knows, not starting" >&2; exit 1; }',
+        "done",
+        `mkdir -p ${beats.pipelinePath.slice(0, beats.pipelinePath.lastIndexOf("/"))}`,
+        "{",
+        '  echo "input {"',
+        `  echo "  beats { port => ${beats.port} ecs_compatibility => disabled }"`,
+        '  echo "}"',
+        "  sed -n '/^filter {/,$p' \"$SRC\"",
+        '} > "$DST"',
+        `echo "lure: T-Pot pipeline ready with the Beats input on port ${beats.port}"`,
+      ]
+    : [];
   return [
     "#!/bin/bash",
-    "# lure: T-Pot's pipeline with a Beats input in place of its file inputs.",
+    `# lure: T-Pot's Logstash${beats ? " with a Beats input in place of its file inputs" : ""}.`,
     "set -euo pipefail",
-    `SRC=${TPOT_PIPELINE}`,
-    `DST=${opts.pipelinePath}`,
-    "for section in input filter output; do",
-    '  grep -q "^$section {" "$SRC" || { echo "lure: $SRC has no top-level $section section; this is not the T-Pot pipeline lure knows, not starting" >&2; exit 1; }',
-    "done",
-    `mkdir -p ${dir}`,
-    "{",
-    '  echo "input {"',
-    `  echo "  beats { port => ${opts.port} ecs_compatibility => disabled }"`,
-    '  echo "}"',
-    "  sed -n '/^filter {/,$p' \"$SRC\"",
-    '} > "$DST"',
-    'echo "lure: T-Pot pipeline ready with the Beats input on port ' + opts.port + '"',
+    'export MY_EXTIP="" MY_INTIP=""',
+    `until curl -fs -o /dev/null ${TPOT_ELASTICSEARCH_URL}/_cluster/health; do echo "lure: waiting for Elasticsearch at ${TPOT_ELASTICSEARCH_URL}"; sleep 10; done`,
+    ...rewrite,
     `exec ${TPOT_LOGSTASH_ENTRYPOINT}`,
     "",
   ].join("\n");
@@ -118,8 +133,8 @@ export interface KibanaObjectsStepProps {
   readonly waitSeconds?: number;
   /**
    * What the container does once the objects are in: `exit` (a one-shot container the platform lets
-   * finish, ECS and compose) or `stay` (sleep, for platforms that restart any container that ends:
-   * Cloud Run and Container Apps sidecars).
+   * finish, ECS and compose) or `stay` (sleep, also after a failure, for platforms that restart any
+   * container that ends: Cloud Run and Container Apps sidecars).
    * @default "exit"
    */
   readonly afterwards?: "exit" | "stay";
@@ -149,7 +164,10 @@ export function kibanaObjectsScript(props: KibanaObjectsStepProps): string {
     `OBJECTS='${TPOT_KIBANA_OBJECTS}'`,
     "WORK=/tmp/lure-kibana-objects",
     'log() { echo "lure-kibana-objects: $*"; }',
-    'fail() { echo "lure-kibana-objects: FAILED: $*" >&2; exit 1; }',
+    // Where the platform restarts a container that ends, a failure idles too: no re-import loop, the log line stays.
+    props.afterwards === "stay"
+      ? 'fail() { echo "lure-kibana-objects: FAILED: $*" >&2; while :; do sleep 86400; done; }'
+      : 'fail() { echo "lure-kibana-objects: FAILED: $*" >&2; exit 1; }',
     `[ -f "$OBJECTS" ] || fail "$OBJECTS is not in this image (T-Pot's tpotinit ${TPOT_RELEASE} has it)"`,
     'rm -rf "$WORK" && mkdir -p "$WORK" && unzip -o -q "$OBJECTS" kibana_export.ndjson -d "$WORK" || fail "cannot unpack $OBJECTS"',
     'log "waiting for Kibana at $KIBANA"',

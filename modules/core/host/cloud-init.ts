@@ -151,6 +151,19 @@ const AUTO_UPGRADES = ['APT::Periodic::Update-Package-Lists "1";', 'APT::Periodi
 const DOCKER_DAEMON = `${JSON.stringify({ "log-driver": "json-file", "log-opts": { "max-size": "10m", "max-file": "3" } }, null, 2)}\n`;
 
 /**
+ * The compose project with its `$` written `$$`: Compose reads `$name` in any value as a variable of
+ * its own environment, and nothing lure writes there (scripts, environment values) is meant to be one.
+ * `${` is left alone: it is a reference Terraform resolves before the document reaches the host (a
+ * cdktf token, {@link isToken}), which is why lure's scripts are written without it.
+ */
+export function composeLiteral<T>(value: T): T {
+  if (typeof value === "string") return value.replace(/\$(?!\{)/g, "$$$$") as T;
+  if (Array.isArray(value)) return value.map((v) => composeLiteral(v)) as T;
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, composeLiteral(v)])) as T;
+  return value;
+}
+
+/**
  * The `#cloud-config` document of a lure host. Order matters at boot: files are written before the
  * packages install (so Docker starts with its daemon.json), sshd moves to the admin port before any
  * container starts (port 22 is cowrie's), and the stack starts last.
@@ -161,7 +174,7 @@ export function renderCloudConfig(admin: AdminSshProps | undefined, parts: HostP
     { path: "/etc/ssh/sshd_config.d/00-lure.conf", content: sshdConfig(port), owner: "root:root", permissions: "0644" },
     { path: "/etc/apt/apt.conf.d/20auto-upgrades", content: AUTO_UPGRADES, owner: "root:root", permissions: "0644" },
     { path: "/etc/docker/daemon.json", content: DOCKER_DAEMON, owner: "root:root", permissions: "0644" },
-    { path: COMPOSE_FILE, content: toYaml(parts.compose), owner: "root:root", permissions: "0644" },
+    { path: COMPOSE_FILE, content: toYaml(composeLiteral(parts.compose)), owner: "root:root", permissions: "0644" },
     ...parts.files,
     { path: `/etc/systemd/system/${STACK_UNIT}`, content: stackUnit(parts.unitRequires ?? []), owner: "root:root", permissions: "0644" },
   ];

@@ -13,7 +13,7 @@
 import type { ConfigProblem } from "../config";
 import { resourceName, slug } from "../naming";
 import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
-import { containerMemoryMb, tpotBeatsPipelines, tpotBeatsStartScript, tpotLogstashEnvironment, TPOT_PIPELINES_YML } from "../analytics";
+import { containerMemoryMb, tpotBeatsPipelines, tpotLogstashEnvironment, tpotLogstashStartScript, TPOT_PIPELINES_YML } from "../analytics";
 import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
@@ -73,6 +73,9 @@ const LOGSTASH_DIR = `${LURE_DIR}/logstash`;
 /** Inside the Logstash container: lure's start script, and the pipeline it writes from T-Pot's. */
 const LOGSTASH_START = "/etc/lure-logstash/start.sh";
 const LOGSTASH_PIPELINE = "/tmp/lure/tpot-beats.conf";
+
+/** Elasticsearch's health as a shell command of its container (Elastic's image has curl). */
+export const ELASTICSEARCH_HEALTH_COMMAND = "curl -fs -o /dev/null http://127.0.0.1:9200/_cluster/health || exit 1";
 
 const DEVICE = /^\/dev\/[A-Za-z0-9._:/-]+$/;
 const ABSOLUTE = /^\/[A-Za-z0-9._/-]+$/;
@@ -168,6 +171,8 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         mem_limit: `${containerMemoryMb(esHeap)}m`,
         ports: [{ target: 9200, published: esPort, protocol: "tcp", mode: "host" }],
         volumes: [`${mount}/data:/usr/share/elasticsearch/data`],
+        // As T-Pot: Logstash starts once Elasticsearch answers (its entrypoint puts the ILM policy there).
+        healthcheck: { test: ["CMD-SHELL", ELASTICSEARCH_HEALTH_COMMAND], interval: "10s", timeout: "5s", retries: 60, start_period: "60s" },
         networks: ["elastic"],
       },
       logstash: {
@@ -178,14 +183,14 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         mem_limit: `${containerMemoryMb(lsHeap)}m`,
         ports: [{ target: lsPort, published: lsPort, protocol: "tcp", mode: "host" }],
         volumes: [`${LOGSTASH_DIR}/start.sh:${LOGSTASH_START}:ro`, `${LOGSTASH_DIR}/pipelines.yml:${TPOT_PIPELINES_YML}:ro`],
-        depends_on: ["elasticsearch"],
+        depends_on: { elasticsearch: { condition: "service_healthy" } },
         networks: ["elastic"],
       },
     },
     networks: { elastic: {} },
   };
   const files: WriteFile[] = [
-    { path: `${LOGSTASH_DIR}/start.sh`, content: tpotBeatsStartScript({ port: lsPort, pipelinePath: LOGSTASH_PIPELINE }), owner: "root:root", permissions: "0755" },
+    { path: `${LOGSTASH_DIR}/start.sh`, content: tpotLogstashStartScript({ beats: { port: lsPort, pipelinePath: LOGSTASH_PIPELINE } }), owner: "root:root", permissions: "0755" },
     { path: `${LOGSTASH_DIR}/pipelines.yml`, content: tpotBeatsPipelines(LOGSTASH_PIPELINE), owner: "root:root", permissions: "0644" },
     { path: DATA_DISK_SCRIPT, content: dataDiskScript(props.dataDisk.device, mount, props.dataDisk.waitSeconds ?? 600), owner: "root:root", permissions: "0755" },
     // Elasticsearch refuses to start in production mode below this (it maps its index files).
