@@ -4,18 +4,18 @@ import type { Json } from "./synth";
 export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] = [
   ["default (industrial)", () => {}],
   ["standard profile", (c) => (c.honeynet.profile = "standard")],
-  ["https, on-demand, repository, overrides, flow logs", (c) => {
+  // Settings that do not interact share a variant: every whole-stack check (terraform plan above all)
+  // pays for each variant in full, and most of a variant's resources are the default's again.
+  ["https, on-demand, repository, overrides, flow logs, watcher e-mail, rotation, cron schedule", (c) => {
     c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
     c.honeynet.capacity = "on-demand";
     c.honeynet.imageRepositories = ["cowrie"];
     c.honeynet.overrides = { cowrie: { cpu: 1024, memory: 2048, user: "0" } };
     c.honeynet.flowLogs = true;
-  }],
-  ["explicit list with deprecated honeypots and elasticpot", (c) => (c.honeynet.profile = ["rdpy", "honeysap", "cowrie", "elasticpot"])],
-  ["watcher: e-mail, rotation, cron schedule", (c) => {
     c.watcher = { schedule: "cron(0 */6 * * ? *)", alertEmail: "soc@example.org", rotateOnExposure: true, minRotationIntervalHours: 12 };
   }],
-  ["s3 backend, world-open opt-in, no watcher, no quarantine", (c) => {
+  ["explicit list with deprecated honeypots and elasticpot, s3 backend, world-open opt-in, no watcher, no quarantine", (c) => {
+    c.honeynet.profile = ["rdpy", "honeysap", "cowrie", "elasticpot"];
     c.watcher = { enabled: false };
     c.quarantine = { enabled: false };
     c.clouds.aws.backend = { type: "s3", bucket: "my-state-bucket" };
@@ -46,12 +46,9 @@ export const QUARANTINE_VARIANTS: readonly (readonly [string, (c: Json) => void]
     c.quarantine.target = structuredClone(EXISTING_TARGET);
     c.quarantine.copies = { kind: "ecs", reuseTaskDefinition: true };
   }],
+  // Decoy image copies behind an existing target: here, with the copy subnets isolated too.
   ["quarantine: existing target, isolated copy subnets", (c) => {
     c.quarantine.target = { ...structuredClone(EXISTING_TARGET), realSubnetCidrs: ["10.0.1.0/24", "10.0.2.0/24"], isolateSubnets: true };
-    c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
-  }],
-  ["quarantine: existing target, decoy image copies", (c) => {
-    c.quarantine.target = structuredClone(EXISTING_TARGET);
     c.quarantine.copies = { kind: "ecs", image: "public.ecr.aws/nginx/nginx:1.27.5-alpine", containerPort: 80 };
   }],
   ["quarantine: existing target, asg copies", (c) => {
