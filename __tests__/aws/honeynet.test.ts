@@ -547,3 +547,51 @@ describe("flow logs of the honeynet (opt-in research data)", () => {
     expect(checkStack(on)).toEqual([]);
   });
 });
+
+describe("T-Pot's attack map (opt-in, HTTPS only)", () => {
+  const CERT = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
+  const withMap = synthAwsHoneynet(configWith((c) => ((c.honeynet.dashboard.certificateArn = CERT), (c.honeynet.attackMap = true))));
+  const mapTask = () => resources(withMap, "aws_ecs_task_definition").find(([, t]) => t.family === "lure-attack-map")![1];
+
+  test("off by default: no map task, no 64299 anywhere", () => {
+    expect(resources(stack, "aws_ecs_task_definition").some(([, t]) => t.family === "lure-attack-map")).toBe(false);
+    expect(resources(stack, "aws_lb_listener").some(([, l]) => l.port === 64299)).toBe(false);
+    expect(Object.keys(stack.output ?? {}).filter((k) => k.includes("attack_map"))).toEqual([]);
+    expect(Object.keys(stack.output ?? {}).some((k) => k.includes("dashboard_url"))).toBe(true);
+  });
+
+  test("T-Pot's three containers of the catalog's release, as T-Pot runs them; the task answers as map_redis", () => {
+    const containers = containersOf(mapTask());
+    expect(containers.map((c) => [c.name, c.image, c.readonlyRootFilesystem])).toEqual([
+      ["map_redis", `ghcr.io/telekom-security/redis:${TPOT.source.version}`, true],
+      ["map_data", `ghcr.io/telekom-security/map:${TPOT.source.version}`, false],
+      ["map_web", `ghcr.io/telekom-security/map:${TPOT.source.version}`, false],
+    ]);
+    const env = (c: Json) => Object.fromEntries(c.environment.map((e: Json) => [e.name, e.value]));
+    expect(containers.map(env)).toEqual([{}, { MAP_COMMAND: "DataServer_v2.py", TPOT_ATTACKMAP_TEXT: "ENABLED", TZ: "UTC" }, { MAP_COMMAND: "AttackMapServer.py" }]);
+    expect(containers.map((c) => c.portMappings)).toEqual([[], [], [{ containerPort: 64299, hostPort: 64299, protocol: "tcp" }]]);
+    expect(resources(withMap, "aws_service_discovery_service").map(([, d]) => d.name)).toContain("map_redis");
+  });
+
+  test("served on HTTPS 64299 of the dashboard ALB to the allow-list only; the map admits the ALB alone and reaches Elasticsearch", () => {
+    const [[, listener]] = resources(withMap, "aws_lb_listener").filter(([, l]) => l.port === 64299);
+    expect(listener).toMatchObject({ protocol: "HTTPS", certificate_arn: CERT, ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06" });
+    const albSgRef = ref(resources(withMap, "aws_security_group").find(([, g]) => g.name === "lure-dashboard")![0]);
+    const mapIngress = resources(withMap, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === albSgRef && r.from_port === 64299);
+    expect(mapIngress.map(([, r]) => r.cidr_ipv4)).toEqual(["203.0.113.0/24"]);
+    const [, svc] = resources(withMap, "aws_ecs_service").find(([, s]) => s.name === "lure-attack-map")!;
+    const mapSg = svc.network_configuration.security_groups[0];
+    const rules = resources(withMap, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === mapSg).map(([, r]) => [r.from_port, r.referenced_security_group_id ?? r.cidr_ipv4]);
+    expect(rules).toEqual([[64299, albSgRef]]);
+    const esIngress = resources(withMap, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.referenced_security_group_id === mapSg).map(([, r]) => r.from_port);
+    expect(esIngress).toEqual([9200]);
+    expect(svc.load_balancer[0]).toMatchObject({ container_name: "map_web", container_port: 64299 });
+    expect(Object.entries(withMap.output as Json).find(([k]) => k.includes("attack_map_url"))![1].value).toMatch(/^https:\/\/\$\{aws_lb\..+\.dns_name\}:64299$/);
+    expect(checkStack(withMap)).toEqual([]);
+  });
+
+  test("refused without HTTPS, with every other problem of the config", () => {
+    const r = validateConfig({ ...defaultConfigInput(), honeynet: { ...defaultConfigInput().honeynet, attackMap: true } });
+    expect(r.ok ? [] : r.problems).toEqual([{ path: "honeynet.attackMap", message: expect.stringContaining("true needs HTTPS: T-Pot's attack map connects over wss:// only") }]);
+  });
+});

@@ -436,6 +436,11 @@ describe("configWarnings", () => {
       [],
     ],
     [
+      "the attack map with Azure and Google Cloud configured",
+      (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234"), (c.honeynet.attackMap = true)),
+      ["honeynet.attackMap: only on AWS; not on Azure or Google Cloud: the map's page connects over wss:// only"],
+    ],
+    [
       "a replaced Logstash image",
       (c) => ((c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"]), (c.honeynet.elastic = { images: { logstash: "registry.example.com/logstash:8.17.0" } })),
       ["honeynet.elastic.images.logstash: must be T-Pot's Logstash (or built from it): lure runs T-Pot's pipeline (/etc/logstash/logstash.conf) and entrypoint from it; the default is ghcr.io/telekom-security/logstash:24.04.1"],

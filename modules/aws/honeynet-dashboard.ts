@@ -23,6 +23,7 @@ import { TAG_KEYS, resourceName, slug } from "../core/naming";
 import { ES_PORT, type ElasticServices } from "./honeynet-elastic";
 import { HTTPS_OUT, type ServiceBase } from "./honeynet-honeypots";
 import type { TagsFor } from "./honeynet-logs";
+import { attackMap, MAP_PORT } from "./honeynet-attack-map";
 import { FargateWorkload, terraformLiteral } from "./workload";
 
 const KIBANA_PORT: PublishedPort = { port: 5601, protocol: "tcp" };
@@ -40,6 +41,8 @@ export interface DashboardPartProps {
   readonly elasticsearchUrl: string;
   readonly elastic: ElasticServices;
   readonly tagsFor: TagsFor;
+  /** T-Pot's attack map on HTTPS port 64299 (needs `dashboard.certificateArn`). @default false */
+  readonly attackMap?: boolean;
 }
 
 export interface Dashboard {
@@ -47,6 +50,8 @@ export interface Dashboard {
   readonly webAcl: Wafv2WebAcl;
   readonly kibana: FargateWorkload;
   readonly url: string;
+  /** The attack map's service and address, when `attackMap` is on. */
+  readonly attackMap?: { readonly workload: FargateWorkload; readonly url: string };
 }
 
 /** The IPv4 entries of the allow-list (the ALB is IPv4-only): refuses a list with none. */
@@ -72,7 +77,7 @@ function kibanaBehindAlb(scope: Construct, props: DashboardPartProps, v4: Return
     vpcId,
     tags: { ...dashTags, Name: resourceName(prefix, ["dashboard"]) },
   });
-  const albPorts = https ? [listenerPort, { port: 80, protocol: "tcp" as const }] : [listenerPort];
+  const albPorts = https ? [listenerPort, { port: 80, protocol: "tcp" as const }, ...(props.attackMap ? [MAP_PORT] : [])] : [listenerPort];
   for (const c of v4) {
     for (const port of albPorts) {
       new VpcSecurityGroupIngressRule(scope, `DashboardIngress-${port.port}-${slug(c.canonical)}`, {
@@ -198,6 +203,9 @@ function allowListAcl(scope: Construct, prefix: string, v4: ReturnType<typeof ip
 
 export function dashboard(scope: Construct, props: DashboardPartProps): Dashboard {
   const v4 = ipv4AllowList(scope, props.path, props.dashboard.allowCidrs);
+  if (props.attackMap && props.dashboard.certificateArn === undefined) {
+    throw new Error(`${props.path}: attackMap needs dashboard.certificateArn: T-Pot's attack map connects over wss:// only`);
+  }
   const { albSg, loadBalancer, kibana, https } = kibanaBehindAlb(scope, props, v4);
   const { elasticsearch, logstash } = props.elastic;
   new VpcSecurityGroupEgressRule(scope, "DashboardEgress", {
@@ -215,5 +223,14 @@ export function dashboard(scope: Construct, props: DashboardPartProps): Dashboar
   logstash.allowEgress(ES_PORT, { group: elasticsearch.securityGroup, name: "elasticsearch" }, "to Elasticsearch");
   for (const w of [elasticsearch, logstash, kibana]) w.allowEgress(HTTPS_OUT, { cidr: "0.0.0.0/0" }, "image pulls and AWS APIs");
   const webAcl = allowListAcl(scope, props.prefix, v4, loadBalancer, props.tagsFor("dashboard"));
-  return { loadBalancer, webAcl, kibana, url: `${https ? "https" : "http"}://${loadBalancer.dnsName}` };
+  const map = props.attackMap
+    ? attackMap(scope, { ...props, certificateArn: props.dashboard.certificateArn!, loadBalancer, albSecurityGroup: albSg, elasticsearch })
+    : undefined;
+  return {
+    loadBalancer,
+    webAcl,
+    kibana,
+    url: `${https ? "https" : "http"}://${loadBalancer.dnsName}`,
+    ...(map ? { attackMap: { workload: map, url: `https://${loadBalancer.dnsName}:${MAP_PORT.port}` } } : {}),
+  };
 }

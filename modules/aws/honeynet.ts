@@ -63,6 +63,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
   readonly prefix: string;
   readonly honeypots: readonly HoneypotDescriptor[];
   readonly dashboardUrl: string;
+  /** T-Pot's attack map (`https://<dashboard>:64299`), when `attackMap` is on. */
+  readonly attackMapUrl?: string;
   readonly publicIpSource: PublicIpSource;
   readonly network: PublicNetwork;
   readonly cluster: EcsCluster;
@@ -180,10 +182,11 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     const elasticsearchUrl = `http://elasticsearch.${namespaceName}:9200`;
     const hostname = analyticsHostname(prefix, "aws");
     const elastic = elasticServices(this, { ...common, storage, honeypots: planned.map((p) => p.entry), images, size: props.elasticSize, hostname });
-    const dash = dashboard(this, { ...common, path: this.node.path, dashboard: props.dashboard, vpcId, subnetIds, kibanaImage: images.kibana, elasticsearchUrl, elastic });
+    const dash = dashboard(this, { ...common, path: this.node.path, dashboard: props.dashboard, vpcId, subnetIds, kibanaImage: images.kibana, elasticsearchUrl, elastic, attackMap: props.attackMap });
     this.loadBalancer = dash.loadBalancer;
     this.webAcl = dash.webAcl;
     this.dashboardUrl = dash.url;
+    this.attackMapUrl = dash.attackMap?.url;
     if (props.flowLogs) {
       // Research data, not a detector's input: the 10-minute aggregation keeps the record count (and the
       // CloudWatch bill) down; each record still has its own start and end times.

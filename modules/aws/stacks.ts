@@ -27,6 +27,7 @@ export class AwsHoneynetStack extends AwsStack {
     });
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output("dashboard_url", this.honeynet.dashboardUrl, "Kibana, reachable only from honeynet.dashboard.allowCidrs");
+    if (this.honeynet.attackMapUrl) output("attack_map_url", this.honeynet.attackMapUrl, "T-Pot's attack map, reachable only from honeynet.dashboard.allowCidrs");
     output("cluster_name", this.honeynet.cluster.name, "ECS cluster running the honeypots");
     new TerraformOutput(this, "honeypot_services", {
       value: Object.fromEntries(this.honeynet.honeypots.map((h) => [h.name, h.serviceName])),

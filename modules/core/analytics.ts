@@ -240,3 +240,24 @@ export const containerMemoryMb = (heapMb: number): number => heapMb * 2;
 
 /** Fargate memory for a heap: twice the heap, rounded up to whole GiB (the steps Fargate accepts at these CPU sizes). */
 export const fargateMemoryMb = (heapMb: number): number => Math.ceil(containerMemoryMb(heapMb) / 1024) * 1024;
+
+/** T-Pot's attack map (its web server and data feeder share this image; `MAP_COMMAND` picks) and its Redis. */
+export const TPOT_MAP: TpotImage = TPOT.analytics.map;
+export const TPOT_MAP_REDIS: TpotImage = TPOT.analytics.mapRedis;
+
+/** Where the map's web server listens (T-Pot's `map_web`): its page and its websocket. */
+export const ATTACK_MAP_PORT = 64299;
+
+/** Redis's port, where the data feeder publishes and the web server subscribes. */
+export const ATTACK_MAP_REDIS_PORT = 6379;
+
+/**
+ * The attack map's three containers as T-Pot's compose file runs them. T-Pot's map (release 2.2.6 in
+ * its image) reaches Redis as `map_redis` and Elasticsearch as `elasticsearch`, names fixed in its
+ * code, and its page opens its websocket as `wss://<host>/websocket`: it works over HTTPS only.
+ */
+export const ATTACK_MAP_CONTAINERS: readonly { readonly name: string; readonly image: string; readonly environment: Readonly<Record<string, string>>; readonly readOnly: boolean }[] = [
+  { name: "map_redis", image: TPOT_MAP_REDIS.image, environment: {}, readOnly: true },
+  { name: "map_data", image: TPOT_MAP.image, environment: { MAP_COMMAND: "DataServer_v2.py", TPOT_ATTACKMAP_TEXT: "ENABLED", TZ: "UTC" }, readOnly: false },
+  { name: "map_web", image: TPOT_MAP.image, environment: { MAP_COMMAND: "AttackMapServer.py" }, readOnly: false },
+];

@@ -536,6 +536,11 @@ export const configSchema = z.strictObject({
           .optional()
           .describe("Google Cloud: DNS name of the dashboard; a Google-managed certificate makes it HTTPS"),
       }),
+      /** T-Pot's attack map behind the dashboard's allow-list (AWS, with certificateArn). */
+      attackMap: z
+        .boolean()
+        .default(false)
+        .describe("T-Pot's attack map behind the dashboard's allow-list, on port 64299 of the dashboard (AWS only; needs certificateArn, since the map connects over wss:// only)"),
       /** Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet). */
       analytics: z.enum(["elastic"]).default("elastic"),
       elastic: z
@@ -1166,6 +1171,10 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the Google Cloud dashboard's load balancer address is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
   }
+  // T-Pot's attack map opens its websocket as wss:// only: over plain HTTP it would show nothing.
+  if (hn.attackMap === true && awsOn && dash && typeof dash === "object" && dash.certificateArn === undefined) {
+    out.push({ path: "honeynet.attackMap", message: "true needs HTTPS: T-Pot's attack map connects over wss:// only; set honeynet.dashboard.certificateArn, or leave attackMap off" });
+  }
   // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
   // certificateArn is AWS's (and Azure has no HTTPS yet); a Google Cloud-only config needs a domain instead.
   const certificateCloud = Boolean(valueAt(input, ["clouds", "aws"]).value) || azureOn(input) || !gcpOn(input);
@@ -1314,6 +1323,9 @@ export function configWarnings(c: LureConfig): string[] {
   if (el.size === "small" && most > SMALL_ELASTIC_HONEYPOTS) {
     w.push(`honeynet.elastic.size: small gives Elasticsearch a ${ELASTIC_SIZES.small.elasticsearchHeapMb / 1024} GiB heap, half of T-Pot's, and a cloud here runs ${most} honeypots; T-Pot's dashboards over weeks of their events may fail with memory errors. Use "standard" (T-Pot's)`);
   }
+  if (c.honeynet.attackMap && (c.clouds.azure || c.clouds.gcp)) {
+    w.push(`honeynet.attackMap: only on AWS; not on ${[c.clouds.azure ? "Azure" : "", c.clouds.gcp ? "Google Cloud" : ""].filter(Boolean).join(" or ")}: the map's page connects over wss:// only, which the Azure dashboard (plain HTTP) cannot serve, and its fixed host names map_redis and elasticsearch are names Cloud Run cannot provide`);
+  }
   if (el.images.logstash !== undefined) {
     w.push(`honeynet.elastic.images.logstash: must be T-Pot's Logstash (or built from it): lure runs T-Pot's pipeline (${TPOT_PIPELINE}) and entrypoint from it; the default is ${TPOT_LOGSTASH.image}`);
   }
@@ -1438,6 +1450,7 @@ export function honeynetPropsFor(c: LureConfig, cloud: CloudName): HoneynetProps
     elasticVersion: hn.elastic.version,
     elasticImages: hn.elastic.images,
     elasticSize: hn.elastic.size,
+    attackMap: hn.attackMap,
     networkCidr: hn.networkCidr,
   };
 }

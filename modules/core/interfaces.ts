@@ -82,6 +82,12 @@ export interface HoneynetProps extends CommonProps {
    */
   readonly elasticSize?: ElasticSize;
   /**
+   * T-Pot's attack map behind the dashboard's allow-list, on its own HTTPS port (64299) of the
+   * dashboard's address. AWS only, and only with HTTPS (`certificateArn`): the map's page connects
+   * over `wss://` alone. @default false
+   */
+  readonly attackMap?: boolean;
+  /**
    * Honeypots that get a private image repository for a modified image. Their services start with no task
    * (the repository is empty until you push), under `ignore_changes` so that starting them is yours. @default []
    */

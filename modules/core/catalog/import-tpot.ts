@@ -99,7 +99,13 @@ export function convert(raw: Raw): TpotData {
       { name: "logstash", containerPort: 64305, tpotImage: elk("logstash").imageRef },
       { name: "kibana", containerPort: 5601, tpotImage: elk("kibana").imageRef },
     ],
-    analytics: { release: elk("logstash").tag24, logstash: tpotImage(elk("logstash")), tpotinit: tpotImage(tpotinit) },
+    analytics: {
+      release: elk("logstash").tag24,
+      logstash: tpotImage(elk("logstash")),
+      tpotinit: tpotImage(tpotinit),
+      map: tpotImage({ ...elk("map_web"), name: "map" }),
+      mapRedis: tpotImage({ ...elk("map_redis"), name: "redis" }),
+    },
     tpotProfiles,
   };
 }

@@ -84,6 +84,9 @@ export interface TpotAnalytics {
   readonly logstash: TpotImage;
   /** T-Pot's init image: it carries the Kibana saved objects of the release. */
   readonly tpotinit: TpotImage;
+  /** The attack map: its web server and data feeder (one image, `MAP_COMMAND` picks) and its Redis. */
+  readonly map: TpotImage;
+  readonly mapRedis: TpotImage;
 }
 
 export interface TpotData {
