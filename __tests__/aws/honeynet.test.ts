@@ -178,7 +178,7 @@ describe("T-Pot's analytics", () => {
     // lure's start script (no Beats: T-Pot's pipelines.yml as shipped, its file inputs on the mounted logs), then T-Pot's entrypoint.
     expect(ls.entryPoint).toEqual(["/bin/bash", "-c"]);
     expect(ls.command).toEqual([tpotLogstashStartScript()]);
-    expect(ls.command[0]).toContain("until curl -fs -o /dev/null http://elasticsearch:9200/_cluster/health");
+    expect(ls.command[0]).toContain("until curl -fs --max-time 10 -o /dev/null http://elasticsearch:9200/_cluster/health");
     expect(ls.command[0].trimEnd().endsWith("exec /usr/bin/entrypoint.sh")).toBe(true);
     // No empty values: ECS drops them, and T-Pot's pipeline needs MY_EXTIP/MY_INTIP defined (the script exports them).
     expect(env(ls)).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_HOSTNAME: "lure-aws", TPOT_TYPE: "HIVE" });
@@ -568,7 +568,14 @@ describe("T-Pot's attack map (opt-in, HTTPS only)", () => {
       ["map_web", `ghcr.io/telekom-security/map:${TPOT.source.version}`, false],
     ]);
     const env = (c: Json) => Object.fromEntries(c.environment.map((e: Json) => [e.name, e.value]));
-    expect(containers.map(env)).toEqual([{}, { MAP_COMMAND: "DataServer_v2.py", TPOT_ATTACKMAP_TEXT: "ENABLED", TZ: "UTC" }, { MAP_COMMAND: "AttackMapServer.py" }]);
+    expect(containers.map(env)).toEqual([
+      {},
+      { MAP_COMMAND: "DataServer_v2.py", PYTHONUNBUFFERED: "1", TPOT_ATTACKMAP_TEXT: "ENABLED", TZ: "UTC" },
+      { MAP_COMMAND: "AttackMapServer.py", PYTHONUNBUFFERED: "1" },
+    ]);
+    // Stop-first: one task at a time answers as map_redis.
+    const [, svc] = resources(withMap, "aws_ecs_service").find(([, s]) => s.name === "lure-attack-map")!;
+    expect([svc.deployment_minimum_healthy_percent, svc.deployment_maximum_percent]).toEqual([0, 100]);
     expect(containers.map((c) => c.portMappings)).toEqual([[], [], [{ containerPort: 64299, hostPort: 64299, protocol: "tcp" }]]);
     expect(resources(withMap, "aws_service_discovery_service").map(([, d]) => d.name)).toContain("map_redis");
   });

@@ -88,11 +88,16 @@ describe("Logstash start script", () => {
    * Runs the script with T-Pot's pipeline moved into a temp dir, `curl` answering after `esDownFor`
    * failures, `sleep` a no-op, and the entrypoint replaced by a report of what it would get.
    */
-  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[] } {
+  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number; publicIp?: string } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[] } {
     const dir = mkdtempSync(join(tmpdir(), "lure-ls-"));
     writeFileSync(join(dir, "logstash.conf"), pipeline);
     const out = join(dir, "out", "tpot-beats.conf");
-    writeFileSync(join(dir, "curl"), `#!/bin/sh\necho "$*" >> ${dir}/curl.log\nn=$(wc -l < ${dir}/curl.log)\n[ "$n" -gt ${opts.esDownFor ?? 0} ]\n`);
+    // The public-address lookup answers `publicIp` (or fails); Elasticsearch answers after `esDownFor` refusals.
+    writeFileSync(
+      join(dir, "curl"),
+      `#!/bin/sh\ncase "$*" in *checkip*) ${opts.publicIp === undefined ? "exit 7" : `echo '${opts.publicIp}'; exit 0`};; esac\n` +
+        `echo "$*" >> ${dir}/curl.log\nn=$(wc -l < ${dir}/curl.log)\n[ "$n" -gt ${opts.esDownFor ?? 0} ]\n`,
+    );
     writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
     for (const f of ["curl", "sleep"]) chmodSync(join(dir, f), 0o755);
     const report = `exec sh -c 'echo "MY_EXTIP=[$MY_EXTIP] MY_INTIP=[$MY_INTIP] set=$(env | grep -c "^MY_[EI][XN]T\\?IP=")"; ${opts.beats === false ? "" : `cat ${out}`}'`;
@@ -129,23 +134,32 @@ describe("Logstash start script", () => {
     expect(tpotLogstashStartScript()).not.toContain("SRC=");
   });
 
-  withTools("waits for Elasticsearch, exports MY_EXTIP and MY_INTIP empty, then hands over", () => {
-    const r = run(PIPELINE, { beats: false, esDownFor: 2 });
+  withTools("exports the host's public address as MY_EXTIP (T-Pot's geoip_ext), waits for Elasticsearch, then hands over", () => {
+    const r = run(PIPELINE, { beats: false, esDownFor: 2, publicIp: "203.0.113.7\n" });
     expect(r.status).toBe(0);
-    expect(r.curlCalls).toEqual(Array(3).fill("-fs -o /dev/null http://elasticsearch:9200/_cluster/health"));
+    expect(r.curlCalls).toEqual(Array(3).fill("-fs --max-time 10 -o /dev/null http://elasticsearch:9200/_cluster/health"));
     expect(r.stdout.split("\n")).toEqual([
+      "lure: MY_EXTIP=203.0.113.7",
       "lure: waiting for Elasticsearch at http://elasticsearch:9200",
       "lure: waiting for Elasticsearch at http://elasticsearch:9200",
-      "MY_EXTIP=[] MY_INTIP=[] set=2",
+      "MY_EXTIP=[203.0.113.7] MY_INTIP=[] set=2",
       "",
     ]);
+  });
+
+  withTools("no public address (lookup failed, or an answer that is not one IPv4 address): both exported empty, Logstash still starts", () => {
+    for (const publicIp of [undefined, "<html>error</html>", "2001:db8::1"]) {
+      const r = run(PIPELINE, { beats: false, publicIp });
+      expect(r.status).toBe(0);
+      expect(r.stdout.split("\n")).toEqual(["lure: MY_EXTIP=", "MY_EXTIP=[] MY_INTIP=[] set=2", ""]);
+    }
   });
 
   withTools("with Beats: keeps the filters and the output, replaces every file input with the Beats input", () => {
     const r = run(PIPELINE);
     expect(r.status).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines.slice(0, 4)).toEqual(["lure: T-Pot pipeline ready with the Beats input on port 5055", "MY_EXTIP=[] MY_INTIP=[] set=2", "input {", "  beats { port => 5055 ecs_compatibility => disabled }"]);
+    expect(lines.slice(0, 5)).toEqual(["lure: MY_EXTIP=", "lure: T-Pot pipeline ready with the Beats input on port 5055", "MY_EXTIP=[] MY_INTIP=[] set=2", "input {", "  beats { port => 5055 ecs_compatibility => disabled }"]);
     expect(r.stdout).not.toContain("file {");
     expect(r.stdout).not.toContain("/data/cowrie/log/cowrie.json");
     expect(r.stdout).toContain(PIPELINE.slice(PIPELINE.indexOf("filter {")));
@@ -155,7 +169,8 @@ describe("Logstash start script", () => {
     const r = run(PIPELINE.replace("filter {", "filters {"));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("has no top-level filter section; this is not the T-Pot pipeline lure knows, not starting");
-    expect(r.stdout).toBe("");
+    // Nothing after the check: no pipeline written, T-Pot's entrypoint never reached.
+    expect(r.stdout).toBe("lure: MY_EXTIP=\n");
   });
 });
 

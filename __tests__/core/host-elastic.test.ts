@@ -44,8 +44,8 @@ test("Logstash runs T-Pot's pipeline behind a Beats input on the shippers' port,
   expect(ls.volumes).toEqual(["/etc/lure/logstash/start.sh:/etc/lure-logstash/start.sh:ro", `/etc/lure/logstash/pipelines.yml:${TPOT_PIPELINES_YML}:ro`]);
   expect(ls.environment).toEqual({ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_HOSTNAME: "lure-azure", TPOT_TYPE: "HIVE" });
   expect(ls.mem_limit).toBe("2048m");
-  // As T-Pot: Logstash starts once Elasticsearch is healthy, so its entrypoint finds it for the ILM policy.
-  expect([ls.depends_on, ls.networks, compose(doc).services.elasticsearch.networks]).toEqual([{ elasticsearch: { condition: "service_healthy" } }, ["elastic"], ["elastic"]]);
+  // Logstash's start script waits for Elasticsearch (T-Pot's entrypoint puts the ILM policy there); compose only orders the start.
+  expect([ls.depends_on, ls.networks, compose(doc).services.elasticsearch.networks]).toEqual([{ elasticsearch: { condition: "service_started" } }, ["elastic"], ["elastic"]]);
   expect(compose(doc).services.elasticsearch.healthcheck).toEqual({ test: ["CMD-SHELL", ELASTICSEARCH_HEALTH_COMMAND], interval: "10s", timeout: "5s", retries: 60, start_period: "60s" });
   expect(file(doc, "/etc/lure/logstash/start.sh")).toBe(tpotLogstashStartScript({ beats: { port: 5044, pipelinePath: "/tmp/lure/tpot-beats.conf" } }));
   expect(doc.write_files.find((f) => f.path === "/etc/lure/logstash/start.sh")?.permissions).toBe("0755");

@@ -68,6 +68,9 @@ export function attackMap(scope: Construct, props: AttackMapProps): FargateWorkl
       ...(c.name === "map_web" ? { ports: [MAP_PORT] } : {}),
     })),
     capacityProvider: "FARGATE",
+    // Stop-first: two tasks registered as map_redis during a deployment would send the containers to the
+    // other task's Redis, which its security group does not admit.
+    stateful: true,
     discovery: { namespaceId: props.namespaceId, name: "map_redis" },
     loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "map_web", containerPort: MAP_PORT.port },
     tags,

@@ -69,16 +69,21 @@ export function tpotBeatsPipelines(pipelinePath: string): string {
   return ["- pipeline.id: tpot", `  path.config: "${pipelinePath}"`, "  pipeline.ecs_compatibility: disabled", ""].join("\n");
 }
 
+/** Where the start script looks up the host's public address (plain text, one IPv4 address). */
+export const PUBLIC_IP_URL = "https://checkip.amazonaws.com";
+
 /** Elasticsearch as T-Pot's pipeline and entrypoint name it. */
 export const TPOT_ELASTICSEARCH_URL = "http://elasticsearch:9200";
 
 /**
  * The start script of T-Pot's Logstash on every cloud, before T-Pot's entrypoint:
  *
- * - `MY_EXTIP` and `MY_INTIP` exported empty. T-Pot's pipeline refers to them (its tpotinit writes
- *   them on a T-Pot host) and Logstash will not build a pipeline with an undefined reference; lure's
- *   honeypots each have their own address, so there is no one to give. Exported here rather than set
- *   in the container's environment, because ECS drops environment entries with empty values.
+ * - `MY_EXTIP` and `MY_INTIP` exported. T-Pot's pipeline refers to them (its tpotinit writes them on a
+ *   T-Pot host) and Logstash will not build a pipeline with an undefined reference. `MY_EXTIP` is the
+ *   address the Elastic host reaches the internet from (the honeynet's region, which is what T-Pot's
+ *   `geoip_ext` and the attack map's arcs need; each honeypot's own address is in its events), empty
+ *   if it cannot be looked up; `MY_INTIP` is empty. Set here rather than in the container's
+ *   environment, because ECS drops environment entries with empty values.
  * - A wait until Elasticsearch answers: T-Pot's entrypoint checks for its `tpot` ILM policy (30-day
  *   retention) once, at start, and creates nothing when Elasticsearch is not up yet.
  * - With `beats` (VM honeynets, whose honeypots ship over Beats): T-Pot's pipeline from its
@@ -112,8 +117,13 @@ export function tpotLogstashStartScript(opts: { readonly beats?: { readonly port
     "#!/bin/bash",
     `# lure: T-Pot's Logstash${beats ? " with a Beats input in place of its file inputs" : ""}.`,
     "set -euo pipefail",
-    'export MY_EXTIP="" MY_INTIP=""',
-    `until curl -fs -o /dev/null ${TPOT_ELASTICSEARCH_URL}/_cluster/health; do echo "lure: waiting for Elasticsearch at ${TPOT_ELASTICSEARCH_URL}"; sleep 10; done`,
+    // The address the host reaches the internet from, as T-Pot's tpotinit finds its own: the pipeline's
+    // geoip_ext, which the attack map draws from. Empty when it cannot be found.
+    `MY_EXTIP=$(curl -fsS --max-time 10 ${PUBLIC_IP_URL} 2>/dev/null | tr -d '[:space:]' | grep -E '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$' || true)`,
+    'MY_INTIP=""',
+    "export MY_EXTIP MY_INTIP",
+    'echo "lure: MY_EXTIP=$MY_EXTIP"',
+    `until curl -fs --max-time 10 -o /dev/null ${TPOT_ELASTICSEARCH_URL}/_cluster/health; do echo "lure: waiting for Elasticsearch at ${TPOT_ELASTICSEARCH_URL}"; sleep 10; done`,
     ...rewrite,
     `exec ${TPOT_LOGSTASH_ENTRYPOINT}`,
     "",
@@ -258,6 +268,7 @@ export const ATTACK_MAP_REDIS_PORT = 6379;
  */
 export const ATTACK_MAP_CONTAINERS: readonly { readonly name: string; readonly image: string; readonly environment: Readonly<Record<string, string>>; readonly readOnly: boolean }[] = [
   { name: "map_redis", image: TPOT_MAP_REDIS.image, environment: {}, readOnly: true },
-  { name: "map_data", image: TPOT_MAP.image, environment: { MAP_COMMAND: "DataServer_v2.py", TPOT_ATTACKMAP_TEXT: "ENABLED", TZ: "UTC" }, readOnly: false },
-  { name: "map_web", image: TPOT_MAP.image, environment: { MAP_COMMAND: "AttackMapServer.py" }, readOnly: false },
+  // T-Pot runs these with a TTY; without one, Python would hold their log lines in its buffer.
+  { name: "map_data", image: TPOT_MAP.image, environment: { MAP_COMMAND: "DataServer_v2.py", TPOT_ATTACKMAP_TEXT: "ENABLED", TZ: "UTC", PYTHONUNBUFFERED: "1" }, readOnly: false },
+  { name: "map_web", image: TPOT_MAP.image, environment: { MAP_COMMAND: "AttackMapServer.py", PYTHONUNBUFFERED: "1" }, readOnly: false },
 ];

@@ -171,7 +171,7 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         mem_limit: `${containerMemoryMb(esHeap)}m`,
         ports: [{ target: 9200, published: esPort, protocol: "tcp", mode: "host" }],
         volumes: [`${mount}/data:/usr/share/elasticsearch/data`],
-        // As T-Pot: Logstash starts once Elasticsearch answers (its entrypoint puts the ILM policy there).
+        // Its state for `docker compose ps`; Logstash's start script waits for Elasticsearch on its own.
         healthcheck: { test: ["CMD-SHELL", ELASTICSEARCH_HEALTH_COMMAND], interval: "10s", timeout: "5s", retries: 60, start_period: "60s" },
         networks: ["elastic"],
       },
@@ -183,7 +183,9 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         mem_limit: `${containerMemoryMb(lsHeap)}m`,
         ports: [{ target: lsPort, published: lsPort, protocol: "tcp", mode: "host" }],
         volumes: [`${LOGSTASH_DIR}/start.sh:${LOGSTASH_START}:ro`, `${LOGSTASH_DIR}/pipelines.yml:${TPOT_PIPELINES_YML}:ro`],
-        depends_on: { elasticsearch: { condition: "service_healthy" } },
+        // Started, not healthy: the start script waits for Elasticsearch itself, and a slow first boot
+        // must not fail `docker compose up` (the unit does not retry).
+        depends_on: { elasticsearch: { condition: "service_started" } },
         networks: ["elastic"],
       },
     },
