@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { parseCompose } from "../core/host-helpers";
+import { catalogLogTypes, expectTpotElasticHost, parseCompose, shippedLogTypes } from "../core/host-helpers";
 import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { honeypot as catalogEntry, PROFILES, TPOT } from "../../modules/core/catalog";
@@ -292,24 +292,14 @@ describe("T-Pot's analytics on Azure", () => {
   it("the Elastic VM runs T-Pot's Logstash of the catalog's release behind the Beats input, labelled lure-azure, T-Pot's sizes", () => {
     const [, vm] = tagged(stack, "azurerm_linux_virtual_machine", "elastic")[0];
     expect(vm.size).toBe("Standard_B2s_v2");
-    const ls = composeOf(vm).services.logstash;
-    expect(ls.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
-    expect(ls.environment).toMatchObject({ MY_HOSTNAME: "lure-azure", TPOT_TYPE: "HIVE", LS_JAVA_OPTS: "-Xms1024m -Xmx1024m" });
-    expect(composeOf(vm).services.elasticsearch.environment.ES_JAVA_OPTS).toBe("-Xms2048m -Xmx2048m");
-    expect(fileOf(vm, "/etc/lure/logstash/start.sh")).toContain("beats { port => 5044 ecs_compatibility => disabled }");
+    expectTpotElasticHost((path) => fileOf(vm, path), "lure-azure");
   });
 
   it("every deployed honeypot's logs are shipped with T-Pot's type, to the Elastic VM's Logstash", () => {
-    const shipped = new Map<string, string>();
-    for (const [, vm] of tagged(stack, "azurerm_linux_virtual_machine", "honeypot")) {
-      const conf = parse(fileOf(vm, "/etc/lure/filebeat.yml"));
-      expect(conf["output.logstash"].hosts).toEqual(["10.42.16.4:5044"]);
-      for (const i of conf["filebeat.inputs"]) shipped.set(i.paths[0], i.fields.type);
-    }
-    // snare and tanner name the same log (tanner writes it): one input.
-    const expected = new Map(GROUP.flatMap((n) => catalogEntry(n).logInputs.map((i) => [i.path, i.type] as const)));
-    expect(expected.size).toBe(3);
-    expect([...shipped.entries()].sort()).toEqual([...expected.entries()].sort());
+    const hosts = tagged(stack, "azurerm_linux_virtual_machine", "honeypot").map(([, vm]) => (path: string) => fileOf(vm, path));
+    const expected = catalogLogTypes(GROUP);
+    expect(expected).toHaveLength(3);
+    expect(shippedLogTypes(hosts, "10.42.16.4:5044")).toEqual(expected);
   });
 
   it("the Kibana VM imports T-Pot's saved objects once Kibana is healthy", () => {

@@ -1,5 +1,6 @@
 /** Parsing helpers for the host cloud-init tests: every document is read with the yaml library. */
 import { parse } from "yaml";
+import { TPOT, honeypot as catalogEntry } from "../../modules/core/catalog";
 import { COMPOSE_FILE } from "../../modules/core/host";
 
 export interface CloudConfig {
@@ -91,3 +92,30 @@ export function thrown(fn: () => unknown): Error & { problems?: { path: string; 
   }
   throw new Error("did not throw");
 }
+
+/** One VM's cloud-init files by path, however its cloud carries the document. */
+export type FileOf = (path: string) => string;
+
+/** The Elastic VM as Azure and Google Cloud render it: T-Pot's Logstash of the catalog's release behind the Beats input, labelled `hostname`, with T-Pot's heaps. */
+export function expectTpotElasticHost(fileOf: FileOf, hostname: string): void {
+  const { services } = parseCompose(fileOf(COMPOSE_FILE));
+  expect(services.logstash.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
+  expect(services.logstash.environment).toMatchObject({ MY_HOSTNAME: hostname, TPOT_TYPE: "HIVE", LS_JAVA_OPTS: "-Xms1024m -Xmx1024m" });
+  expect(services.elasticsearch.environment?.ES_JAVA_OPTS).toBe("-Xms2048m -Xmx2048m");
+  expect(fileOf("/etc/lure/logstash/start.sh")).toContain("beats { port => 5044 ecs_compatibility => disabled }");
+}
+
+/** Each log path the honeypot VMs' Filebeat ships, with its `type`, sorted; every one of them must send to `logstash`. */
+export function shippedLogTypes(hosts: readonly FileOf[], logstash: string): [string, string][] {
+  const shipped = new Map<string, string>();
+  for (const fileOf of hosts) {
+    const conf = parse(fileOf("/etc/lure/filebeat.yml"));
+    expect(conf["output.logstash"].hosts).toEqual([logstash]);
+    for (const i of conf["filebeat.inputs"]) shipped.set(i.paths[0], i.fields.type);
+  }
+  return [...shipped.entries()].sort();
+}
+
+/** The catalog's log paths of these honeypots with T-Pot's `type`, each path once (snare and tanner name the same log), sorted. */
+export const catalogLogTypes = (names: readonly string[]): [string, string][] =>
+  [...new Map(names.flatMap((n) => catalogEntry(n).logInputs.map((i) => [i.path, i.type] as const))).entries()].sort();

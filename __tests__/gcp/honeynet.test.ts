@@ -1,6 +1,6 @@
 /** GcpHoneynet on the synthesized JSON: VMs, firewall rules, the Elastic host, Kibana on Cloud Run, the load balancer and Cloud Armor, labels. */
 import { parse } from "yaml";
-import { parseCompose } from "../core/host-helpers";
+import { catalogLogTypes, expectTpotElasticHost, parseCompose, shippedLogTypes } from "../core/host-helpers";
 import { Testing } from "cdktf";
 import { honeypot as catalogEntry, PROFILES, TPOT } from "../../modules/core/catalog";
 import { hostPorts, INTERNAL_MEMBERS } from "../../modules/core/host";
@@ -296,22 +296,12 @@ describe("T-Pot's analytics on Google Cloud", () => {
   it("the Elastic VM runs T-Pot's Logstash of the catalog's release behind the Beats input, labelled lure-gcp, T-Pot's sizes", () => {
     const vm = elasticVm(stack);
     expect(vm.machine_type).toBe("e2-standard-2");
-    const ls = composeOf(vm).services.logstash;
-    expect(ls.image).toBe(`ghcr.io/telekom-security/logstash:${TPOT.source.version}`);
-    expect(ls.environment).toMatchObject({ MY_HOSTNAME: "lure-gcp", TPOT_TYPE: "HIVE", LS_JAVA_OPTS: "-Xms1024m -Xmx1024m" });
-    expect(composeOf(vm).services.elasticsearch.environment.ES_JAVA_OPTS).toBe("-Xms2048m -Xmx2048m");
-    expect(fileOf(vm, "/etc/lure/logstash/start.sh")).toContain("beats { port => 5044 ecs_compatibility => disabled }");
+    expectTpotElasticHost((path) => fileOf(vm, path), "lure-gcp");
   });
 
   it("every deployed honeypot's logs are shipped with T-Pot's type, to the Elastic VM's Logstash", () => {
-    const shipped = new Map<string, string>();
-    for (const [, vm] of labelled(stack, "google_compute_instance", "honeypot")) {
-      const conf = parse(fileOf(vm, "/etc/lure/filebeat.yml"));
-      expect(conf["output.logstash"].hosts).toEqual(["10.42.16.2:5044"]);
-      for (const i of conf["filebeat.inputs"]) shipped.set(i.paths[0], i.fields.type);
-    }
-    const expected = new Map(PROFILES.industrial.flatMap((n) => catalogEntry(n).logInputs.map((i) => [i.path, i.type] as const)));
-    expect([...shipped.entries()].sort()).toEqual([...expected.entries()].sort());
+    const hosts = labelled(stack, "google_compute_instance", "honeypot").map(([, vm]) => (path: string) => fileOf(vm, path));
+    expect(shippedLogTypes(hosts, "10.42.16.2:5044")).toEqual(catalogLogTypes(PROFILES.industrial));
   });
 
   it("Kibana's service imports T-Pot's saved objects in a sidecar that waits for Kibana's status probe; from Docker Hub, which Cloud Run pulls from", () => {

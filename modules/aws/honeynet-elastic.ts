@@ -9,7 +9,7 @@
 import type { Construct } from "constructs";
 import type { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import type { CatalogHoneypot, PublishedPort } from "../core/catalog";
-import { ELASTIC_SIZES, fargateMemoryMb, tpotLogstashEnvironment, tpotLogstashStartScript, type ElasticSize } from "../core/analytics";
+import { elasticSizeSpec, fargateMemoryMb, javaHeap, tpotLogstashEnvironment, tpotLogstashStartScript, type ElasticSize } from "../core/analytics";
 import { logstashInputs, type elasticImages } from "../core/elastic";
 import { resourceName, slug } from "../core/naming";
 import type { ServiceBase } from "./honeynet-honeypots";
@@ -42,7 +42,7 @@ export interface ElasticServices {
 
 export function elasticServices(scope: Construct, props: ElasticServicesProps): ElasticServices {
   const { prefix, storage } = props;
-  const size = ELASTIC_SIZES[props.size ?? "standard"];
+  const size = elasticSizeSpec(props.size);
   const tags = props.tagsFor("elastic");
   /** Read-write on the service's own data, mount-only (read) on the honeypot logs it indexes. */
   const role = (name: string, data: EfsAccessPoint, readOnly: readonly EfsAccessPoint[] = []) =>
@@ -77,7 +77,7 @@ export function elasticServices(scope: Construct, props: ElasticServicesProps): 
           "node.store.allow_mmap": "false",
           "xpack.security.enabled": "false",
           "cluster.name": resourceName(prefix, ["honeynet"]),
-          ES_JAVA_OPTS: `-Xms${size.elasticsearchHeapMb}m -Xmx${size.elasticsearchHeapMb}m`,
+          ES_JAVA_OPTS: javaHeap(size.elasticsearchHeapMb),
         },
         ulimits: [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }],
         mounts: [{ volume: "data", containerPath: "/usr/share/elasticsearch/data" }],

@@ -41,7 +41,7 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/virtual-machine-data-disk-attachment";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
-import { analyticsHostname, ELASTIC_SIZES } from "../core/analytics";
+import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec } from "../core/analytics";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
@@ -323,7 +323,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
         ipConfiguration: { name: "private", subnetId: this.elasticSubnet.id, privateIpAddressAllocation: "Static", privateIpAddress: to },
       },
     );
-    const size = ELASTIC_SIZES[props.elasticSize ?? "standard"];
+    const size = elasticSizeSpec(props.elasticSize);
     const doc = elasticHostCloudInit({
       prefix: this.prefix,
       hostname: analyticsHostname(this.prefix, "azure"),

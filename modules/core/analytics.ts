@@ -55,7 +55,7 @@ export const analyticsHostname = (prefix: string, cloud: string): string => reso
  */
 export function tpotLogstashEnvironment(opts: { readonly hostname: string; readonly heapMb: number }): Record<string, string> {
   return {
-    LS_JAVA_OPTS: `-Xms${opts.heapMb}m -Xmx${opts.heapMb}m`,
+    LS_JAVA_OPTS: javaHeap(opts.heapMb),
     MY_HOSTNAME: opts.hostname,
     TPOT_TYPE: "HIVE",
   };
@@ -245,6 +245,12 @@ export const ELASTIC_SIZES: Readonly<Record<ElasticSize, ElasticSizeSpec>> = {
   large: { elasticsearchHeapMb: 4096, logstashHeapMb: 2048, awsCpu: { elasticsearch: 2048, logstash: 1024 }, azureVmSize: "Standard_B4s_v2", gcpMachineType: "e2-standard-4" },
 };
 
+/** The size of `honeynet.elastic.size` (the default, `standard`, when unset). */
+export const elasticSizeSpec = (size: ElasticSize = "standard"): ElasticSizeSpec => ELASTIC_SIZES[size];
+
+/** A JVM's heap fixed at `heapMb` (minimum = maximum, as T-Pot sets Elasticsearch's and Logstash's). */
+export const javaHeap = (heapMb: number): string => `-Xms${heapMb}m -Xmx${heapMb}m`;
+
 /** Memory (MiB) a container gets for a heap: twice the heap, as T-Pot limits them. */
 export const containerMemoryMb = (heapMb: number): number => heapMb * 2;
 
@@ -257,9 +263,6 @@ export const TPOT_MAP_REDIS: TpotImage = TPOT.analytics.mapRedis;
 
 /** Where the map's web server listens (T-Pot's `map_web`): its page and its websocket. */
 export const ATTACK_MAP_PORT = 64299;
-
-/** Redis's port, where the data feeder publishes and the web server subscribes. */
-export const ATTACK_MAP_REDIS_PORT = 6379;
 
 /**
  * The attack map's three containers as T-Pot's compose file runs them. T-Pot's map (release 2.2.6 in

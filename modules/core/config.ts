@@ -115,6 +115,9 @@ const sshPublicKey = z.string().superRefine((v, ctx) => {
   else if (r.key.type === "ssh-rsa" && r.key.bits < MIN_RSA_BITS) ctx.addIssue({ code: "custom", message: `is a ${r.key.bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required (better: an Ed25519 key, \`ssh-keygen -t ed25519\`)` });
 });
 
+/** An Elastic Stack version, x.y.z. */
+const ELASTIC_VERSION = /^\d+\.\d+\.\d+$/;
+
 /** Local state, the same on every cloud. */
 const localBackend = z.strictObject({
   type: z.literal("local"),
@@ -548,8 +551,8 @@ export const configSchema = z.strictObject({
           /** Elastic Stack version of Elastic's Elasticsearch and Kibana images. */
           version: z
             .string()
-            .regex(/^\d+\.\d+\.\d+$/, { message: "is not a version like 8.17.0" })
-            .refine((v) => !/^\d+\.\d+\.\d+$/.test(v) || analyticsVersionOk(v), {
+            .regex(ELASTIC_VERSION, { message: "is not a version like 8.17.0" })
+            .refine((v) => !ELASTIC_VERSION.test(v) || analyticsVersionOk(v), {
               message: `is not supported: T-Pot ${TPOT_RELEASE}'s Logstash and Kibana objects need Elastic ${MIN_ELASTIC_VERSION} or a later 8.x (Kibana refuses objects from a newer Kibana)`,
             })
             .default("8.17.0"),

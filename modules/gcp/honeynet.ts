@@ -47,7 +47,7 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
-import { analyticsHostname, ELASTIC_SIZES, kibanaObjectsStep } from "../core/analytics";
+import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec, kibanaObjectsStep } from "../core/analytics";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
@@ -309,7 +309,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       this.firewall("ElasticAdminSsh", { name: ctx.name("elastic-admin-ssh"), from: [IAP_TCP_RANGE], to: [tag], allow: [{ protocol: "tcp", ports: [String(DEFAULT_ADMIN_SSH_PORT)] }] });
     }
     const disk = new ComputeDisk(this, "ElasticDisk", { name: ctx.name("elastic", "data"), zone: props.zone, type: "pd-balanced", size: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB, labels: ctx.labels("elastic") });
-    const size = ELASTIC_SIZES[props.elasticSize ?? "standard"];
+    const size = elasticSizeSpec(props.elasticSize);
     const userData = elasticHostCloudInit({
       prefix: this.prefix,
       hostname: analyticsHostname(this.prefix, "gcp"),

@@ -13,7 +13,7 @@
 import type { ConfigProblem } from "../config";
 import { resourceName, slug } from "../naming";
 import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
-import { containerMemoryMb, tpotBeatsPipelines, tpotLogstashEnvironment, tpotLogstashStartScript, TPOT_PIPELINES_YML } from "../analytics";
+import { containerMemoryMb, javaHeap, tpotBeatsPipelines, tpotLogstashEnvironment, tpotLogstashStartScript, TPOT_PIPELINES_YML } from "../analytics";
 import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
@@ -163,7 +163,7 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
           "bootstrap.memory_lock": "true",
           "cluster.name": resourceName(props.prefix, ["honeynet"]),
           "discovery.type": "single-node",
-          ES_JAVA_OPTS: `-Xms${esHeap}m -Xmx${esHeap}m`,
+          ES_JAVA_OPTS: javaHeap(esHeap),
           "xpack.security.enabled": "false",
         },
         cap_add: ["IPC_LOCK"],
