@@ -9,6 +9,7 @@ import { CHECK_RECORD, CheckRefused, configToCheck, discardOutput, policyViolati
 import { ConfigError, loadConfig, type LureConfig } from "./modules/core/config";
 import { formatViolations } from "./modules/core/policy";
 import { summarizeOutput } from "./modules/core/summary";
+import { hiveTargetOf } from "./modules/aws/honeynet";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
 import { AzureHoneynetStack } from "./modules/azure/stacks";
 import { GcpHoneynetStack } from "./modules/gcp/stacks";
@@ -19,10 +20,13 @@ export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarant
 /** Every stack the config enables (jobs a cloud does not implement yet are validated but get none). */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
   const stacks: TerraformStack[] = [];
-  if (config.clouds.aws) stacks.push(new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws));
+  const aws = config.clouds.aws ? new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws) : undefined;
+  if (aws) stacks.push(aws);
   if (config.clouds.aws && config.quarantine.enabled) stacks.push(new AwsQuarantineStack(scope, STACKS.awsQuarantine, config, config.clouds.aws));
-  if (config.clouds.azure) stacks.push(new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, config.clouds.azure));
-  if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp));
+  // The sensors of an AWS hive read its address from aws-honeynet's state (a cdktf cross-stack reference).
+  const hive = aws ? hiveTargetOf(aws.honeynet) : undefined;
+  if (config.clouds.azure) stacks.push(new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, config.clouds.azure, hive));
+  if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp, hive));
   return stacks;
 }
 

@@ -104,6 +104,18 @@ export class AzureStack extends TerraformStack {
     Aspects.of(this).add(new AzureTags(this.tags));
   }
 
-  /** lure's stacks never reference each other (each deploys alone): skip cdktf's cross-stack pass, as AwsStack does. */
-  override prepareStack(): void {}
+  private readsOtherStacks = false;
+
+  /**
+   * This stack reads another stack's values (a hive's sensor reads the hive's address): cdktf's
+   * cross-stack pass must then run, turning those references into remote state and outputs.
+   */
+  readFromOtherStacks(): void {
+    this.readsOtherStacks = true;
+  }
+
+  /** lure's stacks otherwise never reference each other: skip cdktf's cross-stack pass, as AwsStack does. */
+  override prepareStack(): void {
+    if (this.readsOtherStacks) super.prepareStack();
+  }
 }

@@ -70,6 +70,18 @@ export class GcpStack extends TerraformStack {
     }
   }
 
-  /** lure's stacks never reference each other (each deploys alone): skip cdktf's cross-stack pass, as the other clouds' stacks do. */
-  override prepareStack(): void {}
+  private readsOtherStacks = false;
+
+  /**
+   * This stack reads another stack's values (a hive's sensor reads the hive's address): cdktf's
+   * cross-stack pass must then run, turning those references into remote state and outputs.
+   */
+  readFromOtherStacks(): void {
+    this.readsOtherStacks = true;
+  }
+
+  /** lure's stacks otherwise never reference each other: skip cdktf's cross-stack pass, as AwsStack does. */
+  override prepareStack(): void {
+    if (this.readsOtherStacks) super.prepareStack();
+  }
 }

@@ -61,7 +61,7 @@ describe("validateConfig on the default config", () => {
       prefix: "lure",
       tags: {},
       clouds: { aws: { region: "eu-west-2", tags: {} } },
-      honeynet: { profile: "industrial", capacity: "spot", analytics: "elastic", logRetentionDays: 30, elastic: { version: "8.17.0" }, imageRepositories: [] },
+      honeynet: { profile: "industrial", capacity: "spot", analytics: { engine: "elastic", hiveAllowCidrs: ["0.0.0.0/0"] }, logRetentionDays: 30, elastic: { version: "8.17.0" }, imageRepositories: [] },
       watcher: { enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365 },
       quarantine: { enabled: true, target: "demo", allowCidrs: [], quietPeriodMinutes: 30, ruleQuota: 100 },
     });

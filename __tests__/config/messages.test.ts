@@ -11,14 +11,15 @@ import { EXISTING_TARGET } from "../helpers/variants";
 /** zod's default phrasing, which must never reach the user. */
 const ZOD_WORDING = /Too small|Too big|Invalid|expected|>=|<=|\u0000/;
 
-type Def = { type: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown; options?: unknown[] };
+type Def = { type: string; innerType?: unknown; in?: unknown; out?: unknown; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown; options?: unknown[] };
 const internals = (s: unknown) => (s as { _zod: { def: Def; bag?: Record<string, unknown> } })._zod;
 
 /** Paths (`*` for a record key, `[]` for a list entry) of every check that bounds, formats or lists values. */
 function checkedPaths(s: unknown, path: string, out: Set<string>): Set<string> {
   const { def, bag = {} } = internals(s);
   if (def.innerType) return checkedPaths(def.innerType, path, out);
-  if (def.type === "pipe") return checkedPaths(def.in, path, out);
+  // A pipe checks with its input schema, a preprocess (transform, then schema) with its output.
+  if (def.type === "pipe") return checkedPaths(internals(def.in).def.type === "transform" ? def.out : def.in, path, out);
   const bounded = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "format"].some((k) => bag[k] !== undefined);
   if (def.type === "object") for (const [k, v] of Object.entries(def.shape ?? {})) checkedPaths(v, path ? `${path}.${k}` : k, out);
   else if (def.type === "record") checkedPaths(def.valueType, `${path}.*`, out);
@@ -78,7 +79,9 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["honeynet.dashboard.allowCidrs", [[]], noop],
   ["honeynet.dashboard.certificateArn", ["arn:x", ""], noop],
   ["honeynet.dashboard.domain", ["", "Kibana.Example.org", "localhost", "-a.example.org"], noop],
-  ["honeynet.analytics", ["opensearch"], noop],
+  ["honeynet.analytics.engine", ["opensearch"], noop],
+  ["honeynet.analytics.hive", ["oracle"], noop],
+  ["honeynet.analytics.hiveAllowCidrs", [[]], noop],
   ["honeynet.elastic.version", ["8.17", "8.16.0", "9.0.0"], noop],
   ["honeynet.elastic.size", ["medium", ""], noop],
   ["honeynet.elastic.images.elasticsearch", [""], images],

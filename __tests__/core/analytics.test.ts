@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from "child_process";
 import { createServer, type IncomingMessage, type Server } from "http";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "fs";
 import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -17,6 +17,7 @@ import {
   TPOT_KIBANA_OBJECTS,
   TPOT_LOGSTASH,
   TPOT_PIPELINE,
+  TPOT_PIPELINES_YML,
   TPOT_RELEASE,
   analyticsVersionOk,
   containerMemoryMb,
@@ -88,7 +89,7 @@ describe("Logstash start script", () => {
    * Runs the script with T-Pot's pipeline moved into a temp dir, `curl` answering after `esDownFor`
    * failures, `sleep` a no-op, and the entrypoint replaced by a report of what it would get.
    */
-  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number; publicIp?: string } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[] } {
+  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number; publicIp?: string; hive?: { env: Record<string, string> } } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[]; dir: string } {
     const dir = mkdtempSync(join(tmpdir(), "lure-ls-"));
     writeFileSync(join(dir, "logstash.conf"), pipeline);
     const out = join(dir, "out", "tpot-beats.conf");
@@ -100,12 +101,16 @@ describe("Logstash start script", () => {
     );
     writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
     for (const f of ["curl", "sleep"]) chmodSync(join(dir, f), 0o755);
-    const report = `exec sh -c 'echo "MY_EXTIP=[$MY_EXTIP] MY_INTIP=[$MY_INTIP] set=$(env | grep -c "^MY_[EI][XN]T\\?IP=")"; ${opts.beats === false ? "" : `cat ${out}`}'`;
-    const script = tpotLogstashStartScript(opts.beats === false ? {} : { beats: { port: 5055, pipelinePath: out } })
+    const hiveReport = opts.hive ? ' hive_env=$(env | grep -c "^LURE_HIVE_")' : "";
+    const report = `exec sh -c 'echo "MY_EXTIP=[$MY_EXTIP] MY_INTIP=[$MY_INTIP] set=$(env | grep -c "^MY_[EI][XN]T\\?IP=")${hiveReport}"; ${opts.beats === false ? "" : `cat ${out}`}'`;
+    const beats = { port: 5055, pipelinePath: out, ...(opts.hive ? { hive: { dir: join(dir, "tls") }, writePipelines: true } : {}) };
+    const script = tpotLogstashStartScript(opts.beats === false ? {} : { beats })
       .replace(`SRC=${TPOT_PIPELINE}`, `SRC=${join(dir, "logstash.conf")}`)
+      .split(TPOT_PIPELINES_YML)
+      .join(join(dir, "pipelines.yml"))
       .replace(/^exec .*$/m, report);
     writeFileSync(join(dir, "start.sh"), script);
-    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, ...(opts.hive?.env ?? {}) };
     const curlCalls = () => {
       try {
         return readFileSync(join(dir, "curl.log"), "utf8").trim().split("\n");
@@ -115,10 +120,10 @@ describe("Logstash start script", () => {
     };
     try {
       const stdout = execFileSync("bash", [join(dir, "start.sh")], { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
-      return { status: 0, stdout, stderr: "", curlCalls: curlCalls() };
+      return { status: 0, stdout, stderr: "", curlCalls: curlCalls(), dir };
     } catch (e) {
       const err = e as { status: number; stdout: string; stderr: string };
-      return { status: err.status, stdout: String(err.stdout), stderr: String(err.stderr), curlCalls: curlCalls() };
+      return { status: err.status, stdout: String(err.stdout), stderr: String(err.stderr), curlCalls: curlCalls(), dir };
     }
   }
 
@@ -163,6 +168,39 @@ describe("Logstash start script", () => {
     expect(r.stdout).not.toContain("file {");
     expect(r.stdout).not.toContain("/data/cowrie/log/cowrie.json");
     expect(r.stdout).toContain(PIPELINE.slice(PIPELINE.indexOf("filter {")));
+  });
+
+  withTools("as the hive: the credential from the environment into private files, a TLS input that requires client certificates, sensors named by sensor", () => {
+    const env = { LURE_HIVE_CA: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----", LURE_HIVE_CERTIFICATE: "-----BEGIN CERTIFICATE-----\nHIVE\n-----END CERTIFICATE-----", LURE_HIVE_KEY: "-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----" };
+    const r = run(PIPELINE, { hive: { env } });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const tls = join(r.dir, "tls");
+    expect(readFileSync(join(tls, "ca.crt"), "utf8")).toBe(`${env.LURE_HIVE_CA}\n`);
+    expect(readFileSync(join(tls, "hive.crt"), "utf8")).toBe(`${env.LURE_HIVE_CERTIFICATE}\n`);
+    expect(readFileSync(join(tls, "hive.key"), "utf8")).toBe(`${env.LURE_HIVE_KEY}\n`);
+    expect(statSync(join(tls, "hive.key")).mode & 0o077).toBe(0);
+    const lines = r.stdout.split("\n");
+    // Logstash itself gets no credential in its environment.
+    expect(lines.slice(0, 4)).toEqual(["lure: MY_EXTIP=", "lure: T-Pot pipeline ready with the hive's TLS Beats input on port 5055", "MY_EXTIP=[] MY_INTIP=[] set=2 hive_env=0", "input {"]);
+    expect(lines[4]).toBe(
+      `  beats { port => 5055 ecs_compatibility => disabled ssl_enabled => true ssl_certificate => '${tls}/hive.crt' ssl_key => '${tls}/hive.key' ssl_certificate_authorities => ['${tls}/ca.crt'] ssl_client_authentication => 'required' ssl_supported_protocols => ['TLSv1.2', 'TLSv1.3'] }`,
+    );
+    expect(r.stdout).not.toContain("file {");
+    // T-Pot's filters and output unchanged, then the sensor naming after them.
+    const tail = r.stdout.slice(r.stdout.indexOf("filter {"));
+    expect(tail.startsWith(PIPELINE.slice(PIPELINE.indexOf("filter {")))).toBe(true);
+    expect(tail.slice(PIPELINE.length - PIPELINE.indexOf("filter {"))).toBe(
+      ["filter {", "  if [lure_sensor] {", '    mutate { copy => { "lure_sensor" => "t-pot_hostname" } }', '    mutate { remove_field => ["lure_sensor", "t-pot_ip_ext", "t-pot_ip_int", "geoip_ext"] }', "  }", "}", ""].join("\n"),
+    );
+    expect(parse(readFileSync(join(r.dir, "pipelines.yml"), "utf8"))).toEqual([{ "pipeline.id": "tpot", "path.config": join(r.dir, "out", "tpot-beats.conf"), "pipeline.ecs_compatibility": "disabled" }]);
+  });
+
+  withTools("as the hive without a credential (the secret has no value yet): stops with the reason before anything is written", () => {
+    const r = run(PIPELINE, { hive: { env: { LURE_HIVE_CA: "x", LURE_HIVE_CERTIFICATE: "", LURE_HIVE_KEY: "y" } } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("lure: LURE_HIVE_CERTIFICATE is empty: the hive credential secret has no value; write it with npm run hive:credentials\n");
+    expect(() => statSync(join(r.dir, "tls"))).toThrow();
   });
 
   withTools("a pipeline without the sections stops the container with a reason, and writes nothing", () => {

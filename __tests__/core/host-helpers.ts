@@ -119,3 +119,22 @@ export function shippedLogTypes(hosts: readonly FileOf[], logstash: string): [st
 /** The catalog's log paths of these honeypots with T-Pot's `type`, each path once (snare and tanner name the same log), sorted. */
 export const catalogLogTypes = (names: readonly string[]): [string, string][] =>
   [...new Map(names.flatMap((n) => catalogEntry(n).logInputs.map((i) => [i.path, i.type] as const))).entries()].sort();
+
+/**
+ * A hive sensor's Filebeat (`filebeat.yml` of a honeypot host): to `target` over TLS with the
+ * sensors' certificate (files under /etc/lure/hive), the chain checked, every input named `sensorName`.
+ */
+export function expectHiveShipping(filebeatYaml: string, target: string, sensorName: string): void {
+  const conf = parse(filebeatYaml) as { "output.logstash": unknown; "filebeat.inputs": { fields: Record<string, string> }[] };
+  expect(conf["output.logstash"]).toEqual({
+    hosts: [target],
+    "ssl.enabled": true,
+    "ssl.certificate_authorities": ["/etc/lure/hive/ca.crt"],
+    "ssl.certificate": "/etc/lure/hive/sensor.crt",
+    "ssl.key": "/etc/lure/hive/sensor.key",
+    "ssl.verification_mode": "certificate",
+    "ssl.supported_protocols": ["TLSv1.2", "TLSv1.3"],
+  });
+  expect(conf["filebeat.inputs"].length).toBeGreaterThan(0);
+  for (const input of conf["filebeat.inputs"]) expect(input.fields).toEqual({ type: expect.any(String), lure_sensor: sensorName });
+}

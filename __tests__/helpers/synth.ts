@@ -53,3 +53,18 @@ export function deref(stack: Json, reference: string): [string, Json] {
 }
 
 export const tagOf = (body: Json, key: string): string | undefined => body.tags?.[key];
+
+/**
+ * Every `${type.name.…}` / `${data.type.name.…}` in the stack whose block the stack does not declare:
+ * a reference into another stack that cdktf did not turn into remote state fails `terraform plan`.
+ */
+export function danglingReferences(stack: Json): string[] {
+  const text = JSON.stringify({ resource: stack.resource, data: stack.data, output: stack.output, locals: stack.locals });
+  const out = new Set<string>();
+  for (const m of text.matchAll(/\$\{(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\./g)) {
+    const [, data, type, name] = m;
+    if (!data && ["var", "local", "each", "count", "self", "path", "terraform"].includes(type)) continue;
+    if (!(data ? stack.data : stack.resource)?.[type]?.[name]) out.add(`${data ?? ""}${type}.${name}`);
+  }
+  return [...out];
+}

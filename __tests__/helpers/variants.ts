@@ -6,8 +6,9 @@ export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] =
   ["standard profile", (c) => (c.honeynet.profile = "standard")],
   // Settings that do not interact share a variant: every whole-stack check (terraform plan above all)
   // pays for each variant in full, and most of a variant's resources are the default's again.
-  ["https, attack map, on-demand, repository, overrides, flow logs, watcher e-mail, rotation, cron schedule", (c) => {
+  ["https, attack map, AWS hive, on-demand, repository, overrides, flow logs, watcher e-mail, rotation, cron schedule", (c) => {
     c.honeynet.dashboard.certificateArn = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
+    c.honeynet.analytics = { hive: "aws" };
     c.honeynet.attackMap = true;
     c.honeynet.capacity = "on-demand";
     c.honeynet.imageRepositories = ["cowrie"];

@@ -30,9 +30,38 @@ describe("honeypot-role-minimal (Azure)", () => {
     expect(v[0]).toEqual({
       ruleId: "honeypot-role-minimal",
       resource: "azurerm_linux_virtual_machine.cowrie",
-      message: 'honeypot azurerm_linux_virtual_machine.cowrie has an identity block (type "SystemAssigned"); a honeypot may hold no managed identity: remove the block.',
+      message: 'honeypot azurerm_linux_virtual_machine.cowrie has an identity block (type "SystemAssigned"); a honeypot may hold no managed identity but a hive sensor\'s (one user-assigned identity whose only role is Key Vault Secrets User on a Key Vault of the stack): remove the block.',
     });
     expect(v[1]?.message).toContain('"UserAssigned"');
+  });
+});
+
+describe("honeypot-role-minimal (Azure): a hive sensor's identity", () => {
+  const sensor = (assignments: Record<string, Record<string, unknown>>, identity: Record<string, unknown> = { type: "UserAssigned", identity_ids: [ref("azurerm_user_assigned_identity.sensor")] }) =>
+    stack({
+      azurerm_network_interface: { pot: nic("pots") },
+      azurerm_linux_virtual_machine: { cowrie: linuxVm(["pot"], { ...component("honeypot"), identity }) },
+      azurerm_user_assigned_identity: { sensor: { name: "lure-hive-sensor" }, other: { name: "x" } },
+      azurerm_key_vault: { hive: { name: "lure-hive-0a1b2c3d" } },
+      azurerm_role_assignment: assignments,
+    });
+  const read = { principal_id: ref("azurerm_user_assigned_identity.sensor", "principal_id"), role_definition_name: "Key Vault Secrets User", scope: ref("azurerm_key_vault.hive") };
+
+  it("accepts one user-assigned identity whose only role is Key Vault Secrets User on a vault of the stack", () => {
+    expect(honeypotRoleMinimal.check(sensor({ read }))).toEqual([]);
+    // The deploying user's Secrets Officer on the same vault is not the honeypot's.
+    expect(honeypotRoleMinimal.check(sensor({ read, officer: { principal_id: "${data.azurerm_client_config.c.object_id}", role_definition_name: "Key Vault Secrets Officer", scope: ref("azurerm_key_vault.hive") } }))).toEqual([]);
+  });
+
+  it.each([
+    ["another role for it", { read, more: { ...read, role_definition_name: "Reader", scope: ref("azurerm_resource_group.rg") } }, undefined],
+    ["Secrets User on something else than a vault of the stack", { read: { ...read, scope: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/other" } }, undefined],
+    ["Secrets Officer", { read: { ...read, role_definition_name: "Key Vault Secrets Officer" } }, undefined],
+    ["a system-assigned identity too", { read }, { type: "SystemAssigned, UserAssigned", identity_ids: [ref("azurerm_user_assigned_identity.sensor")] }],
+    ["two identities", { read }, { type: "UserAssigned", identity_ids: [ref("azurerm_user_assigned_identity.sensor"), ref("azurerm_user_assigned_identity.other")] }],
+    ["an identity outside the stack", { read }, { type: "UserAssigned", identity_ids: ["/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x"] }],
+  ])("flags %s", (_, assignments, identity) => {
+    expect(addresses(honeypotRoleMinimal.check(sensor(assignments as Record<string, Record<string, unknown>>, identity)))).toEqual(["azurerm_linux_virtual_machine.cowrie"]);
   });
 });
 

@@ -292,7 +292,27 @@ describe("honeypot-role-minimal (Google Cloud)", () => {
     expect(v[0]).toEqual({
       ruleId: "honeypot-role-minimal",
       resource: "google_compute_instance.a",
-      message: "honeypot google_compute_instance.a gives its service account scope cloud-platform, which lets a stolen token use every role of the account; remove the service_account block.",
+      message: "honeypot google_compute_instance.a gives its service account scope cloud-platform, which lets a stolen token use every role of the account; remove the service_account block (a hive sensor's account, whose only roles are roles/secretmanager.secretAccessor on secrets of the stack, may have it).",
+    });
+  });
+
+  describe("a hive sensor's account", () => {
+    const secretRead = { secret_id: ref("google_secret_manager_secret.hive", "secret_id"), role: "roles/secretmanager.secretAccessor", member: `serviceAccount:${ref("google_service_account.pot", "email")}` };
+    const sensor = (reads: Record<string, Record<string, unknown>>, more: Record<string, Record<string, Record<string, unknown>>> = {}) =>
+      stack({ ...account, google_secret_manager_secret: { hive: { secret_id: "lure-hive-sensor" } }, google_compute_instance: { a: withAccount(["https://www.googleapis.com/auth/cloud-platform"]) }, google_secret_manager_secret_iam_member: reads, ...more });
+
+    it("may read secrets of the stack, and only then has the cloud-platform scope", () => {
+      expect(honeypotRoleMinimal.check(sensor({ read: secretRead }))).toEqual([]);
+    });
+
+    it.each([
+      ["a grant beside the read", { read: secretRead }, { google_project_iam_member: { m: { project: "p", role: "roles/logging.logWriter", member: secretRead.member } } }, ["google_compute_instance.a", "google_project_iam_member.m"]],
+      ["another role on the secret", { read: { ...secretRead, role: "roles/secretmanager.admin" } }, {}, ["google_compute_instance.a", "google_secret_manager_secret_iam_member.read"]],
+      ["a conditioned read", { read: { ...secretRead, condition: { title: "t", expression: "true" } } }, {}, ["google_compute_instance.a", "google_secret_manager_secret_iam_member.read"]],
+      ["a secret outside the stack", { read: { ...secretRead, secret_id: "projects/p/secrets/other" } }, {}, ["google_compute_instance.a", "google_secret_manager_secret_iam_member.read"]],
+      ["no read at all (the scope then has no reason)", {}, {}, ["google_compute_instance.a"]],
+    ])("flags %s", (_, reads, more, expected) => {
+      expect(addresses(honeypotRoleMinimal.check(sensor(reads as Record<string, Record<string, unknown>>, more as Record<string, Record<string, Record<string, unknown>>>))).sort()).toEqual(expected);
     });
   });
 
@@ -330,7 +350,7 @@ describe("honeypot-role-minimal (Google Cloud)", () => {
     expect(v[2]?.message).toContain("the service account of honeypot google_compute_instance.a");
     expect(v[3]?.message).toContain("the service account of honeypot google_compute_instance.b");
     expect(v.find((x) => x.resource === "google_project_iam_member.m")?.message).toBe(
-      'google_project_iam_member.m grants "roles/logging.logWriter" to ${google_service_account.pot.email}, the service account of honeypot google_compute_instance.a; a honeypot\'s account may hold no role.',
+      'google_project_iam_member.m grants "roles/logging.logWriter" to ${google_service_account.pot.email}, the service account of honeypot google_compute_instance.a; a honeypot\'s account may hold no role but a hive sensor\'s roles/secretmanager.secretAccessor on a secret of the stack.',
     );
     expect(v.find((x) => x.resource === "google_storage_bucket_iam_binding.b")?.message).toContain(`to ${email}, the service account of honeypot google_compute_instance.b`);
   });

@@ -2,7 +2,7 @@
 import { Testing } from "cdktf";
 import { createStacks } from "../../main";
 import { ALL_RULES, checkStack } from "../../modules/core/policy";
-import { configWith, synthAwsQuarantine } from "../helpers/synth";
+import { configWith, danglingReferences, synthAwsQuarantine } from "../helpers/synth";
 import { QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
 describe.each(STACK_VARIANTS)("%s", (_, change) => {
@@ -22,6 +22,13 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
   test.each(ALL_RULES.map((r) => [r.id, r] as const))("rule %s: zero violations", (_id, rule) => {
     for (const json of synthesized) expect(checkStack(json, [rule])).toEqual([]);
   });
+
+  // Outside the hive split no stack reads another; a reference into one would fail its plan.
+  if (config.honeynet.analytics.hive === undefined) {
+    test("every stack refers only to what it declares", () => {
+      for (const json of synthesized) expect(danglingReferences(json)).toEqual([]);
+    });
+  }
 });
 
 // The quarantine settings that change the stack's shape; the honeynet does not depend on them.

@@ -49,6 +49,8 @@ import { serviceRole } from "./iam";
 import { rolePolicyOf } from "./lambda";
 import { PublicNetwork } from "./network";
 import type { FargateWorkload } from "./workload";
+import { hiveInput, type HiveInput } from "./honeynet-hive";
+import { HIVE_PORT, type HiveTarget } from "../core/hive";
 
 // The parts' public helpers, where callers have always found them.
 export { FARGATE_PORTS, VOLUME_INIT_IMAGE, needsPortSysctl } from "./honeynet-honeypots";
@@ -58,11 +60,18 @@ export { TPOT_UID } from "./honeynet-logs";
 
 export interface AwsHoneynetProps extends HoneynetProps {}
 
+/** Where another cloud's sensors ship to this honeynet's hive input. */
+export function hiveTargetOf(honeynet: AwsHoneynet): HiveTarget | undefined {
+  return honeynet.hive ? { cloud: "aws", address: honeynet.hive.address, port: HIVE_PORT } : undefined;
+}
+
 export class AwsHoneynet extends Construct implements IHoneynet {
   readonly cloud = "aws" as const;
   readonly prefix: string;
   readonly honeypots: readonly HoneypotDescriptor[];
   readonly dashboardUrl: string;
+  /** The hive input (`hiveInput`): the other clouds' sensors ship here. */
+  readonly hive?: HiveInput;
   /** T-Pot's attack map (`https://<dashboard>:64299`), when `attackMap` is on. */
   readonly attackMapUrl?: string;
   readonly publicIpSource: PublicIpSource;
@@ -182,6 +191,10 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     const elasticsearchUrl = `http://elasticsearch.${namespaceName}:9200`;
     const hostname = analyticsHostname(prefix, "aws");
     const elastic = elasticServices(this, { ...common, storage, honeypots: planned.map((p) => p.entry), images, size: props.elasticSize, hostname });
+    if (props.hive !== undefined) throw new Error(`${this.node.path}: the AWS honeynet cannot ship to another cloud's hive yet (only AWS can be the hive); leave hive unset`);
+    this.hive = props.hiveInput
+      ? hiveInput(this, { ...common, vpcId, subnetIds, images, size: props.elasticSize, hostname, allowCidrs: props.hiveInput.allowCidrs, elasticsearch: elastic.elasticsearch, logGroupArn: this.logGroup.arn })
+      : undefined;
     const dash = dashboard(this, { ...common, path: this.node.path, dashboard: props.dashboard, vpcId, subnetIds, kibanaImage: images.kibana, elasticsearchUrl, elastic, attackMap: props.attackMap });
     this.loadBalancer = dash.loadBalancer;
     this.webAcl = dash.webAcl;

@@ -3,6 +3,7 @@ import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
 import { ConfigError, honeynetPropsFor, type LureConfig } from "../core/config";
+import { HIVE_PORT } from "../core/hive";
 import { resourceName } from "../core/naming";
 import { quarantineProps, quarantinePropsProblems } from "../core/quarantine-runtime";
 import { AwsHoneynet } from "./honeynet";
@@ -29,6 +30,10 @@ export class AwsHoneynetStack extends AwsStack {
     output("dashboard_url", this.honeynet.dashboardUrl, "Kibana, reachable only from honeynet.dashboard.allowCidrs");
     if (this.honeynet.attackMapUrl) output("attack_map_url", this.honeynet.attackMapUrl, "T-Pot's attack map, reachable only from honeynet.dashboard.allowCidrs");
     output("cluster_name", this.honeynet.cluster.name, "ECS cluster running the honeypots");
+    if (this.honeynet.hive) {
+      output("hive_endpoint", `${this.honeynet.hive.address}:${HIVE_PORT}`, "The hive's TLS input: where the other clouds' honeypot hosts ship (client certificate required)");
+      output("hive_secret", this.honeynet.hive.secret.name, "Secrets Manager secret of the hive's TLS credential: write it with npm run hive:credentials (the hive's Logstash starts once it has a value)");
+    }
     new TerraformOutput(this, "honeypot_services", {
       value: Object.fromEntries(this.honeynet.honeypots.map((h) => [h.name, h.serviceName])),
       description: "Honeypot name to ECS service name (public IPs change with every new task: see the README)",

@@ -57,6 +57,8 @@ export interface ContainerSpec {
   readonly ports?: readonly PublishedPort[];
   /** @default {} */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Environment variables ECS fills from Secrets Manager at start (name → `valueFrom`, a secret ARN with an optional `:json-key::`): the task definition holds only the ARN. @default {} */
+  readonly secrets?: Readonly<Record<string, string>>;
   readonly entryPoint?: readonly string[];
   readonly command?: readonly string[];
   /** @default [] */
@@ -134,6 +136,9 @@ const containerDefinition = (c: ContainerSpec, logGroup: string, region: string)
   environment: Object.entries(c.environment ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, value })),
+  ...(c.secrets
+    ? { secrets: Object.entries(c.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([name, valueFrom]) => ({ name, valueFrom })) }
+    : {}),
   ...(c.entryPoint ? { entryPoint: c.entryPoint } : {}),
   ...(c.command ? { command: c.command } : {}),
   mountPoints: (c.mounts ?? []).map((m) => ({ sourceVolume: m.volume, containerPath: m.containerPath, readOnly: m.readOnly ?? false })),

@@ -16,7 +16,7 @@
  * any source, the admin SSH port to `adminCidrs` only (and only with the admin's key), and denies
  * everything else, other VMs of the network included (Azure's default rules allow the whole VNet).
  * The Elastic VM takes Logstash's Beats input from the honeypot subnet and Elasticsearch from the
- * dashboard subnet, nothing else. No VM has a managed identity.
+ * dashboard subnet, nothing else. No VM has a managed identity (but a hive sensor's honeypot VMs, below).
  *
  * Kibana runs on its own small VM in the dashboard subnet, with a Standard public IP whose NSG lets
  * only `dashboard.allowCidrs` reach it. Not on Container Apps: its IP restrictions are not documented
@@ -24,9 +24,17 @@
  * an external workload-profiles environment (its inbound traffic does not cross the subnet), and an
  * internal environment needs an Application Gateway in front (about $180 a month, more than the whole
  * honeynet). An NSG acts on the connecting address, which nobody can forge over TCP. HTTP only for now.
+ *
+ * A hive's sensor (`hive`, from `honeynet.analytics.hive`): no NAT gateway, Elastic VM or Kibana; the
+ * honeypot VMs ship over TLS to the hive, with the sensors' client certificate read at boot from a Key
+ * Vault ({@link hiveVaultName}) with one user-assigned identity they share, which may read the vault's
+ * secrets and nothing else. Terraform makes the vault empty: the user writes the credential
+ * (`hive_credential_command`), so it is in no state file.
  */
 import { Construct } from "constructs";
-import { Annotations, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { Annotations, Fn, TerraformOutput, Token, type ITerraformDependable } from "cdktf";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
 import { ManagedDisk } from "@cdktf/provider-azurerm/lib/managed-disk";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
@@ -37,18 +45,21 @@ import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-securi
 import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
+import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/virtual-machine-data-disk-attachment";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec } from "../core/analytics";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
+import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, type HiveShipping, type HiveTarget } from "../core/hive";
 import { honeynetPropsProblems } from "../core/validate";
-import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort } from "../core/host";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
-import { componentTags, resourceName, TAG_KEYS, type Component } from "../core/naming";
+import { componentTags, resourceName, slug, TAG_KEYS, type Component } from "../core/naming";
 import { defaultAzureVmSize } from "../core/vm-sizes";
 import { keyWithoutPrivateHalf } from "./admin-key";
 
@@ -76,6 +87,52 @@ const FIRST_PRIORITY = 100;
 const ADMIN_PRIORITY = 4000;
 const DENY_PRIORITY = 4096;
 
+/** Key Vault's built-in data-plane roles: read secret values (the sensor VMs), and manage secrets (the user who writes the credential). */
+export const KEY_VAULT_SECRETS_USER = "Key Vault Secrets User";
+export const KEY_VAULT_SECRETS_OFFICER = "Key Vault Secrets Officer";
+/** Azure's minimum: a destroyed sensor's vault name is free again a week later (purge protection stays off). */
+export const HIVE_VAULT_SOFT_DELETE_DAYS = 7;
+const VAULT_INFIX = "-hive-";
+const VAULT_UNIQUE_LENGTH = 8;
+/** Vault names are at most 24 characters: what `-hive-` and the unique part leave to the prefix. */
+const VAULT_PREFIX_MAX = 24 - VAULT_INFIX.length - VAULT_UNIQUE_LENGTH;
+const VAULT_NAME = /^[a-z](?!.*--)[a-z0-9-]{1,22}[a-z0-9]$/;
+
+/**
+ * The Key Vault name of a hive's sensor: `<prefix part>-hive-<unique>`, e.g. `lure-hive-1a2b3c4d`.
+ * Vault names are global across Azure (3–24 letters, digits and hyphens, starting with a letter,
+ * ending with a letter or digit, no `--`), so `unique` tells deployments apart; the honeynet passes
+ * the first 8 hex digits of `sha1("<subscription id>/<resource group name>")`, which Terraform
+ * computes (a token: the subscription is known only at plan time), so the name stays the same at
+ * every synth and differs between subscriptions. The prefix part is the prefix's slug without
+ * leading digits or hyphens, cut to 10 characters and without a trailing hyphen (`lure-prod-e1` gives
+ * `lure-prod-hive-…`), or `lure` if nothing is left. A literal `unique` is checked; a token is not.
+ */
+export function hiveVaultName(prefix: string, unique: string): string {
+  const part = slug(prefix).replace(/^[^a-z]+/, "").slice(0, VAULT_PREFIX_MAX).replace(/-+$/, "") || "lure";
+  const name = `${part}${VAULT_INFIX}${unique}`;
+  if (!Token.isUnresolved(unique) && !(unique.length <= VAULT_UNIQUE_LENGTH && VAULT_NAME.test(name))) {
+    throw new Error(`Key Vault name "${name}" is not valid: 3-24 lower-case letters, digits and hyphens, starting with a letter (unique part: at most ${VAULT_UNIQUE_LENGTH} letters or digits)`);
+  }
+  return name;
+}
+
+/**
+ * `text` as the inside of a Terraform quoted string, with its cdktf tokens left for cdktf to render as
+ * interpolations. A literal `${` or `%{` would start a template sequence there, so each is escaped.
+ */
+function quotedForTerraform(text: string): string {
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t")
+    .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(/%\{/g, () => "%%{")
+    .replace(/\$\{(?!TfToken\[)/g, () => "$${");
+}
+
 export interface AzureHoneynetProps extends HoneynetProps {
   /** Azure location of every resource (validated by the config). */
   readonly location: string;
@@ -102,14 +159,37 @@ export interface AzureHoneypotHost {
   readonly ports: readonly HostPort[];
 }
 
+/** A hive's sensor: where the honeypots' shared identity reads the credential they ship to the hive with. */
+export interface AzureHiveSensor {
+  /** The vault of the credential (RBAC, no access policies), created without any secret. */
+  readonly vault: KeyVault;
+  /** {@link hiveVaultName} as Terraform computes it (a token). */
+  readonly vaultName: string;
+  /** The secret the user writes, `hiveSecretName(prefix, "sensor")`. */
+  readonly secretName: string;
+  /** The identity of every honeypot VM: Key Vault Secrets User on the vault, nothing else. */
+  readonly identity: UserAssignedIdentity;
+  /** What each honeypot VM's shipper is given. */
+  readonly shipping: HiveShipping;
+}
+
 /**
  * What the Azure honeynet needs beyond {@link honeynetPropsProblems} (the config checks both; a construct
  * used directly must not skip them): an IPv4 allow-list, and plain HTTP accepted even with an AWS
- * certificate, since the Azure dashboard has no HTTPS yet.
+ * certificate, since the Azure dashboard has no HTTPS yet. A hive's sensor has no dashboard, so
+ * neither applies to it; its hive must be another cloud that can be one.
  */
 export function azureHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
   const d = props.dashboard;
   const out = honeynetPropsProblems(props);
+  if (props.hiveInput !== undefined) out.push({ path: "hiveInput", message: `the Azure honeynet cannot be the hive yet (the hive's TLS input is built on ${HIVE_CLOUDS.join(", ")} only); leave it unset` });
+  if (props.hive !== undefined) {
+    const cloud = props.hive.cloud;
+    if (cloud === "azure" || !HIVE_CLOUDS.includes(cloud)) {
+      out.push({ path: "hive.cloud", message: `"${cloud}" cannot be this honeynet's hive; a sensor ships to another cloud's hive: ${HIVE_CLOUDS.map((c) => `"${c}"`).join(", ")}` });
+    }
+    return out;
+  }
   if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
     out.push({ path: "dashboard.allowCidrs", message: "has no IPv4 CIDR: nobody could reach Kibana's IPv4 address; list the CIDRs that may" });
   }
@@ -133,6 +213,9 @@ interface InboundRule {
   readonly to?: string;
 }
 
+/** Where the honeypot VMs ship: their own Elastic VM, or a hive, with the identity that reads its credential. */
+type Shipping = { readonly logstash: LogstashTarget } | { readonly hive: HiveShipping; readonly identityId: string };
+
 /** What every part of the honeynet is made with: names, tags, the resource group, the admin access. */
 interface Context {
   readonly props: AzureHoneynetProps;
@@ -155,14 +238,19 @@ export class AzureHoneynet extends Construct implements IHoneynet {
   readonly elasticSubnet: Subnet;
   readonly dashboardSubnet: Subnet;
   readonly hosts: readonly AzureHoneypotHost[];
-  readonly elasticVm: LinuxVirtualMachine;
-  /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana. */
-  readonly elasticAddress: string;
+  /** The Elastic VM; none on a hive's sensor. */
+  readonly elasticVm?: LinuxVirtualMachine;
+  /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana; none on a hive's sensor. */
+  readonly elasticAddress?: string;
   readonly honeypots: readonly HoneypotDescriptor[];
-  readonly kibanaVm: LinuxVirtualMachine;
-  readonly kibanaIp: PublicIp;
-  /** `http://<Kibana's public IP>`: reachable only from `dashboard.allowCidrs`. */
-  readonly dashboardUrl: string;
+  /** The Kibana VM; none on a hive's sensor. */
+  readonly kibanaVm?: LinuxVirtualMachine;
+  /** Kibana's public IP; none on a hive's sensor. */
+  readonly kibanaIp?: PublicIp;
+  /** `http://<Kibana's public IP>`: reachable only from `dashboard.allowCidrs`; none on a hive's sensor (its events are in the hive's Kibana). */
+  readonly dashboardUrl?: string;
+  /** The credential's vault and the honeypots' identity when `hive` is set; none otherwise. */
+  readonly sensor?: AzureHiveSensor;
   readonly publicIpSource: PublicIpSource;
 
   constructor(scope: Construct, id: string, props: AzureHoneynetProps) {
@@ -192,28 +280,48 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", ipv4Subnet(networkCidr, 4, 0), "honeypots");
     this.elasticSubnet = this.subnet(ctx, "ElasticSubnet", ipv4Subnet(networkCidr, 4, 1), "elastic");
     this.dashboardSubnet = this.subnet(ctx, "DashboardSubnet", ipv4Subnet(networkCidr, 4, 2), "dashboard");
-    const nat = this.natGateway(ctx);
-
-    // Elastic host first: the shippers need its address.
-    this.elasticAddress = ipv4Host(ipv4Subnet(networkCidr, 4, 1), FIRST_FREE_HOST);
-    this.elasticVm = this.elasticHost(ctx, ipv4Subnet(networkCidr, 4, 0), ipv4Subnet(networkCidr, 4, 2), nat);
+    // The subnets stay on a sensor too, so a config that drops `hive` later keeps the same network.
+    let shipping: Shipping;
+    if (props.hive === undefined) {
+      const nat = this.natGateway(ctx);
+      // Elastic host first: the shippers need its address.
+      this.elasticAddress = ipv4Host(ipv4Subnet(networkCidr, 4, 1), FIRST_FREE_HOST);
+      this.elasticVm = this.elasticHost(ctx, this.elasticAddress, ipv4Subnet(networkCidr, 4, 0), ipv4Subnet(networkCidr, 4, 2), nat);
+      shipping = { logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT } };
+    } else {
+      this.sensor = this.sensorAccess(ctx, props.hive);
+      shipping = { hive: this.sensor.shipping, identityId: this.sensor.identity.id };
+    }
 
     // One VM per honeypot with ports; internal members (tanner & co.) run on their public member's VM.
-    this.hosts = props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h)).map((hp) => this.honeypotHost(ctx, hp));
+    this.hosts = props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h)).map((hp) => this.honeypotHost(ctx, hp, shipping));
     if ((props.capacity ?? "spot") === "spot" && this.hosts.some((h) => !spotCapable(h.vm.sizeInput ?? ""))) {
       Annotations.of(this).addWarning('capacity "spot": Azure runs no B-series size as a Spot VM, so the honeypot VMs of B-series sizes are regular (pay-as-you-go) VMs');
     }
     this.honeypots = this.hosts.map((h) => vmHoneypotDescriptor(h.name, h.ports, props.overrides?.[h.name], h.vm.name));
 
-    const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
-    if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Azure allow-list: Kibana's public IP is IPv4 only`);
-    const kibana = this.kibanaHost(ctx);
-    this.kibanaIp = kibana.ip;
-    this.kibanaVm = kibana.vm;
-    this.dashboardUrl = `http://${this.kibanaIp.ipAddress}`;
+    if (this.elasticAddress !== undefined) {
+      const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
+      if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Azure allow-list: Kibana's public IP is IPv4 only`);
+      const kibana = this.kibanaHost(ctx, this.elasticAddress);
+      this.kibanaIp = kibana.ip;
+      this.kibanaVm = kibana.vm;
+      this.dashboardUrl = `http://${this.kibanaIp.ipAddress}`;
+    }
     this.publicIpSource = { cloud: "azure", resourceGroup: name("honeynet"), tag: { key: TAG_KEYS.component, value: "honeypot" } };
 
-    new TerraformOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
+    if (this.dashboardUrl !== undefined) {
+      new TerraformOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
+    }
+    if (this.sensor !== undefined) {
+      const { vaultName, secretName } = this.sensor;
+      new TerraformOutput(this, "hive_vault", { value: vaultName, description: "Key Vault of the sensors' TLS credential (RBAC; created without a secret)" });
+      new TerraformOutput(this, "hive_secret", { value: secretName, description: "Secret of the sensors' TLS credential: no value until you set one; the honeypots ship once they can read it" });
+      new TerraformOutput(this, "hive_credential_command", {
+        value: `az keyvault secret set --vault-name ${vaultName} --name ${secretName} --file ${HIVE_SENSOR_BUNDLE}`,
+        description: "Stores the sensors' credential that npm run hive:credentials wrote (delete the file afterwards)",
+      });
+    }
     new TerraformOutput(this, "resource_group", { value: ctx.rg, description: "Resource group of the honeynet" });
     new TerraformOutput(this, "honeypot_vms", {
       value: Object.fromEntries(this.hosts.map((h) => [h.name, h.vm.name])),
@@ -284,7 +392,18 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     return { nsg, nic };
   }
 
-  private vm(ctx: Context, sid: string, vmName: string, nic: NetworkInterface, size: string, customData: string, component: Component, honeypot?: string, dependsOn?: ITerraformDependable[]): LinuxVirtualMachine {
+  private vm(
+    ctx: Context,
+    sid: string,
+    vmName: string,
+    nic: NetworkInterface,
+    size: string,
+    customData: string,
+    component: Component,
+    honeypot?: string,
+    dependsOn?: ITerraformDependable[],
+    identityId?: string,
+  ): LinuxVirtualMachine {
     const spot = component === "honeypot" && (ctx.props.capacity ?? "spot") === "spot" && spotCapable(size);
     return new LinuxVirtualMachine(this, sid, {
       ...(dependsOn ? { dependsOn } : {}),
@@ -299,16 +418,17 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       networkInterfaceIds: [nic.id],
       osDisk: { caching: "ReadWrite", storageAccountType: "StandardSSD_LRS" },
       sourceImageReference: { ...UBUNTU_IMAGE },
-      customData: Buffer.from(customData).toString("base64"),
+      // A document with tokens (a hive's address, the identity's client id) is complete only in Terraform, which encodes it.
+      customData: Token.isUnresolved(customData) ? Fn.base64encode(quotedForTerraform(customData)) : Buffer.from(customData).toString("base64"),
+      ...(identityId !== undefined ? { identity: { type: "UserAssigned", identityIds: [identityId] } } : {}),
       ...(spot ? { priority: "Spot", evictionPolicy: "Deallocate", maxBidPrice: -1 } : {}),
       tags: ctx.tags(component, honeypot),
     });
   }
 
   /** Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch for the dashboard's. */
-  private elasticHost(ctx: Context, honeypotCidr: string, dashboardCidr: string, nat: ITerraformDependable[]): LinuxVirtualMachine {
+  private elasticHost(ctx: Context, to: string, honeypotCidr: string, dashboardCidr: string, nat: ITerraformDependable[]): LinuxVirtualMachine {
     const props = ctx.props;
-    const to = this.elasticAddress;
     const { nic } = this.guardedNic(
       ctx,
       { nsg: "ElasticSecurityGroup", nic: "ElasticNic", association: "ElasticNicSecurityGroup" },
@@ -348,8 +468,45 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     return vm;
   }
 
+  /**
+   * A sensor's access to its credential: the vault (RBAC, empty), the honeypots' shared identity with
+   * Key Vault Secrets User on it, and Key Vault Secrets Officer for whoever deploys, who writes the value.
+   * Both on the vault, not a secret: the secret does not exist until the user sets it. The vault keeps
+   * public network access: the VMs reach it from their public IPs and the user from anywhere, and every
+   * request needs an Entra ID token with one of those roles.
+   */
+  private sensorAccess(ctx: Context, target: HiveTarget): AzureHiveSensor {
+    const client = new DataAzurermClientConfig(this, "HiveClient", {});
+    // The group's name as written, not the resource's: the vault's name then depends on the subscription alone.
+    const vaultName = hiveVaultName(this.prefix, Fn.substr(Fn.sha1(Fn.join("/", [client.subscriptionId, ctx.name("honeynet")])), 0, VAULT_UNIQUE_LENGTH));
+    const vault = new KeyVault(this, "HiveVault", {
+      name: vaultName,
+      location: ctx.location,
+      resourceGroupName: ctx.rg,
+      tenantId: client.tenantId,
+      skuName: "standard",
+      rbacAuthorizationEnabled: true,
+      softDeleteRetentionDays: HIVE_VAULT_SOFT_DELETE_DAYS,
+      purgeProtectionEnabled: false,
+      tags: ctx.tags("logs"),
+    });
+    const identity = new UserAssignedIdentity(this, "HiveIdentity", { name: ctx.name("hive", "sensor"), location: ctx.location, resourceGroupName: ctx.rg, tags: ctx.tags("logs") });
+    // ServicePrincipal: a new identity may not have replicated to Entra ID yet, and the type skips that lookup.
+    new RoleAssignment(this, "HiveSecretsUser", { scope: vault.id, roleDefinitionName: KEY_VAULT_SECRETS_USER, principalId: identity.principalId, principalType: "ServicePrincipal" });
+    // The deploying principal's type (user or service principal) is not known here; Azure finds it.
+    new RoleAssignment(this, "HiveSecretsOfficer", { scope: vault.id, roleDefinitionName: KEY_VAULT_SECRETS_OFFICER, principalId: client.objectId });
+    const secretName = hiveSecretName(this.prefix, "sensor");
+    return {
+      vault,
+      vaultName,
+      secretName,
+      identity,
+      shipping: { target, credential: { cloud: "azure", vaultName, secretName, clientId: identity.clientId }, sensorName: analyticsHostname(this.prefix, "azure") },
+    };
+  }
+
   /** One honeypot's VM: its own public IP, its catalog ports and nothing else. */
-  private honeypotHost(ctx: Context, hp: string): AzureHoneypotHost {
+  private honeypotHost(ctx: Context, hp: string, shipping: Shipping): AzureHoneypotHost {
     const props = ctx.props;
     const override = props.overrides?.[hp];
     const ports = hostPorts(catalogEntry(hp), override?.ports);
@@ -370,16 +527,17 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     const doc = honeypotHostCloudInit({
       honeypot: hp,
       ...(override ? { override: { ...(override.image ? { image: override.image } : {}), ...(override.ports ? { ports: override.ports } : {}), ...(override.user ? { user: override.user } : {}) } } : {}),
-      logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT },
+      ...("hive" in shipping ? { hive: shipping.hive } : { logstash: shipping.logstash }),
       adminSsh: ctx.adminSsh,
       ...(props.elasticVersion ? { elasticVersion: props.elasticVersion } : {}),
     });
-    const vm = this.vm(ctx, `${sid}-Vm`, vmName, nic, props.sizes?.[hp] ?? defaultAzureVmSize(hp, override), doc, "honeypot", hp);
+    const identityId = "hive" in shipping ? shipping.identityId : undefined;
+    const vm = this.vm(ctx, `${sid}-Vm`, vmName, nic, props.sizes?.[hp] ?? defaultAzureVmSize(hp, override), doc, "honeypot", hp, undefined, identityId);
     return { name: hp, vm, publicIp, securityGroup: nsg, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
   }
 
   /** Kibana: its own VM in the dashboard subnet (the one Elasticsearch answers), port 80 for the allow-list only. */
-  private kibanaHost(ctx: Context): { ip: PublicIp; vm: LinuxVirtualMachine } {
+  private kibanaHost(ctx: Context, elasticAddress: string): { ip: PublicIp; vm: LinuxVirtualMachine } {
     const props = ctx.props;
     const ip = new PublicIp(this, "KibanaIp", { name: ctx.name("kibana"), location: ctx.location, resourceGroupName: ctx.rg, allocationMethod: "Static", sku: "Standard", tags: ctx.tags("dashboard") });
     const { nic } = this.guardedNic(
@@ -394,7 +552,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       },
     );
     const doc = kibanaHostCloudInit({
-      elasticsearchUrl: `http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`,
+      elasticsearchUrl: `http://${elasticAddress}:${ELASTICSEARCH_PORT}`,
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages?.kibana ? { images: { kibana: props.elasticImages.kibana } } : {}) },
       adminSsh: ctx.adminSsh,
     });

@@ -10,6 +10,7 @@
  * pinned image keeps the fields exactly T-Pot's, and moving to a new release is one catalog import.
  */
 import { TPOT, type TpotImage } from "./catalog";
+import { HIVE_LOGSTASH_ENV, hiveBeatsInput, hiveSensorFilter, type HiveInputTls } from "./hive";
 import { resourceName } from "./naming";
 
 /** The T-Pot release the analytics come from (the catalog's). */
@@ -94,10 +95,37 @@ export const TPOT_ELASTICSEARCH_URL = "http://elasticsearch:9200";
  *
  * Written without `${` and `%{`, so it passes through Terraform strings unchanged.
  */
-export function tpotLogstashStartScript(opts: { readonly beats?: { readonly port: number; readonly pipelinePath: string } } = {}): string {
+export function tpotLogstashStartScript(
+  opts: {
+    readonly beats?: {
+      readonly port: number;
+      readonly pipelinePath: string;
+      /** The hive's input: TLS with client certificates, the credential from {@link HIVE_LOGSTASH_ENV}, sensors' events named by sensor. */
+      readonly hive?: HiveInputTls;
+      /** Also point `pipelines.yml` at the pipeline (where it cannot be mounted, as on Fargate). @default false */
+      readonly writePipelines?: boolean;
+    };
+  } = {},
+): string {
   const beats = opts.beats;
+  const hive = beats?.hive;
+  // The hive's input: its credential from the environment (ECS secrets) into files only this user reads.
+  const credential = hive
+    ? [
+        `for v in ${Object.values(HIVE_LOGSTASH_ENV).join(" ")}; do`,
+        '  [ -n "$(printenv "$v")" ] || { echo "lure: $v is empty: the hive credential secret has no value; write it with npm run hive:credentials" >&2; exit 1; }',
+        "done",
+        `mkdir -p -m 0700 ${hive.dir}`,
+        "umask 077",
+        `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.ca}" > ${hive.dir}/ca.crt`,
+        `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.certificate}" > ${hive.dir}/hive.crt`,
+        `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.key}" > ${hive.dir}/hive.key`,
+        `unset ${Object.values(HIVE_LOGSTASH_ENV).join(" ")}`,
+      ]
+    : [];
   const rewrite = beats
     ? [
+        ...credential,
         `SRC=${TPOT_PIPELINE}`,
         `DST=${beats.pipelinePath}`,
         "for section in input filter output; do",
@@ -106,16 +134,18 @@ export function tpotLogstashStartScript(opts: { readonly beats?: { readonly port
         `mkdir -p ${beats.pipelinePath.slice(0, beats.pipelinePath.lastIndexOf("/"))}`,
         "{",
         '  echo "input {"',
-        `  echo "  beats { port => ${beats.port} ecs_compatibility => disabled }"`,
+        hive ? `  echo "  ${hiveBeatsInput(beats.port, hive)}"` : `  echo "  beats { port => ${beats.port} ecs_compatibility => disabled }"`,
         '  echo "}"',
         "  sed -n '/^filter {/,$p' \"$SRC\"",
+        ...(hive ? hiveSensorFilter().split("\n").map((l) => `  echo '${l}'`) : []),
         '} > "$DST"',
-        `echo "lure: T-Pot pipeline ready with the Beats input on port ${beats.port}"`,
+        ...(beats.writePipelines ? [`cat > ${TPOT_PIPELINES_YML} <<'PIPELINES'`, ...tpotBeatsPipelines(beats.pipelinePath).trimEnd().split("\n"), "PIPELINES"] : []),
+        `echo "lure: T-Pot pipeline ready with the ${hive ? "hive's TLS " : ""}Beats input on port ${beats.port}"`,
       ]
     : [];
   return [
     "#!/bin/bash",
-    `# lure: T-Pot's Logstash${beats ? " with a Beats input in place of its file inputs" : ""}.`,
+    `# lure: T-Pot's Logstash${hive ? " for the hive: a TLS Beats input for the sensors" : beats ? " with a Beats input in place of its file inputs" : ""}.`,
     "set -euo pipefail",
     // The address the host reaches the internet from, as T-Pot's tpotinit finds its own: the pipeline's
     // geoip_ext, which the attack map draws from. Empty when it cannot be found.

@@ -5,6 +5,7 @@
  */
 import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
 import { scheduleProblem } from "./schedule";
+import { HIVE_CLOUDS } from "./hive";
 import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
 import { createHash } from "crypto";
@@ -544,8 +545,29 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(false)
         .describe("T-Pot's attack map behind the dashboard's allow-list, on port 64299 of the dashboard (AWS only; needs certificateArn, since the map connects over wss:// only)"),
-      /** Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet). */
-      analytics: z.enum(["elastic"]).default("elastic"),
+      /**
+       * Log analytics: the Elastic stack as containers (managed OpenSearch is not implemented yet), one
+       * per cloud unless `hive` names the cloud whose stack every other cloud ships to. The string
+       * "elastic" is the same as `{ engine: "elastic" }`.
+       */
+      analytics: z
+        .preprocess(
+          // The string form names the engine alone (`"elastic"`, the only one yet).
+          (v) => (typeof v === "string" ? { engine: v } : v),
+          z.strictObject({
+            engine: z.enum(["elastic"]).default("elastic"),
+            hive: z
+              .enum(["aws", "azure", "gcp"])
+              .optional()
+              .describe("One view over every cloud: the cloud whose Elastic stack and Kibana take every other cloud's events (over TLS with client certificates); the others run no Elastic stack. Only \"aws\" is offered yet"),
+            hiveAllowCidrs: z
+              .array(cidr)
+              .min(1, { message: "is empty: no sensor could reach the hive; leave it out for any source (the input requires a client certificate)" })
+              .default(["0.0.0.0/0"])
+              .describe("Who may reach the hive's TLS input (port 64294); default any source, since the sensors' addresses change and every connection needs the sensor certificate"),
+          }),
+        )
+        .default({ engine: "elastic", hiveAllowCidrs: ["0.0.0.0/0"] }),
       elastic: z
         .strictObject({
           /** Elastic Stack version of Elastic's Elasticsearch and Kibana images. */
@@ -884,7 +906,7 @@ function rawSelection(selection: unknown): readonly string[] | undefined {
  */
 function vmAllowListProblems(input: unknown): ConfigProblem[] {
   const lists: [readonly string[], string, string][] = [];
-  if (azureOn(input)) lists.push([["honeynet", "dashboard", "allowCidrs"], "Kibana", "Azure"], [["honeynet", "adminCidrs"], "admin SSH", "Azure"]);
+  if (azureOn(input)) lists.push(...(azureDashboard(input) ? [[["honeynet", "dashboard", "allowCidrs"], "Kibana", "Azure"] as (typeof lists)[number]] : []), [["honeynet", "adminCidrs"], "admin SSH", "Azure"]);
   else if (gcpOn(input)) lists.push([["honeynet", "adminCidrs"], "admin SSH", "Google Cloud"]);
   if (lists.length === 0) return [];
   const network = valueAt(input, ["honeynet", "networkCidr"]);
@@ -914,6 +936,16 @@ function azureOn(input: unknown): boolean {
 function gcpOn(input: unknown): boolean {
   return Boolean(valueAt(input, ["clouds", "gcp"]).value);
 }
+
+/** A sensor cloud ships to another cloud's hive and has no dashboard of its own. */
+function sensorCloud(input: unknown, cloud: CloudName): boolean {
+  const hive = valueAt(input, ["honeynet", "analytics", "hive"]).value;
+  return typeof hive === "string" && hive !== cloud && HIVE_CLOUDS.includes(hive as CloudName) && Boolean(valueAt(input, ["clouds", hive]).value);
+}
+
+/** Azure or Google Cloud is configured and runs a dashboard (it is not a hive's sensor). */
+const azureDashboard = (input: unknown): boolean => azureOn(input) && !sensorCloud(input, "azure");
+const gcpDashboard = (input: unknown): boolean => gcpOn(input) && !sensorCloud(input, "gcp");
 
 /** `honeynet.adminCidrs` and `honeynet.adminSshPublicKey` together. */
 function adminAccessCrossChecks(input: unknown): ConfigProblem[] {
@@ -1153,10 +1185,23 @@ function quarantineCrossChecks(input: unknown): ConfigProblem[] {
   return out;
 }
 
+/** `honeynet.analytics.hive`: a cloud that can be the hive, and is configured. */
+function hiveProblems(input: unknown): ConfigProblem[] {
+  const hive = valueAt(input, ["honeynet", "analytics", "hive"]).value;
+  if (typeof hive !== "string" || !["aws", "azure", "gcp"].includes(hive)) return [];
+  const path = "honeynet.analytics.hive";
+  if (!HIVE_CLOUDS.includes(hive as CloudName)) {
+    return [{ path, message: `${show(hive)} is not offered yet: the hive's public TLS input is built on AWS only (a Network Load Balancer in front of Logstash); allowed: ${quoted(HIVE_CLOUDS)}, or leave it out for one Elastic stack per cloud` }];
+  }
+  if (!valueAt(input, ["clouds", hive]).value) return [{ path, message: `${show(hive)} is not configured: add clouds.${hive}, whose stack hosts the hive, or leave hive out` }];
+  return [];
+}
+
 function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const hn = valueAt(input, ["honeynet"]).value as Record<string, unknown> | undefined;
   if (!hn || typeof hn !== "object") return out;
+  out.push(...hiveProblems(input));
   const dash = hn.dashboard as Record<string, unknown> | undefined;
   const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
   if (dash && Array.isArray(dash.allowCidrs)) {
@@ -1168,9 +1213,9 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
     });
     if (awsOn && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the AWS dashboard load balancer is IPv4-only; add the IPv4 CIDRs that should reach it" });
-    } else if (azureOn(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
+    } else if (azureDashboard(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the Azure dashboard's public IP is IPv4-only; add the IPv4 CIDRs that should reach it" });
-    } else if (gcpOn(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
+    } else if (gcpDashboard(input) && parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
       out.push({ path: "honeynet.dashboard.allowCidrs", message: "has only IPv6 CIDRs, but the Google Cloud dashboard's load balancer address is IPv4-only; add the IPv4 CIDRs that should reach it" });
     }
   }
@@ -1180,16 +1225,16 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   }
   // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
   // certificateArn is AWS's (and Azure has no HTTPS yet); a Google Cloud-only config needs a domain instead.
-  const certificateCloud = Boolean(valueAt(input, ["clouds", "aws"]).value) || azureOn(input) || !gcpOn(input);
+  const certificateCloud = Boolean(valueAt(input, ["clouds", "aws"]).value) || azureDashboard(input) || !gcpDashboard(input);
   if (certificateCloud && dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
     out.push({ path: "honeynet.dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("honeynet.dashboard") });
-  } else if (dash && typeof dash === "object" && azureOn(input) && dash.allowPlaintext !== true) {
+  } else if (dash && typeof dash === "object" && azureDashboard(input) && dash.allowPlaintext !== true) {
     // An ACM certificate is AWS's: the Azure dashboard has no HTTPS yet.
     out.push({
       path: "honeynet.dashboard.allowPlaintext",
       message: `${show(dash.allowPlaintext)}: the Azure dashboard is served over plain HTTP only (HTTPS on Azure is not built yet); set honeynet.dashboard.allowPlaintext: true to accept that for Azure, or remove clouds.azure`,
     });
-  } else if (dash && typeof dash === "object" && gcpOn(input) && dash.domain === undefined && dash.allowPlaintext !== true) {
+  } else if (dash && typeof dash === "object" && gcpDashboard(input) && dash.domain === undefined && dash.allowPlaintext !== true) {
     out.push({
       path: "honeynet.dashboard.domain",
       message: "is not set, so the Google Cloud dashboard would be plain HTTP (Kibana has no login); give the dashboard's DNS name for a Google-managed certificate, or set honeynet.dashboard.allowPlaintext: true to accept plain HTTP",
@@ -1294,9 +1339,9 @@ export function configWarnings(c: LureConfig): string[] {
   // Plain HTTP itself is reported by synth (a warning on the dashboard); here only the contradiction.
   const d = c.honeynet.dashboard;
   // allowPlaintext matters where a dashboard is HTTP: Azure, and Google Cloud without a domain.
-  const plaintextUsed = Boolean(c.clouds.azure) || (Boolean(c.clouds.gcp) && d.domain === undefined);
+  const plaintextUsed = (Boolean(c.clouds.azure) && analyticsRole(c, "azure") !== "sensor") || (Boolean(c.clouds.gcp) && analyticsRole(c, "gcp") !== "sensor" && d.domain === undefined);
   if (d.certificateArn !== undefined && d.allowPlaintext && !plaintextUsed) w.push("honeynet.dashboard.allowPlaintext: has no effect with certificateArn (the dashboard is HTTPS only); remove it");
-  if (d.domain !== undefined && !c.clouds.gcp) w.push("honeynet.dashboard.domain: is used on Google Cloud only (AWS takes certificateArn), and clouds.gcp is not set; remove it");
+  if (d.domain !== undefined && (!c.clouds.gcp || analyticsRole(c, "gcp") === "sensor")) w.push("honeynet.dashboard.domain: is used on Google Cloud only (AWS takes certificateArn), and clouds.gcp is not set; remove it");
   for (const text of c.honeynet.dashboard.allowCidrs) {
     const r = parseCidr(text);
     if (r.ok && isDocumentationRange(r.cidr)) w.push(`honeynet.dashboard.allowCidrs: ${text} is a documentation range; nobody can reach the dashboard until you put your own CIDR there`);
@@ -1322,13 +1367,17 @@ export function configWarnings(c: LureConfig): string[] {
     }
   }
   const el = c.honeynet.elastic;
-  const most = Math.max(0, ...(["aws", "azure", "gcp"] as const).filter((k) => Boolean(c.clouds[k])).map((k) => honeypotsFor(c, k).length));
+  // The hive's Elastic stack indexes every sensor's events too.
+  const on = (["aws", "azure", "gcp"] as const).filter((k) => Boolean(c.clouds[k]));
+  const most = Math.max(0, ...on.filter((k) => analyticsRole(c, k) !== "sensor").map((k) => (analyticsRole(c, k) === "hive" ? on.reduce((n, j) => n + honeypotsFor(c, j).length, 0) : honeypotsFor(c, k).length)));
   if (el.size === "small" && most > SMALL_ELASTIC_HONEYPOTS) {
     w.push(`honeynet.elastic.size: small gives Elasticsearch a ${ELASTIC_SIZES.small.elasticsearchHeapMb / 1024} GiB heap, half of T-Pot's, and a cloud here runs ${most} honeypots; T-Pot's dashboards over weeks of their events may fail with memory errors. Use "standard" (T-Pot's)`);
   }
   if (c.honeynet.attackMap && (c.clouds.azure || c.clouds.gcp)) {
     w.push(`honeynet.attackMap: only on AWS; not on ${[c.clouds.azure ? "Azure" : "", c.clouds.gcp ? "Google Cloud" : ""].filter(Boolean).join(" or ")}: the map's page connects over wss:// only, which the Azure dashboard (plain HTTP) cannot serve, and its fixed host names map_redis and elasticsearch are names Cloud Run cannot provide`);
   }
+  const hive = c.honeynet.analytics.hive;
+  if (hive !== undefined && analyticsRole(c, hive) === "own") w.push(`honeynet.analytics.hive: "${hive}" has no other cloud to take events from (only clouds.${hive} is configured), so no hive input is made`);
   if (el.images.logstash !== undefined) {
     w.push(`honeynet.elastic.images.logstash: must be T-Pot's Logstash (or built from it): lure runs T-Pot's pipeline (${TPOT_PIPELINE}) and entrypoint from it; the default is ${TPOT_LOGSTASH.image}`);
   }
@@ -1455,7 +1504,19 @@ export function honeynetPropsFor(c: LureConfig, cloud: CloudName): HoneynetProps
     elasticSize: hn.elastic.size,
     attackMap: hn.attackMap,
     networkCidr: hn.networkCidr,
+    ...(analyticsRole(c, cloud) === "hive" ? { hiveInput: { allowCidrs: hn.analytics.hiveAllowCidrs } } : {}),
   };
+}
+
+/**
+ * What a cloud's Elastic stack does under `honeynet.analytics.hive`: its own events (`own`, the default
+ * and a hive with no other cloud configured), every cloud's (`hive`), or none (`sensor`: it ships to the hive).
+ */
+export function analyticsRole(c: LureConfig, cloud: CloudName): "own" | "hive" | "sensor" {
+  const hive = c.honeynet.analytics.hive;
+  if (hive === undefined || !c.clouds[hive]) return "own";
+  if (cloud !== hive) return "sensor";
+  return (["aws", "azure", "gcp"] as const).some((k) => k !== hive && Boolean(c.clouds[k])) ? "hive" : "own";
 }
 
 /** The Azure VM size of each honeypot Azure deploys ({@link defaultAzureVmSize}, `overrides.<name>.size` first). */

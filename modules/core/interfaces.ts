@@ -5,6 +5,7 @@
 import type { IConstruct } from "constructs";
 import type { PortPlan, PublishedPort } from "./catalog";
 import type { CloudName } from "./config";
+import type { HiveTarget } from "./hive";
 import type { ElasticSize } from "./analytics";
 
 /** Settings every lure construct shares: one vocabulary across jobs and clouds. */
@@ -103,6 +104,17 @@ export interface HoneynetProps extends CommonProps {
    * included), kept for `logRetentionDays`. @default false
    */
   readonly flowLogs?: boolean;
+  /**
+   * Ship this honeynet's events to another cloud's hive (`honeynet.analytics.hive`): over TLS with the
+   * sensors' client certificate, read at boot from this cloud's secret store; no Elastic stack, Kibana
+   * or dashboard here. @default none: this cloud's own Elastic stack
+   */
+  readonly hive?: HiveTarget;
+  /**
+   * Be the hive: a public input (T-Pot's hive port 64294, TLS with client certificates) for the other
+   * clouds' sensors, open to `allowCidrs`. @default none
+   */
+  readonly hiveInput?: { readonly allowCidrs: readonly string[] };
 }
 
 /** What the honeynet says about one honeypot. */
@@ -152,8 +164,8 @@ export interface IHoneynet extends IConstruct {
   readonly cloud: CloudName;
   readonly prefix: string;
   readonly honeypots: readonly HoneypotDescriptor[];
-  /** URL of the analytics dashboard (behind the allow-list). */
-  readonly dashboardUrl: string;
+  /** URL of the analytics dashboard (behind the allow-list); none on a hive's sensor, whose events are in the hive's. */
+  readonly dashboardUrl?: string;
   /** Where a watcher finds the current public IPs. */
   readonly publicIpSource: PublicIpSource;
   /** Read-only access a watcher needs to resolve `publicIpSource`. */

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "fs";
 import { join, resolve } from "path";
 import { sameFile, shellWord } from "./check";
-import { DEFAULT_CONFIG_FILE, type LureConfig } from "./config";
+import { DEFAULT_CONFIG_FILE, analyticsRole, type LureConfig } from "./config";
 import { HONEYPOT_NAMES } from "./catalog";
 import { LABEL_KEYS, toLabel } from "./labels";
 import { TAG_KEYS, resourceName } from "./naming";
@@ -157,6 +157,9 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     }
     steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= ${MIN_TERRAFORM_MINOR}`);
     steps.push(deployStep(configFile, "aws-honeynet"));
+    if (analyticsRole(config, "aws") === "hive") {
+      steps.push("make the hive's TLS credentials with npm run hive:credentials and store them with the commands it prints (the hive's Logstash starts once its secret has a value; README: \"One view over every cloud\")");
+    }
     if (config.watcher.enabled) {
       steps.push(`put your Shodan API key in the secret ${resourceName(config.prefix, ["watcher", "shodan-api-key"])} (README: "Setting the Shodan API key")`);
       steps.push(config.watcher.alertEmail ? `confirm the subscription e-mail AWS sends to ${config.watcher.alertEmail}` : "set watcher.alertEmail to get exposure alerts by e-mail");
@@ -175,7 +178,11 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const az = config.clouds.azure;
     const steps = [
       `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}`,
-      deployStep(configFile, "azure-honeynet"),
+      // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
+      analyticsRole(config, "azure") === "sensor"
+        ? `after aws-honeynet (its state holds the hive's address): ${deployStep(configFile, "azure-honeynet")} --ignore-missing-stack-dependencies`
+        : deployStep(configFile, "azure-honeynet"),
+      ...(analyticsRole(config, "azure") === "sensor" ? ["store the sensor credential in the vault of the output hive_vault (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
       "list the honeypots' public IPs with the command in the output list_public_ips",
     ];
     lines.push("", "next on Azure:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
@@ -183,8 +190,12 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
   if (config.clouds.gcp) {
     const gcp = config.clouds.gcp;
     const steps = [
-      `give Terraform Google Cloud credentials (gcloud auth application-default login)${gcp.project ? "" : " and GOOGLE_CLOUD_PROJECT (or set clouds.gcp.project)"}; enable the Compute Engine and Cloud Run APIs in the project`,
-      deployStep(configFile, "gcp-honeynet"),
+      `give Terraform Google Cloud credentials (gcloud auth application-default login)${gcp.project ? "" : " and GOOGLE_CLOUD_PROJECT (or set clouds.gcp.project)"}; enable the Compute Engine${analyticsRole(config, "gcp") === "sensor" ? "" : " and Cloud Run"} API${analyticsRole(config, "gcp") === "sensor" ? "" : "s"} in the project`,
+      // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
+      analyticsRole(config, "gcp") === "sensor"
+        ? `after aws-honeynet (its state holds the hive's address): ${deployStep(configFile, "gcp-honeynet")} --ignore-missing-stack-dependencies`
+        : deployStep(configFile, "gcp-honeynet"),
+      ...(analyticsRole(config, "gcp") === "sensor" ? ["add the sensor credential as a version of the secret in the output hive_secret (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
       "list the honeypots' external IPs with the command in the output list_public_ips",
     ];
     lines.push("", "next on Google Cloud:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));

@@ -21,7 +21,19 @@
  * Firewall: a custom-mode network has no allow rule, so only lure's rules admit anything. Each
  * honeypot has one rule, aimed at its own network tag, with exactly its catalog ports and protocols
  * from anywhere; the Elastic VM admits Logstash from the honeypot subnet and Elasticsearch from the
- * dashboard subnet. Every rule logs. No VM has a service account, so no VM can get a token.
+ * dashboard subnet. Every rule logs. No VM has a service account, so no VM can get a token (a
+ * hive's sensor below is the one exception).
+ *
+ * A hive's sensor (`hive`, from `honeynet.analytics.hive`): the honeypots ship over TLS to the other
+ * cloud's hive, and none of the Elastic VM, Cloud NAT, Kibana or its load balancer exists. The
+ * sensors' client credential lives in a Secret Manager secret that Terraform creates without a value;
+ * the honeypot VMs then run as one service account whose only grant is reading that secret, which they
+ * do at boot through the metadata server (their containers cannot reach it). The three subnets stay,
+ * so that turning the hive off again changes nothing that exists.
+ *
+ * ```ts
+ * new GcpHoneynet(stack, "Honeynet", { prefix: "lure", region: "europe-west2", zone: "europe-west2-a", honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"] }, hive: { cloud: "aws", address: "hive.example.net" } });
+ * ```
  */
 import { Construct } from "constructs";
 import { Annotations, TerraformOutput, type ITerraformDependable } from "cdktf";
@@ -43,13 +55,17 @@ import { ComputeTargetHttpProxy } from "@cdktf/provider-google/lib/compute-targe
 import { ComputeTargetHttpsProxy } from "@cdktf/provider-google/lib/compute-target-https-proxy";
 import { ComputeUrlMap } from "@cdktf/provider-google/lib/compute-url-map";
 import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
+import { ProjectService } from "@cdktf/provider-google/lib/project-service";
+import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-secret";
+import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { honeypot as catalogEntry } from "../core/catalog";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec, kibanaObjectsStep } from "../core/analytics";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
-import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort } from "../core/host";
+import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, type HiveShipping, type HiveTarget } from "../core/hive";
+import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { LABEL_KEYS, toLabel } from "../core/labels";
@@ -78,6 +94,12 @@ export const DEFAULT_RULE_PRIORITY = 2147483647;
 /** Cloud Armor takes at most 10 source ranges per rule. */
 export const RANGES_PER_RULE = 10;
 const FIRST_ALLOW_PRIORITY = 1000;
+/** The OAuth scope Secret Manager's API takes (it has no narrower one); the account's IAM grants are the limit. */
+export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+/** Google's limit on a service account id. */
+const ACCOUNT_ID_MAX = 30;
+/** The id of the honeypot VMs' service account on a sensor: `<prefix>-hive-sensor`. */
+export const hiveSensorAccountId = (prefix: string): string => resourceName(prefix, ["hive", "sensor"], ACCOUNT_ID_MAX);
 /** Kibana on Cloud Run: CPU always allocated (it runs background tasks between requests), 2 GiB. */
 const KIBANA_LIMITS = { cpu: "1", memory: "2Gi" } as const;
 /** The import sidecar: the smallest the provider accepts ("1", "2", "4" or "8" CPUs). */
@@ -126,10 +148,13 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 /**
  * What the Google Cloud honeynet needs beyond {@link honeynetPropsProblems} (the config checks both;
  * a construct used directly must not skip them): an IPv4 allow-list, and plain HTTP accepted when
- * there is no domain for a Google-managed certificate.
+ * there is no domain for a Google-managed certificate. A hive's sensor has no dashboard, so none of
+ * the dashboard checks apply to it (the hive's cloud checks its own); it needs a hive on another cloud
+ * and a prefix short enough for the secret's and the service account's names.
  */
 export function gcpHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
   const d = props.dashboard;
+  if (props.hive !== undefined) return [...honeynetPropsProblems(props).filter((p) => !p.path.startsWith("dashboard")), ...sensorProblems(props.prefix ?? "lure", props.hive)];
   // The shared plain-HTTP check speaks of an ACM certificate; here a domain is what gives HTTPS.
   const out = honeynetPropsProblems(props).filter((p) => p.path !== "dashboard.certificateArn");
   if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
@@ -140,6 +165,24 @@ export function gcpHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] 
   }
   return out;
 }
+
+/** A sensor's own problems: the hive must be another cloud that can be one, and the names must fit. */
+function sensorProblems(prefix: string, hive: HiveTarget): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (hive.cloud === "gcp" || !HIVE_CLOUDS.includes(hive.cloud)) {
+    out.push({ path: "hive.cloud", message: `"${hive.cloud}" cannot be this honeynet's hive; allowed: ${HIVE_CLOUDS.filter((c) => c !== "gcp").map((c) => `"${c}"`).join(", ")}` });
+  }
+  try {
+    hiveSecretName(prefix, "sensor");
+    hiveSensorAccountId(prefix);
+  } catch {
+    out.push({ path: "prefix", message: `"${prefix}" is too long for a hive's sensor, whose secret and service account are "<prefix>-hive-sensor" (the secret's name at most 24 characters on every cloud); allowed: at most 12 characters` });
+  }
+  return out;
+}
+
+/** Where the honeypot VMs ship: this honeynet's Logstash, or the hive with the sensors' identity. */
+type Shipping = { readonly logstash: LogstashTarget } | { readonly hive: HiveShipping; readonly account: ServiceAccount };
 
 /** What every part of the honeynet is made with: names, labels, the admin access. */
 interface Context {
@@ -159,17 +202,25 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   readonly elasticSubnet: ComputeSubnetwork;
   readonly dashboardSubnet: ComputeSubnetwork;
   readonly hosts: readonly GcpHoneypotHost[];
-  readonly elasticInstance: ComputeInstance;
-  /** The Elastic VM's name, as written (not a token), e.g. for `gcloud compute start-iap-tunnel`. */
-  readonly elasticInstanceName: string;
-  /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana. */
-  readonly elasticAddress: string;
-  readonly kibana: CloudRunV2Service;
-  readonly securityPolicy: ComputeSecurityPolicy;
-  readonly dashboardAddress: ComputeGlobalAddress;
+  /** The Elastic VM; none on a hive's sensor. */
+  readonly elasticInstance?: ComputeInstance;
+  /** The Elastic VM's name, as written (not a token), e.g. for `gcloud compute start-iap-tunnel`; none on a hive's sensor. */
+  readonly elasticInstanceName?: string;
+  /** Private address of the Elastic VM: Logstash for the shippers, Elasticsearch for Kibana; none on a hive's sensor. */
+  readonly elasticAddress?: string;
+  /** Kibana on Cloud Run; none on a hive's sensor. */
+  readonly kibana?: CloudRunV2Service;
+  /** Cloud Armor in front of Kibana; none on a hive's sensor. */
+  readonly securityPolicy?: ComputeSecurityPolicy;
+  /** The load balancer's address; none on a hive's sensor. */
+  readonly dashboardAddress?: ComputeGlobalAddress;
   readonly honeypots: readonly HoneypotDescriptor[];
-  /** `https://<domain>` with a domain, else `http://<the load balancer's address>`. */
-  readonly dashboardUrl: string;
+  /** `https://<domain>` with a domain, else `http://<the load balancer's address>`; none on a hive's sensor (its events are in the hive's Kibana). */
+  readonly dashboardUrl?: string;
+  /** A hive's sensor: the secret the user writes the sensors' credential into (created without a value). */
+  readonly hiveSecret?: SecretManagerSecret;
+  /** A hive's sensor: the identity of every honeypot VM, which may read {@link hiveSecret} and nothing else. */
+  readonly sensorAccount?: ServiceAccount;
   readonly publicIpSource: PublicIpSource;
   private readonly project: string;
   private readonly zone: string;
@@ -200,40 +251,48 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", honeypotCidr, "honeypots");
     this.elasticSubnet = this.subnet(ctx, "ElasticSubnet", elasticCidr, "elastic");
     this.dashboardSubnet = this.subnet(ctx, "DashboardSubnet", dashboardCidr, "dashboard");
-    const nat = this.cloudNat(ctx);
-
-    // Elastic host first: the shippers need its address.
-    this.elasticAddress = ipv4Host(elasticCidr, FIRST_FREE_HOST);
-    this.elasticInstanceName = ctx.name("elastic");
-    this.elasticInstance = this.elasticHost(ctx, honeypotCidr, dashboardCidr, nat);
+    const hive = props.hive;
+    let shipping: Shipping;
+    // Set without a hive only: this honeynet's own Elastic VM.
+    let elasticAddress: string | undefined;
+    if (hive === undefined) {
+      const nat = this.cloudNat(ctx);
+      // Elastic host first: the shippers need its address.
+      elasticAddress = ipv4Host(elasticCidr, FIRST_FREE_HOST);
+      this.elasticAddress = elasticAddress;
+      this.elasticInstanceName = ctx.name("elastic");
+      this.elasticInstance = this.elasticHost(ctx, { name: this.elasticInstanceName, address: elasticAddress, honeypotCidr, dashboardCidr }, nat);
+      shipping = { logstash: { address: elasticAddress, port: DEFAULT_SHIPPER_PORT } };
+    } else {
+      const sensor = this.sensorAccess(ctx);
+      this.hiveSecret = sensor.secret;
+      this.sensorAccount = sensor.account;
+      shipping = {
+        hive: { target: hive, credential: { cloud: "gcp", project: this.project, secretName: hiveSecretName(prefix, "sensor") }, sensorName: analyticsHostname(prefix, "gcp") },
+        account: sensor.account,
+      };
+    }
 
     // One VM per honeypot with ports; internal members (tanner & co.) run on their public member's VM.
-    this.hosts = props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h)).map((hp) => this.honeypotHost(ctx, hp));
+    this.hosts = props.honeypots.filter((h) => !INTERNAL_MEMBERS.includes(h)).map((hp) => this.honeypotHost(ctx, hp, shipping));
     if (ctx.adminCidrs.length > 0) {
       this.firewall("AdminSsh", { name: ctx.name("admin-ssh"), from: ctx.adminCidrs, to: this.hosts.map((h) => h.tag), allow: [{ protocol: "tcp", ports: [String(DEFAULT_ADMIN_SSH_PORT)] }] });
     }
     this.honeypots = this.hosts.map((h) => vmHoneypotDescriptor(h.name, h.ports, props.overrides?.[h.name], h.instanceName));
 
-    const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
-    if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Cloud Armor allow-list: the load balancer's address is IPv4 only`);
-    if (props.dashboard.domain === undefined) Annotations.of(this).addWarning("dashboard: no domain, so Kibana is served over plain HTTP (allowPlaintext); set honeynet.dashboard.domain for HTTPS with a Google-managed certificate");
-    this.kibana = this.kibanaService(ctx);
-    const lb = this.dashboardLoadBalancer(ctx, this.kibana);
-    this.securityPolicy = lb.policy;
-    this.dashboardAddress = lb.address;
-    this.dashboardUrl = props.dashboard.domain !== undefined ? `https://${props.dashboard.domain}` : `http://${lb.address.address}`;
+    if (elasticAddress !== undefined) {
+      const v6 = props.dashboard.allowCidrs.filter((c) => c.includes(":"));
+      if (v6.length > 0) Annotations.of(this).addWarning(`dashboard: ${v6.join(", ")} left out of the Cloud Armor allow-list: the load balancer's address is IPv4 only`);
+      if (props.dashboard.domain === undefined) Annotations.of(this).addWarning("dashboard: no domain, so Kibana is served over plain HTTP (allowPlaintext); set honeynet.dashboard.domain for HTTPS with a Google-managed certificate");
+      this.kibana = this.kibanaService(ctx, elasticAddress);
+      const lb = this.dashboardLoadBalancer(ctx, this.kibana);
+      this.securityPolicy = lb.policy;
+      this.dashboardAddress = lb.address;
+      this.dashboardUrl = props.dashboard.domain !== undefined ? `https://${props.dashboard.domain}` : `http://${lb.address.address}`;
+    }
     this.publicIpSource = { cloud: "gcp", project: this.project, zone: props.zone, label: { key: LABEL_KEYS.component, value: "honeypot" } };
 
-    new TerraformOutput(this, "dashboard_url", {
-      value: this.dashboardUrl,
-      description: `Kibana, reachable only from honeynet.dashboard.allowCidrs (${props.dashboard.domain !== undefined ? "HTTPS" : "plain HTTP"})`,
-    });
-    new TerraformOutput(this, "dashboard_address", { value: lb.address.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
-    new TerraformOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instanceName])), description: "Honeypot → VM name" });
-    new TerraformOutput(this, "list_public_ips", {
-      value: `gcloud compute instances list --project ${this.project} --filter="labels.${LABEL_KEYS.component}=honeypot AND labels.${LABEL_KEYS.prefix}=${toLabel(prefix)}" --format="table(labels.${LABEL_KEYS.honeypot}, networkInterfaces[0].accessConfigs[0].natIP)"`,
-      description: "The honeypots' current external IPs (ephemeral: they change when a VM stops)",
-    });
+    this.outputs(props);
   }
 
   private subnet(ctx: Context, sid: string, cidr: string, label: string): ComputeSubnetwork {
@@ -255,6 +314,31 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     return [nat];
   }
 
+  /** The dashboard's address, or the sensor's secret and how to fill it; the honeypot VMs and their external IPs. */
+  private outputs(props: GcpHoneynetProps): void {
+    const prefix = this.prefix;
+    if (this.dashboardUrl !== undefined && this.dashboardAddress !== undefined) {
+      new TerraformOutput(this, "dashboard_url", {
+        value: this.dashboardUrl,
+        description: `Kibana, reachable only from honeynet.dashboard.allowCidrs (${props.dashboard.domain !== undefined ? "HTTPS" : "plain HTTP"})`,
+      });
+      new TerraformOutput(this, "dashboard_address", { value: this.dashboardAddress.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
+    }
+    if (props.hive !== undefined) {
+      const secret = hiveSecretName(prefix, "sensor");
+      new TerraformOutput(this, "hive_secret", { value: secret, description: "Secret Manager secret of the sensors' TLS credential (no value until you add one: the honeypots ship once they can read it)" });
+      new TerraformOutput(this, "hive_credential_command", {
+        value: `gcloud secrets versions add ${secret} --project ${this.project} --data-file=${HIVE_SENSOR_BUNDLE}`,
+        description: "Stores the sensors' credential that npm run hive:credentials wrote (delete the file afterwards)",
+      });
+    }
+    new TerraformOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instanceName])), description: "Honeypot → VM name" });
+    new TerraformOutput(this, "list_public_ips", {
+      value: `gcloud compute instances list --project ${this.project} --filter="labels.${LABEL_KEYS.component}=honeypot AND labels.${LABEL_KEYS.prefix}=${toLabel(prefix)}" --format="table(labels.${LABEL_KEYS.honeypot}, networkInterfaces[0].accessConfigs[0].natIP)"`,
+      description: "The honeypots' current external IPs (ephemeral: they change when a VM stops)",
+    });
+  }
+
   /** One INGRESS rule, logged. */
   private firewall(sid: string, r: { readonly name: string; readonly from: readonly string[]; readonly to: readonly string[]; readonly allow: ComputeFirewallAllow[] }): ComputeFirewall {
     return new ComputeFirewall(this, sid, {
@@ -269,8 +353,15 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     });
   }
 
-  /** A VM as every lure VM is: Ubuntu, cloud-init, OS Login, no serial port, shielded boot, no service account. */
-  private instance(ctx: Context, sid: string, o: { readonly name: string; readonly machineType: string; readonly tag: string; readonly userData: string; readonly component: Component; readonly honeypot?: string } & Pick<ComputeInstanceConfig, "networkInterface" | "attachedDisk" | "dependsOn">): ComputeInstance {
+  /**
+   * A VM as every lure VM is: Ubuntu, cloud-init, OS Login, no serial port, shielded boot, and no
+   * service account unless `account` is given (a sensor's honeypots, to read their credential).
+   */
+  private instance(
+    ctx: Context,
+    sid: string,
+    o: { readonly name: string; readonly machineType: string; readonly tag: string; readonly userData: string; readonly component: Component; readonly honeypot?: string; readonly account?: ServiceAccount } & Pick<ComputeInstanceConfig, "networkInterface" | "attachedDisk" | "dependsOn">,
+  ): ComputeInstance {
     const labels = ctx.labels(o.component, o.honeypot);
     const spot = o.component === "honeypot" && (ctx.props.capacity ?? "spot") === "spot";
     return new ComputeInstance(this, sid, {
@@ -283,6 +374,8 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       bootDisk: { initializeParams: { image: UBUNTU_IMAGE, size: 10, type: "pd-balanced", labels } },
       networkInterface: o.networkInterface,
       ...(o.attachedDisk ? { attachedDisk: o.attachedDisk } : {}),
+      // Secret Manager's API accepts the cloud-platform scope only; the account's one grant is what limits the token.
+      ...(o.account ? { serviceAccount: { email: o.account.email, scopes: [CLOUD_PLATFORM_SCOPE] } } : {}),
       metadata: {
         "user-data": o.userData,
         "enable-oslogin": "TRUE",
@@ -300,7 +393,8 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   }
 
   /** Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch for the dashboard's. */
-  private elasticHost(ctx: Context, honeypotCidr: string, dashboardCidr: string, nat: ITerraformDependable[]): ComputeInstance {
+  private elasticHost(ctx: Context, at: { readonly name: string; readonly address: string; readonly honeypotCidr: string; readonly dashboardCidr: string }, nat: ITerraformDependable[]): ComputeInstance {
+    const { honeypotCidr, dashboardCidr } = at;
     const props = ctx.props;
     const tag = ctx.name("elastic");
     this.firewall("LogstashFromHoneypots", { name: ctx.name("logstash-from-honeypots"), from: [honeypotCidr], to: [tag], allow: [{ protocol: "tcp", ports: [String(DEFAULT_SHIPPER_PORT)] }] });
@@ -321,19 +415,19 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     });
     // Its only way out is Cloud NAT: cloud-init installs Docker at first boot, so the VM waits for it.
     return this.instance(ctx, "ElasticVm", {
-      name: this.elasticInstanceName,
+      name: at.name,
       machineType: props.elasticMachineType ?? size.gcpMachineType,
       tag,
       userData,
       component: "elastic",
-      networkInterface: [{ subnetwork: this.elasticSubnet.id, networkIp: this.elasticAddress }],
+      networkInterface: [{ subnetwork: this.elasticSubnet.id, networkIp: at.address }],
       attachedDisk: [{ source: disk.id, deviceName: DATA_DISK_NAME }],
       dependsOn: nat,
     });
   }
 
   /** One honeypot's VM: an ephemeral external IP, one firewall rule with its catalog ports and nothing else. */
-  private honeypotHost(ctx: Context, hp: string): GcpHoneypotHost {
+  private honeypotHost(ctx: Context, hp: string, shipping: Shipping): GcpHoneypotHost {
     const props = ctx.props;
     const override = props.overrides?.[hp];
     const entry = catalogEntry(hp);
@@ -347,7 +441,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     const userData = honeypotHostCloudInit({
       honeypot: hp,
       ...(override ? { override: { ...(override.image ? { image: override.image } : {}), ...(override.ports ? { ports: override.ports } : {}), ...(override.user ? { user: override.user } : {}) } } : {}),
-      logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT },
+      ...("hive" in shipping ? { hive: shipping.hive } : { logstash: shipping.logstash }),
       adminSsh: ctx.adminSsh,
       ...(props.elasticVersion ? { elasticVersion: props.elasticVersion } : {}),
     });
@@ -358,14 +452,43 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       userData,
       component: "honeypot",
       honeypot: hp,
+      ...("hive" in shipping ? { account: shipping.account } : {}),
       // An empty access config: an ephemeral external IP, which a stop/start (rotation) replaces.
       networkInterface: [{ subnetwork: this.honeypotSubnet.id, accessConfig: [{}] }],
     });
     return { name: hp, instance, instanceName: name, firewall, tag: name, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
   }
 
+  /**
+   * A sensor's way to its credential: the secret (never a version: the user adds the value), and the
+   * honeypot VMs' service account, which may read that one secret and nothing else in the project.
+   */
+  private sensorAccess(ctx: Context): { secret: SecretManagerSecret; account: ServiceAccount } {
+    const api = new ProjectService(this, "SecretManagerApi", { project: this.project, service: "secretmanager.googleapis.com", disableOnDestroy: false });
+    const secret = new SecretManagerSecret(this, "HiveSecret", {
+      project: this.project,
+      secretId: hiveSecretName(this.prefix, "sensor"),
+      replication: { auto: {} },
+      labels: ctx.labels("logs"),
+      dependsOn: [api],
+    });
+    const account = new ServiceAccount(this, "SensorAccount", {
+      project: this.project,
+      accountId: hiveSensorAccountId(this.prefix),
+      displayName: `${this.prefix} honeypots (reads the hive credential only)`,
+    });
+    new SecretManagerSecretIamMember(this, "SensorSecretAccess", {
+      project: this.project,
+      // The full name (projects/<p>/secrets/<id>): the form the provider writes back, so no diff follows.
+      secretId: secret.id,
+      role: "roles/secretmanager.secretAccessor",
+      member: `serviceAccount:${account.email}`,
+    });
+    return { secret, account };
+  }
+
   /** Kibana on Cloud Run: reachable only through the load balancer, Elasticsearch over Direct VPC egress from the dashboard subnet. */
-  private kibanaService(ctx: Context): CloudRunV2Service {
+  private kibanaService(ctx: Context, elasticAddress: string): CloudRunV2Service {
     const props = ctx.props;
     const d = props.dashboard;
     // An identity of its own with no role: Cloud Run would otherwise run Kibana as the default compute account.
@@ -375,7 +498,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     const image = props.elasticImages?.kibana ?? `docker.io/library/kibana:${version}`;
     // Docker Hub: Cloud Run does not pull from ghcr.io.
     const objects = kibanaObjectsStep({ kibanaUrl: `http://127.0.0.1:${KIBANA_CONTAINER_PORT}`, afterwards: "stay", dockerHub: true });
-    const env = kibanaEnvironment(`http://${this.elasticAddress}:${ELASTICSEARCH_PORT}`, d.domain !== undefined ? `https://${d.domain}` : undefined);
+    const env = kibanaEnvironment(`http://${elasticAddress}:${ELASTICSEARCH_PORT}`, d.domain !== undefined ? `https://${d.domain}` : undefined);
     return new CloudRunV2Service(this, "Kibana", {
       name: ctx.name("kibana"),
       location: props.region,

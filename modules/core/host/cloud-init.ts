@@ -54,6 +54,13 @@ export interface WriteFile {
   readonly permissions: string;
 }
 
+/**
+ * No container reaches the cloud's instance metadata (169.254.169.254 on Azure and Google Cloud): a VM
+ * with an identity must not hand its tokens to a compromised honeypot. Docker's DOCKER-USER chain sees
+ * container traffic only; the host itself still reaches the metadata service. Idempotent.
+ */
+export const BLOCK_CONTAINER_METADATA = "/bin/sh -c 'iptables -C DOCKER-USER -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -I DOCKER-USER -d 169.254.169.254/32 -j DROP'";
+
 /** A `runcmd` entry as an argument list (cloud-init runs it without a shell). */
 export type Command = readonly string[];
 
@@ -66,6 +73,8 @@ export interface HostParts {
   readonly prepare: readonly Command[];
   /** Extra `[Unit]` lines of the stack's systemd unit (e.g. `RequiresMountsFor=`). */
   readonly unitRequires?: readonly string[];
+  /** Commands the stack's unit runs before every start (`ExecStartPre=`), after Docker is up. */
+  readonly unitPreStart?: readonly string[];
   /** Extra `packages`. */
   readonly packages?: readonly string[];
 }
@@ -121,7 +130,7 @@ function sshdConfig(port: number): string {
 }
 
 /** The systemd unit that brings the compose project up after Docker (and after its `requires`). */
-function stackUnit(requires: readonly string[]): string {
+function stackUnit(requires: readonly string[], preStart: readonly string[]): string {
   return [
     "[Unit]",
     "Description=lure containers (docker compose project in /etc/lure)",
@@ -136,6 +145,7 @@ function stackUnit(requires: readonly string[]): string {
     `WorkingDirectory=${LURE_DIR}`,
     // The first start pulls the images; do not time it out.
     "TimeoutStartSec=0",
+    ...preStart.map((c) => `ExecStartPre=${c}`),
     `ExecStart=/usr/bin/docker compose -f ${COMPOSE_FILE} up -d --remove-orphans`,
     `ExecStop=/usr/bin/docker compose -f ${COMPOSE_FILE} down`,
     "",
@@ -176,7 +186,7 @@ export function renderCloudConfig(admin: AdminSshProps | undefined, parts: HostP
     { path: "/etc/docker/daemon.json", content: DOCKER_DAEMON, owner: "root:root", permissions: "0644" },
     { path: COMPOSE_FILE, content: toYaml(composeLiteral(parts.compose)), owner: "root:root", permissions: "0644" },
     ...parts.files,
-    { path: `/etc/systemd/system/${STACK_UNIT}`, content: stackUnit(parts.unitRequires ?? []), owner: "root:root", permissions: "0644" },
+    { path: `/etc/systemd/system/${STACK_UNIT}`, content: stackUnit(parts.unitRequires ?? [], parts.unitPreStart ?? []), owner: "root:root", permissions: "0644" },
   ];
   const runcmd: Command[] = [
     // Ubuntu 22.10+ starts sshd from ssh.socket, whose port is fixed at boot; a plain ssh.service reads

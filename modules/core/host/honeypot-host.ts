@@ -20,7 +20,9 @@ import type { HoneypotOverride } from "../interfaces";
 import { slug } from "../naming";
 import { didYouMean } from "../suggest";
 import { DEFAULT_ELASTIC_VERSION, logstashInputs, type LogstashInput } from "../elastic";
+import { HIVE_CREDENTIAL_DIR, HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, HIVE_PORT, SENSOR_FIELD, filebeatHiveTls, hiveCredentialScript, hiveCredentialUnit, type HiveShipping } from "../hive";
 import {
+  BLOCK_CONTAINER_METADATA,
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
   TPOT_OWNER,
@@ -65,8 +67,14 @@ export interface HoneypotHostProps {
    * @default none: the catalog's image, every port, the image's user
    */
   readonly override?: HoneypotHostOverride;
-  /** Logstash's Beats input on the Elastic host's private address. */
-  readonly logstash: LogstashTarget;
+  /** Logstash's Beats input on the Elastic host's private address; not with `hive`. */
+  readonly logstash?: LogstashTarget;
+  /**
+   * Ship to another cloud's hive instead (`honeynet.analytics.hive`): over TLS with a client
+   * certificate the host fetches at boot with its cloud identity; no container reaches the metadata
+   * service. @default none: ship to `logstash`
+   */
+  readonly hive?: HiveShipping;
   /** Admin SSH. @default port 64295, no key */
   readonly adminSsh?: AdminSshProps;
   /** Elastic Stack version; picks the Filebeat image. @default the honeynet's Elastic version (8.17.0) */
@@ -184,7 +192,9 @@ export function honeypotHostProblems(props: HoneypotHostProps): { problems: Conf
     if (!ENV_KEY.test(k)) out.push({ path: `override.env.${k}`, message: `${show(k)} is not an environment variable name; allowed: letters, digits, _ and ., not starting with a digit` });
     else if (typeof v !== "string") out.push({ path: `override.env.${k}`, message: `${show(v)} is not a string` });
   }
-  out.push(...logstashTargetProblems("logstash", props.logstash));
+  if (props.hive !== undefined && props.logstash !== undefined) out.push({ path: "logstash", message: "is set together with hive; a host ships to one of them" });
+  else if (props.hive === undefined) out.push(...logstashTargetProblems("logstash", props.logstash));
+  else out.push(...logstashTargetProblems("hive.target", { address: props.hive.target.address, ...(props.hive.target.port !== undefined ? { port: props.hive.target.port } : {}) }));
   if (props.elasticVersion !== undefined && !VERSION.test(props.elasticVersion)) out.push({ path: "elasticVersion", message: `${show(props.elasticVersion)} is not a version; allowed: like 8.17.0` });
   if (props.shipperImage !== undefined) out.push(...imageProblems("shipperImage", props.shipperImage));
   if (out.some((p) => p.path === "honeypot")) return { problems: [...out, ...adminSshProblems(props.adminSsh, [])] };
@@ -242,8 +252,11 @@ function honeypotService(e: CatalogHoneypot, opts: { image: string; env: Record<
 /** Fields Filebeat adds that T-Pot's file inputs do not. */
 export const BEATS_METADATA: readonly string[] = ["agent", "ecs", "host", "input", "log"];
 
-/** Filebeat's configuration: one filestream input per catalog log input, `type` as T-Pot's pipeline sets it. */
-export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[], target: LogstashTarget): Record<string, unknown> {
+/**
+ * Filebeat's configuration: one filestream input per catalog log input, `type` as T-Pot's pipeline sets
+ * it; to a hive, over TLS with the sensor's name on every event.
+ */
+export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[], target: LogstashTarget, hive?: HiveShipping): Record<string, unknown> {
   return {
     name: honeypot,
     "filebeat.inputs": inputs.map((i) => ({
@@ -252,7 +265,7 @@ export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[
       paths: [i.path],
       // T-Pot's codec => json: each line is one JSON event at the top level.
       ...(i.codec === "json" ? { parsers: [{ ndjson: { target: "", add_error_key: true } }] } : {}),
-      fields: { type: i.type },
+      fields: { type: i.type, ...(hive ? { [SENSOR_FIELD]: hive.sensorName } : {}) },
       fields_under_root: true,
     })),
     // Events as T-Pot's file inputs make them: `path` is the log file, and none of Beats' own metadata,
@@ -261,7 +274,7 @@ export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[
       { copy_fields: { fields: [{ from: "log.file.path", to: "path" }], fail_on_error: false, ignore_missing: true } },
       { drop_fields: { fields: [...BEATS_METADATA], ignore_missing: true } },
     ],
-    "output.logstash": { hosts: [`${target.address}:${target.port ?? DEFAULT_SHIPPER_PORT}`] },
+    "output.logstash": { hosts: [`${target.address}:${target.port ?? DEFAULT_SHIPPER_PORT}`], ...(hive ? filebeatHiveTls() : {}) },
     "http.enabled": false,
     "logging.to_stderr": true,
   };
@@ -284,6 +297,8 @@ export function honeypotHostCloudInit(props: HoneypotHostProps): string {
     dependsOn: entry.talksTo.filter((t) => t in TPOT.honeypots),
   });
 
+  const hive = props.hive;
+  const target: LogstashTarget = hive ? { address: hive.target.address, port: hive.target.port ?? HIVE_PORT } : props.logstash!;
   const shipperFile = `${LURE_DIR}/filebeat.yml`;
   const logFolders = [...new Set(plan.logInputs.map((i) => i.folder))];
   services.shipper = {
@@ -293,7 +308,12 @@ export function honeypotHostCloudInit(props: HoneypotHostProps): string {
     user: `${TPOT_OWNER.uid}:${TPOT_OWNER.gid}`,
     read_only: true,
     command: ["filebeat", "-e", "--strict.perms=true", "-c", "/usr/share/filebeat/filebeat.yml"],
-    volumes: [`${shipperFile}:/usr/share/filebeat/filebeat.yml:ro`, "/data/shipper:/usr/share/filebeat/data", ...logFolders.map((f) => `/data/${f}:/data/${f}:ro`)],
+    volumes: [
+      `${shipperFile}:/usr/share/filebeat/filebeat.yml:ro`,
+      "/data/shipper:/usr/share/filebeat/data",
+      ...logFolders.map((f) => `/data/${f}:/data/${f}:ro`),
+      ...(hive ? [`${HIVE_CREDENTIAL_DIR}:${HIVE_CREDENTIAL_DIR}:ro`] : []),
+    ],
     tmpfs: ["/tmp"],
     networks: ["shipper"],
   };
@@ -308,9 +328,19 @@ export function honeypotHostCloudInit(props: HoneypotHostProps): string {
   const dirs = withParents([...folders, "shipper"]);
   const files: WriteFile[] = [
     // Filebeat refuses a config that others may write (strict.perms); root-owned 0644 passes.
-    { path: shipperFile, content: toYaml(filebeatConfig(entry.name, plan.logInputs, props.logstash)), owner: "root:root", permissions: "0644" },
+    { path: shipperFile, content: toYaml(filebeatConfig(entry.name, plan.logInputs, target, hive)), owner: "root:root", permissions: "0644" },
+    ...(hive
+      ? [
+          { path: HIVE_CREDENTIAL_SCRIPT, content: hiveCredentialScript(hive.credential, TPOT_OWNER), owner: "root:root", permissions: "0755" },
+          { path: `/etc/systemd/system/${HIVE_CREDENTIAL_UNIT}`, content: hiveCredentialUnit(), owner: "root:root", permissions: "0644" },
+        ]
+      : []),
   ];
-  const prepare: Command[] = [["install", "-d", "-o", String(TPOT_OWNER.uid), "-g", String(TPOT_OWNER.gid), "-m", "0770", ...dirs]];
-  return renderCloudConfig(props.adminSsh, { compose, files, prepare });
+  const prepare: Command[] = [
+    ["install", "-d", "-o", String(TPOT_OWNER.uid), "-g", String(TPOT_OWNER.gid), "-m", "0770", ...dirs],
+    // The honeypots start without it; the shipper restarts until the credential is there.
+    ...(hive ? [["install", "-d", "-o", "0", "-g", String(TPOT_OWNER.gid), "-m", "0750", HIVE_CREDENTIAL_DIR], ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--no-block", HIVE_CREDENTIAL_UNIT]] : []),
+  ];
+  return renderCloudConfig(props.adminSsh, { compose, files, prepare, ...(hive ? { unitPreStart: [BLOCK_CONTAINER_METADATA] } : {}) });
 }
 

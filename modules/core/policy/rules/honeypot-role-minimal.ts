@@ -14,8 +14,11 @@
  * On Azure the same invariant is stronger and simpler: a honeypot holds no identity at all. A VM,
  * scale set or container group tagged `lure:component = honeypot` (`azurerm_linux_virtual_machine`,
  * `azurerm_windows_virtual_machine`, their `_scale_set`s, `azurerm_container_group`) has no `identity`
- * block. Its logs leave by the network (Fluent Bit to Logstash), so it needs no Azure permission, and
- * without an identity the instance metadata endpoint hands an attacker no token to try.
+ * block. Its logs leave by the network (Filebeat to Logstash), so it needs no Azure permission, and
+ * without an identity the instance metadata endpoint hands an attacker no token to try. One exception,
+ * a hive's sensor (`honeynet.analytics.hive`), which reads its shipping credential at boot: exactly one
+ * `UserAssigned` identity of the stack, every role assignment of which (by `principal_id`) is
+ * `Key Vault Secrets User` on a Key Vault of the stack (a `scope` that is exactly its `.id`).
  *
  * On Google Cloud a honeypot VM (`google_compute_instance` or an instance template, labelled
  * `lure-component = honeypot`) should have no `service_account` block. If it has one, its `scopes`
@@ -24,7 +27,10 @@
  * or `data.google_compute_default_service_account`: left unset, the VM runs as that account, which
  * usually holds Editor on the project), and no IAM grant of the stack gives that account a role:
  * `google_*_iam_member` / `_iam_binding` naming it in `member(s)`, or a `google_*_iam_policy` whose
- * `policy_data` (JSON, or a `data.google_iam_policy`) binds it.
+ * `policy_data` (JSON, or a `data.google_iam_policy`) binds it. The exception is a hive's sensor:
+ * `google_secret_manager_secret_iam_member`s with role `roles/secretmanager.secretAccessor`, no
+ * condition, on a secret of the stack (`secret_id` exactly its `.id`, `.secret_id` or `.name`); an account holding only those
+ * (at least one) may also have the `cloud-platform` scope, the only one Secret Manager accepts.
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
 import {
@@ -32,6 +38,7 @@ import {
   blockList,
   componentOf,
   conditionValues,
+  findBlock,
   hasBlock,
   iamPolicyBindings,
   inlinePolicies,
@@ -60,17 +67,42 @@ const AZURE_COMPUTE: readonly string[] = [
   "azurerm_container_group",
 ];
 
-/** Honeypot compute with an `identity` block, one violation each. */
+/** The role a hive sensor's identity may hold, on a Key Vault of the stack, and nothing else (`analytics.hive`). */
+const SENSOR_VAULT_ROLE = "Key Vault Secrets User";
+
+/**
+ * True when `identity` is a hive sensor's: exactly one user-assigned identity of the stack, whose
+ * every role assignment is Key Vault Secrets User on a Key Vault of the stack.
+ */
+function isSensorIdentity(stack: SynthesizedStack, identity: Record<string, unknown> | undefined): boolean {
+  if (!identity || identity["type"] !== "UserAssigned") return false;
+  const ids = asStringList(identity["identity_ids"]) ?? [];
+  const refs = ids.flatMap((v) => parseReferences(v));
+  if (ids.length !== 1 || refs.length !== 1 || refs[0].kind !== "resource" || refs[0].type !== "azurerm_user_assigned_identity") return false;
+  const name = refs[0].name;
+  if (!resourcesOf(stack, "azurerm_user_assigned_identity").some((u) => u.name === name)) return false;
+  return resourcesOf(stack, "azurerm_role_assignment")
+    .filter((a) => refersTo(a.body["principal_id"], "azurerm_user_assigned_identity", name))
+    .every((a) => a.body["role_definition_name"] === SENSOR_VAULT_ROLE && a.body["role_definition_id"] === undefined && refersToStackResource(stack, a.body["scope"], "azurerm_key_vault"));
+}
+
+/** True when `value` is exactly a reference to an identifying attribute (`attributes`) of a resource of `type` defined in the stack. */
+function refersToStackResource(stack: SynthesizedStack, value: unknown, type: string, attributes: readonly string[] = ["id"]): boolean {
+  const refs = parseReferences(value);
+  return typeof value === "string" && refs.length === 1 && attributes.some((a) => value === `\${${refs[0].address}.${a}}`) && refs[0].type === type && findBlock(stack, refs[0]) !== undefined;
+}
+
+/** Honeypot compute with an `identity` block other than a hive sensor's, one violation each. */
 function azureIdentities(stack: SynthesizedStack): Violation[] {
   return AZURE_COMPUTE.flatMap((type) => resourcesOf(stack, type))
-    .filter((r) => isComponent(r.body, "honeypot") && hasBlock(r.body, "identity"))
+    .filter((r) => isComponent(r.body, "honeypot") && hasBlock(r.body, "identity") && !isSensorIdentity(stack, singleBlock(r.body["identity"])))
     .map((r) => {
       const identity = singleBlock(r.body["identity"]);
       const type = identity?.["type"];
       return {
         ruleId: RULE_ID,
         resource: r.address,
-        message: `honeypot ${r.address} has an identity block${typeof type === "string" ? ` (type ${JSON.stringify(type)})` : ""}; a honeypot may hold no managed identity: remove the block.`,
+        message: `honeypot ${r.address} has an identity block${typeof type === "string" ? ` (type ${JSON.stringify(type)})` : ""}; a honeypot may hold no managed identity but a hive sensor's (one user-assigned identity whose only role is ${SENSOR_VAULT_ROLE} on a Key Vault of the stack): remove the block.`,
       };
     });
 }
@@ -78,6 +110,8 @@ function azureIdentities(stack: SynthesizedStack): Violation[] {
 const GCP_COMPUTE: readonly string[] = ["google_compute_instance", "google_compute_instance_template", "google_compute_region_instance_template"];
 const CLOUD_PLATFORM: readonly string[] = ["cloud-platform", "https://www.googleapis.com/auth/cloud-platform"];
 const DEFAULT_COMPUTE_ACCOUNT = /-compute@developer\.gserviceaccount\.com$/i;
+/** The role a hive sensor's account may hold, on a secret of the stack (`analytics.hive`). */
+const SENSOR_SECRET_ROLE = "roles/secretmanager.secretAccessor";
 
 /** A honeypot VM's service account: its references (`${google_service_account.X.email}`) or its literal email. */
 interface HoneypotAccount {
@@ -96,6 +130,7 @@ function namesAccount(member: string, account: HoneypotAccount): boolean {
 function gcpAccounts(stack: SynthesizedStack): Violation[] {
   const out: Violation[] = [];
   const accounts: HoneypotAccount[] = [];
+  const broadScopes: { vm: StackBlock; scopes: string[]; account?: HoneypotAccount }[] = [];
   for (const vm of GCP_COMPUTE.flatMap((type) => resourcesOf(stack, type)).filter((r) => componentOf(r.body) === "honeypot")) {
     const sa = singleBlock(vm.body["service_account"]);
     if (!sa) continue;
@@ -107,24 +142,31 @@ function gcpAccounts(stack: SynthesizedStack): Violation[] {
       accounts.push({ vm, email, refs });
     }
     const broad = (asStringList(sa["scopes"]) ?? []).filter((scope) => CLOUD_PLATFORM.includes(scope.trim().toLowerCase()));
-    if (broad.length > 0) {
-      out.push({ ruleId: RULE_ID, resource: vm.address, message: `honeypot ${vm.address} gives its service account scope ${broad.join(", ")}, which lets a stolen token use every role of the account; remove the service_account block.` });
-    }
+    if (broad.length > 0) broadScopes.push({ vm, scopes: broad, account: accounts.find((a) => a.vm === vm) });
   }
-  if (accounts.length === 0) return out;
-  const grant = (address: string, role: unknown, member: string) => {
-    for (const a of accounts.filter((a) => namesAccount(member, a))) {
-      out.push({ ruleId: RULE_ID, resource: address, message: `${address} grants ${JSON.stringify(role ?? null)} to ${a.email}, the service account of honeypot ${a.vm.address}; a honeypot's account may hold no role.` });
-    }
+  // Every grant to a honeypot's account; a hive sensor's may read one secret of the stack, nothing else.
+  const grants: { address: string; role: unknown; account: HoneypotAccount; sensorRead: boolean }[] = [];
+  const grant = (r: StackBlock, role: unknown, member: string, sensorRead: boolean) => {
+    for (const a of accounts.filter((a) => namesAccount(member, a))) grants.push({ address: r.address, role, account: a, sensorRead });
   };
   for (const type of Object.keys(stack.resource ?? {}).filter((t) => /^google_.+_iam_(member|binding|policy)$/.test(t))) {
     for (const r of resourcesOf(stack, type)) {
       if (type.endsWith("_policy")) {
-        for (const b of iamPolicyBindings(stack, r.body["policy_data"])) b.members.forEach((m) => grant(r.address, b.role, m));
+        for (const b of iamPolicyBindings(stack, r.body["policy_data"])) b.members.forEach((m) => grant(r, b.role, m, false));
       } else {
-        [...(asStringList(r.body["member"]) ?? []), ...(asStringList(r.body["members"]) ?? [])].forEach((m) => grant(r.address, r.body["role"], m));
+        const sensorRead = type === "google_secret_manager_secret_iam_member" && r.body["role"] === SENSOR_SECRET_ROLE && r.body["condition"] === undefined && refersToStackResource(stack, r.body["secret_id"], "google_secret_manager_secret", ["id", "secret_id", "name"]);
+        [...(asStringList(r.body["member"]) ?? []), ...(asStringList(r.body["members"]) ?? [])].forEach((m) => grant(r, r.body["role"], m, sensorRead));
       }
     }
+  }
+  for (const g of grants.filter((g) => !g.sensorRead)) {
+    out.push({ ruleId: RULE_ID, resource: g.address, message: `${g.address} grants ${JSON.stringify(g.role ?? null)} to ${g.account.email}, the service account of honeypot ${g.account.vm.address}; a honeypot's account may hold no role but a hive sensor's ${SENSOR_SECRET_ROLE} on a secret of the stack.` });
+  }
+  // Secret Manager takes cloud-platform tokens only; with nothing but sensor reads, that is all such a token can do.
+  for (const b of broadScopes) {
+    const own = b.account ? grants.filter((g) => g.account === b.account) : [];
+    if (own.length > 0 && own.every((g) => g.sensorRead)) continue;
+    out.push({ ruleId: RULE_ID, resource: b.vm.address, message: `honeypot ${b.vm.address} gives its service account scope ${b.scopes.join(", ")}, which lets a stolen token use every role of the account; remove the service_account block (a hive sensor's account, whose only roles are ${SENSOR_SECRET_ROLE} on secrets of the stack, may have it).` });
   }
   return out;
 }
@@ -212,7 +254,7 @@ function statementProblems(s: PolicyStatement, role: StackBlock, own: ReadonlySe
 /** See the file header. */
 export const honeypotRoleMinimal: PolicyRule = {
   id: RULE_ID,
-  description: "Honeypot IAM roles only mount/write their own EFS access points; honeypot Azure compute has no identity; honeypot GCE VMs have no broad or privileged account.",
+  description: "Honeypot IAM roles only mount/write their own EFS access points; honeypot Azure/GCE VMs hold no identity or role but a hive sensor's credential read.",
   check(stack: SynthesizedStack): Violation[] {
     const violations: Violation[] = [];
     for (const role of resourcesOf(stack, "aws_iam_role")) {
