@@ -11,8 +11,6 @@ const hiveStack = synthAwsHoneynet(configWith((c) => (c.honeynet.analytics = { h
 const byName = (stack: Json, type: string, name: string) => resources(stack, type).find(([, r]) => r.name === name || r.family === name)!;
 const containersOf = (td: Json): Json[] => JSON.parse(td.container_definitions);
 const policyOf = (stack: Json, roleName: string): Json => JSON.parse(resources(stack, "aws_iam_role_policy").find(([, p]) => p.name === roleName)![1].policy);
-const HIVE_TYPES = ["aws_lb", "aws_lb_listener", "aws_lb_target_group", "aws_secretsmanager_secret", "aws_ecs_service", "aws_security_group"];
-const hiveResources = (stack: Json) => HIVE_TYPES.flatMap((t) => resources(stack, t)).filter(([a, r]) => a.includes("Hive") || String(r.name ?? "").includes("hive"));
 
 describe("AWS as the hive", () => {
   const [lbAddress, lb] = byName(hiveStack, "aws_lb", "lure-hive");
@@ -106,17 +104,5 @@ describe("AWS as the hive", () => {
     const cidrs = resources(json, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.security_group_id === ref(sg)).map(([, r]) => r.cidr_ipv4);
     expect(cidrs).toEqual(["198.51.100.0/24", "203.0.113.7/32"]);
     expect(s.node.findAll().flatMap((n) => n.node.metadata).map((m) => String(m.data))).toContain("analytics.hiveAllowCidrs: the hive's load balancer is IPv4-only; IPv6 entries are ignored");
-  });
-});
-
-describe("no hive input without a hive of sensors", () => {
-  it("the default config (one Elastic stack per cloud) has none", () => {
-    expect(hiveResources(synthAwsHoneynet())).toEqual([]);
-  });
-
-  it("a hive with no other cloud configured has none", () => {
-    const alone = synthAwsHoneynet(configWith((c) => ((c.honeynet.analytics = { hive: "aws" }), delete c.clouds.azure, delete c.clouds.gcp)));
-    expect(hiveResources(alone)).toEqual([]);
-    expect(alone.output.hive_endpoint).toBeUndefined();
   });
 });

@@ -548,6 +548,14 @@ describe("flow logs of the honeynet (opt-in research data)", () => {
   });
 });
 
+test("no hive input without honeynet.analytics.hive (one Elastic stack per cloud)", () => {
+  const hiveParts = ["aws_lb", "aws_lb_listener", "aws_lb_target_group", "aws_secretsmanager_secret", "aws_ecs_service", "aws_security_group", "aws_iam_role"]
+    .flatMap((t) => resources(stack, t))
+    .filter(([a, r]) => a.includes("Hive") || String(r.name ?? "").includes("hive"));
+  expect(hiveParts).toEqual([]);
+  expect(stack.output.hive_endpoint).toBeUndefined();
+});
+
 describe("T-Pot's attack map (opt-in, HTTPS only)", () => {
   const CERT = "arn:aws:acm:eu-west-2:123456789012:certificate/abcd-1234";
   const withMap = synthAwsHoneynet(configWith((c) => ((c.honeynet.dashboard.certificateArn = CERT), (c.honeynet.attackMap = true))));

@@ -44,6 +44,7 @@ describe("honeynet.analytics", () => {
   it("warns when the hive has nobody to take events from", () => {
     const { config, warnings } = configOf((c) => ((c.honeynet.analytics = { hive: "aws" }), delete c.clouds.azure, delete c.clouds.gcp));
     expect(analyticsRole(config, "aws")).toBe("own");
+    expect(honeynetPropsFor(config, "aws").hiveInput).toBeUndefined();
     expect(warnings).toContain('honeynet.analytics.hive: "aws" has no other cloud to take events from (only clouds.aws is configured), so no hive input is made');
   });
 

@@ -1,16 +1,28 @@
-/** Every policy rule on every stack the app synthesizes: the default config and its main variants. */
-import { Testing } from "cdktf";
+/**
+ * Every policy rule on every stack the app synthesizes: the default config and its main variants,
+ * each through a real App as `npm start` does (cdktf's cross-stack pass included), so what is checked
+ * is what is written. With `honeynet.analytics.hive: "aws"` (one of the variants) the sensor stacks
+ * read the hive's address from aws-honeynet's state; no stack refers to a resource it does not declare
+ * (a reference left pointing into another stack would fail `terraform plan` there).
+ */
+import { App } from "cdktf";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { createStacks } from "../../main";
 import { ALL_RULES, checkStack } from "../../modules/core/policy";
-import { configWith, danglingReferences, synthAwsQuarantine } from "../helpers/synth";
+import { configWith, danglingReferences, resources, synthAwsQuarantine, type Json } from "../helpers/synth";
 import { QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
 describe.each(STACK_VARIANTS)("%s", (_, change) => {
-  const app = Testing.app();
   const config = configWith(change);
+  const outdir = mkdtempSync(join(tmpdir(), "lure-app-"));
+  const app = new App({ outdir });
   const stacks = createStacks(app, config);
   // Synthesized once, checked by every rule.
-  const synthesized = stacks.map((s) => JSON.parse(Testing.synth(s)));
+  app.synth();
+  const synthesized: Record<string, Json> = Object.fromEntries(stacks.map((s) => [s.node.id, JSON.parse(readFileSync(join(outdir, "stacks", s.node.id, "cdk.tf.json"), "utf8"))]));
+  rmSync(outdir, { recursive: true, force: true });
 
   test("synthesizes the aws-honeynet stack, aws-quarantine unless the quarantine is disabled, azure-honeynet and gcp-honeynet", () => {
     expect(config.clouds.azure).toBeDefined();
@@ -20,13 +32,36 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
   });
 
   test.each(ALL_RULES.map((r) => [r.id, r] as const))("rule %s: zero violations", (_id, rule) => {
-    for (const json of synthesized) expect(checkStack(json, [rule])).toEqual([]);
+    for (const json of Object.values(synthesized)) expect(checkStack(json, [rule])).toEqual([]);
   });
 
-  // Outside the hive split no stack reads another; a reference into one would fail its plan.
+  test("every stack refers only to what it declares", () => {
+    for (const [name, json] of Object.entries(synthesized)) expect([name, danglingReferences(json)]).toEqual([name, []]);
+  });
+
+  const REMOTE = "cross-stack-reference-input-aws-honeynet";
   if (config.honeynet.analytics.hive === undefined) {
-    test("every stack refers only to what it declares", () => {
-      for (const json of synthesized) expect(danglingReferences(json)).toEqual([]);
+    test("no stack reads another", () => {
+      for (const json of Object.values(synthesized)) {
+        expect(json.data?.terraform_remote_state).toBeUndefined();
+        expect(Object.keys(json.output ?? {}).filter((k) => k.startsWith("cross-stack"))).toEqual([]);
+      }
+    });
+  } else {
+    test("the sensors read the hive's DNS name, and nothing else, from aws-honeynet's state, and every sensor VM ships there on 64294", () => {
+      const [lb] = resources(synthesized["aws-honeynet"], "aws_lb").find(([, b]) => b.name === "lure-hive")!;
+      const outputs = Object.entries(synthesized["aws-honeynet"].output as Record<string, Json>).filter(([k]) => k.startsWith("cross-stack-output-"));
+      expect(outputs.map(([, o]) => o.value)).toEqual([`\${${lb}.dns_name}`]);
+      const target = `\${data.terraform_remote_state.${REMOTE}.outputs.${outputs[0][0]}}:64294`;
+      for (const name of ["azure-honeynet", "gcp-honeynet"]) {
+        expect(synthesized[name].data.terraform_remote_state).toEqual({ [REMOTE]: { backend: "local", config: { path: "../../../terraform.aws-honeynet.tfstate" }, workspace: "${terraform.workspace}" } });
+      }
+      const gcpVms = resources(synthesized["gcp-honeynet"], "google_compute_instance");
+      const azureVms = resources(synthesized["azure-honeynet"], "azurerm_linux_virtual_machine");
+      expect([gcpVms.length, azureVms.length]).toEqual([10, 10]);
+      for (const [, vm] of gcpVms) expect(vm.metadata["user-data"]).toContain(`- "${target}"`);
+      // Azure's custom_data is base64encode() of the document, a Terraform string with the reference in it.
+      for (const [, vm] of azureVms) expect(vm.custom_data).toContain(target);
     });
   }
 });
