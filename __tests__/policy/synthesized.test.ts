@@ -35,6 +35,10 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
     for (const json of Object.values(synthesized)) expect(checkStack(json, [rule])).toEqual([]);
   });
 
+  test("no stack holds a key or certificate (the hive's credential is written outside Terraform)", () => {
+    for (const json of Object.values(synthesized)) expect(JSON.stringify(json)).not.toMatch(/-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----/);
+  });
+
   test("every stack refers only to what it declares", () => {
     for (const [name, json] of Object.entries(synthesized)) expect([name, danglingReferences(json)]).toEqual([name, []]);
   });
