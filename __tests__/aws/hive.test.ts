@@ -33,6 +33,9 @@ describe("AWS as the hive", () => {
     expect(tg).toMatchObject({ port: HIVE_PORT, protocol: "TCP", target_type: "ip", health_check: { protocol: "TCP" } });
     expect(service.load_balancer).toEqual([{ target_group_arn: ref(tgAddress, "arn"), container_name: "logstash", container_port: HIVE_PORT }]);
     expect(service.desired_count).toBe(1);
+    // Its tasks fail until the user writes the secret: ECS keeps trying instead of giving up after three.
+    expect(service.deployment_circuit_breaker).toEqual({ enable: false, rollback: false });
+    expect(resources(hiveStack, "aws_ecs_service").filter(([, s]) => s.deployment_circuit_breaker.enable === false).map(([, s]) => s.name)).toEqual(["lure-hive-logstash"]);
     // ECS refuses a target group no listener uses yet.
     expect(service.depends_on).toContain(listeners[0][0]);
   });

@@ -25,6 +25,7 @@ describe("honeynet.analytics", () => {
     expectProblems((c) => ((c.honeynet.analytics = { hive: "aws" }), delete c.clouds.aws), [["honeynet.analytics.hive", '"aws" is not configured', "clouds.aws"]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "oracle" }), [["honeynet.analytics.hive", "aws"]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", hiveAllowCidrs: [] }), [["honeynet.analytics.hiveAllowCidrs", "is empty"]]);
+    expectProblems((c) => (c.honeynet.analytics = { hive: "aws", hiveAllowCidrs: ["2001:db8::/32"] }), [["honeynet.analytics.hiveAllowCidrs", "only IPv6", "IPv4-only"]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", hiveAllowCidrs: ["10.0.0.0/33"] }), [["honeynet.analytics.hiveAllowCidrs[0]", ""]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", password: "x" }), [["honeynet.analytics.password", ""]]);
   });

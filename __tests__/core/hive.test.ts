@@ -11,7 +11,7 @@ import { join } from "path";
 import { makeHiveCredentials, storeCommands } from "../../modules/core/cli/hive-credentials";
 import { HIVE_FILES, hiveCredentialScript, hiveCredentialUnit, type HiveCredentialSource } from "../../modules/core/hive";
 import { parse } from "yaml";
-import { BLOCK_CONTAINER_METADATA, honeypotHostCloudInit } from "../../modules/core/host";
+import { honeypotHostCloudInit } from "../../modules/core/host";
 import { configWith } from "../helpers/synth";
 import { cloudConfig, compose, expectHiveShipping, file, thrown } from "./host-helpers";
 
@@ -42,9 +42,11 @@ describe("npm run hive:credentials", () => {
 
   it("prints one store command per cloud of the split, each with its secret", () => {
     const config = configWith((c) => (c.honeynet.analytics = { hive: "aws" }));
-    expect(storeCommands(config, files)).toEqual([
+    expect(storeCommands(config, files, "/srv/lure out")).toEqual([
       `aws secretsmanager put-secret-value --region eu-west-2 --secret-id lure-hive-server --secret-string file://${files.server}`,
-      expect.stringMatching(new RegExp(`^az keyvault secret set --vault-name .*hive_vault\\)" --name lure-hive-sensor --file ${files.sensor}$`)),
+      `aws ecs update-service --region eu-west-2 --cluster lure-honeynet --service lure-hive-logstash --force-new-deployment`,
+      // The output's name as Terraform has it (the Azure stack names it hive_vault), in the output folder deploy uses.
+      `az keyvault secret set --vault-name "$(terraform -chdir='/srv/lure out/stacks/azure-honeynet' output -raw hive_vault)" --name lure-hive-sensor --file ${files.sensor}`,
       `gcloud secrets versions add lure-hive-sensor --data-file=${files.sensor}`,
     ]);
   });
@@ -182,13 +184,20 @@ describe("a honeypot host that ships to the hive", () => {
     const services = compose(doc).services;
     expect(services.shipper.volumes).toContain("/etc/lure/hive:/etc/lure/hive:ro");
     expect(Object.entries(services).filter(([, s]) => (s.volumes ?? []).some((v) => String(v).startsWith("/etc/lure/hive"))).map(([n]) => n)).toEqual(["shipper"]);
-    expect(file(doc, "/etc/systemd/system/lure-stack.service")).toContain(`ExecStartPre=${BLOCK_CONTAINER_METADATA}`);
+    // Before Docker, at every boot: dockerd restarts the containers before any unit after it runs.
+    const unit = file(doc, "/etc/systemd/system/lure-no-metadata.service");
+    expect(unit).toMatch(/^Before=docker\.service$/m);
+    expect(unit).toMatch(/^WantedBy=docker\.service$/m);
+    // TCP only and not 53: on Compute Engine the address is the containers' DNS resolver too.
+    expect(unit).toContain("iptables -I DOCKER-USER -d 169.254.169.254/32 -p tcp ! --dport 53 -j DROP");
+    expect(unit).toContain("iptables -C DOCKER-USER -d 169.254.169.254/32 -p tcp ! --dport 53 -j DROP 2>/dev/null ||");
+    expect(doc.runcmd.findIndex((c) => c.join(" ") === "systemctl enable --now lure-no-metadata.service")).toBeLessThan(doc.runcmd.findIndex((c) => c.join(" ") === "systemctl enable --now lure-stack.service"));
   });
 
   it("a host without the hive has none of it", () => {
     const own = cloudConfig(honeypotHostCloudInit({ honeypot: "cowrie", logstash: { address: "10.42.16.4" } }));
     expect(own.write_files.map((f) => f.path)).not.toContain("/usr/local/sbin/lure-hive-credential");
-    expect(file(own, "/etc/systemd/system/lure-stack.service")).not.toContain("ExecStartPre");
+    expect(own.write_files.map((f) => f.path)).not.toContain("/etc/systemd/system/lure-no-metadata.service");
     expect((parse(file(own, "/etc/lure/filebeat.yml")) as Record<string, any>)["output.logstash"]).toEqual({ hosts: ["10.42.16.4:5044"] }); // eslint-disable-line @typescript-eslint/no-explicit-any
   });
 

@@ -9,7 +9,8 @@
  *
  * The credential's value never passes through Terraform: the secret is created empty and ECS reads it
  * at task start into the container's environment, which the start script moves into files before
- * Logstash starts.
+ * Logstash starts. Until the secret has a value ECS cannot start the task and keeps trying (no
+ * circuit breaker on this service).
  */
 import type { Construct } from "constructs";
 import { Annotations } from "cdktf";
@@ -155,6 +156,9 @@ export function hiveInput(scope: Construct, props: HiveInputProps): HiveInput {
       },
     ],
     capacityProvider: "FARGATE",
+    // Its tasks cannot start until the user writes the secret (ECS fails to read it): keep trying
+    // rather than stop after three failures, so the hive comes up once the credential is there.
+    circuitBreaker: false,
     loadBalancer: { targetGroupArn: targetGroup.arn, containerName: "logstash", containerPort: HIVE_PORT },
     tags,
     // ECS refuses a target group that no listener uses yet.

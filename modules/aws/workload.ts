@@ -121,6 +121,12 @@ export interface FargateWorkloadProps {
   readonly desiredCount?: number;
   /** The running count is set at run time (by a person or a function): Terraform ignores it after creation. @default false */
   readonly desiredCountAtRuntime?: boolean;
+  /**
+   * Stop and roll back a deployment whose tasks keep failing to start. Off for a service that is
+   * expected to fail until someone acts (the hive's Logstash until its secret has a value): ECS then
+   * keeps trying, and the service comes up once it can. @default true
+   */
+  readonly circuitBreaker?: boolean;
   /** Resources the service must wait for (e.g. the cluster's capacity providers). @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -218,7 +224,7 @@ export class FargateWorkload extends Construct {
         securityGroups: [this.securityGroup.id, ...(props.extraSecurityGroupIds ?? [])],
         assignPublicIp: true,
       },
-      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentCircuitBreaker: props.circuitBreaker ?? true ? { enable: true, rollback: true } : { enable: false, rollback: false },
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
       waitForSteadyState: false,

@@ -32,7 +32,7 @@
  * (`hive_credential_command`), so it is in no state file.
  */
 import { Construct } from "constructs";
-import { Annotations, Fn, TerraformOutput, Token, type ITerraformDependable } from "cdktf";
+import { Annotations, Fn, Token, type ITerraformDependable } from "cdktf";
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
@@ -53,6 +53,7 @@ import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/vi
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec } from "../core/analytics";
 import { honeypot as catalogEntry } from "../core/catalog";
+import { namedOutput } from "../core/outputs";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, type HiveShipping, type HiveTarget } from "../core/hive";
@@ -311,23 +312,23 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     this.publicIpSource = { cloud: "azure", resourceGroup: name("honeynet"), tag: { key: TAG_KEYS.component, value: "honeypot" } };
 
     if (this.dashboardUrl !== undefined) {
-      new TerraformOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
+      namedOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
     }
     if (this.sensor !== undefined) {
       const { vaultName, secretName } = this.sensor;
-      new TerraformOutput(this, "hive_vault", { value: vaultName, description: "Key Vault of the sensors' TLS credential (RBAC; created without a secret)" });
-      new TerraformOutput(this, "hive_secret", { value: secretName, description: "Secret of the sensors' TLS credential: no value until you set one; the honeypots ship once they can read it" });
-      new TerraformOutput(this, "hive_credential_command", {
+      namedOutput(this, "hive_vault", { value: vaultName, description: "Key Vault of the sensors' TLS credential (RBAC; created without a secret)" });
+      namedOutput(this, "hive_secret", { value: secretName, description: "Secret of the sensors' TLS credential: no value until you set one; the honeypots ship once they can read it" });
+      namedOutput(this, "hive_credential_command", {
         value: `az keyvault secret set --vault-name ${vaultName} --name ${secretName} --file ${HIVE_SENSOR_BUNDLE}`,
         description: "Stores the sensors' credential that npm run hive:credentials wrote (delete the file afterwards)",
       });
     }
-    new TerraformOutput(this, "resource_group", { value: ctx.rg, description: "Resource group of the honeynet" });
-    new TerraformOutput(this, "honeypot_vms", {
+    namedOutput(this, "resource_group", { value: ctx.rg, description: "Resource group of the honeynet" });
+    namedOutput(this, "honeypot_vms", {
       value: Object.fromEntries(this.hosts.map((h) => [h.name, h.vm.name])),
       description: "Honeypot → VM name",
     });
-    new TerraformOutput(this, "list_public_ips", {
+    namedOutput(this, "list_public_ips", {
       value: `az network public-ip list --resource-group ${name("honeynet")} --query "[?tags.\\"${TAG_KEYS.component}\\"=='honeypot'].{honeypot: tags.\\"${TAG_KEYS.honeypot}\\", ip: ipAddress}" --output table`,
       description: "The honeypots' current public IPs",
     });

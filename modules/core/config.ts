@@ -1194,6 +1194,11 @@ function hiveProblems(input: unknown): ConfigProblem[] {
     return [{ path, message: `${show(hive)} is not offered yet: the hive's public TLS input is built on AWS only (a Network Load Balancer in front of Logstash); allowed: ${quoted(HIVE_CLOUDS)}, or leave it out for one Elastic stack per cloud` }];
   }
   if (!valueAt(input, ["clouds", hive]).value) return [{ path, message: `${show(hive)} is not configured: add clouds.${hive}, whose stack hosts the hive, or leave hive out` }];
+  const allow = valueAt(input, ["honeynet", "analytics", "hiveAllowCidrs"]).value;
+  const parsed = Array.isArray(allow) ? allow.map((c) => (typeof c === "string" ? parseCidr(c) : undefined)) : [];
+  if (parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
+    return [{ path: "honeynet.analytics.hiveAllowCidrs", message: "has only IPv6 CIDRs, but the hive's load balancer is IPv4-only; add the IPv4 CIDRs the sensors connect from" }];
+  }
   return [];
 }
 

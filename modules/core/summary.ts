@@ -177,7 +177,7 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
   if (config.clouds.azure) {
     const az = config.clouds.azure;
     const steps = [
-      `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}`,
+      `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}${analyticsRole(config, "azure") === "sensor" ? "; as a hive's sensor the stack creates role assignments, which needs Owner or User Access Administrator, not only Contributor" : ""}`,
       // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
       analyticsRole(config, "azure") === "sensor"
         ? `after aws-honeynet (its state holds the hive's address): ${deployStep(configFile, "azure-honeynet")} --ignore-missing-stack-dependencies`

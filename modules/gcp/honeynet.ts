@@ -36,7 +36,7 @@
  * ```
  */
 import { Construct } from "constructs";
-import { Annotations, TerraformOutput, type ITerraformDependable } from "cdktf";
+import { Annotations, type ITerraformDependable } from "cdktf";
 import { CloudRunV2Service } from "@cdktf/provider-google/lib/cloud-run-v2-service";
 import { ComputeBackendService } from "@cdktf/provider-google/lib/compute-backend-service";
 import { ComputeDisk } from "@cdktf/provider-google/lib/compute-disk";
@@ -60,6 +60,7 @@ import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { honeypot as catalogEntry } from "../core/catalog";
+import { namedOutput } from "../core/outputs";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec, kibanaObjectsStep } from "../core/analytics";
@@ -318,22 +319,22 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   private outputs(props: GcpHoneynetProps): void {
     const prefix = this.prefix;
     if (this.dashboardUrl !== undefined && this.dashboardAddress !== undefined) {
-      new TerraformOutput(this, "dashboard_url", {
+      namedOutput(this, "dashboard_url", {
         value: this.dashboardUrl,
         description: `Kibana, reachable only from honeynet.dashboard.allowCidrs (${props.dashboard.domain !== undefined ? "HTTPS" : "plain HTTP"})`,
       });
-      new TerraformOutput(this, "dashboard_address", { value: this.dashboardAddress.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
+      namedOutput(this, "dashboard_address", { value: this.dashboardAddress.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
     }
     if (props.hive !== undefined) {
       const secret = hiveSecretName(prefix, "sensor");
-      new TerraformOutput(this, "hive_secret", { value: secret, description: "Secret Manager secret of the sensors' TLS credential (no value until you add one: the honeypots ship once they can read it)" });
-      new TerraformOutput(this, "hive_credential_command", {
+      namedOutput(this, "hive_secret", { value: secret, description: "Secret Manager secret of the sensors' TLS credential (no value until you add one: the honeypots ship once they can read it)" });
+      namedOutput(this, "hive_credential_command", {
         value: `gcloud secrets versions add ${secret} --project ${this.project} --data-file=${HIVE_SENSOR_BUNDLE}`,
         description: "Stores the sensors' credential that npm run hive:credentials wrote (delete the file afterwards)",
       });
     }
-    new TerraformOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instanceName])), description: "Honeypot → VM name" });
-    new TerraformOutput(this, "list_public_ips", {
+    namedOutput(this, "honeypot_instances", { value: Object.fromEntries(this.hosts.map((h) => [h.name, h.instanceName])), description: "Honeypot → VM name" });
+    namedOutput(this, "list_public_ips", {
       value: `gcloud compute instances list --project ${this.project} --filter="labels.${LABEL_KEYS.component}=honeypot AND labels.${LABEL_KEYS.prefix}=${toLabel(prefix)}" --format="table(labels.${LABEL_KEYS.honeypot}, networkInterfaces[0].accessConfigs[0].natIP)"`,
       description: "The honeypots' current external IPs (ephemeral: they change when a VM stops)",
     });

@@ -14,6 +14,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join, resolve } from "path";
 import { analyticsRole, ConfigError, loadConfig, type CloudName, type LureConfig } from "../config";
 import { HIVE_CREDENTIALS_OUT, hiveSecretName } from "../hive";
+import { shellWord } from "../check";
+import { resourceName } from "../naming";
+import { outdirOf } from "./start";
 
 export interface HiveCredentialFiles {
   readonly dir: string;
@@ -53,15 +56,20 @@ export function makeHiveCredentials(dir: string, opts: { readonly prefix: string
 }
 
 /** The commands that store the values, one per configured cloud of the hive split. */
-export function storeCommands(config: LureConfig, files: HiveCredentialFiles): string[] {
+export function storeCommands(config: LureConfig, files: HiveCredentialFiles, outdir: string = outdirOf(process.env)): string[] {
   const out: string[] = [];
   const clouds = (["aws", "azure", "gcp"] as CloudName[]).filter((c) => Boolean(config.clouds[c]));
   for (const cloud of clouds) {
     const role = analyticsRole(config, cloud);
     if (role === "own") continue;
     const secret = hiveSecretName(config.prefix, role === "hive" ? "server" : "sensor");
-    if (cloud === "aws") out.push(`aws secretsmanager put-secret-value --region ${config.clouds.aws!.region} --secret-id ${secret} --secret-string file://${files[role === "hive" ? "server" : "sensor"]}`);
-    if (cloud === "azure") out.push(`az keyvault secret set --vault-name "$(terraform -chdir=cdktf.out/stacks/azure-honeynet output -raw hive_vault)" --name ${secret} --file ${files.sensor}`);
+    if (cloud === "aws") {
+      const region = config.clouds.aws!.region;
+      out.push(`aws secretsmanager put-secret-value --region ${region} --secret-id ${secret} --secret-string file://${files.server}`);
+      // ECS keeps retrying the task on its own; this starts one now rather than at its next try.
+      out.push(`aws ecs update-service --region ${region} --cluster ${resourceName(config.prefix, ["honeynet"])} --service ${resourceName(config.prefix, ["hive", "logstash"])} --force-new-deployment`);
+    }
+    if (cloud === "azure") out.push(`az keyvault secret set --vault-name "$(terraform -chdir=${shellWord(join(outdir, "stacks", "azure-honeynet"))} output -raw hive_vault)" --name ${secret} --file ${files.sensor}`);
     if (cloud === "gcp") out.push(`gcloud secrets versions add ${secret}${config.clouds.gcp!.project ? ` --project ${config.clouds.gcp!.project}` : ""} --data-file=${files.sensor}`);
   }
   return out;

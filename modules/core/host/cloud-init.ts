@@ -55,11 +55,39 @@ export interface WriteFile {
 }
 
 /**
- * No container reaches the cloud's instance metadata (169.254.169.254 on Azure and Google Cloud): a VM
- * with an identity must not hand its tokens to a compromised honeypot. Docker's DOCKER-USER chain sees
- * container traffic only; the host itself still reaches the metadata service. Idempotent.
+ * No container reaches the cloud's instance metadata service (169.254.169.254 on Azure and Google
+ * Cloud): a VM with an identity must not hand its tokens to a compromised honeypot. TCP only, and not
+ * port 53: on Compute Engine the same address is the VM's DNS resolver, which Docker's embedded DNS
+ * queries from inside the container's network. Docker's DOCKER-USER chain sees container traffic
+ * only; the host itself still reaches the metadata service.
  */
-export const BLOCK_CONTAINER_METADATA = "/bin/sh -c 'iptables -C DOCKER-USER -d 169.254.169.254/32 -j DROP 2>/dev/null || iptables -I DOCKER-USER -d 169.254.169.254/32 -j DROP'";
+export const METADATA_RULE = ["DOCKER-USER", "-d", "169.254.169.254/32", "-p", "tcp", "!", "--dport", "53", "-j", "DROP"] as const;
+
+/** The unit that puts {@link METADATA_RULE} in place before Docker starts (and restarts containers). */
+export const METADATA_UNIT = "lure-no-metadata.service";
+
+/**
+ * {@link METADATA_UNIT}: before docker.service, at every boot, because iptables rules do not survive a
+ * reboot and dockerd restarts `restart: always` containers before any unit after it runs. Docker keeps
+ * the DOCKER-USER chain and its rules when it starts. Idempotent.
+ */
+export function metadataUnit(): string {
+  const rule = METADATA_RULE.join(" ");
+  return [
+    "[Unit]",
+    "Description=lure: no container reaches the instance metadata service",
+    "Before=docker.service",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    "RemainAfterExit=yes",
+    `ExecStart=/bin/sh -c 'iptables -N DOCKER-USER 2>/dev/null; iptables -C ${rule} 2>/dev/null || iptables -I ${rule}'`,
+    "",
+    "[Install]",
+    "WantedBy=docker.service",
+    "",
+  ].join("\n");
+}
 
 /** A `runcmd` entry as an argument list (cloud-init runs it without a shell). */
 export type Command = readonly string[];
@@ -73,8 +101,6 @@ export interface HostParts {
   readonly prepare: readonly Command[];
   /** Extra `[Unit]` lines of the stack's systemd unit (e.g. `RequiresMountsFor=`). */
   readonly unitRequires?: readonly string[];
-  /** Commands the stack's unit runs before every start (`ExecStartPre=`), after Docker is up. */
-  readonly unitPreStart?: readonly string[];
   /** Extra `packages`. */
   readonly packages?: readonly string[];
 }
@@ -130,7 +156,7 @@ function sshdConfig(port: number): string {
 }
 
 /** The systemd unit that brings the compose project up after Docker (and after its `requires`). */
-function stackUnit(requires: readonly string[], preStart: readonly string[]): string {
+function stackUnit(requires: readonly string[]): string {
   return [
     "[Unit]",
     "Description=lure containers (docker compose project in /etc/lure)",
@@ -145,7 +171,6 @@ function stackUnit(requires: readonly string[], preStart: readonly string[]): st
     `WorkingDirectory=${LURE_DIR}`,
     // The first start pulls the images; do not time it out.
     "TimeoutStartSec=0",
-    ...preStart.map((c) => `ExecStartPre=${c}`),
     `ExecStart=/usr/bin/docker compose -f ${COMPOSE_FILE} up -d --remove-orphans`,
     `ExecStop=/usr/bin/docker compose -f ${COMPOSE_FILE} down`,
     "",
@@ -186,7 +211,7 @@ export function renderCloudConfig(admin: AdminSshProps | undefined, parts: HostP
     { path: "/etc/docker/daemon.json", content: DOCKER_DAEMON, owner: "root:root", permissions: "0644" },
     { path: COMPOSE_FILE, content: toYaml(composeLiteral(parts.compose)), owner: "root:root", permissions: "0644" },
     ...parts.files,
-    { path: `/etc/systemd/system/${STACK_UNIT}`, content: stackUnit(parts.unitRequires ?? [], parts.unitPreStart ?? []), owner: "root:root", permissions: "0644" },
+    { path: `/etc/systemd/system/${STACK_UNIT}`, content: stackUnit(parts.unitRequires ?? []), owner: "root:root", permissions: "0644" },
   ];
   const runcmd: Command[] = [
     // Ubuntu 22.10+ starts sshd from ssh.socket, whose port is fixed at boot; a plain ssh.service reads

@@ -22,7 +22,8 @@ import { didYouMean } from "../suggest";
 import { DEFAULT_ELASTIC_VERSION, logstashInputs, type LogstashInput } from "../elastic";
 import { HIVE_CREDENTIAL_DIR, HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, HIVE_PORT, SENSOR_FIELD, filebeatHiveTls, hiveCredentialScript, hiveCredentialUnit, type HiveShipping } from "../hive";
 import {
-  BLOCK_CONTAINER_METADATA,
+  METADATA_UNIT,
+  metadataUnit,
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
   TPOT_OWNER,
@@ -333,14 +334,23 @@ export function honeypotHostCloudInit(props: HoneypotHostProps): string {
       ? [
           { path: HIVE_CREDENTIAL_SCRIPT, content: hiveCredentialScript(hive.credential, TPOT_OWNER), owner: "root:root", permissions: "0755" },
           { path: `/etc/systemd/system/${HIVE_CREDENTIAL_UNIT}`, content: hiveCredentialUnit(), owner: "root:root", permissions: "0644" },
+          { path: `/etc/systemd/system/${METADATA_UNIT}`, content: metadataUnit(), owner: "root:root", permissions: "0644" },
         ]
       : []),
   ];
   const prepare: Command[] = [
     ["install", "-d", "-o", String(TPOT_OWNER.uid), "-g", String(TPOT_OWNER.gid), "-m", "0770", ...dirs],
     // The honeypots start without it; the shipper restarts until the credential is there.
-    ...(hive ? [["install", "-d", "-o", "0", "-g", String(TPOT_OWNER.gid), "-m", "0750", HIVE_CREDENTIAL_DIR], ["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "--no-block", HIVE_CREDENTIAL_UNIT]] : []),
+    // The VM has an identity: keep the containers off the metadata service before any starts.
+    ...(hive
+      ? [
+          ["install", "-d", "-o", "0", "-g", String(TPOT_OWNER.gid), "-m", "0750", HIVE_CREDENTIAL_DIR],
+          ["systemctl", "daemon-reload"],
+          ["systemctl", "enable", "--now", METADATA_UNIT],
+          ["systemctl", "enable", "--now", "--no-block", HIVE_CREDENTIAL_UNIT],
+        ]
+      : []),
   ];
-  return renderCloudConfig(props.adminSsh, { compose, files, prepare, ...(hive ? { unitPreStart: [BLOCK_CONTAINER_METADATA] } : {}) });
+  return renderCloudConfig(props.adminSsh, { compose, files, prepare });
 }
 
