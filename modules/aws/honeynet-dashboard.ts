@@ -56,10 +56,22 @@ export interface Dashboard {
 
 /** The IPv4 entries of the allow-list (the ALB is IPv4-only): refuses a list with none. */
 function ipv4AllowList(scope: Construct, path: string, allowCidrs: readonly string[]) {
+  return ipv4Cidrs(scope, path, allowCidrs, {
+    setting: "dashboard.allowCidrs",
+    ignored: "the AWS dashboard load balancer is IPv4-only; IPv6 entries are ignored here",
+    none: "the AWS dashboard would be unreachable",
+  });
+}
+
+/**
+ * The IPv4 entries of an allow-list for an IPv4-only load balancer: a synth warning when IPv6 ones are
+ * left out, an error when none is left (`words` say which setting and what that means).
+ */
+export function ipv4Cidrs(scope: Construct, path: string, allowCidrs: readonly string[], words: { readonly setting: string; readonly ignored: string; readonly none: string }) {
   const cidrs = allowCidrs.map((c) => parseCidr(c)).flatMap((r) => (r.ok ? [r.cidr] : []));
-  if (cidrs.some((c) => c.version === 6)) Annotations.of(scope).addWarning("dashboard.allowCidrs: the AWS dashboard load balancer is IPv4-only; IPv6 entries are ignored here");
+  if (cidrs.some((c) => c.version === 6)) Annotations.of(scope).addWarning(`${words.setting}: ${words.ignored}`);
   const v4 = cidrs.filter((c) => c.version === 4);
-  if (v4.length === 0) throw new Error(`${path}: dashboard.allowCidrs has no IPv4 CIDR; the AWS dashboard would be unreachable`);
+  if (v4.length === 0) throw new Error(`${path}: ${words.setting} has no IPv4 CIDR; ${words.none}`);
   return v4;
 }
 

@@ -13,7 +13,6 @@
  * circuit breaker on this service).
  */
 import type { Construct } from "constructs";
-import { Annotations } from "cdktf";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
@@ -23,10 +22,10 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { elasticSizeSpec, fargateMemoryMb, tpotLogstashEnvironment, tpotLogstashStartScript, type ElasticSize } from "../core/analytics";
 import type { PublishedPort } from "../core/catalog";
-import { parseCidr } from "../core/cidr";
 import type { elasticImages } from "../core/elastic";
 import { HIVE_CREDENTIAL_KEYS, HIVE_LOGSTASH_ENV, HIVE_PORT, hiveSecretName } from "../core/hive";
 import { resourceName } from "../core/naming";
+import { ipv4Cidrs } from "./honeynet-dashboard";
 import { ES_PORT } from "./honeynet-elastic";
 import { HTTPS_OUT, type ServiceBase } from "./honeynet-honeypots";
 import type { TagsFor } from "./honeynet-logs";
@@ -90,9 +89,11 @@ export function hiveInput(scope: Construct, props: HiveInputProps): HiveInput {
     ],
   });
 
-  const v4 = props.allowCidrs.map((c) => parseCidr(c)).flatMap((r) => (r.ok && r.cidr.version === 4 ? [r.cidr.canonical] : []));
-  if (v4.length < props.allowCidrs.length) Annotations.of(scope).addWarning("analytics.hiveAllowCidrs: the hive's load balancer is IPv4-only; IPv6 entries are ignored");
-  if (v4.length === 0) throw new Error(`${scope.node.path}: analytics.hiveAllowCidrs has no IPv4 CIDR; no sensor could reach the hive`);
+  const v4 = ipv4Cidrs(scope, scope.node.path, props.allowCidrs, {
+    setting: "analytics.hiveAllowCidrs",
+    ignored: "the hive's load balancer is IPv4-only; IPv6 entries are ignored",
+    none: "no sensor could reach the hive",
+  }).map((c) => c.canonical);
   const nlbName = resourceName(prefix, ["hive"]);
   const nlbGroup = new SecurityGroup(scope, "HiveSecurityGroup", {
     name: nlbName,

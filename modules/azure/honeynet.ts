@@ -56,7 +56,7 @@ import { honeypot as catalogEntry } from "../core/catalog";
 import { namedOutput } from "../core/outputs";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
-import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, type HiveShipping, type HiveTarget } from "../core/hive";
+import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, hiveTargetProblems, type HiveShipping, type HiveTarget } from "../core/hive";
 import { honeynetPropsProblems } from "../core/validate";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
@@ -184,13 +184,7 @@ export function azureHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[
   const d = props.dashboard;
   const out = honeynetPropsProblems(props);
   if (props.hiveInput !== undefined) out.push({ path: "hiveInput", message: `the Azure honeynet cannot be the hive yet (the hive's TLS input is built on ${HIVE_CLOUDS.join(", ")} only); leave it unset` });
-  if (props.hive !== undefined) {
-    const cloud = props.hive.cloud;
-    if (cloud === "azure" || !HIVE_CLOUDS.includes(cloud)) {
-      out.push({ path: "hive.cloud", message: `"${cloud}" cannot be this honeynet's hive; a sensor ships to another cloud's hive: ${HIVE_CLOUDS.map((c) => `"${c}"`).join(", ")}` });
-    }
-    return out;
-  }
+  if (props.hive !== undefined) return [...out, ...hiveTargetProblems("azure", props.hive)];
   if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
     out.push({ path: "dashboard.allowCidrs", message: "has no IPv4 CIDR: nobody could reach Kibana's IPv4 address; list the CIDRs that may" });
   }

@@ -11,7 +11,7 @@
  * cloud identity. Why client certificates and not T-Pot's basic auth over HTTP: Filebeat's Logstash
  * output has no HTTP authentication, and a certificate check happens before Logstash parses a byte.
  */
-import type { CloudName } from "./config";
+import type { CloudName, ConfigProblem } from "./config";
 import { resourceName } from "./naming";
 
 /** T-Pot's port for sensors shipping to a hive (its hive's nginx listens here). */
@@ -30,6 +30,13 @@ export const hiveSecretName = (prefix: string, side: "server" | "sensor"): strin
 /** Where `npm run hive:credentials` writes by default (git-ignored), and the sensors' secret value in it. */
 export const HIVE_CREDENTIALS_OUT = "hive-credentials";
 export const HIVE_SENSOR_BUNDLE = `${HIVE_CREDENTIALS_OUT}/sensor.json`;
+
+/** A sensor on `cloud` ships to another cloud that can be the hive: the problem at `hive.cloud` otherwise. */
+export function hiveTargetProblems(cloud: CloudName, hive: HiveTarget): ConfigProblem[] {
+  if (hive.cloud !== cloud && HIVE_CLOUDS.includes(hive.cloud)) return [];
+  const allowed = HIVE_CLOUDS.filter((c) => c !== cloud).map((c) => `"${c}"`).join(", ");
+  return [{ path: "hive.cloud", message: `"${hive.cloud}" cannot be this honeynet's hive; a sensor ships to another cloud's hive: ${allowed}` }];
+}
 
 /** Where a sensor host keeps its credential; the shipper mounts it read-only. */
 export const HIVE_CREDENTIAL_DIR = "/etc/lure/hive";

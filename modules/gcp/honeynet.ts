@@ -65,7 +65,7 @@ import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec, kibanaObjectsStep } from "../core/analytics";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
-import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, type HiveShipping, type HiveTarget } from "../core/hive";
+import { HIVE_SENSOR_BUNDLE, hiveSecretName, hiveTargetProblems, type HiveShipping, type HiveTarget } from "../core/hive";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
@@ -169,10 +169,7 @@ export function gcpHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] 
 
 /** A sensor's own problems: the hive must be another cloud that can be one, and the names must fit. */
 function sensorProblems(prefix: string, hive: HiveTarget): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  if (hive.cloud === "gcp" || !HIVE_CLOUDS.includes(hive.cloud)) {
-    out.push({ path: "hive.cloud", message: `"${hive.cloud}" cannot be this honeynet's hive; allowed: ${HIVE_CLOUDS.filter((c) => c !== "gcp").map((c) => `"${c}"`).join(", ")}` });
-  }
+  const out = hiveTargetProblems("gcp", hive);
   try {
     hiveSecretName(prefix, "sensor");
     hiveSensorAccountId(prefix);
