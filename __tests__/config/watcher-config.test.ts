@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { validateConfig } from "../../modules/core/config";
-import { scheduleProblem } from "../../modules/core/schedule";
+import { scheduleProblem, toNcrontab } from "../../modules/core/schedule";
 import { watcherPropsProblems } from "../../modules/core/validate";
 import type { IHoneynet } from "../../modules/core/interfaces";
 import { defaultConfigInput } from "../helpers/synth";
@@ -19,6 +19,54 @@ describe("schedule expressions", () => {
     ["cron(0 6 ? * ? *)", '"?" in exactly one of day-of-month'],
   ])("refuses %s", (e, why) => {
     expect(scheduleProblem(e)).toContain(why);
+  });
+});
+
+describe("the Azure timer's NCRONTAB of a schedule", () => {
+  it.each([
+    ["rate(12 hours)", "0 0 */12 * * *"],
+    ["rate(1 hour)", "0 0 * * * *"],
+    ["rate(24 hours)", "0 0 0 * * *"],
+    ["rate(15 minutes)", "0 */15 * * * *"],
+    ["rate(1 minute)", "0 * * * * *"],
+    ["rate(60 minutes)", "0 0 * * * *"],
+    ["rate(1 day)", "0 0 0 * * *"],
+    ["cron(0 */12 * * ? *)", "0 0 */12 * * *"],
+    // AWS numbers the days of the week 1-7 from Sunday, NCRONTAB 0-6.
+    ["cron(30 2 ? * 1,7 *)", "0 30 2 * * 0,6"],
+    ["cron(15 6 ? * MON-FRI *)", "0 15 6 * * 1-5"],
+    ["cron(0 6 1 JAN ? *)", "0 0 6 1 1 *"],
+    // "from 5, every 15" must be spelled as a range.
+    ["cron(5/15 * * * ? *)", "0 5-59/15 * * * *"],
+  ])("%s → %s", (e, ncrontab) => {
+    expect(scheduleProblem(e)).toBeUndefined();
+    expect(toNcrontab(e)).toEqual({ ok: true, value: ncrontab });
+  });
+
+  it.each([
+    ["rate(7 minutes)", "minutes that divide the hour"],
+    ["rate(5 hours)", "hours that divide the day"],
+    ["rate(2 days)", "a rate of 1 day"],
+    ["cron(0 6 L * ? *)", 'uses "L"'],
+    ["cron(0 6 ? * 2#1 *)", 'uses "2#1"'],
+    ["cron(0 6 * * ? 2027)", 'has a year field ("2027")'],
+    ["cron(0 6 ? * 8 *)", 'has "8" in day-of-week (1-7 or SUN-SAT)'],
+    ["cron(0 6 0 * ? *)", 'has "0" in day-of-month (1-31)'],
+  ])("refuses %s", (e, why) => {
+    const r = toNcrontab(e);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? "" : r.problem).toContain(why);
+  });
+
+  it("a schedule the Azure timer cannot keep is a config error only while Azure runs a watcher", () => {
+    const withAzure = validateConfig({ ...defaultConfigInput(), watcher: { schedule: "rate(7 minutes)" } });
+    expect(withAzure.ok ? [] : withAzure.problems).toEqual([
+      { path: "watcher.schedule", message: expect.stringMatching(/^"rate\(7 minutes\)" has no exact Azure Functions timer schedule .*\(clouds\.azure is set\)$/) },
+    ]);
+    const raw = defaultConfigInput() as { clouds: Record<string, unknown> };
+    delete raw.clouds.azure;
+    expect(validateConfig({ ...raw, watcher: { schedule: "rate(7 minutes)" } }).ok).toBe(true);
+    expect(validateConfig({ ...defaultConfigInput(), watcher: { enabled: false, schedule: "rate(7 minutes)" } }).ok).toBe(true);
   });
 });
 

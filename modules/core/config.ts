@@ -4,7 +4,7 @@
  * what is allowed. The JSON Schema published for editors is generated from this schema.
  */
 import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
-import { scheduleProblem } from "./schedule";
+import { scheduleProblem, toNcrontab } from "./schedule";
 import { HIVE_CLOUDS } from "./hive";
 import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
@@ -985,6 +985,13 @@ function azureCrossChecks(input: unknown): ConfigProblem[] {
     }
   }
   out.push(...selectionPeerProblems("clouds.azure.honeypots", az.honeypots));
+  // The Azure watcher's timer takes NCRONTAB: a schedule with no exact equivalent is refused here, not at deploy.
+  const w = valueAt(input, ["watcher"]).value as Record<string, unknown> | undefined;
+  const schedule = w && typeof w === "object" ? w.schedule : undefined;
+  if (!(w && typeof w === "object" && w.enabled === false) && typeof schedule === "string" && scheduleProblem(schedule) === undefined) {
+    const timer = toNcrontab(schedule);
+    if (!timer.ok) out.push({ path: "watcher.schedule", message: `${show(schedule)} ${timer.problem} (clouds.azure is set)` });
+  }
   return out;
 }
 
