@@ -1,14 +1,9 @@
 /** Adapter: the index API key, kept as the plain SecretString of a Secrets Manager secret. */
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { NO_SECRET_VERSION, type ApiKey } from "../core/lookup";
 import { errorName } from "./runtime";
 
-/** Marker version used when there is no secret version at all. */
-export const NO_SECRET_VERSION = "none";
-
-export type ApiKey =
-  | { readonly kind: "key"; readonly key: string; readonly version: string }
-  /** No value yet (the construct creates the secret empty) or an empty string. */
-  | { readonly kind: "missing"; readonly version: string };
+export { NO_SECRET_VERSION, type ApiKey } from "../core/lookup";
 
 /** Any error other than "no value" rejects: the caller retries rather than calling the key missing. */
 export async function readApiKey(client: SecretsManagerClient, secretId: string): Promise<ApiKey> {

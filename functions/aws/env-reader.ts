@@ -3,6 +3,8 @@
  * shows them all, each with the variable, what it held and what was expected.
  */
 
+import { parseIpMessage } from "../core/watcher-message";
+
 export type Vars = Readonly<Record<string, string | undefined>>;
 
 /** Collects every problem so one failed deploy shows them all. */
@@ -45,6 +47,41 @@ export class EnvReader {
     if (v !== undefined && /^\d+$/.test(v.trim()) && Number(v) >= min && Number.isSafeInteger(Number(v))) return Number(v);
     this.problems.push(`${name} is ${describe(v)} (expected an integer ≥ ${min}${fallback !== undefined ? `, or unset for ${fallback}` : ""})`);
     return fallback ?? min;
+  }
+
+  /**
+   * A non-empty JSON object of honeypot name → the cloud's unit that runs it (`unit`: "ECS service
+   * name", "VM name"), each pair checked against the queue message format: a name it refuses would
+   * get every message of that honeypot dropped as malformed.
+   */
+  honeypotMap(name: string, unit: string, example: string): Readonly<Record<string, string>> {
+    const raw = this.text(name, `a JSON object of honeypot name → ${unit}, e.g. ${example}`);
+    if (!raw) return {};
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      this.problems.push(`${name} is not JSON (expected an object of honeypot name → ${unit})`);
+      return {};
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
+      this.problems.push(`${name} is ${JSON.stringify(value)} (expected a non-empty object of honeypot name → ${unit})`);
+      return {};
+    }
+    const out: Record<string, string> = {};
+    for (const [honeypot, runner] of Object.entries(value)) {
+      if (typeof runner !== "string") {
+        this.problems.push(`${name}.${honeypot} is ${JSON.stringify(runner)} (expected ${/^[aeiou]/i.test(unit) ? "an" : "a"} ${unit})`);
+        continue;
+      }
+      const probe = parseIpMessage(JSON.stringify({ ip: "192.0.2.1", honeypot, service: runner, cycle: "2000-01-01T00:00:00Z" }));
+      if (!probe.ok) {
+        this.problems.push(`${name}.${honeypot}: ${probe.error}`);
+        continue;
+      }
+      out[honeypot] = runner;
+    }
+    return out;
   }
 
   done<T>(fn: string, value: T): T {

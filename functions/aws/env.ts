@@ -6,7 +6,6 @@
  * @example
  * const env = lookupEnv(process.env); // throws before any record is touched
  */
-import { parseIpMessage } from "../core/watcher-message";
 import { EnvReader, type Vars } from "./env-reader";
 
 /** Honeypot name → ECS service name, as the construct deployed them. */
@@ -61,34 +60,7 @@ export const DEFAULT_TIME_RESERVE_MS = 25_000;
 /** The generic reader plus the watcher's honeypot → service map. */
 class Reader extends EnvReader {
   services(name: string): ServiceMap {
-    const raw = this.text(name, 'a JSON object of honeypot name → ECS service name, e.g. {"cowrie":"lure-cowrie"}');
-    if (!raw) return {};
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      this.problems.push(`${name} is not JSON (expected an object of honeypot name → ECS service name)`);
-      return {};
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
-      this.problems.push(`${name} is ${JSON.stringify(value)} (expected a non-empty object of honeypot name → ECS service name)`);
-      return {};
-    }
-    const out: Record<string, string> = {};
-    for (const [honeypot, service] of Object.entries(value)) {
-      if (typeof service !== "string") {
-        this.problems.push(`${name}.${honeypot} is ${JSON.stringify(service)} (expected an ECS service name)`);
-        continue;
-      }
-      // Names must survive the queue message format, or every message for them would be dropped as malformed.
-      const probe = parseIpMessage(JSON.stringify({ ip: "192.0.2.1", honeypot, service, cycle: "2000-01-01T00:00:00Z" }));
-      if (!probe.ok) {
-        this.problems.push(`${name}.${honeypot}: ${probe.error}`);
-        continue;
-      }
-      out[honeypot] = service;
-    }
-    return out;
+    return this.honeypotMap(name, "ECS service name", '{"cowrie":"lure-cowrie"}');
   }
 }
 

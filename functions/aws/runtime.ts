@@ -3,21 +3,14 @@
  * Logs are one JSON object per line so CloudWatch Logs Insights can filter on fields (`event`, `ip`, …).
  */
 
-export type LogLevel = "info" | "warn" | "error";
+import type { Log } from "../core/log";
 
-/** One log line: `event` names what happened; `fields` carry the ids needed to follow it up. */
-export type Log = (level: LogLevel, event: string, fields?: Readonly<Record<string, unknown>>) => void;
+export { errorFields, type Log, type LogLevel } from "../core/log";
 
 /** Writes straight to stdout: `console.log` in Lambda prefixes each line, which breaks JSON parsing. */
 export const jsonLog: Log = (level, event, fields) => {
   process.stdout.write(`${JSON.stringify({ level, event, ...fields })}\n`);
 };
-
-/** The parts of an error worth logging; never the stack of an SDK error (long, and it says little). */
-export function errorFields(err: unknown): { readonly error: string; readonly message: string } {
-  if (err instanceof Error) return { error: err.name, message: err.message };
-  return { error: "NonError", message: String(err) };
-}
 
 export function errorName(err: unknown): string | undefined {
   return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string" ? (err as { name: string }).name : undefined;

@@ -1,38 +1,9 @@
 /** Adapter: JSON objects in the watcher's S3 bucket (results, latest state, markers). */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { storedJson, type JsonStore } from "../core/json-store";
 import { errorName } from "./runtime";
 
-/**
- * `value` is undefined when the object exists but is not JSON (callers treat that as unusable).
- * `etag` is S3's entity tag of the version read, for a conditional write that replaces exactly it.
- */
-export type Stored = { readonly exists: false } | { readonly exists: true; readonly value: unknown; readonly etag?: string };
-
-/**
- * Condition of a write: `ifNoneMatch: "*"` creates the object only if there is none; `ifMatch`
- * replaces it only if it is still the version with that ETag.
- */
-export type WriteCondition = { readonly ifNoneMatch: "*" } | { readonly ifMatch: string };
-
-/** Outcome of a conditional write; `written: false` means another writer got there first. */
-export type ConditionalWrite = { readonly written: true; readonly etag?: string } | { readonly written: false };
-
-export interface JsonStore {
-  /** Where `key` lives, for people: `s3://bucket/key`. */
-  url(key: string): string;
-  /** A missing object is `exists: false`; any other S3 error rejects. */
-  get(key: string): Promise<Stored>;
-  put(key: string, value: unknown): Promise<void>;
-  /**
-   * Writes only if `condition` holds. A failed condition (412 PreconditionFailed; 404 for `ifMatch`
-   * when the object is gone) resolves `written: false`; any other error rejects, 409
-   * ConditionalRequestConflict (a concurrent conditional write still in progress) included.
-   */
-  putIf(key: string, value: unknown, condition: WriteCondition): Promise<ConditionalWrite>;
-  delete(key: string): Promise<void>;
-  /** Deletes only the version with this ETag; false when the object changed or is gone. */
-  deleteIf(key: string, etag: string): Promise<boolean>;
-}
+export type { ConditionalWrite, JsonStore, Stored, WriteCondition } from "../core/json-store";
 
 const JSON_TYPE = "application/json";
 
@@ -43,6 +14,11 @@ export function isPreconditionFailed(err: unknown): boolean {
   return status === 412;
 }
 
+/**
+ * The `JsonStore` in one bucket. A failed condition is S3's 412 PreconditionFailed (404 NoSuchKey
+ * for `ifMatch` when the object is gone); 409 ConditionalRequestConflict (a concurrent conditional
+ * write still in progress) rejects, like any other error.
+ */
 export function s3JsonStore(client: S3Client, bucket: string): JsonStore {
   return {
     url: (key) => `s3://${bucket}/${key}`,
@@ -58,13 +34,7 @@ export function s3JsonStore(client: S3Client, bucket: string): JsonStore {
         if (errorName(err) === "NoSuchKey") return { exists: false };
         throw err;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(text) as unknown;
-      } catch {
-        value = undefined;
-      }
-      return etag === undefined ? { exists: true, value } : { exists: true, value, etag };
+      return storedJson(text, etag);
     },
     async put(key, value) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: JSON_TYPE }));

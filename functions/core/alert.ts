@@ -10,10 +10,15 @@ export interface Alert {
 }
 
 export interface RotationOutcome {
-  /** "rotated": a new deployment was forced; "failed": it was attempted and refused. */
+  /** "rotated": the honeypot was moved (or is being moved) to a new IP; "failed": it was attempted and refused. */
   readonly status: "rotated" | "failed";
   readonly service: string;
   readonly detail?: string;
+  /**
+   * What the rotation did, in the cloud's own terms, for the alert body; replaces the default text,
+   * which describes an ECS redeployment (AWS). @default the ECS wording
+   */
+  readonly message?: string;
 }
 
 /** SNS wants printable ASCII subjects shorter than 100 characters. */
@@ -82,7 +87,9 @@ export function exposureAlert(input: {
     `Honeyscore: ${state.honeyscore === undefined ? "not available" : state.honeyscore.toFixed(2)}`,
     ...(state.firstFoundAt ? [`First listed: ${state.firstFoundAt}`] : []),
   ];
-  if (input.rotation?.status === "rotated") {
+  if (input.rotation?.message !== undefined) {
+    lines.push("", `Rotation: ${input.rotation.message}`);
+  } else if (input.rotation?.status === "rotated") {
     lines.push("", `Rotation: a new deployment of ${input.rotation.service} was started; the honeypot gets a new public IP when its new task runs, and ${state.ip} is released.`);
   } else if (input.rotation?.status === "failed") {
     lines.push("", `Rotation of ${input.rotation.service} was due but failed: ${input.rotation.detail ?? "unknown error"}. It is retried on the next cycle.`);

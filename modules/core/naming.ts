@@ -33,6 +33,13 @@ export const TAG_KEYS = {
   plaintext: "lure:plaintext",
 } as const;
 
+/**
+ * On an Azure honeypot's public IP: when it got its address (ISO 8601), set at creation and by each
+ * rotation. Index data older than that describes the address's previous holder. Not in `TAG_KEYS`:
+ * those are on every cloud's resources (and Google Cloud's labels), this is on Azure's IPs only.
+ */
+export const SINCE_TAG_KEY = "lure:since";
+
 /** What a resource is part of; policy rules select resources by it. */
 export type Component = "network" | "honeypot" | "elastic" | "dashboard" | "logs" | "watcher" | "quarantine";
 
