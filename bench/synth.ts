@@ -19,7 +19,7 @@ import { join, resolve } from "path";
 
 const ROOT = resolve(__dirname, "..");
 const RSS_PROBE = join(__dirname, "rss-probe.js");
-/** Where modules/aws/bundle.ts caches function bundles. */
+/** Where modules/core/bundle.ts caches function bundles. */
 const FUNCTION_CACHE = join(__dirname, "..", "node_modules", ".cache", "lure", "functions");
 const WALL_RATIO_BUDGET = 2;
 const RSS_BUDGET_BYTES = 500e6;

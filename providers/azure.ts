@@ -36,6 +36,12 @@ export interface AzureStackProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** State backend. @default local state file `terraform.<stack>.tfstate` at the project root (outside cdktf.out) */
   readonly backend?: AzureBackendProps;
+  /**
+   * The provider reaches storage data planes (blobs it uploads) with Entra ID instead of account keys,
+   * which storage accounts without shared keys require. {@link AzureStack.useAzureadForStorage} turns
+   * it on later. @default false (the provider's default)
+   */
+  readonly storageUseAzuread?: boolean;
 }
 
 /** A resource whose `tags` argument can be set (every azurerm resource that Azure lets tag). */
@@ -77,6 +83,7 @@ export class AzureStack extends TerraformStack {
   readonly location: string;
   /** Tags lure puts on every taggable resource of this stack (by the {@link AzureTags} aspect). */
   readonly tags: Readonly<Record<string, string>>;
+  readonly provider: AzurermProvider;
 
   constructor(scope: Construct, id: string, props: AzureStackProps) {
     super(scope, id);
@@ -86,7 +93,11 @@ export class AzureStack extends TerraformStack {
     this.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
     // azurerm 4 requires the features block (empty: the provider's defaults) and a subscription, which
     // ARM_SUBSCRIPTION_ID gives when the config does not.
-    new AzurermProvider(this, "azurerm", { features: [{}], ...(props.subscriptionId ? { subscriptionId: props.subscriptionId } : {}) });
+    this.provider = new AzurermProvider(this, "azurerm", {
+      features: [{}],
+      ...(props.subscriptionId ? { subscriptionId: props.subscriptionId } : {}),
+      ...(props.storageUseAzuread ? { storageUseAzuread: true } : {}),
+    });
     const b = props.backend ?? { type: "local" };
     if (b.type === "azurerm") {
       new AzurermBackend(this, {
@@ -102,6 +113,22 @@ export class AzureStack extends TerraformStack {
       new LocalBackend(this, { path: b.path ?? `../../../terraform.${id}.tfstate` });
     }
     Aspects.of(this).add(new AzureTags(this.tags));
+  }
+
+  /**
+   * A construct of this stack uploads blobs to a storage account without shared keys (the watcher's
+   * package): the provider must use Entra ID for storage data planes. Set only then, so a stack
+   * without such a construct keeps the provider block it had.
+   *
+   * The same accounts must not be read over their data planes when refreshed: azurerm 4.x reads an
+   * account's queue and static-website properties that way, with the deployer's Entra ID identity,
+   * which has no data role on the account (Owner has none), so every plan would fail with 403.
+   * `data_plane_available = false` skips those reads (in 4.55 only `azurerm_storage_account` reads
+   * the flag, and lure's accounts set neither `queue_properties` nor `static_website`).
+   */
+  useAzureadForStorage(): void {
+    this.provider.storageUseAzuread = true;
+    this.provider.features = [{ storage: [{ dataPlaneAvailable: false }] }];
   }
 
   private readsOtherStacks = false;

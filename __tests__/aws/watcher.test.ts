@@ -7,7 +7,7 @@ import { AwsHoneynetStack } from "../../modules/aws/stacks";
 import { LOOKUP_BATCH_SIZE, LOOKUP_MAX_CONCURRENCY, LOOKUP_MIN_INTERVAL_MS, LOOKUP_RESERVE_MS, LOOKUP_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT } from "../../modules/aws/watcher";
 import { isReadOnlyAction } from "../../modules/core/policy/rules/no-wildcard-mutating";
 import { worstLookupMs } from "../../functions/shodan/budget";
-import { zipOneFile } from "../../modules/aws/bundle";
+import { zipOneFile } from "../../modules/core/bundle";
 import { configWith, deref, ref, resources, ROOT, synthAwsHoneynet, tagOf, type Json } from "../helpers/synth";
 
 const stack = synthAwsHoneynet(configWith((c) => (c.watcher.alertEmail = "soc@example.org")));

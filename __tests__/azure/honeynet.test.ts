@@ -50,6 +50,9 @@ describe("AzureHoneynet, industrial profile", () => {
     expect(vm.eviction_policy).toBeUndefined();
     const [, ip] = tagged(stack, "azurerm_public_ip", "honeypot", hp)[0];
     expect(ip).toMatchObject({ sku: "Standard", allocation_method: "Static" });
+    // When the address became ours: set at creation, and left to the watcher's rotation afterwards.
+    expect(ip.tags["lure:since"]).toBe("${timestamp()}");
+    expect(ip.lifecycle).toEqual({ ignore_changes: ['tags["lure:since"]'] });
   });
 
   it.each(publicMembers)("%s: the NSG allows exactly its catalog ports with their protocols, then denies everything", (hp) => {

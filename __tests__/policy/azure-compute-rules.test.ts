@@ -178,3 +178,35 @@ describe("role-assignment-scoped", () => {
     ]);
   });
 });
+
+describe("role-assignment-scoped: custom roles", () => {
+  const rg = ref("azurerm_resource_group.rg");
+  const definition = (extra: Record<string, unknown> = {}) => ({
+    name: "lure-watcher-public-ips",
+    scope: rg,
+    assignable_scopes: [rg],
+    permissions: [{ actions: ["Microsoft.Network/publicIPAddresses/read", "Microsoft.Network/publicIPAddresses/write"] }],
+    ...extra,
+  });
+
+  it("accepts a role defined and assignable at a resource group, each action spelled out", () => {
+    expect(roleAssignmentScoped.check(stack({ azurerm_role_definition: { ok: definition(), noAssignable: definition({ assignable_scopes: undefined }) } }))).toEqual([]);
+  });
+
+  it("flags scopes above a resource group, wildcard actions and exclusions, one violation each", () => {
+    const s = stack({
+      azurerm_role_definition: {
+        sub: definition({ scope: "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333", assignable_scopes: [rg, ref("data.azurerm_subscription.current")] }),
+        wild: definition({ permissions: [{ actions: ["Microsoft.Network/*"], data_actions: ["*"] }] }),
+        not: definition({ permissions: [{ actions: ["Microsoft.Network/publicIPAddresses/read"], not_actions: ["Microsoft.Authorization/*"] }] }),
+      },
+    });
+    expect(roleAssignmentScoped.check(s).map((v) => `${v.resource}: ${v.message.split(";")[0]}`)).toEqual([
+      'azurerm_role_definition.sub: azurerm_role_definition.sub scope "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333" is a whole subscription',
+      'azurerm_role_definition.sub: azurerm_role_definition.sub assignable_scopes[1] "${data.azurerm_subscription.current.id}" is data.azurerm_subscription.current.id, a subscription',
+      'azurerm_role_definition.wild: azurerm_role_definition.wild permissions[0].actions has "Microsoft.Network/*"',
+      'azurerm_role_definition.wild: azurerm_role_definition.wild permissions[0].data_actions has "*"',
+      "azurerm_role_definition.not: azurerm_role_definition.not permissions[0] sets not_actions, which grants every other action",
+    ]);
+  });
+});

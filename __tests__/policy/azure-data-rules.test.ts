@@ -118,3 +118,13 @@ describe("no-secret-values (Azure)", () => {
     ]);
   });
 });
+
+describe("no-secret-values (Azure): identity-based connections", () => {
+  it("accepts <connection>__credential = managedidentity, which holds no secret, and flags any other value", () => {
+    const app = (settings: Record<string, string>) => stack({ azurerm_linux_function_app: { y1: { storage_uses_managed_identity: true, app_settings: settings } } });
+    expect(noSecretValues.check(app({ AzureWebJobsStorage__credential: "managedidentity", LURE_QUEUE__credential: "managedidentity", LURE_QUEUE__clientId: ref("azurerm_user_assigned_identity.w", "client_id") }))).toEqual([]);
+    expect(noSecretValues.check(app({ LURE_QUEUE__credential: "AccountKey=abc" })).map((v) => v.message.split(";")[0])).toEqual([
+      "azurerm_linux_function_app.y1 sets app setting LURE_QUEUE__credential, which looks like a secret value",
+    ]);
+  });
+});

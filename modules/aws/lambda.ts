@@ -15,7 +15,7 @@ import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import type { AwsStack } from "../../providers/aws";
 import type { IamStatement } from "../core/interfaces";
 import { resourceName } from "../core/naming";
-import { LAMBDA_RUNTIME, functionBundle, type FunctionName } from "./bundle";
+import { LAMBDA_RUNTIME, functionBundle, type FunctionName } from "../core/bundle";
 import { serviceRole } from "./iam";
 
 export interface NodeFunctionProps {

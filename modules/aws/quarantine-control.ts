@@ -15,7 +15,7 @@ import type { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedu
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { IamStatement } from "../core/interfaces";
 import { quarantineEnvironment } from "../core/quarantine-runtime";
-import { FUNCTION_ENTRIES } from "./bundle";
+import { FUNCTION_ENTRIES } from "../core/bundle";
 import { functionSchedule, nodeFunction, rolePolicyOf } from "./lambda";
 import type { QuarantineContext } from "./quarantine-context";
 

@@ -5,6 +5,7 @@ import { AwsStack } from "../../providers/aws";
 import { ConfigError, honeynetPropsFor, type LureConfig } from "../core/config";
 import { HIVE_PORT } from "../core/hive";
 import { resourceName } from "../core/naming";
+import { watcherPropsFor } from "../core/validate";
 import { quarantineProps, quarantinePropsProblems } from "../core/quarantine-runtime";
 import { AwsHoneynet } from "./honeynet";
 import { AwsQuarantine, MODE_ITEM_KEY, QUARANTINE_PARTITION } from "./quarantine";
@@ -58,17 +59,7 @@ export class AwsHoneynetStack extends AwsStack {
 
     const w = config.watcher;
     if (!w.enabled) return;
-    this.watcher = new AwsWatcher(this, "Watcher", {
-      prefix: config.prefix,
-      honeynet: this.honeynet,
-      schedule: w.schedule,
-      ...(w.alertEmail ? { alertEmail: w.alertEmail } : {}),
-      rotateOnExposure: w.rotateOnExposure,
-      minRotationIntervalHours: w.minRotationIntervalHours,
-      resultsRetentionDays: w.resultsRetentionDays,
-      honeyscore: w.honeyscore,
-      logRetentionDays: hn.logRetentionDays,
-    });
+    this.watcher = new AwsWatcher(this, "Watcher", watcherPropsFor(config, this.honeynet));
     output("watcher_results", this.watcher.resultsLocation, "Shodan lookup results: results/<ip>/<time>.json (history) and latest/<ip>.json");
     output("watcher_api_key_secret", this.watcher.apiKeySecretName, "Secrets Manager secret created empty: put the Shodan API key in it (README: Setting the Shodan API key)");
     output("watcher_alert_topic", this.watcher.topic.arn, "SNS topic of exposure alerts");

@@ -21,7 +21,7 @@ import type { IamStatement, IWatcher, WatcherProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
 import { assertWatcherProps } from "../core/validate";
 import { worstLookupMs } from "../../functions/shodan/budget";
-import { FUNCTION_ENTRIES, type FunctionName } from "./bundle";
+import { FUNCTION_ENTRIES, type FunctionName } from "../core/bundle";
 import { functionSchedule, nodeFunction, rolePolicyOf } from "./lambda";
 import { watcherQueues, watcherStores } from "./watcher-stores";
 

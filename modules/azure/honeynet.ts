@@ -60,7 +60,7 @@ import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, hiveTargetProblems, ty
 import { honeynetPropsProblems } from "../core/validate";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
-import { componentTags, resourceName, slug, TAG_KEYS, type Component } from "../core/naming";
+import { componentTags, resourceName, SINCE_TAG_KEY, slug, TAG_KEYS, type Component } from "../core/naming";
 import { defaultAzureVmSize } from "../core/vm-sizes";
 import { keyWithoutPrivateHalf } from "./admin-key";
 
@@ -93,29 +93,59 @@ export const KEY_VAULT_SECRETS_USER = "Key Vault Secrets User";
 export const KEY_VAULT_SECRETS_OFFICER = "Key Vault Secrets Officer";
 /** Azure's minimum: a destroyed sensor's vault name is free again a week later (purge protection stays off). */
 export const HIVE_VAULT_SOFT_DELETE_DAYS = 7;
-const VAULT_INFIX = "-hive-";
-const VAULT_UNIQUE_LENGTH = 8;
-/** Vault names are at most 24 characters: what `-hive-` and the unique part leave to the prefix. */
-const VAULT_PREFIX_MAX = 24 - VAULT_INFIX.length - VAULT_UNIQUE_LENGTH;
+
+/** Deleting a honeypot's public IP, creating one of the same name and attaching it (join) to the NIC. */
+export const ROTATION_PUBLIC_IPS = {
+  key: "public-ips",
+  description: "lure watcher: replace a honeypot's public IP (delete it, create one of the same name, attach it)",
+  actions: ["Microsoft.Network/publicIPAddresses/read", "Microsoft.Network/publicIPAddresses/write", "Microsoft.Network/publicIPAddresses/delete", "Microsoft.Network/publicIPAddresses/join/action"],
+} as const;
+/** Rewriting a NIC's IP configuration: the NIC PUT joins the NIC's subnet and NSG again. */
+export const ROTATION_NIC_SWAP = {
+  key: "nic-swap",
+  description: "lure watcher: detach and attach the public IP of a honeypot's NIC",
+  actions: ["Microsoft.Network/networkInterfaces/read", "Microsoft.Network/networkInterfaces/write", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.Network/networkSecurityGroups/join/action"],
+} as const;
+const HIVE_VAULT_INFIX = "-hive-";
+/** Length of the unique part of a global name: 8 hex digits of {@link deploymentUnique}. */
+export const UNIQUE_LENGTH = 8;
 const VAULT_NAME = /^[a-z](?!.*--)[a-z0-9-]{1,22}[a-z0-9]$/;
 
 /**
- * The Key Vault name of a hive's sensor: `<prefix part>-hive-<unique>`, e.g. `lure-hive-1a2b3c4d`.
- * Vault names are global across Azure (3–24 letters, digits and hyphens, starting with a letter,
- * ending with a letter or digit, no `--`), so `unique` tells deployments apart; the honeynet passes
- * the first 8 hex digits of `sha1("<subscription id>/<resource group name>")`, which Terraform
- * computes (a token: the subscription is known only at plan time), so the name stays the same at
- * every synth and differs between subscriptions. The prefix part is the prefix's slug without
- * leading digits or hyphens, cut to 10 characters and without a trailing hyphen (`lure-prod-e1` gives
- * `lure-prod-hive-…`), or `lure` if nothing is left. A literal `unique` is checked; a token is not.
+ * A Key Vault name: `<prefix part><infix><unique>`, e.g. `lure-hive-1a2b3c4d`. Vault names are global
+ * across Azure (3–24 letters, digits and hyphens, starting with a letter, ending with a letter or
+ * digit, no `--`), so `unique` tells deployments apart ({@link deploymentUnique}: Terraform computes
+ * it, so the name stays the same at every synth and differs between subscriptions). The prefix part
+ * is the prefix's slug without leading digits or hyphens, cut to what the infix and the unique part
+ * leave of the 24 characters and without a trailing hyphen, or `lure` if nothing is left. A literal
+ * `unique` is checked; a token is not.
  */
-export function hiveVaultName(prefix: string, unique: string): string {
-  const part = slug(prefix).replace(/^[^a-z]+/, "").slice(0, VAULT_PREFIX_MAX).replace(/-+$/, "") || "lure";
-  const name = `${part}${VAULT_INFIX}${unique}`;
-  if (!Token.isUnresolved(unique) && !(unique.length <= VAULT_UNIQUE_LENGTH && VAULT_NAME.test(name))) {
-    throw new Error(`Key Vault name "${name}" is not valid: 3-24 lower-case letters, digits and hyphens, starting with a letter (unique part: at most ${VAULT_UNIQUE_LENGTH} letters or digits)`);
+export function keyVaultName(prefix: string, infix: string, unique: string): string {
+  const part = slug(prefix).replace(/^[^a-z]+/, "").slice(0, 24 - infix.length - UNIQUE_LENGTH).replace(/-+$/, "") || "lure";
+  const name = `${part}${infix}${unique}`;
+  if (!Token.isUnresolved(unique) && !(unique.length <= UNIQUE_LENGTH && VAULT_NAME.test(name))) {
+    throw new Error(`Key Vault name "${name}" is not valid: 3-24 lower-case letters, digits and hyphens, starting with a letter (unique part: at most ${UNIQUE_LENGTH} letters or digits)`);
   }
   return name;
+}
+
+/**
+ * The Key Vault name of a hive's sensor: {@link keyVaultName} with `-hive-`, e.g. `lure-hive-1a2b3c4d`
+ * (`lure-prod-e1` gives `lure-prod-hive-…`: the prefix part has at most 10 characters). The honeynet
+ * passes {@link deploymentUnique} of its resource group.
+ */
+export function hiveVaultName(prefix: string, unique: string): string {
+  return keyVaultName(prefix, HIVE_VAULT_INFIX, unique);
+}
+
+/**
+ * The first 8 hex digits of `sha1("<subscription id>/<resource group name>")` as a Terraform
+ * expression (the subscription is known only at plan time): what tells the global names (vaults,
+ * storage accounts, apps) of one deployment from another's. Pass the group's name as written, not
+ * the resource's attribute: the names then depend on the subscription alone.
+ */
+export function deploymentUnique(subscriptionId: string, groupName: string): string {
+  return Fn.substr(Fn.sha1(Fn.join("/", [subscriptionId, groupName])), 0, UNIQUE_LENGTH);
 }
 
 /**
@@ -154,6 +184,8 @@ export interface AzureHoneypotHost {
   readonly name: string;
   readonly vm: LinuxVirtualMachine;
   readonly publicIp: PublicIp;
+  /** The VM's NIC, which holds the public IP (rotation swaps it there). */
+  readonly nic: NetworkInterface;
   readonly securityGroup: NetworkSecurityGroup;
   /** The honeypot and the internal group members on its VM (tanner and its peers on snare's). */
   readonly members: readonly string[];
@@ -472,8 +504,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
    */
   private sensorAccess(ctx: Context, target: HiveTarget): AzureHiveSensor {
     const client = new DataAzurermClientConfig(this, "HiveClient", {});
-    // The group's name as written, not the resource's: the vault's name then depends on the subscription alone.
-    const vaultName = hiveVaultName(this.prefix, Fn.substr(Fn.sha1(Fn.join("/", [client.subscriptionId, ctx.name("honeynet")])), 0, VAULT_UNIQUE_LENGTH));
+    const vaultName = hiveVaultName(this.prefix, deploymentUnique(client.subscriptionId, ctx.name("honeynet")));
     const vault = new KeyVault(this, "HiveVault", {
       name: vaultName,
       location: ctx.location,
@@ -508,7 +539,17 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     const sid = `Honeypot-${hp}`;
     const vmName = ctx.name("hp", hp);
     const tags = ctx.tags("honeypot", hp);
-    const publicIp = new PublicIp(this, `${sid}-PublicIp`, { name: vmName, location: ctx.location, resourceGroupName: ctx.rg, allocationMethod: "Static", sku: "Standard", tags });
+    // lure:since: when the address became ours (Azure hands out addresses others held, and Shodan's data
+    // about them predates us). Set once here; a watcher's rotation sets it again, which Terraform leaves alone.
+    const publicIp = new PublicIp(this, `${sid}-PublicIp`, {
+      name: vmName,
+      location: ctx.location,
+      resourceGroupName: ctx.rg,
+      allocationMethod: "Static",
+      sku: "Standard",
+      tags: { ...tags, [SINCE_TAG_KEY]: Fn.timestamp() },
+      lifecycle: { ignoreChanges: [`tags["${SINCE_TAG_KEY}"]`] },
+    });
     const { nsg, nic } = this.guardedNic(
       ctx,
       { nsg: `${sid}-SecurityGroup`, nic: `${sid}-Nic`, association: `${sid}-NicSecurityGroup` },
@@ -528,7 +569,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     });
     const identityId = "hive" in shipping ? shipping.identityId : undefined;
     const vm = this.vm(ctx, `${sid}-Vm`, vmName, nic, props.sizes?.[hp] ?? defaultAzureVmSize(hp, override), doc, "honeypot", hp, undefined, identityId);
-    return { name: hp, vm, publicIp, securityGroup: nsg, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
+    return { name: hp, vm, publicIp, nic, securityGroup: nsg, members: [hp, ...internalPeers(hp).map((e) => e.name)], ports };
   }
 
   /** Kibana: its own VM in the dashboard subnet (the one Elasticsearch answers), port 80 for the allow-list only. */
@@ -556,11 +597,33 @@ export class AzureHoneynet extends Construct implements IHoneynet {
 
   /** Reading the honeypots' public IPs: Reader on the honeynet's resource group, nothing wider. */
   discoveryAccess(): AccessGrant {
-    return { cloud: "azure", roleAssignments: [{ role: "Reader", scope: this.resourceGroup.id }] };
+    return { cloud: "azure", roleAssignments: [{ role: "Reader", scope: this.resourceGroup.id, key: "Reader" }] };
   }
 
-  /** Swapping a honeypot's public IP (a new IP onto its NIC): Network Contributor on the resource group. */
-  rotationAccess(): AccessGrant {
-    return { cloud: "azure", roleAssignments: [{ role: "Network Contributor", scope: this.resourceGroup.id }] };
+  /**
+   * Moving honeypots to a new public IP. A Standard IP keeps its address for life, so rotation deletes
+   * the honeypot's IP and creates one of the same name, detaching and attaching it on the NIC. Two
+   * roles of the grantee's own, each only where it acts: {@link ROTATION_PUBLIC_IPS} on the resource
+   * group (the new IP does not exist yet, so nothing narrower can hold it) and {@link ROTATION_NIC_SWAP}
+   * on each rotating honeypot's NIC, the honeypot subnet and each rotating honeypot's NSG (the NIC PUT
+   * joins both again). Network Contributor, the nearest built-in role, could also rewrite every NSG
+   * rule of the network. Scoped to the named honeypots, or to every one.
+   */
+  rotationAccess(honeypots?: readonly string[]): AccessGrant {
+    const unknown = (honeypots ?? []).filter((h) => !this.hosts.some((x) => x.name === h));
+    if (unknown.length > 0) throw new Error(`${this.node.path}: ${unknown.join(", ")} is not a public honeypot of this honeynet`);
+    const hosts = honeypots ? this.hosts.filter((h) => honeypots.includes(h.name)) : this.hosts;
+    const rg = this.resourceGroup.id;
+    const role = (r: typeof ROTATION_PUBLIC_IPS | typeof ROTATION_NIC_SWAP) => ({ key: r.key, description: r.description, actions: r.actions, assignableScope: rg });
+    return {
+      cloud: "azure",
+      customRoles: [role(ROTATION_PUBLIC_IPS), role(ROTATION_NIC_SWAP)],
+      roleAssignments: [
+        { role: ROTATION_PUBLIC_IPS.key, scope: rg, key: "PublicIps" },
+        ...hosts.map((h) => ({ role: ROTATION_NIC_SWAP.key, scope: h.nic.id, key: `Nic-${h.name}` })),
+        { role: ROTATION_NIC_SWAP.key, scope: this.honeypotSubnet.id, key: "Subnet" },
+        ...hosts.map((h) => ({ role: ROTATION_NIC_SWAP.key, scope: h.securityGroup.id, key: `SecurityGroup-${h.name}` })),
+      ],
+    };
   }
 }

@@ -4,15 +4,22 @@ import type { Construct } from "constructs";
 import { AzureStack } from "../../providers/azure";
 import { azureVmSizes, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
 import type { HiveTarget } from "../core/hive";
+import { namedOutput } from "../core/outputs";
+import { watcherPropsFor } from "../core/validate";
 import { AzureHoneynet } from "./honeynet";
+import { API_KEY_SECRET_NAME, AzureWatcher } from "./watcher";
 
 type AzureCloudConfig = NonNullable<LureConfig["clouds"]["azure"]>;
 
 const CLOUD_TITLES: Readonly<Record<CloudName, string>> = { aws: "AWS", azure: "Azure", gcp: "Google Cloud" };
 
-/** `azure-honeynet`: the honeypot VMs, the Elastic VM and the dashboard; a hive's sensor has only the honeypot VMs and the credential's vault. */
+/**
+ * `azure-honeynet`: the honeypot VMs, the Elastic VM and the dashboard (a hive's sensor has only the
+ * honeypot VMs and the credential's vault), and, unless disabled, the watcher.
+ */
 export class AzureHoneynetStack extends AzureStack {
   readonly honeynet: AzureHoneynet;
+  readonly watcher?: AzureWatcher;
 
   /** `hive`: where the honeypots ship when `honeynet.analytics.hive` names another cloud (ignored otherwise). */
   constructor(scope: Construct, id: string, config: LureConfig, azure: AzureCloudConfig, hive?: HiveTarget) {
@@ -50,6 +57,24 @@ export class AzureHoneynetStack extends AzureStack {
             : `Admin SSH: ssh -p 64295 lure@<VM address> from ${hn.adminCidrs.join(", ")}.`,
       ].join(" "),
       description: "What to do after deploy",
+    });
+
+    const w = config.watcher;
+    if (!w.enabled) return;
+    const watcher = (this.watcher = new AzureWatcher(this, "Watcher", watcherPropsFor(config, this.honeynet)));
+    namedOutput(this, "watcher_results", { value: watcher.resultsLocation, description: "Shodan lookup results: results/<ip>/<time>.json (history) and latest/<ip>.json, private (az storage blob list --auth-mode login)" });
+    namedOutput(this, "watcher_api_key_vault", { value: watcher.vaultName, description: `Key Vault of the Shodan API key (RBAC; created without a secret): set the secret ${API_KEY_SECRET_NAME} with watcher_api_key_command` });
+    namedOutput(this, "watcher_api_key_command", {
+      // The key is read from the terminal without echo and piped in: it is in no file, shell history or process list.
+      value: `read -rsp "Shodan API key: " LURE_KEY && echo && printf %s "$LURE_KEY" | az keyvault secret set --vault-name ${watcher.vaultName} --name ${API_KEY_SECRET_NAME} --file /dev/stdin --output none; unset LURE_KEY`,
+      description: "Stores the Shodan API key (README: Setting the Shodan API key); lookups fail until it is set",
+    });
+    namedOutput(this, "watcher_function_app", { value: watcher.functionApp.name, description: "Function App of the watcher (list-ips on the timer, lookup on the queue)" });
+    namedOutput(this, "watcher_poison_queue", { value: watcher.poisonQueue.url, description: "Lookups that failed 5 times (each cycle alerts while any are there)" });
+    namedOutput(this, "watcher_logs", { value: watcher.insights.name, description: "Application Insights of the watcher's functions (Entra ID only)" });
+    namedOutput(this, "watcher_alert_email", {
+      value: w.alertEmail ? `${w.alertEmail}: sent from an Azure-managed domain (DoNotReply@<guid>.azurecomm.net), no confirmation needed` : "none: set watcher.alertEmail to get alerts by e-mail (until then they are log lines only)",
+      description: "Where exposure alerts are e-mailed",
     });
   }
 }

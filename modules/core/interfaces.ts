@@ -149,8 +149,32 @@ export type PublicIpSource =
 /** Permissions, in the cloud's own terms, that a runtime identity needs for one capability. */
 export type AccessGrant =
   | { readonly cloud: "aws"; readonly statements: readonly IamStatement[] }
-  | { readonly cloud: "azure"; readonly roleAssignments: readonly { readonly role: string; readonly scope: string }[] }
+  | { readonly cloud: "azure"; readonly roleAssignments: readonly AzureRoleGrant[]; readonly customRoles?: readonly AzureCustomRole[] }
   | { readonly cloud: "gcp"; readonly bindings: readonly { readonly role: string; readonly resource: string }[] };
+
+/** One Azure role assignment a runtime identity needs. */
+export interface AzureRoleGrant {
+  /** A built-in role's name, or the `key` of one of the grant's `customRoles`. */
+  readonly role: string;
+  /** The resource (or resource group) id it is assigned at. */
+  readonly scope: string;
+  /** Names the assignment among the grant's (the grantee names its assignment after it), e.g. `Nic-cowrie`. */
+  readonly key: string;
+}
+
+/**
+ * A role the grantee defines (`azurerm_role_definition`) because no built-in role is narrow enough:
+ * Network Contributor, the nearest, may also rewrite every NSG rule and route of the network.
+ */
+export interface AzureCustomRole {
+  /** How the grant's `roleAssignments` name it. */
+  readonly key: string;
+  readonly description: string;
+  /** Control-plane actions, each spelled out (no wildcard). */
+  readonly actions: readonly string[];
+  /** Where it is defined and the only scope it may be assigned under (the honeynet's resource group). */
+  readonly assignableScope: string;
+}
 
 export interface IamStatement {
   readonly Sid?: string;

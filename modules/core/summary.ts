@@ -109,7 +109,7 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet"], gcp: ["honeynet"] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher"], gcp: ["honeynet"] };
 
 /** The jobs the config enables that `cloud` does not implement yet. */
 function pendingJobs(config: LureConfig, cloud: "aws" | "azure" | "gcp"): string[] {
@@ -176,14 +176,27 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
   }
   if (config.clouds.azure) {
     const az = config.clouds.azure;
+    const sensor = analyticsRole(config, "azure") === "sensor";
+    const w = config.watcher;
+    // Both the sensor's vault access and the watcher's identity are role assignments (and the watcher's rotation, role definitions).
+    const assigns = [sensor && "as a hive's sensor", w.enabled && "with the watcher"].filter((x): x is string => Boolean(x));
     const steps = [
-      `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}${analyticsRole(config, "azure") === "sensor" ? "; as a hive's sensor the stack creates role assignments, which needs Owner or User Access Administrator, not only Contributor" : ""}`,
+      `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}${assigns.length > 0 ? `; ${assigns.join(" and ")} the stack creates role assignments, which needs Owner or User Access Administrator, not only Contributor` : ""}`,
       // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
-      analyticsRole(config, "azure") === "sensor"
+      sensor
         ? `after aws-honeynet (its state holds the hive's address): ${deployStep(configFile, "azure-honeynet")} --ignore-missing-stack-dependencies`
         : deployStep(configFile, "azure-honeynet"),
-      ...(analyticsRole(config, "azure") === "sensor" ? ["store the sensor credential in the vault of the output hive_vault (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
+      ...(sensor ? ["store the sensor credential in the vault of the output hive_vault (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
       "list the honeypots' public IPs with the command in the output list_public_ips",
+      ...(w.enabled
+        ? [
+            "if the deploy stops uploading the watcher's package with a 403, Azure has not propagated the new role assignment yet: run the deploy again a few minutes later",
+            "put your Shodan API key in the watcher's vault with the command in the output watcher_api_key_command (it reads the key from the terminal)",
+            w.alertEmail
+              ? `alerts go to ${w.alertEmail} from DoNotReply@ an Azure-managed domain (<guid>.azurecomm.net): nothing to confirm, but let it through your mail filter`
+              : "set watcher.alertEmail to get exposure alerts by e-mail (until then they are log lines in the output watcher_logs)",
+          ]
+        : []),
     ];
     lines.push("", "next on Azure:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
   }

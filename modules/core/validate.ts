@@ -2,8 +2,8 @@
 import { honeynetDemand, networkTooSmall, vpcCidrProblem } from "./address-plan";
 import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
-import { ConfigError, PLAINTEXT_REFUSED_MESSAGE, type ConfigProblem } from "./config";
-import type { HoneynetProps, WatcherProps } from "./interfaces";
+import { ConfigError, PLAINTEXT_REFUSED_MESSAGE, type ConfigProblem, type LureConfig } from "./config";
+import type { HoneynetProps, IHoneynet, WatcherProps } from "./interfaces";
 import { ACM_CERTIFICATE_ARN, certificateRegionReason, propsArnProblems } from "./regions";
 import { scheduleProblem } from "./schedule";
 import { didYouMean } from "./suggest";
@@ -77,6 +77,22 @@ export function watcherPropsProblems(props: WatcherProps): ConfigProblem[] {
   int("resultsRetentionDays", props.resultsRetentionDays, 1, 3650);
   if (props.honeynet.honeypots.every((h) => h.ports.length === 0)) out.push({ path: "honeynet", message: "has no honeypot with public ports: there is nothing to watch" });
   return out;
+}
+
+/** The watcher's props from the config, for `honeynet` (the same on every cloud; its logs keep the honeynet's retention). */
+export function watcherPropsFor(config: LureConfig, honeynet: IHoneynet): WatcherProps {
+  const w = config.watcher;
+  return {
+    prefix: config.prefix,
+    honeynet,
+    schedule: w.schedule,
+    ...(w.alertEmail ? { alertEmail: w.alertEmail } : {}),
+    rotateOnExposure: w.rotateOnExposure,
+    minRotationIntervalHours: w.minRotationIntervalHours,
+    resultsRetentionDays: w.resultsRetentionDays,
+    honeyscore: w.honeyscore,
+    logRetentionDays: config.honeynet.logRetentionDays,
+  };
 }
 
 export function assertWatcherProps(source: string, props: WatcherProps): void {

@@ -10,7 +10,8 @@
  * have no secret-looking `env` name and no `env` fed from a `secret_name` (the secret would sit in the
  * environment), and its `secret` blocks have no `value`; function apps (`azurerm_linux_function_app`,
  * `azurerm_windows_function_app`, `azurerm_function_app_flex_consumption`) have no secret-looking
- * `app_settings` name, no Key Vault reference (`@Microsoft.KeyVault(...)`, resolved into an environment
+ * `app_settings` name (but an identity-based connection's `<connection>__credential` set to
+ * `managedidentity`, which says how to sign in and holds nothing), no Key Vault reference (`@Microsoft.KeyVault(...)`, resolved into an environment
  * variable), no `connection_string` block and no storage access key; container groups have no
  * secret-looking `environment_variables` and no `secure_environment_variables`. Secret-looking names
  * are the AWS ones, plus `…_URI` among the names that only point at a secret (a Key Vault secret id).
@@ -46,6 +47,9 @@ function envProblems(address: string, where: string, env: Record<string, unknown
   }
   return out;
 }
+
+/** An identity-based connection's `<connection>__credential`: `managedidentity` names how to sign in and holds no secret. */
+const IDENTITY_CREDENTIAL = /__credential$/i;
 
 /** App settings that Azure resolves from Key Vault into the environment. */
 const KEY_VAULT_REFERENCE = /^\s*@Microsoft\.KeyVault\(/i;
@@ -92,7 +96,8 @@ function azureProblems(stack: SynthesizedStack): Violation[] {
   for (const fn of FUNCTION_TYPES.flatMap((type) => resourcesOf(stack, type))) {
     const settings = fn.body["app_settings"];
     if (isRecord(settings)) {
-      out.push(...envProblems(fn.address, "app setting", settings));
+      const named = Object.fromEntries(Object.entries(settings).filter(([name, value]) => !(IDENTITY_CREDENTIAL.test(name) && value === "managedidentity")));
+      out.push(...envProblems(fn.address, "app setting", named));
       for (const [name, value] of Object.entries(settings)) {
         if (typeof value === "string" && KEY_VAULT_REFERENCE.test(value)) {
           out.push(violation(fn.address, `${fn.address} sets app setting ${name} to a Key Vault reference, which Azure resolves into an environment variable; read the secret at run time with the app's managed identity.`));

@@ -14,6 +14,12 @@
  * honeypot and its address, which is what the honeynet must keep to itself. A `scope` that is only an
  * unresolved expression (`${var.scope}`) cannot be verified and is reported.
  *
+ * A custom role (`azurerm_role_definition`) would otherwise be the way around both: its `scope` and
+ * every `assignable_scopes` entry obey the same scope test (and `assignable_scopes` is set: left out,
+ * it defaults to `scope`, which is still checked), and its `permissions` spell each action out, with
+ * no `*` in `actions` or `data_actions` (a wildcard grants what a later API adds) and no
+ * `not_actions` / `not_data_actions` (which grant everything else).
+ *
  * On Google Cloud the same administrator roles are the basic `roles/owner` and `roles/editor` and the
  * roles that grant access to others (`roles/resourcemanager.projectIamAdmin`,
  * `roles/resourcemanager.folderIamAdmin`, `roles/resourcemanager.organizationAdmin`,
@@ -22,7 +28,7 @@
  * `google_{project,folder,organization}_iam_policy` (`policy_data` as JSON or a `data.google_iam_policy`).
  */
 import type { PolicyRule, SynthesizedStack, Violation } from "../types";
-import { asStringList, iamPolicyBindings, parseReferences, resourcesOf } from "../util";
+import { asStringList, blockList, iamPolicyBindings, parseReferences, resourcesOf } from "../util";
 
 const RULE_ID = "role-assignment-scoped";
 
@@ -65,6 +71,28 @@ function adminRole(name: unknown, id: unknown): string | undefined {
   return undefined;
 }
 
+/** Custom roles defined or assignable above a resource group, or granting by wildcard or exclusion. */
+function roleDefinitionViolations(stack: SynthesizedStack): Violation[] {
+  const out: Violation[] = [];
+  for (const d of resourcesOf(stack, "azurerm_role_definition")) {
+    const scopes: [string, unknown][] = [["scope", d.body["scope"]], ...(asStringList(d.body["assignable_scopes"]) ?? []).map((v, i): [string, unknown] => [`assignable_scopes[${i}]`, v])];
+    for (const [where, scope] of scopes) {
+      const why = broadScope(scope);
+      if (why) out.push({ ruleId: RULE_ID, resource: d.address, message: `${d.address} ${where} ${JSON.stringify(scope ?? null)} ${why}; define the role at the resource group it is for.` });
+    }
+    blockList(d.body["permissions"]).forEach((p, i) => {
+      for (const key of ["actions", "data_actions"]) {
+        const wild = (asStringList(p[key]) ?? []).filter((a) => a.includes("*"));
+        if (wild.length > 0) out.push({ ruleId: RULE_ID, resource: d.address, message: `${d.address} permissions[${i}].${key} has ${wild.map((a) => JSON.stringify(a)).join(", ")}; list each action the role needs.` });
+      }
+      for (const key of ["not_actions", "not_data_actions"]) {
+        if ((asStringList(p[key]) ?? []).length > 0) out.push({ ruleId: RULE_ID, resource: d.address, message: `${d.address} permissions[${i}] sets ${key}, which grants every other action; list the actions the role needs instead.` });
+      }
+    });
+  }
+  return out;
+}
+
 /** Google Cloud roles that administer a whole project, folder or organization, or its IAM. */
 const GCP_ADMIN_ROLES: readonly string[] = [
   "roles/owner",
@@ -94,7 +122,7 @@ function gcpViolations(stack: SynthesizedStack): Violation[] {
 /** See the file header. */
 export const roleAssignmentScoped: PolicyRule = {
   id: RULE_ID,
-  description: "No Azure role assignment above a resource group or of an admin role; no Google Cloud project, folder or organization grant of owner, editor or IAM admin.",
+  description: "No Azure role assignment or custom role above a resource group, admin role or wildcard action; no GCP project, folder or org grant of owner, editor, IAM admin.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     for (const a of resourcesOf(stack, "azurerm_role_assignment")) {
@@ -108,6 +136,6 @@ export const roleAssignmentScoped: PolicyRule = {
         out.push({ ruleId: RULE_ID, resource: a.address, message: `${a.address} grants ${role}; use a data-plane role that names what the principal does (e.g. Storage Queue Data Message Sender, Key Vault Secrets User).` });
       }
     }
-    return [...out, ...gcpViolations(stack)];
+    return [...out, ...roleDefinitionViolations(stack), ...gcpViolations(stack)];
   },
 };
