@@ -3,13 +3,9 @@
  * with the function package (the built bundle loads with the app settings the construct sets and
  * registers exactly the two functions the host expects).
  */
-import { execFile } from "child_process";
 import { createHash } from "crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
-import { promisify } from "util";
-import { basename, join } from "path";
-import { inflateRawSync } from "zlib";
+import { readFileSync, rmSync } from "fs";
+import { basename } from "path";
 import { Testing } from "cdktf";
 import { HOST_JSON } from "../../functions/azure/host";
 import { azureFunctionPackage, zipFiles } from "../../modules/core/bundle";
@@ -17,6 +13,7 @@ import { ConfigError } from "../../modules/core/config";
 import { checkStack } from "../../modules/core/policy";
 import { AzureHoneynetStack } from "../../modules/azure/stacks";
 import { AzureWatcher, ROLES } from "../../modules/azure/watcher";
+import { loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
 import { configWith, ref, resources, type Json } from "../helpers/synth";
 
 /** A synthesized variant: the stack JSON and, for construct-level checks, the stack itself. */
@@ -377,27 +374,6 @@ describe("policy rules", () => {
 // ------------------------------------------------------------------------------------------------
 // The construct ↔ function contract
 
-/** Every file of a zip (stored or deflated), read from its central directory. */
-function unzip(zip: Buffer): Map<string, Buffer> {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const out = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extra = zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString("utf8");
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + size);
-    out.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    at += 46 + nameLength + extra;
-  }
-  return out;
-}
-
 /** The app settings as a deployed app sees them: Terraform references resolved to plausible values. */
 function deployedSettings(out: Json): Record<string, string> {
   const GUID = "0b1f6471-1bf0-4dda-aec3-111122223333";
@@ -430,31 +406,16 @@ module.exports = {
 process.on("exit", () => process.stdout.write(JSON.stringify(registered)));
 `;
 
-/** What loading the package in a fresh Node process with `settings` printed (the registrations) or failed with. */
-async function load(dir: string, settings: Record<string, string>): Promise<{ stdout: string; stderr: string; failed: boolean }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["-e", 'require("./index.js")'], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...settings }, encoding: "utf8", timeout: 10_000 });
-    return { stdout, stderr, failed: false };
-  } catch (e) {
-    const { stdout = "", stderr = "" } = e as { stdout?: string; stderr?: string };
-    return { stdout, stderr, failed: true };
-  }
-}
-
 describe("environment contract: the built package loads with the construct's app settings", () => {
   let dir: string;
   /** The three loads run at once: each is a Node start plus the 1.5 MB bundle. */
-  let loads: Record<"plain" | "full" | "wrong", Awaited<ReturnType<typeof load>>>;
+  let loads: Record<"plain" | "full" | "wrong", Loaded>;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "lure-azure-package-"));
-    const files = unzip(readFileSync(azureFunctionPackage().zipPath));
-    for (const [name, content] of files) writeFileSync(join(dir, name), content);
-    mkdirSync(join(dir, "node_modules", "@azure", "functions-core"), { recursive: true });
-    writeFileSync(join(dir, "node_modules", "@azure", "functions-core", "index.js"), FAKE_CORE);
+    dir = unpackPackage(azureFunctionPackage().zipPath, { "@azure/functions-core": FAKE_CORE });
     const [p, f, w] = await Promise.all([
-      load(dir, deployedSettings(plain.out)),
-      load(dir, deployedSettings(full.out)),
-      load(dir, { ...deployedSettings(plain.out), LURE_VAULT_URL: "http://not-https" }),
+      loadPackage(dir, deployedSettings(plain.out)),
+      loadPackage(dir, deployedSettings(full.out)),
+      loadPackage(dir, { ...deployedSettings(plain.out), LURE_VAULT_URL: "http://not-https" }),
     ]);
     loads = { plain: p, full: f, wrong: w };
   });

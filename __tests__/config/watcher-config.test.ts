@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { validateConfig } from "../../modules/core/config";
-import { scheduleProblem, toNcrontab } from "../../modules/core/schedule";
+import { scheduleProblem, toNcrontab, toUnixCron } from "../../modules/core/schedule";
 import { watcherPropsProblems } from "../../modules/core/validate";
 import type { IHoneynet } from "../../modules/core/interfaces";
 import { defaultConfigInput } from "../helpers/synth";
@@ -41,6 +41,8 @@ describe("the Azure timer's NCRONTAB of a schedule", () => {
   ])("%s → %s", (e, ncrontab) => {
     expect(scheduleProblem(e)).toBeUndefined();
     expect(toNcrontab(e)).toEqual({ ok: true, value: ncrontab });
+    // Cloud Scheduler's unix-cron is the same without the seconds field.
+    expect(toUnixCron(e)).toEqual({ ok: true, value: ncrontab.replace(/^0 /, "") });
   });
 
   it.each([
@@ -53,19 +55,31 @@ describe("the Azure timer's NCRONTAB of a schedule", () => {
     ["cron(0 6 ? * 8 *)", 'has "8" in day-of-week (1-7 or SUN-SAT)'],
     ["cron(0 6 0 * ? *)", 'has "0" in day-of-month (1-31)'],
   ])("refuses %s", (e, why) => {
-    const r = toNcrontab(e);
-    expect(r.ok).toBe(false);
-    expect(r.ok ? "" : r.problem).toContain(why);
+    for (const r of [toNcrontab(e), toUnixCron(e)]) {
+      expect(r.ok).toBe(false);
+      expect(r.ok ? "" : r.problem).toContain(why);
+    }
+    const gcp = toUnixCron(e);
+    expect(gcp.ok ? "" : gcp.problem).not.toContain("Azure");
   });
 
-  it("a schedule the Azure timer cannot keep is a config error only while Azure runs a watcher", () => {
-    const withAzure = validateConfig({ ...defaultConfigInput(), watcher: { schedule: "rate(7 minutes)" } });
-    expect(withAzure.ok ? [] : withAzure.problems).toEqual([
-      { path: "watcher.schedule", message: expect.stringMatching(/^"rate\(7 minutes\)" has no exact Azure Functions timer schedule .*\(clouds\.azure is set\)$/) },
+  it("a schedule the Azure timer or Cloud Scheduler cannot keep is a config error only while Azure or Google Cloud runs a watcher", () => {
+    const both = validateConfig({ ...defaultConfigInput(), watcher: { schedule: "rate(7 minutes)" } });
+    expect(both.ok ? [] : both.problems).toEqual([
+      { path: "watcher.schedule", message: expect.stringMatching(/^"rate\(7 minutes\)" has no exact Azure Functions timer schedule .*\(clouds\.azure and clouds\.gcp are set\)$/) },
     ]);
-    const raw = defaultConfigInput() as { clouds: Record<string, unknown> };
-    delete raw.clouds.azure;
-    expect(validateConfig({ ...raw, watcher: { schedule: "rate(7 minutes)" } }).ok).toBe(true);
+    const withClouds = (keep: readonly string[]) => {
+      const raw = defaultConfigInput() as { clouds: Record<string, unknown> };
+      for (const c of ["azure", "gcp"]) if (!keep.includes(c)) delete raw.clouds[c];
+      return validateConfig({ ...raw, watcher: { schedule: "rate(7 minutes)" } });
+    };
+    const gcpOnly = withClouds(["gcp"]);
+    expect(gcpOnly.ok ? [] : gcpOnly.problems).toEqual([
+      { path: "watcher.schedule", message: expect.stringMatching(/^"rate\(7 minutes\)" has no exact Cloud Scheduler schedule .*\(clouds\.gcp is set\)$/) },
+    ]);
+    const azureOnly = withClouds(["azure"]);
+    expect(azureOnly.ok ? [] : azureOnly.problems.map((p) => p.message)).toEqual([expect.stringMatching(/\(clouds\.azure is set\)$/)]);
+    expect(withClouds([]).ok).toBe(true);
     expect(validateConfig({ ...defaultConfigInput(), watcher: { enabled: false, schedule: "rate(7 minutes)" } }).ok).toBe(true);
   });
 });

@@ -214,7 +214,8 @@ describe("GcpHoneynetStack as a hive's sensor", () => {
   it("builds the sensor: no Elastic VM, no Kibana, the secret", () => {
     expect(labelled(out, "google_compute_instance", "elastic")).toHaveLength(0);
     expect(all(out, "google_cloud_run_v2_service")).toHaveLength(0);
-    expect(all(out, "google_secret_manager_secret")).toHaveLength(1);
+    // The honeynet's own secret (the watcher's Shodan key is its own, labelled watcher).
+    expect(labelled(out, "google_secret_manager_secret", "logs")).toHaveLength(1);
     expect(checkStack(out)).toEqual([]);
   });
 
@@ -238,7 +239,7 @@ describe("GcpHoneynetStack as a hive's sensor", () => {
     const own = configWith();
     const s = JSON.parse(Testing.synth(new GcpHoneynetStack(Testing.app(), "gcp-honeynet", own, own.clouds.gcp!, { cloud: "aws", address: "hive.example.net" }))) as Json;
     expect(labelled(s, "google_compute_instance", "elastic")).toHaveLength(1);
-    expect(all(s, "google_secret_manager_secret")).toHaveLength(0);
+    expect(labelled(s, "google_secret_manager_secret", "logs")).toHaveLength(0);
   });
 });
 

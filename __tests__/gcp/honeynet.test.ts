@@ -275,11 +275,27 @@ describe("GcpHoneynet, other settings", () => {
     expect(firewalls(synth({ honeypots: ["cowrie"], adminCidrs: ["192.0.2.0/24"] })).filter((f) => allowed(f).includes("64295/tcp"))).toEqual([]);
   });
 
-  it("discovery reads the project; rotation stops and starts only the named honeypots' VMs", () => {
+  it("discovery reads the project; rotation swaps access configs of the named honeypots' VMs only, through three narrow custom roles", () => {
     const stack = new GcpStack(Testing.app(), "gcp-honeynet", { prefix: "lure", region: "europe-west2", project: "lure-test" });
     const hn = new GcpHoneynet(stack, "Honeynet", { ...BASE, honeypots: ["cowrie", "medpot"] });
-    expect(hn.discoveryAccess()).toEqual({ cloud: "gcp", bindings: [{ role: "roles/compute.viewer", resource: "projects/lure-test" }] });
-    expect(hn.rotationAccess(["cowrie"])).toEqual({ cloud: "gcp", bindings: [{ role: "roles/compute.instanceAdmin.v1", resource: "projects/lure-test/zones/europe-west2-b/instances/lure-hp-cowrie" }] });
+    expect(hn.discoveryAccess()).toEqual({ cloud: "gcp", bindings: [{ key: "Project", role: "roles/compute.viewer", resource: "projects/lure-test" }] });
+    const rotation = hn.rotationAccess(["cowrie"]);
+    if (rotation.cloud !== "gcp") throw new Error("not a Google Cloud grant");
+    expect(rotation.bindings).toEqual([
+      { key: "Instance-cowrie", role: "access-config", resource: "projects/lure-test/zones/europe-west2-b/instances/lure-hp-cowrie" },
+      { key: "Subnet", role: "external-ip", resource: "projects/lure-test/regions/europe-west2/subnetworks/lure-honeypots" },
+      { key: "Operations", role: "operations", resource: "projects/lure-test" },
+    ]);
+    expect(Object.fromEntries((rotation.customRoles ?? []).map((r) => [r.key, r.permissions]))).toEqual({
+      "access-config": ["compute.instances.get", "compute.instances.deleteAccessConfig", "compute.instances.addAccessConfig"],
+      "external-ip": ["compute.subnetworks.useExternalIp"],
+      operations: ["compute.zoneOperations.get"],
+    });
+    // Nothing that stops a VM or writes its metadata (SSH keys, startup scripts).
+    expect((rotation.customRoles ?? []).flatMap((r) => r.permissions).filter((p) => /stop|start|setMetadata|setServiceAccount|\*/.test(p))).toEqual([]);
+    const all = hn.rotationAccess();
+    expect(all.cloud === "gcp" ? all.bindings.filter((b) => b.role === "access-config").map((b) => b.key) : []).toEqual(["Instance-cowrie", "Instance-medpot"]);
+    expect(() => hn.rotationAccess(["conpot"])).toThrow(/no honeypot VM named conpot/);
     expect(hn.publicIpSource).toEqual({ cloud: "gcp", project: "lure-test", zone: "europe-west2-b", label: { key: "lure-component", value: "honeypot" } });
   });
 });

@@ -61,7 +61,8 @@ export const tagOf = (body: Json, key: string): string | undefined => body.tags?
 export function danglingReferences(stack: Json): string[] {
   const text = JSON.stringify({ resource: stack.resource, data: stack.data, output: stack.output, locals: stack.locals });
   const out = new Set<string>();
-  for (const m of text.matchAll(/\$\{(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\./g)) {
+  // `$${` is a literal `${` (a template of another service, e.g. Cloud Monitoring's), not a reference.
+  for (const m of text.matchAll(/(?<!\$)\$\{(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\./g)) {
     const [, data, type, name] = m;
     if (!data && ["var", "local", "each", "count", "self", "path", "terraform"].includes(type)) continue;
     if (!(data ? stack.data : stack.resource)?.[type]?.[name]) out.add(`${data ?? ""}${type}.${name}`);

@@ -20,7 +20,7 @@ export const GCP_WATCHER_ENV = {
   zone: "LURE_ZONE",
   vms: "LURE_VMS",
   bucket: "LURE_BUCKET",
-  secret: "LURE_SECRET",
+  secret: "LURE_SECRET_NAME",
   queue: "LURE_QUEUE",
   lookupUrl: "LURE_LOOKUP_URL",
   tasksServiceAccount: "LURE_TASKS_SERVICE_ACCOUNT",
@@ -41,7 +41,7 @@ export interface GcpWatcherEnv {
   readonly vms: InstanceMap;
   /** `LURE_BUCKET`: the private results bucket (name only). */
   readonly bucket: string;
-  /** `LURE_SECRET`: `projects/<p>/secrets/<name>`; its latest enabled version is the Shodan API key. */
+  /** `LURE_SECRET_NAME`: `projects/<p>/secrets/<name>`; its latest enabled version is the Shodan API key. */
   readonly secret: string;
   /** `LURE_QUEUE`: the Cloud Tasks queue, `projects/<p>/locations/<l>/queues/<q>`. */
   readonly queue: string;

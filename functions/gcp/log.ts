@@ -35,10 +35,13 @@ export const ALERT_LOG_FILTER = `jsonPayload.${ALERT_LOG_FIELDS.event}="${ALERT_
 
 /**
  * Label extractors for the policy (`condition_matched_log.label_extractors`): one incident per
- * distinct subject, and the subject available to the notification's documentation as
- * `${log.extracted_label.subject}`.
+ * distinct subject and body, both available to the notification as `${log.extracted_label.<key>}`
+ * (the e-mail's subject and text).
  */
-export const ALERT_LABEL_EXTRACTORS: Readonly<Record<string, string>> = { subject: `EXTRACT(jsonPayload.${ALERT_LOG_FIELDS.subject})` };
+export const ALERT_LABEL_EXTRACTORS: Readonly<Record<string, string>> = {
+  subject: `EXTRACT(jsonPayload.${ALERT_LOG_FIELDS.subject})`,
+  body: `EXTRACT(jsonPayload.${ALERT_LOG_FIELDS.body})`,
+};
 
 /** `ALERT_LOG_FILTER` narrowed to the Cloud Run services of the watcher's functions. */
 export function alertLogFilter(services: readonly string[]): string {

@@ -4,10 +4,12 @@
  * in-process zip with fixed timestamps is byte-for-byte reproducible, so unchanged functions give
  * Terraform an unchanged `source_code_hash` (Lambda) or package blob name (Azure).
  *
- * Two sets, each built on first use only (a synth without Azure never bundles the Azure SDKs):
+ * Three sets, each built on first use only (a synth without Azure never bundles the Azure SDKs):
  * - the Lambda handlers, one zip each (`index.js`);
  * - the Azure Functions package, one zip (`index.js`, `host.json`, `package.json`) with both
- *   watcher functions, which the Functions host loads through package.json's `main`.
+ *   watcher functions, which the Functions host loads through package.json's `main`;
+ * - the Google Cloud functions' source, one zip (`index.js`, `package.json`) for both watcher
+ *   functions, which Cloud Build's Node.js buildpack turns into their image.
  *
  * Bundles are cached in `node_modules/.cache/lure/functions`, keyed by the content of every file
  * esbuild read: a synth with unchanged function sources skips esbuild (~50 ms) and any change,
@@ -31,6 +33,16 @@ export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 export const AZURE_PACKAGE_ENTRY = "functions/azure/index.ts";
 /** Where the Azure package is described to the host: `host.json` is HOST_JSON, exported by this file. */
 export const AZURE_HOST_MODULE = "functions/azure/host.ts";
+
+/** Entry of the Google Cloud package: registers both watcher functions with the Functions Framework. */
+export const GCP_PACKAGE_ENTRY = "functions/gcp/index.ts";
+/**
+ * What the buildpack installs (`npm install` of package.json's dependencies) instead of the bundle
+ * holding it: the Functions Framework, because the runner that serves the functions must be the
+ * copy they register with, and Cloud Tasks' client, which reads its JSON files from its own
+ * folder at run time. Pinned to the versions the tests run.
+ */
+export const GCP_INSTALLED = ["@google-cloud/functions-framework", "@google-cloud/tasks"] as const;
 
 export interface FunctionBundle {
   /** Absolute path of the zip (content-addressed, so shared safely between synths). */
@@ -80,6 +92,9 @@ const AZURE_BUILD_OPTIONS = {
   banner: { js: 'var __lureImportMetaUrl = require("url").pathToFileURL(__filename).href;' },
 } as const;
 
+/** The Google Cloud package: everything but what the buildpack installs (see GCP_INSTALLED). */
+const GCP_BUILD_OPTIONS = { ...AZURE_BUILD_OPTIONS, external: [...GCP_INSTALLED] } as const;
+
 const CACHE_DIR = join(PROJECT_ROOT, "node_modules", ".cache", "lure", "functions");
 
 /** A group of bundles built by one esbuild call and cached under one manifest. */
@@ -118,6 +133,27 @@ const AZURE_SET: BundleSet<AzurePackageName> = {
   ],
 };
 
+/** The Google Cloud package's single output. */
+type GcpPackageName = "watcher-gcp";
+
+const GCP_SET: BundleSet<GcpPackageName> = {
+  manifest: join(CACHE_DIR, "gcp-manifest.json"),
+  entries: { "watcher-gcp": GCP_PACKAGE_ENTRY },
+  options: GCP_BUILD_OPTIONS,
+  extraKey: () => ({ packageJson: gcpPackageJson() }),
+  files: (js) => [
+    { name: "index.js", content: js },
+    { name: "package.json", content: Buffer.from(`${gcpPackageJson()}\n`) },
+  ],
+};
+
+/** package.json of the Google Cloud package: `main`, and GCP_INSTALLED at the installed versions. */
+export function gcpPackageJson(): string {
+  // Read from the folder: these packages' `exports` do not expose their package.json.
+  const version = (name: string) => (JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  return JSON.stringify({ name: "lure-watcher", private: true, main: "index.js", dependencies: Object.fromEntries(GCP_INSTALLED.map((n) => [n, version(n)])) }, null, 2);
+}
+
 /** host.json of the Azure package, from HOST_JSON (loaded on demand: an AWS-only synth never reads it). */
 function azureHostJson(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -148,6 +184,13 @@ export function functionBundle(name: FunctionName): FunctionBundle {
 export function azureFunctionPackage(): FunctionBundle {
   const b = bundlesOf(AZURE_SET).get("watcher-azure");
   if (!b) throw new Error("no Azure function package");
+  return b;
+}
+
+/** The Google Cloud functions' source (both watcher functions and package.json), built once per process. */
+export function gcpFunctionPackage(): FunctionBundle {
+  const b = bundlesOf(GCP_SET).get("watcher-gcp");
+  if (!b) throw new Error("no Google Cloud function package");
   return b;
 }
 

@@ -4,7 +4,7 @@
  * what is allowed. The JSON Schema published for editors is generated from this schema.
  */
 import { DEMO_SPLIT_BITS, demoDemand, honeynetDemand, largestNetworkPrefix, networkTooSmall, usableAddresses, vpcCidrProblem } from "./address-plan";
-import { scheduleProblem, toNcrontab } from "./schedule";
+import { scheduleProblem, toNcrontab, toUnixCron } from "./schedule";
 import { HIVE_CLOUDS } from "./hive";
 import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
@@ -884,7 +884,7 @@ function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProb
 
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
-  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...gcpCrossChecks(input), ...vmAllowListProblems(input), ...quarantineCrossChecks(input)];
+  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...gcpCrossChecks(input), ...watcherScheduleProblems(input), ...vmAllowListProblems(input), ...quarantineCrossChecks(input)];
 }
 
 /** The clouds whose config may narrow the honeynet's selection (`clouds.<cloud>.honeypots`). */
@@ -971,6 +971,21 @@ function adminAccessCrossChecks(input: unknown): ConfigProblem[] {
   return out;
 }
 
+/**
+ * The Azure watcher's timer (NCRONTAB) and Google's Cloud Scheduler (unix-cron) cannot keep every
+ * EventBridge expression: one they cannot is refused here, once, naming the clouds that need it,
+ * not half-way through a deploy. Both accept and refuse the same expressions.
+ */
+function watcherScheduleProblems(input: unknown): ConfigProblem[] {
+  const w = valueAt(input, ["watcher"]).value as Record<string, unknown> | undefined;
+  const schedule = w && typeof w === "object" ? w.schedule : undefined;
+  if ((w && typeof w === "object" && w.enabled === false) || typeof schedule !== "string" || scheduleProblem(schedule) !== undefined) return [];
+  const clouds = (["azure", "gcp"] as const).filter((c) => valueAt(input, ["clouds", c]).value);
+  if (clouds.length === 0) return [];
+  const cron = clouds.includes("azure") ? toNcrontab(schedule) : toUnixCron(schedule);
+  return cron.ok ? [] : [{ path: "watcher.schedule", message: `${show(schedule)} ${cron.problem} (${clouds.map((c) => `clouds.${c}`).join(" and ")} ${clouds.length === 1 ? "is" : "are"} set)` }];
+}
+
 /** Characters Azure refuses in tag names that lure's tag check lets through (`<>%&\\?` it refuses already). */
 const AZURE_TAG_NAME_FORBIDDEN = /\//;
 
@@ -985,13 +1000,6 @@ function azureCrossChecks(input: unknown): ConfigProblem[] {
     }
   }
   out.push(...selectionPeerProblems("clouds.azure.honeypots", az.honeypots));
-  // The Azure watcher's timer takes NCRONTAB: a schedule with no exact equivalent is refused here, not at deploy.
-  const w = valueAt(input, ["watcher"]).value as Record<string, unknown> | undefined;
-  const schedule = w && typeof w === "object" ? w.schedule : undefined;
-  if (!(w && typeof w === "object" && w.enabled === false) && typeof schedule === "string" && scheduleProblem(schedule) === undefined) {
-    const timer = toNcrontab(schedule);
-    if (!timer.ok) out.push({ path: "watcher.schedule", message: `${show(schedule)} ${timer.problem} (clouds.azure is set)` });
-  }
   return out;
 }
 

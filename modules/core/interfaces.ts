@@ -150,7 +150,30 @@ export type PublicIpSource =
 export type AccessGrant =
   | { readonly cloud: "aws"; readonly statements: readonly IamStatement[] }
   | { readonly cloud: "azure"; readonly roleAssignments: readonly AzureRoleGrant[]; readonly customRoles?: readonly AzureCustomRole[] }
-  | { readonly cloud: "gcp"; readonly bindings: readonly { readonly role: string; readonly resource: string }[] };
+  | { readonly cloud: "gcp"; readonly bindings: readonly GcpRoleGrant[]; readonly customRoles?: readonly GcpCustomRole[] };
+
+/** One IAM binding a Google Cloud runtime identity needs. */
+export interface GcpRoleGrant {
+  /** A predefined role (`roles/…`), or the `key` of one of the grant's `customRoles`. */
+  readonly role: string;
+  /**
+   * The resource it is granted on, by its full name: `projects/<p>`,
+   * `projects/<p>/zones/<z>/instances/<i>` or `projects/<p>/regions/<r>/subnetworks/<s>`.
+   */
+  readonly resource: string;
+  /** Names the binding among the grant's (the grantee names its IAM member after it), e.g. `Instance-cowrie`. */
+  readonly key: string;
+}
+
+/** A project-level custom role the grantee defines because no predefined role is narrow enough. */
+export interface GcpCustomRole {
+  /** How the grant's `bindings` name it. */
+  readonly key: string;
+  readonly title: string;
+  readonly description: string;
+  /** Permissions, each spelled out (custom roles take no wildcard). */
+  readonly permissions: readonly string[];
+}
 
 /** One Azure role assignment a runtime identity needs. */
 export interface AzureRoleGrant {

@@ -31,40 +31,40 @@ export function scheduleProblem(expr: string): string | undefined {
   return 'is not a schedule; write "rate(12 hours)" or "cron(0 */12 * * ? *)"';
 }
 
-/** A schedule in the six-field NCRONTAB form of Azure Functions timers, or why it has none. */
-export type Ncrontab = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly problem: string };
+/** A schedule in another scheduler's cron form, or why it has none. */
+export type CronForm = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly problem: string };
 
-/** Divisors a timer can repeat by exactly: `*\/n` restarts at every hour (minutes) or day (hours). */
+/** Divisors a cron can repeat by exactly: `*\/n` restarts at every hour (minutes) or day (hours). */
 const MINUTE_STEPS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
 const HOUR_STEPS = [1, 2, 3, 4, 6, 8, 12, 24];
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 
 /**
- * The NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`, UTC) of the EventBridge
- * expression `expr` (one {@link scheduleProblem} accepts): a cron fires at the same times, a rate at
- * the same interval, aligned to the UTC hour or day ("rate(12 hours)" at 00:00 and 12:00). Refused,
- * with the reason, when the timer cannot fire at the same times: a rate that does not divide the
- * hour or day (`*\/7` restarts at every hour, so "rate(7 minutes)" would not be every 7 minutes),
- * a rate of several days, a year other than `*`, and AWS's `L`, `W` and `#`. Days of the week are
- * renumbered: AWS counts 1–7 from Sunday, NCRONTAB 0–6.
+ * The five classic cron fields (`{minute} {hour} {day} {month} {day-of-week}`, UTC, days of the
+ * week 0–6 from Sunday) that fire when the EventBridge expression `expr` (one {@link scheduleProblem}
+ * accepts) does: a cron at the same times, a rate at the same interval aligned to the UTC hour or
+ * day ("rate(12 hours)" at 00:00 and 12:00). Refused, with the reason worded for `scheduler`, when
+ * no cron fires at the same times: a rate that does not divide the hour or day (`*\/7` restarts at
+ * every hour, so "rate(7 minutes)" would not be every 7 minutes), a rate of several days, a year
+ * other than `*`, and AWS's `L`, `W` and `#`. AWS counts days of the week 1–7 from Sunday.
  */
-export function toNcrontab(expr: string): Ncrontab {
+function toCronFields(expr: string, scheduler: string): CronForm {
   const rate = RATE.exec(expr);
   if (rate) {
     const n = Number(rate[1]);
     const unit = rate[2].replace(/s$/, "");
-    if (unit === "minute" && MINUTE_STEPS.includes(n)) return { ok: true, value: n === 60 ? "0 0 * * * *" : `0 ${n === 1 ? "*" : `*/${n}`} * * * *` };
-    if (unit === "hour" && HOUR_STEPS.includes(n)) return { ok: true, value: n === 24 ? "0 0 0 * * *" : `0 0 ${n === 1 ? "*" : `*/${n}`} * * *` };
-    if (unit === "day" && n === 1) return { ok: true, value: "0 0 0 * * *" };
+    if (unit === "minute" && MINUTE_STEPS.includes(n)) return { ok: true, value: n === 60 ? "0 * * * *" : `${n === 1 ? "*" : `*/${n}`} * * * *` };
+    if (unit === "hour" && HOUR_STEPS.includes(n)) return { ok: true, value: n === 24 ? "0 0 * * *" : `0 ${n === 1 ? "*" : `*/${n}`} * * *` };
+    if (unit === "day" && n === 1) return { ok: true, value: "0 0 * * *" };
     const allowed = unit === "minute" ? `minutes that divide the hour (${MINUTE_STEPS.join(", ")})` : unit === "hour" ? `hours that divide the day (${HOUR_STEPS.join(", ")})` : "1 day";
-    return { ok: false, problem: `has no exact Azure Functions timer schedule (a timer repeats within each ${unit === "minute" ? "hour" : unit === "hour" ? "day" : "month"}): use a rate of ${allowed}, or a cron(...) expression` };
+    return { ok: false, problem: `has no exact ${scheduler} schedule (its cron repeats within each ${unit === "minute" ? "hour" : unit === "hour" ? "day" : "month"}): use a rate of ${allowed}, or a cron(...) expression` };
   }
   if (!CRON.test(expr)) return { ok: false, problem: "is not a rate(...) or cron(...) expression" };
   const [minute, hour, dom, month, dow, year] = expr.slice("cron(".length, -1).split(" ");
-  if (year !== "*") return { ok: false, problem: `has a year field ("${year}"), which Azure Functions timers do not have: use "*"` };
+  if (year !== "*") return { ok: false, problem: `has a year field ("${year}"), which ${scheduler} schedules do not have: use "*"` };
   const special = [minute, hour, dom, month, dow].find((f) => /[LW#]/i.test(f));
-  if (special !== undefined) return { ok: false, problem: `uses "${special}": L, W and # have no Azure Functions timer equivalent` };
+  if (special !== undefined) return { ok: false, problem: `uses "${special}": L, W and # have no ${scheduler} equivalent` };
   const fields = [
     field("minutes (0-59)", minute, 0, 59, []),
     field("hours (0-23)", hour, 0, 23, []),
@@ -74,11 +74,28 @@ export function toNcrontab(expr: string): Ncrontab {
   ];
   const bad = fields.find((f) => f.startsWith("!"));
   if (bad !== undefined) return { ok: false, problem: bad.slice(1) };
-  return { ok: true, value: `0 ${fields.join(" ")}` };
+  return { ok: true, value: fields.join(" ") };
 }
 
 /**
- * One cron field in NCRONTAB terms: names to numbers (`first` is the number of the first name),
+ * The NCRONTAB of an Azure Functions timer (`{second}` first, then {@link toCronFields}'s five
+ * fields) for the EventBridge expression `expr`, or why a timer cannot keep it.
+ */
+export function toNcrontab(expr: string): CronForm {
+  const c = toCronFields(expr, "Azure Functions timer");
+  return c.ok ? { ok: true, value: `0 ${c.value}` } : c;
+}
+
+/**
+ * The unix-cron of a Cloud Scheduler job (five fields; the job's time zone is UTC) for the
+ * EventBridge expression `expr`, or why Cloud Scheduler cannot keep it.
+ */
+export function toUnixCron(expr: string): CronForm {
+  return toCronFields(expr, "Cloud Scheduler");
+}
+
+/**
+ * One cron field in classic cron terms: names to numbers (`first` is the number of the first name),
  * numbers shifted by `shift` (days of the week), `a/b` spelled `a-max/b`. A leading `!` marks a
  * problem instead of a field.
  */
@@ -93,7 +110,7 @@ function field(label: string, f: string, min: number, max: number, names: readon
     });
     const problem = ends.find((e) => e.startsWith("!"));
     if (problem !== undefined) return problem;
-    // AWS reads "5/15" as "from 5, every 15"; NCRONTAB needs the range spelled out.
+    // AWS reads "5/15" as "from 5, every 15"; classic cron needs the range spelled out.
     const spelled = step !== undefined && ends.length === 1 && ends[0] !== "*" ? `${ends[0]}-${max}` : ends.join("-");
     return step === undefined ? spelled : `${spelled}/${step}`;
   });

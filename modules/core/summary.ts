@@ -109,7 +109,7 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher"], gcp: ["honeynet"] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher"], gcp: ["honeynet", "watcher"] };
 
 /** The jobs the config enables that `cloud` does not implement yet. */
 function pendingJobs(config: LureConfig, cloud: "aws" | "azure" | "gcp"): string[] {
@@ -210,6 +210,15 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
         : deployStep(configFile, "gcp-honeynet"),
       ...(analyticsRole(config, "gcp") === "sensor" ? ["add the sensor credential as a version of the secret in the output hive_secret (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
       "list the honeypots' external IPs with the command in the output list_public_ips",
+      ...(config.watcher.enabled
+        ? [
+            "the watcher's first deploy enables its APIs (Cloud Functions, Cloud Run, Cloud Build, Cloud Scheduler, Cloud Tasks, Secret Manager, IAM) and creates service accounts, IAM bindings and custom roles: the deploying account needs Owner, or Editor with Security Admin; if it stops because an API was just enabled, run the deploy again a few minutes later",
+            "add your Shodan API key to Secret Manager with the command in the output watcher_api_key_command (it reads the key from the terminal)",
+            config.watcher.alertEmail
+              ? `alerts go to ${config.watcher.alertEmail} from Cloud Monitoring (alerting-noreply@google.com): nothing to confirm, but let it through your mail filter`
+              : "set watcher.alertEmail to get exposure alerts by e-mail (until then they are log entries: the command in the output watcher_logs lists them)",
+          ]
+        : []),
     ];
     lines.push("", "next on Google Cloud:", ...steps.map((t, i) => `  ${i + 1}. ${t}`));
   }

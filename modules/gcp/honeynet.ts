@@ -222,6 +222,9 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   readonly publicIpSource: PublicIpSource;
   private readonly project: string;
   private readonly zone: string;
+  private readonly region: string;
+  /** The honeypot subnet's name as written (rotation's grant names it). */
+  private readonly honeypotSubnetName: string;
 
   constructor(scope: Construct, id: string, props: GcpHoneynetProps) {
     super(scope, id);
@@ -241,11 +244,13 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     };
     this.project = props.project ?? new DataGoogleClientConfig(this, "Client").project;
     this.zone = props.zone;
+    this.region = props.region;
 
     this.network = new ComputeNetwork(this, "Network", { name: ctx.name("honeynet"), autoCreateSubnetworks: false, routingMode: "REGIONAL" });
     const honeypotCidr = ipv4Subnet(networkCidr, 4, 0);
     const elasticCidr = ipv4Subnet(networkCidr, 4, 1);
     const dashboardCidr = ipv4Subnet(networkCidr, 4, 2);
+    this.honeypotSubnetName = ctx.name("honeypots");
     this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", honeypotCidr, "honeypots");
     this.elasticSubnet = this.subnet(ctx, "ElasticSubnet", elasticCidr, "elastic");
     this.dashboardSubnet = this.subnet(ctx, "DashboardSubnet", dashboardCidr, "dashboard");
@@ -593,15 +598,31 @@ export class GcpHoneynet extends Construct implements IHoneynet {
 
   /** Reading the honeypots' external IPs: Compute Viewer on the project (instances have no finer read role). */
   discoveryAccess(): AccessGrant {
-    return { cloud: "gcp", bindings: [{ role: "roles/compute.viewer", resource: `projects/${this.project}` }] };
+    return { cloud: "gcp", bindings: [{ key: "Project", role: "roles/compute.viewer", resource: `projects/${this.project}` }] };
   }
 
-  /** A fresh ephemeral IP is a stop and start of the VM: Compute Instance Admin on those instances only. */
+  /**
+   * A fresh ephemeral IP is nic0's access config deleted and added again: three custom roles, each
+   * granted where it is checked. Compute Instance Admin, the nearest predefined role, could also
+   * stop the VMs and set their metadata (SSH keys, startup scripts) on machines attackers use.
+   */
   rotationAccess(honeypots?: readonly string[]): AccessGrant {
+    const unknown = (honeypots ?? []).filter((n) => !this.hosts.some((h) => h.name === n));
+    if (unknown.length > 0) throw new Error(`${this.node.path}: no honeypot VM named ${unknown.join(", ")}`);
     const hosts = honeypots ? this.hosts.filter((h) => honeypots.includes(h.name)) : this.hosts;
+    const project = `projects/${this.project}`;
     return {
       cloud: "gcp",
-      bindings: hosts.map((h) => ({ role: "roles/compute.instanceAdmin.v1", resource: `projects/${this.project}/zones/${this.zone}/instances/${h.instanceName}` })),
+      customRoles: [
+        { key: "access-config", title: "lure watcher: swap a honeypot's external IP", description: "Read a honeypot VM and replace its ephemeral access config", permissions: ["compute.instances.get", "compute.instances.deleteAccessConfig", "compute.instances.addAccessConfig"] },
+        { key: "external-ip", title: "lure watcher: ephemeral IPs in the honeypot subnet", description: "Give a VM of the honeypot subnet an ephemeral external IP", permissions: ["compute.subnetworks.useExternalIp"] },
+        { key: "operations", title: "lure watcher: wait for zone operations", description: "Read the zone operations an IP swap starts", permissions: ["compute.zoneOperations.get"] },
+      ],
+      bindings: [
+        ...hosts.map((h) => ({ key: `Instance-${h.name}`, role: "access-config", resource: `${project}/zones/${this.zone}/instances/${h.instanceName}` })),
+        { key: "Subnet", role: "external-ip", resource: `${project}/regions/${this.region}/subnetworks/${this.honeypotSubnetName}` },
+        { key: "Operations", role: "operations", resource: project },
+      ],
     };
   }
 }

@@ -118,7 +118,7 @@ describe("alert entries and log lines", () => {
 
   test("the policy filter, alone or narrowed to the functions' services", () => {
     expect(ALERT_LOG_FILTER).toBe('jsonPayload.event="lure-alert"');
-    expect(ALERT_LABEL_EXTRACTORS).toEqual({ subject: "EXTRACT(jsonPayload.subject)" });
+    expect(ALERT_LABEL_EXTRACTORS).toEqual({ subject: "EXTRACT(jsonPayload.subject)", body: "EXTRACT(jsonPayload.body)" });
     expect(alertLogFilter(["lure-list-ips", "lure-lookup"])).toBe(
       'resource.type="cloud_run_revision" AND resource.labels.service_name=("lure-list-ips" OR "lure-lookup") AND jsonPayload.event="lure-alert"',
     );

@@ -11,7 +11,7 @@ const VALID = {
   LURE_ZONE: "europe-west1-b",
   LURE_VMS: '{"cowrie":"lure-test-cowrie","dionaea":"lure-test-dionaea"}',
   LURE_BUCKET: "lure-test-results",
-  LURE_SECRET: SECRET,
+  LURE_SECRET_NAME: SECRET,
   LURE_QUEUE: QUEUE,
   LURE_LOOKUP_URL: LOOKUP_URL,
   LURE_TASKS_SERVICE_ACCOUNT: TASKS_SA,
@@ -38,7 +38,7 @@ test("every problem at once, each naming the variable and what it expects", () =
     LURE_ZONE: "europe-west1",
     LURE_VMS: '{"cowrie":"has spaces"}',
     LURE_BUCKET: undefined,
-    LURE_SECRET: "lure-test-shodan-api-key",
+    LURE_SECRET_NAME: "lure-test-shodan-api-key",
     LURE_QUEUE: "projects/p/queues/q",
     LURE_LOOKUP_URL: "http://lookup.example",
     LURE_TASKS_SERVICE_ACCOUNT: "tasks",
@@ -58,7 +58,7 @@ test("every problem at once, each naming the variable and what it expects", () =
   expect(message).toContain("LURE_PREFIX is empty");
   expect(message).toContain("LURE_BUCKET is not set");
   expect(message).toContain("LURE_VMS.cowrie:");
-  expect(message).toContain('LURE_SECRET is "lure-test-shodan-api-key" (expected the secret\'s resource name, projects/<project>/secrets/<name>)');
+  expect(message).toContain('LURE_SECRET_NAME is "lure-test-shodan-api-key" (expected the secret\'s resource name, projects/<project>/secrets/<name>)');
   expect(message).toContain("LURE_MAX_ATTEMPTS is \"0\" (expected an integer ≥ 1)");
   expect(message.split("; ")).toHaveLength(13);
 });
