@@ -13,7 +13,7 @@ import { GCP_INSTALLED, gcpFunctionPackage, zipFiles } from "../../modules/core/
 import { ConfigError } from "../../modules/core/config";
 import { checkStack } from "../../modules/core/policy";
 import { GcpHoneynetStack } from "../../modules/gcp/stacks";
-import { GcpWatcher, LOOKUP_TIMEOUT_SECONDS, QUEUE_RETRY } from "../../modules/gcp/watcher";
+import { GcpWatcher, LOOKUP_TIMEOUT_SECONDS } from "../../modules/gcp/watcher";
 import { loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
 import { configWith, resources, ROOT, type Json } from "../helpers/synth";
 
@@ -105,7 +105,6 @@ describe("the queue", () => {
     const q = body(plain.out, "google_cloud_tasks_queue", "Queue");
     expect(envOf(plain.out, "Lookup").LURE_MAX_ATTEMPTS).toBe(String(q.retry_config.max_attempts));
     expect(envOf(plain.out, "Lookup").LURE_QUEUE).toBe(ref(address(plain.out, "google_cloud_tasks_queue", "Queue"), "id"));
-    expect(QUEUE_RETRY.maxAttempts).toBe(5);
   });
 
   test("no Pub/Sub anywhere (a push subscription to a capped function would spend attempts on throttling)", () => {
@@ -181,7 +180,7 @@ describe("the functions", () => {
       });
     }
     // Under Cloud Tasks' 10-minute dispatch deadline: the queue never retries a lookup still running.
-    expect(LOOKUP_TIMEOUT_SECONDS).toBeLessThan(600);
+    expect(body(plain.out, "google_cloudfunctions2_function", "Lookup").service_config.timeout_seconds).toBeLessThan(600);
   });
 
   test("both get the same environment; the tasks target lookup's own cloudfunctions.net URL as the tasks account", () => {
@@ -235,6 +234,7 @@ describe("IAM", () => {
         "cloud_run_v2_service_iam_member roles/run.invoker serviceAccount:TasksAccount Lookup",
         "cloud_tasks_queue_iam_member roles/cloudtasks.enqueuer serviceAccount:ListIpsAccount Queue",
         "project_iam_member roles/compute.viewer serviceAccount:ListIpsAccount project",
+        "project_iam_member roles/run.builder serviceAccount:BuildAccount project",
         "secret_manager_secret_iam_member roles/secretmanager.secretAccessor serviceAccount:LookupAccount ApiKey",
         "service_account_iam_member roles/iam.serviceAccountUser serviceAccount:ListIpsAccount TasksAccount",
         "storage_bucket_iam_member roles/storage.objectUser serviceAccount:LookupAccount ResultsBucket",
@@ -244,9 +244,9 @@ describe("IAM", () => {
 
   test("with rotation: three custom roles, on each honeypot instance, the honeypot subnet and the project's zone operations", () => {
     const extra = grants(full.out).filter((g) => !grants(plain.out).includes(g));
-    const instances = Object.values(full.stack.honeynet.hosts).map((h) => `compute_instance_iam_member RotationRole-access-config serviceAccount:LookupAccount ${h.instanceName}`);
+    const instances = full.stack.honeynet.hosts.map((h) => `compute_instance_iam_member RotationRole-access-config serviceAccount:LookupAccount Honeynet_Honeypot-${h.name}-Vm`);
     expect(extra.sort()).toEqual(
-      [...instances, "compute_subnetwork_iam_member RotationRole-external-ip serviceAccount:LookupAccount lure-honeypots", "project_iam_member RotationRole-operations serviceAccount:LookupAccount project"].sort(),
+      [...instances, "compute_subnetwork_iam_member RotationRole-external-ip serviceAccount:LookupAccount Honeynet_HoneypotSubnet", "project_iam_member RotationRole-operations serviceAccount:LookupAccount project"].sort(),
     );
     expect(instances).toHaveLength(10);
     const roles = Object.fromEntries(resources(full.out, "google_project_iam_custom_role").map(([, b]) => [b.role_id, b.permissions]));
@@ -258,13 +258,40 @@ describe("IAM", () => {
     expect(resources(plain.out, "google_project_iam_custom_role")).toEqual([]);
   });
 
-  test("negative: no basic or admin role, nothing for allUsers, nothing project-wide but the two reads", () => {
+  test("negative: no basic or admin role, nothing for allUsers, nothing project-wide but the reads and the build", () => {
     for (const v of [plain, full]) {
       const all = grants(v.out);
       expect(all.filter((g) => / roles\/(owner|editor|viewer|iam\.|resourcemanager\.|compute\.(admin|instanceAdmin)|storage\.admin|run\.admin|cloudfunctions\.admin)/.test(g) && !g.includes("roles/iam.serviceAccountUser"))).toEqual([]);
       expect(all.filter((g) => /allUsers|allAuthenticatedUsers/.test(g))).toEqual([]);
-      // The only project-wide grants: list-ips reads instances; with rotation, lookup reads zone operations.
-      expect(all.filter((g) => g.startsWith("project_iam_member"))).toEqual(v === full ? ["project_iam_member RotationRole-operations serviceAccount:LookupAccount project", "project_iam_member roles/compute.viewer serviceAccount:ListIpsAccount project"] : ["project_iam_member roles/compute.viewer serviceAccount:ListIpsAccount project"]);
+      // The only project-wide grants: list-ips reads instances, Cloud Build builds; with rotation, lookup reads zone operations.
+      const projectWide = ["project_iam_member roles/compute.viewer serviceAccount:ListIpsAccount project", "project_iam_member roles/run.builder serviceAccount:BuildAccount project"];
+      expect(all.filter((g) => g.startsWith("project_iam_member"))).toEqual(v === full ? ["project_iam_member RotationRole-operations serviceAccount:LookupAccount project", ...projectWide] : projectWide);
+    }
+  });
+
+  test("Cloud Build builds as the watcher's own build account (Cloud Run Builder), not the project's default account", () => {
+    for (const id of ["ListIps", "Lookup"]) {
+      expect(body(plain.out, "google_cloudfunctions2_function", id).build_config.service_account).toBe(ref(address(plain.out, "google_service_account", "BuildAccount"), "id"));
+    }
+    expect(body(plain.out, "google_project_iam_member", "BuildAccountBuilder")).toMatchObject({ role: "roles/run.builder", member: `serviceAccount:${email(plain.out, "BuildAccount")}` });
+  });
+
+  test("rotation's bindings name their instance or subnet by reference and are recreated with it; nothing is granted on a name alone", () => {
+    const targets = [...resources(full.out, "google_compute_instance_iam_member").map(([, b]) => [b.instance_name, b, "google_compute_instance", "instance_id"]), ...resources(full.out, "google_compute_subnetwork_iam_member").map(([, b]) => [b.subnetwork, b, "google_compute_subnetwork", "creation_timestamp"])] as [string, Json, string, string][];
+    expect(targets).toHaveLength(11);
+    for (const [name, b, type, attr] of targets) {
+      const m = new RegExp(`^\\$\\{(${type}\\.[A-Za-z0-9_-]+)\\.name\\}$`).exec(name);
+      expect({ name, refers: m !== null }).toEqual({ name, refers: true });
+      expect(b.lifecycle).toEqual({ replace_triggered_by: [`\${${m![1]}.${attr}}`] });
+    }
+  });
+
+  test("service accounts and custom roles wait for the IAM API the stack enables", () => {
+    const iam = resources(full.out, "google_project_service").find(([, b]) => b.service === "iam.googleapis.com")![0];
+    for (const type of ["google_service_account", "google_project_iam_custom_role"]) {
+      const watcherOnes = resources(full.out, type).filter(([a]) => a.includes(".Watcher_"));
+      expect(watcherOnes.length).toBeGreaterThan(0);
+      for (const [a, b] of watcherOnes) expect({ a, deps: b.depends_on }).toEqual({ a, deps: [iam] });
     }
   });
 
@@ -294,14 +321,14 @@ describe("e-mail, only with alertEmail", () => {
         display_name: "an alert entry of the watcher's functions",
         condition_matched_log: {
           filter: 'resource.type="cloud_run_revision" AND resource.labels.service_name=("lure-watcher-list-ips" OR "lure-watcher-lookup") AND jsonPayload.event="lure-alert"',
-          label_extractors: { subject: "EXTRACT(jsonPayload.subject)", body: "EXTRACT(jsonPayload.body)" },
+          label_extractors: { subject: "EXTRACT(jsonPayload.subject)", text: "EXTRACT(jsonPayload.text)" },
         },
       },
     ]);
     expect(policy.alert_strategy).toEqual({ notification_rate_limit: { period: "300s" }, auto_close: "1800s", notification_prompts: ["OPENED"] });
     expect(policy.notification_channels).toEqual([ref(address(full.out, "google_monitoring_notification_channel", "AlertChannel"), "id")]);
     // `$${` is Terraform's literal `${`: Monitoring fills these in.
-    expect(policy.documentation).toEqual({ subject: "$${log.extracted_label.subject}", content: "$${log.extracted_label.body}", mime_type: "text/markdown" });
+    expect(policy.documentation).toEqual({ subject: "$${log.extracted_label.subject}", content: "$${log.extracted_label.text}", mime_type: "text/markdown" });
   });
 });
 

@@ -86,7 +86,7 @@ export function gcpWatcherEnv(vars: Vars, fn: string): GcpWatcherEnv {
     bucket: r.matching(e.bucket, "the results bucket's name", BUCKET),
     secret: r.matching(e.secret, "the secret's resource name, projects/<project>/secrets/<name>", SECRET),
     queue: r.matching(e.queue, "the queue's resource name, projects/<project>/locations/<location>/queues/<queue>", QUEUE),
-    // The function's `url` attribute has no path (https://<service>-<hash>.<region>.run.app), which EnvReader.httpsUrl would refuse.
+    // https://<region>-<project>.cloudfunctions.net/<name>; any https URL is taken (EnvReader.httpsUrl wants a path, which a run.app URL has not).
     lookupUrl: r.matching(e.lookupUrl, "the lookup function's https:// URL", HTTPS_URL),
     tasksServiceAccount: r.matching(e.tasksServiceAccount, "the e-mail of the service account Cloud Tasks calls lookup as", EMAIL),
     maxAttempts: r.int(e.maxAttempts, 1),

@@ -25,7 +25,20 @@ export const SEVERITY: Readonly<Record<LogLevel, "INFO" | "WARNING" | "ERROR">> 
 export const ALERT_EVENT = "lure-alert";
 
 /** Field names of an alert entry in `jsonPayload`, for the policy's filter, label extractors and documentation. */
-export const ALERT_LOG_FIELDS = { event: "event", subject: "subject", body: "body" } as const;
+export const ALERT_LOG_FIELDS = { event: "event", subject: "subject", body: "body", text: "text" } as const;
+
+/**
+ * The longest `text` (the e-mail's text): Cloud Logging keeps the first 1,024 characters of an
+ * extracted label, so a longer body is cut here, visibly, and the entry's `body` keeps all of it.
+ */
+export const ALERT_TEXT_MAX = 1000;
+
+/** `body` as the e-mail's text: whole when it fits, else cut at {@link ALERT_TEXT_MAX} with a pointer to the rest. */
+export function alertText(body: string): string {
+  if (body.length <= ALERT_TEXT_MAX) return body;
+  const more = "\n… (cut: the whole text is this log entry's jsonPayload.body; see the output watcher_logs)";
+  return `${body.slice(0, ALERT_TEXT_MAX - more.length)}${more}`;
+}
 
 /**
  * The filter of the log-based alert policy (`condition_matched_log.filter`): every alert entry,
@@ -35,12 +48,12 @@ export const ALERT_LOG_FILTER = `jsonPayload.${ALERT_LOG_FIELDS.event}="${ALERT_
 
 /**
  * Label extractors for the policy (`condition_matched_log.label_extractors`): one incident per
- * distinct subject and body, both available to the notification as `${log.extracted_label.<key>}`
+ * distinct subject and text, both available to the notification as `${log.extracted_label.<key>}`
  * (the e-mail's subject and text).
  */
 export const ALERT_LABEL_EXTRACTORS: Readonly<Record<string, string>> = {
   subject: `EXTRACT(jsonPayload.${ALERT_LOG_FIELDS.subject})`,
-  body: `EXTRACT(jsonPayload.${ALERT_LOG_FIELDS.body})`,
+  text: `EXTRACT(jsonPayload.${ALERT_LOG_FIELDS.text})`,
 };
 
 /** `ALERT_LOG_FILTER` narrowed to the Cloud Run services of the watcher's functions. */
@@ -84,6 +97,7 @@ export function logAlertSender(write: LineWriter = stdoutLine, severity: "WARNIN
         [ALERT_LOG_FIELDS.event]: ALERT_EVENT,
         [ALERT_LOG_FIELDS.subject]: alert.subject,
         [ALERT_LOG_FIELDS.body]: alert.body,
+        [ALERT_LOG_FIELDS.text]: alertText(alert.body),
       }),
     );
   };

@@ -163,6 +163,11 @@ export interface GcpRoleGrant {
   readonly resource: string;
   /** Names the binding among the grant's (the grantee names its IAM member after it), e.g. `Instance-cowrie`. */
   readonly key: string;
+  /**
+   * A reference to an attribute that changes when the resource is replaced (its IAM policy goes with
+   * it): the grantee recreates its binding then (`replace_triggered_by`). @default none
+   */
+  readonly recreatedWith?: string;
 }
 
 /** A project-level custom role the grantee defines because no predefined role is narrow enough. */

@@ -223,8 +223,6 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   private readonly project: string;
   private readonly zone: string;
   private readonly region: string;
-  /** The honeypot subnet's name as written (rotation's grant names it). */
-  private readonly honeypotSubnetName: string;
 
   constructor(scope: Construct, id: string, props: GcpHoneynetProps) {
     super(scope, id);
@@ -250,7 +248,6 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     const honeypotCidr = ipv4Subnet(networkCidr, 4, 0);
     const elasticCidr = ipv4Subnet(networkCidr, 4, 1);
     const dashboardCidr = ipv4Subnet(networkCidr, 4, 2);
-    this.honeypotSubnetName = ctx.name("honeypots");
     this.honeypotSubnet = this.subnet(ctx, "HoneypotSubnet", honeypotCidr, "honeypots");
     this.elasticSubnet = this.subnet(ctx, "ElasticSubnet", elasticCidr, "elastic");
     this.dashboardSubnet = this.subnet(ctx, "DashboardSubnet", dashboardCidr, "dashboard");
@@ -619,8 +616,9 @@ export class GcpHoneynet extends Construct implements IHoneynet {
         { key: "operations", title: "lure watcher: wait for zone operations", description: "Read the zone operations an IP swap starts", permissions: ["compute.zoneOperations.get"] },
       ],
       bindings: [
-        ...hosts.map((h) => ({ key: `Instance-${h.name}`, role: "access-config", resource: `${project}/zones/${this.zone}/instances/${h.instanceName}` })),
-        { key: "Subnet", role: "external-ip", resource: `${project}/regions/${this.region}/subnetworks/${this.honeypotSubnetName}` },
+        // By reference, so each binding waits for its VM or subnet, and follows a replaced VM.
+        ...hosts.map((h) => ({ key: `Instance-${h.name}`, role: "access-config", resource: `${project}/zones/${this.zone}/instances/${h.instance.name}`, recreatedWith: h.instance.instanceId })),
+        { key: "Subnet", role: "external-ip", resource: `${project}/regions/${this.region}/subnetworks/${this.honeypotSubnet.name}`, recreatedWith: this.honeypotSubnet.creationTimestamp },
         { key: "Operations", role: "operations", resource: project },
       ],
     };

@@ -93,6 +93,8 @@ export const ROLES = {
   invoker: "roles/run.invoker",
   objectUser: "roles/storage.objectUser",
   secretAccessor: "roles/secretmanager.secretAccessor",
+  /** What Google documents for a Cloud Run functions build account: logs, the image repository, the source. */
+  builder: "roles/run.builder",
 } as const;
 
 export interface GcpWatcherProps extends WatcherProps {
@@ -100,8 +102,11 @@ export interface GcpWatcherProps extends WatcherProps {
   readonly region?: string;
 }
 
-/** The watcher's four identities: the two functions, and the callers Cloud Tasks and Cloud Scheduler sign in as. */
-type Account = "listIps" | "lookup" | "tasks" | "scheduler";
+/**
+ * The watcher's five identities: the two functions, the callers Cloud Tasks and Cloud Scheduler sign
+ * in as, and the account Cloud Build builds the functions as.
+ */
+type Account = "listIps" | "lookup" | "tasks" | "scheduler" | "build";
 
 /**
  * What `props` cannot be built from, with the props' paths: {@link watcherPropsProblems}, the
@@ -129,7 +134,7 @@ export function gcpWatcherPropsProblems(props: GcpWatcherProps): ConfigProblem[]
 /** Service account ids: 6-30 characters. */
 function accountIds(prefix: string): Record<Account, string> {
   const id = (part: string) => resourceName(prefix, ["watch", part], 30);
-  return { listIps: id("list"), lookup: id("lookup"), tasks: id("tasks"), scheduler: id("sched") };
+  return { listIps: id("list"), lookup: id("lookup"), tasks: id("tasks"), scheduler: id("sched"), build: id("build") };
 }
 
 export class GcpWatcher extends Construct implements IWatcher {
@@ -154,6 +159,8 @@ export class GcpWatcher extends Construct implements IWatcher {
   readonly lookupUrl: string;
 
   private readonly project: string;
+  /** Service accounts and custom roles wait for it (the first deploy enables it). */
+  private readonly iamApi: ProjectService;
 
   constructor(scope: Construct, id: string, props: GcpWatcherProps) {
     super(scope, id);
@@ -176,6 +183,7 @@ export class GcpWatcher extends Construct implements IWatcher {
     const unique = Fn.substr(Fn.sha1(Fn.join("/", [project, prefix])), 0, 8);
 
     const apis = this.enableApis(stack, [...WATCHER_APIS, ...(props.alertEmail ? [MONITORING_API] : [])]);
+    this.iamApi = apis["iam.googleapis.com"];
 
     // --- storage ------------------------------------------------------------------------------
     const bucket = (bid: string, bucketName: string, lifecycleRule?: StorageBucketLifecycleRule[]) =>
@@ -224,12 +232,15 @@ export class GcpWatcher extends Construct implements IWatcher {
       dependsOn: [apis["cloudtasks.googleapis.com"]],
     });
     const ids = accountIds(prefix);
-    const account = (aid: string, who: Account, what: string) => new ServiceAccount(this, aid, { project, accountId: ids[who], displayName: `${prefix} watcher: ${what}` });
+    const account = (aid: string, who: Account, what: string) => new ServiceAccount(this, aid, { project, accountId: ids[who], displayName: `${prefix} watcher: ${what}`, dependsOn: [this.iamApi] });
     this.accounts = {
       listIps: account("ListIpsAccount", "listIps", "list-ips (reads instances, queues tasks)"),
       lookup: account("LookupAccount", "lookup", "lookup (results, the Shodan key, rotation)"),
       tasks: account("TasksAccount", "tasks", "Cloud Tasks calls lookup as this"),
       scheduler: account("SchedulerAccount", "scheduler", "Cloud Scheduler calls list-ips as this"),
+      // Not the project's default build account: since 2024 that is the Compute Engine default
+      // account, which an organisation policy may leave without roles (then every build fails).
+      build: account("BuildAccount", "build", "Cloud Build builds the functions as this"),
     };
     const member = (who: Account) => `serviceAccount:${this.accounts[who].email}`;
 
@@ -242,6 +253,7 @@ export class GcpWatcher extends Construct implements IWatcher {
       new StorageBucketIamMember(this, "ResultsObjectUser", { bucket: this.resultsBucket.name, role: ROLES.objectUser, member: member("lookup") }),
       new SecretManagerSecretIamMember(this, "ApiKeyAccessor", { project, secretId: this.apiKeySecret.id, role: ROLES.secretAccessor, member: member("lookup") }),
       ...(rotate ? this.grant("Rotation", props.honeynet.rotationAccess(), "lookup", prefix) : []),
+      new ProjectIamMember(this, "BuildAccountBuilder", { project, role: ROLES.builder, member: member("build") }),
     ];
 
     // --- the functions ----------------------------------------------------------------------------
@@ -272,7 +284,13 @@ export class GcpWatcher extends Construct implements IWatcher {
         name: fname,
         location: region,
         labels,
-        buildConfig: { runtime: RUNTIME, entryPoint, source: { storageSource: { bucket: this.sourceBucket.name, object: this.source.name } } },
+        buildConfig: {
+          runtime: RUNTIME,
+          entryPoint,
+          source: { storageSource: { bucket: this.sourceBucket.name, object: this.source.name } },
+          // The account's full name, projects/<p>/serviceAccounts/<email>.
+          serviceAccount: this.accounts.build.id,
+        },
         serviceConfig: {
           // One instance serving one request at a time: the queue's one dispatch, and one cycle.
           maxInstanceCount: 1,
@@ -332,7 +350,7 @@ export class GcpWatcher extends Construct implements IWatcher {
         ],
         alertStrategy: { notificationRateLimit: { period: ALERT_RATE_LIMIT }, autoClose: ALERT_AUTO_CLOSE, notificationPrompts: ["OPENED"] },
         notificationChannels: [channel.id],
-        documentation: { subject: extracted("subject"), content: extracted("body"), mimeType: "text/markdown" },
+        documentation: { subject: extracted("subject"), content: extracted("text"), mimeType: "text/markdown" },
         userLabels: labels,
       });
       this.alerting = { channel, policy };
@@ -371,20 +389,22 @@ export class GcpWatcher extends Construct implements IWatcher {
           description: r.description,
           permissions: [...r.permissions],
           stage: "GA",
+          dependsOn: [this.iamApi],
         }),
       ]),
     );
     const member = `serviceAccount:${this.accounts[who].email}`;
     return grant.bindings.map((b) => {
       const custom = roles.get(b.role);
-      const role = custom ? custom.name : b.role;
+      const common = { role: custom ? custom.name : b.role, member, ...(b.recreatedWith ? { lifecycle: { replaceTriggeredBy: [b.recreatedWith] } } : {}) };
       const bid = `${label}-${b.key}`;
+      // A cdktf token has no "/", so a name given by reference matches too.
       const instance = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(b.resource);
-      if (instance) return new ComputeInstanceIamMember(this, bid, { project: instance[1], zone: instance[2], instanceName: instance[3], role, member });
+      if (instance) return new ComputeInstanceIamMember(this, bid, { project: instance[1], zone: instance[2], instanceName: instance[3], ...common });
       const subnet = /^projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(b.resource);
-      if (subnet) return new ComputeSubnetworkIamMember(this, bid, { project: subnet[1], region: subnet[2], subnetwork: subnet[3], role, member });
+      if (subnet) return new ComputeSubnetworkIamMember(this, bid, { project: subnet[1], region: subnet[2], subnetwork: subnet[3], ...common });
       const projectOnly = /^projects\/([^/]+)$/.exec(b.resource);
-      if (projectOnly) return new ProjectIamMember(this, bid, { project: projectOnly[1], role, member });
+      if (projectOnly) return new ProjectIamMember(this, bid, { project: projectOnly[1], ...common });
       throw new Error(`${this.node.path}: ${label.toLowerCase()} binding ${b.key} is on ${b.resource}, which the watcher cannot grant on`);
     });
   }

@@ -4,7 +4,7 @@
  */
 import { NO_SECRET_VERSION } from "../../../functions/core/lookup";
 import { gcsJsonStore } from "../../../functions/gcp/gcs-store";
-import { ALERT_LABEL_EXTRACTORS, ALERT_LOG_FIELDS, ALERT_LOG_FILTER, alertLogFilter, logAlertSender, structuredLog } from "../../../functions/gcp/log";
+import { ALERT_LABEL_EXTRACTORS, ALERT_LOG_FIELDS, ALERT_LOG_FILTER, ALERT_TEXT_MAX, alertLogFilter, alertText, logAlertSender, structuredLog } from "../../../functions/gcp/log";
 import { secretManagerApiKey } from "../../../functions/gcp/secret-manager";
 import { fakeBucket, fakeSecrets, googleError, SECRET } from "./fakes";
 
@@ -100,12 +100,24 @@ describe("Secret Manager API key", () => {
 });
 
 describe("alert entries and log lines", () => {
-  test("one JSON line per alert: severity, message = subject, event lure-alert, subject, body", async () => {
+  test("one JSON line per alert: severity, message = subject, event lure-alert, subject, body, and the body again as the e-mail's text", async () => {
     const lines: string[] = [];
     await logAlertSender((l) => lines.push(l), "ERROR")({ subject: "[lure] s", body: "line 1\nline 2" });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toEqual({ severity: "ERROR", message: "[lure] s", event: "lure-alert", subject: "[lure] s", body: "line 1\nline 2" });
-    expect(ALERT_LOG_FIELDS).toEqual({ event: "event", subject: "subject", body: "body" });
+    expect(JSON.parse(lines[0])).toEqual({ severity: "ERROR", message: "[lure] s", event: "lure-alert", subject: "[lure] s", body: "line 1\nline 2", text: "line 1\nline 2" });
+    expect(ALERT_LOG_FIELDS).toEqual({ event: "event", subject: "subject", body: "body", text: "text" });
+  });
+
+  test("a body longer than an extracted label keeps is cut in the text, visibly, and kept whole in body", async () => {
+    const lines: string[] = [];
+    const long = `${"203.0.113.7: not queued (UNAVAILABLE)\n".repeat(60)}end`;
+    await logAlertSender((l) => lines.push(l))({ subject: "[lure] cycle", body: long });
+    const entry = JSON.parse(lines[0]) as { body: string; text: string };
+    expect(entry.body).toBe(long);
+    expect(entry.text).toHaveLength(ALERT_TEXT_MAX);
+    expect(entry.text.startsWith(long.slice(0, 500))).toBe(true);
+    expect(entry.text).toMatch(/… \(cut: the whole text is this log entry's jsonPayload\.body; see the output watcher_logs\)$/);
+    expect(alertText("x".repeat(ALERT_TEXT_MAX))).toBe("x".repeat(ALERT_TEXT_MAX));
   });
 
   test("a failing write rejects the alert but not a log line", async () => {
@@ -118,7 +130,7 @@ describe("alert entries and log lines", () => {
 
   test("the policy filter, alone or narrowed to the functions' services", () => {
     expect(ALERT_LOG_FILTER).toBe('jsonPayload.event="lure-alert"');
-    expect(ALERT_LABEL_EXTRACTORS).toEqual({ subject: "EXTRACT(jsonPayload.subject)", body: "EXTRACT(jsonPayload.body)" });
+    expect(ALERT_LABEL_EXTRACTORS).toEqual({ subject: "EXTRACT(jsonPayload.subject)", text: "EXTRACT(jsonPayload.text)" });
     expect(alertLogFilter(["lure-list-ips", "lure-lookup"])).toBe(
       'resource.type="cloud_run_revision" AND resource.labels.service_name=("lure-list-ips" OR "lure-lookup") AND jsonPayload.event="lure-alert"',
     );
