@@ -8,6 +8,8 @@ module.exports = {
   },
   // Synth tests are memory-heavy; two workers match the 2-core CI machine.
   maxWorkers: 2,
+  // cdktf's token stack traces off, as in the app's own synth (see the file).
+  setupFiles: ["<rootDir>/__tests__/helpers/cdktf-traces.js"],
   testSequencer: "<rootDir>/__tests__/helpers/sequencer.js",
   testTimeout: 60000,
 };
