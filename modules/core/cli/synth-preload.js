@@ -19,38 +19,40 @@ try {
   // not found: keep cdktf's own behaviour
 }
 
-// tsx checks every .js file it loads for ESM syntax (a lexer pass over the whole source) to decide
-// whether to transform it, and Node 20 compiles every file from scratch. The provider bindings are
-// large jsii-built CommonJS files: lexing them was ~350 ms of the default config's synth and
-// compiling them is most of the rest of the load. Those packages are CommonJS by construction, so
-// their files skip the lexer and are compiled as Node would, but with V8's code cache, kept in
-// node_modules/.cache/lure/v8 (keyed by path, size, mtime and the Node version, so an update of a
-// package or of Node compiles afresh; a cache V8 rejects is only slower). Everything else still goes
-// through tsx.
+// The app runs without tsx: lure's own TypeScript is compiled here, and tsx's resolver hooks, which
+// run on every require (the provider bindings' thousands included), and its ESM lexer pass over every
+// .js file it loads are gone. Each file costs one esbuild transform the first time (tsx uses esbuild too,
+// with the same tsconfig, so the code is the same), then none: the JavaScript and V8's code cache for it
+// are kept in node_modules/.cache/lure/v8, keyed by the file's content, esbuild's version and the
+// tsconfig. The provider bindings, cdktf and constructs are CommonJS by construction: they are compiled
+// as Node would, but with V8's code cache (keyed by path, size, mtime and the Node version, so an
+// update of a package or of Node compiles afresh; a cache V8 rejects is only slower). Under tsx (tests
+// and scripts that preload it) tsx keeps handling .ts files.
 {
   const Module = require("module");
   const fs = require("fs");
   const path = require("path");
   const vm = require("vm");
   const { createHash } = require("crypto");
-  const viaTsx = Module._extensions[".js"];
+  const ROOT = path.join(__dirname, "..", "..", "..");
+  const viaDefault = Module._extensions[".js"];
   const COMMONJS = /[\\/]node_modules[\\/](?:@cdktf[\\/]provider-(?:aws|azurerm|google)|cdktf|constructs)[\\/]/;
-  const CACHE = path.join(__dirname, "..", "..", "..", "node_modules", ".cache", "lure", "v8");
+  const CACHE = path.join(ROOT, "node_modules", ".cache", "lure", "v8");
   const made = [];
   let cacheReady = false;
-  Module._extensions[".js"] = function lureJs(module, filename) {
-    if (!COMMONJS.test(filename)) return viaTsx(module, filename);
-    const source = fs.readFileSync(filename, "utf8");
-    const stat = fs.statSync(filename);
-    const key = createHash("sha1").update(`${filename}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest("hex");
-    const cacheFile = path.join(CACHE, `${key}.bin`);
-    let cachedData;
+  const sha1 = (text) => createHash("sha1").update(text).digest("hex");
+  const readOrUndefined = (file) => {
     try {
-      cachedData = fs.readFileSync(cacheFile);
+      return fs.readFileSync(file);
     } catch {
-      cachedData = undefined;
+      return undefined;
     }
-    const script = new vm.Script(Module.wrap(source), { filename, cachedData });
+  };
+
+  /** Runs `code` as the CommonJS module `module`, compiled with the code cache in `cacheFile`. */
+  const run = (module, filename, code, cacheFile) => {
+    const cachedData = readOrUndefined(cacheFile);
+    const script = new vm.Script(Module.wrap(code), { filename, cachedData });
     const fn = script.runInThisContext({ displayErrors: true });
     const require = (id) => module.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
@@ -58,16 +60,45 @@ try {
     require.main = process.mainModule;
     fn.call(module.exports, module.exports, require, module, filename, path.dirname(filename));
     // After the run, so the cache also holds the functions the load compiled.
-    if (cachedData === undefined || script.cachedDataRejected) made.push([cacheFile, script]);
+    if (cachedData === undefined || script.cachedDataRejected) made.push([cacheFile, () => script.createCachedData()]);
   };
+
+  Module._extensions[".js"] = function lureJs(module, filename) {
+    if (!COMMONJS.test(filename)) return viaDefault(module, filename);
+    const source = fs.readFileSync(filename, "utf8");
+    const stat = fs.statSync(filename);
+    run(module, filename, source, path.join(CACHE, `${sha1(`${filename}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`)}.bin`));
+  };
+
+  if (Module._extensions[".ts"] === undefined) {
+    let esbuild;
+    const esbuildVersion = () => JSON.parse(fs.readFileSync(require.resolve("esbuild/package.json", { paths: [ROOT] }), "utf8")).version;
+    const tsconfigText = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
+    let keyBase;
+    Module._extensions[".ts"] = function lureTs(module, filename) {
+      const source = fs.readFileSync(filename, "utf8");
+      // Reading esbuild's version, not loading esbuild: a synth whose files are all cached never starts it.
+      keyBase ??= `${esbuildVersion()}\0${tsconfigText}\0${process.version}\0${process.arch}`;
+      const key = sha1(`${filename}\0${keyBase}\0${source}`);
+      const jsFile = path.join(CACHE, `${key}.ts.js`);
+      let code = readOrUndefined(jsFile)?.toString("utf8");
+      if (code === undefined) {
+        esbuild ??= require(require.resolve("esbuild", { paths: [ROOT] }));
+        code = esbuild.transformSync(source, { loader: "ts", format: "cjs", target: `node${process.versions.node}`, sourcefile: filename, tsconfigRaw: tsconfigText }).code;
+        made.push([jsFile, () => code]);
+      }
+      run(module, filename, code, path.join(CACHE, `${key}.ts.bin`));
+    };
+  }
+
   process.once("exit", () => {
-    for (const [file, script] of made) {
+    for (const [file, content] of made) {
       try {
         if (!cacheReady) fs.mkdirSync(CACHE, { recursive: true });
         cacheReady = true;
         // Write then rename: parallel synths never read a half-written entry.
         const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, script.createCachedData());
+        fs.writeFileSync(tmp, content());
         fs.renameSync(tmp, file);
       } catch {
         // no cache: the next synth compiles again
