@@ -179,10 +179,21 @@ function decodeCursor(e: TableEntityLike, blobName: string): Versioned<FlowCurso
   return { value: { offset, updatedAt }, version };
 }
 
+/** An SDK failure the store does not handle, with what it was doing. */
+export class TableStoreError extends Error {
+  override readonly name = "TableStoreError";
+}
+
 function withContext(err: unknown, what: string): Error {
-  const e = new Error(`Table storage ${what} failed (status ${statusOf(err) ?? "none"}): ${err instanceof Error ? err.message : String(err)}`);
+  const e = new TableStoreError(`Table storage ${what} failed (status ${statusOf(err) ?? "none"}): ${err instanceof Error ? err.message : String(err)}`);
   (e as { cause?: unknown }).cause = err;
   return e;
+}
+
+/** The ETag of an entity read: the service always sends one; without it a write would be unconditional. */
+function etagOf(e: TableEntityLike): string {
+  if (typeof e.etag !== "string" || e.etag === "") throw new TableStoreError(`Table storage entity ${e.partitionKey ?? "?"}/${e.rowKey ?? "?"} came without an ETag`);
+  return e.etag;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -262,7 +273,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
       }
       const there = await read(k);
       if (there === undefined) throw new ConflictError(`${what} was deleted while being created`);
-      if ((expires && expired(there)) || decode(there) === undefined) return write(entity, there.etag ?? "*", what);
+      if ((expires && expired(there)) || decode(there) === undefined) return write(entity, etagOf(there), what);
       throw new ConflictError(`${what} exists (expected none)`);
     }
     const there = await read(k);
@@ -270,7 +281,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
     if (there === undefined || current?.version !== expectedVersion) {
       throw new ConflictError(`${what}: version ${current?.version ?? "none"}, expected ${expectedVersion}`);
     }
-    return write(entity, there.etag ?? "*", what);
+    return write(entity, etagOf(there), what);
   }
 
   /** Read-modify-write until it holds or `attempts` run out; `step` returns true when done. */
@@ -324,14 +335,14 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
           const k = proofKey(src);
           const { entity, value } = await readLive(k, decodeProof);
           if (value === undefined) {
-            await write({ ...k, first: proof.first, last: proof.last, expiresAt }, entity?.etag, `proof of ${src}`);
+            await write({ ...k, first: proof.first, last: proof.last, expiresAt }, entity === undefined ? undefined : etagOf(entity), `proof of ${src}`);
             return true;
           }
           const first = Math.min(value.first, proof.first);
           const later = proof.last > value.last;
           if (first === value.first && !later) return true;
           const keptExpiry = num(entity!, "expiresAt") ?? expiresAt;
-          await write({ ...k, first, last: later ? proof.last : value.last, expiresAt: later ? expiresAt : keptExpiry }, entity!.etag ?? "*", `proof of ${src}`);
+          await write({ ...k, first, last: later ? proof.last : value.last, expiresAt: later ? expiresAt : keptExpiry }, etagOf(entity!), `proof of ${src}`);
           return true;
         }),
       );
@@ -367,12 +378,12 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
         const { entity, value } = await readLive(k, decodeQuarantine);
         const fresh = { ...k, src: q.src, detectedAt: q.detectedAt, lastSeen: q.lastSeen, reason: q.reason, probes: q.probes, expiresAt };
         if (value === undefined) {
-          await write(fresh, entity?.etag, `quarantine ${q.src}`);
+          await write(fresh, entity === undefined ? undefined : etagOf(entity), `quarantine ${q.src}`);
           return true;
         }
         // A later refresh is already there: it covers this one.
         if (value.lastSeen > q.lastSeen) return true;
-        await write({ ...fresh, detectedAt: value.detectedAt, reason: value.reason, probes: value.probes }, entity!.etag ?? "*", `quarantine ${q.src}`);
+        await write({ ...fresh, detectedAt: value.detectedAt, reason: value.reason, probes: value.probes }, etagOf(entity!), `quarantine ${q.src}`);
         return true;
       });
     },
@@ -391,7 +402,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
             result = false;
             return true;
           }
-          etag = entity.etag ?? "*";
+          etag = etagOf(entity);
         }
         try {
           await client.deleteEntity(k.partitionKey, k.rowKey, etag === undefined ? undefined : { etag });
@@ -425,7 +436,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
         if (holder !== undefined && until !== undefined && holder !== owner && until >= at) return false;
       }
       try {
-        await write(entity, there === undefined ? undefined : (there.etag ?? "*"), "lease");
+        await write(entity, there === undefined ? undefined : etagOf(there), "lease");
         return true;
       } catch (err) {
         if (err instanceof ConflictError) return false;
@@ -438,7 +449,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
       // Gone, or taken over after it expired: no longer ours to delete.
       if (there === undefined || str(there, "owner") !== owner) return;
       try {
-        await client.deleteEntity(LEASE_KEY.partitionKey, LEASE_KEY.rowKey, { etag: there.etag ?? "*" });
+        await client.deleteEntity(LEASE_KEY.partitionKey, LEASE_KEY.rowKey, { etag: etagOf(there) });
       } catch (err) {
         const s = statusOf(err);
         if (s !== 404 && s !== 412) throw withContext(err, "release of the lease");
@@ -473,7 +484,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
         for await (const e of client.listEntities({ queryOptions: { filter } })) {
           if (e.partitionKey === undefined || e.rowKey === undefined) continue;
           try {
-            await client.deleteEntity(e.partitionKey, e.rowKey, { etag: e.etag ?? "*" });
+            await client.deleteEntity(e.partitionKey, e.rowKey, { etag: etagOf(e) });
             deleted++;
           } catch (err) {
             const s = statusOf(err);
@@ -482,7 +493,7 @@ export function tableQuarantineStore(client: TableClientLike, options: TableStor
           if (deleted >= max) break;
         }
       } catch (err) {
-        if (err instanceof Error && err.message.startsWith("Table storage")) throw err;
+        if (err instanceof TableStoreError) throw err;
         throw withContext(err, "query of expired entities");
       }
       return deleted;

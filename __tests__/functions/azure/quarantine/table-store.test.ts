@@ -177,6 +177,15 @@ describe("sources", () => {
     expect(err).not.toBeInstanceOf(ConflictError);
     expect(String(err)).toContain("status 500");
   });
+
+  it("an entity read without an ETag is an error, never an unconditional write", async () => {
+    const store = make();
+    await store.putSource(SRC, state(T0), undefined, T0 + 100);
+    const get = fake.client.getEntity.bind(fake.client);
+    fake.client.getEntity = async (pk, rk) => ({ ...(await get(pk, rk)), etag: undefined });
+    await expect(store.putSource(SRC, state(T0 + 1), 1, T0 + 100)).rejects.toThrow(`entity src-${SRC}/state came without an ETag`);
+    expect(fake.peek(`src-${SRC}`, "state")).toMatchObject({ version: 1 });
+  });
 });
 
 describe("proofs", () => {
@@ -379,7 +388,6 @@ describe("lease", () => {
 
   it("two takers at once: exactly one gets it", async () => {
     const store = make();
-    fake.afterNextGet(LEASE_KEY.partitionKey, LEASE_KEY.rowKey, async () => void 0);
     expect(await store.acquireLease("a", T0, 60)).toBe(true);
     // b's read sees a's expired lease; c takes it before b writes.
     let cGot: boolean | undefined;
