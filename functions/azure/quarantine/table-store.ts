@@ -27,6 +27,14 @@
  * partition (spreading the write load, like DynamoDB's layout), so no partition query covers them,
  * and a point read is the cheapest, strongly consistent read Table storage has.
  *
+ * Malformed entities (a property missing or of the wrong type, a state that is not JSON) read as
+ * absent and are logged as `table-entity-unreadable` with their key: a source starts afresh, the
+ * mode reads as Normal, a cursor as offset 0, a list skips the quarantine; the next create replaces
+ * the entity on its ETag. A lease that cannot be read is nobody's.
+ *
+ * `purgeExpired` queries the whole table on `expiresAt` (not a key: a scan, billed per entity
+ * read); it runs from the mode function's timer, not per batch.
+ *
  * Throttling (429/503) and timeouts are the SDK retry policy's (set by the wiring); 409/412 map to
  * ConflictError or a retry as each method says; everything else is rethrown with context.
  *
