@@ -27,7 +27,7 @@ export interface FlowRecord {
   proof?: boolean;
 }
 
-export type FlowFormat = "aws-v2" | "aws-custom" | "cwl-json";
+export type FlowFormat = "aws-v2" | "aws-custom" | "cwl-json" | "azure-vnet";
 
 /** Counters a parser keeps; nothing it drops is dropped silently. */
 export interface ParseStats {
