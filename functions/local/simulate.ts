@@ -20,8 +20,8 @@
  *   after another (`cat` of hourly blobs), gzip or not. Streamed record by record
  *   (`./vnet-stream.ts`): one element of `records` (a minute of one NIC) is held at a time, never a
  *   whole document. Malformed text, documents, records and tuples are counted in `stats`
- *   (with `unsupportedVersion`), never fatal. Flow-log delivery delay (Azure writes a blob's blocks
- *   about every minute and readers poll) is not simulated either.
+ *   (with `unsupportedVersion`), never fatal. Flow-log delivery delay (until a minute's tuples are in
+ *   the blob and read) is not simulated either.
  * - Clock: event time. Records are fed in batches of one event-time minute, as CloudWatch Logs
  *   delivers them, each processed at the time of its newest record; the mode function ticks at every
  *   minute boundary. Flow logs arrive out of order (each interface's records are cut at its own
