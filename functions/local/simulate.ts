@@ -594,7 +594,7 @@ export function formatTimeline(sim: Simulation, config: QuarantineRuntimeConfig)
   const m = config.mode;
   const out = [
     `lure simulate: ${r.input} (${r.format})`,
-    `  ${st.lines} lines: ${r.records} records, ${st.malformed} malformed, ${st.noData} NODATA, ${st.skipData} SKIPDATA, ${st.ignored} ignored${st.controlMessages ? `, ${st.controlMessages} control messages` : ""}`,
+    `  ${st.lines} ${r.format === "azure-vnet" ? "flow tuples" : "lines"}: ${r.records} records, ${st.malformed} malformed, ${st.noData} NODATA, ${st.skipData} SKIPDATA, ${st.ignored} ignored${st.controlMessages ? `, ${st.controlMessages} control messages` : ""}`,
     `  detector: TRW theta0 ${d.trw.theta0} theta1 ${d.trw.theta1} alpha ${d.trw.alpha} beta ${d.trw.beta}; ${d.verticalPorts} ports / ${d.horizontalHosts} hosts / ${d.distinctPairs} pairs in ${d.windowMinutes} min; ${d.allowCidrs.length} allow-listed CIDR(s)`,
     `  mode: Defence after ${m.defenceAfterSources} source(s) in ${m.defenceWindowMinutes} min, Normal after ${m.quietPeriodMinutes} min quiet, then ${m.forgetOnNormal ? "forget" : `remember for ${m.rememberMinutes} min`}; ` +
       `rules: ${config.steering.ruleQuota} x ${config.steering.cidrsPerRule} CIDRs from priority ${config.steering.firstPriority}; ` +
@@ -612,7 +612,7 @@ export function formatTimeline(sim: Simulation, config: QuarantineRuntimeConfig)
       `${s.withheld ? `${s.withheld} withheld (established clients); ` : ""}Defence Mode ${s.defencePeriods} time(s), ${duration(s.defenceSeconds)} in all; ${s.ruleChanges} rule change(s), at most ${s.maxRules} rule(s) at once; ${s.evicted} evicted`,
   );
   if (r.late.count > 0) {
-    const ex = r.late.examples.map((x) => `line ${x.record} (${x.src}, ${duration(x.behindSeconds)} behind)`).join(", ");
+    const ex = r.late.examples.map((x) => `${r.format === "azure-vnet" ? "tuple" : "line"} ${x.record} (${x.src}, ${duration(x.behindSeconds)} behind)`).join(", ");
     out.push(`late: ${r.late.count} record(s) came more than ${r.reorderMinutes} min out of event-time order and joined the next batch; first: ${ex}. Raise --reorder-minutes to sort them in.`);
   }
   if (st.skipData > 0) out.push(`warning: ${st.skipData} SKIPDATA line(s): AWS dropped records in those intervals`);

@@ -86,6 +86,15 @@ describe("lure simulate --format azure-vnet", () => {
     for (const d of r.detections) expect(tuples[d.record - 1].split(",")[1]).toBe(d.src);
   });
 
+  it("prints the timeline with tuple counts and the planted scanners", async () => {
+    const r = await run(["--input", FIXTURE, "--config", config]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("(azure-vnet)\n  721 flow tuples: 718 records, 3 malformed,");
+    expect(r.out).toContain("DEFENCE MODE begins");
+    expect(r.out).toContain("NORMAL MODE returns");
+    expect(r.out).toMatch(/summary: 2 source\(s\) flagged \((203\.0\.113\.10, 198\.51\.100\.14|198\.51\.100\.14, 203\.0\.113\.10)\)/);
+  });
+
   it("reads several documents one after another, and gzip, to the same result", async () => {
     const text = azureScanDemoText();
     expect(azureScanDemo().documents).toHaveLength(2);
