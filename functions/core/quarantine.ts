@@ -76,6 +76,19 @@ export interface EngineDeps {
   readonly detector?: ScanDetector;
   /** Called once per new detection, withheld ones included, with the record that decided it (`lure simulate` prints its line number). */
   readonly onDetection?: (detection: Detection, record: FlowRecord) => void;
+  /**
+   * Lease of one rule reconciliation, in seconds: longer than the slowest reconciliation can take
+   * (an Application Gateway PUT takes minutes).
+   * @default LEASE_SECONDS
+   */
+  readonly leaseSeconds?: number;
+  /**
+   * Whether `processRecords` reconciles the rules when a batch changed what should be steered. Off
+   * where a rule change is too slow for the batch's function (Azure: the detector only writes the
+   * store, the mode tick reconciles within the minute).
+   * @default true
+   */
+  readonly reconcileOnBatch?: boolean;
 }
 
 export interface ReconcileReport {
@@ -260,7 +273,7 @@ export async function processRecords(records: readonly FlowRecord[], deps: Engin
       await deps.copies.setDesired(config.copies.defenceCount);
     }
   }
-  if (flagged || steeringChanged) {
+  if ((flagged || steeringChanged) && deps.reconcileOnBatch !== false) {
     mode ??= (await store.getMode()).value.mode;
     if (mode === "defence") report.reconcile = await reconcile(deps, now);
   }
@@ -363,7 +376,7 @@ async function writeMode(
  */
 export async function reconcile(deps: EngineDeps, now: number): Promise<ReconcileReport> {
   const { store, steering, config, owner } = deps;
-  if (!(await store.acquireLease(owner, now, LEASE_SECONDS))) {
+  if (!(await store.acquireLease(owner, now, deps.leaseSeconds ?? LEASE_SECONDS))) {
     deps.log?.("reconcile-skipped", { owner });
     return { skipped: true, changes: [], steered: 0, evicted: [], capacity: 0, waiting: [], ruleQuotaReached: false };
   }
