@@ -198,6 +198,8 @@ export interface SliceBounds {
   readonly closingAt?: number;
   /** Position of the `{` of the last record, when the slice ends inside it. */
   readonly openRecordAt?: number;
+  /** Where records begin: after the document's opening when the slice starts with it, else 0. */
+  readonly recordsFrom: number;
 }
 
 /** Scans a slice's bytes at the records' level (strings and escapes respected). */
@@ -205,7 +207,8 @@ export function sliceBounds(b: Uint8Array): SliceBounds {
   let depth = 0;
   let inString = false;
   let recordAt = -1;
-  for (let i = recordsStart(b); i < b.length; i++) {
+  const recordsFrom = recordsStart(b);
+  for (let i = recordsFrom; i < b.length; i++) {
     const c = b[i];
     if (inString) {
       if (c === 92) i++;
@@ -216,10 +219,10 @@ export function sliceBounds(b: Uint8Array): SliceBounds {
       depth++;
     } else if (c === 125 || c === 93) {
       depth--;
-      if (depth < 0) return c === 93 ? { closingAt: i } : {};
+      if (depth < 0) return c === 93 ? { closingAt: i, recordsFrom } : { recordsFrom };
     }
   }
-  return depth > 0 && recordAt >= 0 ? { openRecordAt: recordAt } : {};
+  return depth > 0 && recordAt >= 0 ? { openRecordAt: recordAt, recordsFrom } : { recordsFrom };
 }
 
 /** Reads what one event's commit added (or the next `maxReadBytes` of it); see the file header. */
@@ -247,7 +250,7 @@ export async function readFlowEvent(message: unknown, deps: FlowReaderDeps, now:
   } else if (bounds.openRecordAt !== undefined) {
     end = bounds.openRecordAt;
     nextOffset = from + end;
-    if (end === 0 || nextOffset === from) {
+    if (end === bounds.recordsFrom) {
       // Not one whole record: wait for more bytes, unless the cap is what cut it.
       if (capped) throw new Error(`flow log blob ${blobName}: a record at byte ${from} is longer than maxReadBytes (${max})`);
       return { kind: "skip", reason: "incomplete-record", blobName, detail: `bytes ${from}–${to}` };
