@@ -11,11 +11,11 @@ import { formatViolations } from "./modules/core/policy";
 import { summarizeOutput } from "./modules/core/summary";
 import { hiveTargetOf } from "./modules/aws/honeynet";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
-import { AzureHoneynetStack } from "./modules/azure/stacks";
+import { AzureHoneynetStack, AzureQuarantineStack } from "./modules/azure/stacks";
 import { GcpHoneynetStack } from "./modules/gcp/stacks";
 
 /** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
-export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet", gcpHoneynet: "gcp-honeynet" } as const;
+export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet", azureQuarantine: "azure-quarantine", gcpHoneynet: "gcp-honeynet" } as const;
 
 /** Every stack the config enables (jobs a cloud does not implement yet are validated but get none). */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
@@ -26,6 +26,8 @@ export function createStacks(scope: Construct, config: LureConfig): TerraformSta
   // The sensors of an AWS hive read its address from aws-honeynet's state (a cdktf cross-stack reference).
   const hive = aws ? hiveTargetOf(aws.honeynet) : undefined;
   if (config.clouds.azure) stacks.push(new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, config.clouds.azure, hive));
+  // An existing target is an AWS listener: Azure then has no Quarantine (the config warns).
+  if (config.clouds.azure && config.quarantine.enabled && config.quarantine.target === "demo") stacks.push(new AzureQuarantineStack(scope, STACKS.azureQuarantine, config, config.clouds.azure));
   if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp, hive));
   return stacks;
 }

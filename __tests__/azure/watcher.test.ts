@@ -13,7 +13,7 @@ import { ConfigError } from "../../modules/core/config";
 import { checkStack } from "../../modules/core/policy";
 import { AzureHoneynetStack } from "../../modules/azure/stacks";
 import { AzureWatcher, ROLES } from "../../modules/azure/watcher";
-import { loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
+import { FAKE_FUNCTIONS_CORE as FAKE_CORE, loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
 import { configWith, ref, resources, type Json } from "../helpers/synth";
 
 /** A synthesized variant: the stack JSON and, for construct-level checks, the stack itself. */
@@ -393,18 +393,6 @@ function deployedSettings(out: Json): Record<string, string> {
     ]),
   );
 }
-
-/** A fake of the worker's `@azure/functions-core` that records what the package registers, printed as JSON at exit. */
-const FAKE_CORE = `
-const registered = [];
-module.exports = {
-  setProgrammingModel() {},
-  registerHook() { return { dispose() {} }; },
-  log() {},
-  registerFunction(metadata) { registered.push(metadata); return { dispose() {} }; },
-};
-process.on("exit", () => process.stdout.write(JSON.stringify(registered)));
-`;
 
 describe("environment contract: the built package loads with the construct's app settings", () => {
   let dir: string;

@@ -62,6 +62,8 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["clouds.azure.backend.key", ["", "k".repeat(1025)], azurerm],
   ["clouds.azure.backend.subscriptionId", ["not-a-uuid"], azurerm],
   ["clouds.azure.honeypots", [[], "industrail"], noop],
+  ["clouds.azure.networkWatcher.name", ["", "-nw", "nw."], (c) => (c.clouds.azure.networkWatcher = { name: "nw", resourceGroupName: "rg" })],
+  ["clouds.azure.networkWatcher.resourceGroupName", ["", "rg.", "a b"], (c) => (c.clouds.azure.networkWatcher = { name: "nw", resourceGroupName: "rg" })],
   ["clouds.gcp.project", ["P"], noop],
   ["clouds.gcp.backend.path", [""], gcpLocal],
   ["clouds.gcp.backend.bucket", ["B", "", "goog-state", "a..b"], gcs],

@@ -38,16 +38,21 @@ test("the next steps name the documentation ranges in the user's own allow-list,
   expect(formatSummary([], configWith((c) => (c.honeynet.dashboard.allowCidrs = ["198.18.0.0/15"])), "lure.config.json", [])).not.toContain("documentation range");
 });
 
-test("Azure: the watcher is synthesized there, and its steps say how to set the key and where alerts go", () => {
-  const azureSteps = (change: Parameters<typeof configWith>[0]) => formatSummary([], configWith(change), "lure.config.json", []).split("next on Azure:")[1] ?? "";
+test("Azure: the watcher and the quarantine are synthesized there, and the steps say how to set the key, where alerts go and what the quarantine needs", () => {
+  const azureSteps = (change: Parameters<typeof configWith>[0]) => (formatSummary([], configWith(change), "lure.config.json", []).split("next on Azure:")[1] ?? "").split("next on Google Cloud:")[0];
   const text = formatSummary([], configWith(), "lure.config.json", []);
-  expect(text).toContain("azure: quarantine configured; not implemented on Azure yet");
-  expect(text).not.toMatch(/azure: watcher/);
+  expect(text).not.toMatch(/azure: (watcher|quarantine)/);
   const plain = azureSteps(() => {});
-  expect(plain).toContain("with the watcher the stack creates role assignments, which needs Owner or User Access Administrator");
+  expect(plain).toContain("with the watcher and with the quarantine the stack creates role assignments, which needs Owner or User Access Administrator");
+  expect(azureSteps((c) => (c.quarantine = { enabled: false }))).toContain("; with the watcher the stack creates role assignments");
   expect(plain).toContain("the command in the output watcher_api_key_command");
   expect(plain).toContain("set watcher.alertEmail to get exposure alerts by e-mail");
   expect(azureSteps((c) => (c.watcher.alertEmail = "soc@example.org"))).toContain("alerts go to soc@example.org from DoNotReply@");
-  const off = azureSteps((c) => (c.watcher = { enabled: false }));
-  expect(off).not.toMatch(/watcher|role assignments/);
+  expect(plain).toContain("the flow log belongs to the region's Network Watcher (NetworkWatcher_uksouth in NetworkWatcherRG");
+  expect(azureSteps((c) => (c.clouds.azure.networkWatcher = { name: "nw", resourceGroupName: "net" }))).toContain("Network Watcher (nw in net)");
+  const off = azureSteps((c) => {
+    c.watcher = { enabled: false };
+    c.quarantine = { enabled: false };
+  });
+  expect(off).not.toMatch(/watcher|quarantine|role assignments/);
 });

@@ -69,3 +69,15 @@ export async function loadPackage(dir: string, settings: Readonly<Record<string,
     return { stdout, stderr, failed: true };
   }
 }
+
+/** A fake of the Azure Functions worker's `@azure/functions-core` that records what a package registers, printed as JSON at exit. */
+export const FAKE_FUNCTIONS_CORE = `
+const registered = [];
+module.exports = {
+  setProgrammingModel() {},
+  registerHook() { return { dispose() {} }; },
+  log() {},
+  registerFunction(metadata) { registered.push(metadata); return { dispose() {} }; },
+};
+process.on("exit", () => process.stdout.write(JSON.stringify(registered)));
+`;

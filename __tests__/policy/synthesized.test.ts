@@ -24,11 +24,12 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
   const synthesized: Record<string, Json> = Object.fromEntries(stacks.map((s) => [s.node.id, JSON.parse(readFileSync(join(outdir, "stacks", s.node.id, "cdk.tf.json"), "utf8"))]));
   rmSync(outdir, { recursive: true, force: true });
 
-  test("synthesizes the aws-honeynet stack, aws-quarantine unless the quarantine is disabled, azure-honeynet and gcp-honeynet", () => {
+  test("synthesizes aws-honeynet, azure-honeynet and gcp-honeynet, and aws-quarantine and azure-quarantine (demo target) unless the quarantine is disabled", () => {
     expect(config.clouds.azure).toBeDefined();
     expect(config.clouds.gcp).toBeDefined();
-    const honeynets = ["azure-honeynet", "gcp-honeynet"];
-    expect(stacks.map((s) => s.node.id)).toEqual(config.quarantine.enabled ? ["aws-honeynet", "aws-quarantine", ...honeynets] : ["aws-honeynet", ...honeynets]);
+    const q = config.quarantine;
+    const expected = ["aws-honeynet", ...(q.enabled ? ["aws-quarantine"] : []), "azure-honeynet", ...(q.enabled && q.target === "demo" ? ["azure-quarantine"] : []), "gcp-honeynet"];
+    expect(stacks.map((s) => s.node.id)).toEqual(expected);
   });
 
   test.each(ALL_RULES.map((r) => [r.id, r] as const))("rule %s: zero violations", (_id, rule) => {

@@ -2,11 +2,13 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AzureStack } from "../../providers/azure";
-import { azureVmSizes, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
+import { azureVmSizes, ConfigError, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
+import { quarantineProps } from "../core/quarantine-runtime";
 import type { HiveTarget } from "../core/hive";
 import { namedOutput } from "../core/outputs";
 import { watcherPropsFor } from "../core/validate";
 import { AzureHoneynet } from "./honeynet";
+import { AzureQuarantine, azureQuarantinePropsProblems, FLOW_POISON_QUEUE_NAME, TABLE_NAME } from "./quarantine";
 import { API_KEY_SECRET_NAME, AzureWatcher } from "./watcher";
 
 type AzureCloudConfig = NonNullable<LureConfig["clouds"]["azure"]>;
@@ -76,5 +78,42 @@ export class AzureHoneynetStack extends AzureStack {
       value: w.alertEmail ? `${w.alertEmail}: sent from an Azure-managed domain (DoNotReply@<guid>.azurecomm.net), no confirmation needed` : "none: set watcher.alertEmail to get alerts by e-mail (until then they are log lines only)",
       description: "Where exposure alerts are e-mailed",
     });
+  }
+}
+
+/**
+ * `azure-quarantine`: the demo web service behind an Application Gateway v2, its honeypot copies, the
+ * VNet flow log and the detector and mode functions. Only for the demo target: an existing target is
+ * an AWS listener (the config warns that Azure then gets no Quarantine).
+ */
+export class AzureQuarantineStack extends AzureStack {
+  readonly quarantine: AzureQuarantine;
+
+  constructor(scope: Construct, id: string, config: LureConfig, azure: AzureCloudConfig) {
+    const props = { ...quarantineProps(config), location: azure.location, ...(azure.networkWatcher ? { networkWatcher: azure.networkWatcher } : {}) };
+    const problems = azureQuarantinePropsProblems(props);
+    if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: `quarantine.${p.path}` })));
+    super(scope, id, {
+      prefix: config.prefix,
+      location: azure.location,
+      tags: { ...config.tags, ...azure.tags },
+      ...(azure.subscriptionId ? { subscriptionId: azure.subscriptionId } : {}),
+      ...(azure.backend ? { backend: azure.backend } : {}),
+    });
+    const q = (this.quarantine = new AzureQuarantine(this, "Quarantine", props));
+    namedOutput(this, "quarantine_endpoint", { value: q.endpoint, description: "The demo site's static address (Application Gateway v2); scanners of it are sent to the honeypot copies" });
+    const rg = q.resourceGroup.name;
+    const account = q.stateAccount.name;
+    namedOutput(this, "quarantine_watch_mode", {
+      value: {
+        mode: `az storage entity show --auth-mode login --account-name ${account} --table-name ${TABLE_NAME} --partition-key mode --row-key mode`,
+        quarantined: `az storage entity query --auth-mode login --account-name ${account} --table-name ${TABLE_NAME} --filter "PartitionKey eq 'quarantine'"`,
+        rewrite_rules: `az network application-gateway rewrite-rule list --resource-group ${rg} --gateway-name ${q.gateway.name} --rule-set-name lure-quarantine --output table`,
+        logs: `az monitor app-insights query --resource-group ${rg} --app ${q.insightsName} --analytics-query "traces | where message has 'quarantine-' | order by timestamp desc | take 50"`,
+      },
+      description: "Commands to watch the mode, the quarantined sources and the gateway's rewrite rules (flow logs reach the detector a few minutes after the traffic)",
+    });
+    namedOutput(this, "quarantine_copies", { value: q.copiesApp.name, description: "Container App of the honeypot copies (0 replicas in Normal Mode)" });
+    namedOutput(this, "quarantine_poison_queue", { value: `${q.stateAccount.primaryQueueEndpoint}${FLOW_POISON_QUEUE_NAME}`, description: "Flow-log commits the detector failed on five times" });
   }
 }

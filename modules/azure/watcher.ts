@@ -18,7 +18,7 @@
  * and the Shodan key is a Key Vault secret the user sets (`az keyvault secret set`) that Terraform
  * never creates. Every role assignment is its own construct, at the narrowest scope that works.
  */
-import { Annotations, AssetType, Fn, TerraformAsset, TerraformStack, type ITerraformDependable } from "cdktf";
+import { Annotations, TerraformStack, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ApplicationInsights } from "@cdktf/provider-azurerm/lib/application-insights";
 import { CommunicationService } from "@cdktf/provider-azurerm/lib/communication-service";
@@ -28,11 +28,9 @@ import { EmailCommunicationService } from "@cdktf/provider-azurerm/lib/email-com
 import { EmailCommunicationServiceDomain } from "@cdktf/provider-azurerm/lib/email-communication-service-domain";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { LinuxFunctionApp } from "@cdktf/provider-azurerm/lib/linux-function-app";
-import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
-import { ServicePlan } from "@cdktf/provider-azurerm/lib/service-plan";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageBlob } from "@cdktf/provider-azurerm/lib/storage-blob";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
@@ -40,6 +38,9 @@ import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-man
 import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { AzureStack } from "../../providers/azure";
+import { consumptionFunctionApp, functionInsights, hostContainers, LOG_RETENTION_RANGE, packageBlob, privateContainer, privateStorageAccount, workspaceRetention } from "./function-host";
+
+export { APP_SCALE_LIMIT, HOST_CONTAINERS, LOG_RETENTION_RANGE, NODE_VERSION, PACKAGES_CONTAINER } from "./function-host";
 import { AZURE_WATCHER_ENV } from "../../functions/azure/env";
 import { azureFunctionPackage } from "../core/bundle";
 import { ConfigError, type ConfigProblem } from "../core/config";
@@ -52,20 +53,12 @@ import { deploymentUnique, keyVaultName, KEY_VAULT_SECRETS_OFFICER, KEY_VAULT_SE
 
 /** Shodan allows one request per second per account; the gate spaces every instance's requests by this. */
 export const SHODAN_MIN_INTERVAL_MS = 1000;
-/** The Functions host allows at most this many instances of the app (the gate then rarely waits). */
-export const APP_SCALE_LIMIT = 1;
-export const NODE_VERSION = "22";
-/** Log Analytics keeps data 30 to 730 days. */
-export const LOG_RETENTION_RANGE = { min: 30, max: 730 } as const;
 /** The secret the user sets (the vault is the watcher's own, so a plain name is enough). */
 export const API_KEY_SECRET_NAME = "shodan-api-key";
 export const QUEUE_NAME = "ips";
 /** Where the host moves a message after its last failed dequeue: `<queue>-poison`, by convention. */
 export const POISON_QUEUE_NAME = `${QUEUE_NAME}-poison`;
 export const RESULTS_CONTAINER = "results";
-export const PACKAGES_CONTAINER = "packages";
-/** The host's own containers (timer leases, host keys), made here so it needs no right to create containers. */
-export const HOST_CONTAINERS = { hosts: "azure-webjobs-hosts", secrets: "azure-webjobs-secrets" } as const;
 /** The app's connection name of the queue trigger: the host reads `LURE_QUEUE__*`. */
 export const QUEUE_CONNECTION = "LURE_QUEUE";
 /** The Azure-managed domain's sender (its domain is Azure's, `<guid>.azurecomm.net`). */
@@ -185,29 +178,14 @@ export class AzureWatcher extends Construct implements IWatcher {
     const unique = deploymentUnique(client.subscriptionId, rgName);
 
     // --- storage: queues, results, package, the host's containers ----------------------------------
-    this.storageAccount = new StorageAccount(this, "Storage", {
-      ...group,
-      name: `${slug(prefix).replace(/[^a-z0-9]/g, "").slice(0, 24 - "watch".length - UNIQUE_LENGTH) || "lure"}watch${unique}`,
-      accountKind: "StorageV2",
-      accountTier: "Standard",
-      accountReplicationType: "LRS",
-      httpsTrafficOnlyEnabled: true,
-      minTlsVersion: "TLS1_2",
-      allowNestedItemsToBePublic: false,
-      // Entra ID only: no account key or SAS can reach the results, queues or package.
-      sharedAccessKeyEnabled: false,
-      defaultToOauthAuthentication: true,
-    });
-    stack.useAzureadForStorage();
+    // Entra ID only: no account key or SAS can reach the results, queues or package.
+    this.storageAccount = privateStorageAccount(this, group, `${slug(prefix).replace(/[^a-z0-9]/g, "").slice(0, 24 - "watch".length - UNIQUE_LENGTH) || "lure"}watch${unique}`);
     const account = this.storageAccount;
     this.queue = new StorageQueue(this, "Queue", { name: QUEUE_NAME, storageAccountId: account.id });
     // The host would create it on the first poison message, with rights the identity does not have.
     this.poisonQueue = new StorageQueue(this, "PoisonQueue", { name: POISON_QUEUE_NAME, storageAccountId: account.id });
-    const container = (cid: string, name: string) => new StorageContainer(this, cid, { name, storageAccountId: account.id, containerAccessType: "private" });
-    this.resultsContainer = container("ResultsContainer", RESULTS_CONTAINER);
-    const packages = container("PackagesContainer", PACKAGES_CONTAINER);
-    const hosts = container("HostsContainer", HOST_CONTAINERS.hosts);
-    const hostSecrets = container("HostSecretsContainer", HOST_CONTAINERS.secrets);
+    this.resultsContainer = privateContainer(this, "ResultsContainer", RESULTS_CONTAINER, account);
+    const { packages, hosts, secrets: hostSecrets } = hostContainers(this, account);
     new StorageManagementPolicy(this, "ResultsLifecycle", {
       storageAccountId: account.id,
       rule: [
@@ -234,8 +212,7 @@ export class AzureWatcher extends Construct implements IWatcher {
       softDeleteRetentionDays: HIVE_VAULT_SOFT_DELETE_DAYS,
       purgeProtectionEnabled: false,
     });
-    const logs = new LogAnalyticsWorkspace(this, "Logs", { ...group, name: rgName, sku: "PerGB2018", retentionInDays: settings.logRetentionDays, localAuthenticationEnabled: false });
-    this.insights = new ApplicationInsights(this, "Insights", { ...group, name: rgName, applicationType: "Node.JS", workspaceId: logs.id, localAuthenticationDisabled: true });
+    this.insights = functionInsights(this, group, rgName, settings.logRetentionDays).insights;
 
     // --- e-mail ---------------------------------------------------------------------------------
     let alert = { endpoint: "", sender: "", to: "" };
@@ -272,28 +249,8 @@ export class AzureWatcher extends Construct implements IWatcher {
     this.assign("ApiKeyOfficer", ROLES.secretsOfficer, this.vault.id, deployer);
     const uploader = this.assign("PackagesUploader", ROLES.blobContributor, packages.id, deployer);
 
-    // --- the code -------------------------------------------------------------------------------
-    const pkg = azureFunctionPackage();
-    const asset = new TerraformAsset(this, "PackageCode", { path: pkg.zipPath, type: AssetType.FILE, assetHash: pkg.sha256Hex.slice(0, 32) });
-    this.packageBlob = new StorageBlob(this, "Package", {
-      // Content-addressed: changed code is a new blob, hence a new URL in the app's settings, hence a redeploy.
-      name: `watcher-${pkg.sha256Hex.slice(0, 16)}.zip`,
-      storageAccountName: account.name,
-      storageContainerName: packages.name,
-      type: "Block",
-      contentType: "application/zip",
-      // The provider uploads from the stack's directory, where cdktf puts the asset.
-      source: Fn.abspath(asset.path),
-      // Uploading is a data-plane call under the deployer's Entra ID identity.
-      dependsOn: [uploader],
-      // The app switches to the new package before the old one goes. `source` is a path on the deploying
-      // machine (ForceNew): another checkout's path must not replace a blob whose name already says
-      // what it holds (the replacement would be refused: the name exists).
-      lifecycle: { createBeforeDestroy: true, ignoreChanges: ["source"] },
-    });
-
-    // --- the app --------------------------------------------------------------------------------
-    const plan = new ServicePlan(this, "Plan", { ...group, name: rgName, osType: "Linux", skuName: "Y1" });
+    // --- the code and the app -----------------------------------------------------------------------
+    this.packageBlob = packageBlob(this, "watcher", azureFunctionPackage(), account, packages, uploader);
     const e = AZURE_WATCHER_ENV;
     const lure: Record<keyof typeof AZURE_WATCHER_ENV, string> = {
       prefix,
@@ -317,39 +274,17 @@ export class AzureWatcher extends Construct implements IWatcher {
       schedule: settings.ncrontab,
       queueName: QUEUE_NAME,
     };
-    const identityConnection = (name: string) => ({ [`${name}__credential`]: "managedidentity", [`${name}__clientId`]: this.identity.clientId });
-    this.functionApp = new LinuxFunctionApp(this, "App", {
-      ...group,
-      name: `${rgName.slice(0, 31 - UNIQUE_LENGTH).replace(/-+$/, "")}-${unique}`,
-      servicePlanId: plan.id,
-      // The provider writes AzureWebJobsStorage__accountName; the identity settings below say which identity.
-      storageAccountName: account.name,
-      storageUsesManagedIdentity: true,
-      identity: { type: "UserAssigned", identityIds: [this.identity.id] },
-      httpsOnly: true,
-      ftpPublishBasicAuthenticationEnabled: false,
-      webdeployPublishBasicAuthenticationEnabled: false,
-      // It would write to AzureWebJobsDashboard with an account key; logs go to Application Insights.
-      builtinLoggingEnabled: false,
-      siteConfig: {
-        applicationStack: { nodeVersion: NODE_VERSION },
-        // With batchSize 1 (host.json) one instance runs one lookup at a time; the gate covers any overlap.
-        appScaleLimit: APP_SCALE_LIMIT,
-        ftpsState: "Disabled",
-        minimumTlsVersion: "1.2",
-        scmMinimumTlsVersion: "1.2",
-        applicationInsightsConnectionString: this.insights.connectionString,
-      },
-      appSettings: {
-        ...Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v])),
-        ...identityConnection("AzureWebJobsStorage"),
-        [`${QUEUE_CONNECTION}__queueServiceUri`]: account.primaryQueueEndpoint,
-        ...identityConnection(QUEUE_CONNECTION),
-        WEBSITE_RUN_FROM_PACKAGE: this.packageBlob.url,
-        WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: this.identity.id,
-        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${this.identity.clientId};Authorization=AAD`,
-      },
-      // The host starts as soon as the app exists: its identity must already reach the package, queues and containers.
+    this.functionApp = consumptionFunctionApp(this, {
+      group,
+      name: rgName,
+      unique,
+      account,
+      identity: this.identity,
+      insights: this.insights,
+      packageBlob: this.packageBlob,
+      settings: Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v])),
+      // With batchSize 1 (host.json) and one instance, one lookup runs at a time; the gate covers any overlap.
+      queueConnections: { [QUEUE_CONNECTION]: account.primaryQueueEndpoint },
       dependsOn: startsWith,
     });
 
@@ -366,7 +301,7 @@ export class AzureWatcher extends Construct implements IWatcher {
     const timer = toNcrontab(props.schedule ?? "rate(12 hours)");
     if (!timer.ok) throw new Error(`${this.node.path}: ${timer.problem}`); // refused by the validation above
     const days = props.logRetentionDays ?? LOG_RETENTION_RANGE.min;
-    return { ncrontab: timer.value, logRetentionDays: Math.min(LOG_RETENTION_RANGE.max, Math.max(LOG_RETENTION_RANGE.min, days)) };
+    return { ncrontab: timer.value, logRetentionDays: workspaceRetention(days) };
   }
 
   /** The functions' identity, and whoever runs the deploy (who sets the key and uploads the package). */

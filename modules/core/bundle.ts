@@ -35,6 +35,9 @@ export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 export const AZURE_PACKAGE_ENTRY = "functions/azure/index.ts";
 /** Where the Azure package is described to the host: `host.json` is HOST_JSON, exported by this file. */
 export const AZURE_HOST_MODULE = "functions/azure/host.ts";
+/** Entry of the Azure Quarantine's package (detector and mode functions) and its host.json module. */
+export const AZURE_QUARANTINE_ENTRY = "functions/azure/quarantine/index.ts";
+export const AZURE_QUARANTINE_HOST_MODULE = "functions/azure/quarantine/host.ts";
 
 /** Entry of the Google Cloud package: registers both watcher functions with the Functions Framework. */
 export const GCP_PACKAGE_ENTRY = "functions/gcp/index.ts";
@@ -119,21 +122,27 @@ const LAMBDA_SET: BundleSet<FunctionName> = {
   files: (js) => [{ name: "index.js", content: js }],
 };
 
-/** The Azure package's single output. */
-type AzurePackageName = "watcher-azure";
+/** The Azure packages: one per Function App, each its own set (a stack builds only the one it deploys). */
+type AzurePackageName = "watcher-azure" | "quarantine-azure";
 
-const AZURE_SET: BundleSet<AzurePackageName> = {
-  manifest: join(CACHE_DIR, "azure-manifest.json"),
-  entries: { "watcher-azure": AZURE_PACKAGE_ENTRY },
-  options: AZURE_BUILD_OPTIONS,
-  // host.json is not an esbuild input: its content keys the cache itself.
-  extraKey: () => ({ hostJson: azureHostJson() }),
-  files: (js) => [
-    { name: "index.js", content: js },
-    { name: "host.json", content: Buffer.from(`${azureHostJson()}\n`) },
-    { name: "package.json", content: Buffer.from(`${JSON.stringify({ main: "index.js" })}\n`) },
-  ],
-};
+/** A Function App package: `index.js`, the host.json of `hostModule`, and a package.json naming `main`. */
+function azureSet<N extends AzurePackageName>(name: N, entry: string, hostModule: string, manifest: string): BundleSet<N> {
+  return {
+    manifest: join(CACHE_DIR, manifest),
+    entries: { [name]: entry } as Record<N, string>,
+    options: AZURE_BUILD_OPTIONS,
+    // host.json is not an esbuild input: its content keys the cache itself.
+    extraKey: () => ({ hostJson: azureHostJson(hostModule) }),
+    files: (js) => [
+      { name: "index.js", content: js },
+      { name: "host.json", content: Buffer.from(`${azureHostJson(hostModule)}\n`) },
+      { name: "package.json", content: Buffer.from(`${JSON.stringify({ main: "index.js" })}\n`) },
+    ],
+  };
+}
+
+const AZURE_SET = azureSet("watcher-azure", AZURE_PACKAGE_ENTRY, AZURE_HOST_MODULE, "azure-manifest.json");
+const AZURE_QUARANTINE_SET = azureSet("quarantine-azure", AZURE_QUARANTINE_ENTRY, AZURE_QUARANTINE_HOST_MODULE, "azure-quarantine-manifest.json");
 
 /** The Google Cloud package's single output. */
 type GcpPackageName = "watcher-gcp";
@@ -156,10 +165,10 @@ export function gcpPackageJson(): string {
   return JSON.stringify({ name: "lure-watcher", private: true, main: "index.js", dependencies: Object.fromEntries(GCP_INSTALLED.map((n) => [n, version(n)])) }, null, 2);
 }
 
-/** host.json of the Azure package, from HOST_JSON (loaded on demand: an AWS-only synth never reads it). */
-function azureHostJson(): string {
+/** host.json of an Azure package, from its module's HOST_JSON (loaded on demand: an AWS-only synth never reads it). */
+function azureHostJson(hostModule: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { HOST_JSON } = require(join(PROJECT_ROOT, AZURE_HOST_MODULE)) as typeof import("../../functions/azure/host");
+  const { HOST_JSON } = require(join(PROJECT_ROOT, hostModule)) as typeof import("../../functions/azure/host");
   return JSON.stringify(HOST_JSON, null, 2);
 }
 
@@ -186,6 +195,13 @@ export function functionBundle(name: FunctionName): FunctionBundle {
 export function azureFunctionPackage(): FunctionBundle {
   const b = bundlesOf(AZURE_SET).get("watcher-azure");
   if (!b) throw new Error("no Azure function package");
+  return b;
+}
+
+/** The Azure Quarantine's Function App package (detector and mode), built once per process. */
+export function azureQuarantinePackage(): FunctionBundle {
+  const b = bundlesOf(AZURE_QUARANTINE_SET).get("quarantine-azure");
+  if (!b) throw new Error("no Azure Quarantine package");
   return b;
 }
 

@@ -480,6 +480,14 @@ export const configSchema = z.strictObject({
           honeypots: honeypotSelection(azureHoneypotName)
             .optional()
             .describe('Honeypots on Azure instead of honeynet.profile: "industrial", "standard" or a list of honeypot names'),
+          /** The region's Network Watcher, which the Quarantine's flow log belongs to. @default Azure's own: NetworkWatcher_<location> in NetworkWatcherRG */
+          networkWatcher: z
+            .strictObject({
+              name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$/, { message: "is not a Network Watcher name (2-80 letters, digits, _ . -)" }),
+              resourceGroupName: z.string().regex(/^[\w.()-]{1,89}[\w()-]$/, { message: "is not a resource group name (1-90 letters, digits, _ . ( ) -, not ending with .)" }),
+            })
+            .optional()
+            .describe("The region's Network Watcher for the Quarantine's VNet flow log (default: Azure's own, NetworkWatcher_<location> in NetworkWatcherRG)"),
         })
         .optional(),
       gcp: z
@@ -1403,6 +1411,12 @@ export function configWarnings(c: LureConfig): string[] {
   }
   if (c.honeynet.adminSshPublicKey !== undefined && c.honeynet.adminCidrs.length === 0 && (c.clouds.azure || c.clouds.gcp)) {
     w.push("honeynet.adminSshPublicKey: is installed, but admin SSH stays closed until honeynet.adminCidrs lists who may reach it");
+  }
+  const q = c.quarantine;
+  if (c.clouds.azure && q.enabled && q.target !== "demo") {
+    w.push("quarantine.target: an existing service is an AWS listener, so azure-quarantine is not synthesized (on Azure only the demo target is built yet)");
+  } else if (c.clouds.azure && q.enabled && q.copies.kind === "asg") {
+    w.push(`quarantine.copies: "asg" copies are EC2 instances (AWS only); on Azure the copies are a Container App from quarantine.demo.image`);
   }
   const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
   for (const n of names) {

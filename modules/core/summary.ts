@@ -109,7 +109,7 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher"], gcp: ["honeynet", "watcher"] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher", "quarantine"], gcp: ["honeynet", "watcher"] };
 
 /** The jobs the config enables that `cloud` does not implement yet. */
 function pendingJobs(config: LureConfig, cloud: "aws" | "azure" | "gcp"): string[] {
@@ -179,7 +179,8 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const sensor = analyticsRole(config, "azure") === "sensor";
     const w = config.watcher;
     // Both the sensor's vault access and the watcher's identity are role assignments (and the watcher's rotation, role definitions).
-    const assigns = [sensor && "as a hive's sensor", w.enabled && "with the watcher"].filter((x): x is string => Boolean(x));
+    const azureQuarantine = config.quarantine.enabled && config.quarantine.target === "demo";
+    const assigns = [sensor && "as a hive's sensor", w.enabled && "with the watcher", azureQuarantine && "with the quarantine"].filter((x): x is string => Boolean(x));
     const steps = [
       `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}${assigns.length > 0 ? `; ${assigns.join(" and ")} the stack creates role assignments, which needs Owner or User Access Administrator, not only Contributor` : ""}`,
       // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
@@ -195,6 +196,13 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
             w.alertEmail
               ? `alerts go to ${w.alertEmail} from DoNotReply@ an Azure-managed domain (<guid>.azurecomm.net): nothing to confirm, but let it through your mail filter`
               : "set watcher.alertEmail to get exposure alerts by e-mail (until then they are log lines in the output watcher_logs)",
+          ]
+        : []),
+      ...(azureQuarantine
+        ? [
+            deployStep(configFile, "azure-quarantine"),
+            `the Application Gateway takes several minutes to create; the flow log belongs to the region's Network Watcher (${az.networkWatcher ? `${az.networkWatcher.name} in ${az.networkWatcher.resourceGroupName}` : `NetworkWatcher_${az.location} in NetworkWatcherRG, which Azure makes with the first VNet of a region; set clouds.azure.networkWatcher if yours has another name`})`,
+            "watch the mode with the commands in the output quarantine_watch_mode; a scan reaches the detector a few minutes after it (1-minute flow-log blocks), and each steering change is a gateway update of minutes",
           ]
         : []),
     ];

@@ -10,10 +10,14 @@
  *   or running one from outside the stack (whose role and secrets cannot be seen here) unless it carries
  *   {@link QUARANTINE_REUSE_TAG} `accepted`, set when the config explicitly accepted that;
  * - a copies task definition with a task role;
- * - a copies launch template with an instance profile or a public IP on its interfaces.
+ * - a copies launch template with an instance profile or a public IP on its interfaces;
+ * - on Azure, what `./quarantine-copies-isolated-azure` lists (an identity or secret on the copies'
+ *   Container App, a public or shared environment, an NSG that lets the copies' subnet and the real
+ *   service's reach each other).
  */
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
 import { asStringList, blockList, findBlock, hasTag, parseReferences, resourcesOf, singleBlock } from "../util";
+import { azureCopiesViolations } from "./quarantine-copies-isolated-azure";
 
 const RULE_ID = "quarantine-copies-isolated";
 
@@ -34,7 +38,7 @@ const groupsIn = (value: unknown): string[] => parseReferences(value).filter((r)
 
 export const quarantineCopiesIsolated: PolicyRule = {
   id: RULE_ID,
-  description: "Quarantine copies have no task role, instance profile, public IP or unaccepted outside task definition; no security group rule links them to the real service.",
+  description: "Quarantine copies hold no role, identity, secret, public IP or unaccepted outside task definition; no security group or NSG links them to the real service.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     const part = (body: Attributes) => (hasTag(body, QUARANTINE_PART_TAG, "copies") ? "copies" : hasTag(body, QUARANTINE_PART_TAG, "real") ? "real" : undefined);
@@ -84,6 +88,7 @@ export const quarantineCopiesIsolated: PolicyRule = {
         out.push({ ruleId: RULE_ID, resource: lt.address, message: `${lt.address} gives the copies public IPs; they are reached through the load balancer only.` });
       }
     }
+    out.push(...azureCopiesViolations(stack, RULE_ID));
     return out;
   },
 };
