@@ -1,7 +1,7 @@
 /** The Azure stacks lure synthesizes from a validated config. */
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { AzureStack } from "../../providers/azure";
+import { AzureStack, type AzureStackProps } from "../../providers/azure";
 import { azureVmSizes, ConfigError, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
 import { quarantineProps } from "../core/quarantine-runtime";
 import type { HiveTarget } from "../core/hive";
@@ -12,6 +12,17 @@ import { AzureQuarantine, azureQuarantinePropsProblems, FLOW_POISON_QUEUE_NAME, 
 import { API_KEY_SECRET_NAME, AzureWatcher } from "./watcher";
 
 type AzureCloudConfig = NonNullable<LureConfig["clouds"]["azure"]>;
+
+/** What every Azure stack of a config shares: prefix, location, tags, subscription and backend. */
+function stackProps(config: LureConfig, azure: AzureCloudConfig): AzureStackProps {
+  return {
+    prefix: config.prefix,
+    location: azure.location,
+    tags: { ...config.tags, ...azure.tags },
+    ...(azure.subscriptionId ? { subscriptionId: azure.subscriptionId } : {}),
+    ...(azure.backend ? { backend: azure.backend } : {}),
+  };
+}
 
 const CLOUD_TITLES: Readonly<Record<CloudName, string>> = { aws: "AWS", azure: "Azure", gcp: "Google Cloud" };
 
@@ -25,13 +36,7 @@ export class AzureHoneynetStack extends AzureStack {
 
   /** `hive`: where the honeypots ship when `honeynet.analytics.hive` names another cloud (ignored otherwise). */
   constructor(scope: Construct, id: string, config: LureConfig, azure: AzureCloudConfig, hive?: HiveTarget) {
-    super(scope, id, {
-      prefix: config.prefix,
-      location: azure.location,
-      tags: { ...config.tags, ...azure.tags },
-      ...(azure.subscriptionId ? { subscriptionId: azure.subscriptionId } : {}),
-      ...(azure.backend ? { backend: azure.backend } : {}),
-    });
+    super(scope, id, stackProps(config, azure));
     const hn = config.honeynet;
     const sensor = hive !== undefined && analyticsRole(config, "azure") === "sensor";
     // The hive's address is a value of its stack: cdktf makes it remote state here.
@@ -93,13 +98,7 @@ export class AzureQuarantineStack extends AzureStack {
     const props = { ...quarantineProps(config), location: azure.location, ...(azure.networkWatcher ? { networkWatcher: azure.networkWatcher } : {}) };
     const problems = azureQuarantinePropsProblems(props);
     if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: `quarantine.${p.path}` })));
-    super(scope, id, {
-      prefix: config.prefix,
-      location: azure.location,
-      tags: { ...config.tags, ...azure.tags },
-      ...(azure.subscriptionId ? { subscriptionId: azure.subscriptionId } : {}),
-      ...(azure.backend ? { backend: azure.backend } : {}),
-    });
+    super(scope, id, stackProps(config, azure));
     const q = (this.quarantine = new AzureQuarantine(this, "Quarantine", props));
     namedOutput(this, "quarantine_endpoint", { value: q.endpoint, description: "The demo site's static address (Application Gateway v2); scanners of it are sent to the honeypot copies" });
     const rg = q.resourceGroup.name;

@@ -12,7 +12,8 @@ import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { EngineDeps, ReconcileReport } from "../../core/quarantine";
+import type { EngineDeps } from "../../core/quarantine";
+import { engineLog as coreEngineLog } from "../../core/quarantine-report";
 import { readQuarantineConfig } from "../../core/quarantine-config";
 import type { CopiesPort, QuarantineRuntimeConfig, QuarantineStore, SteeringPort } from "../../core/quarantine-types";
 import { EnvReader, type Vars } from "../env-reader";
@@ -118,46 +119,11 @@ export interface HandlerOptions {
   readonly now?: () => number;
 }
 
-/** A reconciliation in a log line: each change with its priority and CIDRs, the sources left unsteered and why. */
-export interface RulesSummary {
-  readonly skipped: boolean;
-  readonly changes: readonly { readonly kind: string; readonly priority: number; readonly cidrs?: readonly string[] }[];
-  readonly steered: number;
-  /** Live quarantines beyond the capacity (least recently seen first out). */
-  readonly evicted: readonly string[];
-  readonly capacity: number;
-  /** Sources not added yet because the copies had no healthy target. */
-  readonly waiting: readonly string[];
-  /** The load balancer refused a rule: it holds fewer rules than `albRuleLimit` says. */
-  readonly ruleQuotaReached: boolean;
-}
-
-/** The engine's reconcile report as logged (a delete has no CIDRs). */
-export function rulesSummary(r: ReconcileReport): RulesSummary {
-  return {
-    skipped: r.skipped,
-    changes: r.changes.map((c) => (c.kind === "delete" ? { kind: c.kind, priority: c.priority } : { kind: c.kind, priority: c.priority, cidrs: c.cidrs })),
-    steered: r.steered,
-    evicted: r.evicted,
-    capacity: r.capacity,
-    waiting: r.waiting,
-    ruleQuotaReached: r.ruleQuotaReached,
-  };
-}
-
-/** Sources left unsteered for lack of rules, or a load balancer that refuses rules, need attention. */
-export const rulesNeedAttention = (r: RulesSummary): boolean => r.evicted.length > 0 || r.ruleQuotaReached;
-
-/**
- * Engine events that need someone's attention: sources not steered, rules still moving, a load
- * balancer full before lure's limit. Copies still starting (`copies-not-ready`) are expected for a
- * minute or two at each Defence start, so they stay at info.
- */
-const WARN_EVENTS = new Set(["quarantine-evicted", "reconcile-unsettled", "rule-quota-reached"]);
+export { rulesNeedAttention, rulesSummary, type RulesSummary } from "../../core/quarantine-report";
 
 /** The engine's log on the function's log, each line tagged with the invocation. */
 export function engineLog(log: Log, requestId: string): NonNullable<EngineDeps["log"]> {
-  return (event, fields) => log(WARN_EVENTS.has(event) ? "warn" : "info", event, { requestId, ...fields });
+  return coreEngineLog(log, { requestId });
 }
 
 /** Unix seconds now. */

@@ -12,7 +12,6 @@
  *   store: tableQuarantineStore(...), // QuarantineStore & FlowCursorStore & ExpiredPurge
  * });
  */
-import type { EngineDeps, ReconcileReport } from "../../core/quarantine";
 import type { Log } from "../../core/log";
 import type { CopiesPort, QuarantineStore } from "../../core/quarantine-types";
 import type { ExpiredPurge, FlowCursorStore } from "./contract";
@@ -83,36 +82,4 @@ export interface HandlerOptions {
 /** Unix seconds now. */
 export const wallClock = (): number => Math.floor(Date.now() / 1000);
 
-/** A reconciliation in a log line (a delete has no CIDRs); the same shape as the AWS functions log. */
-export interface RulesSummary {
-  readonly skipped: boolean;
-  readonly changes: readonly { readonly kind: string; readonly priority: number; readonly cidrs?: readonly string[] }[];
-  readonly steered: number;
-  readonly evicted: readonly string[];
-  readonly capacity: number;
-  readonly waiting: readonly string[];
-  readonly ruleQuotaReached: boolean;
-}
-
-export function rulesSummary(r: ReconcileReport): RulesSummary {
-  return {
-    skipped: r.skipped,
-    changes: r.changes.map((c) => (c.kind === "delete" ? { kind: c.kind, priority: c.priority } : { kind: c.kind, priority: c.priority, cidrs: c.cidrs })),
-    steered: r.steered,
-    evicted: r.evicted,
-    capacity: r.capacity,
-    waiting: r.waiting,
-    ruleQuotaReached: r.ruleQuotaReached,
-  };
-}
-
-/** Sources left unsteered for lack of rules, or a rule set that refuses rules, need attention. */
-export const rulesNeedAttention = (r: RulesSummary): boolean => r.evicted.length > 0 || r.ruleQuotaReached;
-
-/** Engine events that need someone's attention (as on AWS). */
-const WARN_EVENTS = new Set(["quarantine-evicted", "reconcile-unsettled", "rule-quota-reached"]);
-
-/** The engine's log on the invocation's log. */
-export function engineLog(log: Log): NonNullable<EngineDeps["log"]> {
-  return (event, fields) => log(WARN_EVENTS.has(event) ? "warn" : "info", event, fields);
-}
+export { engineLog, rulesNeedAttention, rulesSummary, type RulesSummary } from "../../core/quarantine-report";
