@@ -98,18 +98,23 @@ const listenerRules = `\${${Object.keys(stack.locals)[0] ? `local.${Object.keys(
 const EXPECTED_ENV_KEYS = ["LURE_COPIES_KIND", "LURE_COPY_CLUSTER", "LURE_COPY_SERVICE", "LURE_COPY_TARGET_GROUP_ARN", "LURE_LISTENER_ARN", "LURE_QUARANTINE", "LURE_TABLE"];
 
 describe("aws-quarantine stack in the app", () => {
-  test("the default config synthesizes aws-quarantine next to aws-honeynet", () => {
-    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
+  test("the default config synthesizes aws-quarantine next to aws-honeynet (and azure-quarantine next to azure-honeynet)", () => {
+    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet"]);
   });
 
-  test("quarantine.enabled false: no aws-quarantine stack", () => {
+  test("an existing (AWS) target: aws-quarantine only, no azure-quarantine", () => {
+    const existing = configWith((c) => (c.quarantine = { target: structuredClone(EXISTING_TARGET), copies: { kind: "ecs", image: "example/decoy:1" } }));
+    expect(createStacks(Testing.app(), existing).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
+  });
+
+  test("quarantine.enabled false: no quarantine stack on any cloud", () => {
     const off = configWith((c) => (c.quarantine.enabled = false));
     expect(createStacks(Testing.app(), off).map((s) => s.node.id)).toEqual(["aws-honeynet", "azure-honeynet", "gcp-honeynet"]);
   });
 
   test("no AWS cloud: no AWS stack, the quarantine included", () => {
     const noAws = configWith((c) => delete c.clouds.aws);
-    expect(createStacks(Testing.app(), noAws).map((s) => s.node.id)).toEqual(["azure-honeynet", "gcp-honeynet"]);
+    expect(createStacks(Testing.app(), noAws).map((s) => s.node.id)).toEqual(["azure-honeynet", "azure-quarantine", "gcp-honeynet"]);
     const gcpOnly = configWith((c) => {
       delete c.clouds.aws;
       delete c.clouds.azure;
