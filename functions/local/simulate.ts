@@ -68,6 +68,7 @@ import { parseFlowLines } from "../core/flow";
 import { processRecords, tick, type EngineDeps, type ReconcileReport } from "../core/quarantine";
 import { emptyParseStats, type DetectionReason, type FlowFormat, type FlowRecord, type Mode, type ParseStats, type QuarantineRuntimeConfig } from "../core/quarantine-types";
 import { emptyVnetParseStats } from "../core/vnet-flow";
+import { gatewaySteeringOptions } from "../azure/quarantine/gateway-steering";
 import { createMemoryCloud } from "./memory-cloud";
 import { VnetStream } from "./vnet-stream";
 
@@ -205,7 +206,7 @@ export interface SimulationResult {
 /** Seconds a simulated copy takes to pass its health check (a Fargate task starts in about a minute). */
 export const COPY_START_SECONDS = 60;
 
-export const CLOCK_NOTE = "simulated clock = event time; flow-log delivery delay (about 1-10 min on AWS) is not simulated, so a deployment reacts that much later";
+export const CLOCK_NOTE = "simulated clock = event time; flow-log delivery delay (about 1-10 min on AWS, 1-2 min on Azure, plus minutes per gateway update) is not simulated, so a deployment reacts that much later";
 
 /** One line of the human timeline, in the order things happened. */
 export type TimelineEntry =
@@ -778,6 +779,8 @@ export async function main(argv: readonly string[], io: Io = STDIO): Promise<num
   let config: QuarantineRuntimeConfig;
   try {
     config = quarantineRuntimeConfig(loadConfig(parsed.args.config).config);
+    // VNet flow logs come from a gateway: plan the rules its rewrite set would hold.
+    if (format === "azure-vnet") config = { ...config, steering: gatewaySteeringOptions(config.steering.ruleQuota) };
   } catch (e) {
     stop();
     if (!(e instanceof ConfigError)) throw e;

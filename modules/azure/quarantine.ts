@@ -55,7 +55,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { AzureStack } from "../../providers/azure";
 import { AZURE_QUARANTINE_ENV, FLOW_LOG_CONTAINER, FLOW_QUEUE_CONNECTION } from "../../functions/azure/quarantine/contract";
-import { REWRITE_RULES_PER_SET } from "../../functions/azure/quarantine/gateway-steering";
+import { gatewaySteeringOptions } from "../../functions/azure/quarantine/gateway-steering";
 import { azureQuarantinePackage } from "../core/bundle";
 import { ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
@@ -71,8 +71,6 @@ import { ROLES } from "./watcher";
 export const COPIES_PATH = "/lure-copies";
 /** The rewrite target: the copies' path with the request's own path after it. */
 export const REWRITE_PATH = `${COPIES_PATH}{var_uri_path}`;
-/** First rule sequence of lure's rewrite rules (the set is lure's alone). */
-export const FIRST_RULE_SEQUENCE = 100;
 /** The listener: plain HTTP (HTTPS on the Azure gateway is not built yet). */
 export const LISTENER_PORT = 80;
 /** Ports Azure's infrastructure uses to manage a v2 gateway: its NSG must admit them from GatewayManager. */
@@ -123,8 +121,7 @@ export function azureQuarantinePropsProblems(props: AzureQuarantineProps): Confi
 
 /** The runtime settings on Azure: the rewrite set's limits instead of the ALB's. */
 function azureSettings(s: ResolvedQuarantine): ResolvedQuarantine {
-  const steering = { firstPriority: FIRST_RULE_SEQUENCE, ruleQuota: Math.min(s.runtime.steering.ruleQuota, REWRITE_RULES_PER_SET), albRuleLimit: REWRITE_RULES_PER_SET, cidrsPerRule: 5 };
-  return { ...s, runtime: { ...s.runtime, steering } };
+  return { ...s, runtime: { ...s.runtime, steering: gatewaySteeringOptions(s.runtime.steering.ruleQuota) } };
 }
 
 export class AzureQuarantine extends Construct implements IQuarantine {
@@ -323,8 +320,9 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       subjectFilter: { subjectBeginsWith: `/blobServices/default/containers/${FLOW_LOG_CONTAINER}/`, subjectEndsWith: ".json" },
       storageQueueEndpoint: { storageAccountId: state.id, queueName: this.flowQueue.name, queueMessageTimeToLiveInSeconds: 86_400 },
       deliveryIdentity: { type: "SystemAssigned" },
-      // A commit is retried for an hour, then kept as a dead letter: the next commit of the blob reads its blocks anyway.
-      retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLive: 60 },
+      // A commit is retried for a day (Event Grid's longest), then kept as a dead letter; the blob's next commit reads its blocks anyway,
+      // but an hour's last commit has no next one: dead letters are worth a look (README).
+      retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLive: 1440 },
       storageBlobDeadLetterDestination: { storageAccountId: state.id, storageBlobContainerName: deadLetters.name },
       deadLetterIdentity: { type: "SystemAssigned" },
       dependsOn: [topicSends, topicDeadLetters],

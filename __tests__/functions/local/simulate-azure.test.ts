@@ -80,6 +80,8 @@ describe("lure simulate --format azure-vnet", () => {
     expect(r.modes.map((m) => m.mode)).toEqual(["defence", "normal"]);
     expect(r.ruleChanges.map((c) => c.kind)).toEqual(["create", "delete"]);
     expect(r.ruleChanges[0].cidrs!.slice().sort()).toEqual(flagged.map((s) => `${s}/32`).sort());
+    // The rules a gateway's rewrite set would hold: from sequence 100, not the ALB band.
+    expect(r.ruleChanges.map((c) => c.priority)).toEqual([100, 100]);
     expect(r.summary.first! >= AZURE_DEMO_START && r.summary.last! < AZURE_DEMO_START + 71 * 60).toBe(true);
     // Record numbers are tuple indexes: each detection's record is a tuple of its source.
     const tuples = planted.documents.flatMap((d) => d.records.flatMap((rec) => rec.flowRecords.flows.flatMap((f) => f.flowGroups.flatMap((g) => g.flowTuples))));

@@ -61,6 +61,18 @@ const LONGEST_ADDRESS = 39;
  */
 export const GATEWAY_STEERING_LIMITS = { ruleQuota: REWRITE_RULES_PER_SET, albRuleLimit: REWRITE_RULES_PER_SET, cidrsPerRule: 5 } as const satisfies Partial<SteeringOptions>;
 
+/** First rule sequence of lure's rules on a gateway it deploys (the set is lure's alone). */
+export const FIRST_RULE_SEQUENCE = 100;
+
+/**
+ * The steering settings on an Application Gateway: the config's rule quota, at most the set's
+ * {@link REWRITE_RULES_PER_SET}, from {@link FIRST_RULE_SEQUENCE}. The deployment and `lure simulate
+ * --format azure-vnet` both use it, so a simulation plans the rules a gateway would get.
+ */
+export function gatewaySteeringOptions(ruleQuota: number): SteeringOptions {
+  return { firstPriority: FIRST_RULE_SEQUENCE, ...GATEWAY_STEERING_LIMITS, ruleQuota: Math.min(ruleQuota, REWRITE_RULES_PER_SET) };
+}
+
 /** The server variable of the TCP peer's address, as the ARM API spells it. */
 export const CLIENT_IP_VARIABLE = "var_client_ip";
 
