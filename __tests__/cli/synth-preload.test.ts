@@ -1,7 +1,8 @@
 /**
  * The app command's TypeScript loader (modules/core/cli/synth-preload.js, used without tsx): it
  * compiles a project .ts file as tsx would (same esbuild, same tsconfig), resolves extensionless
- * imports to .ts files, and the second load comes from its cache without starting esbuild.
+ * imports to .ts files, and the second load comes from its cache without starting esbuild. Provider
+ * bindings run stripped of comments and whitespace, and synthesize exactly what they do unstripped.
  */
 import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
@@ -25,6 +26,22 @@ beforeAll(() => {
       "console.log(JSON.stringify({ mode: Mode.Defence, fields: Object.keys(c), u: u ?? null, esbuildLoaded }));",
     ].join("\n"),
   );
+  // Plain CommonJS, so that the same file runs with and without the preload.
+  writeFileSync(
+    join(dir, "binding.js"),
+    [
+      'const { App, TerraformStack, Testing } = require("cdktf");',
+      'const { AwsProvider } = require("@cdktf/provider-aws/lib/provider");',
+      'const { S3Bucket } = require("@cdktf/provider-aws/lib/s3-bucket");',
+      'const { SecurityGroup } = require("@cdktf/provider-aws/lib/security-group");',
+      "const stack = new TerraformStack(Testing.app(), 's');",
+      "new AwsProvider(stack, 'aws', { region: 'eu-west-2' });",
+      "const bucket = new S3Bucket(stack, 'b', { bucket: 'lure-test', tags: { a: 'b' } });",
+      "new SecurityGroup(stack, 'sg', { name: bucket.id, ingress: [{ fromPort: 22, toPort: 22, protocol: 'tcp', cidrBlocks: ['10.0.0.0/8'] }] });",
+      'const esbuildLoaded = Object.keys(require.cache).some((k) => k.includes("/node_modules/esbuild/"));',
+      "console.log(JSON.stringify({ synth: Testing.synth(stack), jsdoc: S3Bucket.toString().includes('/**'), esbuildLoaded }));",
+    ].join("\n"),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,4 +54,21 @@ test("compiles TypeScript (enums, type-only imports, class fields as defined pro
   const second = run();
   expect(second.status).toBe(0);
   expect(JSON.parse(second.stdout)).toEqual({ mode: "defence", fields: ["count", "step"], u: null, esbuildLoaded: false });
+});
+
+test("runs provider bindings without their comments, and they synthesize byte-identical JSON", () => {
+  const node = (args: string[]) => spawnSync(process.execPath, [...args, join(dir, "binding.js")], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+  const plain = node([]);
+  expect({ status: plain.status, stderr: plain.stderr }).toEqual({ status: 0, stderr: "" });
+  const unstripped = JSON.parse(plain.stdout);
+  expect(unstripped.jsdoc).toBe(true);
+  const preloaded = node(["--require", PRELOAD]);
+  expect({ status: preloaded.status, stderr: preloaded.stderr }).toEqual({ status: 0, stderr: "" });
+  const stripped = JSON.parse(preloaded.stdout);
+  expect(stripped.jsdoc).toBe(false);
+  expect(stripped.synth).toBe(unstripped.synth);
+  expect(JSON.parse(stripped.synth).resource.aws_security_group.sg.ingress[0].from_port).toBe(22);
+  // The stripped copy is cached: the next run needs no esbuild.
+  const again = JSON.parse(node(["--require", PRELOAD]).stdout);
+  expect(again).toEqual({ ...stripped, esbuildLoaded: false });
 });
