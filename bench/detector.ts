@@ -10,7 +10,10 @@
  *     when absent) through ScanDetector(DEFAULT_DETECTOR): detection delay of the labelled scanners
  *     (≤ 8 probes on the nmap scan, ≤ 6 on CIC Friday), negative controls, benign sources flagged (0);
  *   - end to end: `lure simulate` on a seeded day of `--e2e-lines` AWS v2 lines (default 10 M; 0
- *     skips), in its own process: lines/s and peak RSS (bench/simulate-e2e.ts).
+ *     skips), in its own process: lines/s and peak RSS (bench/simulate-e2e.ts);
+ *   - HTTP (Google Cloud load-balancer request log, functions/core/http-scan.ts): quality on a seeded
+ *     synthetic day of benign sessions and scans (functions/local/synthetic-http.ts), per session
+ *     kind; and parse + detect throughput on LogEntry JSON lines (min(--lines, 200,000) entries).
  *
  * Delay is counted two ways: `probes` as the Detection reports it (distinct first contacts since the
  * source's state began, i.e. since its first failure) and `targets` = distinct (dst, port, proto) the
@@ -43,6 +46,9 @@ import { DEFAULT_DETECTOR, ScanDetector } from "../functions/core/detector";
 import { parseCloudWatchEvent, parseFlowText } from "../functions/core/flow";
 import { emptyParseStats, type Detection, type FlowRecord, type Outcome } from "../functions/core/quarantine-types";
 import { syntheticFlowLines, type SyntheticFormat } from "../functions/local/synthetic";
+import { parseGcpLbText, emptyGcpLbParseStats } from "../functions/core/gcp-lb-log";
+import { httpFlowRecord } from "../functions/core/http-scan";
+import { BENIGN_KINDS, formatGcpLbLines, SCAN_KINDS, syntheticHttpRequests, type BenignKind, type ScanKind } from "../functions/local/synthetic-http";
 import { E2E_LINES, e2eText, simulateE2e } from "./simulate-e2e";
 import { slowDay, slowDayText } from "./slow-day";
 
@@ -534,6 +540,141 @@ function quality(log: (s: string) => void): { dir: string; skipped?: string; sce
 }
 
 // ---------------------------------------------------------------------------------------------------
+// HTTP: Google Cloud load-balancer request logs
+
+/** Entries of the HTTP throughput row at most (a LogEntry line is about 1 KB). */
+const HTTP_THROUGHPUT_MAX = 200_000;
+const HTTP_DAY = { seed: 42, start: 1_767_225_600, hours: 24, benignSessions: 5000, scannersPerKind: 10 };
+
+interface HttpKindRow {
+  kind: BenignKind | ScanKind;
+  scanner: boolean;
+  sessions: number;
+  requests: number;
+  flagged: number;
+  withheld: number;
+  reasons: string[];
+  /** Median distinct targets (host, path) a flagged session had contacted up to and including the alert. */
+  medianTargetsAtAlert?: number;
+  /** Median seconds from the session's first request to the alert. */
+  medianSecondsToAlert?: number;
+}
+
+interface HttpBench {
+  records: number;
+  rows: HttpKindRow[];
+  benign: number;
+  benignFlagged: number;
+  scanners: number;
+  scannersFlagged: number;
+  throughput: { entries: number; bytes: number; records: number; parseOnly: Rate; parseAndDetect: Rate; detections: number };
+}
+
+const median = (xs: number[]): number | undefined => {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+
+function httpBench(o: Options, log: (s: string) => void): HttpBench {
+  log("http: quality on a synthetic day");
+  const scanners = Object.fromEntries(SCAN_KINDS.map((k) => [k, HTTP_DAY.scannersPerKind]));
+  const day = syntheticHttpRequests({ seed: HTTP_DAY.seed, start: HTTP_DAY.start, hours: HTTP_DAY.hours, benignSessions: HTTP_DAY.benignSessions, scanners });
+  const d = new ScanDetector(DEFAULT_DETECTOR);
+  const targets = new Map<string, Set<string>>();
+  const alerts = new Map<string, { det: Detection; targets: number }>();
+  for (const r of day.records) {
+    const f = httpFlowRecord(r);
+    let t = targets.get(f.src);
+    if (t === undefined) targets.set(f.src, (t = new Set()));
+    t.add(key(f));
+    const det = d.observe(f);
+    if (det && !alerts.has(det.src)) alerts.set(det.src, { det, targets: t.size });
+  }
+  const rows: HttpKindRow[] = [...BENIGN_KINDS, ...SCAN_KINDS].map((kind) => {
+    const ss = day.sources.filter((s) => s.kind === kind);
+    const hit = ss.filter((s) => alerts.has(s.src));
+    return {
+      kind,
+      scanner: ss[0]?.scanner ?? SCAN_KINDS.includes(kind as ScanKind),
+      sessions: ss.length,
+      requests: ss.reduce((n, s) => n + s.requests, 0),
+      flagged: hit.length,
+      withheld: hit.filter((s) => alerts.get(s.src)!.det.withheld).length,
+      reasons: [...new Set(hit.map((s) => alerts.get(s.src)!.det.reason))].sort(),
+      ...(hit.length > 0
+        ? { medianTargetsAtAlert: median(hit.map((s) => alerts.get(s.src)!.targets)), medianSecondsToAlert: median(hit.map((s) => alerts.get(s.src)!.det.time - s.first)) }
+        : {}),
+    };
+  });
+  const benignRows = rows.filter((r) => !r.scanner);
+  const scanRows = rows.filter((r) => r.scanner);
+
+  const want = Math.min(o.lines, HTTP_THROUGHPUT_MAX);
+  log(`http: throughput, generating ${want} LogEntry lines`);
+  let sessions = Math.ceil(want / 20);
+  let recs = syntheticHttpRequests({ seed: 7, start: HTTP_DAY.start, hours: HTTP_DAY.hours, benignSessions: sessions, scanners });
+  while (recs.records.length < want) {
+    sessions *= 2;
+    recs = syntheticHttpRequests({ seed: 7, start: HTTP_DAY.start, hours: HTTP_DAY.hours, benignSessions: sessions, scanners });
+  }
+  const text = formatGcpLbLines(recs.records.slice(0, want));
+  const bytes = Buffer.byteLength(text);
+  let stats = emptyGcpLbParseStats();
+  log("http: parse only");
+  const parseMs = bestMs(o.runs, () => {
+    stats = emptyGcpLbParseStats();
+    parseGcpLbText(text, () => undefined, stats);
+  });
+  let detections = 0;
+  log("http: parse + detect");
+  const detectMs = bestMs(o.runs, () => {
+    const det = new ScanDetector(DEFAULT_DETECTOR);
+    parseGcpLbText(text, (r) => det.observe(httpFlowRecord(r)), emptyGcpLbParseStats());
+    detections = det.stats.detections;
+  });
+  return {
+    records: day.records.length,
+    rows,
+    benign: benignRows.reduce((n, r) => n + r.sessions, 0),
+    benignFlagged: benignRows.reduce((n, r) => n + r.flagged, 0),
+    scanners: scanRows.reduce((n, r) => n + r.sessions, 0),
+    scannersFlagged: scanRows.reduce((n, r) => n + r.flagged - r.withheld, 0),
+    throughput: { entries: want, bytes, records: stats.records, parseOnly: rate(parseMs, stats.records, want, bytes), parseAndDetect: rate(detectMs, stats.records, want, bytes), detections },
+  };
+}
+
+function httpText(h: HttpBench, tableOf: (rows: string[][]) => string): string {
+  const t = h.throughput;
+  const k = (n: number) => `${(n / 1e3).toFixed(0)} k/s`;
+  return [
+    `Quality: a seeded synthetic day (${h.records.toLocaleString("en")} requests; ${h.benign} benign sessions, ${h.scanners} scans), ScanDetector(DEFAULT_DETECTOR)`,
+    "",
+    tableOf([
+      ["session kind", "", "sessions", "requests", "flagged", "withheld", "reason", "median targets at alert", "median s to alert"],
+      ...h.rows.map((r) => [
+        r.kind,
+        r.scanner ? "scan" : "benign",
+        String(r.sessions),
+        r.requests.toLocaleString("en"),
+        String(r.flagged),
+        String(r.withheld),
+        r.reasons.join(", "),
+        r.medianTargetsAtAlert?.toString() ?? "",
+        r.medianSecondsToAlert?.toFixed(0) ?? "",
+      ]),
+    ]),
+    "",
+    `Throughput: ${t.entries.toLocaleString("en")} LogEntry JSON lines (${(t.bytes / 1e6).toFixed(0)} MB), best of runs after a warm-up`,
+    "",
+    tableOf([
+      ["", "entries", "MB", "parse only", "parse + detect", "MB/s", "detections"],
+      ["gcp-lb", t.entries.toLocaleString("en"), (t.bytes / 1e6).toFixed(0), k(t.parseOnly.linesPerSecond), k(t.parseAndDetect.linesPerSecond), t.parseAndDetect.mbPerSecond.toFixed(0), String(t.detections)],
+    ]),
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Report
 
 function table(rows: string[][]): string {
@@ -554,6 +695,7 @@ async function main(): Promise<number> {
   const q = quality(log);
   const slow = slowDay(log);
   const e2e = opts.e2eLines > 0 ? simulateE2e(opts.e2eLines, log) : undefined;
+  const http = httpBench(opts, log);
 
   const custom = formats[0];
   const allScanners = q.scenarios.flatMap((s) => s.scanners.map((r) => ({ scenario: s.name, ...r })));
@@ -571,10 +713,11 @@ async function main(): Promise<number> {
     ...(controls.length > 0 ? { negativeControls: { flagged: controls.filter((c) => c.detected).map((c) => c.src), pass: controls.every((c) => c.pass) } } : {}),
     slowScanners: { caught: slow.defaults.scannersFlagged, of: slow.defaults.scanners, clientsFlagged: slow.defaults.clientsFlagged, pass: slow.defaults.scannersFlagged === slow.defaults.scanners && slow.defaults.clientsFlagged === 0 },
     ...(e2e ? { simulateLinesPerSecond: { ...e2e.rate, value: e2e.linesPerSecond }, simulatePeakRssMb: { ...e2e.rss, value: e2e.peakRssMb } } : {}),
+    httpScans: { caught: http.scannersFlagged, of: http.scanners, benignFlagged: http.benignFlagged, benign: http.benign, pass: http.scannersFlagged === http.scanners && http.benignFlagged === 0 },
   };
 
   if (opts.json) {
-    console.log(JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: startLoad }, options: opts, throughput: formats, memory: mem, quality: q, slowDay: slow, endToEnd: e2e ?? null, budgets }, null, 2));
+    console.log(JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: startLoad }, options: opts, throughput: formats, memory: mem, quality: q, slowDay: slow, endToEnd: e2e ?? null, http, budgets }, null, 2));
     return 0;
   }
 
@@ -648,6 +791,9 @@ async function main(): Promise<number> {
   console.log(`\nLong memory: seeded days of patient scanners and returning clients (custom format)\n`);
   console.log(slowDayText(slow, table));
 
+  console.log(`\nHTTP: Google Cloud load-balancer request logs (functions/core/http-scan.ts)\n`);
+  console.log(httpText(http, table));
+
   console.log(`\nEnd to end${e2e ? "" : ": skipped (--e2e-lines 0)"}`);
   const e2eLines = e2e ? e2eText(e2e).split("\n") : [];
   if (e2e) console.log(`\n${e2eLines[0]}`);
@@ -666,6 +812,10 @@ async function main(): Promise<number> {
     console.log(`${verdict(flagged.length === 0)} negative controls not flagged: ${flagged.length ? flagged.map((c) => c.src).join(", ") : "none flagged"} (${controls.map((c) => c.src).join(", ")})`);
   }
   console.log(`${verdict(budgets.slowScanners.pass)} defaults catch every patient scanner and flag no returning client: ${slow.defaults.scannersFlagged}/${slow.defaults.scanners} caught, ${slow.defaults.clientsFlagged} of ${slow.defaults.clients} clients flagged`);
+  console.log(
+    `${verdict(budgets.httpScans.pass)} HTTP: every synthetic scan steered, no benign session flagged: ${http.scannersFlagged}/${http.scanners} scans, ${http.benignFlagged} of ${http.benign} benign sessions` +
+      ` (parse + detect ${(http.throughput.parseAndDetect.linesPerSecond / 1e3).toFixed(0)} k LogEntries/s)`,
+  );
   for (const line of e2eLines.slice(1)) console.log(line);
   return 0;
 }

@@ -48,6 +48,12 @@
  * completed connections (targets with a proof) reaching a distinct counter, reason `proven`. A
  * source with no proof, or a younger one, is steered as before.
  *
+ * **Scanner records.** A failed first contact marked `scanner` (HTTP requests naming a scanner:
+ * `./http-scan`) flags its source at once, reason `agent`, and is never withheld: the request came
+ * over a completed connection. The check sits after a new failed target is recorded, off the path
+ * of untracked sources and repeats; flow-log records never carry the mark. A scanner-marked request
+ * to a target the source already failed counts as a repeat (its next new target flags it).
+ *
  * **State starts at the first failed first contact**: an OK or UNKNOWN record from a source the
  * detector does not track changes nothing (except that a proof is noted). Memory (and, in the
  * Lambda, store writes) is then proportional to failing sources, not to every client; the price is
@@ -438,6 +444,8 @@ export class ScanDetector {
     s.failures++;
     s.lambda *= this.failFactor;
     remember(s, key, r.time);
+    // The record names its source a scanner over a completed connection (./http-scan): unforgeable, at once.
+    if (r.scanner === true) return this.flag(s, r, "agent");
     // Withheld: more forgeable evidence adds nothing; only its proven connections can still decide.
     if (s.reportedAt >= 0) return undefined;
     let reason: DetectionReason | undefined = s.lambda >= this.upper ? "trw" : undefined;

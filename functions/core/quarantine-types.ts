@@ -25,9 +25,16 @@ export interface FlowRecord {
    * the peer completed a handshake and `src` is its real address: a blind spoofer cannot do that.
    */
   proof?: boolean;
+  /**
+   * The record itself names its source a scanner (HTTP: a known scanner's user agent, or Cloud
+   * Armor's scanner-detection rule): the detector flags the source on it at once, reason `agent`.
+   * Set only on evidence carried by a completed connection (nobody can forge it in another's name),
+   * and only with outcome `FAIL`, so the engine evaluates the source. Flow logs never set it.
+   */
+  scanner?: boolean;
 }
 
-export type FlowFormat = "aws-v2" | "aws-custom" | "cwl-json" | "azure-vnet";
+export type FlowFormat = "aws-v2" | "aws-custom" | "cwl-json" | "azure-vnet" | "gcp-lb";
 
 /** Counters a parser keeps; nothing it drops is dropped silently. */
 export interface ParseStats {
@@ -89,9 +96,10 @@ export interface AntiSpoofingOptions {
 
 /**
  * `trw`, `vertical`, `horizontal`, `pairs`: the short-window tests; `slow`: the long memory;
- * `proven`: the source's own completed connections reached a distinct counter (evidence nobody can forge).
+ * `proven`: the source's own completed connections reached a distinct counter (evidence nobody can forge);
+ * `agent`: a record marked `scanner` (HTTP: a scanner's user agent or Cloud Armor's scanner detection).
  */
-export type DetectionReason = "trw" | "vertical" | "horizontal" | "pairs" | "slow" | "proven";
+export type DetectionReason = "trw" | "vertical" | "horizontal" | "pairs" | "slow" | "proven" | "agent";
 
 /** A source the detector has decided is scanning. */
 export interface Detection {

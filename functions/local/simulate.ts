@@ -1,6 +1,6 @@
 /**
- * `npm run simulate -- --input FILE [--format aws-v2|aws-custom|cwl-json|azure-vnet] [--reorder-minutes N] [--json] [--config FILE]`:
- * replays a flow-log file through the Quarantine's own detector, mode machine, planner and engine
+ * `npm run simulate -- --input FILE [--format aws-v2|aws-custom|cwl-json|azure-vnet|gcp-lb] [--reorder-minutes N] [--json] [--config FILE]`:
+ * replays a flow-log (or load-balancer request-log) file through the Quarantine's own detector, mode machine, planner and engine
  * against an in-memory cloud, and prints the timeline: which source was quarantined at which record,
  * when Defence Mode began and ended, each listener-rule and copy-count change, evictions. The way to
  * tune thresholds on your own logs before deploying.
@@ -13,15 +13,25 @@
  *   `lure.config.json`), turned into the runtime settings a deployment would get.
  * - Input: read in 64 KiB chunks, gunzipped when it starts with the gzip magic bytes; a
  *   day of a busy VPC never sits in memory (what is held: the detector's state, the reorder window).
- * - Format: `--format`, else guessed from the first non-empty line (`{"records"`, a lone `{` or an
- *   object with a `records` key → azure-vnet; other `{` → cwl-json; 14 fields → aws-v2; 17 →
- *   aws-custom).
+ * - Format: `--format`, else guessed from the first non-empty line (`[`, or an object with an
+ *   `"httpRequest"` or `"logName"` key → gcp-lb; `{"records"`, a lone `{` or an object with a
+ *   `records` key → azure-vnet (a lone `{` followed by a LogEntry's keys before any `"records"` →
+ *   gcp-lb); other `{` → cwl-json; 14 fields → aws-v2; 17 → aws-custom).
  * - azure-vnet: Azure VNet flow logs (PT1H.json, flowLogVersion 4), one document or several one
  *   after another (`cat` of hourly blobs), gzip or not. Streamed record by record
  *   (`./vnet-stream.ts`): one element of `records` (a minute of one NIC) is held at a time, never a
  *   whole document. Malformed text, documents, records and tuples are counted in `stats`
  *   (with `unsupportedVersion`), never fatal. Flow-log delivery delay (until a minute's tuples are in
  *   the blob and read) is not simulated either.
+ * - gcp-lb: the request log of a Google Cloud global external Application Load Balancer: Cloud
+ *   Logging LogEntries, one JSON per line (a sink's files) or one JSON array (`gcloud logging read
+ *   --format=json`), or pretty-printed entries (`../core/gcp-lb-log.ts`), streamed one entry at a
+ *   time. Each request becomes a first contact to (host, normalised path) (`../core/http-scan.ts`:
+ *   4xx a scanner harvests are failures; a scanner's user agent or Cloud Armor's scanner detection
+ *   flags at once, reason `agent`). Rules are planned as the Cloud Armor policy would hold them
+ *   (`cloudArmorSteeringOptions`: 10 ranges a rule, at most 100 rules, from priority 1000). Entries
+ *   of other resource types are `ignored`; malformed ones are counted (`stats`, with
+ *   `otherForwardingRule`), never fatal. Cloud Logging's delivery delay is not simulated.
  * - Clock: event time. Records are fed in batches of one event-time minute, as CloudWatch Logs
  *   delivers them, each processed at the time of its newest record; the mode function ticks at every
  *   minute boundary. Flow logs arrive out of order (each interface's records are cut at its own
@@ -36,7 +46,7 @@
  *   stderr is a pipe or a file.
  * - Record numbers are 1-based line numbers of the input (for cwl-json: the line of the event; for
  *   azure-vnet: the 1-based index of the flow tuple across the whole input, `stats.lines` counting
- *   tuples).
+ *   tuples; for gcp-lb: the 1-based index of the LogEntry, blank lines not counted).
  *
  * `--json` prints one object instead of the timeline:
  * ```
@@ -68,11 +78,14 @@ import { parseFlowLines } from "../core/flow";
 import { processRecords, tick, type EngineDeps, type ReconcileReport } from "../core/quarantine";
 import { emptyParseStats, type DetectionReason, type FlowFormat, type FlowRecord, type Mode, type ParseStats, type QuarantineRuntimeConfig } from "../core/quarantine-types";
 import { emptyVnetParseStats } from "../core/vnet-flow";
+import { emptyGcpLbParseStats, GcpLbStream } from "../core/gcp-lb-log";
+import { httpFlowRecord } from "../core/http-scan";
 import { gatewaySteeringOptions } from "../azure/quarantine/gateway-steering";
+import { cloudArmorSteeringOptions } from "../gcp/quarantine/contract";
 import { createMemoryCloud } from "./memory-cloud";
 import { VnetStream } from "./vnet-stream";
 
-export const FORMATS: readonly FlowFormat[] = ["aws-v2", "aws-custom", "cwl-json", "azure-vnet"];
+export const FORMATS: readonly FlowFormat[] = ["aws-v2", "aws-custom", "cwl-json", "azure-vnet", "gcp-lb"];
 
 export interface SimulateArgs {
   readonly input: string;
@@ -88,7 +101,7 @@ export const REORDER_MINUTES_MAX = 1440;
 
 export type ParsedArgs = { readonly ok: true; readonly args: SimulateArgs } | { readonly ok: false; readonly problems: readonly string[] };
 
-export const USAGE = "usage: npm run simulate -- --input FILE [--format aws-v2|aws-custom|cwl-json|azure-vnet] [--reorder-minutes N] [--json] [--config FILE]";
+export const USAGE = "usage: npm run simulate -- --input FILE [--format aws-v2|aws-custom|cwl-json|azure-vnet|gcp-lb] [--reorder-minutes N] [--json] [--config FILE]";
 
 /** Reads the command line; every problem is reported, not just the first. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -140,6 +153,11 @@ function vnetDocument(line: string): boolean {
   }
 }
 
+/** A LogEntry's keys: a Cloud Logging entry (`httpRequest`, `logName`), not a CloudWatch Logs event. */
+const LOG_ENTRY_KEY = /"(?:httpRequest|logName)"\s*:/;
+/** Characters after a lone `{` searched for a LogEntry's keys before a `"records"` key. */
+const LONE_BRACE_PEEK = 4096;
+
 /** The format of a text from its first non-empty line, or undefined when it is none of them. */
 export function detectFormat(text: string): FlowFormat | undefined {
   for (let a = 0; a < text.length; ) {
@@ -147,7 +165,15 @@ export function detectFormat(text: string): FlowFormat | undefined {
     const line = text.slice(a, b).trim();
     a = b + 1;
     if (line === "") continue;
-    if (line.startsWith("{")) return vnetDocument(line) ? "azure-vnet" : "cwl-json";
+    if (line.startsWith("[")) return "gcp-lb";
+    if (line === "{") {
+      // A pretty-printed document or entry: its keys tell which.
+      const next = text.slice(a, a + LONE_BRACE_PEEK);
+      const entry = LOG_ENTRY_KEY.exec(next);
+      const records = /"records"\s*:/.exec(next);
+      return entry !== null && (records === null || entry.index < records.index) ? "gcp-lb" : "azure-vnet";
+    }
+    if (line.startsWith("{")) return LOG_ENTRY_KEY.test(line) && !/^\{\s*"records"\s*:/.test(line) ? "gcp-lb" : vnetDocument(line) ? "azure-vnet" : "cwl-json";
     const fields = line.split(/\s+/).length;
     return fields === 14 ? "aws-v2" : fields === 17 ? "aws-custom" : undefined;
   }
@@ -206,7 +232,7 @@ export interface SimulationResult {
 /** Seconds a simulated copy takes to pass its health check (a Fargate task starts in about a minute). */
 export const COPY_START_SECONDS = 60;
 
-export const CLOCK_NOTE = "simulated clock = event time; flow-log delivery delay (about 1-10 min on AWS, 1-2 min on Azure, plus minutes per gateway update) is not simulated, so a deployment reacts that much later";
+export const CLOCK_NOTE = "simulated clock = event time; flow-log delivery delay (about 1-10 min on AWS, 1-2 min on Azure, plus minutes per gateway update; Cloud Logging to Pub/Sub on Google Cloud, not measured) is not simulated, so a deployment reacts that much later";
 
 /** One line of the human timeline, in the order things happened. */
 export type TimelineEntry =
@@ -347,7 +373,7 @@ export async function simulateStream(
   options: SimulateOptions = {},
 ): Promise<Simulation> {
   const reorderMinutes = options.reorderMinutes ?? REORDER_MINUTES;
-  const stats: ParseStats = format === "azure-vnet" ? emptyVnetParseStats() : emptyParseStats();
+  const stats: ParseStats = format === "azure-vnet" ? emptyVnetParseStats() : format === "gcp-lb" ? emptyGcpLbParseStats() : emptyParseStats();
   const buffer = new MinuteBuffer(reorderMinutes);
   let records = 0;
   let first = Infinity;
@@ -465,6 +491,17 @@ export async function simulateStream(
     vnet.end();
     return finish();
   }
+  if (format === "gcp-lb") {
+    const lb = new GcpLbStream((r, entry) => onRecord(httpFlowRecord(r), entry), stats);
+    for await (const chunk of chunks) {
+      lb.push(chunk);
+      for (const b of buffer.takeReady()) await runBatch(b);
+      options.onChunk?.(stats.lines);
+    }
+    lb.end();
+    return finish();
+  }
+  const lineFormat = format;
   let carry = "";
   let line = 1;
   for await (const chunk of chunks) {
@@ -475,15 +512,15 @@ export async function simulateStream(
     }
     // The line cut by the last chunk boundary on its own, the rest as a slice of the chunk: parsing
     // a slice of a flat string is about three times as fast as parsing `carry + chunk`.
-    line = parseFlowLines(carry + chunk.slice(0, first + 1), format, onRecord, stats, line);
+    line = parseFlowLines(carry + chunk.slice(0, first + 1), lineFormat, onRecord, stats, line);
     const cut = chunk.lastIndexOf("\n");
-    if (cut > first) line = parseFlowLines(chunk.slice(first + 1, cut + 1), format, onRecord, stats, line);
+    if (cut > first) line = parseFlowLines(chunk.slice(first + 1, cut + 1), lineFormat, onRecord, stats, line);
     carry = chunk.slice(cut + 1);
     for (const b of buffer.takeReady()) await runBatch(b);
     options.onChunk?.(line - 1);
   }
   // The last line may have no newline.
-  if (carry !== "") line = parseFlowLines(carry, format, onRecord, stats, line);
+  if (carry !== "") line = parseFlowLines(carry, lineFormat, onRecord, stats, line);
   return finish();
 
   async function finish(): Promise<Simulation> {
@@ -595,7 +632,7 @@ export function formatTimeline(sim: Simulation, config: QuarantineRuntimeConfig)
   const m = config.mode;
   const out = [
     `lure simulate: ${r.input} (${r.format})`,
-    `  ${st.lines} ${r.format === "azure-vnet" ? "flow tuples" : "lines"}: ${r.records} records, ${st.malformed} malformed, ${st.noData} NODATA, ${st.skipData} SKIPDATA, ${st.ignored} ignored${st.controlMessages ? `, ${st.controlMessages} control messages` : ""}`,
+    `  ${st.lines} ${r.format === "azure-vnet" ? "flow tuples" : r.format === "gcp-lb" ? "log entries" : "lines"}: ${r.records} records, ${st.malformed} malformed, ${st.noData} NODATA, ${st.skipData} SKIPDATA, ${st.ignored} ignored${st.controlMessages ? `, ${st.controlMessages} control messages` : ""}`,
     `  detector: TRW theta0 ${d.trw.theta0} theta1 ${d.trw.theta1} alpha ${d.trw.alpha} beta ${d.trw.beta}; ${d.verticalPorts} ports / ${d.horizontalHosts} hosts / ${d.distinctPairs} pairs in ${d.windowMinutes} min; ${d.allowCidrs.length} allow-listed CIDR(s)`,
     `  mode: Defence after ${m.defenceAfterSources} source(s) in ${m.defenceWindowMinutes} min, Normal after ${m.quietPeriodMinutes} min quiet, then ${m.forgetOnNormal ? "forget" : `remember for ${m.rememberMinutes} min`}; ` +
       `rules: ${config.steering.ruleQuota} x ${config.steering.cidrsPerRule} CIDRs from priority ${config.steering.firstPriority}; ` +
@@ -613,7 +650,7 @@ export function formatTimeline(sim: Simulation, config: QuarantineRuntimeConfig)
       `${s.withheld ? `${s.withheld} withheld (established clients); ` : ""}Defence Mode ${s.defencePeriods} time(s), ${duration(s.defenceSeconds)} in all; ${s.ruleChanges} rule change(s), at most ${s.maxRules} rule(s) at once; ${s.evicted} evicted`,
   );
   if (r.late.count > 0) {
-    const ex = r.late.examples.map((x) => `${r.format === "azure-vnet" ? "tuple" : "line"} ${x.record} (${x.src}, ${duration(x.behindSeconds)} behind)`).join(", ");
+    const ex = r.late.examples.map((x) => `${r.format === "azure-vnet" ? "tuple" : r.format === "gcp-lb" ? "entry" : "line"} ${x.record} (${x.src}, ${duration(x.behindSeconds)} behind)`).join(", ");
     out.push(`late: ${r.late.count} record(s) came more than ${r.reorderMinutes} min out of event-time order and joined the next batch; first: ${ex}. Raise --reorder-minutes to sort them in.`);
   }
   if (st.skipData > 0) out.push(`warning: ${st.skipData} SKIPDATA line(s): AWS dropped records in those intervals`);
@@ -738,7 +775,7 @@ export function heapBound(d: QuarantineRuntimeConfig["detector"]): number {
 }
 
 const cannotRead = (input: string, e: unknown) =>
-  `simulate: cannot read --input "${input}": ${(e as Error).message}\n  give the path of a flow-log file (VPC flow log lines, CloudWatch Logs events as JSON lines, or Azure VNet flow-log PT1H.json documents; gzip or not)`;
+  `simulate: cannot read --input "${input}": ${(e as Error).message}\n  give the path of a flow-log file (VPC flow log lines, CloudWatch Logs events as JSON lines, Azure VNet flow-log PT1H.json documents, or Google Cloud load-balancer request-log entries as JSON lines or a JSON array; gzip or not)`;
 
 /** The CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: Io = STDIO): Promise<number> {
@@ -766,8 +803,8 @@ export async function main(argv: readonly string[], io: Io = STDIO): Promise<num
   }
   const stop = () => source.close();
   const format = parsed.args.format ?? detectFormat(head);
-  // An Azure input without a document has nothing to replay; AWS formats with --format keep running (0 records).
-  if (format === undefined || (format === "azure-vnet" && head.trim() === "")) {
+  // An Azure or Google Cloud input without a document or entry has nothing to replay; AWS formats with --format keep running (0 records).
+  if (format === undefined || ((format === "azure-vnet" || format === "gcp-lb") && head.trim() === "")) {
     stop();
     io.err(
       head.trim() === ""
@@ -781,6 +818,8 @@ export async function main(argv: readonly string[], io: Io = STDIO): Promise<num
     config = quarantineRuntimeConfig(loadConfig(parsed.args.config).config);
     // VNet flow logs come from a gateway: plan the rules its rewrite set would hold.
     if (format === "azure-vnet") config = { ...config, steering: gatewaySteeringOptions(config.steering.ruleQuota) };
+    // Load-balancer request logs on Google Cloud: plan the rules the Cloud Armor policy would hold.
+    if (format === "gcp-lb") config = { ...config, steering: cloudArmorSteeringOptions(config.steering.ruleQuota) };
   } catch (e) {
     stop();
     if (!(e instanceof ConfigError)) throw e;

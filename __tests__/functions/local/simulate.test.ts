@@ -202,7 +202,7 @@ describe("bad input", () => {
   it.each([
     [[], ["--input is required: the flow-log file to replay"]],
     [["--input"], ["--input needs a value"]],
-    [["--input", "f", "--format", "nsg"], ['--format "nsg" is not one of aws-v2, aws-custom, cwl-json, azure-vnet']],
+    [["--input", "f", "--format", "nsg"], ['--format "nsg" is not one of aws-v2, aws-custom, cwl-json, azure-vnet, gcp-lb']],
     [["--input", "f", "--fast", "--config"], ['unknown argument "--fast"', "--config needs a value"]],
     [["--input", "--json"], ["--input needs a value"]], // --json is not taken for a file name
   ])("%j is refused", (argv, problems) => {
