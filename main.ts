@@ -12,10 +12,10 @@ import { summarizeOutput } from "./modules/core/summary";
 import { hiveTargetOf } from "./modules/aws/honeynet";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
 import { AzureHoneynetStack, AzureQuarantineStack } from "./modules/azure/stacks";
-import { GcpHoneynetStack } from "./modules/gcp/stacks";
+import { GcpHoneynetStack, GcpQuarantineStack } from "./modules/gcp/stacks";
 
 /** Stack names are a public contract: they name state files and `cdktf deploy` targets. */
-export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet", azureQuarantine: "azure-quarantine", gcpHoneynet: "gcp-honeynet" } as const;
+export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarantine", azureHoneynet: "azure-honeynet", azureQuarantine: "azure-quarantine", gcpHoneynet: "gcp-honeynet", gcpQuarantine: "gcp-quarantine" } as const;
 
 /** Every stack the config enables (jobs a cloud does not implement yet are validated but get none). */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
@@ -29,6 +29,8 @@ export function createStacks(scope: Construct, config: LureConfig): TerraformSta
   // An existing target is an AWS listener: Azure then has no Quarantine (the config warns).
   if (config.clouds.azure && config.quarantine.enabled && config.quarantine.target === "demo") stacks.push(new AzureQuarantineStack(scope, STACKS.azureQuarantine, config, config.clouds.azure));
   if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp, hive));
+  // Likewise on Google Cloud: only the demo target is built there.
+  if (config.clouds.gcp && config.quarantine.enabled && config.quarantine.target === "demo") stacks.push(new GcpQuarantineStack(scope, STACKS.gcpQuarantine, config, config.clouds.gcp));
   return stacks;
 }
 

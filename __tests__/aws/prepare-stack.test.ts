@@ -47,7 +47,7 @@ test.each([
 ])("%s: skipping the preparing pass changes nothing", (name, change) => {
   const skipped = synthInto(change, false);
   const full = synthInto(change, true);
-  expect(Object.keys(skipped).sort()).toEqual(name === "the default config" ? ["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet"] : ["aws-honeynet", "aws-quarantine"]);
+  expect(Object.keys(skipped).sort()).toEqual(name === "the default config" ? ["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet", "gcp-quarantine"] : ["aws-honeynet", "aws-quarantine"]);
   for (const name of Object.keys(full)) expect({ name, json: skipped[name] }).toEqual({ name, json: full[name] });
 });
 

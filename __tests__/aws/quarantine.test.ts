@@ -98,11 +98,11 @@ const listenerRules = `\${${Object.keys(stack.locals)[0] ? `local.${Object.keys(
 const EXPECTED_ENV_KEYS = ["LURE_COPIES_KIND", "LURE_COPY_CLUSTER", "LURE_COPY_SERVICE", "LURE_COPY_TARGET_GROUP_ARN", "LURE_LISTENER_ARN", "LURE_QUARANTINE", "LURE_TABLE"];
 
 describe("aws-quarantine stack in the app", () => {
-  test("the default config synthesizes aws-quarantine next to aws-honeynet (and azure-quarantine next to azure-honeynet)", () => {
-    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet"]);
+  test("the default config synthesizes aws-quarantine next to aws-honeynet (and azure-quarantine, gcp-quarantine next to theirs)", () => {
+    expect(createStacks(Testing.app(), config).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet", "gcp-quarantine"]);
   });
 
-  test("an existing (AWS) target: aws-quarantine only, no azure-quarantine", () => {
+  test("an existing (AWS) target: aws-quarantine only, no azure-quarantine or gcp-quarantine", () => {
     const existing = configWith((c) => (c.quarantine = { target: structuredClone(EXISTING_TARGET), copies: { kind: "ecs", image: "example/decoy:1" } }));
     expect(createStacks(Testing.app(), existing).map((s) => s.node.id)).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "gcp-honeynet"]);
   });
@@ -114,13 +114,13 @@ describe("aws-quarantine stack in the app", () => {
 
   test("no AWS cloud: no AWS stack, the quarantine included", () => {
     const noAws = configWith((c) => delete c.clouds.aws);
-    expect(createStacks(Testing.app(), noAws).map((s) => s.node.id)).toEqual(["azure-honeynet", "azure-quarantine", "gcp-honeynet"]);
+    expect(createStacks(Testing.app(), noAws).map((s) => s.node.id)).toEqual(["azure-honeynet", "azure-quarantine", "gcp-honeynet", "gcp-quarantine"]);
     const gcpOnly = configWith((c) => {
       delete c.clouds.aws;
       delete c.clouds.azure;
       c.clouds.gcp = { region: "europe-west2" };
     });
-    expect(createStacks(Testing.app(), gcpOnly).map((s) => s.node.id)).toEqual(["gcp-honeynet"]);
+    expect(createStacks(Testing.app(), gcpOnly).map((s) => s.node.id)).toEqual(["gcp-honeynet", "gcp-quarantine"]);
   });
 
   test("the default stack passes every policy rule", () => {

@@ -208,7 +208,7 @@ describe("the cdktf app (main.ts)", () => {
   it("synthesizes into CDKTF_OUTDIR on a valid config (so the check above can fail)", () => {
     const r = result("main.ts good");
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
-    expect(synthesizedStacks(join(caseDir("main.ts good"), "out"))).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet"]);
+    expect(synthesizedStacks(join(caseDir("main.ts good"), "out"))).toEqual(["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet", "gcp-quarantine"]);
   });
 });
 
@@ -218,7 +218,7 @@ describe("npm start on the default config", () => {
     if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
     const stack = JSON.parse(readFileSync(join(caseDir("good"), "cdktf.out", STACK_FILE), "utf8")) as Raw;
     expect(Object.keys(stack.resource ?? {}).length).toBeGreaterThan(0);
-    expect(r.stdout).toContain("policy: 5 stack(s) checked, no violations");
+    expect(r.stdout).toContain("policy: 6 stack(s) checked, no violations");
     expect(existsSync(join(caseDir("good"), "cdktf.out", "stacks", "aws-quarantine", "cdk.tf.json"))).toBe(true);
     expect(r.stdout).toContain(`LURE_CONFIG=${join(caseDir("good"), "lure.config.json")} npm run deploy -- aws-quarantine`);
     expect(r.stdout).not.toContain("not implemented yet");

@@ -216,7 +216,7 @@ describe("the printed next steps", () => {
   const next = (file: string) => formatSummary([], configWith(), file, []).split("\n").filter((l) => l.includes("npm run deploy")).map((l) => l.replace(/^ +\d+\. /, ""));
 
   it("the default config: npm run deploy -- <stack>", () => {
-    expect(next(DEFAULT_CONFIG_FILE)).toEqual(["npm run deploy -- aws-honeynet", "npm run deploy -- aws-quarantine", "npm run deploy -- azure-honeynet", "npm run deploy -- azure-quarantine", "npm run deploy -- gcp-honeynet"]);
+    expect(next(DEFAULT_CONFIG_FILE)).toEqual(["npm run deploy -- aws-honeynet", "npm run deploy -- aws-quarantine", "npm run deploy -- azure-honeynet", "npm run deploy -- azure-quarantine", "npm run deploy -- gcp-honeynet", "npm run deploy -- gcp-quarantine"]);
   });
 
   it("another config: LURE_CONFIG in front, as an absolute path quoted for the shell", () => {
@@ -226,6 +226,7 @@ describe("the printed next steps", () => {
       "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- azure-honeynet",
       "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- azure-quarantine",
       "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- gcp-honeynet",
+      "LURE_CONFIG='/tmp/my configs/it'\\''s.json' npm run deploy -- gcp-quarantine",
     ]);
   });
 });
@@ -234,8 +235,8 @@ describe("every synth path runs the policy rules", () => {
   it("a plain npx cdktf synth validates, checks and records the default config", () => {
     const r = result("plain synth");
     expect(r.status).toBe(0);
-    expect(r.output).toContain(`lure: policy: 5 stack(s) checked, no violations; ${DEFAULT_CONFIG_FILE} recorded`);
-    expect(record(out("E"))).toMatchObject({ config: DEFAULT_CONFIG_FILE, stacks: ["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet"] });
+    expect(r.output).toContain(`lure: policy: 6 stack(s) checked, no violations; ${DEFAULT_CONFIG_FILE} recorded`);
+    expect(record(out("E"))).toMatchObject({ config: DEFAULT_CONFIG_FILE, stacks: ["aws-honeynet", "aws-quarantine", "azure-honeynet", "azure-quarantine", "gcp-honeynet", "gcp-quarantine"] });
   });
 
   /** One small AWS stack with a security group on 9200 open to `cidr`. */

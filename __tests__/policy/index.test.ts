@@ -19,6 +19,7 @@ describe("policy index", () => {
       "queues-encrypted",
       "no-secret-values",
       "quarantine-copies-isolated",
+      "quarantine-runtime-ignored",
       "default-security-group-closed",
     ]);
     expect(new Set(ids).size).toBe(ids.length);

@@ -24,11 +24,11 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
   const synthesized: Record<string, Json> = Object.fromEntries(stacks.map((s) => [s.node.id, JSON.parse(readFileSync(join(outdir, "stacks", s.node.id, "cdk.tf.json"), "utf8"))]));
   rmSync(outdir, { recursive: true, force: true });
 
-  test("synthesizes aws-honeynet, azure-honeynet and gcp-honeynet, and aws-quarantine and azure-quarantine (demo target) unless the quarantine is disabled", () => {
+  test("synthesizes aws-honeynet, azure-honeynet and gcp-honeynet, and aws-quarantine, azure-quarantine and gcp-quarantine (the last two: demo target) unless the quarantine is disabled", () => {
     expect(config.clouds.azure).toBeDefined();
     expect(config.clouds.gcp).toBeDefined();
     const q = config.quarantine;
-    const expected = ["aws-honeynet", ...(q.enabled ? ["aws-quarantine"] : []), "azure-honeynet", ...(q.enabled && q.target === "demo" ? ["azure-quarantine"] : []), "gcp-honeynet"];
+    const expected = ["aws-honeynet", ...(q.enabled ? ["aws-quarantine"] : []), "azure-honeynet", ...(q.enabled && q.target === "demo" ? ["azure-quarantine"] : []), "gcp-honeynet", ...(q.enabled && q.target === "demo" ? ["gcp-quarantine"] : [])];
     expect(stacks.map((s) => s.node.id)).toEqual(expected);
   });
 

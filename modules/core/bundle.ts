@@ -9,7 +9,8 @@
  * - the Azure Functions package, one zip (`index.js`, `host.json`, `package.json`) with both
  *   watcher functions, which the Functions host loads through package.json's `main`;
  * - the Google Cloud functions' source, one zip (`index.js`, `package.json`) for both watcher
- *   functions, which Cloud Build's Node.js buildpack turns into their image.
+ *   functions, which Cloud Build's Node.js buildpack turns into their image;
+ * - the Google Cloud Quarantine's source, likewise (detector and mode).
  *
  * Bundles are cached in `node_modules/.cache/lure/functions`, keyed by the content of every file
  * esbuild read: a synth with unchanged function sources skips esbuild (~50 ms) and any change,
@@ -48,6 +49,15 @@ export const GCP_PACKAGE_ENTRY = "functions/gcp/index.ts";
  * folder at run time. Pinned to the versions the tests run.
  */
 export const GCP_INSTALLED = ["@google-cloud/functions-framework", "@google-cloud/tasks"] as const;
+
+/** Entry of the Google Cloud Quarantine's package: registers the detector and the mode function. */
+export const GCP_QUARANTINE_ENTRY = "functions/gcp/quarantine/entry-points.ts";
+/**
+ * What the buildpack installs for the Quarantine's package: the Functions Framework (as for the
+ * watcher) and the Firestore and Cloud Run clients, which load their JSON protos from their own
+ * folders at run time. Pinned to the versions the tests run.
+ */
+export const GCP_QUARANTINE_INSTALLED = ["@google-cloud/functions-framework", "@google-cloud/firestore", "@google-cloud/run"] as const;
 
 export interface FunctionBundle {
   /** Absolute path of the zip (content-addressed, so shared safely between synths). */
@@ -158,11 +168,32 @@ const GCP_SET: BundleSet<GcpPackageName> = {
   ],
 };
 
+/** The Google Cloud Quarantine's package (detector and mode). */
+const GCP_QUARANTINE_SET: BundleSet<"quarantine-gcp"> = {
+  manifest: join(CACHE_DIR, "gcp-quarantine-manifest.json"),
+  entries: { "quarantine-gcp": GCP_QUARANTINE_ENTRY },
+  options: { ...AZURE_BUILD_OPTIONS, external: [...GCP_QUARANTINE_INSTALLED] },
+  extraKey: () => ({ packageJson: gcpQuarantinePackageJson() }),
+  files: (js) => [
+    { name: "index.js", content: js },
+    { name: "package.json", content: Buffer.from(`${gcpQuarantinePackageJson()}\n`) },
+  ],
+};
+
 /** package.json of the Google Cloud package: `main`, and GCP_INSTALLED at the installed versions. */
 export function gcpPackageJson(): string {
+  return nodePackageJson("lure-watcher", GCP_INSTALLED);
+}
+
+/** package.json of the Google Cloud Quarantine's package: `main`, and GCP_QUARANTINE_INSTALLED at the installed versions. */
+export function gcpQuarantinePackageJson(): string {
+  return nodePackageJson("lure-quarantine", GCP_QUARANTINE_INSTALLED);
+}
+
+function nodePackageJson(name: string, installed: readonly string[]): string {
   // Read from the folder: these packages' `exports` do not expose their package.json.
-  const version = (name: string) => (JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-  return JSON.stringify({ name: "lure-watcher", private: true, main: "index.js", dependencies: Object.fromEntries(GCP_INSTALLED.map((n) => [n, version(n)])) }, null, 2);
+  const version = (dep: string) => (JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules", dep, "package.json"), "utf8")) as { version: string }).version;
+  return JSON.stringify({ name, private: true, main: "index.js", dependencies: Object.fromEntries(installed.map((n) => [n, version(n)])) }, null, 2);
 }
 
 /** host.json of an Azure package, from its module's HOST_JSON (loaded on demand: an AWS-only synth never reads it). */
@@ -209,6 +240,13 @@ export function azureQuarantinePackage(): FunctionBundle {
 export function gcpFunctionPackage(): FunctionBundle {
   const b = bundlesOf(GCP_SET).get("watcher-gcp");
   if (!b) throw new Error("no Google Cloud function package");
+  return b;
+}
+
+/** The Google Cloud Quarantine's source (detector and mode, package.json), built once per process. */
+export function gcpQuarantinePackage(): FunctionBundle {
+  const b = bundlesOf(GCP_QUARANTINE_SET).get("quarantine-gcp");
+  if (!b) throw new Error("no Google Cloud Quarantine package");
   return b;
 }
 

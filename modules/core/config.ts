@@ -261,7 +261,7 @@ const normalCount = copyCount("Honeypot copies kept running in Normal Mode, at m
 
 const quarantineSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe("Deploy the quarantine (stack aws-quarantine)"),
+    enabled: z.boolean().default(true).describe("Deploy the quarantine (stacks aws-quarantine, azure-quarantine and gcp-quarantine, for the clouds configured)"),
     /** `demo` (a small static site lure deploys) or an existing service. */
     target: z
       .union([
@@ -1417,6 +1417,11 @@ export function configWarnings(c: LureConfig): string[] {
     w.push("quarantine.target: an existing service is an AWS listener, so azure-quarantine is not synthesized (on Azure only the demo target is built yet)");
   } else if (c.clouds.azure && q.enabled && q.copies.kind === "asg") {
     w.push(`quarantine.copies: "asg" copies are EC2 instances (AWS only); on Azure the copies are a Container App from quarantine.demo.image`);
+  }
+  if (c.clouds.gcp && q.enabled && q.target !== "demo") {
+    w.push("quarantine.target: an existing service is an AWS listener, so gcp-quarantine is not synthesized (on Google Cloud only the demo target is built yet)");
+  } else if (c.clouds.gcp && q.enabled && q.copies.kind === "asg") {
+    w.push(`quarantine.copies: "asg" copies are EC2 instances (AWS only); on Google Cloud the copies are a Cloud Run service from quarantine.demo.image`);
   }
   const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
   for (const n of names) {

@@ -109,7 +109,7 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
-const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher", "quarantine"], gcp: ["honeynet", "watcher"] };
+const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher", "quarantine"], gcp: ["honeynet", "watcher", "quarantine"] };
 
 /** The jobs the config enables that `cloud` does not implement yet. */
 function pendingJobs(config: LureConfig, cloud: "aws" | "azure" | "gcp"): string[] {
@@ -225,6 +225,13 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
             config.watcher.alertEmail
               ? `alerts go to ${config.watcher.alertEmail} from Cloud Monitoring (alerting-noreply@google.com): nothing to confirm, but let it through your mail filter`
               : "set watcher.alertEmail to get exposure alerts by e-mail (until then they are log entries: the command in the output watcher_logs lists them)",
+          ]
+        : []),
+      ...(config.quarantine.enabled && config.quarantine.target === "demo"
+        ? [
+            deployStep(configFile, "gcp-quarantine"),
+            "its first deploy enables its APIs (Compute Engine, Cloud Run, Cloud Functions, Cloud Build, Cloud Scheduler, Pub/Sub, Firestore, Logging, IAM) and creates a Firestore database, service accounts and custom roles: the deploying account needs Owner, or Editor with Security Admin",
+            "watch the mode with the commands in the output quarantine_watch_mode; the load balancer's request log reaches the detector a minute or more after a request (unmeasured), and a Cloud Armor rule then marks the source for the router",
           ]
         : []),
     ];

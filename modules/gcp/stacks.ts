@@ -3,16 +3,31 @@ import { TerraformOutput } from "cdktf";
 import { ALERT_EVENT } from "../../functions/gcp/log";
 import type { Construct } from "constructs";
 import { GcpStack } from "../../providers/gcp";
-import { gcpMachineTypes, gcpZone, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
+import { ConfigError, gcpMachineTypes, gcpZone, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
+import { quarantineProps } from "../core/quarantine-runtime";
+import { FIRESTORE_COLLECTIONS } from "../../functions/gcp/quarantine/contract";
 import type { HiveTarget } from "../core/hive";
 import { analyticsHostname } from "../core/analytics";
 import { DEFAULT_ADMIN_SSH_PORT } from "../core/host";
 import { namedOutput } from "../core/outputs";
 import { watcherPropsFor } from "../core/validate";
 import { GcpHoneynet } from "./honeynet";
+import { GcpQuarantine, gcpQuarantinePropsProblems, PUSH_DELIVERY } from "./quarantine";
 import { GcpWatcher, QUEUE_RETRY } from "./watcher";
 
 type GcpCloudConfig = NonNullable<LureConfig["clouds"]["gcp"]>;
+
+/** What every Google Cloud stack of a config shares: prefix, region, zone, labels, project and backend. */
+function stackProps(config: LureConfig, gcp: GcpCloudConfig, zone?: string) {
+  return {
+    prefix: config.prefix,
+    region: gcp.region,
+    ...(zone ? { zone } : {}),
+    tags: { ...config.tags, ...gcp.tags },
+    ...(gcp.project ? { project: gcp.project } : {}),
+    ...(gcp.backend ? { backend: gcp.backend } : {}),
+  };
+}
 
 /**
  * `gcp-honeynet`: the honeypot VMs, the Elastic VM, Kibana on Cloud Run and its load balancer; as a
@@ -25,14 +40,7 @@ export class GcpHoneynetStack extends GcpStack {
   /** `hive`: where the honeypots ship when `honeynet.analytics.hive` names another cloud (ignored otherwise). */
   constructor(scope: Construct, id: string, config: LureConfig, gcp: GcpCloudConfig, hive?: HiveTarget) {
     const zone = gcpZone(gcp);
-    super(scope, id, {
-      prefix: config.prefix,
-      region: gcp.region,
-      zone,
-      tags: { ...config.tags, ...gcp.tags },
-      ...(gcp.project ? { project: gcp.project } : {}),
-      ...(gcp.backend ? { backend: gcp.backend } : {}),
-    });
+    super(scope, id, stackProps(config, gcp, zone));
     const hn = config.honeynet;
     const sensor = hive !== undefined && analyticsRole(config, "gcp") === "sensor";
     // The hive's address is a value of its stack: cdktf makes it remote state here.
@@ -77,6 +85,57 @@ export class GcpHoneynetStack extends GcpStack {
         ? `${w.alertEmail}: sent by Cloud Monitoring (alerting-noreply@google.com), at most one per alert subject every 5 minutes`
         : "none: set watcher.alertEmail to get alerts by e-mail (until then they are log entries only: see watcher_logs)",
       description: "Where exposure alerts are e-mailed",
+    });
+  }
+}
+
+/**
+ * `gcp-quarantine`: the demo web service on Cloud Run behind a global external Application Load
+ * Balancer with Cloud Armor, the Envoy router, the honeypot copies, the request-log signal, Firestore
+ * and the detector and mode functions. Only for the demo target: an existing target is an AWS
+ * listener (the config warns that Google Cloud then gets no Quarantine).
+ */
+export class GcpQuarantineStack extends GcpStack {
+  readonly quarantine: GcpQuarantine;
+
+  constructor(scope: Construct, id: string, config: LureConfig, gcp: GcpCloudConfig) {
+    const props = { ...quarantineProps(config), region: gcp.region, ...(gcp.project ? { project: gcp.project } : {}) };
+    const problems = gcpQuarantinePropsProblems(props);
+    if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: `quarantine.${p.path}` })));
+    super(scope, id, stackProps(config, gcp));
+    const q = (this.quarantine = new GcpQuarantine(this, "Quarantine", props));
+    const project = q.project;
+    const region = q.region;
+    namedOutput(this, "quarantine_endpoint", { value: q.endpoint, description: "The demo site (global external Application Load Balancer, static address); scanners of it are sent to the honeypot copies" });
+    namedOutput(this, "quarantine_address", { value: q.address.address, description: "The load balancer's static IPv4 address" });
+    namedOutput(this, "quarantine_security_policy", { value: q.securityPolicy.name, description: "Cloud Armor policy on the router's backend; its rules in lure's band are the functions'" });
+    const logs = (fn: string) => `gcloud logging read 'resource.type="cloud_run_revision" AND resource.labels.service_name="${fn}"' --project ${project} --freshness 1h --limit 50`;
+    const firestore = (path: string) => `curl -s -H "Authorization: Bearer $(gcloud auth print-access-token)" https://firestore.googleapis.com/v1/projects/${project}/databases/${q.stateStoreName}/documents/${path}`;
+    namedOutput(this, "quarantine_watch_mode", {
+      value: {
+        mode: firestore(FIRESTORE_COLLECTIONS.control),
+        quarantined: firestore(FIRESTORE_COLLECTIONS.quarantines),
+        steering_rules: `gcloud compute security-policies describe ${q.securityPolicy.name} --project ${project} --format="table(rules.priority, rules.description, rules.match.config.srcIpRanges.list())"`,
+        copies: `gcloud run services describe ${q.copiesService.name} --region ${region} --project ${project} --format="value(scaling.minInstanceCount, status.conditions[0].status)"`,
+        requests: `gcloud logging read 'resource.type="http_load_balancer" AND resource.labels.forwarding_rule_name="${q.forwardingRuleName}"' --project ${project} --freshness 10m --format="table(timestamp, httpRequest.remoteIp, httpRequest.status, httpRequest.requestUrl)"`,
+        detector_logs: logs(q.detector.name),
+        mode_logs: logs(q.mode.name),
+      },
+      description: "Commands to watch the mode, the quarantined sources, the steering rules, the copies and the request log (the log reaches the detector a minute or more after the request)",
+    });
+    namedOutput(this, "quarantine_copies", { value: q.copiesService.name, description: "Cloud Run service of the honeypot copies (0 minimum instances in Normal Mode)" });
+    namedOutput(this, "quarantine_dead_letters", {
+      value: `gcloud pubsub subscriptions pull ${q.deadLetters.name} --project ${project} --limit 10`,
+      description: `Request-log batches the detector failed on ${PUSH_DELIVERY.maxDeliveryAttempts} times (kept 7 days)`,
+    });
+    new TerraformOutput(this, "next_steps", {
+      value: [
+        `The demo is at the output quarantine_endpoint once the load balancer is programmed (a few minutes after the first deploy).`,
+        `Scan it (for example nmap -sV -p 80 --script http-enum <address>) and watch the output quarantine_watch_mode: the request log reaches the detector a minute or more later, Defence Mode starts the copies, and a rule in the policy's band marks your address, so the router sends you to the copies.`,
+        `Normal Mode returns ${config.quarantine.quietPeriodMinutes} minutes after the last quarantined request: the rules are removed and the copies go back to ${config.quarantine.copies.normalCount} minimum instances.`,
+        `Failed batches: the output quarantine_dead_letters.`,
+      ].join(" "),
+      description: "What to do after deploy",
     });
   }
 }

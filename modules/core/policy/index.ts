@@ -24,6 +24,7 @@ import { honeypotRoleMinimal } from "./rules/honeypot-role-minimal";
 import { noSecretValues } from "./rules/no-secret-values";
 import { noWildcardMutating } from "./rules/no-wildcard-mutating";
 import { quarantineCopiesIsolated } from "./rules/quarantine-copies-isolated";
+import { quarantineRuntimeIgnored } from "./rules/quarantine-runtime-ignored";
 import { queuesEncrypted } from "./rules/queues-encrypted";
 import { roleAssignmentScoped } from "./rules/role-assignment-scoped";
 
@@ -41,6 +42,7 @@ export {
   noSecretValues,
   noWildcardMutating,
   quarantineCopiesIsolated,
+  quarantineRuntimeIgnored,
   queuesEncrypted,
   roleAssignmentScoped,
 };
@@ -60,6 +62,7 @@ export const ALL_RULES: readonly PolicyRule[] = [
   queuesEncrypted,
   noSecretValues,
   quarantineCopiesIsolated,
+  quarantineRuntimeIgnored,
   defaultSecurityGroupClosed,
 ];
 

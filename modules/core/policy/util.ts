@@ -416,3 +416,81 @@ export function iamPolicyBindings(stack: SynthesizedStack, value: unknown): IamB
   }
   return bindings.flatMap((b) => (typeof b["role"] === "string" ? [{ role: b["role"], members: asStringList(b["members"]) ?? [] }] : []));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle and Google Cloud grants
+// ---------------------------------------------------------------------------------------------
+
+/** An attribute path as segments: `scaling[0].min_instance_count` and `scaling.0.min_instance_count` are both `scaling`, `[0]`, `min_instance_count`. */
+function pathSegments(path: string): string[] {
+  return path
+    .trim()
+    .split(/\.|(?=\[)/)
+    .filter((s) => s !== "")
+    .map((s) => (/^\d+$/.test(s) ? `[${s}]` : s.replace(/^\[\s*"?([^"\]]*?)"?\s*\]$/, "[$1]")));
+}
+
+/**
+ * True when the resource's `lifecycle.ignore_changes` covers `path` (written as Terraform wants it,
+ * e.g. `scaling[0].min_instance_count`): `"all"`, the path itself, or a path it lies under
+ * (`scaling`, `scaling[0]`). A list block reached without its index (`scaling.min_instance_count`)
+ * covers nothing: Terraform rejects it.
+ */
+export function ignoresChange(body: Attributes, path: string): boolean {
+  const ignored = singleBlock(body["lifecycle"])?.["ignore_changes"];
+  if (ignored === "all") return true;
+  const wanted = pathSegments(path);
+  return (asStringList(ignored) ?? []).some((entry) => {
+    const have = pathSegments(entry);
+    return have.length > 0 && have.length <= wanted.length && have.every((s, i) => s === wanted[i]);
+  });
+}
+
+/** One member of one Google Cloud IAM grant in the stack. */
+export interface IamGrant {
+  /** Address of the `google_*_iam_member` / `_iam_binding` / `_iam_policy`. */
+  readonly address: string;
+  /** Its Terraform type, e.g. `google_project_iam_member`. */
+  readonly type: string;
+  /** The granted role, as written (may be a reference to a custom role). */
+  readonly role: unknown;
+  /** The member, e.g. `serviceAccount:${google_service_account.X.email}` or `allUsers`. */
+  readonly member: string;
+  /** The grant's arguments (the resource it is on: `project`, `name`, `service_account_id`...). */
+  readonly body: Attributes;
+}
+
+/**
+ * Every member of every Google Cloud IAM grant of the stack, on any resource: `google_*_iam_member`
+ * (`member`), `google_*_iam_binding` (`members`) and the bindings of `google_*_iam_policy`
+ * (`policy_data`, see {@link iamPolicyBindings}), in the stack's order.
+ */
+export function iamGrants(stack: SynthesizedStack): IamGrant[] {
+  const out: IamGrant[] = [];
+  for (const type of Object.keys(stack.resource ?? {}).filter((t) => /^google_.+_iam_(member|binding|policy)$/.test(t))) {
+    for (const r of resourcesOf(stack, type)) {
+      if (type.endsWith("_policy")) {
+        for (const b of iamPolicyBindings(stack, r.body["policy_data"])) for (const member of b.members) out.push({ address: r.address, type, role: b.role, member, body: r.body });
+      } else {
+        for (const member of [...(asStringList(r.body["member"]) ?? []), ...(asStringList(r.body["members"]) ?? [])]) out.push({ address: r.address, type, role: r.body["role"], member, body: r.body });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * True when the IAM member string names the `google_service_account` `account` of the stack: a
+ * reference to it (`${google_service_account.X.email}`, `.member`...), or `serviceAccount:` and its
+ * email spelled out (`<account_id>@<project>.iam.gserviceaccount.com`; any project when the account's
+ * is unset or a reference), compared without regard to case.
+ */
+export function namesServiceAccount(member: string, account: StackBlock): boolean {
+  if (parseReferences(member).some((r) => r.kind === "resource" && r.type === account.type && r.name === account.name)) return true;
+  const id = account.body["account_id"];
+  if (typeof id !== "string" || id.includes("${")) return false;
+  const text = member.trim().toLowerCase();
+  const project = account.body["project"];
+  if (typeof project === "string" && project !== "" && !project.includes("${")) return text === `serviceaccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
+  return text.startsWith(`serviceaccount:${id.toLowerCase()}@`) && text.endsWith(".iam.gserviceaccount.com");
+}

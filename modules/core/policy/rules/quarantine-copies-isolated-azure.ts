@@ -12,7 +12,7 @@
  *   literal CIDR (a service tag other than `VirtualNetwork`, a reference) is not taken as covering.
  */
 import { cidrBounds } from "../../cidr";
-import { QUARANTINE_PART_TAG } from "./quarantine-copies-isolated";
+import { QUARANTINE_PART_TAG } from "./quarantine-markers";
 import type { Attributes, SynthesizedStack, Violation } from "../types";
 import { asInteger, asStringList, blockList, hasTag, isRecord, parseReferences, resourcesOf, singleBlock } from "../util";
 

@@ -13,16 +13,20 @@
  * - a copies launch template with an instance profile or a public IP on its interfaces;
  * - on Azure, what `./quarantine-copies-isolated-azure` lists (an identity or secret on the copies'
  *   Container App, a public or shared environment, an NSG that lets the copies' subnet and the real
- *   service's reach each other).
+ *   service's reach each other);
+ * - on Google Cloud, what `./quarantine-copies-isolated-gcp` lists (copies Cloud Run service labelled
+ *   `lure-quarantine=copies`: internal-only ingress, an account of their own holding no role, no VPC
+ *   access, no public invoker).
  */
 import type { Attributes, PolicyRule, SynthesizedStack, Violation } from "../types";
 import { asStringList, blockList, findBlock, hasTag, parseReferences, resourcesOf, singleBlock } from "../util";
 import { azureCopiesViolations } from "./quarantine-copies-isolated-azure";
+import { gcpCopiesViolations } from "./quarantine-copies-isolated-gcp";
+import { QUARANTINE_PART_LABEL, QUARANTINE_PART_TAG } from "./quarantine-markers";
 
 const RULE_ID = "quarantine-copies-isolated";
 
-/** Tag lure puts on the Quarantine's copies (`copies`) and on the real service it deploys (`real`). */
-export const QUARANTINE_PART_TAG = "lure:quarantine";
+export { QUARANTINE_PART_LABEL, QUARANTINE_PART_TAG };
 
 /**
  * Tag (value `accepted`) on a copies ECS service that runs a task definition from outside the stack
@@ -38,7 +42,7 @@ const groupsIn = (value: unknown): string[] => parseReferences(value).filter((r)
 
 export const quarantineCopiesIsolated: PolicyRule = {
   id: RULE_ID,
-  description: "Quarantine copies hold no role, identity, secret, public IP or unaccepted outside task definition; no security group or NSG links them to the real service.",
+  description: "Quarantine copies hold no role, identity, secret, public IP or ingress, or unaccepted outside task definition; no SG, NSG or VPC links them to the real service.",
   check(stack: SynthesizedStack): Violation[] {
     const out: Violation[] = [];
     const part = (body: Attributes) => (hasTag(body, QUARANTINE_PART_TAG, "copies") ? "copies" : hasTag(body, QUARANTINE_PART_TAG, "real") ? "real" : undefined);
@@ -89,6 +93,7 @@ export const quarantineCopiesIsolated: PolicyRule = {
       }
     }
     out.push(...azureCopiesViolations(stack, RULE_ID));
+    out.push(...gcpCopiesViolations(stack, RULE_ID));
     return out;
   },
 };
