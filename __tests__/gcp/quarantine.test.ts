@@ -240,7 +240,7 @@ describe("Cloud Armor", () => {
     const band = (n: number) => n >= CLOUD_ARMOR_FIRST_PRIORITY && n < CLOUD_ARMOR_FIRST_PRIORITY + CLOUD_ARMOR_MAX_RULES;
     expect(rules.filter((r) => band(r.priority))).toEqual([]);
     expect(rules.find((r) => r.priority === 2147483647)).toMatchObject({ action: "allow", match: { versioned_expr: "SRC_IPS_V1", config: { src_ip_ranges: ["*"] } } });
-    expect(rules.find((r) => r.priority === SCANNER_DETECTION.priority)).toMatchObject({ preview: true, match: { expr: { expression: "evaluatePreconfiguredWaf('scannerdetection-v33-stable')" } } });
+    expect(rules.find((r) => r.priority === SCANNER_DETECTION.priority)).toMatchObject({ preview: true, match: { expr: { expression: "evaluatePreconfiguredWaf('scannerdetection-v33-stable', {'sensitivity': 1})" } } });
     // No header action in Terraform: only the functions add the steering header.
     expect(rules.every((r) => r.header_action === undefined)).toBe(true);
   });
@@ -311,6 +311,12 @@ describe("state and the mode function", () => {
     expect(m.build_config).toMatchObject({ runtime: "nodejs22", entry_point: GCP_QUARANTINE_ENTRY_POINTS.mode });
     expect(d.event_trigger).toBeUndefined();
     expect(m.service_config.max_instance_count).toBe(1);
+    // The detector batches concurrent pushes (one log entry each), which needs concurrency and so a whole vCPU; mode runs alone.
+    expect(d.service_config).toMatchObject({ max_instance_count: 5, max_instance_request_concurrency: 80, available_cpu: "1" });
+    expect(m.service_config).toMatchObject({ max_instance_request_concurrency: 1 });
+    expect(m.service_config.available_cpu).toBeUndefined();
+    expect(d.service_config.timeout_seconds).toBe(180);
+    expect(m.service_config.timeout_seconds).toBe(300);
     for (const f of [d, m]) {
       const env = f.service_config.environment_variables as Record<string, string>;
       expect(Object.keys(env).sort()).toEqual(Object.values(GCP_QUARANTINE_ENV).sort());

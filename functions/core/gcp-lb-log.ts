@@ -20,7 +20,7 @@
  * | `httpRequest.requestMethod` | `method` (empty when absent) |
  * | `httpRequest.status` (number, or a numeric string) | `status`; absent is 0 (the LB sent no response, e.g. `client_disconnected_before_any_response`) |
  * | `httpRequest.userAgent` | `userAgent` (empty when absent) |
- * | `jsonPayload.enforcedSecurityPolicy` / `jsonPayload.previewSecurityPolicy` `.preconfiguredExprIds[]` | `armorScanner`: an id containing `scannerdetection` (e.g. `owasp-crs-v030301-id913100-scannerdetection`) matched, enforced or in preview |
+ * | `jsonPayload.enforcedSecurityPolicy` / `jsonPayload.previewSecurityPolicy` `.preconfiguredExprIds[]` | `armorScanner`: a sensitivity-1 scanner-detection signature (`…-id913100-`, `-id913110-`, `-id913120-scannerdetection`) matched, enforced or in preview; 913101/913102 (scripting clients, SEO crawlers) do not count |
  * | `resource.labels.forwarding_rule_name` | with the `forwardingRule` option, entries of any other rule are `ignored` (and counted in `otherForwardingRule`) |
  *
  * Counting: `lines` counts entries (and unreadable lines of text). `ignored`: a well-formed entry of
@@ -172,11 +172,19 @@ function splitUrl(url: string): [string, string] | undefined {
   return [host, rest.length === 0 || rest.charCodeAt(0) !== 47 ? "/" + rest : rest];
 }
 
+/**
+ * Cloud Armor's scanner-detection signatures at sensitivity 1 (CRS 913100 scanner user agents,
+ * 913110 scanner headers, 913120 scanner file names and arguments). The paranoia-2 ones are left out
+ * on purpose: 913101 matches scripting clients (python-requests, libwww-perl) and 913102 SEO
+ * crawlers, which are clients, not scanners.
+ */
+const SCANNER_SIGNATURE = /-id9131[012]0-scannerdetection$/;
+
 function scannerMatched(policy: unknown): boolean {
   if (!isObj(policy)) return false;
   const ids = policy.preconfiguredExprIds;
   if (!Array.isArray(ids)) return false;
-  for (const id of ids) if (typeof id === "string" && id.includes("scannerdetection")) return true;
+  for (const id of ids) if (typeof id === "string" && SCANNER_SIGNATURE.test(id)) return true;
   return false;
 }
 

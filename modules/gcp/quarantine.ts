@@ -117,7 +117,8 @@ export function cloudRunPullable(image: string): boolean {
 /** Every minute, unix-cron (Cloud Scheduler's), UTC. */
 export const MODE_SCHEDULE = "* * * * *";
 /** Cloud Armor's preconfigured scanner-detection rule, in preview (logged, never enforced), just ahead of lure's band. */
-export const SCANNER_DETECTION = { priority: CLOUD_ARMOR_FIRST_PRIORITY - 100, expression: "evaluatePreconfiguredWaf('scannerdetection-v33-stable')" } as const;
+/** Sensitivity 1 only: the higher levels add CRS 913101/913102, which match scripting clients and SEO crawlers. */
+export const SCANNER_DETECTION = { priority: CLOUD_ARMOR_FIRST_PRIORITY - 100, expression: "evaluatePreconfiguredWaf('scannerdetection-v33-stable', {'sensitivity': 1})" } as const;
 /**
  * Pub/Sub's push to the detector: the detector's timeout under the ack deadline (Pub/Sub's longest),
  * so a batch still running is never redelivered; 10 attempts, backing off 10 s to 10 min, then the
@@ -128,6 +129,14 @@ export const PUSH_DELIVERY = { ackDeadlineSeconds: 600, maxDeliveryAttempts: 10,
 export const DEAD_LETTER_RETENTION = "604800s";
 /** At most this many detector instances (each serves one push at a time); Pub/Sub counts a 429 as a failed attempt, so not 1 (clouds-2026.md §5 item 4). */
 export const DETECTOR_MAX_INSTANCES = 5;
+/**
+ * Pushes one detector instance serves at once. Pub/Sub pushes one log entry per request, so the
+ * handler batches what arrives within BATCH_WAIT_MS; with one push per instance there would be
+ * nothing to batch, and a busy site's entries would outrun five instances and dead-letter.
+ * Concurrency above 1 needs a whole vCPU on Cloud Run.
+ */
+export const DETECTOR_CONCURRENCY = 80;
+export const DETECTOR_CPU = "1";
 /** The mode function's timeout is its lease: a run cut off by the timeout never holds the lease past it. */
 export const MODE_TIMEOUT_SECONDS = GCP_QUARANTINE_TIMEOUT_SECONDS.mode;
 /**
@@ -524,7 +533,7 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     };
     const environmentVariables = Object.fromEntries(Object.entries(env).map(([k, v]) => [e[k as keyof typeof e], v]));
     const fnApis = [apis["cloudfunctions.googleapis.com"], runApi, apis["cloudbuild.googleapis.com"], apis["artifactregistry.googleapis.com"]];
-    const fn = (fid: string, fname: string, entryPoint: string, who: "detector" | "mode", o: { timeout: number; maxInstances: number }) =>
+    const fn = (fid: string, fname: string, entryPoint: string, who: "detector" | "mode", o: { timeout: number; maxInstances: number; concurrency: number; cpu?: string }) =>
       new Cloudfunctions2Function(this, fid, {
         project,
         name: fname,
@@ -539,7 +548,8 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         serviceConfig: {
           minInstanceCount: 0,
           maxInstanceCount: o.maxInstances,
-          maxInstanceRequestConcurrency: 1,
+          maxInstanceRequestConcurrency: o.concurrency,
+          ...(o.cpu ? { availableCpu: o.cpu } : {}),
           availableMemory: FUNCTION_MEMORY,
           timeoutSeconds: o.timeout,
           serviceAccountEmail: this.accounts[who].email,
@@ -550,9 +560,9 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         },
         dependsOn: [...grants, ...fnApis],
       });
-    this.detector = fn("Detector", name("detector"), GCP_QUARANTINE_ENTRY_POINTS.detector, "detector", { timeout: DETECTOR_TIMEOUT_SECONDS, maxInstances: DETECTOR_MAX_INSTANCES });
+    this.detector = fn("Detector", name("detector"), GCP_QUARANTINE_ENTRY_POINTS.detector, "detector", { timeout: DETECTOR_TIMEOUT_SECONDS, maxInstances: DETECTOR_MAX_INSTANCES, concurrency: DETECTOR_CONCURRENCY, cpu: DETECTOR_CPU });
     // One instance: one reconciliation a minute, never two at once.
-    this.mode = fn("Mode", name("mode"), GCP_QUARANTINE_ENTRY_POINTS.mode, "mode", { timeout: MODE_TIMEOUT_SECONDS, maxInstances: 1 });
+    this.mode = fn("Mode", name("mode"), GCP_QUARANTINE_ENTRY_POINTS.mode, "mode", { timeout: MODE_TIMEOUT_SECONDS, maxInstances: 1, concurrency: 1 });
     const invoker = (iid: string, f: Cloudfunctions2Function, who: Account) => new CloudRunV2ServiceIamMember(this, iid, { project, location: region, name: f.name, role: ROLES.invoker, member: member(who) });
     const detectorInvoker = invoker("DetectorInvoker", this.detector, "push");
     const modeInvoker = invoker("ModeInvoker", this.mode, "scheduler");

@@ -108,12 +108,19 @@ describe("parseGcpLbEntry", () => {
     expect(parseGcpLbEntry(entry({ status: "403" }), emptyGcpLbParseStats())?.status).toBe(403);
   });
 
-  it("sets armorScanner when a scanner-detection expression matched, enforced or in preview", () => {
+  it("sets armorScanner when a sensitivity-1 scanner-detection signature matched, enforced or in preview, and not for the paranoia-2 ones", () => {
     const ids = { preconfiguredExprIds: ["owasp-crs-v030301-id913100-scannerdetection"] };
     const preview = { name: "lure-quarantine", priority: 900, configuredAction: "DENY", outcome: "DENY", ...ids };
     expect(parseGcpLbEntry(entry({ payload: { previewSecurityPolicy: preview } }), emptyGcpLbParseStats())?.armorScanner).toBe(true);
     expect(parseGcpLbEntry(entry({ payload: { enforcedSecurityPolicy: { name: "p", outcome: "DENY", ...ids } } }), emptyGcpLbParseStats())?.armorScanner).toBe(true);
     expect(parseGcpLbEntry(entry({ payload: { previewSecurityPolicy: { ...preview, preconfiguredExprIds: ["owasp-crs-v030301-id942100-sqli"] } } }), emptyGcpLbParseStats())?.armorScanner).toBe(false);
+    // Paranoia-2 signatures match scripting clients (913101) and SEO crawlers (913102): not scanners.
+    for (const id of ["owasp-crs-v030301-id913101-scannerdetection", "owasp-crs-v030301-id913102-scannerdetection"]) {
+      expect(parseGcpLbEntry(entry({ payload: { previewSecurityPolicy: { ...preview, preconfiguredExprIds: [id] } } }), emptyGcpLbParseStats())?.armorScanner).toBe(false);
+    }
+    for (const id of ["owasp-crs-v030301-id913110-scannerdetection", "owasp-crs-v030301-id913120-scannerdetection"]) {
+      expect(parseGcpLbEntry(entry({ payload: { previewSecurityPolicy: { ...preview, preconfiguredExprIds: [id] } } }), emptyGcpLbParseStats())?.armorScanner).toBe(true);
+    }
     const noPayload = entry();
     delete noPayload.jsonPayload;
     expect(parseGcpLbEntry(noPayload, emptyGcpLbParseStats())?.armorScanner).toBe(false);
