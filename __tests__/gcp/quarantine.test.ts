@@ -22,7 +22,7 @@ import { join } from "path";
 import { createStacks } from "../../main";
 import { GCP_QUARANTINE_INSTALLED, gcpQuarantinePackage } from "../../modules/core/bundle";
 import { ConfigError, configWarnings } from "../../modules/core/config";
-import { loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
+import { FAKE_FUNCTIONS_FRAMEWORK, loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
 import { envoyRouterConfig, envoyRouterYaml, ROUTER_CLUSTERS, ROUTER_PORT } from "../../modules/gcp/envoy-router";
 import {
   cloudRunPullable,
@@ -479,19 +479,11 @@ function deployedEnv(id: "Detector" | "Mode"): Record<string, string> {
   );
 }
 
-/** A fake Functions Framework that records what the package registers, printed as JSON at exit. */
-const FAKE_FRAMEWORK = `
-const registered = [];
-const register = (kind) => (name, fn) => registered.push({ kind, name, handler: typeof fn });
-module.exports = { http: register("http"), cloudEvent: register("cloudEvent") };
-process.on("exit", () => process.stdout.write(JSON.stringify(registered)));
-`;
-
 describe("environment contract: the built package loads with the construct's environment", () => {
   let dir: string;
   let loads: Record<"detector" | "mode" | "wrong", Loaded>;
   beforeAll(async () => {
-    dir = unpackPackage(gcpQuarantinePackage().zipPath, { "@google-cloud/functions-framework": FAKE_FRAMEWORK });
+    dir = unpackPackage(gcpQuarantinePackage().zipPath, { "@google-cloud/functions-framework": FAKE_FUNCTIONS_FRAMEWORK });
     // The buildpack installs GCP_QUARANTINE_INSTALLED beside the bundle; the project's copies stand in.
     const installed = [join(ROOT, "node_modules")];
     const [d, m, w] = await Promise.all([

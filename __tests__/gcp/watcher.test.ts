@@ -14,7 +14,7 @@ import { ConfigError } from "../../modules/core/config";
 import { checkStack } from "../../modules/core/policy";
 import { GcpHoneynetStack } from "../../modules/gcp/stacks";
 import { GcpWatcher, LOOKUP_TIMEOUT_SECONDS } from "../../modules/gcp/watcher";
-import { loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
+import { FAKE_FUNCTIONS_FRAMEWORK, loadPackage, unpackPackage, unzip, type Loaded } from "../helpers/function-package";
 import { configWith, resources, ROOT, type Json } from "../helpers/synth";
 
 interface Variant {
@@ -386,19 +386,11 @@ function deployedEnv(out: Json): Record<string, string> {
   );
 }
 
-/** A fake Functions Framework that records what the package registers, printed as JSON at exit. */
-const FAKE_FRAMEWORK = `
-const registered = [];
-const register = (kind) => (name, fn) => registered.push({ kind, name, handler: typeof fn });
-module.exports = { http: register("http"), cloudEvent: register("cloudEvent") };
-process.on("exit", () => process.stdout.write(JSON.stringify(registered)));
-`;
-
 describe("environment contract: the built source loads with the construct's environment", () => {
   let dir: string;
   let loads: Record<"plain" | "full" | "wrong", Loaded>;
   beforeAll(async () => {
-    dir = unpackPackage(gcpFunctionPackage().zipPath, { "@google-cloud/functions-framework": FAKE_FRAMEWORK });
+    dir = unpackPackage(gcpFunctionPackage().zipPath, { "@google-cloud/functions-framework": FAKE_FUNCTIONS_FRAMEWORK });
     // The buildpack installs GCP_INSTALLED beside the bundle; here the project's copies stand in (the fake framework first).
     const installed = [join(ROOT, "node_modules")];
     const [p, f, w] = await Promise.all([

@@ -70,6 +70,14 @@ export async function loadPackage(dir: string, settings: Readonly<Record<string,
   }
 }
 
+/** A fake Google Functions Framework that records what a package registers, printed as JSON at exit. */
+export const FAKE_FUNCTIONS_FRAMEWORK = `
+const registered = [];
+const register = (kind) => (name, fn) => registered.push({ kind, name, handler: typeof fn });
+module.exports = { http: register("http"), cloudEvent: register("cloudEvent") };
+process.on("exit", () => process.stdout.write(JSON.stringify(registered)));
+`;
+
 /** A fake of the Azure Functions worker's `@azure/functions-core` that records what a package registers, printed as JSON at exit. */
 export const FAKE_FUNCTIONS_CORE = `
 const registered = [];

@@ -3,7 +3,8 @@
  * summary object, which summaries need attention, and the engine's own events at the right level.
  */
 import type { Log } from "./log";
-import type { EngineDeps, ReconcileReport } from "./quarantine";
+import type { EngineDeps, ReconcileReport, TickReport } from "./quarantine";
+import type { Mode } from "./quarantine-types";
 
 /** A reconciliation in a log line: each change with its priority and CIDRs, the sources left unsteered and why. */
 export interface RulesSummary {
@@ -30,6 +31,25 @@ export function rulesSummary(r: ReconcileReport): RulesSummary {
     waiting: r.waiting,
     ruleQuotaReached: r.ruleQuotaReached,
   };
+}
+
+/** What a tick did, as every cloud's mode function logs and returns it (each adds its own id and timings). */
+export interface TickOutcome {
+  readonly mode: Mode;
+  /** The mode changed in this run. */
+  readonly changed: boolean;
+  readonly forgotten: readonly string[];
+  readonly expired: readonly string[];
+  /** Quarantines to forget or expire that a batch refreshed meanwhile: kept, judged again next minute. */
+  readonly kept: readonly string[];
+  /** Honeypot copies asked for. */
+  readonly copies: number;
+  readonly rules: RulesSummary;
+}
+
+/** The engine's tick report as logged. */
+export function tickOutcome(r: TickReport): TickOutcome {
+  return { mode: r.mode, changed: r.changed, forgotten: r.forgotten, expired: r.expired, kept: r.kept, copies: r.copies, rules: rulesSummary(r.reconcile) };
 }
 
 /** Sources left unsteered for lack of rules, or a load balancer that refuses rules, need attention. */

@@ -1,48 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { validateConfig } from "../../../modules/core/config";
 import { quarantineRuntimeConfig } from "../../../modules/core/quarantine-runtime";
 import { emptyVnetParseStats } from "../../../functions/core/vnet-flow";
 import type { FlowRecord } from "../../../functions/core/quarantine-types";
 import { AZURE_DEMO_START, azureScanDemo, azureScanDemoText } from "../../../functions/local/fixtures/make-scan-demo-azure";
-import { detectFormat, main, parseArgs, simulateStream, type SimulationResult } from "../../../functions/local/simulate";
+import { ROOT, simulateSandbox } from "../../helpers/simulate";
+import { detectFormat, parseArgs, simulateStream } from "../../../functions/local/simulate";
 import { formatVnetDocuments, syntheticVnetFlowLogs } from "../../../functions/local/synthetic-vnet";
 import { VnetStream } from "../../../functions/local/vnet-stream";
 
-const ROOT = resolve(__dirname, "../../..");
 const FIXTURE = resolve(ROOT, "functions/local/fixtures/scan-demo.azure-vnet.json");
-const SETTINGS = { quietPeriodMinutes: 30, forgetOnNormal: true, firstRulePriority: 100, defenceAfter: { sources: 1, windowMinutes: 5 }, copies: { kind: "ecs", defenceCount: 2, normalCount: 0 } };
-
-let dir: string;
-let config: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "lure-simulate-azure-"));
-  const base = JSON.parse(readFileSync(resolve(ROOT, "lure.config.json"), "utf8"));
-  delete base.$schema;
-  config = join(dir, "lure.config.json");
-  writeFileSync(config, JSON.stringify({ ...base, quarantine: { ...base.quarantine, ...SETTINGS } }));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
-async function json(file: string, extra: string[] = []): Promise<SimulationResult> {
-  const r = await run(["--input", file, "--config", config, "--json", ...extra]);
-  expect(r.err).toBe("");
-  expect(r.code).toBe(0);
-  return JSON.parse(r.out) as SimulationResult;
-}
-function write(name: string, data: string | Buffer): string {
-  const file = join(dir, name);
-  writeFileSync(file, data);
-  return file;
-}
+const { config: configFile, run, json, write } = simulateSandbox("azure");
 
 describe("lure simulate --format azure-vnet", () => {
   it("ships the fixture exactly as make-scan-demo-azure.ts writes it, under 200 KB", () => {
@@ -89,7 +59,7 @@ describe("lure simulate --format azure-vnet", () => {
   });
 
   it("prints the timeline with tuple counts and the planted scanners", async () => {
-    const r = await run(["--input", FIXTURE, "--config", config]);
+    const r = await run(["--input", FIXTURE, "--config", configFile()]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("(azure-vnet)\n  721 flow tuples: 718 records, 3 malformed,");
     expect(r.out).toContain("DEFENCE MODE begins");
@@ -123,7 +93,7 @@ describe("lure simulate --format azure-vnet", () => {
   it("exits 2 on an input with no document", async () => {
     const empty = write("empty.json", "\n \n");
     for (const argv of [["--input", empty], ["--input", empty, "--format", "azure-vnet"]]) {
-      const r = await run([...argv, "--config", config]);
+      const r = await run([...argv, "--config", configFile()]);
       expect(r.code).toBe(2);
       expect(r.err).toContain("is empty");
     }
@@ -141,7 +111,7 @@ describe("lure simulate --format azure-vnet", () => {
   });
 
   it("batches Azure records by minute as the other formats: chunked input replays the same, holding the window only", async () => {
-    const parsed = validateConfig({ ...JSON.parse(readFileSync(config, "utf8")) });
+    const parsed = validateConfig({ ...JSON.parse(readFileSync(configFile(), "utf8")) });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const cfg = quarantineRuntimeConfig(parsed.config);
     const text = azureScanDemoText();

@@ -1,44 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CLOUD_ARMOR_FIRST_PRIORITY } from "../../../functions/gcp/quarantine/contract";
 import { GCP_DEMO_BENIGN, GCP_DEMO_EXTRA_LINES, GCP_DEMO_START, GCP_SCAN_SECONDS, gcpScanDemo, gcpScanDemoText } from "../../../functions/local/fixtures/make-scan-demo-gcp";
-import { detectFormat, FORMATS, main, parseArgs, USAGE, type SimulationResult } from "../../../functions/local/simulate";
+import { ROOT, simulateSandbox } from "../../helpers/simulate";
+import { detectFormat, FORMATS, parseArgs, USAGE, type SimulationResult } from "../../../functions/local/simulate";
 import { gcpLbLogEntry, syntheticHttpRequests } from "../../../functions/local/synthetic-http";
 
-const ROOT = resolve(__dirname, "../../..");
 const FIXTURE = resolve(ROOT, "functions/local/fixtures/scan-demo.gcp-lb.jsonl");
-const SETTINGS = { quietPeriodMinutes: 30, forgetOnNormal: true, firstRulePriority: 100, defenceAfter: { sources: 1, windowMinutes: 5 }, copies: { kind: "ecs", defenceCount: 2, normalCount: 0 } };
-
-let dir: string;
-let config: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "lure-simulate-gcp-"));
-  const base = JSON.parse(readFileSync(resolve(ROOT, "lure.config.json"), "utf8"));
-  delete base.$schema;
-  config = join(dir, "lure.config.json");
-  writeFileSync(config, JSON.stringify({ ...base, quarantine: { ...base.quarantine, ...SETTINGS } }));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
-async function json(file: string, extra: string[] = []): Promise<SimulationResult> {
-  const r = await run(["--input", file, "--config", config, "--json", ...extra]);
-  expect(r.err).toBe("");
-  expect(r.code).toBe(0);
-  return JSON.parse(r.out) as SimulationResult;
-}
-function write(name: string, data: string | Buffer): string {
-  const file = join(dir, name);
-  writeFileSync(file, data);
-  return file;
-}
+const { config: configFile, run, json, write } = simulateSandbox("gcp");
 
 const demo = gcpScanDemo();
 const dirbuster = demo.sources.find((s) => s.kind === "dirbuster")!.src;
@@ -105,7 +75,7 @@ describe("lure simulate --format gcp-lb", () => {
   });
 
   it("prints the timeline with entry counts, the reasons and the Cloud Armor priorities", async () => {
-    const r = await run(["--input", FIXTURE, "--config", config]);
+    const r = await run(["--input", FIXTURE, "--config", configFile()]);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`(gcp-lb)\n  ${demo.records.length + 2} log entries: ${demo.records.length} records, 1 malformed,`);
     expect(r.out).toContain(`quarantine  ${dirbuster}  record `);
@@ -139,7 +109,7 @@ describe("lure simulate --format gcp-lb", () => {
 
   it("exits 2 on an input with no entry", async () => {
     const empty = write("empty.jsonl", "\n \n");
-    const r = await run(["--input", empty, "--format", "gcp-lb", "--config", config]);
+    const r = await run(["--input", empty, "--format", "gcp-lb", "--config", configFile()]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("is empty");
   });

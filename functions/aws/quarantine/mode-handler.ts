@@ -6,23 +6,13 @@
  */
 import type { Context } from "aws-lambda";
 import { tick } from "../../core/quarantine";
-import type { Mode } from "../../core/quarantine-types";
+import { tickOutcome, type TickOutcome } from "../../core/quarantine-report";
 import { errorFields, jsonLog } from "../runtime";
-import { engineLog, quarantineClients, quarantineEnv, quarantinePorts, rulesNeedAttention, rulesSummary, wallClock, type HandlerOptions, type QuarantineClients, type QuarantineEnv, type RulesSummary } from "./env";
+import { engineLog, quarantineClients, quarantineEnv, quarantinePorts, rulesNeedAttention, wallClock, type HandlerOptions, type QuarantineClients, type QuarantineEnv } from "./env";
 
 /** What one run did; logged and returned (the scheduler ignores it). */
-export interface TickSummary {
+export interface TickSummary extends TickOutcome {
   readonly requestId: string;
-  readonly mode: Mode;
-  /** The mode changed in this run. */
-  readonly changed: boolean;
-  readonly forgotten: readonly string[];
-  readonly expired: readonly string[];
-  /** Quarantines to forget or expire that a batch refreshed meanwhile: kept, judged again next minute. */
-  readonly kept: readonly string[];
-  /** Honeypot copies asked for. */
-  readonly copies: number;
-  readonly rules: RulesSummary;
   readonly ms: number;
 }
 
@@ -45,13 +35,7 @@ export function createModeHandler(env: QuarantineEnv, clients: QuarantineClients
     }
     const summary: TickSummary = {
       requestId,
-      mode: report.mode,
-      changed: report.changed,
-      forgotten: report.forgotten,
-      expired: report.expired,
-      kept: report.kept,
-      copies: report.copies,
-      rules: rulesSummary(report.reconcile),
+      ...tickOutcome(report),
       ms: Date.now() - started,
     };
     log(rulesNeedAttention(summary.rules) ? "warn" : "info", "quarantine-tick", { ...summary });

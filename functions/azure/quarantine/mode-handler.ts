@@ -10,11 +10,12 @@
  * run starts over anyway.
  */
 import { tick } from "../../core/quarantine";
+import { tickOutcome, type TickOutcome } from "../../core/quarantine-report";
 import { errorFields } from "../../core/log";
-import { ConflictError, type Mode } from "../../core/quarantine-types";
+import { ConflictError } from "../../core/quarantine-types";
 import { invocationLog } from "../log";
 import type { AzureQuarantineEnv } from "./env";
-import { engineLog, rulesNeedAttention, rulesSummary, wallClock, type AzureQuarantineDeps, type HandlerContext, type HandlerOptions, type RulesSummary } from "./wiring";
+import { engineLog, rulesNeedAttention, wallClock, type AzureQuarantineDeps, type HandlerContext, type HandlerOptions } from "./wiring";
 
 /** Lease of one tick's reconciliation: several gateway PUTs of minutes each fit, well within the 10-minute function timeout plus margin. */
 export const MODE_LEASE_SECONDS = 900;
@@ -22,15 +23,8 @@ export const MODE_LEASE_SECONDS = 900;
 export const PURGE_PER_RUN = 500;
 
 /** What one run did; logged as one `quarantine-tick` line and returned. */
-export interface TickSummary {
+export interface TickSummary extends TickOutcome {
   readonly invocationId: string;
-  readonly mode: Mode;
-  readonly changed: boolean;
-  readonly forgotten: readonly string[];
-  readonly expired: readonly string[];
-  readonly kept: readonly string[];
-  readonly copies: number;
-  readonly rules: RulesSummary;
   /** Changes written by the final flush (0: nothing to write, or a conflict). */
   readonly flushed: number;
   readonly flushConflict: boolean;
@@ -83,13 +77,7 @@ export function createModeHandler(env: AzureQuarantineEnv, deps: AzureQuarantine
     }
     const summary: TickSummary = {
       invocationId,
-      mode: report.mode,
-      changed: report.changed,
-      forgotten: report.forgotten,
-      expired: report.expired,
-      kept: report.kept,
-      copies: report.copies,
-      rules: rulesSummary(report.reconcile),
+      ...tickOutcome(report),
       flushed,
       flushConflict,
       ...(purged !== undefined ? { purged } : {}),

@@ -43,7 +43,8 @@
  */
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
-import { ConflictError, type AddressProof, type DetectionReason, type ModeState, type Quarantine, type QuarantineStore, type SourceState, type Versioned } from "../../core/quarantine-types";
+import { ConflictError, type DetectionReason, type ModeState, type Quarantine, type QuarantineStore, type Versioned } from "../../core/quarantine-types";
+import { decodeProofFields as decodeProof, decodeSourceFields as decodeSource, numberField as num, stringField as str } from "../../core/stored-state";
 import { statusOf } from "../azure-errors";
 import type { ExpiredPurge, FlowCursor, FlowCursorStore } from "./contract";
 
@@ -126,31 +127,6 @@ export const cursorKey = (blobName: string): Key => ({ partitionKey: CURSOR_PK, 
 
 const keyName = (k: Key): string => `${k.partitionKey}/${k.rowKey}`;
 
-const num = (e: TableEntityLike, name: string): number | undefined => {
-  const v = e[name];
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-};
-const str = (e: TableEntityLike, name: string): string | undefined => (typeof e[name] === "string" ? (e[name] as string) : undefined);
-
-/** Decoders: `undefined` for a malformed entity. */
-function decodeSource(e: TableEntityLike): Versioned<SourceState> | undefined {
-  const version = num(e, "version");
-  const json = str(e, "state");
-  if (version === undefined || json === undefined) return undefined;
-  try {
-    const state = JSON.parse(json) as unknown;
-    if (typeof state !== "object" || state === null || typeof (state as SourceState).lastSeen !== "number") return undefined;
-    return { value: state as SourceState, version };
-  } catch {
-    return undefined;
-  }
-}
-
-function decodeProof(e: TableEntityLike): AddressProof | undefined {
-  const first = num(e, "first");
-  const last = num(e, "last");
-  return first === undefined || last === undefined ? undefined : { first, last };
-}
 
 const REASONS: readonly string[] = ["trw", "vertical", "horizontal", "pairs", "slow", "proven", "remembered"];
 

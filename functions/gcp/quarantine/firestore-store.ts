@@ -36,7 +36,8 @@
  * @example
  * const store = firestoreQuarantineStore(new Firestore({ projectId, databaseId }), { log });
  */
-import { ConflictError, type AddressProof, type DetectionReason, type ModeState, type Quarantine, type QuarantineStore, type SourceState, type Versioned } from "../../core/quarantine-types";
+import { ConflictError, type DetectionReason, type ModeState, type Quarantine, type QuarantineStore, type Versioned } from "../../core/quarantine-types";
+import { decodeProofFields as decodeProof, decodeSourceFields as decodeSource, numberField as num, stringField as str } from "../../core/stored-state";
 import { FIRESTORE_COLLECTIONS, FIRESTORE_TTL_FIELD } from "./contract";
 import { codeOf, errorText, GRPC, realSleep } from "./google-errors";
 
@@ -119,11 +120,6 @@ function withContext(err: unknown, what: string): Error {
   return e;
 }
 
-const num = (d: Fields, name: string): number | undefined => {
-  const v = d[name];
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-};
-const str = (d: Fields, name: string): string | undefined => (typeof d[name] === "string" ? (d[name] as string) : undefined);
 
 /** A Timestamp (`toMillis`), a Date, or Unix seconds, as Unix milliseconds; undefined when none. */
 export function millisOf(v: unknown): number | undefined {
@@ -135,25 +131,6 @@ export function millisOf(v: unknown): number | undefined {
 
 /** `expireAt` for Unix seconds: a Date, which the SDK stores as a Timestamp (what a TTL policy needs). */
 const expireAt = (unixSeconds: number): Date => new Date(unixSeconds * 1000);
-
-function decodeSource(d: Fields): Versioned<SourceState> | undefined {
-  const version = num(d, "version");
-  const json = str(d, "state");
-  if (version === undefined || json === undefined) return undefined;
-  try {
-    const state = JSON.parse(json) as unknown;
-    if (typeof state !== "object" || state === null || typeof (state as SourceState).lastSeen !== "number") return undefined;
-    return { value: state as SourceState, version };
-  } catch {
-    return undefined;
-  }
-}
-
-function decodeProof(d: Fields): AddressProof | undefined {
-  const first = num(d, "first");
-  const last = num(d, "last");
-  return first === undefined || last === undefined ? undefined : { first, last };
-}
 
 /** A reason as the engine writes them (`trw`, `agent`, `remembered`…): any short lower-case word, so a reason added to the core later is not read as a malformed document. */
 const REASON = /^[a-z][a-z-]{0,31}$/;

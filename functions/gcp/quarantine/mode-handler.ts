@@ -12,10 +12,10 @@
 import { randomUUID } from "node:crypto";
 import { errorFields, type Log } from "../../core/log";
 import { tick } from "../../core/quarantine";
-import type { Mode } from "../../core/quarantine-types";
+import { tickOutcome, type TickOutcome } from "../../core/quarantine-report";
 import { GCP_QUARANTINE_MODE_LEASE_SECONDS } from "./contract";
 import type { GcpQuarantineEnv } from "./env";
-import { engineLog, rulesNeedAttention, rulesSummary, wallClock, type GcpQuarantineDeps, type HandlerOptions, type RulesSummary } from "./handler-support";
+import { engineLog, rulesNeedAttention, wallClock, type GcpQuarantineDeps, type HandlerOptions } from "./handler-support";
 
 /**
  * Lease of one tick's reconciliation: longer than a tick can take (each Cloud Armor change is a read
@@ -36,15 +36,8 @@ export interface ResponseLike {
 }
 
 /** What one call did; logged as one `quarantine-tick` line and answered. */
-export interface TickSummary {
+export interface TickSummary extends TickOutcome {
   readonly tickId: string;
-  readonly mode: Mode;
-  readonly changed: boolean;
-  readonly forgotten: readonly string[];
-  readonly expired: readonly string[];
-  readonly kept: readonly string[];
-  readonly copies: number;
-  readonly rules: RulesSummary;
   readonly ms: number;
 }
 
@@ -77,13 +70,7 @@ export function createModeHandler(env: GcpQuarantineEnv, deps: GcpQuarantineDeps
     }
     const summary: TickSummary = {
       tickId,
-      mode: report.mode,
-      changed: report.changed,
-      forgotten: report.forgotten,
-      expired: report.expired,
-      kept: report.kept,
-      copies: report.copies,
-      rules: rulesSummary(report.reconcile),
+      ...tickOutcome(report),
       ms: Date.now() - started,
     };
     log(rulesNeedAttention(summary.rules) ? "warn" : "info", "quarantine-tick", { ...summary });
