@@ -3,31 +3,26 @@
  * machine's /opt/tf-plugins, or LURE_TF_MIRROR), with `override_data` for the data sources that call
  * AWS. Where terraform or the mirror is missing, callers skip.
  */
-import { spawn, spawnSync } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { spawnSync } from "child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { createServer, type Server } from "net";
 import { availableParallelism, tmpdir } from "os";
 import { join } from "path";
 import type { Json } from "./synth";
-import { MIN_TERRAFORM_VERSION } from "../../modules/core/toolchain";
+import { MIN_TERRAFORM_VERSION, olderThan } from "../../modules/core/toolchain";
+import { mirrorOf, mirrorRc, mirroredAws, offlineAwsStack } from "../../modules/core/plan/offline";
+import { offlineEnv, terraform } from "../../modules/core/cli/plan";
 
-export const MIRROR = process.env.LURE_TF_MIRROR ?? "/opt/tf-plugins";
-const AWS_DIR = join(MIRROR, "registry.terraform.io", "hashicorp", "aws");
+export const MIRROR = mirrorOf(process.env);
 
 export function terraformAvailable(): { ok: true; awsVersion: string } | { ok: false; why: string } {
   const v = spawnSync("terraform", ["version", "-json"], { encoding: "utf8" });
   if (v.status !== 0) return { ok: false, why: "no terraform binary" };
   // Every stack declares required_version: an older binary would refuse them all, which says nothing about lure.
   const found = (JSON.parse(v.stdout) as { terraform_version: string }).terraform_version;
-  const older = (a: string, b: string) => {
-    const [x, y] = [a, b].map((s) => s.split(/[.-]/).slice(0, 3).map(Number));
-    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
-    return false;
-  };
-  if (older(found, MIN_TERRAFORM_VERSION)) return { ok: false, why: `terraform ${found} is older than ${MIN_TERRAFORM_VERSION}, which every stack requires` };
-  if (!existsSync(AWS_DIR)) return { ok: false, why: `no AWS provider in ${MIRROR}` };
-  const versions = readdirSync(AWS_DIR).sort();
-  return versions.length > 0 ? { ok: true, awsVersion: versions[versions.length - 1] } : { ok: false, why: "empty mirror" };
+  if (olderThan(found, MIN_TERRAFORM_VERSION)) return { ok: false, why: `terraform ${found} is older than ${MIN_TERRAFORM_VERSION}, which every stack requires` };
+  const awsVersion = mirroredAws(MIRROR);
+  return awsVersion ? { ok: true, awsVersion } : { ok: false, why: `no AWS provider in ${MIRROR}` };
 }
 
 export interface Diagnostic { severity: string; summary: string; detail?: string; address?: string }
@@ -51,23 +46,6 @@ const AWS_READS: Record<string, (region: string) => Json> = {
   aws_caller_identity: () => ({ account_id: "123456789012", arn: "arn:aws:iam::123456789012:user/lure-test", user_id: "AIDAEXAMPLEUSERID0001" }),
   aws_availability_zones: (region) => ({ names: [`${region}a`, `${region}b`] }),
 };
-
-/** The stack as an offline root module: the mirrored provider, no backend, fake keys and no credential checks. */
-function offlineStack(stack: Json, awsVersion: string): Json {
-  const copy = structuredClone(stack);
-  // The bindings pin the provider they were generated from; plan against the mirrored one.
-  copy.terraform.required_providers.aws.version = awsVersion;
-  delete copy.terraform.backend;
-  for (const p of (copy.provider?.aws ?? []) as Json[]) {
-    // Keys and no STS/IAM calls are what the provider needs to configure without AWS (found by removing
-    // each); no IMDS is belt and braces. One attempt per call, so a read the overrides miss fails at once.
-    Object.assign(p, {
-      access_key: "AKIAIOSFODNN7EXAMPLE", secret_key: "lure-offline-plan",
-      skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, max_retries: 1,
-    });
-  }
-  return copy;
-}
 
 const hcl = (v: unknown): string =>
   Array.isArray(v) ? `[${v.map(hcl).join(", ")}]`
@@ -101,17 +79,6 @@ function balance<T>(items: T[], k: number, weight: (t: T) => number): T[][] {
   return groups.map((g) => g.items).filter((g) => g.length > 0);
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** A local proxy that records every CONNECT and drops it: the plan's only way out. */
 function trapProxy(attempts: string[]): Promise<{ server: Server; url: string }> {
   const server = createServer((socket) => {
@@ -137,21 +104,15 @@ export async function planOffline(cases: PlanCase[], awsVersion: string, process
   const proxy = await trapProxy(networkAttempts);
   try {
     const rc = join(dir, "terraformrc");
-    writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`);
-    // Only what is set here: no AWS credentials, profiles or TF_* settings of the caller, no IMDS, and
-    // every HTTP(S) request through the trap.
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|TF_)|_PROXY$/i.test(k)));
-    Object.assign(env, {
-      TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1",
-      AWS_EC2_METADATA_DISABLED: "true", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url,
-    });
+    writeFileSync(rc, mirrorRc(MIRROR));
+    // The offline plan's environment, with every HTTP(S) request through the trap instead of nowhere.
+    const env = { ...offlineEnv(process.env, rc), HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url };
 
     writeFileSync(join(dir, "main.tf"), "# Empty root: each run in tests/ plans one stack module as its root.\n");
     mkdirSync(join(dir, "tests"));
     const files = cases.map((c, i) => {
       const name = `c${String(i).padStart(3, "0")}`;
-      const stack = offlineStack(c.stack, awsVersion);
+      const stack = offlineAwsStack(c.stack, awsVersion);
       mkdirSync(join(dir, "stacks", name), { recursive: true });
       // Indented, so a diagnostic's source snippet is one line of the stack, not all of it.
       writeFileSync(join(dir, "stacks", name, "main.tf.json"), JSON.stringify(stack, null, 1));
@@ -159,14 +120,14 @@ export async function planOffline(cases: PlanCase[], awsVersion: string, process
       return { path: `tests/${name}.tftest.hcl`, case: c, weight: runWeight(stack) };
     });
 
-    const init = await run("terraform", ["init", "-backend=false", "-input=false", "-no-color"], dir, env);
+    const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], dir, env);
     if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
 
     const byPath = new Map(files.map((f) => [f.path, { status: "missing", diagnostics: [] as Diagnostic[] }]));
     const general: Diagnostic[] = [];
     const groups = balance(files, Number.isInteger(processes) && processes > 0 ? processes : 1, (f) => f.weight);
     const outputs = await Promise.all(groups.map((g) =>
-      run("terraform", ["test", "-json", "-no-color", ...g.map((f) => `-filter=${f.path}`)], dir, env)));
+      terraform(["test", "-json", "-no-color", ...g.map((f) => `-filter=${f.path}`)], dir, env)));
     for (const out of outputs) {
       for (const line of out.stdout.split("\n")) {
         if (!line.startsWith("{")) continue;

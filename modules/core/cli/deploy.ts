@@ -56,7 +56,7 @@ export function unknownStacks(stacks: readonly string[], record: CheckRecord): s
 }
 
 /** The config to check: `LURE_CONFIG`, else the recorded one (noting when it changed since), else the default. */
-function configFor(env: NodeJS.ProcessEnv, outdir: string): string {
+export function configFor(env: NodeJS.ProcessEnv, outdir: string): string {
   if (env.LURE_CONFIG) return resolve(env.LURE_CONFIG);
   const record = readRecord(outdir);
   if (!record) {
