@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "fs";
 import { join } from "path";
+import { exampleComment, readmeExample } from "./core/__fixtures__/plans/example";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
@@ -42,4 +43,17 @@ test("the existing-target section says what a user of their own load balancer mu
   expect(section).toMatch(/authorize-security-group-egress --group-id <albSecurityGroupId>/);
   expect(section).toMatch(/On `destroy`, Terraform moves those subnets to the \*\*VPC's default network ACL\*\*/);
   expect(section).not.toContain("targetGroupArn,");
+});
+
+test("the example plan comment in the README is what the renderer makes of the recorded replace plan", () => {
+  // Regenerate with `npx tsx __tests__/core/__fixtures__/plans/example.ts`.
+  expect(readmeExample(README)).toBe(exampleComment());
+  expect(exampleComment()).toContain("| ⚠️ replace | `aws_ecs_task_definition.Honeynet_Honeypot-cowrie_TaskDefinition_6DA465E8` | `container_definitions` changed | its service starts new tasks: a honeypot task gets a new public IP |");
+});
+
+test("the scripts the README lists exist in package.json", () => {
+  const scripts = Object.keys((JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+  const listed = [...new Set([...README.matchAll(/`npm run ([a-z:]+)/g)].map((m) => m[1]))];
+  expect(listed).toEqual(expect.arrayContaining(["plan", "deploy", "simulate"]));
+  expect(listed.filter((s) => !scripts.includes(s))).toEqual([]);
 });

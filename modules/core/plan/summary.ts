@@ -234,5 +234,5 @@ export function renderFailure(stack: string, error: string, context?: string, li
   const head = [commentMarker(stack), `### \`${stack}\`: the plan failed`, ...(context ? [`<sub>${context}</sub>`] : [])].join("\n");
   const room = limit - head.length - 200;
   const shown = error.length > room ? `${error.slice(0, room)}\n…` : error;
-  return `${head}\n\nNothing was planned; Terraform said:\n\n<details open><summary>Error</summary>\n\n${fence(shown.trimEnd())}\n</details>\n`;
+  return `${head}\n\nNothing was planned:\n\n<details open><summary>Error</summary>\n\n${fence(shown.trimEnd())}\n</details>\n`;
 }
