@@ -216,6 +216,21 @@ function gcpSettings(s: ResolvedQuarantine): ResolvedQuarantine {
   return { ...s, runtime: { ...s.runtime, steering: cloudArmorSteeringOptions(s.runtime.steering.ruleQuota) } };
 }
 
+/** What every part of a GcpQuarantine is built from. */
+interface Ctx {
+  readonly props: GcpQuarantineProps;
+  readonly s: ResolvedQuarantine;
+  readonly prefix: string;
+  readonly project: string;
+  readonly region: string;
+  /** A resource name: `<prefix>-quarantine-<parts>`, at most 63 characters. */
+  readonly name: (...parts: string[]) => string;
+  readonly labels: (part?: "real" | "copies" | "router") => Record<string, string>;
+  readonly apis: Record<string, ProjectService>;
+  /** The IAM member of a part's service account. */
+  readonly member: (who: Account) => string;
+}
+
 export class GcpQuarantine extends Construct implements IQuarantine {
   /** `http://<address>` (or `https://<domain>`); the address is a token until apply. */
   readonly endpoint: string;
@@ -258,20 +273,45 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     const stack = TerraformStack.of(this);
     if (!(stack instanceof GcpStack)) throw new Error(`${this.node.path}: GcpQuarantine must be created inside a GcpStack`);
     const s = (this.settings = gcpSettings(resolveQuarantine(props, stack.prefix)));
-    const prefix = s.prefix;
     const project = (this.project = props.project ?? stack.project ?? new DataGoogleClientConfig(this, "Client").project);
     const region = (this.region = props.region ?? stack.region);
-    const name = (...parts: string[]) => resourceName(prefix, ["quarantine", ...parts], 63);
-    const labels = (part?: "real" | "copies" | "router") => ({ [LABEL_KEYS.component]: "quarantine", ...(part ? { [PART_LABEL]: part } : {}) });
-    const apis = this.enableApis(stack, project, QUARANTINE_APIS);
-    const iamApi = apis["iam.googleapis.com"];
-    const runApi = apis["run.googleapis.com"];
-    const computeApi = apis["compute.googleapis.com"];
+    const prefix = s.prefix;
+    const ctx: Ctx = {
+      props,
+      s,
+      prefix,
+      project,
+      region,
+      name: (...parts: string[]) => resourceName(prefix, ["quarantine", ...parts], 63),
+      labels: (part?: "real" | "copies" | "router") => ({ [LABEL_KEYS.component]: "quarantine", ...(part ? { [PART_LABEL]: part } : {}) }),
+      apis: this.enableApis(stack, project, QUARANTINE_APIS),
+      member: (who: Account) => `serviceAccount:${this.accounts[who].email}`,
+    };
+    this.accounts = this.identities(ctx);
+    ({ real: this.realService, copies: this.copiesService } = this.services(ctx));
+    ({ network: this.network, subnet: this.routerSubnet, config: this.routerConfig, router: this.router } = this.routerService(ctx));
+    ({
+      policy: this.securityPolicy,
+      backend: this.backendService,
+      address: this.address,
+      forwardingRuleName: this.forwardingRuleName,
+      forwardingRule: this.forwardingRule,
+      endpoint: this.endpoint,
+    } = this.loadBalancer(ctx));
+    ({ topic: this.signalsTopic, sink: this.sink, deadLetterTopic: this.deadLetterTopic, deadLetters: this.deadLetters } = this.signals(ctx));
+    ({ name: this.stateStoreName, database: this.database } = this.stateStore(ctx));
+    const access = this.grants(ctx);
+    ({ policy: this.policyRole, copies: this.copiesRole, operations: this.operationsRole } = access.roles);
+    ({ detector: this.detector, mode: this.mode, subscription: this.detectorSubscription, schedule: this.schedulerJob } = this.functions(ctx, access.grants));
+  }
 
-    // --- identities (none has a role unless granted below) ----------------------------------------
+  /** One service account per part; none has a role unless {@link grants} gives it one. */
+  private identities(ctx: Ctx): Record<Account, ServiceAccount> {
+    const { prefix, project, apis } = ctx;
     const ids = accountIds(prefix);
+    const iamApi = apis["iam.googleapis.com"];
     const account = (aid: string, who: Account, what: string) => new ServiceAccount(this, aid, { project, accountId: ids[who], displayName: `${prefix} quarantine: ${what}`, dependsOn: [iamApi] });
-    this.accounts = {
+    return {
       real: account("RealAccount", "real", "the real service (no roles)"),
       copies: account("CopiesAccount", "copies", "the honeypot copies (no roles)"),
       router: account("RouterAccount", "router", "the Envoy router (invokes the real service and the copies)"),
@@ -281,9 +321,12 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       scheduler: account("SchedulerAccount", "scheduler", "Cloud Scheduler calls the mode function as this"),
       build: account("BuildAccount", "build", "Cloud Build builds the functions as this"),
     };
-    const member = (who: Account) => `serviceAccount:${this.accounts[who].email}`;
+  }
 
-    // --- the real service and the copies (internal, IAM required) ---------------------------------
+  /** The real service and the copies: internal ingress, IAM required. */
+  private services(ctx: Ctx): { real: CloudRunV2Service; copies: CloudRunV2Service } {
+    const { props, s, project, region, name, labels, apis } = ctx;
+    const runApi = apis["run.googleapis.com"];
     const demoImage = gcpImage(props.demo?.image);
     const decoy = s.copies.kind === "ecs" && s.copies.image ? { image: gcpImage(s.copies.image), port: s.copies.containerPort ?? s.demo.containerPort } : { image: demoImage, port: s.demo.containerPort };
     const service = (sid: string, part: "real" | "copies", image: string, port: number, scaling: { min: number; max: number }) =>
@@ -309,15 +352,21 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         },
         dependsOn: [runApi],
       });
-    this.realService = service("RealService", "real", demoImage, s.demo.containerPort, { min: 0, max: 2 });
-    this.copiesService = service("CopiesService", "copies", decoy.image, decoy.port, { min: 0, max: Math.max(1, s.copies.defenceCount) });
+    const real = service("RealService", "real", demoImage, s.demo.containerPort, { min: 0, max: 2 });
+    const copies = service("CopiesService", "copies", decoy.image, decoy.port, { min: 0, max: Math.max(1, s.copies.defenceCount) });
+    return { real, copies };
+  }
 
-    // --- the router: Envoy, Direct VPC egress through its own network -----------------------------
-    this.network = new ComputeNetwork(this, "Network", { project, name: name(), autoCreateSubnetworks: false, routingMode: "REGIONAL", dependsOn: [computeApi] });
-    this.routerSubnet = new ComputeSubnetwork(this, "RouterSubnet", {
+  /** The router: Envoy on Cloud Run, reaching the real service and the copies through its own network. */
+  private routerService(ctx: Ctx): { network: ComputeNetwork; subnet: ComputeSubnetwork; config: string; router: CloudRunV2Service } {
+    const { s, project, region, name, labels, apis, member } = ctx;
+    const runApi = apis["run.googleapis.com"];
+    const computeApi = apis["compute.googleapis.com"];
+    const network = new ComputeNetwork(this, "Network", { project, name: name(), autoCreateSubnetworks: false, routingMode: "REGIONAL", dependsOn: [computeApi] });
+    const subnet = new ComputeSubnetwork(this, "RouterSubnet", {
       project,
       name: name("router"),
-      network: this.network.id,
+      network: network.id,
       region,
       // A quarter of demo.networkCidr: Direct VPC egress wants a /26 at least (a /24 config gives one).
       ipCidrRange: ipv4Subnet(s.demo.networkCidr, 2, 0),
@@ -326,12 +375,12 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       privateIpGoogleAccess: true,
     });
     const host = (svc: CloudRunV2Service) => Fn.replace(svc.uri, "https://", "");
-    this.routerConfig = envoyRouterYaml({ real: { host: host(this.realService) }, copies: { host: host(this.copiesService) } });
+    const config = envoyRouterYaml({ real: { host: host(this.realService) }, copies: { host: host(this.copiesService) } });
     const invokers = [
       new CloudRunV2ServiceIamMember(this, "RealInvoker", { project, location: region, name: this.realService.name, role: ROLES.invoker, member: member("router") }),
       new CloudRunV2ServiceIamMember(this, "CopiesInvoker", { project, location: region, name: this.copiesService.name, role: ROLES.invoker, member: member("router") }),
     ];
-    this.router = new CloudRunV2Service(this, "Router", {
+    const router = new CloudRunV2Service(this, "Router", {
       project,
       name: name("router"),
       location: region,
@@ -344,13 +393,13 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         serviceAccount: this.accounts.router.email,
         scaling: { minInstanceCount: 0, maxInstanceCount: 4 },
         // All traffic through the VPC: the real service and the copies admit internal requests only.
-        vpcAccess: { networkInterfaces: [{ network: this.network.id, subnetwork: this.routerSubnet.id }], egress: "ALL_TRAFFIC" },
+        vpcAccess: { networkInterfaces: [{ network: network.id, subnetwork: subnet.id }], egress: "ALL_TRAFFIC" },
         containers: [
           {
             name: "envoy",
             image: ENVOY_IMAGE,
             // The image's entrypoint prepends `envoy` to arguments that start with "-" (and drops root).
-            args: ["--config-yaml", this.routerConfig, "--log-level", "warn"],
+            args: ["--config-yaml", config, "--log-level", "warn"],
             ports: { containerPort: ROUTER_PORT, name: "http1" },
             resources: { limits: { cpu: "1", memory: "512Mi" }, cpuIdle: true },
           },
@@ -358,9 +407,14 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       },
       dependsOn: [...invokers, runApi],
     });
+    return { network, subnet, config, router };
+  }
 
-    // --- the load balancer and Cloud Armor --------------------------------------------------------
-    this.securityPolicy = new ComputeSecurityPolicy(this, "Policy", {
+  /** The global load balancer in front of the router, with the Cloud Armor policy the functions steer by. */
+  private loadBalancer(ctx: Ctx) {
+    const { props, project, region, name, labels, apis } = ctx;
+    const computeApi = apis["compute.googleapis.com"];
+    const policy = new ComputeSecurityPolicy(this, "Policy", {
       project,
       name: name(),
       type: "CLOUD_ARMOR",
@@ -387,16 +441,16 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       cloudRun: { service: this.router.name },
       lifecycle: { createBeforeDestroy: true },
     });
-    this.backendService = new ComputeBackendService(this, "Backend", {
+    const backend = new ComputeBackendService(this, "Backend", {
       project,
       name: name(),
       loadBalancingScheme: "EXTERNAL_MANAGED",
       backend: [{ group: neg.id }],
-      securityPolicy: this.securityPolicy.id,
+      securityPolicy: policy.id,
       // The request log is the detector's signal: every request.
       logConfig: { enable: true, sampleRate: 1 },
     });
-    const urlMap = new ComputeUrlMap(this, "UrlMap", { project, name: name(), defaultService: this.backendService.id });
+    const urlMap = new ComputeUrlMap(this, "UrlMap", { project, name: name(), defaultService: backend.id });
     const https = props.domain !== undefined;
     const proxy = https
       ? new ComputeTargetHttpsProxy(this, "HttpsProxy", {
@@ -406,49 +460,57 @@ export class GcpQuarantine extends Construct implements IQuarantine {
           sslCertificates: [new ComputeManagedSslCertificate(this, "Certificate", { project, name: name(), managed: { domains: [props.domain as string] } }).id],
         })
       : new ComputeTargetHttpProxy(this, "HttpProxy", { project, name: name(), urlMap: urlMap.id });
-    this.address = new ComputeGlobalAddress(this, "Address", { project, name: name(), ipVersion: "IPV4", labels: labels(), dependsOn: [computeApi] });
-    this.forwardingRuleName = name(https ? "https" : "http");
-    this.forwardingRule = new ComputeGlobalForwardingRule(this, "ForwardingRule", {
+    const address = new ComputeGlobalAddress(this, "Address", { project, name: name(), ipVersion: "IPV4", labels: labels(), dependsOn: [computeApi] });
+    const forwardingRuleName = name(https ? "https" : "http");
+    const forwardingRule = new ComputeGlobalForwardingRule(this, "ForwardingRule", {
       project,
-      name: this.forwardingRuleName,
+      name: forwardingRuleName,
       target: proxy.id,
-      ipAddress: this.address.id,
+      ipAddress: address.id,
       ipProtocol: "TCP",
       portRange: https ? "443" : "80",
       loadBalancingScheme: "EXTERNAL_MANAGED",
       labels: { ...labels(), ...(https ? {} : { [LABEL_KEYS.plaintext]: "true" }) },
     });
-    this.endpoint = https ? `https://${props.domain}` : `http://${this.address.address}`;
+    const endpoint = https ? `https://${props.domain}` : `http://${address.address}`;
+    return { policy, backend, address, forwardingRuleName, forwardingRule, endpoint };
+  }
 
-    // --- signals: the request log of this forwarding rule → Pub/Sub → detector --------------------
+  /** The signal path: this forwarding rule's request log, through a sink, to a topic; and the dead letters' topic. */
+  private signals(ctx: Ctx) {
+    const { project, name, labels, apis } = ctx;
     const pubsubApi = apis["pubsub.googleapis.com"];
-    this.signalsTopic = new PubsubTopic(this, "Signals", { project, name: name("requests"), labels: labels(), dependsOn: [pubsubApi] });
-    this.sink = new LoggingProjectSink(this, "Sink", {
+    const topic = new PubsubTopic(this, "Signals", { project, name: name("requests"), labels: labels(), dependsOn: [pubsubApi] });
+    const sink = new LoggingProjectSink(this, "Sink", {
       project,
       name: name("requests"),
       description: "lure Quarantine: the load balancer's request log, for the detector",
-      destination: `pubsub.googleapis.com/${this.signalsTopic.id}`,
+      destination: `pubsub.googleapis.com/${topic.id}`,
       filter: requestLogFilter(this.forwardingRuleName),
       uniqueWriterIdentity: true,
       dependsOn: [apis["logging.googleapis.com"]],
     });
-    new PubsubTopicIamMember(this, "SinkPublisher", { project, topic: this.signalsTopic.name, role: ROLES.publisher, member: this.sink.writerIdentity });
-    this.deadLetterTopic = new PubsubTopic(this, "DeadLetterTopic", { project, name: name("dead-letter"), labels: labels(), dependsOn: [pubsubApi] });
+    new PubsubTopicIamMember(this, "SinkPublisher", { project, topic: topic.name, role: ROLES.publisher, member: sink.writerIdentity });
+    const deadLetterTopic = new PubsubTopic(this, "DeadLetterTopic", { project, name: name("dead-letter"), labels: labels(), dependsOn: [pubsubApi] });
     // A topic keeps nothing by itself: this subscription holds what the detector failed on.
-    this.deadLetters = new PubsubSubscription(this, "DeadLetters", {
+    const deadLetters = new PubsubSubscription(this, "DeadLetters", {
       project,
       name: name("dead-letter"),
-      topic: this.deadLetterTopic.id,
+      topic: deadLetterTopic.id,
       messageRetentionDuration: DEAD_LETTER_RETENTION,
       expirationPolicy: { ttl: "" },
       labels: labels(),
     });
+    return { topic, sink, deadLetterTopic, deadLetters };
+  }
 
-    // --- state -----------------------------------------------------------------------------------
-    this.stateStoreName = name();
-    this.database = new FirestoreDatabase(this, "Database", {
+  /** The state store: a Firestore database whose documents expire by their TTL field. */
+  private stateStore(ctx: Ctx): { name: string; database: FirestoreDatabase } {
+    const { project, region, name, apis } = ctx;
+    const storeName = name();
+    const database = new FirestoreDatabase(this, "Database", {
       project,
-      name: this.stateStoreName,
+      name: storeName,
       locationId: region,
       type: "FIRESTORE_NATIVE",
       concurrencyMode: "OPTIMISTIC",
@@ -461,10 +523,15 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     // single-field indexes, so a purge can query by expiry.
     let previous: FirestoreField | undefined;
     for (const [key, collection] of Object.entries(FIRESTORE_COLLECTIONS)) {
-      previous = new FirestoreField(this, `Ttl-${key}`, { project, database: this.database.name, collection, field: FIRESTORE_TTL_FIELD, ttlConfig: {}, ...(previous ? { dependsOn: [previous] } : {}) });
+      previous = new FirestoreField(this, `Ttl-${key}`, { project, database: database.name, collection, field: FIRESTORE_TTL_FIELD, ttlConfig: {}, ...(previous ? { dependsOn: [previous] } : {}) });
     }
+    return { name: storeName, database };
+  }
 
-    // --- who may do what (before the functions: they start serving at once) -----------------------
+  /** Who may do what: custom roles and their grants, made before the functions (they start serving at once). */
+  private grants(ctx: Ctx): { roles: { policy: ProjectIamCustomRole; copies: ProjectIamCustomRole; operations: ProjectIamCustomRole }; grants: ITerraformDependable[] } {
+    const { prefix, project, region, apis, member } = ctx;
+    const iamApi = apis["iam.googleapis.com"];
     const role = (rid: string, key: string, title: string, description: string, permissions: readonly string[]) =>
       new ProjectIamCustomRole(this, rid, {
         project,
@@ -475,31 +542,36 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         stage: "GA",
         dependsOn: [iamApi],
       });
-    this.policyRole = role("PolicyRole", "policy", "lure quarantine: steering rules", "Read the Quarantine's Cloud Armor policy and add, change and remove its rules", SECURITY_POLICY_PERMISSIONS);
-    this.copiesRole = role("CopiesRole", "copies", "lure quarantine: scale the copies", "Read and update the Quarantine's copies service (its minimum instance count)", COPIES_PERMISSIONS);
-    this.operationsRole = role("OperationsRole", "operations", "lure quarantine: copies' operations", "Read the long-running operation of a copies update", RUN_OPERATIONS_PERMISSIONS);
+    const policy = role("PolicyRole", "policy", "lure quarantine: steering rules", "Read the Quarantine's Cloud Armor policy and add, change and remove its rules", SECURITY_POLICY_PERMISSIONS);
+    const copies = role("CopiesRole", "copies", "lure quarantine: scale the copies", "Read and update the Quarantine's copies service (its minimum instance count)", COPIES_PERMISSIONS);
+    const operations = role("OperationsRole", "operations", "lure quarantine: copies' operations", "Read the long-running operation of a copies update", RUN_OPERATIONS_PERMISSIONS);
     const databaseName = `projects/${project}/databases/${this.stateStoreName}`;
     const grants: ITerraformDependable[] = [];
     for (const who of ["detector", "mode"] as const) {
       const W = who === "detector" ? "Detector" : "Mode";
       grants.push(
-        new ProjectIamMember(this, `${W}Operations`, { project, role: this.operationsRole.name, member: member(who) }),
+        new ProjectIamMember(this, `${W}Operations`, { project, role: operations.name, member: member(who) }),
         new ProjectIamMember(this, `${W}Firestore`, {
           project,
           role: ROLES.datastoreUser,
           member: member(who),
           condition: { title: "lure quarantine database", description: "Only the Quarantine's Firestore database", expression: `resource.name == "${databaseName}"` },
         }),
-        new CloudRunV2ServiceIamMember(this, `${W}Copies`, { project, location: region, name: this.copiesService.name, role: this.copiesRole.name, member: member(who) }),
+        new CloudRunV2ServiceIamMember(this, `${W}Copies`, { project, location: region, name: this.copiesService.name, role: copies.name, member: member(who) }),
         // Updating a service that runs as an account needs actAs on that account.
         new ServiceAccountIamMember(this, `${W}ActAsCopies`, { serviceAccountId: this.accounts.copies.name, role: ROLES.actAs, member: member(who) }),
       );
     }
     // Only the mode function reconciles rules. No resource-level IAM on security policies (clouds-2026.md §1.5): the role is narrow instead.
-    grants.push(new ProjectIamMember(this, "ModePolicy", { project, role: this.policyRole.name, member: member("mode") }));
+    grants.push(new ProjectIamMember(this, "ModePolicy", { project, role: policy.name, member: member("mode") }));
     grants.push(new ProjectIamMember(this, "BuildAccountBuilder", { project, role: ROLES.builder, member: member("build") }));
+    return { roles: { policy, copies, operations }, grants };
+  }
 
-    // --- the functions ----------------------------------------------------------------------------
+  /** The detector (pushed the request log) and the mode function (called every minute), from one package. */
+  private functions(ctx: Ctx, grants: readonly ITerraformDependable[]) {
+    const { s, prefix, project, region, name, labels, apis, member } = ctx;
+    const runApi = apis["run.googleapis.com"];
     const unique = Fn.substr(Fn.sha1(Fn.join("/", [project, prefix])), 0, 8);
     const sourceBucket = new StorageBucket(this, "SourceBucket", {
       project,
@@ -560,12 +632,12 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         },
         dependsOn: [...grants, ...fnApis],
       });
-    this.detector = fn("Detector", name("detector"), GCP_QUARANTINE_ENTRY_POINTS.detector, "detector", { timeout: DETECTOR_TIMEOUT_SECONDS, maxInstances: DETECTOR_MAX_INSTANCES, concurrency: DETECTOR_CONCURRENCY, cpu: DETECTOR_CPU });
+    const detector = fn("Detector", name("detector"), GCP_QUARANTINE_ENTRY_POINTS.detector, "detector", { timeout: DETECTOR_TIMEOUT_SECONDS, maxInstances: DETECTOR_MAX_INSTANCES, concurrency: DETECTOR_CONCURRENCY, cpu: DETECTOR_CPU });
     // One instance: one reconciliation a minute, never two at once.
-    this.mode = fn("Mode", name("mode"), GCP_QUARANTINE_ENTRY_POINTS.mode, "mode", { timeout: MODE_TIMEOUT_SECONDS, maxInstances: 1, concurrency: 1 });
+    const mode = fn("Mode", name("mode"), GCP_QUARANTINE_ENTRY_POINTS.mode, "mode", { timeout: MODE_TIMEOUT_SECONDS, maxInstances: 1, concurrency: 1 });
     const invoker = (iid: string, f: Cloudfunctions2Function, who: Account) => new CloudRunV2ServiceIamMember(this, iid, { project, location: region, name: f.name, role: ROLES.invoker, member: member(who) });
-    const detectorInvoker = invoker("DetectorInvoker", this.detector, "push");
-    const modeInvoker = invoker("ModeInvoker", this.mode, "scheduler");
+    const detectorInvoker = invoker("DetectorInvoker", detector, "push");
+    const modeInvoker = invoker("ModeInvoker", mode, "scheduler");
 
     // Push, not an Eventarc trigger: an Eventarc subscription takes no dead-letter policy, and would
     // retry a failing batch for 7 days. The Functions Framework turns the push body into the same
@@ -573,7 +645,7 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     const projectInfo = new DataGoogleProject(this, "Project", { projectId: project });
     const pubsubAgent = `serviceAccount:service-${projectInfo.number}@gcp-sa-pubsub.iam.gserviceaccount.com`;
     const deadLetterPublisher = new PubsubTopicIamMember(this, "DeadLetterPublisher", { project, topic: this.deadLetterTopic.name, role: ROLES.publisher, member: pubsubAgent });
-    this.detectorSubscription = new PubsubSubscription(this, "DetectorPush", {
+    const subscription = new PubsubSubscription(this, "DetectorPush", {
       project,
       name: name("detector"),
       topic: this.signalsTopic.id,
@@ -582,16 +654,16 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       retryPolicy: { minimumBackoff: PUSH_DELIVERY.minimumBackoff, maximumBackoff: PUSH_DELIVERY.maximumBackoff },
       deadLetterPolicy: { deadLetterTopic: this.deadLetterTopic.id, maxDeliveryAttempts: PUSH_DELIVERY.maxDeliveryAttempts },
       pushConfig: {
-        pushEndpoint: `${this.detector.serviceConfig.uri}/${this.signalsTopic.id}`,
-        oidcToken: { serviceAccountEmail: this.accounts.push.email, audience: this.detector.serviceConfig.uri },
+        pushEndpoint: `${detector.serviceConfig.uri}/${this.signalsTopic.id}`,
+        oidcToken: { serviceAccountEmail: this.accounts.push.email, audience: detector.serviceConfig.uri },
       },
       labels: labels(),
       dependsOn: [detectorInvoker, deadLetterPublisher],
     });
     // Dead-lettering acknowledges the message on this subscription as Pub/Sub's service agent.
-    new PubsubSubscriptionIamMember(this, "DeadLetterSubscriber", { project, subscription: this.detectorSubscription.name, role: ROLES.subscriber, member: pubsubAgent });
+    new PubsubSubscriptionIamMember(this, "DeadLetterSubscriber", { project, subscription: subscription.name, role: ROLES.subscriber, member: pubsubAgent });
 
-    this.schedulerJob = new CloudSchedulerJob(this, "Schedule", {
+    const schedule = new CloudSchedulerJob(this, "Schedule", {
       project,
       name: name("mode"),
       region,
@@ -600,9 +672,10 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       attemptDeadline: `${MODE_TIMEOUT_SECONDS + 5}s`,
       // The next minute is the retry.
       retryConfig: { retryCount: 0 },
-      httpTarget: { uri: this.mode.serviceConfig.uri, httpMethod: "POST", oidcToken: { serviceAccountEmail: this.accounts.scheduler.email, audience: this.mode.serviceConfig.uri } },
+      httpTarget: { uri: mode.serviceConfig.uri, httpMethod: "POST", oidcToken: { serviceAccountEmail: this.accounts.scheduler.email, audience: mode.serviceConfig.uri } },
       dependsOn: [modeInvoker, apis["cloudscheduler.googleapis.com"]],
     });
+    return { detector, mode, subscription, schedule };
   }
 
   /** The project services of the Quarantine, each enabled once per stack. */
