@@ -137,6 +137,23 @@ function accountIds(prefix: string): Record<Account, string> {
   return { listIps: id("list"), lookup: id("lookup"), tasks: id("tasks"), scheduler: id("sched"), build: id("build") };
 }
 
+/** What every part of a GcpWatcher is built from. */
+interface Ctx {
+  readonly props: GcpWatcherProps;
+  /** The honeynet's instances: where list-ips looks. */
+  readonly source: Extract<GcpWatcherProps["honeynet"]["publicIpSource"], { cloud: "gcp" }>;
+  readonly prefix: string;
+  readonly project: string;
+  readonly region: string;
+  readonly rotate: boolean;
+  readonly labels: Record<string, string>;
+  /** A resource name: `<prefix>-watcher-<parts>`, at most 63 characters. */
+  readonly name: (...parts: string[]) => string;
+  readonly apis: Record<string, ProjectService>;
+  /** The IAM member of a part's service account. */
+  readonly member: (who: Account) => string;
+}
+
 export class GcpWatcher extends Construct implements IWatcher {
   /** `gs://<results bucket>`. */
   readonly resultsLocation: string;
@@ -177,15 +194,35 @@ export class GcpWatcher extends Construct implements IWatcher {
     const project = (this.project = source.project);
     const region = props.region ?? stack.region;
     const rotate = props.rotateOnExposure ?? false;
-    const labels = { [LABEL_KEYS.component]: "watcher" };
-    const name = (...parts: string[]) => resourceName(prefix, ["watcher", ...parts], 63);
-    // Bucket names are global: the project and prefix make them this deployment's.
-    const unique = Fn.substr(Fn.sha1(Fn.join("/", [project, prefix])), 0, 8);
-
     const apis = this.enableApis(stack, [...WATCHER_APIS, ...(props.alertEmail ? [MONITORING_API] : [])]);
     this.iamApi = apis["iam.googleapis.com"];
+    const ctx: Ctx = {
+      props,
+      source,
+      prefix,
+      project,
+      region,
+      rotate,
+      labels: { [LABEL_KEYS.component]: "watcher" },
+      name: (...parts: string[]) => resourceName(prefix, ["watcher", ...parts], 63),
+      apis,
+      member: (who: Account) => `serviceAccount:${this.accounts[who].email}`,
+    };
+    ({ results: this.resultsBucket, sourceBucket: this.sourceBucket, source: this.source } = this.storage(ctx));
+    this.resultsLocation = `gs://${this.resultsBucket.name}`;
+    ({ secretName: this.apiKeySecretName, secret: this.apiKeySecret, queue: this.queue } = this.keyAndQueue(ctx));
+    this.accounts = this.identities(ctx);
+    const grants = this.grants(ctx);
+    const fns = this.functions(ctx, grants);
+    ({ lookupUrl: this.lookupUrl, lookup: this.lookup, listIps: this.listIps, schedule: this.schedulerJob } = fns);
+    this.alerting = this.alertByEmail(ctx, [fns.names.listIps, fns.names.lookup]);
+  }
 
-    // --- storage ------------------------------------------------------------------------------
+  /** The results bucket (history expires; latest/ and state/ stay) and the functions' source. */
+  private storage(ctx: Ctx): { results: StorageBucket; sourceBucket: StorageBucket; source: StorageBucketObject } {
+    const { props, prefix, project, region, labels } = ctx;
+    // Bucket names are global: the project and prefix make them this deployment's.
+    const unique = Fn.substr(Fn.sha1(Fn.join("/", [project, prefix])), 0, 8);
     const bucket = (bid: string, bucketName: string, lifecycleRule?: StorageBucketLifecycleRule[]) =>
       new StorageBucket(this, bid, {
         project,
@@ -199,29 +236,32 @@ export class GcpWatcher extends Construct implements IWatcher {
         labels,
         ...(lifecycleRule ? { lifecycleRule } : {}),
       });
-    this.resultsBucket = bucket("ResultsBucket", `${prefix}-watcher-${unique}`, [
+    const results = bucket("ResultsBucket", `${prefix}-watcher-${unique}`, [
       // History only: latest/ and state/ are what the next lookup compares with, and stay.
       { condition: { age: props.resultsRetentionDays ?? 365, matchesPrefix: ["results/"] }, action: { type: "Delete" } },
     ]);
-    this.resultsLocation = `gs://${this.resultsBucket.name}`;
-    this.sourceBucket = bucket("SourceBucket", `${prefix}-watcher-src-${unique}`);
+    const sourceBucket = bucket("SourceBucket", `${prefix}-watcher-src-${unique}`);
     const pkg = gcpFunctionPackage();
     const asset = new TerraformAsset(this, "SourceCode", { path: pkg.zipPath, type: AssetType.FILE, assetHash: pkg.sha256Hex.slice(0, 32) });
-    this.source = new StorageBucketObject(this, "Source", {
+    const source = new StorageBucketObject(this, "Source", {
       // Content-addressed: changed code is a new object, hence a new build of both functions.
       name: `watcher-${pkg.sha256Hex.slice(0, 16)}.zip`,
-      bucket: this.sourceBucket.name,
+      bucket: sourceBucket.name,
       // Relative to the stack's directory, where cdktf puts the asset and Terraform runs.
       source: asset.path,
       contentType: "application/zip",
       // The name says what the object holds: a checkout elsewhere must not replace it.
       lifecycle: { ignoreChanges: ["source"] },
     });
+    return { results, sourceBucket, source };
+  }
 
-    // --- the key, the queue, the identities -----------------------------------------------------
-    this.apiKeySecretName = name("shodan-api-key");
-    this.apiKeySecret = new SecretManagerSecret(this, "ApiKey", { project, secretId: this.apiKeySecretName, replication: { auto: {} }, labels, dependsOn: [apis["secretmanager.googleapis.com"]] });
-    this.queue = new CloudTasksQueue(this, "Queue", {
+  /** The Shodan key's secret (no version: the user adds the key) and the lookups' task queue. */
+  private keyAndQueue(ctx: Ctx): { secretName: string; secret: SecretManagerSecret; queue: CloudTasksQueue } {
+    const { project, region, labels, name, apis } = ctx;
+    const secretName = name("shodan-api-key");
+    const secret = new SecretManagerSecret(this, "ApiKey", { project, secretId: secretName, replication: { auto: {} }, labels, dependsOn: [apis["secretmanager.googleapis.com"]] });
+    const queue = new CloudTasksQueue(this, "Queue", {
       project,
       name: name(),
       location: region,
@@ -231,9 +271,15 @@ export class GcpWatcher extends Construct implements IWatcher {
       stackdriverLoggingConfig: { samplingRatio: 1 },
       dependsOn: [apis["cloudtasks.googleapis.com"]],
     });
+    return { secretName, secret, queue };
+  }
+
+  /** One service account per part; none has a role unless {@link grants} gives it one. */
+  private identities(ctx: Ctx): Record<Account, ServiceAccount> {
+    const { prefix, project } = ctx;
     const ids = accountIds(prefix);
     const account = (aid: string, who: Account, what: string) => new ServiceAccount(this, aid, { project, accountId: ids[who], displayName: `${prefix} watcher: ${what}`, dependsOn: [this.iamApi] });
-    this.accounts = {
+    return {
       listIps: account("ListIpsAccount", "listIps", "list-ips (reads instances, queues tasks)"),
       lookup: account("LookupAccount", "lookup", "lookup (results, the Shodan key, rotation)"),
       tasks: account("TasksAccount", "tasks", "Cloud Tasks calls lookup as this"),
@@ -242,10 +288,12 @@ export class GcpWatcher extends Construct implements IWatcher {
       // account, which an organisation policy may leave without roles (then every build fails).
       build: account("BuildAccount", "build", "Cloud Build builds the functions as this"),
     };
-    const member = (who: Account) => `serviceAccount:${this.accounts[who].email}`;
+  }
 
-    // --- who may do what (before the functions: they start serving at once) ----------------------
-    const grants: ITerraformDependable[] = [
+  /** Who may do what, made before the functions (they start serving at once). */
+  private grants(ctx: Ctx): ITerraformDependable[] {
+    const { props, prefix, project, region, rotate, member } = ctx;
+    return [
       ...this.grant("Discovery", props.honeynet.discoveryAccess(), "listIps", prefix),
       new CloudTasksQueueIamMember(this, "QueueEnqueuer", { project, location: region, name: this.queue.name, role: ROLES.enqueuer, member: member("listIps") }),
       // A task's OIDC token is minted for the tasks account: its creator must be allowed to act as it.
@@ -255,12 +303,15 @@ export class GcpWatcher extends Construct implements IWatcher {
       ...(rotate ? this.grant("Rotation", props.honeynet.rotationAccess(), "lookup", prefix) : []),
       new ProjectIamMember(this, "BuildAccountBuilder", { project, role: ROLES.builder, member: member("build") }),
     ];
+  }
 
-    // --- the functions ----------------------------------------------------------------------------
+  /** list-ips (called on the schedule) and lookup (called by the queue), from one package. */
+  private functions(ctx: Ctx, grants: readonly ITerraformDependable[]) {
+    const { props, source, prefix, project, region, rotate, labels, name, apis, member } = ctx;
     // The URL Cloud Run functions get on cloudfunctions.net is known before the function exists, so
     // lookup's own settings can name it without a cycle; Cloud Run accepts it as the OIDC audience.
     const fnName = { listIps: name("list-ips"), lookup: name("lookup") };
-    this.lookupUrl = `https://${region}-${project}.cloudfunctions.net/${fnName.lookup}`;
+    const lookupUrl = `https://${region}-${project}.cloudfunctions.net/${fnName.lookup}`;
     const e = GCP_WATCHER_ENV;
     const lure: Record<keyof typeof GCP_WATCHER_ENV, string> = {
       prefix,
@@ -270,7 +321,7 @@ export class GcpWatcher extends Construct implements IWatcher {
       bucket: this.resultsBucket.name,
       secret: this.apiKeySecret.id,
       queue: this.queue.id,
-      lookupUrl: this.lookupUrl,
+      lookupUrl,
       tasksServiceAccount: this.accounts.tasks.email,
       maxAttempts: String(QUEUE_RETRY.maxAttempts),
       rotate: String(rotate),
@@ -306,14 +357,14 @@ export class GcpWatcher extends Construct implements IWatcher {
         },
         dependsOn: [...grants, apis["cloudfunctions.googleapis.com"], apis["run.googleapis.com"], apis["cloudbuild.googleapis.com"], apis["artifactregistry.googleapis.com"]],
       });
-    this.lookup = fn("Lookup", fnName.lookup, ENTRY_POINTS.lookup, "lookup", LOOKUP_TIMEOUT_SECONDS);
-    this.listIps = fn("ListIps", fnName.listIps, ENTRY_POINTS.listIps, "listIps", LIST_IPS_TIMEOUT_SECONDS);
+    const lookup = fn("Lookup", fnName.lookup, ENTRY_POINTS.lookup, "lookup", LOOKUP_TIMEOUT_SECONDS);
+    const listIps = fn("ListIps", fnName.listIps, ENTRY_POINTS.listIps, "listIps", LIST_IPS_TIMEOUT_SECONDS);
     // A Cloud Run function's service has the function's name; only its caller may invoke it.
     const invoker = (iid: string, f: Cloudfunctions2Function, who: Account) => new CloudRunV2ServiceIamMember(this, iid, { project, location: region, name: f.name, role: ROLES.invoker, member: member(who) });
-    const lookupInvoker = invoker("LookupInvoker", this.lookup, "tasks");
-    const listIpsInvoker = invoker("ListIpsInvoker", this.listIps, "scheduler");
+    const lookupInvoker = invoker("LookupInvoker", lookup, "tasks");
+    const listIpsInvoker = invoker("ListIpsInvoker", listIps, "scheduler");
 
-    this.schedulerJob = new CloudSchedulerJob(this, "Schedule", {
+    const schedule = new CloudSchedulerJob(this, "Schedule", {
       project,
       name: name(),
       region,
@@ -322,40 +373,44 @@ export class GcpWatcher extends Construct implements IWatcher {
       attemptDeadline: SCHEDULER_ATTEMPT_DEADLINE,
       // list-ips answers 500 only when an alert could not be written: one retry, a minute later.
       retryConfig: { retryCount: 1, minBackoffDuration: "60s", maxBackoffDuration: "60s" },
-      httpTarget: { uri: this.listIps.url, httpMethod: "POST", oidcToken: { serviceAccountEmail: this.accounts.scheduler.email, audience: this.listIps.url } },
+      httpTarget: { uri: listIps.url, httpMethod: "POST", oidcToken: { serviceAccountEmail: this.accounts.scheduler.email, audience: listIps.url } },
       dependsOn: [listIpsInvoker, lookupInvoker, apis["cloudscheduler.googleapis.com"]],
     });
+    return { names: fnName, lookupUrl, lookup, listIps, schedule };
+  }
 
-    // --- e-mail ------------------------------------------------------------------------------------
-    if (props.alertEmail) {
-      const channel = new MonitoringNotificationChannel(this, "AlertChannel", {
-        project,
-        displayName: `${prefix} watcher alerts`,
-        type: "email",
-        labels: { email_address: props.alertEmail },
-        dependsOn: [apis[MONITORING_API]],
-      });
-      // Monitoring fills these in per alert entry; `$${` keeps Terraform from reading them.
-      const extracted = (label: string) => `$\${log.extracted_label.${label}}`;
-      const policy = new MonitoringAlertPolicy(this, "AlertPolicy", {
-        project,
-        displayName: `${prefix} watcher: exposure and failure alerts`,
-        combiner: "OR",
-        severity: "WARNING",
-        conditions: [
-          {
-            displayName: "an alert entry of the watcher's functions",
-            conditionMatchedLog: { filter: alertLogFilter([fnName.listIps, fnName.lookup]), labelExtractors: { ...ALERT_LABEL_EXTRACTORS } },
-          },
-        ],
-        alertStrategy: { notificationRateLimit: { period: ALERT_RATE_LIMIT }, autoClose: ALERT_AUTO_CLOSE, notificationPrompts: ["OPENED"] },
-        notificationChannels: [channel.id],
-        documentation: { subject: extracted("subject"), content: extracted("text"), mimeType: "text/markdown" },
-        userLabels: labels,
-      });
-      this.alerting = { channel, policy };
-      Annotations.of(this).addInfo(`alerts go to ${props.alertEmail} through a Cloud Monitoring e-mail channel (Google sends no confirmation e-mail; check the spam folder first)`);
-    }
+  /** The e-mail channel and the policy that mails the functions' alert entries; none without `alertEmail`. */
+  private alertByEmail(ctx: Ctx, functionNames: readonly string[]): { channel: MonitoringNotificationChannel; policy: MonitoringAlertPolicy } | undefined {
+    const { props, prefix, project, labels, apis } = ctx;
+    const email = props.alertEmail;
+    if (!email) return undefined;
+    const channel = new MonitoringNotificationChannel(this, "AlertChannel", {
+      project,
+      displayName: `${prefix} watcher alerts`,
+      type: "email",
+      labels: { email_address: email },
+      dependsOn: [apis[MONITORING_API]],
+    });
+    // Monitoring fills these in per alert entry; `$${` keeps Terraform from reading them.
+    const extracted = (label: string) => `$\${log.extracted_label.${label}}`;
+    const policy = new MonitoringAlertPolicy(this, "AlertPolicy", {
+      project,
+      displayName: `${prefix} watcher: exposure and failure alerts`,
+      combiner: "OR",
+      severity: "WARNING",
+      conditions: [
+        {
+          displayName: "an alert entry of the watcher's functions",
+          conditionMatchedLog: { filter: alertLogFilter([...functionNames]), labelExtractors: { ...ALERT_LABEL_EXTRACTORS } },
+        },
+      ],
+      alertStrategy: { notificationRateLimit: { period: ALERT_RATE_LIMIT }, autoClose: ALERT_AUTO_CLOSE, notificationPrompts: ["OPENED"] },
+      notificationChannels: [channel.id],
+      documentation: { subject: extracted("subject"), content: extracted("text"), mimeType: "text/markdown" },
+      userLabels: labels,
+    });
+    Annotations.of(this).addInfo(`alerts go to ${email} through a Cloud Monitoring e-mail channel (Google sends no confirmation e-mail; check the spam folder first)`);
+    return { channel, policy };
   }
 
   /**
