@@ -124,6 +124,23 @@ function azureSettings(s: ResolvedQuarantine): ResolvedQuarantine {
   return { ...s, runtime: { ...s.runtime, steering: gatewaySteeringOptions(s.runtime.steering.ruleQuota) } };
 }
 
+/** What every part of an AzureQuarantine is built from. */
+interface Ctx {
+  readonly props: AzureQuarantineProps;
+  readonly s: ResolvedQuarantine;
+  readonly prefix: string;
+  readonly location: string;
+  readonly tags: Record<string, string>;
+  /** The tags of the real service's or the copies' resources (the isolation policy rule reads them). */
+  readonly partTags: (part: "real" | "copies") => Record<string, string>;
+  /** The resource group's name, which most names start from. */
+  readonly rgName: string;
+  readonly group: { readonly location: string; readonly resourceGroupName: string; readonly tags: Record<string, string> };
+  readonly client: DataAzurermClientConfig;
+  /** A suffix unique to the subscription and group, for globally unique names. */
+  readonly unique: string;
+}
+
 export class AzureQuarantine extends Construct implements IQuarantine {
   /** The gateway's static public address (a token until apply). */
   readonly endpoint: string;
@@ -166,32 +183,49 @@ export class AzureQuarantine extends Construct implements IQuarantine {
     const group = { location, resourceGroupName: this.resourceGroup.name, tags };
     const client = new DataAzurermClientConfig(this, "Client", {});
     const unique = deploymentUnique(client.subscriptionId, rgName);
+    const ctx: Ctx = { props, s, prefix, location, tags, partTags, rgName, group, client, unique };
+    ({ network: this.network, subnets: this.subnets, securityGroups: this.securityGroups } = this.networks(ctx));
+    const apps = this.apps(ctx);
+    ({ environments: this.environments, realApp: this.realApp, copiesApp: this.copiesApp } = apps);
+    this.insightsName = apps.insights.name;
+    ({ publicIp: this.publicIp, gateway: this.gateway } = this.appGateway(ctx));
+    this.endpoint = this.publicIp.ipAddress;
+    const signals = this.signals(ctx);
+    ({ flowLogAccount: this.flowLogAccount, flowLog: this.flowLog, state: this.stateAccount, table: this.table, flowQueue: this.flowQueue, flowPoisonQueue: this.flowPoisonQueue } = signals);
+    this.identity = new UserAssignedIdentity(this, "Identity", { ...group, name: rgName });
+    this.functionApp = this.functions(ctx, apps.insights, signals.flowContainer);
+  }
 
-    // --- network ----------------------------------------------------------------------------------
+  /** The VNet: a subnet each for the gateway, the real service and the copies, each with its NSG (the real service and the copies cannot reach each other). */
+  private networks(ctx: Ctx) {
+    const { s, tags, partTags, rgName, group } = ctx;
     const cidrOf = (k: keyof typeof SUBNET_INDEX) => ipv4Subnet(s.demo.networkCidr, 3, SUBNET_INDEX[k]);
-    this.network = new VirtualNetwork(this, "Network", { ...group, name: rgName, addressSpace: [s.demo.networkCidr] });
+    const network = new VirtualNetwork(this, "Network", { ...group, name: rgName, addressSpace: [s.demo.networkCidr] });
     const appDelegation = [{ name: "container-apps", serviceDelegation: { name: "Microsoft.App/environments", actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] } }];
     const subnet = (k: keyof typeof SUBNET_INDEX, cid: string) =>
       new Subnet(this, cid, {
         name: k,
         resourceGroupName: this.resourceGroup.name,
-        virtualNetworkName: this.network.name,
+        virtualNetworkName: network.name,
         addressPrefixes: [cidrOf(k)],
         ...(k === "gateway" ? {} : { delegation: appDelegation }),
       });
-    this.subnets = { gateway: subnet("gateway", "GatewaySubnet"), real: subnet("real", "RealSubnet"), copies: subnet("copies", "CopiesSubnet") };
-    this.securityGroups = {
+    const subnets = { gateway: subnet("gateway", "GatewaySubnet"), real: subnet("real", "RealSubnet"), copies: subnet("copies", "CopiesSubnet") };
+    const securityGroups = {
       gateway: this.nsg("GatewaySecurityGroup", `${rgName}-gateway`, group, tags, gatewayRules()),
       real: this.nsg("RealSecurityGroup", `${rgName}-real`, group, partTags("real"), isolationRules(cidrOf("gateway"), cidrOf("copies"), "copies")),
       copies: this.nsg("CopiesSecurityGroup", `${rgName}-copies`, group, partTags("copies"), isolationRules(cidrOf("gateway"), cidrOf("real"), "real")),
     };
     for (const k of Object.keys(SUBNET_INDEX) as (keyof typeof SUBNET_INDEX)[]) {
-      new SubnetNetworkSecurityGroupAssociation(this, `${k[0].toUpperCase()}${k.slice(1)}SubnetSecurity`, { subnetId: this.subnets[k].id, networkSecurityGroupId: this.securityGroups[k].id });
+      new SubnetNetworkSecurityGroupAssociation(this, `${k[0].toUpperCase()}${k.slice(1)}SubnetSecurity`, { subnetId: subnets[k].id, networkSecurityGroupId: securityGroups[k].id });
     }
+    return { network, subnets, securityGroups };
+  }
 
-    // --- the real service and the copies ----------------------------------------------------------
+  /** The real service and the copies: one internal Container Apps environment each, and the log workspace with Application Insights. */
+  private apps(ctx: Ctx) {
+    const { s, partTags, rgName, group } = ctx;
     const { logs, insights } = functionInsights(this, group, rgName, workspaceRetention(s.logRetentionDays));
-    this.insightsName = insights.name;
     const environment = (cid: string, part: "real" | "copies") =>
       new ContainerAppEnvironment(this, cid, {
         ...group,
@@ -202,7 +236,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
         logAnalyticsWorkspaceId: logs.id,
         workloadProfile: [{ name: "Consumption", workloadProfileType: "Consumption" }],
       });
-    this.environments = { real: environment("RealEnvironment", "real"), copies: environment("CopiesEnvironment", "copies") };
+    const environments = { real: environment("RealEnvironment", "real"), copies: environment("CopiesEnvironment", "copies") };
     // A decoy image when one is given; otherwise (and for "asg" copies, which are EC2's) the demo's.
     const decoy = s.copies.kind === "ecs" && s.copies.image ? { image: s.copies.image, port: s.copies.containerPort ?? s.demo.containerPort } : { image: s.demo.image, port: s.demo.containerPort };
     const app = (cid: string, part: "real" | "copies", image: string, port: number, replicas: { min: number; max: number }) =>
@@ -210,7 +244,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
         resourceGroupName: this.resourceGroup.name,
         tags: partTags(part),
         name: `${rgName}-${part}`.slice(0, 32).replace(/-+$/, ""),
-        containerAppEnvironmentId: this.environments[part].id,
+        containerAppEnvironmentId: environments[part].id,
         revisionMode: "Single",
         workloadProfileName: "Consumption",
         // Reached from the VNet only (the environment's load balancer is internal), over HTTP from the gateway.
@@ -219,12 +253,15 @@ export class AzureQuarantine extends Construct implements IQuarantine {
         // The copies' replica counts are the mode function's.
         ...(part === "copies" ? { lifecycle: { ignoreChanges: ["template[0].min_replicas", "template[0].max_replicas"] } } : {}),
       });
-    this.realApp = app("RealApp", "real", s.demo.image, s.demo.containerPort, { min: 1, max: 2 });
-    this.copiesApp = app("CopiesApp", "copies", decoy.image, decoy.port, { min: s.copies.normalCount, max: Math.max(1, s.copies.normalCount) });
+    const realApp = app("RealApp", "real", s.demo.image, s.demo.containerPort, { min: 1, max: 2 });
+    const copiesApp = app("CopiesApp", "copies", decoy.image, decoy.port, { min: s.copies.normalCount, max: Math.max(1, s.copies.normalCount) });
+    return { insights, environments, realApp, copiesApp };
+  }
 
-    // --- the gateway ------------------------------------------------------------------------------
-    this.publicIp = new PublicIp(this, "PublicIp", { ...group, name: `${rgName}-gateway`, allocationMethod: "Static", sku: "Standard" });
-    this.endpoint = this.publicIp.ipAddress;
+  /** The Application Gateway in front of both: the real service by default, the copies on their path; the rewrite set is the functions'. */
+  private appGateway(ctx: Ctx) {
+    const { rgName, group } = ctx;
+    const publicIp = new PublicIp(this, "PublicIp", { ...group, name: `${rgName}-gateway`, allocationMethod: "Static", sku: "Standard" });
     const n = GATEWAY_NAMES;
     const settings = (name: string, target: ContainerApp, path?: string) => ({
       name,
@@ -236,13 +273,13 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       hostName: target.ingress.fqdn,
       ...(path ? { path } : {}),
     });
-    this.gateway = new ApplicationGateway(this, "Gateway", {
+    const gateway = new ApplicationGateway(this, "Gateway", {
       ...group,
       name: `${rgName}-gateway`,
       sku: { name: "Standard_v2", tier: "Standard_v2" },
       autoscaleConfiguration: { minCapacity: 0, maxCapacity: 2 },
       gatewayIpConfiguration: [{ name: n.gatewayIp, subnetId: this.subnets.gateway.id }],
-      frontendIpConfiguration: [{ name: n.frontendIp, publicIpAddressId: this.publicIp.id }],
+      frontendIpConfiguration: [{ name: n.frontendIp, publicIpAddressId: publicIp.id }],
       frontendPort: [{ name: n.frontendPort, port: LISTENER_PORT }],
       httpListener: [{ name: n.listener, frontendIpConfigurationName: n.frontendIp, frontendPortName: n.frontendPort, protocol: "Http" }],
       backendAddressPool: [
@@ -266,10 +303,14 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       // other change Terraform makes also rewrites what they set unless it is ignored.
       lifecycle: { ignoreChanges: ["rewrite_rule_set"] },
     });
+    return { publicIp, gateway };
+  }
 
-    // --- signals: flow log → its own account → Event Grid → queue ---------------------------------
+  /** Signals: the VNet flow log into its own account; Event Grid queues each commit for the detector; the state table and queues. */
+  private signals(ctx: Ctx) {
+    const { props, s, prefix, location, tags, rgName, group, unique } = ctx;
     const accountName = (infix: string) => `${slug(prefix).replace(/[^a-z0-9]/g, "").slice(0, 24 - infix.length - UNIQUE_LENGTH) || "lure"}${infix}${unique}`;
-    this.flowLogAccount = new StorageAccount(this, "FlowLogStorage", {
+    const flowLogAccount = new StorageAccount(this, "FlowLogStorage", {
       ...group,
       name: accountName("qflow"),
       accountKind: "StorageV2",
@@ -281,36 +322,35 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       // Network Watcher writes the flow log with the account key (rotating the keys stops the log).
       sharedAccessKeyEnabled: true,
     });
-    const flowContainer = privateContainer(this, "FlowLogContainer", FLOW_LOG_CONTAINER, this.flowLogAccount);
+    const flowContainer = privateContainer(this, "FlowLogContainer", FLOW_LOG_CONTAINER, flowLogAccount);
     const watcher = props.networkWatcher ?? DEFAULT_NETWORK_WATCHER(location);
-    this.flowLog = new NetworkWatcherFlowLog(this, "FlowLog", {
+    const flowLog = new NetworkWatcherFlowLog(this, "FlowLog", {
       name: `${rgName}-vnet`,
       location,
       tags,
       networkWatcherName: watcher.name,
       resourceGroupName: watcher.resourceGroupName,
       targetResourceId: this.network.id,
-      storageAccountId: this.flowLogAccount.id,
+      storageAccountId: flowLogAccount.id,
       enabled: true,
       version: 2,
       retentionPolicy: { enabled: true, days: s.logRetentionDays },
       dependsOn: [flowContainer],
     });
 
-    this.stateAccount = privateStorageAccount(this, group, accountName("qstate"));
-    const state = this.stateAccount;
-    this.table = new StorageTable(this, "Table", { name: TABLE_NAME, storageAccountName: state.name });
-    this.flowQueue = new StorageQueue(this, "FlowQueue", { name: FLOW_QUEUE_NAME, storageAccountId: state.id });
-    this.flowPoisonQueue = new StorageQueue(this, "FlowPoisonQueue", { name: FLOW_POISON_QUEUE_NAME, storageAccountId: state.id });
+    const state = privateStorageAccount(this, group, accountName("qstate"));
+    const table = new StorageTable(this, "Table", { name: TABLE_NAME, storageAccountName: state.name });
+    const flowQueue = new StorageQueue(this, "FlowQueue", { name: FLOW_QUEUE_NAME, storageAccountId: state.id });
+    const flowPoisonQueue = new StorageQueue(this, "FlowPoisonQueue", { name: FLOW_POISON_QUEUE_NAME, storageAccountId: state.id });
     const deadLetters = privateContainer(this, "DeadLetterContainer", DEAD_LETTER_CONTAINER, state);
     const topic = new EventgridSystemTopic(this, "FlowEvents", {
       ...group,
       name: `${rgName}-flow`,
-      sourceResourceId: this.flowLogAccount.id,
+      sourceResourceId: flowLogAccount.id,
       topicType: "Microsoft.Storage.StorageAccounts",
       identity: { type: "SystemAssigned" },
     });
-    const topicSends = new RoleAssignment(this, "FlowEventsSender", { scope: this.flowQueue.id, roleDefinitionName: ROLES.queueSender, principalId: topic.identity.principalId, principalType: "ServicePrincipal" });
+    const topicSends = new RoleAssignment(this, "FlowEventsSender", { scope: flowQueue.id, roleDefinitionName: ROLES.queueSender, principalId: topic.identity.principalId, principalType: "ServicePrincipal" });
     const topicDeadLetters = new RoleAssignment(this, "FlowEventsDeadLetters", { scope: deadLetters.id, roleDefinitionName: ROLES.blobContributor, principalId: topic.identity.principalId, principalType: "ServicePrincipal" });
     new EventgridSystemTopicEventSubscription(this, "FlowEventsToQueue", {
       name: "flow-log-commits",
@@ -318,7 +358,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       resourceGroupName: this.resourceGroup.name,
       includedEventTypes: ["Microsoft.Storage.BlobCreated"],
       subjectFilter: { subjectBeginsWith: `/blobServices/default/containers/${FLOW_LOG_CONTAINER}/`, subjectEndsWith: ".json" },
-      storageQueueEndpoint: { storageAccountId: state.id, queueName: this.flowQueue.name, queueMessageTimeToLiveInSeconds: 86_400 },
+      storageQueueEndpoint: { storageAccountId: state.id, queueName: flowQueue.name, queueMessageTimeToLiveInSeconds: 86_400 },
       deliveryIdentity: { type: "SystemAssigned" },
       // A commit is retried for a day (Event Grid's longest), then kept as a dead letter; the blob's next commit reads its blocks anyway,
       // but an hour's last commit has no next one: dead letters are worth a look (README).
@@ -327,10 +367,16 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       deadLetterIdentity: { type: "SystemAssigned" },
       dependsOn: [topicSends, topicDeadLetters],
     });
+    return { flowLogAccount, flowContainer, flowLog, state, table, flowQueue, flowPoisonQueue };
+  }
 
-    // --- the functions ----------------------------------------------------------------------------
-    this.identity = new UserAssignedIdentity(this, "Identity", { ...group, name: rgName });
-    const principalId = this.identity.principalId;
+  /** The function app (detector and mode) under one identity, with exactly the roles it needs, each on the one resource it acts on. */
+  private functions(ctx: Ctx, insights: ReturnType<typeof functionInsights>["insights"], flowContainer: ReturnType<typeof privateContainer>): ReturnType<typeof consumptionFunctionApp> {
+    const { s, prefix, rgName, group, client, unique } = ctx;
+    const n = GATEWAY_NAMES;
+    const state = this.stateAccount;
+    const identity = this.identity;
+    const principalId = identity.principalId;
     const assign = (cid: string, role: string | RoleDefinition, scopeId: string, who: "app" | "deployer" = "app") =>
       new RoleAssignment(this, cid, {
         scope: scopeId,
@@ -377,7 +423,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
     const e = AZURE_QUARANTINE_ENV;
     const lure: Record<keyof typeof AZURE_QUARANTINE_ENV, string> = {
       config: JSON.stringify(s.runtime),
-      clientId: this.identity.clientId,
+      clientId: identity.clientId,
       tableUrl: `${state.primaryTableEndpoint}${TABLE_NAME}`,
       gatewayId: this.gateway.id,
       rewriteRuleSet: n.rewriteRuleSet,
@@ -388,12 +434,12 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       flowQueueName: FLOW_QUEUE_NAME,
       modeSchedule: MODE_SCHEDULE,
     };
-    this.functionApp = consumptionFunctionApp(this, {
+    return consumptionFunctionApp(this, {
       group,
       name: rgName,
       unique,
       account: state,
-      identity: this.identity,
+      identity,
       insights,
       packageBlob: code,
       settings: Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v])),
