@@ -82,12 +82,15 @@ export function reviewDigest(stack: Json): ReviewDigest {
     }
     return scrub(value);
   };
-  const lines: Line[][] = [[], [], [], [], [], [], []];
-  const [exposure, allowLists, runtimeState, functions, schedules, images, listed] = lines;
-  /** Adds a line built from `parts`: strings as they are, `{ v }` shown as JSON values or references. */
-  const add = (to: Line[], owner: string, ...parts: (string | { v: unknown })[]) => {
-    const build = (as: "name" | "template") => parts.map((p) => (typeof p === "string" ? scrub(p) : show(p.v, as))).join("");
-    to.push({ text: build("name"), template: build("template"), honeypot: names.get(owner)?.honeypot });
+  const sections: Record<Described["to"], Line[]> = { exposure: [], allowLists: [], functions: [], schedules: [], images: [] };
+  const { exposure, allowLists, functions, schedules, images } = sections;
+  const runtimeState: Line[] = [];
+  const listed: Line[] = [];
+  /** A line of `owner` built from `parts`: strings as they are, `{ v }` shown as JSON values or references. */
+  const line = (owner: string, parts: Part[]): Line => {
+    const resolved = parts.map((p) => (p === SELF ? { v: `\${${owner}.id}` } : p));
+    const build = (as: "name" | "template") => resolved.map((p) => (typeof p === "string" ? scrub(p) : show(p.v, as))).join("");
+    return { text: build("name"), template: build("template"), honeypot: names.get(owner)?.honeypot };
   };
 
   /**
@@ -98,20 +101,14 @@ export function reviewDigest(stack: Json): ReviewDigest {
   for (const [type, byName] of Object.entries(resource)) {
     for (const [id, body] of Object.entries(byName)) {
       const address = `${type}.${id}`;
-      const self = { v: `\${${address}.id}` };
-      if (!RULE_TYPES.has(type)) add(listed, address, self);
+      if (!RULE_TYPES.has(type)) listed.push(line(address, [SELF]));
       const ignored = body.lifecycle?.ignore_changes;
-      if (ignored) add(runtimeState, address, self, ` ignores ${Array.isArray(ignored) ? ignored.map((i: string) => scrub(i)).join(", ") : scrub(String(ignored))}`);
+      if (ignored) runtimeState.push(line(address, [SELF, ` ignores ${Array.isArray(ignored) ? ignored.map((i: string) => scrub(i)).join(", ") : scrub(String(ignored))}`]));
       const described = describe(type, body);
-      for (const line of described.lines) add(line.to === "exposure" ? exposure : line.to === "allowLists" ? allowLists : line.to === "functions" ? functions : line.to === "schedules" ? schedules : images, address, ...line.parts.map((p) => (p === SELF ? self : p)));
+      for (const d of described.lines) sections[d.to].push(line(address, d.parts));
       for (const r of described.rules) {
-        const resolve = (ps: Part[]): Line => {
-          const l: Line[] = [];
-          add(l, address, ...ps.map((p) => (p === SELF ? self : p)));
-          return l[0];
-        };
-        const head = resolve([r.owner, ` ${r.verb} ${r.proto}`]);
-        const tail = resolve(r.peer);
+        const head = line(address, [r.owner, ` ${r.verb} ${r.proto}`]);
+        const tail = line(address, r.peer);
         const key = JSON.stringify([head.text, tail.text]);
         const merged = rules.get(key) ?? { head, tail, ports: new Set<string>(), anyPort: false, honeypots: new Set<string | undefined>() };
         if (r.port) merged.ports.add(r.port);
@@ -222,25 +219,16 @@ function describe(type: string, b: Json): { lines: Described[]; rules: PortRule[
   const portRules: PortRule[] = [];
   /** `head`: verb, protocol, then the peer's parts. */
   const rules = { add: (owner: Part, [verb, proto, ...peer]: Part[], port: string) => portRules.push({ owner, verb: String(verb), proto: String(proto), peer, port }) };
-  const awsPeer = (r: Json, dir: string): Part[] => {
+  // One rule per peer, so that merging by peer stays exact.
+  const awsRule = (owner: Part, dir: string, r: Json) => {
     const word = dir === "in" ? "from" : "to";
     const peers: Part[][] = [
       ...[r.cidr_ipv4, r.cidr_ipv6, r.prefix_list_id, ...list(r.cidr_blocks), ...list(r.ipv6_cidr_blocks), ...list(r.prefix_list_ids)].filter((x) => x).map((x) => [` ${word} ${x}`]),
       ...[r.referenced_security_group_id, r.source_security_group_id, ...list(r.security_groups)].filter((x) => x).map((x) => [` ${word} `, { v: x }]),
       ...(r.self ? [[` ${word} self`]] : []),
     ];
-    return peers.length ? peers.flat() : [` ${word} (none)`];
-  };
-  // One rule per peer, so that merging by peer stays exact.
-  const awsRule = (owner: Part, dir: string, r: Json) => {
-    const singles: Json[] = [
-      ...[r.cidr_ipv4, r.cidr_ipv6, r.prefix_list_id].filter((x) => x).map((x) => ({ cidr_ipv4: x })),
-      ...[...list(r.cidr_blocks), ...list(r.ipv6_cidr_blocks), ...list(r.prefix_list_ids)].map((x) => ({ cidr_ipv4: x })),
-      ...[r.referenced_security_group_id, r.source_security_group_id, ...list(r.security_groups)].filter((x) => x).map((x) => ({ referenced_security_group_id: x })),
-      ...(r.self ? [{ self: true }] : []),
-    ];
     const proto = protocol(r.ip_protocol ?? r.protocol);
-    for (const single of singles.length ? singles : [{}]) rules.add(owner, [dir, proto, ...awsPeer(single, dir)], proto === "all" ? "" : ports(r.from_port, r.to_port));
+    for (const peer of peers.length ? peers : [[` ${word} (none)`]]) rules.add(owner, [dir, proto, ...peer], proto === "all" ? "" : ports(r.from_port, r.to_port));
   };
 
   switch (type) {
