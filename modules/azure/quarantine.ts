@@ -192,8 +192,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
     this.endpoint = this.publicIp.ipAddress;
     const signals = this.signals(ctx);
     ({ flowLogAccount: this.flowLogAccount, flowLog: this.flowLog, state: this.stateAccount, table: this.table, flowQueue: this.flowQueue, flowPoisonQueue: this.flowPoisonQueue } = signals);
-    this.identity = new UserAssignedIdentity(this, "Identity", { ...group, name: rgName });
-    this.functionApp = this.functions(ctx, apps.insights, signals.flowContainer);
+    ({ identity: this.identity, functionApp: this.functionApp } = this.functions(ctx, apps.insights, signals.flowContainer));
   }
 
   /** The VNet: a subnet each for the gateway, the real service and the copies, each with its NSG (the real service and the copies cannot reach each other). */
@@ -371,11 +370,11 @@ export class AzureQuarantine extends Construct implements IQuarantine {
   }
 
   /** The function app (detector and mode) under one identity, with exactly the roles it needs, each on the one resource it acts on. */
-  private functions(ctx: Ctx, insights: ReturnType<typeof functionInsights>["insights"], flowContainer: ReturnType<typeof privateContainer>): ReturnType<typeof consumptionFunctionApp> {
+  private functions(ctx: Ctx, insights: ReturnType<typeof functionInsights>["insights"], flowContainer: ReturnType<typeof privateContainer>): { identity: UserAssignedIdentity; functionApp: ReturnType<typeof consumptionFunctionApp> } {
     const { s, prefix, rgName, group, client, unique } = ctx;
     const n = GATEWAY_NAMES;
     const state = this.stateAccount;
-    const identity = this.identity;
+    const identity = new UserAssignedIdentity(this, "Identity", { ...group, name: rgName });
     const principalId = identity.principalId;
     const assign = (cid: string, role: string | RoleDefinition, scopeId: string, who: "app" | "deployer" = "app") =>
       new RoleAssignment(this, cid, {
@@ -434,7 +433,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       flowQueueName: FLOW_QUEUE_NAME,
       modeSchedule: MODE_SCHEDULE,
     };
-    return consumptionFunctionApp(this, {
+    const functionApp = consumptionFunctionApp(this, {
       group,
       name: rgName,
       unique,
@@ -446,6 +445,7 @@ export class AzureQuarantine extends Construct implements IQuarantine {
       queueConnections: { [FLOW_QUEUE_CONNECTION]: state.primaryQueueEndpoint },
       dependsOn: startsWith,
     });
+    return { identity, functionApp };
   }
 
   /** An NSG (construct `cid`) and its rules, each its own resource (`<cid>-<rule name>`), as in the honeynet. */
