@@ -9,8 +9,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { commentMarker } from "../modules/core/plan/summary";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from "./helpers/synth";
 
 const ROOT = join(__dirname, "..");
 const FOLDER = join(ROOT, ".github", "workflows");
