@@ -441,3 +441,30 @@ describe("environment contract: the built package loads with the construct's app
     expect(loads.wrong.stderr).toMatch(/invalid environment: LURE_VAULT_URL is "http:\/\/not-https"/);
   });
 });
+
+describe("Censys and extra targets", () => {
+  const both = () =>
+    synth((c) => {
+      c.watcher.indexes = ["shodan", "censys"];
+      c.watcher.censys = { everyHours: 12 };
+      c.watcher.extraTargets = ["185.199.108.7"];
+    });
+
+  test("Censys: the app is told its secret's name in the watcher's vault; no new role assignment, no secret made by Terraform", () => {
+    const v = both();
+    const settings = settingsOf(v.out);
+    expect(settings).toMatchObject({ LURE_CENSYS_SECRET: "censys-api-key", LURE_CENSYS_SECRET_NAME: "censys-api-key", LURE_CENSYS_EVERY_HOURS: "12" });
+    expect(settings).not.toHaveProperty("LURE_CENSYS_ORG");
+    // The vault-scoped Secrets User role covers both keys (the vault holds nothing else); the count is unchanged.
+    expect(resources(v.out, "azurerm_role_assignment")).toHaveLength(resources(plain.out, "azurerm_role_assignment").length);
+    expect(resources(v.out, "azurerm_key_vault_secret")).toHaveLength(0);
+    expect(v.out.output.watcher_censys_command.value).toContain("az keyvault secret set --vault-name lure-watch-");
+    expect(v.out.output.watcher_censys_command.value).toContain("--name censys-api-key --file /dev/stdin");
+    expect(plain.out.output).not.toHaveProperty("watcher_censys_command");
+  });
+
+  test("extra targets go to the app as single addresses; the default config sets neither", () => {
+    expect(JSON.parse(settingsOf(both().out).LURE_EXTRA_TARGETS)).toEqual([{ ip: "185.199.108.7", honeypot: "external" }]);
+    expect(Object.keys(settingsOf(plain.out)).filter((k) => /CENSYS|EXTRA/.test(k))).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
 import { validateConfig } from "../../modules/core/config";
+import { expandExtraTargets } from "../../modules/core/extra-targets";
 import { scheduleProblem, toNcrontab, toUnixCron } from "../../modules/core/schedule";
 import { watcherPropsProblems } from "../../modules/core/validate";
 import type { IHoneynet } from "../../modules/core/interfaces";
@@ -105,7 +106,17 @@ describe("watcher config", () => {
 
   it("defaults: every 12 hours, no rotation, 24 h between rotations, a year of results, honeyscore on", () => {
     const r = withWatcher({});
-    expect(r.ok && r.config.watcher).toEqual({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365, honeyscore: true });
+    expect(r.ok && r.config.watcher).toEqual({
+      enabled: true,
+      schedule: "rate(12 hours)",
+      rotateOnExposure: false,
+      minRotationIntervalHours: 24,
+      resultsRetentionDays: 365,
+      honeyscore: true,
+      indexes: ["shodan"],
+      censys: { everyHours: 24 },
+      extraTargets: [],
+    });
   });
 
   it("reports every watcher problem at once, with paths and values", () => {
@@ -142,5 +153,72 @@ describe("watcher props (programmatic use)", () => {
     const stack = new AwsStack(app, "s", { prefix: "lure", region: "eu-west-2" });
     expect(() => new AwsWatcher(stack, "W", { honeynet: honeynet(1), schedule: "daily" })).toThrow(/schedule: "daily" is not a schedule/);
     expect(stack.node.findAll().filter((c) => c.node.path.includes("/W/"))).toEqual([]);
+  });
+});
+
+describe("watcher.indexes, watcher.censys and watcher.extraTargets", () => {
+  const withWatcher = (w: Record<string, unknown>) => validateConfig({ ...defaultConfigInput(), watcher: w });
+  const problems = (w: Record<string, unknown>) => {
+    const r = withWatcher(w);
+    return r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+  };
+
+  test("Shodan first, Censys after it; an unknown index with did-you-mean", () => {
+    expect(withWatcher({ indexes: ["shodan", "censys"], censys: { everyHours: 0, organizationId: "11111111-2222-3333-4444-555555555555" } }).ok).toBe(true);
+    expect(problems({ indexes: ["censys"] })).toEqual([expect.stringMatching(/^watcher\.indexes: \["censys"\] must start with "shodan": it is the primary index/)]);
+    expect(problems({ indexes: ["shodan", "censis"] })).toEqual([expect.stringMatching(/^watcher\.indexes\[1\]: "censis" is not .*did you mean "censys"/)]);
+    expect(problems({ censys: { everyHours: 721, organizationId: "acme" } })).toEqual([
+      expect.stringMatching(/^watcher\.censys\.everyHours: 721/),
+      'watcher.censys.organizationId: "acme" is not a Censys organization ID (a UUID)',
+    ]);
+  });
+
+  test("extra targets: public addresses and small CIDRs, as strings or with honeypot type and label", () => {
+    const r = withWatcher({ extraTargets: ["185.199.108.1", "185.199.109.0/28", "2a00:1450:4001::/126", { address: "140.82.112.3", honeypot: "conpot", label: "plant A" }] });
+    expect(r.ok && r.config.watcher.extraTargets).toHaveLength(4);
+  });
+
+  test.each([
+    ["10.1.2.3", 'watcher.extraTargets[0]: "10.1.2.3" is private (RFC 1918) (10.0.0.0/8): no scanner index lists it; give public addresses only'],
+    ["192.168.1.0/30", 'watcher.extraTargets[0]: "192.168.1.0/30" is private (RFC 1918) (192.168.0.0/16)'],
+    ["100.64.0.9", "shared carrier-grade NAT space"],
+    ["127.0.0.1", "loopback"],
+    ["198.51.100.7", "documentation (RFC 5737)"],
+    ["fd00::1", "unique local (RFC 4193)"],
+    ["fe80::1", "link-local"],
+    ["224.0.0.1", "multicast"],
+    ["185.199.108.1/24", 'watcher.extraTargets[0]: "185.199.108.1/24" is not a CIDR: host bits are set; did you mean "185.199.108.0/24"?'],
+    ["185.199.108.0/24", 'watcher.extraTargets[0]: "185.199.108.0/24" is too wide: at most a /28 (16 addresses) per entry'],
+    ["2a00:1450::/64", "is too wide: at most a /124"],
+    ["185.199.108", 'watcher.extraTargets[0]: "185.199.108" is not an IPv4 or IPv6 address or CIDR'],
+    [" 185.199.108.1", "has spaces around it"],
+    [42, "watcher.extraTargets[0]: 42 is not an address, a CIDR or { address, honeypot?, label? }"],
+  ])("refused: %j", (entry, message) => {
+    expect(problems({ extraTargets: [entry] }).join("\n")).toContain(message);
+  });
+
+  test("object entries: every bad part reported with its own path", () => {
+    expect(problems({ extraTargets: [{ address: "8.8.8.8", honeypot: "nope", label: "", port: 502 }, { honeypot: "cowrie" }] })).toEqual([
+      "watcher.extraTargets[0].port: is not a setting of an extra target; allowed: address, honeypot, label",
+      'watcher.extraTargets[0].honeypot: "nope" is not a catalog honeypot or family; name one (e.g. conpot_default, conpot, cowrie) or leave it out for "external"',
+      'watcher.extraTargets[0].label: "" is not a label (1-64 letters, digits, spaces and ._-, starting with a letter or digit)',
+      "watcher.extraTargets[1].address: is required: an IPv4/IPv6 address or a small CIDR",
+    ]);
+  });
+
+  test("too many: entries beyond 16, addresses beyond 64", () => {
+    const many = Array.from({ length: 17 }, (_, i) => `185.199.108.${i + 1}`);
+    expect(problems({ extraTargets: many })).toEqual(["watcher.extraTargets: lists 17 entries; at most 16 are allowed"]);
+    const wide = Array.from({ length: 5 }, (_, i) => `185.199.${100 + i}.0/28`);
+    expect(problems({ extraTargets: wide })).toEqual(["watcher.extraTargets: expands to 80 addresses; at most 64 are allowed (each costs a lookup per cycle on every index)"]);
+    expect(problems({ extraTargets: "8.8.8.8" })).toEqual(['watcher.extraTargets: "8.8.8.8" has the wrong type; expected array']);
+  });
+
+  test("an address covered twice is looked up once", () => {
+    const r = withWatcher({ extraTargets: ["185.199.108.0/30", { address: "185.199.108.2", label: "again" }] });
+    expect(r.ok).toBe(true);
+    const { targets } = expandExtraTargets(r.ok ? r.config.watcher.extraTargets : []);
+    expect(targets.map((t) => t.ip)).toEqual(["185.199.108.0", "185.199.108.1", "185.199.108.2", "185.199.108.3"]);
+    expect(targets[2]).toEqual({ ip: "185.199.108.2", honeypot: "external" });
   });
 });

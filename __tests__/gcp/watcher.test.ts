@@ -242,6 +242,28 @@ describe("IAM", () => {
     );
   });
 
+  test("with Censys: one more secret (no version) and exactly one more grant, lookup's read of it; the functions get its settings; extra targets expanded", () => {
+    const censys = synth((c) => {
+      c.watcher.indexes = ["shodan", "censys"];
+      c.watcher.extraTargets = [{ address: "185.199.108.0/31", honeypot: "conpot", label: "plant-a" }];
+    });
+    expect(grants(censys.out).filter((g) => !grants(plain.out).includes(g))).toEqual(["secret_manager_secret_iam_member roles/secretmanager.secretAccessor serviceAccount:LookupAccount CensysApiKey"]);
+    const secretIds = resources(censys.out, "google_secret_manager_secret").map(([, b]) => b.secret_id).sort();
+    expect(secretIds).toEqual(["lure-watcher-censys-api-key", "lure-watcher-shodan-api-key"]);
+    expect(resources(censys.out, "google_secret_manager_secret_version")).toHaveLength(0);
+    expect(resources(plain.out, "google_secret_manager_secret").map(([, b]) => b.secret_id)).toEqual(["lure-watcher-shodan-api-key"]);
+    const [censysAddr] = resources(censys.out, "google_secret_manager_secret").find(([, b]) => b.secret_id === "lure-watcher-censys-api-key")!;
+    for (const [, f] of resources(censys.out, "google_cloudfunctions2_function")) {
+      const v = f.service_config.environment_variables;
+      expect(v).toMatchObject({ LURE_CENSYS_SECRET: `\${${censysAddr}.id}`, LURE_CENSYS_EVERY_HOURS: "24" });
+      expect(JSON.parse(v.LURE_EXTRA_TARGETS)).toEqual([
+        { ip: "185.199.108.0", honeypot: "conpot", label: "plant-a" },
+        { ip: "185.199.108.1", honeypot: "conpot", label: "plant-a" },
+      ]);
+    }
+    for (const [, f] of resources(plain.out, "google_cloudfunctions2_function")) expect(Object.keys(f.service_config.environment_variables).filter((k) => /CENSYS|EXTRA/.test(k))).toEqual([]);
+  });
+
   test("with rotation: three custom roles, on each honeypot instance, the honeypot subnet and the project's zone operations", () => {
     const extra = grants(full.out).filter((g) => !grants(plain.out).includes(g));
     const instances = full.stack.honeynet.hosts.map((h) => `compute_instance_iam_member RotationRole-access-config serviceAccount:LookupAccount Honeynet_Honeypot-${h.name}-Vm`);

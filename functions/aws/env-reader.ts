@@ -3,7 +3,22 @@
  * shows them all, each with the variable, what it held and what was expected.
  */
 
+import { parseExtraTargets, type ExtraTarget } from "../core/extra-targets";
 import { parseIpMessage } from "../core/watcher-message";
+
+/** Censys as a further index (`watcher.indexes`); the variables are set only when it is enabled. */
+export interface CensysEnv {
+  /** `LURE_CENSYS_SECRET`: the secret holding the Personal Access Token (ARN, vault secret name or Secret Manager id). */
+  readonly secret: string;
+  /** `LURE_CENSYS_SECRET_NAME`: how alerts name that secret to people. @default the secret */
+  readonly secretName: string;
+  /** `LURE_CENSYS_EVERY_HOURS`: hours before one IP is asked again. @default 24 */
+  readonly everyHours: number;
+  /** `LURE_CENSYS_ORG`: the organization billed. @default none (the free wallet) */
+  readonly organizationId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type Vars = Readonly<Record<string, string | undefined>>;
 
@@ -82,6 +97,30 @@ export class EnvReader {
       out[honeypot] = runner;
     }
     return out;
+  }
+
+  /** `LURE_EXTRA_TARGETS`: a JSON list of `{ ip, honeypot, label? }`; unset means none. */
+  extraTargets(name = "LURE_EXTRA_TARGETS"): ExtraTarget[] {
+    try {
+      return parseExtraTargets(this.vars[name], name);
+    } catch (err) {
+      this.problems.push((err as Error).message);
+      return [];
+    }
+  }
+
+  /** Censys's settings, or undefined when `LURE_CENSYS_SECRET` is unset (Censys not enabled). */
+  censys(): CensysEnv | undefined {
+    const secret = this.vars.LURE_CENSYS_SECRET?.trim();
+    if (!secret) return undefined;
+    const org = this.vars.LURE_CENSYS_ORG?.trim();
+    if (org && !UUID.test(org)) this.problems.push(`LURE_CENSYS_ORG is ${JSON.stringify(org)} (expected a Censys organization ID, a UUID, or unset)`);
+    return {
+      secret,
+      secretName: this.vars.LURE_CENSYS_SECRET_NAME?.trim() || secret,
+      everyHours: this.int("LURE_CENSYS_EVERY_HOURS", 0, 24),
+      ...(org ? { organizationId: org } : {}),
+    };
   }
 
   done<T>(fn: string, value: T): T {

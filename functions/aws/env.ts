@@ -6,7 +6,8 @@
  * @example
  * const env = lookupEnv(process.env); // throws before any record is touched
  */
-import { EnvReader, type Vars } from "./env-reader";
+import type { ExtraTarget } from "../core/extra-targets";
+import { EnvReader, type CensysEnv, type Vars } from "./env-reader";
 
 /** Honeypot name → ECS service name, as the construct deployed them. */
 export type ServiceMap = Readonly<Record<string, string>>;
@@ -26,6 +27,8 @@ export interface ListIpsEnv {
   readonly dlqUrl: string;
   /** `LURE_DLQ_ARN`: the same queue, named in the redrive command of the alert. */
   readonly dlqArn: string;
+  /** `LURE_EXTRA_TARGETS`: addresses lure did not deploy, queued every cycle after the honeynet's. */
+  readonly extraTargets: readonly ExtraTarget[];
 }
 
 export interface LookupEnv {
@@ -53,6 +56,10 @@ export interface LookupEnv {
   readonly honeyscore: boolean;
   /** `LURE_TIME_RESERVE_MS`: records are deferred once less time than this is left. @default 25000 */
   readonly timeReserveMs: number;
+  /** `LURE_EXTRA_TARGETS`: the only external addresses a message may name. */
+  readonly extraTargets: readonly ExtraTarget[];
+  /** Censys as a further index, when enabled (`LURE_CENSYS_*`; the secret is an ARN). */
+  readonly censys?: CensysEnv;
 }
 
 export const DEFAULT_TIME_RESERVE_MS = 25_000;
@@ -74,6 +81,7 @@ export function listIpsEnv(vars: Vars): ListIpsEnv {
     topicArn: r.text("LURE_TOPIC_ARN", "the alert topic ARN"),
     dlqUrl: r.httpsUrl("LURE_DLQ_URL", "the dead-letter queue URL of the lookup queue"),
     dlqArn: r.text("LURE_DLQ_ARN", "the dead-letter queue ARN of the lookup queue"),
+    extraTargets: r.extraTargets(),
   };
   return r.done("list-ips", value);
 }
@@ -93,6 +101,8 @@ export function lookupEnv(vars: Vars): LookupEnv {
     minIntervalMs: r.int("LURE_MIN_INTERVAL_MS", 0),
     honeyscore: r.bool("LURE_HONEYSCORE"),
     timeReserveMs: r.int("LURE_TIME_RESERVE_MS", 0, DEFAULT_TIME_RESERVE_MS),
+    extraTargets: r.extraTargets(),
   };
-  return r.done("lookup", value);
+  const censys = r.censys();
+  return r.done("lookup", censys ? { ...value, censys } : value);
 }

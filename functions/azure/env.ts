@@ -7,7 +7,8 @@
  * and `LURE_QUEUE__*` (identity-based connections), `FUNCTIONS_*`, `WEBSITE_RUN_FROM_PACKAGE*`,
  * `APPLICATIONINSIGHTS_*`; the trigger bindings resolve `%LURE_SCHEDULE%` and `%LURE_QUEUE_NAME%`.
  */
-import { EnvReader, type Vars } from "../aws/env-reader";
+import type { ExtraTarget } from "../core/extra-targets";
+import { EnvReader, type CensysEnv, type Vars } from "../aws/env-reader";
 
 /** Honeypot name → VM name, as the honeynet deployed them. */
 export type VmMap = Readonly<Record<string, string>>;
@@ -72,6 +73,10 @@ export interface AzureWatcherEnv {
   readonly minIntervalMs: number;
   /** `LURE_HONEYSCORE`: also ask the index for its honeypot score. */
   readonly honeyscore: boolean;
+  /** `LURE_EXTRA_TARGETS` (optional): addresses lure did not deploy, queued and looked up every cycle. */
+  readonly extraTargets: readonly ExtraTarget[];
+  /** `LURE_CENSYS_*` (optional): Censys as a further index; the secret is a name in the watcher's vault. */
+  readonly censys?: CensysEnv;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -118,8 +123,10 @@ export function azureWatcherEnv(vars: Vars, fn: string): AzureWatcherEnv {
     minRotationHours: r.int(e.minRotationHours, 0),
     minIntervalMs: r.int(e.minIntervalMs, 1000),
     honeyscore: r.bool(e.honeyscore),
+    extraTargets: r.extraTargets(),
   };
+  const censys = r.censys();
   r.text(e.schedule, "the timer's NCRONTAB schedule (six fields)");
   r.text(e.queueName, "the lookup queue's name");
-  return r.done(fn, value);
+  return r.done(fn, censys ? { ...value, censys } : value);
 }

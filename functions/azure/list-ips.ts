@@ -24,6 +24,7 @@
 import type { PublicIPAddress } from "@azure/arm-network";
 import { fitSubject, listSubject, type Alert } from "../core/alert";
 import { errorFields, type Log } from "../core/log";
+import { extraTargetMessages } from "../core/extra-targets";
 import type { IpMessage } from "../core/watcher-message";
 import type { AlertSender } from "./email-alert";
 import type { AzureWatcherEnv } from "./env";
@@ -45,6 +46,8 @@ export interface ListIpsSummary {
   readonly cycle: string;
   /** Public IPs listed with the honeypot tag. */
   readonly listed: number;
+  /** Addresses of `watcher.extraTargets` queued (after the honeynet's). */
+  readonly extraTargets: number;
   readonly sent: number;
   readonly skipped: { readonly notAllocated: number; readonly unknownHoneypot: number; readonly detached: number };
   /** Honeypots of `LURE_VMS` with no allocated, attached public IP (alerted every cycle); empty after a failed listing. */
@@ -114,7 +117,7 @@ export async function listIps(deps: ListIpsDeps, env: AzureWatcherEnv): Promise<
       // task = the public IP resource, the unit rotation recreates.
       // since: Azure reuses addresses, and what Shodan saw before this IP was ours is not our exposure.
       const since = sinceOf(pip);
-      messages.push({ ip: pip.ipAddress, honeypot, service: vm, ...(pip.name ? { task: pip.name } : {}), ...(since ? { since } : {}), cycle });
+      messages.push({ ip: pip.ipAddress, honeypot, service: vm, ...(pip.name ? { task: pip.name } : {}), ...(since ? { since } : {}), cycle, cloud: "azure" });
     }
   } catch (err) {
     const e = errorFields(err);
@@ -137,6 +140,9 @@ export async function listIps(deps: ListIpsDeps, env: AzureWatcherEnv): Promise<
     }
   }
 
+  // Queued even after a failed listing: they do not depend on it.
+  const extra = extraTargetMessages(env.extraTargets, cycle, "azure", messages);
+  messages.push(...extra);
   let sent = 0;
   const unsent: { ip: string; error: string }[] = [];
   for (const m of messages) {
@@ -161,7 +167,7 @@ export async function listIps(deps: ListIpsDeps, env: AzureWatcherEnv): Promise<
     }
   }
 
-  const summary: ListIpsSummary = { cycle, listed, sent, skipped, withoutIp, listingError, unsent: unsent.length, poisoned, alerts, warnings };
+  const summary: ListIpsSummary = { cycle, listed, extraTargets: extra.length, sent, skipped, withoutIp, listingError, unsent: unsent.length, poisoned, alerts, warnings };
   log(listingError !== null || unsent.length > 0 || notReported.length > 0 ? "error" : warnings > 0 ? "warn" : "info", "listIpsSummary", { ...summary });
   if (notReported.length > 0) throw new Error(`list-ips cycle ${cycle}: ${notReported.join("; ")}`);
   return summary;

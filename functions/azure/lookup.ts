@@ -55,7 +55,7 @@ export class LookupRetryError extends Error {
 export async function lookupMessage(entry: unknown, meta: QueueMessageMeta, ports: LookupPorts, env: AzureWatcherEnv): Promise<LookupOutcome> {
   const { log } = ports;
   const ids = { messageId: meta.id, dequeueCount: meta.dequeueCount };
-  const session = lookupSession(ports, { prefix: env.prefix, secretName: env.secretName, services: env.vms, rotate: env.rotate, minRotationHours: env.minRotationHours });
+  const session = lookupSession(ports, { prefix: env.prefix, secretName: env.secretName, services: env.vms, rotate: env.rotate, minRotationHours: env.minRotationHours, extraTargets: env.extraTargets });
   const done = (outcome: LookupOutcome): LookupOutcome => {
     log("info", "lookupDone", { ...ids, outcome: outcome.kind, ...(outcome.kind === "skipped" ? { reason: outcome.reason } : { ...outcome.processed }) });
     return outcome;

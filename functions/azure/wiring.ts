@@ -5,6 +5,7 @@
 import type { JsonStore } from "../core/json-store";
 import type { Log } from "../core/log";
 import type { LookupPorts } from "../core/lookup";
+import { censysSecondary, type CensysIndexOptions } from "../censys";
 import { createShodanIndex, type RateLimiter, type ShodanClientLike } from "../shodan";
 import { alertSender, type EmailClientLike } from "./email-alert";
 import type { AzureWatcherEnv } from "./env";
@@ -26,6 +27,8 @@ export interface WatcherClients {
   readonly gate: RateLimiter;
   /** @default shodan-client (tests pass a fake) */
   readonly shodan?: ShodanClientLike;
+  /** Censys's HTTP and waits. @default the global fetch and setTimeout (tests pass quicker ones) */
+  readonly censys?: Pick<CensysIndexOptions, "fetch" | "sleep">;
   readonly now: () => Date;
 }
 
@@ -40,6 +43,7 @@ export function lookupPorts(clients: WatcherClients, env: AzureWatcherEnv, log: 
     indexFor: (apiKey) =>
       createShodanIndex({ apiKey, honeyscore: env.honeyscore, limiter: clients.gate, ...(clients.shodan ? { client: clients.shodan } : {}) }),
     indexName: "shodan",
+    ...(env.censys ? { secondary: [censysSecondary(env.censys, () => keyVaultApiKey(clients.secrets, env.censys!.secret), clients.censys)] } : {}),
     now: clients.now,
     log,
   };

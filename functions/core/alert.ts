@@ -2,7 +2,7 @@
  * Alert text for people: a subject that SNS accepts (printable ASCII, under 100 characters) and a body
  * that says what changed, what lure did about it, and where the full answer is kept.
  */
-import type { Evaluation, ExposureChange } from "./exposure";
+import type { Evaluation, ExposureChange, IndexView } from "./exposure";
 
 export interface Alert {
   readonly subject: string;
@@ -25,13 +25,14 @@ export interface RotationOutcome {
 export const SUBJECT_MAX = 99;
 
 export function describeChange(c: ExposureChange): string {
+  const by = c.kind !== "honeyscore" && c.by && c.by.length > 0 ? ` by ${c.by.join(" and ")}` : "";
   switch (c.kind) {
     case "new-exposure":
-      return c.ports.length > 0 ? `now listed with ${c.ports.join(", ")}` : "now listed";
+      return c.ports.length > 0 ? `now listed${by} with ${c.ports.join(", ")}` : `now listed${by}`;
     case "new-ports":
-      return `newly seen ports ${c.ports.join(", ")}`;
+      return `newly seen ports ${c.ports.join(", ")}${by}`;
     case "honeypot-tag":
-      return "tagged as a honeypot";
+      return `tagged as a honeypot${by}`;
     case "honeyscore":
       return `honeyscore ${c.score.toFixed(2)}`;
   }
@@ -72,13 +73,16 @@ export function exposureAlert(input: {
   readonly rotation?: RotationOutcome;
   /** Where the full answer was stored (s3://…). */
   readonly resultUrl?: string;
+  /** Set for an extra target (`watcher.extraTargets`). */
+  readonly external?: { readonly label?: string };
 }): Alert {
   const { state, changes } = input.evaluation;
+  const what = input.external ? `Extra target ${input.external.label ?? state.ip} (${state.honeypot}, not deployed by lure)` : `Honeypot ${state.honeypot} (service ${input.service})`;
   // Whole changes only in the subject; the body has all of them.
   const parts = changes.length > 0 ? changes.map(describeChange) : ["no change in exposure"];
   const subject = listSubject(`[${input.prefix}] ${state.honeypot} ${state.ip}: `, parts, "; ");
   const lines = [
-    `Honeypot ${state.honeypot} (service ${input.service}) at ${state.ip}, checked on ${state.index} at ${state.checkedAt}.`,
+    `${what} at ${state.ip}, checked on ${state.index} at ${state.checkedAt}.`,
     "",
     ...changes.map((c) => `- ${describeChange(c)}`),
     "",
@@ -86,6 +90,7 @@ export function exposureAlert(input: {
     `Honeypot tag: ${state.honeypotTagged ? "yes" : "no"}`,
     `Honeyscore: ${state.honeyscore === undefined ? "not available" : state.honeyscore.toFixed(2)}`,
     ...(state.firstFoundAt ? [`First listed: ${state.firstFoundAt}`] : []),
+    ...Object.entries(state.indexes ?? {}).map(([name, v]) => `- ${name}: ${indexLine(v)}`),
   ];
   if (input.rotation?.message !== undefined) {
     lines.push("", `Rotation: ${input.rotation.message}`);
@@ -96,6 +101,12 @@ export function exposureAlert(input: {
   }
   if (input.resultUrl) lines.push("", `Full answer: ${input.resultUrl}`);
   return { subject, body: lines.join("\n") };
+}
+
+/** One index's view, for the alert body. */
+function indexLine(v: IndexView): string {
+  const listed = v.found ? `listed${v.ports.length > 0 ? ` with ${v.ports.join(", ")}` : ""}${v.honeypotTagged ? ", tagged as a honeypot" : ""}` : "not listed";
+  return v.unavailable ? `${listed} as of ${v.checkedAt} (its lookup failed this time)` : `${listed}, checked ${v.checkedAt}`;
 }
 
 /** Sent once per key version when the index refuses the key or none is set. */

@@ -24,11 +24,12 @@
  * if (opening.kind === "ready") await processMessage(session, opening.index, message);
  */
 import { configErrorAlert, exposureAlert, type Alert, type RotationOutcome } from "./alert";
-import { evaluateExposure, type Evaluation, type ExposureState } from "./exposure";
+import { evaluateExposures, previousView, type Evaluation, type ExposureState, type IndexAnswer } from "./exposure";
+import type { ExtraTarget } from "./extra-targets";
 import type { ConditionalWrite, JsonStore, WriteCondition } from "./json-store";
 import { errorFields, type Log } from "./log";
 import { decideRotation } from "./rotation";
-import { IndexConfigError, type ScannerIndex } from "./scanner-index";
+import { IndexConfigError, type LookupResult, type ScannerIndex } from "./scanner-index";
 import { parseIpMessage, type IpMessage } from "./watcher-message";
 
 /** Marker version used when there is no secret version at all. */
@@ -58,8 +59,28 @@ export interface LookupPorts {
   readonly indexFor: (apiKey: string) => ScannerIndex;
   /** Name of the index for alerts sent before one exists (no key set). */
   readonly indexName: string;
+  /**
+   * Further indexes asked after the primary one (`watcher.indexes`), in order. Each is best effort:
+   * when it fails, its previous view is kept and the failure counted, so an outage of a second index
+   * neither fails the message (and spends another primary lookup on its retry) nor reads as news.
+   * @default none
+   */
+  readonly secondary?: readonly SecondaryIndexPorts[];
   readonly now: () => Date;
   readonly log: Log;
+}
+
+/** A further index: its own key, its own lookup interval, its own key-problem alert. */
+export interface SecondaryIndexPorts {
+  /** "censys". */
+  readonly name: string;
+  /** How alerts name its secret to people. */
+  readonly secretName: string;
+  /** Rejects when the secret cannot be read (not when it is empty: that is `missing`). */
+  readonly readApiKey: () => Promise<ApiKey>;
+  readonly indexFor: (apiKey: string) => ScannerIndex;
+  /** One IP is asked again only after this many hours (its lookups cost credits). 0: every cycle. */
+  readonly everyHours: number;
 }
 
 /** The part of a function's environment the lookup reads. */
@@ -72,6 +93,8 @@ export interface LookupSettings {
   readonly services: Readonly<Record<string, string>>;
   readonly rotate: boolean;
   readonly minRotationHours: number;
+  /** Addresses lure did not deploy, looked up like its own and never rotated. @default none */
+  readonly extraTargets?: readonly ExtraTarget[];
 }
 
 /**
@@ -110,6 +133,8 @@ export const keys = {
   result: (ip: string, checkedAt: Date): string => `results/${ip}/${checkedAt.toISOString().replace(/:/g, "")}.json`,
   rotation: (honeypot: string): string => `rotations/${honeypot}.json`,
   indexError: "state/index-error.json",
+  /** The key-problem marker of a further index. */
+  indexErrorOf: (index: string): string => `state/index-error-${index}.json`,
 } as const;
 
 /** Why the index cannot be used: retrying will not help until someone changes the key. */
@@ -123,6 +148,8 @@ export interface Processed {
   readonly found: boolean;
   readonly alerted: boolean;
   readonly rotation?: "rotated" | "failed";
+  /** Further indexes that could not be asked this time (failed, or their key is unusable). */
+  readonly unavailable?: readonly string[];
 }
 
 /** State shared by the messages of one invocation. */
@@ -131,11 +158,13 @@ export interface LookupSession {
   readonly settings: LookupSettings;
   /** The key-problem marker is looked at once per invocation, after the first successful lookup. */
   markerChecked: boolean;
+  /** Each further index, opened once per invocation; no `index` once its key problem was reported. */
+  readonly secondary: Map<string, { index?: ScannerIndex; version: string; markerChecked: boolean }>;
 }
 
 /** A session for one invocation: the key-problem marker is then checked once, not per message. */
 export function lookupSession(ports: LookupPorts, settings: LookupSettings): LookupSession {
-  return { ports, settings, markerChecked: false };
+  return { ports, settings, markerChecked: false, secondary: new Map() };
 }
 
 /** The index for this invocation, a key problem to report, or what could not be read. Never rejects. */
@@ -179,6 +208,13 @@ export function checkMessage(session: LookupSession, messageId: string, body: st
     return { ok: false, skip: "malformed" };
   }
   const message = parsed.message;
+  if (message.external) {
+    // Only the configured addresses: the queue is no way to have lure look up anything else.
+    const known = (session.settings.extraTargets ?? []).some((t) => t.ip === message.ip && t.honeypot === message.honeypot);
+    if (known) return { ok: true, message };
+    log("warn", "unknownService", { messageId, ip: message.ip, honeypot: message.honeypot, service: message.service, external: true });
+    return { ok: false, skip: "unknownService" };
+  }
   const services = session.settings.services;
   if (!Object.hasOwn(services, message.honeypot) || services[message.honeypot] !== message.service) {
     log("warn", "unknownService", { messageId, ip: message.ip, honeypot: message.honeypot, service: message.service });
@@ -200,28 +236,103 @@ export async function processMessage(session: LookupSession, index: ScannerIndex
   const answer = await index.lookup(ip);
   await clearIndexErrorMarker(session);
 
+  const answers: IndexAnswer[] = [{ index: index.name, answer }];
+  for (const sec of ports.secondary ?? []) answers.push(await secondaryAnswer(session, sec, message, previous));
   const now = ports.now();
-  const evaluation = evaluateExposure({
+  const evaluation = evaluateExposures({
     ip,
     honeypot,
-    index: index.name,
-    answer,
+    answers,
     previous,
     now,
     since: message.since === undefined ? undefined : new Date(message.since),
   });
   const resultKey = keys.result(ip, now);
-  await store.put(resultKey, { message, answer: answer.kind === "found" ? answer.raw : null, evaluation });
+  const rawOf = (r: LookupResult) => (r.kind === "found" ? r.raw : null);
+  const further = answers.slice(1).flatMap((a) => ("answer" in a ? [[a.index, rawOf(a.answer)] as const] : []));
+  await store.put(resultKey, { message, answer: rawOf(answer), ...(further.length > 0 ? { answers: Object.fromEntries(further) } : {}), evaluation });
+  const unavailable = answers.flatMap((a) => ("unavailable" in a ? [a.index] : []));
 
   const rotation = await rotate(session, message, evaluation, previous, now);
   const alerted = evaluation.changed || rotation !== undefined;
   if (alerted) {
-    const alert = exposureAlert({ prefix: settings.prefix, evaluation, service, rotation: rotation?.outcome, resultUrl: store.url(resultKey) });
+    const alert = exposureAlert({
+      prefix: settings.prefix,
+      evaluation,
+      service,
+      rotation: rotation?.outcome,
+      resultUrl: store.url(resultKey),
+      ...(message.external ? { external: message.label !== undefined ? { label: message.label } : {} } : {}),
+    });
     await ports.sendAlert(alert);
     ports.log("info", "alertSent", { ip, honeypot, changes: evaluation.changes.map((c) => c.kind), rotation: rotation?.outcome.status ?? null });
   }
   await store.put(keys.latest(ip), evaluation.state);
-  return { found: evaluation.state.found, alerted, ...(rotation?.performed ? { rotation: rotation.outcome.status } : {}) };
+  return { found: evaluation.state.found, alerted, ...(rotation?.performed ? { rotation: rotation.outcome.status } : {}), ...(unavailable.length > 0 ? { unavailable } : {}) };
+}
+
+/**
+ * A further index's answer for one message, or why there is none: not due yet (asked within its
+ * interval), or unavailable (its secret unreadable, its key unusable, its lookup failed). A key
+ * problem is alerted once per key version like the primary's; if that alert cannot be sent, this
+ * rejects so the message is retried and the alert with it.
+ */
+async function secondaryAnswer(session: LookupSession, sec: SecondaryIndexPorts, message: IpMessage, previous: ExposureState | undefined): Promise<IndexAnswer> {
+  const { log } = session.ports;
+  const where = { ip: message.ip, honeypot: message.honeypot, index: sec.name };
+  const before = previous && previous.honeypot === message.honeypot ? previousView(previous, sec.name) : undefined;
+  const asked = before && !before.unavailable ? Date.parse(before.checkedAt) : NaN;
+  const since = message.since === undefined ? NaN : Date.parse(message.since);
+  // A rotation (a newer `since`) makes the IP a new one: ask at once.
+  if (!Number.isNaN(asked) && !(asked < since) && session.ports.now().getTime() - asked < sec.everyHours * 3_600_000) return { index: sec.name, notDue: true };
+
+  let slot = session.secondary.get(sec.name);
+  if (!slot) {
+    slot = { version: NO_SECRET_VERSION, markerChecked: false };
+    session.secondary.set(sec.name, slot);
+    let problem: ConfigProblem | undefined;
+    try {
+      const key = await sec.readApiKey();
+      slot.version = key.version;
+      if (key.kind === "missing") problem = { problem: "no API key is set" };
+      else slot.index = sec.indexFor(key.key);
+    } catch (err) {
+      if (err instanceof IndexConfigError) problem = configProblemOf(err);
+      else {
+        // Asked again by the next invocation.
+        session.secondary.delete(sec.name);
+        log("error", "secondaryIndexNotOpened", { ...where, secret: sec.secretName, ...errorFields(err) });
+        return { index: sec.name, unavailable: errorFields(err).message };
+      }
+    }
+    if (problem) return reportSecondaryProblem(session, sec, problem, slot.version, where);
+  }
+  if (!slot.index) return { index: sec.name, unavailable: "its API key is unusable (alerted)" };
+  try {
+    const answer = await slot.index.lookup(message.ip);
+    if (!slot.markerChecked) {
+      slot.markerChecked = true;
+      await clearMarker(session, keys.indexErrorOf(sec.name));
+    }
+    return { index: sec.name, answer };
+  } catch (err) {
+    if (err instanceof IndexConfigError) {
+      slot.index = undefined;
+      return reportSecondaryProblem(session, sec, configProblemOf(err), slot.version, where);
+    }
+    log("warn", "secondaryIndexUnavailable", { ...where, ...errorFields(err) });
+    return { index: sec.name, unavailable: errorFields(err).message };
+  }
+}
+
+async function reportSecondaryProblem(session: LookupSession, sec: SecondaryIndexPorts, problem: ConfigProblem, version: string, where: Record<string, unknown>): Promise<IndexAnswer> {
+  const reported = await reportConfigProblem(session, problem, version, sec.name, { markerKey: keys.indexErrorOf(sec.name), secretName: sec.secretName });
+  if (!reported.ok) {
+    session.secondary.delete(sec.name);
+    throw new Error(`the ${sec.name} API key problem (${problem.problem}) could not be alerted`);
+  }
+  session.ports.log("warn", "secondaryIndexKeyProblem", { ...where, problem: problem.problem, alerted: reported.alerted });
+  return { index: sec.name, unavailable: problem.problem };
 }
 
 /** A stored state that is not one (edited by hand, older format) is ignored: at worst one repeated alert. */
@@ -252,18 +363,22 @@ function isExposureState(v: unknown): v is ExposureState {
 async function clearIndexErrorMarker(session: LookupSession): Promise<void> {
   if (session.markerChecked) return;
   session.markerChecked = true;
+  await clearMarker(session, keys.indexError);
+}
+
+async function clearMarker(session: LookupSession, key: string): Promise<void> {
   const { store, log } = session.ports;
   try {
-    const marker = await store.get(keys.indexError);
+    const marker = await store.get(key);
     if (!marker.exists) return;
     // Only the version read: a marker written since then (another instance) is its writer's business.
-    if (marker.etag === undefined) await store.delete(keys.indexError);
-    else if (!(await store.deleteIf(keys.indexError, marker.etag))) return;
-    log("info", "indexErrorCleared", { key: keys.indexError });
+    if (marker.etag === undefined) await store.delete(key);
+    else if (!(await store.deleteIf(key, marker.etag))) return;
+    log("info", "indexErrorCleared", { key });
   } catch (err) {
     // The lookup itself succeeded; failing the message would only spend another lookup. Cost of a
     // stale marker: a later problem with the same key version is not alerted.
-    log("warn", "indexErrorMarkerNotCleared", { key: keys.indexError, ...errorFields(err) });
+    log("warn", "indexErrorMarkerNotCleared", { key, ...errorFields(err) });
   }
 }
 
@@ -280,9 +395,12 @@ export async function reportConfigProblem(
   problem: ConfigProblem,
   secretVersion: string,
   indexName: string,
+  /** A further index's own marker and secret. @default the primary's (`keys.indexError`, `settings.secretName`) */
+  scope: { readonly markerKey: string; readonly secretName: string } = { markerKey: keys.indexError, secretName: session.settings.secretName },
 ): Promise<{ ok: boolean; alerted: boolean }> {
   const { ports, settings } = session;
   const { store, log } = ports;
+  const markerKey = scope.markerKey;
   const fields = { problem: problem.problem, status: problem.status ?? null, secretVersion };
   const now = ports.now();
   const sent: IndexErrorMarker = {
@@ -293,7 +411,7 @@ export async function reportConfigProblem(
   };
   let claim: ConditionalWrite;
   try {
-    const marker = await store.get(keys.indexError);
+    const marker = await store.get(markerKey);
     let condition: WriteCondition;
     if (!marker.exists) {
       condition = { ifNoneMatch: "*" };
@@ -310,10 +428,10 @@ export async function reportConfigProblem(
         }
         log("warn", "indexErrorClaimAbandoned", { ...fields, claimedAt: current.at });
       }
-      if (marker.etag === undefined) throw new Error(`the store returned no ETag for ${keys.indexError}; cannot replace it conditionally`);
+      if (marker.etag === undefined) throw new Error(`the store returned no ETag for ${markerKey}; cannot replace it conditionally`);
       condition = { ifMatch: marker.etag };
     }
-    claim = await store.putIf(keys.indexError, { ...sent, pending: true } satisfies IndexErrorMarker, condition);
+    claim = await store.putIf(markerKey, { ...sent, pending: true } satisfies IndexErrorMarker, condition);
   } catch (err) {
     log("error", "indexConfigErrorNotAlerted", { ...fields, ...errorFields(err) });
     return { ok: false, alerted: false };
@@ -324,15 +442,15 @@ export async function reportConfigProblem(
   }
 
   try {
-    await ports.sendAlert(configErrorAlert({ prefix: settings.prefix, index: indexName, problem: problem.problem, secretName: settings.secretName }));
+    await ports.sendAlert(configErrorAlert({ prefix: settings.prefix, index: indexName, problem: problem.problem, secretName: scope.secretName }));
   } catch (err) {
     log("error", "indexConfigErrorNotAlerted", { ...fields, ...errorFields(err) });
     try {
       // Released so the retry of the failed message can claim it again and alert.
-      if (claim.etag === undefined) await store.delete(keys.indexError);
-      else await store.deleteIf(keys.indexError, claim.etag);
+      if (claim.etag === undefined) await store.delete(markerKey);
+      else await store.deleteIf(markerKey, claim.etag);
     } catch (releaseErr) {
-      log("error", "indexErrorClaimNotReleased", { key: keys.indexError, staleAfterMs: INDEX_ERROR_CLAIM_STALE_MS, ...errorFields(releaseErr) });
+      log("error", "indexErrorClaimNotReleased", { key: markerKey, staleAfterMs: INDEX_ERROR_CLAIM_STALE_MS, ...errorFields(releaseErr) });
     }
     return { ok: false, alerted: false };
   }
@@ -340,10 +458,10 @@ export async function reportConfigProblem(
 
   try {
     // Only over our own claim: another instance may have replaced it for a newer key version.
-    const confirmed = claim.etag === undefined ? (await store.put(keys.indexError, sent), { written: true }) : await store.putIf(keys.indexError, sent, { ifMatch: claim.etag });
-    if (!confirmed.written) log("info", "indexErrorMarkerReplaced", { key: keys.indexError });
+    const confirmed = claim.etag === undefined ? (await store.put(markerKey, sent), { written: true }) : await store.putIf(markerKey, sent, { ifMatch: claim.etag });
+    if (!confirmed.written) log("info", "indexErrorMarkerReplaced", { key: markerKey });
   } catch (err) {
-    log("warn", "indexErrorMarkerNotWritten", { key: keys.indexError, ...errorFields(err) });
+    log("warn", "indexErrorMarkerNotWritten", { key: markerKey, ...errorFields(err) });
   }
   return { ok: true, alerted: true };
 }
@@ -378,6 +496,8 @@ async function rotate(
   const { ports, settings } = session;
   const { log } = ports;
   const { ip, honeypot, service } = message;
+  // Not ours to move: an extra target is only watched.
+  if (message.external) return undefined;
   // The marker only matters when a rotation could be due; skip the read otherwise.
   const last = settings.rotate && evaluation.state.found ? await readRotation(session, honeypot) : undefined;
   if (last && last.ip === ip && last.cycle === message.cycle) {

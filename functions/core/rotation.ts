@@ -3,7 +3,7 @@
  * never more often than the minimum interval per honeypot, so a honeypot that is found again at once
  * does not churn.
  */
-import type { ExposureState } from "./exposure";
+import { listedBy, type ExposureState } from "./exposure";
 
 export interface RotationPolicy {
   readonly enabled: boolean;
@@ -29,6 +29,6 @@ export function decideRotation(input: {
     const next = last + policy.minIntervalHours * 3_600_000;
     if (!Number.isNaN(last) && now.getTime() < next) return { rotate: false, reason: "too-soon", nextAllowedAt: new Date(next).toISOString() };
   }
-  const why = state.honeypotTagged ? `tagged as a honeypot by ${state.index}` : `listed by ${state.index} on ${state.ports.join(", ")}`;
+  const why = state.honeypotTagged ? `tagged as a honeypot by ${listedBy(state)}` : `listed by ${listedBy(state)} on ${state.ports.join(", ")}`;
   return { rotate: true, reason: why };
 }

@@ -8,7 +8,8 @@
  * `PORT`, `FUNCTION_TARGET`. The project is passed as `LURE_PROJECT` rather than guessed from the
  * metadata server, so a test or a misconfigured deploy cannot look at the wrong project.
  */
-import { EnvReader, type Vars } from "../aws/env-reader";
+import type { ExtraTarget } from "../core/extra-targets";
+import { EnvReader, type CensysEnv, type Vars } from "../aws/env-reader";
 
 /** Honeypot name → instance name, as the honeynet deployed them. */
 export type InstanceMap = Readonly<Record<string, string>>;
@@ -57,6 +58,10 @@ export interface GcpWatcherEnv {
   readonly minRotationHours: number;
   /** `LURE_HONEYSCORE`: also ask the index for its honeypot score. */
   readonly honeyscore: boolean;
+  /** `LURE_EXTRA_TARGETS` (optional): addresses lure did not deploy, queued and looked up every cycle. */
+  readonly extraTargets: readonly ExtraTarget[];
+  /** `LURE_CENSYS_*` (optional): Censys as a further index; the secret is `projects/<p>/secrets/<id>`. */
+  readonly censys?: CensysEnv;
 }
 
 /** Project ids: 6-30 characters, lower-case letters, digits, hyphens, starting with a letter. */
@@ -93,8 +98,11 @@ export function gcpWatcherEnv(vars: Vars, fn: string): GcpWatcherEnv {
     rotate: r.bool(e.rotate),
     minRotationHours: r.int(e.minRotationHours, 0),
     honeyscore: r.bool(e.honeyscore),
+    extraTargets: r.extraTargets(),
   };
-  return r.done(fn, value);
+  const censys = r.censys();
+  if (censys && !SECRET.test(censys.secret)) r.problems.push(`LURE_CENSYS_SECRET is ${JSON.stringify(censys.secret)} (expected projects/<project>/secrets/<id>)`);
+  return r.done(fn, censys ? { ...value, censys } : value);
 }
 
 /** The secret's short name (`shodan-api-key`), for alerts and logs. */

@@ -21,6 +21,7 @@
  */
 import { fitSubject, listSubject, type Alert } from "../core/alert";
 import { errorFields, type Log } from "../core/log";
+import { extraTargetMessages } from "../core/extra-targets";
 import type { IpMessage } from "../core/watcher-message";
 import type { GcpWatcherEnv } from "./env";
 import { ready, type GaxClientLike } from "./gax";
@@ -55,6 +56,8 @@ export interface ListIpsSummary {
   readonly cycle: string;
   /** Instances listed with the honeypot label. */
   readonly listed: number;
+  /** Addresses of `watcher.extraTargets` queued (after the honeynet's). */
+  readonly extraTargets: number;
   readonly queued: number;
   readonly skipped: { readonly notRunning: number; readonly noExternalIp: number; readonly unknownHoneypot: number };
   /** Honeypots of `LURE_VMS` with no queued IP (alerted every cycle); empty after a failed listing. */
@@ -131,7 +134,7 @@ export async function listIps(deps: ListIpsDeps, env: GcpWatcherEnv): Promise<Li
       // since: ephemeral addresses are reused, and what Shodan saw before this instance held the IP is not our exposure.
       const since = sinceOf(instance);
       const service = env.vms[honeypot];
-      messages.push({ ip, honeypot, service, task: service, ...(since ? { since } : {}), cycle });
+      messages.push({ ip, honeypot, service, task: service, ...(since ? { since } : {}), cycle, cloud: "gcp" });
     }
   } catch (err) {
     const e = errorFields(err);
@@ -147,6 +150,9 @@ export async function listIps(deps: ListIpsDeps, env: GcpWatcherEnv): Promise<Li
     await alert(`${withoutIp.join(", ")} without an external IP`, withoutIpAlert(env, cycle, withoutIp));
   }
 
+  // Queued even after a failed listing: they do not depend on it.
+  const extra = extraTargetMessages(env.extraTargets, cycle, "gcp", messages);
+  messages.push(...extra);
   let queued = 0;
   const notQueued: { ip: string; error: string }[] = [];
   for (const m of messages) {
@@ -162,7 +168,7 @@ export async function listIps(deps: ListIpsDeps, env: GcpWatcherEnv): Promise<Li
 
   if (listingError !== null || notQueued.length > 0) await alert("the cycle's failures", cycleAlert(env, cycle, listingError, notQueued, queued));
 
-  const summary: ListIpsSummary = { cycle, listed, queued, skipped, withoutIp, listingError, notQueued: notQueued.length, alerts };
+  const summary: ListIpsSummary = { cycle, listed, extraTargets: extra.length, queued, skipped, withoutIp, listingError, notQueued: notQueued.length, alerts };
   const failed = listingError !== null || notQueued.length > 0 || problems.length > 0;
   log(failed ? "error" : "info", "listIpsSummary", { ...summary });
   return { ok: problems.length === 0, summary, problems };

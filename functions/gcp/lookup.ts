@@ -79,7 +79,7 @@ export async function lookupRequest(body: string, meta: TaskMeta, ports: LookupP
   const last = isLastAttempt(meta, env.maxAttempts);
   const ids = { task: meta.id, attempt, lastAttempt: last };
   const secret = secretName(env);
-  const session = lookupSession(ports, { prefix: env.prefix, secretName: secret, services: env.vms, rotate: env.rotate, minRotationHours: env.minRotationHours });
+  const session = lookupSession(ports, { prefix: env.prefix, secretName: secret, services: env.vms, rotate: env.rotate, minRotationHours: env.minRotationHours, extraTargets: env.extraTargets });
   const done = (outcome: LookupOutcome): LookupAnswer => {
     log("info", "lookupDone", { ...ids, outcome: outcome.kind, ...(outcome.kind === "skipped" ? { reason: outcome.reason } : outcome.kind === "looked-up" ? { ...outcome.processed } : {}) });
     return { status: 200, outcome };
@@ -124,7 +124,7 @@ export async function lookupRequest(body: string, meta: TaskMeta, ports: LookupP
   let problem: ConfigProblem;
   if (opening.kind === "ready") {
     try {
-      return done({ kind: "looked-up", processed: await processMessage(session, opening.index, await sinceRotation(ports, message)) });
+      return done({ kind: "looked-up", processed: await processMessage(session, opening.index, message.external ? message : await sinceRotation(ports, message)) });
     } catch (err) {
       if (!(err instanceof IndexConfigError)) return fail(message, "lookupFailed", where, err);
       problem = configProblemOf(err);

@@ -5,6 +5,7 @@
 import type { JsonStore } from "../core/json-store";
 import type { Log } from "../core/log";
 import type { LookupPorts } from "../core/lookup";
+import { censysSecondary, type CensysIndexOptions } from "../censys";
 import { createShodanIndex, type RateLimiter, type ShodanClientLike } from "../shodan";
 import type { GcpWatcherEnv } from "./env";
 import type { ListIpsDeps } from "./list-ips";
@@ -27,6 +28,8 @@ export interface GcpClients {
   readonly write: LineWriter;
   /** @default shodan-client (tests pass a fake) */
   readonly shodan?: ShodanClientLike;
+  /** Censys's HTTP and waits. @default the global fetch and setTimeout (tests pass quicker ones) */
+  readonly censys?: Pick<CensysIndexOptions, "fetch" | "sleep">;
   readonly now: () => Date;
 }
 
@@ -43,6 +46,7 @@ export function lookupPorts(clients: GcpClients, env: GcpWatcherEnv, log: Log): 
     // Per request, with the key read in it, so a new key version takes effect at once.
     indexFor: (apiKey) => createShodanIndex({ apiKey, honeyscore: env.honeyscore, limiter: clients.limiter, ...(clients.shodan ? { client: clients.shodan } : {}) }),
     indexName: "shodan",
+    ...(env.censys ? { secondary: [censysSecondary(env.censys, () => secretManagerApiKey(clients.secrets, env.censys!.secret), clients.censys)] } : {}),
     now: clients.now,
     log,
   };

@@ -63,6 +63,9 @@ export class AwsHoneynetStack extends AwsStack {
     output("watcher_results", this.watcher.resultsLocation, "Shodan lookup results: results/<ip>/<time>.json (history) and latest/<ip>.json");
     output("watcher_api_key_secret", this.watcher.apiKeySecretName, "Secrets Manager secret created empty: put the Shodan API key in it (README: Setting the Shodan API key)");
     output("watcher_alert_topic", this.watcher.topic.arn, "SNS topic of exposure alerts");
+    if (this.watcher.censysSecretName) {
+      output("watcher_censys_secret", this.watcher.censysSecretName, "Secrets Manager secret created empty: put the Censys Personal Access Token in it (README: What the Watcher tells you)");
+    }
     new TerraformOutput(this, "watcher_dead_letter_queue", {
       value: { url: this.watcher.deadLetterQueue.url, arn: this.watcher.deadLetterQueue.arn },
       description: "Lookups that failed 5 times (each cycle alerts while any are there); inspect with the URL, redrive with the ARN",

@@ -22,6 +22,8 @@ export interface WatcherStoresProps {
   readonly tags: Record<string, string>;
   readonly resultsRetentionDays?: number;
   readonly alertEmail?: string;
+  /** Make the Censys token's secret too. @default false */
+  readonly censys?: boolean;
 }
 
 export interface WatcherStores {
@@ -29,6 +31,8 @@ export interface WatcherStores {
   readonly topic: SnsTopic;
   readonly secret: SecretsmanagerSecret;
   readonly apiKeySecretName: string;
+  /** The Censys token's secret, when Censys is an index. */
+  readonly censys?: { readonly secret: SecretsmanagerSecret; readonly name: string };
 }
 
 export function watcherStores(scope: Construct, props: WatcherStoresProps): WatcherStores {
@@ -101,7 +105,17 @@ export function watcherStores(scope: Construct, props: WatcherStoresProps): Watc
     recoveryWindowInDays: 0,
     tags,
   });
-  return { bucket, topic, secret, apiKeySecretName };
+  // Censys's token, only when it is an index: no secret (and no grant) for a service not used.
+  const censysSecretName = props.censys ? name("censys-api-key") : undefined;
+  const censysSecret = censysSecretName
+    ? new SecretsmanagerSecret(scope, "CensysApiKey", {
+        name: censysSecretName,
+        description: "Censys Personal Access Token for the lure watcher. Created empty; set it with put-secret-value (see the README).",
+        recoveryWindowInDays: 0,
+        tags,
+      })
+    : undefined;
+  return { bucket, topic, secret, apiKeySecretName, ...(censysSecret && censysSecretName ? { censys: { secret: censysSecret, name: censysSecretName } } : {}) };
 }
 
 export interface WatcherQueues {

@@ -19,8 +19,9 @@ import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { AwsStack } from "../../providers/aws";
 import type { IamStatement, IWatcher, WatcherProps } from "../core/interfaces";
 import { componentTags, resourceName } from "../core/naming";
-import { assertWatcherProps } from "../core/validate";
+import { assertWatcherProps, watcherRuntime } from "../core/validate";
 import { worstLookupMs } from "../../functions/shodan/budget";
+import { censysWorstLookupMs } from "../../functions/censys/budget";
 import { FUNCTION_ENTRIES, type FunctionName } from "../core/bundle";
 import { functionSchedule, nodeFunction, rolePolicyOf } from "./lambda";
 import { watcherQueues, watcherStores } from "./watcher-stores";
@@ -59,6 +60,9 @@ export class AwsWatcher extends Construct implements IWatcher {
   readonly deadLetterQueue: SqsQueue;
   readonly topic: SnsTopic;
   readonly secret: SecretsmanagerSecret;
+  /** The Censys token's secret (created empty), when `indexes` has "censys". */
+  readonly censysSecret?: SecretsmanagerSecret;
+  readonly censysSecretName?: string;
   readonly listIps: LambdaFunction;
   readonly lookup: LambdaFunction;
   readonly schedule: SchedulerSchedule;
@@ -77,7 +81,25 @@ export class AwsWatcher extends Construct implements IWatcher {
     const rotate = props.rotateOnExposure ?? false;
 
     // --- where results, alerts and the key live ----------------------------------------------------
-    const stores = watcherStores(this, { prefix, tags, ...(props.resultsRetentionDays !== undefined ? { resultsRetentionDays: props.resultsRetentionDays } : {}), ...(props.alertEmail ? { alertEmail: props.alertEmail } : {}) });
+    const runtime = watcherRuntime(props);
+    const stores = watcherStores(this, {
+      prefix,
+      tags,
+      ...(props.resultsRetentionDays !== undefined ? { resultsRetentionDays: props.resultsRetentionDays } : {}),
+      ...(props.alertEmail ? { alertEmail: props.alertEmail } : {}),
+      censys: runtime.censys,
+    });
+    this.censysSecret = stores.censys?.secret;
+    this.censysSecretName = stores.censys?.name;
+    const extraTargets: Record<string, string> = runtime.extraTargets.length > 0 ? { LURE_EXTRA_TARGETS: JSON.stringify(runtime.extraTargets) } : {};
+    const censysEnv: Record<string, string> = stores.censys
+      ? {
+          LURE_CENSYS_SECRET: stores.censys.secret.arn,
+          LURE_CENSYS_SECRET_NAME: stores.censys.name,
+          LURE_CENSYS_EVERY_HOURS: String(runtime.censysEveryHours),
+          ...(runtime.censysOrganizationId ? { LURE_CENSYS_ORG: runtime.censysOrganizationId } : {}),
+        }
+      : {};
     this.bucket = stores.bucket;
     this.topic = stores.topic;
     this.secret = stores.secret;
@@ -105,6 +127,7 @@ export class AwsWatcher extends Construct implements IWatcher {
         // Each cycle reports lookups that ended in the dead-letter queue.
         LURE_DLQ_URL: this.deadLetterQueue.url,
         LURE_DLQ_ARN: this.deadLetterQueue.arn,
+        ...extraTargets,
       },
       statements: [
         ...discovery.statements,
@@ -143,7 +166,9 @@ export class AwsWatcher extends Construct implements IWatcher {
         // Each instance spaces its requests so all of them together stay within Shodan's rate.
         LURE_MIN_INTERVAL_MS: String(LOOKUP_MIN_INTERVAL_MS),
         LURE_HONEYSCORE: String(props.honeyscore ?? true),
-        LURE_TIME_RESERVE_MS: String(LOOKUP_RESERVE_MS),
+        LURE_TIME_RESERVE_MS: String(LOOKUP_RESERVE_MS + (stores.censys ? censysWorstLookupMs(LOOKUP_MIN_INTERVAL_MS) : 0)),
+        ...extraTargets,
+        ...censysEnv,
       },
       statements: [
         // What Lambda's SQS event source needs, on this queue only.
@@ -153,7 +178,7 @@ export class AwsWatcher extends Construct implements IWatcher {
         { Sid: "ReadWriteResults", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: RESULT_PREFIXES.map((p) => `${this.bucket.arn}/${p}*`) },
         { Sid: "ClearErrorMarker", Effect: "Allow", Action: ["s3:DeleteObject"], Resource: [`${this.bucket.arn}/state/*`] },
         { Sid: "Alert", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] },
-        { Sid: "ReadApiKey", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [this.secret.arn] },
+        { Sid: "ReadApiKey", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [this.secret.arn, ...(stores.censys ? [stores.censys.secret.arn] : [])] },
         ...(rotation?.cloud === "aws" ? rotation.statements : []),
       ],
     });

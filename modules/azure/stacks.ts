@@ -9,7 +9,7 @@ import { namedOutput } from "../core/outputs";
 import { watcherPropsFor } from "../core/validate";
 import { AzureHoneynet } from "./honeynet";
 import { AzureQuarantine, azureQuarantinePropsProblems, FLOW_POISON_QUEUE_NAME, TABLE_NAME } from "./quarantine";
-import { API_KEY_SECRET_NAME, AzureWatcher } from "./watcher";
+import { API_KEY_SECRET_NAME, AzureWatcher, CENSYS_SECRET_NAME } from "./watcher";
 
 type AzureCloudConfig = NonNullable<LureConfig["clouds"]["azure"]>;
 
@@ -76,6 +76,12 @@ export class AzureHoneynetStack extends AzureStack {
       value: `read -rsp "Shodan API key: " LURE_KEY && echo && printf %s "$LURE_KEY" | az keyvault secret set --vault-name ${watcher.vaultName} --name ${API_KEY_SECRET_NAME} --file /dev/stdin --output none; unset LURE_KEY`,
       description: "Stores the Shodan API key (README: Setting the Shodan API key); lookups fail until it is set",
     });
+    if (w.indexes.includes("censys")) {
+      namedOutput(this, "watcher_censys_command", {
+        value: `read -rsp "Censys token: " LURE_KEY && echo && printf %s "$LURE_KEY" | az keyvault secret set --vault-name ${watcher.vaultName} --name ${CENSYS_SECRET_NAME} --file /dev/stdin --output none; unset LURE_KEY`,
+        description: "Stores the Censys Personal Access Token (README: What the Watcher tells you); Censys lookups are skipped until it is set",
+      });
+    }
     namedOutput(this, "watcher_function_app", { value: watcher.functionApp.name, description: "Function App of the watcher (list-ips on the timer, lookup on the queue)" });
     namedOutput(this, "watcher_poison_queue", { value: watcher.poisonQueue.url, description: "Lookups that failed 5 times (each cycle alerts while any are there)" });
     namedOutput(this, "watcher_logs", { value: watcher.insights.name, description: "Application Insights of the watcher's functions (Entra ID only)" });

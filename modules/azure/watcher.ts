@@ -48,13 +48,15 @@ import type { AccessGrant, IWatcher, WatcherProps } from "../core/interfaces";
 import { componentTags, resourceName, slug } from "../core/naming";
 import type { AZURE_LOCATIONS } from "../core/regions";
 import { toNcrontab } from "../core/schedule";
-import { watcherPropsProblems } from "../core/validate";
+import { watcherPropsProblems, watcherRuntime } from "../core/validate";
 import { deploymentUnique, keyVaultName, KEY_VAULT_SECRETS_OFFICER, KEY_VAULT_SECRETS_USER, HIVE_VAULT_SOFT_DELETE_DAYS, UNIQUE_LENGTH } from "./honeynet";
 
 /** Shodan allows one request per second per account; the gate spaces every instance's requests by this. */
 export const SHODAN_MIN_INTERVAL_MS = 1000;
 /** The secret the user sets (the vault is the watcher's own, so a plain name is enough). */
 export const API_KEY_SECRET_NAME = "shodan-api-key";
+/** The Censys token's secret, in the same vault, when `indexes` has "censys". */
+export const CENSYS_SECRET_NAME = "censys-api-key";
 export const QUEUE_NAME = "ips";
 /** Where the host moves a message after its last failed dequeue: `<queue>-poison`, by convention. */
 export const POISON_QUEUE_NAME = `${QUEUE_NAME}-poison`;
@@ -282,7 +284,7 @@ export class AzureWatcher extends Construct implements IWatcher {
       identity: this.identity,
       insights: this.insights,
       packageBlob: this.packageBlob,
-      settings: Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v])),
+      settings: { ...Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v])), ...this.optionalSettings(props) },
       // With batchSize 1 (host.json) and one instance, one lookup runs at a time; the gate covers any overlap.
       queueConnections: { [QUEUE_CONNECTION]: account.primaryQueueEndpoint },
       dependsOn: startsWith,
@@ -294,6 +296,27 @@ export class AzureWatcher extends Construct implements IWatcher {
     if (props.alertEmail) {
       Annotations.of(this).addInfo(`alerts go to ${props.alertEmail} from ${ALERT_SENDER_USER}@ an Azure-managed domain (no confirmation needed; check the spam folder first)`);
     }
+  }
+
+  /**
+   * Extra targets and Censys, only when configured. Censys's token is a second secret the user sets
+   * in the same vault, which holds nothing else: the app's Secrets User role stays vault-scoped, since
+   * a secret-scoped assignment needs the secret before Terraform runs, and Terraform never creates (or
+   * sees) either key.
+   */
+  private optionalSettings(props: AzureWatcherProps): Record<string, string> {
+    const runtime = watcherRuntime(props);
+    return {
+      ...(runtime.extraTargets.length > 0 ? { LURE_EXTRA_TARGETS: JSON.stringify(runtime.extraTargets) } : {}),
+      ...(runtime.censys
+        ? {
+            LURE_CENSYS_SECRET: CENSYS_SECRET_NAME,
+            LURE_CENSYS_SECRET_NAME: CENSYS_SECRET_NAME,
+            LURE_CENSYS_EVERY_HOURS: String(runtime.censysEveryHours),
+            ...(runtime.censysOrganizationId ? { LURE_CENSYS_ORG: runtime.censysOrganizationId } : {}),
+          }
+        : {}),
+    };
   }
 
   /** The schedule and log retention Azure takes, from props already validated. */

@@ -21,6 +21,13 @@ import type { HoneynetProps } from "./interfaces";
 import { LABEL_KEYS, MAX_LABELS, labelsFromTags, toLabel } from "./labels";
 import { AZURE_VM_SIZES, AZURE_VM_SIZE_NAMES, VM_HOST_OVERHEAD_MIB, GCP_MACHINE_TYPES, GCP_MACHINE_TYPE_NAMES, defaultAzureVmSize, defaultGcpMachineType } from "./vm-sizes";
 import { webPortProblems, type WebPorts } from "./web-images";
+import { expandExtraTargets, type ExtraTargetInput } from "./extra-targets";
+
+/** Scanner indexes the watcher can ask. */
+export const SCANNER_INDEXES = ["shodan", "censys"] as const;
+export type ScannerIndexName = (typeof SCANNER_INDEXES)[number];
+/** Censys lookups cost credits (a free account gets about 100 a month): one IP is asked once a day. */
+export const CENSYS_DEFAULT_EVERY_HOURS = 24;
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -635,8 +642,43 @@ export const configSchema = z.strictObject({
       resultsRetentionDays: z.number().int().min(1).max(3650).default(365),
       /** Also ask Shodan for the honeyscore of hosts it lists (one more request per listed host). */
       honeyscore: z.boolean().default(true),
+      /** Scanner indexes to ask, the first being the primary; each further one has its own key secret. */
+      indexes: z
+        .array(oneOf(SCANNER_INDEXES, "scanner index"))
+        .min(1)
+        .superRefine((v, ctx) => {
+          if (v[0] !== "shodan") ctx.addIssue({ code: "custom", message: `must start with "shodan": it is the primary index (honeyscore, rotation); add others after it, e.g. ["shodan", "censys"]` });
+          if (new Set(v).size !== v.length) ctx.addIssue({ code: "custom", message: "names an index twice" });
+        })
+        .default(["shodan"])
+        .describe('Scanner indexes the watcher asks, Shodan first: ["shodan"] (default) or ["shodan", "censys"]; each further index has its own key secret and costs its own credits'),
+      /** Censys's settings, used when `indexes` has "censys". */
+      censys: z
+        .strictObject({
+          /** Hours before one IP is asked again: every Censys host lookup costs a credit. */
+          everyHours: z.number().int().min(0).max(720).default(CENSYS_DEFAULT_EVERY_HOURS),
+          /** Censys organization to bill; without it the token owner's free wallet pays. */
+          organizationId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: "is not a Censys organization ID (a UUID)" }).optional(),
+        })
+        .default({ everyHours: CENSYS_DEFAULT_EVERY_HOURS }),
+      /**
+       * Honeypots lure did not deploy (on premises, another provider): public addresses or CIDRs up to
+       * a /28, or `{ address, honeypot?, label? }`; looked up every cycle, alerted and reported like
+       * lure's own, never rotated. Checked in `crossChecks` (each problem with its path).
+       */
+      extraTargets: z.array(z.custom<ExtraTargetInput>(() => true)).default([]),
     })
-    .default({ enabled: true, schedule: "rate(12 hours)", rotateOnExposure: false, minRotationIntervalHours: 24, resultsRetentionDays: 365, honeyscore: true }),
+    .default({
+      enabled: true,
+      schedule: "rate(12 hours)",
+      rotateOnExposure: false,
+      minRotationIntervalHours: 24,
+      resultsRetentionDays: 365,
+      honeyscore: true,
+      indexes: ["shodan"],
+      censys: { everyHours: CENSYS_DEFAULT_EVERY_HOURS },
+      extraTargets: [],
+    }),
   quarantine: quarantineSchema,
 });
 
@@ -892,7 +934,7 @@ function fargateSizeProblems(path: string, name: string, o: unknown): ConfigProb
 
 /** Rules that span several settings; they read the raw input, so they run even when other parts are wrong. */
 function crossChecks(input: unknown): ConfigProblem[] {
-  return [...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...gcpCrossChecks(input), ...watcherScheduleProblems(input), ...vmAllowListProblems(input), ...quarantineCrossChecks(input)];
+  return [...extraTargetProblems(input), ...honeynetCrossChecks(input), ...adminAccessCrossChecks(input), ...azureCrossChecks(input), ...gcpCrossChecks(input), ...watcherScheduleProblems(input), ...vmAllowListProblems(input), ...quarantineCrossChecks(input)];
 }
 
 /** The clouds whose config may narrow the honeynet's selection (`clouds.<cloud>.honeypots`). */
@@ -984,6 +1026,13 @@ function adminAccessCrossChecks(input: unknown): ConfigProblem[] {
  * EventBridge expression: one they cannot is refused here, once, naming the clouds that need it,
  * not half-way through a deploy. Both accept and refuse the same expressions.
  */
+function extraTargetProblems(input: unknown): ConfigProblem[] {
+  const list = valueAt(input, ["watcher", "extraTargets"]);
+  // Not a list: the schema says so.
+  if (!list.found || !Array.isArray(list.value)) return [];
+  return expandExtraTargets(list.value, "watcher.extraTargets", HONEYPOT_NAMES).problems;
+}
+
 function watcherScheduleProblems(input: unknown): ConfigProblem[] {
   const w = valueAt(input, ["watcher"]).value as Record<string, unknown> | undefined;
   const schedule = w && typeof w === "object" ? w.schedule : undefined;

@@ -232,6 +232,9 @@ export interface IHoneynet extends IConstruct {
 // ---------------------------------------------------------------------------------------------------
 // Watcher
 
+export type { ExtraTargetInput } from "./extra-targets";
+import type { ExtraTargetInput } from "./extra-targets";
+
 export interface WatcherProps extends CommonProps {
   /** The honeynet to watch: its IPs are discovered through `publicIpSource` at run time. */
   readonly honeynet: IHoneynet;
@@ -247,6 +250,15 @@ export interface WatcherProps extends CommonProps {
   readonly resultsRetentionDays?: number;
   /** Also ask Shodan for the honeyscore of hosts it lists (one more request per listed host). @default true */
   readonly honeyscore?: boolean;
+  /** Scanner indexes to ask, Shodan first; "censys" adds a second key secret and its grant. @default ["shodan"] */
+  readonly indexes?: readonly ("shodan" | "censys")[];
+  /** Censys lookups: hours before one IP is asked again, and the organization billed. @default { everyHours: 24 } */
+  readonly censys?: { readonly everyHours?: number; readonly organizationId?: string };
+  /**
+   * Addresses of honeypots lure did not deploy: public IPs or CIDRs up to a /28, or `{ address,
+   * honeypot?, label? }`; looked up every cycle like the honeynet's own, never rotated. @default none
+   */
+  readonly extraTargets?: readonly ExtraTargetInput[];
 }
 
 export interface IWatcher extends IConstruct {

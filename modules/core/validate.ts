@@ -2,7 +2,9 @@
 import { honeynetDemand, networkTooSmall, vpcCidrProblem } from "./address-plan";
 import { HONEYPOT_NAMES, TPOT, missingPeers, portKeys } from "./catalog";
 import { isWorldOpen, parseCidr } from "./cidr";
-import { ConfigError, PLAINTEXT_REFUSED_MESSAGE, type ConfigProblem, type LureConfig } from "./config";
+import { CENSYS_DEFAULT_EVERY_HOURS, ConfigError, PLAINTEXT_REFUSED_MESSAGE, type ConfigProblem, type LureConfig } from "./config";
+import { expandExtraTargets } from "./extra-targets";
+import type { ExtraTarget } from "../../functions/core/extra-targets";
 import type { HoneynetProps, IHoneynet, WatcherProps } from "./interfaces";
 import { ACM_CERTIFICATE_ARN, certificateRegionReason, propsArnProblems } from "./regions";
 import { scheduleProblem } from "./schedule";
@@ -76,7 +78,28 @@ export function watcherPropsProblems(props: WatcherProps): ConfigProblem[] {
   int("minRotationIntervalHours", props.minRotationIntervalHours, 1, 720);
   int("resultsRetentionDays", props.resultsRetentionDays, 1, 3650);
   if (props.honeynet.honeypots.every((h) => h.ports.length === 0)) out.push({ path: "honeynet", message: "has no honeypot with public ports: there is nothing to watch" });
+  const indexes = props.indexes ?? ["shodan"];
+  if (indexes[0] !== "shodan" || new Set(indexes).size !== indexes.length || indexes.some((i) => i !== "shodan" && i !== "censys")) {
+    out.push({ path: "indexes", message: `${JSON.stringify(indexes)} is not allowed; allowed: ["shodan"] or ["shodan", "censys"]` });
+  }
+  int("censys.everyHours", props.censys?.everyHours, 0, 720);
+  if (props.censys?.organizationId !== undefined && !UUID.test(props.censys.organizationId)) out.push({ path: "censys.organizationId", message: `"${props.censys.organizationId}" is not a Censys organization ID (a UUID)` });
+  out.push(...expandExtraTargets(props.extraTargets ?? [], "extraTargets", HONEYPOT_NAMES).problems);
   return out;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The watcher's settings the functions get, resolved from props already checked. */
+export function watcherRuntime(props: WatcherProps): { indexes: readonly ("shodan" | "censys")[]; censys: boolean; censysEveryHours: number; censysOrganizationId?: string; extraTargets: ExtraTarget[] } {
+  const indexes = props.indexes ?? ["shodan"];
+  return {
+    indexes,
+    censys: indexes.includes("censys"),
+    censysEveryHours: props.censys?.everyHours ?? CENSYS_DEFAULT_EVERY_HOURS,
+    ...(props.censys?.organizationId ? { censysOrganizationId: props.censys.organizationId } : {}),
+    extraTargets: expandExtraTargets(props.extraTargets ?? [], "extraTargets").targets,
+  };
 }
 
 /** The watcher's props from the config, for `honeynet` (the same on every cloud; its logs keep the honeynet's retention). */
@@ -92,6 +115,9 @@ export function watcherPropsFor(config: LureConfig, honeynet: IHoneynet): Watche
     resultsRetentionDays: w.resultsRetentionDays,
     honeyscore: w.honeyscore,
     logRetentionDays: config.honeynet.logRetentionDays,
+    indexes: w.indexes,
+    censys: w.censys,
+    extraTargets: w.extraTargets,
   };
 }
 

@@ -71,6 +71,12 @@ export class GcpHoneynetStack extends GcpStack {
       value: `read -rsp "Shodan API key: " LURE_KEY && echo && printf %s "$LURE_KEY" | gcloud secrets versions add ${watcher.apiKeySecretName} --project ${project} --data-file=-; unset LURE_KEY`,
       description: "Stores the Shodan API key (README: Setting the Shodan API key); lookups fail until it is set",
     });
+    if (watcher.censysSecretName) {
+      namedOutput(this, "watcher_censys_command", {
+        value: `read -rsp "Censys token: " LURE_KEY && echo && printf %s "$LURE_KEY" | gcloud secrets versions add ${watcher.censysSecretName} --project ${project} --data-file=-; unset LURE_KEY`,
+        description: "Stores the Censys Personal Access Token (README: What the Watcher tells you); Censys lookups are skipped until it is set",
+      });
+    }
     namedOutput(this, "watcher_queue", { value: watcher.queue.id, description: "Cloud Tasks queue of the lookups (1 a second, 1 at a time)" });
     namedOutput(this, "watcher_failures", {
       value: `gcloud storage ls ${watcher.resultsLocation}/state/failed/`,

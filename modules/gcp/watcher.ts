@@ -48,7 +48,7 @@ import type { AccessGrant, IWatcher, WatcherProps } from "../core/interfaces";
 import { LABEL_KEYS } from "../core/labels";
 import { resourceName } from "../core/naming";
 import { toUnixCron } from "../core/schedule";
-import { watcherPropsProblems } from "../core/validate";
+import { watcherPropsProblems, watcherRuntime } from "../core/validate";
 
 export const RUNTIME = "nodejs22";
 /** Cloud Tasks' limits on the queue: the account's Shodan rate, one lookup at a time. */
@@ -152,6 +152,8 @@ interface Ctx {
   readonly apis: Record<string, ProjectService>;
   /** The IAM member of a part's service account. */
   readonly member: (who: Account) => string;
+  /** Extra targets and Censys, as the functions get them. */
+  readonly runtime: ReturnType<typeof watcherRuntime>;
 }
 
 export class GcpWatcher extends Construct implements IWatcher {
@@ -159,6 +161,9 @@ export class GcpWatcher extends Construct implements IWatcher {
   readonly resultsLocation: string;
   /** The secret's id (`<prefix>-watcher-shodan-api-key`), created without a version. */
   readonly apiKeySecretName: string;
+  /** The Censys token's secret (`<prefix>-watcher-censys-api-key`, no version), when `indexes` has "censys". */
+  readonly censysSecret?: SecretManagerSecret;
+  readonly censysSecretName?: string;
   readonly resultsBucket: StorageBucket;
   readonly sourceBucket: StorageBucket;
   readonly source: StorageBucketObject;
@@ -207,10 +212,11 @@ export class GcpWatcher extends Construct implements IWatcher {
       name: (...parts: string[]) => resourceName(prefix, ["watcher", ...parts], 63),
       apis,
       member: (who: Account) => `serviceAccount:${this.accounts[who].email}`,
+      runtime: watcherRuntime(props),
     };
     ({ results: this.resultsBucket, sourceBucket: this.sourceBucket, source: this.source } = this.storage(ctx));
     this.resultsLocation = `gs://${this.resultsBucket.name}`;
-    ({ secretName: this.apiKeySecretName, secret: this.apiKeySecret, queue: this.queue } = this.keyAndQueue(ctx));
+    ({ secretName: this.apiKeySecretName, secret: this.apiKeySecret, queue: this.queue, censysSecretName: this.censysSecretName, censysSecret: this.censysSecret } = this.keyAndQueue(ctx));
     this.accounts = this.identities(ctx);
     const grants = this.grants(ctx);
     const fns = this.functions(ctx, grants);
@@ -257,7 +263,7 @@ export class GcpWatcher extends Construct implements IWatcher {
   }
 
   /** The Shodan key's secret (no version: the user adds the key) and the lookups' task queue. */
-  private keyAndQueue(ctx: Ctx): { secretName: string; secret: SecretManagerSecret; queue: CloudTasksQueue } {
+  private keyAndQueue(ctx: Ctx): { secretName: string; secret: SecretManagerSecret; queue: CloudTasksQueue; censysSecretName?: string; censysSecret?: SecretManagerSecret } {
     const { project, region, labels, name, apis } = ctx;
     const secretName = name("shodan-api-key");
     const secret = new SecretManagerSecret(this, "ApiKey", { project, secretId: secretName, replication: { auto: {} }, labels, dependsOn: [apis["secretmanager.googleapis.com"]] });
@@ -271,7 +277,12 @@ export class GcpWatcher extends Construct implements IWatcher {
       stackdriverLoggingConfig: { samplingRatio: 1 },
       dependsOn: [apis["cloudtasks.googleapis.com"]],
     });
-    return { secretName, secret, queue };
+    // Censys's token only when it is an index: no secret, and no grant, for a service not used.
+    const censysName = ctx.runtime.censys ? name("censys-api-key") : undefined;
+    const censys = censysName
+      ? { censysSecretName: censysName, censysSecret: new SecretManagerSecret(this, "CensysApiKey", { project, secretId: censysName, replication: { auto: {} }, labels, dependsOn: [apis["secretmanager.googleapis.com"]] }) }
+      : {};
+    return { secretName, secret, queue, ...censys };
   }
 
   /** One service account per part; none has a role unless {@link grants} gives it one. */
@@ -300,6 +311,7 @@ export class GcpWatcher extends Construct implements IWatcher {
       new ServiceAccountIamMember(this, "TasksActAs", { serviceAccountId: this.accounts.tasks.name, role: ROLES.actAs, member: member("listIps") }),
       new StorageBucketIamMember(this, "ResultsObjectUser", { bucket: this.resultsBucket.name, role: ROLES.objectUser, member: member("lookup") }),
       new SecretManagerSecretIamMember(this, "ApiKeyAccessor", { project, secretId: this.apiKeySecret.id, role: ROLES.secretAccessor, member: member("lookup") }),
+      ...(this.censysSecret ? [new SecretManagerSecretIamMember(this, "CensysApiKeyAccessor", { project, secretId: this.censysSecret.id, role: ROLES.secretAccessor, member: member("lookup") })] : []),
       ...(rotate ? this.grant("Rotation", props.honeynet.rotationAccess(), "lookup", prefix) : []),
       new ProjectIamMember(this, "BuildAccountBuilder", { project, role: ROLES.builder, member: member("build") }),
     ];
@@ -328,7 +340,19 @@ export class GcpWatcher extends Construct implements IWatcher {
       minRotationHours: String(props.minRotationIntervalHours ?? 24),
       honeyscore: String(props.honeyscore ?? true),
     };
-    const environmentVariables = Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v]));
+    const { runtime } = ctx;
+    const environmentVariables: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(lure).map(([k, v]) => [e[k as keyof typeof e], v])),
+      ...(runtime.extraTargets.length > 0 ? { LURE_EXTRA_TARGETS: JSON.stringify(runtime.extraTargets) } : {}),
+      ...(this.censysSecret && this.censysSecretName
+        ? {
+            LURE_CENSYS_SECRET: this.censysSecret.id,
+            LURE_CENSYS_SECRET_NAME: this.censysSecretName,
+            LURE_CENSYS_EVERY_HOURS: String(runtime.censysEveryHours),
+            ...(runtime.censysOrganizationId ? { LURE_CENSYS_ORG: runtime.censysOrganizationId } : {}),
+          }
+        : {}),
+    };
     const fn = (fid: string, fname: string, entryPoint: string, who: Account, timeoutSeconds: number) =>
       new Cloudfunctions2Function(this, fid, {
         project,

@@ -17,7 +17,17 @@ describe("list-ips", () => {
       topicArn: listVars.LURE_TOPIC_ARN,
       dlqUrl: listVars.LURE_DLQ_URL,
       dlqArn: listVars.LURE_DLQ_ARN,
+      extraTargets: [],
     });
+  });
+
+  test("LURE_EXTRA_TARGETS: read when set, every bad entry reported", () => {
+    const targets = [{ ip: "185.199.108.1", honeypot: "conpot", label: "plant-a" }, { ip: "2a00:1450:4001::1", honeypot: "external" }];
+    expect(listIpsEnv({ ...listVars, LURE_EXTRA_TARGETS: JSON.stringify(targets) }).extraTargets).toEqual(targets);
+    expect(() => listIpsEnv({ ...listVars, LURE_EXTRA_TARGETS: '[{"ip":"not-an-ip","honeypot":"conpot"},{"ip":"185.199.108.1","honeypot":"Bad Name!"}]' })).toThrow(
+      /LURE_EXTRA_TARGETS\[0\]: ip "not-an-ip" is not an IP address.*LURE_EXTRA_TARGETS\[1\]: honeypot "Bad Name!" is not a name/s,
+    );
+    expect(() => listIpsEnv({ ...listVars, LURE_EXTRA_TARGETS: "{" })).toThrow(/LURE_EXTRA_TARGETS is not JSON/);
   });
 
   test("reports every bad variable at once, each with what is allowed", () => {
@@ -77,9 +87,25 @@ describe("lookup", () => {
       minIntervalMs: 1000,
       honeyscore: false,
       timeReserveMs: DEFAULT_TIME_RESERVE_MS,
+      extraTargets: [],
     });
     expect(DEFAULT_TIME_RESERVE_MS).toBe(25_000);
     expect(lookupEnv({ ...lookupVars, LURE_TIME_RESERVE_MS: "40000" }).timeReserveMs).toBe(40_000);
+  });
+
+  test("Censys only when LURE_CENSYS_SECRET is set; its settings checked", () => {
+    expect(lookupEnv(lookupVars).censys).toBeUndefined();
+    const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:lure-test-watcher-censys-api-key-AbCdEf";
+    expect(lookupEnv({ ...lookupVars, LURE_CENSYS_SECRET: arn, LURE_CENSYS_SECRET_NAME: "lure-test-watcher-censys-api-key" }).censys).toEqual({ secret: arn, secretName: "lure-test-watcher-censys-api-key", everyHours: 24 });
+    expect(lookupEnv({ ...lookupVars, LURE_CENSYS_SECRET: arn, LURE_CENSYS_EVERY_HOURS: "6", LURE_CENSYS_ORG: "11111111-2222-3333-4444-555555555555" }).censys).toEqual({
+      secret: arn,
+      secretName: arn,
+      everyHours: 6,
+      organizationId: "11111111-2222-3333-4444-555555555555",
+    });
+    expect(() => lookupEnv({ ...lookupVars, LURE_CENSYS_SECRET: arn, LURE_CENSYS_EVERY_HOURS: "-1", LURE_CENSYS_ORG: "acme" })).toThrow(
+      /LURE_CENSYS_ORG is "acme" \(expected a Censys organization ID, a UUID, or unset\).*LURE_CENSYS_EVERY_HOURS is "-1"/s,
+    );
   });
 
   test.each([

@@ -108,6 +108,7 @@ const env: ListIpsEnv = {
   topicArn: TOPIC,
   dlqUrl: DLQ,
   dlqArn: DLQ_ARN,
+  extraTargets: [],
 };
 
 describe("discovery", () => {
@@ -132,6 +133,7 @@ describe("discovery", () => {
       services: 3,
       tasks: 4,
       ips: 2,
+      extraTargets: 0,
       sent: 2,
       skipped: { notRunning: 1, noPublicIp: 1 },
       failedServices: [],
@@ -145,8 +147,8 @@ describe("discovery", () => {
     expect(calls[0].args[0].input.QueueUrl).toBe(QUEUE);
     expect(calls[0].args[0].input.Entries!.map((e) => e.Id)).toEqual(["0", "1"]);
     expect(sentBodies()).toEqual([
-      { ip: "203.0.113.1", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c1"), since: "2025-02-20T08:00:00.000Z", cycle: CYCLE },
-      { ip: "203.0.113.2", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c2"), since: "2025-02-21T09:30:00.000Z", cycle: CYCLE },
+      { ip: "203.0.113.1", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c1"), since: "2025-02-20T08:00:00.000Z", cycle: CYCLE, cloud: "aws" },
+      { ip: "203.0.113.2", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c2"), since: "2025-02-21T09:30:00.000Z", cycle: CYCLE, cloud: "aws" },
     ]);
     // What the sender writes, the receiver accepts.
     for (const body of sentBodies()) expect(parseIpMessage(JSON.stringify(body)).ok).toBe(true);
@@ -219,7 +221,7 @@ test("the same IP from two tasks is queued once", async () => {
   const summary = await listIps(deps(), env);
 
   expect(summary).toMatchObject({ ips: 1, sent: 1 });
-  expect(sentBodies()).toEqual([{ ip: "203.0.113.1", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c1"), cycle: CYCLE }]);
+  expect(sentBodies()).toEqual([{ ip: "203.0.113.1", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c1"), cycle: CYCLE, cloud: "aws" }]);
   expect(logged.events()).toContain("duplicateIp");
 });
 
@@ -434,5 +436,32 @@ describe("dead-letter queue", () => {
 
     expect(summary).toMatchObject({ deadLetters: 1, alerts: 0, warnings: 1, sent: 1 });
     expect(logged.lines.find((l) => l.event === "deadLettersNotReported")).toMatchObject({ level: "error", fields: { messages: 1 } });
+  });
+});
+
+describe("extra targets (watcher.extraTargets)", () => {
+  const extraTargets = [
+    { ip: "185.199.108.1", honeypot: "conpot", label: "plant-a" },
+    { ip: "203.0.113.1", honeypot: "external" }, // also a honeynet task's address now: looked up once, as lure's
+  ];
+  test("queued after the honeynet's, marked external with their label; an address lure holds is not queued twice", async () => {
+    fakeEcs({ "lure-test-cowrie": [task("c1", { eni: "eni-1" })], "lure-test-dionaea": [], "lure-test-conpot": [] });
+    fakeEc2({ "eni-1": "203.0.113.1" });
+    sqsAcceptsAll();
+    const summary = await listIps(deps(), { ...env, extraTargets });
+    expect(summary).toMatchObject({ ips: 2, extraTargets: 1, sent: 2 });
+    expect(sentBodies()).toEqual([
+      { ip: "203.0.113.1", honeypot: "cowrie", service: "lure-test-cowrie", task: arn("c1"), cycle: CYCLE, cloud: "aws" },
+      { ip: "185.199.108.1", honeypot: "conpot", service: "external", cycle: CYCLE, cloud: "aws", external: true, label: "plant-a" },
+    ]);
+  });
+
+  test("still queued when every honeynet service fails to list", async () => {
+    ecsMock.on(ListTasksCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
+    snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
+    sqsAcceptsAll();
+    const summary = await listIps(deps(), { ...env, extraTargets: extraTargets.slice(0, 1) });
+    expect(summary).toMatchObject({ ips: 1, extraTargets: 1, sent: 1 });
+    expect(sentBodies()).toEqual([expect.objectContaining({ ip: "185.199.108.1", external: true })]);
   });
 });

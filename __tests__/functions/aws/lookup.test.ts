@@ -27,6 +27,7 @@ const env: LookupEnv = {
   minIntervalMs: 1000,
   honeyscore: false,
   timeReserveMs: 25_000,
+  extraTargets: [],
 };
 
 const s3 = new S3Client({ region: "eu-west-1" });
@@ -141,6 +142,7 @@ describe("one IP the index lists", () => {
       rotated: 0,
       rotationFailed: 0,
       skipped: { malformed: 0, unknownService: 0, configError: 0 },
+      indexUnavailable: 0,
       failed: 0,
       deferred: 0,
     });
@@ -633,4 +635,59 @@ test("S3 keys stay under results/, latest/, rotations/ and state/ (the IAM polic
   // Every prefix was exercised, so the check above covered each kind of key.
   expect(BUCKET_PREFIXES.filter((p) => keysUsed.some((k) => k.startsWith(p)))).toEqual([...BUCKET_PREFIXES]);
   expect(ops).toContain(`delete ${keys.indexError}`);
+});
+
+describe("Censys as a second index", () => {
+  const CENSYS_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:lure-test-watcher-censys-api-key-XyZ";
+  const withCensys: LookupEnv = { ...env, censys: { secret: CENSYS_ARN, secretName: "lure-test-watcher-censys-api-key", everyHours: 24 } };
+  const censysIndex = (answers: Record<string, LookupResult | Error>): ScannerIndex => ({ ...fakeIndex(answers, ops), name: "censys" });
+
+  beforeEach(() => {
+    secretsMock.on(GetSecretValueCommand, { SecretId: CENSYS_ARN }).resolves({ SecretString: "CENSYS-1", VersionId: "c1" });
+  });
+
+  test("its token from its own secret; one Censys-only sighting is alerted naming Censys and stored beside Shodan's answer", async () => {
+    const tokens: string[] = [];
+    const d: LookupDeps = { ...deps(fakeIndex({ "203.0.113.10": notFound }, ops)), censysFor: (t) => (tokens.push(t), censysIndex({ "203.0.113.10": found("203.0.113.10", [2404]) })) };
+    const { response, summary } = await lookupBatch([record("m1", "203.0.113.10")], plenty, d, withCensys);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(tokens).toEqual(["CENSYS-1"]);
+    expect(summary).toMatchObject({ lookedUp: 1, found: 1, alerts: 1, indexUnavailable: 0 });
+    expect(published().map((p) => p.Subject)).toEqual(["[lure-test] cowrie 203.0.113.10: now listed by censys with 2404/tcp"]);
+    expect(bucket.json(keys.latest("203.0.113.10"))).toMatchObject({ index: "shodan+censys", indexes: { shodan: { found: false }, censys: { found: true, ports: ["2404/tcp"] } } });
+  });
+
+  test("Censys unavailable: the record is NOT failed (no second Shodan lookup), the miss is counted", async () => {
+    const d: LookupDeps = { ...deps(fakeIndex({ "203.0.113.10": found("203.0.113.10") }, ops)), censysFor: () => censysIndex({ "203.0.113.10": new IndexUnavailableError("Censys answered 503", 503) }) };
+    const { response, summary } = await lookupBatch([record("m1", "203.0.113.10")], plenty, d, withCensys);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary).toMatchObject({ lookedUp: 1, found: 1, indexUnavailable: 1, failed: 0 });
+    expect(logged.lines.find((l) => l.event === "secondaryIndexUnavailable")?.fields).toMatchObject({ index: "censys", ip: "203.0.113.10" });
+  });
+
+  test("Censys key rejected: alerted once for the batch with the Censys marker; Shodan's marker untouched", async () => {
+    const d: LookupDeps = {
+      ...deps(fakeIndex({ "203.0.113.10": notFound, "203.0.113.11": notFound }, ops)),
+      censysFor: () => censysIndex({ "203.0.113.10": new IndexConfigError("Censys answered 401", 401), "203.0.113.11": new IndexConfigError("Censys answered 401", 401) }),
+    };
+    const { response } = await lookupBatch([record("m1", "203.0.113.10"), record("m2", "203.0.113.11")], plenty, d, withCensys);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(published().map((p) => p.Subject)).toEqual(["[lure-test] watcher stopped: censys API key problem"]);
+    expect(bucket.json(keys.indexErrorOf("censys"))).toMatchObject({ secretVersion: "c1", status: 401 });
+    expect(bucket.json(keys.indexError)).toBeUndefined();
+  });
+});
+
+test("an extra target is looked up, alerted, never rotated; one not configured is skipped", async () => {
+  const external = { honeypot: "conpot", service: "external", task: undefined, since: undefined, external: true };
+  const d = deps(fakeIndex({ "185.199.108.1": found("185.199.108.1", [502]) }, ops));
+  const { summary } = await lookupBatch(
+    [record("m1", "185.199.108.1", external), record("m2", "185.199.108.2", external)],
+    plenty,
+    d,
+    { ...env, rotate: true, extraTargets: [{ ip: "185.199.108.1", honeypot: "conpot" }] },
+  );
+  expect(summary).toMatchObject({ lookedUp: 1, alerts: 1, rotated: 0, skipped: { unknownService: 1 } });
+  expect(ops.filter((o) => o.startsWith("rotate"))).toEqual([]);
+  expect(published()[0].Message).toContain("Extra target 185.199.108.1 (conpot, not deployed by lure)");
 });

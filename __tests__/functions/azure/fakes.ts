@@ -151,6 +151,7 @@ export function azureEnv(over: Partial<AzureWatcherEnv> = {}): AzureWatcherEnv {
     minRotationHours: 24,
     minIntervalMs: 1000,
     honeyscore: false,
+    extraTargets: [],
     ...over,
   };
 }

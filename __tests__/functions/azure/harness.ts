@@ -17,6 +17,7 @@ import { azureEnv, fakeContainer, fakeNetwork, recordingLog, restError, strict }
 export const T0 = "2026-03-01T12:00:00.000Z";
 export const CYCLE = "2026-03-01T11:59:00.000Z";
 export const KEY = "SHODANKEYf3a9c1d2e8b7a6c5d4e3f2a1";
+export const CENSYS_TOKEN = "censys_pat_0123456789abcdef";
 
 /** What the fake Shodan answers for one host call: a body, or an error thrown like shodan-client's. */
 export type ShodanReply = unknown | Error;
@@ -62,12 +63,15 @@ export function world(options: { env?: Partial<AzureWatcherEnv>; addresses?: str
     },
   });
   const secret: { value?: string; version: string; missing?: boolean } = { value: `${KEY}\n`, version: "v1" };
+  /** The Censys token's secret, read only when `env.censys` is set. */
+  const censysSecret: { value?: string; version: string; missing?: boolean } = { value: CENSYS_TOKEN, version: "c1" };
   const secrets = strict<SecretReaderLike>("secrets", {
     async getSecret(name) {
-      if (name !== env.secretName) throw restError(404, "SecretNotFound");
-      ops.push("getSecret");
-      if (secret.missing) throw restError(404, "SecretNotFound", `A secret with (name/id) ${name} was not found in this key vault.`);
-      return { value: secret.value, properties: { version: secret.version } };
+      const held = name === env.secretName ? secret : env.censys && name === env.censys.secret ? censysSecret : undefined;
+      if (!held) throw restError(404, "SecretNotFound");
+      ops.push(held === secret ? "getSecret" : `getSecret ${name}`);
+      if (held.missing) throw restError(404, "SecretNotFound", `A secret with (name/id) ${name} was not found in this key vault.`);
+      return { value: held.value, properties: { version: held.version } };
     },
   });
   const mails: EmailMessageLike[] = [];
@@ -97,6 +101,8 @@ export function world(options: { env?: Partial<AzureWatcherEnv>; addresses?: str
       email: env.alert.kind === "email" ? email : undefined,
       gate,
       shodan,
+      // Censys's retry waits pass at once; the requests themselves go to nock.
+      censys: { sleep: async () => {} },
       now: () => new Date(clock.now()),
     };
     return {
@@ -108,7 +114,7 @@ export function world(options: { env?: Partial<AzureWatcherEnv>; addresses?: str
     };
   }
 
-  return { ops, container, net, env, clock, replies, shodanCalls, secret, mails, mailFailures, store, instance };
+  return { ops, container, net, env, clock, replies, shodanCalls, secret, censysSecret, mails, mailFailures, store, instance };
 }
 
 /** A queue entry as the Node worker hands it over (base64 decoded, JSON parsed). */

@@ -72,7 +72,7 @@ const foreign = publicIp("other-dionaea", "dionaea", "203.0.113.50");
 test("the IP's lure:since tag is the message's since (index data from the address's previous holder is ignored); a tag that is no time is left out", async () => {
   const s = setup([cowrieWithSince]);
   await listIps(s.deps, env);
-  expect(s.decoded()).toEqual([{ ok: true, message: { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", since: cowrieSince, cycle: T0 } }]);
+  expect(s.decoded()).toEqual([{ ok: true, message: { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", since: cowrieSince, cycle: T0, cloud: "azure" } }]);
   const bad = setup([publicIp("lure-test-cowrie", "cowrie", "203.0.113.10", { tags: { ...cowrie.tags, "lure:since": "soon" } })]);
   await listIps(bad.deps, env);
   expect(bad.decoded()).toEqual([{ ok: true, message: expect.not.objectContaining({ since: expect.anything() }) }]);
@@ -81,10 +81,11 @@ test("the IP's lure:since tag is the message's since (index data from the addres
 test("one base64 message per allocated honeypot IP; not yet allocated and unknown honeypots skipped and counted; other IPs ignored", async () => {
   const s = setup([cowrie, conpotPending, kibana, foreign]);
   const summary = await listIps(s.deps, env);
-  expect(s.decoded()).toEqual([{ ok: true, message: { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", cycle: T0 } }]);
+  expect(s.decoded()).toEqual([{ ok: true, message: { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", cycle: T0, cloud: "azure" } }]);
   expect(summary).toEqual({
     cycle: T0,
     listed: 3,
+    extraTargets: 0,
     sent: 1,
     skipped: { notAllocated: 1, unknownHoneypot: 1, detached: 0 },
     // conpot's IP has no address yet: nothing of it is watched, and that is said.
@@ -159,4 +160,18 @@ test("the alert itself failing throws, so the failed invocation shows in Applica
   const s = setup([cowrie, restError(500, "InternalServerError")], { mailFails: 1 });
   await expect(listIps(s.deps, env)).rejects.toThrow(/list-ips cycle .*listing failed: RestError: InternalServerError.*could not be alerted: ACS unavailable/);
   expect(s.sent).toHaveLength(1);
+});
+
+test("extra targets: queued after the honeynet's, external with their label, even after a failed listing; lure's own address not twice", async () => {
+  const extraTargets = [{ ip: "185.199.108.1", honeypot: "conpot", label: "plant-a" }, { ip: "203.0.113.10", honeypot: "external" }];
+  const s = setup([cowrie]);
+  const summary = await listIps(s.deps, { ...env, extraTargets });
+  expect(summary).toMatchObject({ extraTargets: 1, sent: 2 });
+  expect(s.decoded().map((d) => (d.ok ? d.message : d))).toEqual([
+    { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", cycle: T0, cloud: "azure" },
+    { ip: "185.199.108.1", honeypot: "conpot", service: "external", cycle: T0, cloud: "azure", external: true, label: "plant-a" },
+  ]);
+  const failed = setup([new Error("ARM unavailable")]);
+  const after = await listIps(failed.deps, { ...env, extraTargets });
+  expect(after).toMatchObject({ extraTargets: 2, sent: 2 });
 });

@@ -38,6 +38,7 @@ export function gcpEnv(over: Partial<GcpWatcherEnv> = {}): GcpWatcherEnv {
     rotate: false,
     minRotationHours: 24,
     honeyscore: false,
+    extraTargets: [],
     ...over,
   };
 }
@@ -253,11 +254,18 @@ export function fakeTasks(ops: string[] = []) {
 }
 
 /** Secret Manager holding the key's versions; `state.error` makes access throw. */
+/** The Censys token's secret, when a test enables Censys. */
+export const CENSYS_SECRET = "projects/lure-test-1/secrets/lure-test-watcher-censys-api-key";
+
 export function fakeSecrets(ops: string[] = []) {
   const state: { value?: string; version: number; error?: Error; initFailure?: Error } = { value: "SHODANKEYf3a9c1d2e8b7a6c5d4e3f2a1\n", version: 1 };
   const secrets = strict<SecretAccessorLike>("secretManager", {
     initialize: async () => (state.initFailure ? Promise.reject(state.initFailure) : {}),
     async accessSecretVersion(request) {
+      if (request.name === `${CENSYS_SECRET}/versions/latest`) {
+        ops.push("accessSecretVersion censys");
+        return [{ name: `${CENSYS_SECRET}/versions/3`, payload: { data: Buffer.from("censys_pat_0123456789abcdef") } }];
+      }
       if (request.name !== `${SECRET}/versions/latest`) throw googleError(5, `Secret [${request.name}] not found`);
       ops.push("accessSecretVersion");
       if (state.error) throw state.error;

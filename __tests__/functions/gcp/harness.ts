@@ -81,6 +81,7 @@ export function world(options: { env?: Partial<GcpWatcherEnv>; vms?: Instance[];
     limiter: createRateLimiter({ minIntervalMs: 1000, now: clock.now, sleep: async (ms) => clock.advance(ms) }),
     write: out.write,
     shodan,
+    censys: { sleep: async () => {} },
     now: () => new Date(clock.now()),
   };
   const lookup = lookupHandler(clients, env);

@@ -30,7 +30,7 @@ test("one task per honeypot: POST to lookup with an OIDC token of the tasks acco
   const body = Buffer.from(w.tasks.created[0].task.httpRequest.body, "base64").toString("utf8");
   expect(parseIpMessage(body)).toEqual({
     ok: true,
-    message: { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", since: "2026-02-28T17:30:00.000Z", cycle: "2026-03-01T12:00:00.000Z" },
+    message: { ip: "203.0.113.10", honeypot: "cowrie", service: "lure-test-cowrie", task: "lure-test-cowrie", since: "2026-02-28T17:30:00.000Z", cycle: "2026-03-01T12:00:00.000Z", cloud: "gcp" },
   });
   expect(w.out.alerts()).toHaveLength(0);
 });
@@ -90,4 +90,14 @@ test("500 only when an alert could not be written; the cycle still ran", async (
   const answer = await w.list();
   expect(answer.status).toBe(500);
   expect(answer.body).toMatchObject({ queued: 1, withoutIp: ["dionaea"], alerts: 0, problems: [expect.stringContaining("dionaea without an external IP could not be alerted: EPIPE")] });
+});
+
+test("extra targets: one task each after the honeynet's, external with their label; lure's own address not twice", async () => {
+  const extraTargets = [{ ip: "185.199.108.1", honeypot: "conpot", label: "plant-a" }, { ip: "203.0.113.10", honeypot: "external" }];
+  const w = world({ vms: [COWRIE], env: { extraTargets } });
+  const answer = await w.list();
+  expect(answer.body).toMatchObject({ listed: 1, extraTargets: 1, queued: 2 });
+  const bodies = w.tasks.created.map((t) => parseIpMessage(Buffer.from(t.task.httpRequest.body, "base64").toString("utf8")));
+  expect(bodies[1]).toEqual({ ok: true, message: { ip: "185.199.108.1", honeypot: "conpot", service: "external", cycle: "2026-03-01T12:00:00.000Z", cloud: "gcp", external: true, label: "plant-a" } });
+  expect(bodies.filter((b) => b.ok && b.message.ip === "203.0.113.10")).toHaveLength(1);
 });

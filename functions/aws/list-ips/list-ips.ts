@@ -17,6 +17,7 @@ import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } fro
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Alert } from "../../core/alert";
+import { extraTargetMessages } from "../../core/extra-targets";
 import type { IpMessage } from "../../core/watcher-message";
 import type { ListIpsEnv } from "../env";
 import { chunks, errorFields, type Log } from "../runtime";
@@ -40,8 +41,10 @@ export interface ListIpsSummary {
   readonly services: number;
   /** Tasks ECS listed with desired status RUNNING. */
   readonly tasks: number;
-  /** Distinct public IPs found. */
+  /** Distinct public IPs queued, the extra targets' included. */
   readonly ips: number;
+  /** Of those, addresses from `watcher.extraTargets`. */
+  readonly extraTargets: number;
   readonly sent: number;
   readonly skipped: { readonly notRunning: number; readonly noPublicIp: number };
   /** Services whose tasks could not be listed; reported by SNS, the others are still queued. */
@@ -133,8 +136,11 @@ export async function listIps(deps: ListIpsDeps, env: ListIpsEnv): Promise<ListI
       task: t.arn,
       ...(t.startedAt ? { since: t.startedAt.toISOString() } : {}),
       cycle,
+      cloud: "aws",
     });
   }
+  const extra = extraTargetMessages(env.extraTargets, cycle, "aws", messages);
+  messages.push(...extra);
 
   const sent = await sendAll(deps, env.queueUrl, messages, cycle);
   const services = Object.keys(env.services).length;
@@ -157,6 +163,7 @@ export async function listIps(deps: ListIpsDeps, env: ListIpsEnv): Promise<ListI
     services,
     tasks,
     ips: messages.length,
+    extraTargets: extra.length,
     sent: sent.sent,
     skipped,
     failedServices: failed.map((f) => f.service),

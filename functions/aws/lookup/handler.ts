@@ -10,6 +10,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { createCensysIndex } from "../../censys";
 import { createRateLimiter, createShodanIndex } from "../../shodan";
 import { lookupEnv } from "../env";
 import { jsonLog } from "../runtime";
@@ -20,6 +21,8 @@ import { invocationLimiter, LIMITER_WAIT_SLACK_MS } from "./shared-limiter";
 const env = lookupEnv(process.env);
 /** One per instance, so the first request of an invocation is spaced from the last of the previous one. */
 const shodanLimiter = createRateLimiter({ minIntervalMs: env.minIntervalMs });
+/** Censys's own spacing, also kept across invocations (free accounts get one request at a time). */
+const censysLimiter = createRateLimiter({ minIntervalMs: env.minIntervalMs });
 /** Exported for tests only (client settings); Lambda calls `handler`. */
 export const deps: LookupDeps = {
   s3: new S3Client(sdkClientConfig()),
@@ -34,6 +37,9 @@ export const deps: LookupDeps = {
       limiter: invocationLimiter(shodanLimiter, env.minIntervalMs + LIMITER_WAIT_SLACK_MS),
     }),
   indexName: "shodan",
+  ...(env.censys
+    ? { censysFor: (token: string) => createCensysIndex({ token, ...(env.censys?.organizationId ? { organizationId: env.censys.organizationId } : {}), limiter: censysLimiter }) }
+    : {}),
   now: () => new Date(),
   log: jsonLog,
 };

@@ -29,8 +29,11 @@ import {
   reportConfigProblem,
   type ConfigProblem,
   type LookupPorts,
+  type SecondaryIndexPorts,
 } from "../../core/lookup";
-import { IndexConfigError } from "../../core/scanner-index";
+import { IndexConfigError, type ScannerIndex } from "../../core/scanner-index";
+import { censysSecondary } from "../../censys";
+import type { CensysEnv } from "../env-reader";
 import { readApiKey } from "../api-key";
 import type { LookupEnv } from "../env";
 import { errorFields } from "../runtime";
@@ -41,6 +44,8 @@ export { INDEX_ERROR_CLAIM_STALE_MS, keys, type IndexErrorMarker, type RotationM
 
 /** The AWS clients, plus the ports of the core that are not cloud calls (index factory, clock, log). */
 export interface LookupDeps extends Pick<LookupPorts, "indexFor" | "indexName" | "now" | "log"> {
+  /** Makes Censys's index from its token, when `env.censys` is set. @default createCensysIndex */
+  readonly censysFor?: (token: string) => ScannerIndex;
   readonly s3: S3Client;
   readonly sns: SNSClient;
   readonly secrets: SecretsManagerClient;
@@ -67,6 +72,8 @@ export interface LookupSummary {
   rotated: number;
   rotationFailed: number;
   skipped: { malformed: number; unknownService: number; configError: number };
+  /** Lookups where a further index (Censys) could not be asked: its previous view was kept. */
+  indexUnavailable: number;
   failed: number;
   deferred: number;
 }
@@ -84,9 +91,15 @@ function awsPorts(deps: LookupDeps, env: LookupEnv): LookupPorts {
     },
     indexFor: deps.indexFor,
     indexName: deps.indexName,
+    ...(env.censys ? { secondary: [censysPorts(deps, env.censys)] } : {}),
     now: deps.now,
     log: deps.log,
   };
+}
+
+function censysPorts(deps: LookupDeps, c: CensysEnv): SecondaryIndexPorts {
+  const ports = censysSecondary(c, () => readApiKey(deps.secrets, c.secret));
+  return deps.censysFor ? { ...ports, indexFor: deps.censysFor } : ports;
 }
 
 export async function lookupBatch(
@@ -105,6 +118,7 @@ export async function lookupBatch(
     rotated: 0,
     rotationFailed: 0,
     skipped: { malformed: 0, unknownService: 0, configError: 0 },
+    indexUnavailable: 0,
     failed: 0,
     deferred: 0,
   };
@@ -156,6 +170,7 @@ export async function lookupBatch(
         if (done.alerted) summary.alerts++;
         if (done.rotation === "rotated") summary.rotated++;
         if (done.rotation === "failed") summary.rotationFailed++;
+        if (done.unavailable) summary.indexUnavailable++;
         continue;
       } catch (err) {
         if (!(err instanceof IndexConfigError)) {
