@@ -2,9 +2,10 @@
  * The README renders as written: every code fence opens and closes on a line of its own, so no section
  * turns into code (a fence with text after it once swallowed three sections).
  */
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { exampleComment, readmeExample } from "./core/__fixtures__/plans/example";
+import { pngFileSize } from "../modules/core/report/chromium";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
@@ -56,4 +57,11 @@ test("the scripts the README lists exist in package.json", () => {
   const listed = [...new Set([...README.matchAll(/`npm run ([a-z:]+)/g)].map((m) => m[1]))];
   expect(listed).toEqual(expect.arrayContaining(["plan", "deploy", "simulate"]));
   expect(listed.filter((s) => !scripts.includes(s))).toEqual([]);
+});
+
+test("every picture the README shows is in the repository, and the report's is a real screenshot", () => {
+  const pictures = [...README.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  expect(pictures).toContain("modules/core/report/example.png");
+  for (const p of pictures) expect([p, existsSync(join(__dirname, "..", p))]).toEqual([p, true]);
+  expect(pngFileSize(join(__dirname, "..", "modules/core/report/example.png"))).toEqual({ width: 1280, height: 3000 });
 });
