@@ -43,6 +43,7 @@
  */
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
+import { eachLimited } from "../../core/limited";
 import { ConflictError, type DetectionReason, type ModeState, type Quarantine, type QuarantineStore, type Versioned } from "../../core/quarantine-types";
 import { decodeProofFields as decodeProof, decodeSourceFields as decodeSource, numberField as num, stringField as str } from "../../core/stored-state";
 import { statusOf } from "../azure-errors";
@@ -181,15 +182,6 @@ function etagOf(e: TableEntityLike): string {
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `fn` on every item, at most `limit` at once. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** The `QuarantineStore` port, the flow-log cursors and the purge on one Table storage table. */
 export function tableQuarantineStore(client: TableClientLike, options: TableStoreOptions = {}): QuarantineStore & FlowCursorStore & ExpiredPurge {

@@ -36,6 +36,7 @@
  * @example
  * const store = firestoreQuarantineStore(new Firestore({ projectId, databaseId }), { log });
  */
+import { eachLimited } from "../../core/limited";
 import { ConflictError, type DetectionReason, type ModeState, type Quarantine, type QuarantineStore, type Versioned } from "../../core/quarantine-types";
 import { decodeProofFields as decodeProof, decodeSourceFields as decodeSource, numberField as num, stringField as str } from "../../core/stored-state";
 import { FIRESTORE_COLLECTIONS, FIRESTORE_TTL_FIELD } from "./contract";
@@ -153,15 +154,6 @@ function decodeMode(d: Fields): Versioned<ModeState> | undefined {
   if (version === undefined || (mode !== "normal" && mode !== "defence") || since === undefined) return undefined;
   if (!Array.isArray(flags) || !flags.every((f) => typeof f === "number" && Number.isFinite(f))) return undefined;
   return { value: { mode, since, recentFlags: [...(flags as number[])] }, version };
-}
-
-/** Runs `fn` on every item, at most `limit` at once. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** The `QuarantineStore` port on one Firestore database. */

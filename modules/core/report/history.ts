@@ -3,6 +3,7 @@
  * `latest/<ip>.json` and `rotations/<honeypot>.json`. A file that cannot be understood is skipped and
  * counted with its reason, never guessed at: a report that silently drops data would look complete.
  */
+import { mapLimited } from "../../../functions/core/limited";
 import { CLOUDS, isCloud, type Cloud, type ObjectReader } from "./sources";
 
 /** The cloud of a record: from the source, from the record, or not known at all. */
@@ -225,20 +226,6 @@ export function rootsOf(keys: readonly string[], location: string, given?: Cloud
   return nested.map((c) => ({ prefix: `${c}/`, cloud: c }));
 }
 
-/** Runs `fn` over `items` with at most `limit` at once (store reads: fast, but not thousands at a time). */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 type Entry = { kind: "result" } | { kind: "latest" } | { kind: "rotation"; honeypot: string };
 
 function entryOf(rel: string): Entry | undefined {
@@ -266,7 +253,8 @@ export async function readHistory(reader: ObjectReader, given?: Cloud): Promise<
     if (root && entry) jobs.push({ key, entry, root });
     else ignored++;
   }
-  const texts = await pool(jobs, 16, (j) => reader.getText(j.key));
+  // Store reads: fast, but not thousands at a time.
+  const texts = await mapLimited(jobs, 16, (j) => reader.getText(j.key));
   const locationOf = (key: string) => `${reader.location.replace(/\/?$/, "/")}${key}`;
   // Results first: a root that names no cloud takes its records' cloud for its latest/ and rotations/.
   const rootClouds = new Map<Root, Set<CloudOrUnknown>>(roots.map((r) => [r, new Set()]));
