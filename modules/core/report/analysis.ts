@@ -122,11 +122,17 @@ function keyOf(o: { cloud: CloudOrUnknown; honeypot: string; external: boolean; 
 /** Splits a honeypot's lookups into IP periods: a new IP, or a new holder (`since`) on the same IP. */
 function periodsOf(obs: readonly Observation[]): Observation[][] {
   const out: Observation[][] = [];
+  // The current run's holder: the first `since` seen in it.
+  let curSince: number | undefined;
   for (const o of obs) {
     const cur = out[out.length - 1];
-    const curSince = cur?.find((x) => x.since !== undefined)?.since;
-    if (!cur || cur[0].ip !== o.ip || (o.since !== undefined && curSince !== undefined && o.since !== curSince)) out.push([o]);
-    else cur.push(o);
+    if (!cur || cur[0].ip !== o.ip || (o.since !== undefined && curSince !== undefined && o.since !== curSince)) {
+      out.push([o]);
+      curSince = o.since;
+    } else {
+      cur.push(o);
+      curSince ??= o.since;
+    }
   }
   return out;
 }
@@ -201,7 +207,9 @@ export function honeypotFigures(history: History): HoneypotFigures[] {
   const byKey = new Map<string, Observation[]>();
   for (const o of history.observations) {
     const k = keyOf(o);
-    byKey.set(k, [...(byKey.get(k) ?? []), o]);
+    const list = byKey.get(k);
+    if (list) list.push(o);
+    else byKey.set(k, [o]);
   }
   const out: HoneypotFigures[] = [];
   for (const [key, list] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
@@ -219,13 +227,14 @@ export function honeypotFigures(history: History): HoneypotFigures[] {
     const first = obs[0];
     const marker = first.external ? undefined : latestMarker(history.rotations, first.cloud, first.honeypot);
     const current = periods[periods.length - 1];
+    const label = obs.find((o) => o.label !== undefined)?.label;
     out.push({
       key,
       cloud: first.cloud,
       honeypot: first.honeypot,
       type: first.external && first.honeypot === "external" ? "external" : typeOf(first.honeypot),
       external: first.external,
-      ...(obs.find((o) => o.label !== undefined) ? { label: obs.find((o) => o.label !== undefined)?.label } : {}),
+      ...(label !== undefined ? { label } : {}),
       service: tail.service,
       currentIp: current.ip,
       ...(current.startKnown ? { startedOnCurrentIp: current.start } : {}),
@@ -247,7 +256,10 @@ function median(sorted: readonly number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const fmtHours = (h: number) => (h < 1 ? h.toFixed(2) : h < 10 ? h.toFixed(1) : Math.round(h).toString());
+/** Hours as a number for people: two decimals below 1 h, one below 10 h, whole hours above. */
+export function hoursText(h: number): string {
+  return h < 1 ? h.toFixed(2) : h < 10 ? h.toFixed(1) : Math.round(h).toString();
+}
 
 /** A distribution of hours-to-event, `undefined` meaning censored after `censoredAfter` hours. */
 export function distribution(items: readonly { readonly hours?: number; readonly censoredAfter?: number }[], event: string): Distribution {
@@ -257,9 +269,9 @@ export function distribution(items: readonly { readonly hours?: number; readonly
   const med = median(reached);
   const parts: string[] = [];
   if (reached.length > 0) {
-    parts.push(`${reached.length} ${event}: median ${fmtHours(med as number)} h, min ${fmtHours(reached[0])} h, max ${fmtHours(reached[reached.length - 1])} h`);
+    parts.push(`${reached.length} ${event}: median ${hoursText(med as number)} h, min ${hoursText(reached[0])} h, max ${hoursText(reached[reached.length - 1])} h`);
   } else parts.push(`none ${event}`);
-  if (censoredAfterHours.length > 0) parts.push(`${censoredAfterHours.length} not yet ${event} after ${censoredAfterHours.map(fmtHours).join(", ")} h`);
+  if (censoredAfterHours.length > 0) parts.push(`${censoredAfterHours.length} not yet ${event} after ${censoredAfterHours.map(hoursText).join(", ")} h`);
   const small = n < SMALL_N;
   return {
     n,

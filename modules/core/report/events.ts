@@ -105,34 +105,22 @@ export interface ElasticsearchQuery {
   readonly fetch?: typeof fetch;
 }
 
-/** The URL without user info, for messages. */
-function shown(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return url;
-  }
-}
-
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
-/** The URL without its user info, and that user info decoded. */
-function splitUserInfo(url: string): { base: string; user?: string; password: string } {
+/** The URL without its user info (`base`; `shown` for messages, no trailing slash), and that user info decoded. */
+function splitUserInfo(url: string): { base: string; shown: string; user?: string; password: string } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return { base: url, password: "" };
+    return { base: url, shown: url, password: "" };
   }
-  if (u.username === "" && u.password === "") return { base: url, password: "" };
-  const user = decodeURIComponent(u.username);
+  const user = u.username === "" && u.password === "" ? undefined : decodeURIComponent(u.username);
   const password = decodeURIComponent(u.password);
   u.username = "";
   u.password = "";
-  return { base: u.toString(), user, password };
+  const base = u.toString();
+  return { base, shown: base.replace(/\/$/, ""), ...(user !== undefined ? { user } : {}), password };
 }
 
 /** The search body: every hour of the history per T-Pot `type`. */
@@ -159,11 +147,11 @@ export async function elasticsearchEvents(q: ElasticsearchQuery): Promise<{ even
   const env = q.env ?? process.env;
   const headers: Record<string, string> = { "content-type": "application/json" };
   // fetch refuses a URL with user info: it becomes the Basic login, unless the environment gives one.
-  const { base, user, password } = splitUserInfo(q.url);
+  const { base, shown, user, password } = splitUserInfo(q.url);
   if (env.LURE_ES_API_KEY) headers.authorization = `ApiKey ${env.LURE_ES_API_KEY}`;
   else if (env.LURE_ES_USER) headers.authorization = basic(env.LURE_ES_USER, env.LURE_ES_PASSWORD ?? "");
   else if (user !== undefined) headers.authorization = basic(user, password);
-  const where = `Elasticsearch for ${q.cloud} at ${shown(q.url)}`;
+  const where = `Elasticsearch for ${q.cloud} at ${shown}`;
   const endpoint = `${base.replace(/\/+$/, "")}/logstash-*/_search`;
   let res: Response;
   try {
@@ -205,6 +193,11 @@ export async function elasticsearchEvents(q: ElasticsearchQuery): Promise<{ even
   return { events, warnings };
 }
 
+/** A side from its sums: the mean only when there are hours. */
+function sideOf(hours: number, events: number): EventSide {
+  return hours === 0 ? { hours: 0, events: 0 } : { hours, events, mean: events / hours };
+}
+
 function side(series: Map<number, number> | undefined, include: (hour: number) => boolean): EventSide {
   let h = 0;
   let e = 0;
@@ -213,7 +206,7 @@ function side(series: Map<number, number> | undefined, include: (hour: number) =
     h++;
     e += count;
   }
-  return h === 0 ? { hours: 0, events: 0 } : { hours: h, events: e, mean: e / h };
+  return sideOf(h, e);
 }
 
 function ratioOf(before: EventSide, after: EventSide): { ratio?: number; reason?: string } {
@@ -234,12 +227,13 @@ export function eventFigures(honeypots: readonly HoneypotFigures[], events: Hour
   for (const h of own) {
     const series = events.get(h.key);
     const sides: { before: EventSide; after: EventSide }[] = [];
+    const mine: ListingEvents[] = [];
     for (const p of h.periods) {
       const start = Date.parse(p.start);
       const end = p.end === undefined ? Infinity : Date.parse(p.end);
       const base = { key: h.key, ip: p.ip, start: p.start };
       if (p.firstListedAt === undefined) {
-        periods.push({ ...base, before: side(undefined, () => false), after: side(undefined, () => false), reason: "never listed" });
+        mine.push({ ...base, before: sideOf(0, 0), after: sideOf(0, 0), reason: "never listed" });
         continue;
       }
       const listed = Date.parse(p.firstListedAt);
@@ -252,17 +246,14 @@ export function eventFigures(honeypots: readonly HoneypotFigures[], events: Hour
         : unlisted === undefined
           ? { reason: "listed at its first lookup: no hour is known to be before the listing" }
           : ratioOf(before, after);
-      periods.push({ ...base, firstListedAt: p.firstListedAt, before, after, ...r });
+      mine.push({ ...base, firstListedAt: p.firstListedAt, before, after, ...r });
     }
-    const sum = (pick: "before" | "after"): EventSide => {
-      const hrs = sides.reduce((n, s) => n + s[pick].hours, 0);
-      const ev = sides.reduce((n, s) => n + s[pick].events, 0);
-      return hrs === 0 ? { hours: 0, events: 0 } : { hours: hrs, events: ev, mean: ev / hrs };
-    };
+    periods.push(...mine);
+    const sum = (pick: "before" | "after"): EventSide => sideOf(sides.reduce((n, s) => n + s[pick].hours, 0), sides.reduce((n, s) => n + s[pick].events, 0));
     const before = sum("before");
     const after = sum("after");
     // When every listing lacks a ratio for one reason, that reason is the honeypot's too.
-    const reasons = [...new Set(periods.filter((p) => p.key === h.key && p.firstListedAt !== undefined).map((p) => p.reason))];
+    const reasons = [...new Set(mine.filter((p) => p.firstListedAt !== undefined).map((p) => p.reason))];
     const r = !series
       ? { reason: "no event counts for this honeypot" }
       : sides.length === 0

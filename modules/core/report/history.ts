@@ -84,17 +84,19 @@ type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const NOT_JSON = { ok: false, reason: "not JSON" } as const;
+function jsonOf(text: string): Parsed<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+}
 
 /** A document that must be a JSON object. */
 function objectOf(text: string): Parsed<Record<string, unknown>> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return NOT_JSON;
-  }
-  return isObject(doc) ? { ok: true, value: doc } : { ok: false, reason: "not a JSON object" };
+  const doc = jsonOf(text);
+  if (!doc.ok) return doc;
+  return isObject(doc.value) ? { ok: true, value: doc.value } : { ok: false, reason: "not a JSON object" };
 }
 
 /** Epoch ms of an ISO time, or undefined. Index times without a zone are UTC (Shodan writes them so). */
@@ -184,13 +186,9 @@ export function parseResult(text: string, location: string, given?: Cloud): Pars
 }
 
 export function parseLatest(text: string, location: string, cloud: CloudOrUnknown): Parsed<LatestState> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return NOT_JSON;
-  }
-  const state = stateOf(doc);
+  const doc = jsonOf(text);
+  if (!doc.ok) return doc;
+  const state = stateOf(doc.value);
   if (!state.ok) return state;
   const { ip, honeypot } = state.value;
   if (ip === undefined || honeypot === undefined) return { ok: false, reason: "state has no ip or honeypot" };

@@ -2,7 +2,7 @@
  * The report as data (what `report.json` holds) and as the plain text the CLI prints. Everything the
  * HTML page shows comes from this object.
  */
-import { honeypotFigures, timeToListing, timeToTag, type Distribution, type Distributions, type HoneypotFigures } from "./analysis";
+import { honeypotFigures, hoursText, timeToListing, timeToTag, type Distribution, type Distributions, type HoneypotFigures } from "./analysis";
 import { eventFigures, type EventFigures, type HourlyEvents } from "./events";
 import type { History, Malformed } from "./history";
 
@@ -77,10 +77,9 @@ export function buildReport(history: History, now: Date, events?: EventsInput): 
   };
 }
 
-/** Hours for people: one decimal below 10 h, whole hours above. */
+/** Hours for people with their unit ({@link hoursText}), "-" when there are none. */
 export function fmtHours(h: number | undefined): string {
-  if (h === undefined) return "-";
-  return h < 1 ? `${h.toFixed(2)} h` : h < 10 ? `${h.toFixed(1)} h` : `${Math.round(h)} h`;
+  return h === undefined ? "-" : `${hoursText(h)} h`;
 }
 
 export function fmtRatio(r: number | undefined): string {
