@@ -142,6 +142,15 @@ describe("router: Envoy on Cloud Run", () => {
     expect(hcm.http_filters[1].typed_config.suppress_envoy_headers).toBe(true);
   });
 
+  test("the ID token goes in X-Serverless-Authorization, never over the client's Authorization header", () => {
+    const hcm = routerYaml().static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    const authn = (hcm.http_filters as Json[]).find((f) => f.name === "envoy.filters.http.gcp_authn")?.typed_config;
+    expect(authn.token_header).toEqual({ name: "X-Serverless-Authorization", value_prefix: "Bearer " });
+    // Nothing removes or rewrites Authorization on the way upstream.
+    expect(JSON.stringify(hcm).toLowerCase()).not.toContain('"authorization"');
+    expect(hcm.route_config.request_headers_to_remove.map((h: string) => h.toLowerCase())).not.toContain("x-serverless-authorization");
+  });
+
   test("each upstream: TLS with SNI and the certificate checked for the service's run.app name, host rewritten to it, ID-token audience its URL", () => {
     const cfg = routerYaml();
     const realHost = `\${replace(${address("google_cloud_run_v2_service", "RealService")}.uri, "https://", "")}`;
@@ -317,6 +326,8 @@ describe("state and the mode function", () => {
     expect(m.service_config.available_cpu).toBeUndefined();
     expect(d.service_config.timeout_seconds).toBe(180);
     expect(m.service_config.timeout_seconds).toBe(300);
+    // Pub/Sub's push and Cloud Scheduler of the same project are internal callers: neither function is on the internet.
+    for (const f of [d, m]) expect(f.service_config.ingress_settings).toBe("ALLOW_INTERNAL_ONLY");
     for (const f of [d, m]) {
       const env = f.service_config.environment_variables as Record<string, string>;
       expect(Object.keys(env).sort()).toEqual(Object.values(GCP_QUARANTINE_ENV).sort());
@@ -356,7 +367,7 @@ describe("IAM, exactly", () => {
       expect(summary).toEqual(
         [
           ["google_cloud_run_v2_service_iam_member", ref(address("google_project_iam_custom_role", "CopiesRole"), "name"), ref(address("google_cloud_run_v2_service", "CopiesService"), "name"), undefined],
-          ["google_project_iam_member", "roles/datastore.user", "lure-test-1", `resource.name == "projects/lure-test-1/databases/lure-quarantine"`],
+          ["google_project_iam_member", ref(address("google_project_iam_custom_role", `${who}StoreRole`), "name"), "lure-test-1", `resource.name == "projects/lure-test-1/databases/lure-quarantine"`],
           ["google_project_iam_member", ref(address("google_project_iam_custom_role", "OperationsRole"), "name"), "lure-test-1", undefined],
           ["google_service_account_iam_member", "roles/iam.serviceAccountUser", ref(address("google_service_account", "CopiesAccount"), "name"), undefined],
           ...(who === "Mode" ? policy : []),
@@ -370,6 +381,12 @@ describe("IAM, exactly", () => {
     expect(perms("PolicyRole")).toEqual(["compute.globalOperations.get", "compute.securityPolicies.get", "compute.securityPolicies.update"]);
     expect(perms("CopiesRole")).toEqual(["run.services.get", "run.services.update"]);
     expect(perms("OperationsRole")).toEqual(["run.operations.get"]);
+    // Firestore by method: batchGet/get → entities.get, runQuery → get + list, beginTransaction/rollback
+    // → databases.get, commit of a set → create + update; only the mode function's commits delete.
+    const read = ["datastore.databases.get", "datastore.entities.get", "datastore.entities.list"];
+    expect([...perms("DetectorStoreRole")].sort()).toEqual([...read, "datastore.entities.create", "datastore.entities.update"].sort());
+    expect([...perms("ModeStoreRole")].sort()).toEqual([...read, "datastore.entities.create", "datastore.entities.delete", "datastore.entities.update"].sort());
+    for (const id of ["DetectorStoreRole", "ModeStoreRole"]) expect(perms(id).filter((p) => !p.startsWith("datastore."))).toEqual([]);
   });
 
   test("the real service's, the copies' and the router's accounts get nothing but the router's two invocations", () => {
@@ -392,8 +409,8 @@ describe("IAM, exactly", () => {
         ref(address("google_project_iam_custom_role", "PolicyRole"), "name"),
         ref(address("google_project_iam_custom_role", "OperationsRole"), "name"),
         ref(address("google_project_iam_custom_role", "OperationsRole"), "name"),
-        "roles/datastore.user",
-        "roles/datastore.user",
+        ref(address("google_project_iam_custom_role", "DetectorStoreRole"), "name"),
+        ref(address("google_project_iam_custom_role", "ModeStoreRole"), "name"),
         "roles/run.builder",
       ].sort(),
     );

@@ -175,7 +175,7 @@ describe("the functions", () => {
         available_memory: "512Mi",
         timeout_seconds: want.timeout,
         service_account_email: email(plain.out, want.account),
-        ingress_settings: "ALLOW_ALL",
+        ingress_settings: "ALLOW_INTERNAL_ONLY",
         all_traffic_on_latest_revision: true,
       });
     }

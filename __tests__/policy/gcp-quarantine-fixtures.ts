@@ -56,7 +56,7 @@ function functionBody(who: "detector" | "mode"): Record<string, unknown> {
     service_config: {
       max_instance_count: 1,
       service_account_email: ref(`google_service_account.${who}`, "email"),
-      ingress_settings: "ALLOW_ALL",
+      ingress_settings: "ALLOW_INTERNAL_ONLY",
       environment_variables: {
         LURE_QUARANTINE: JSON.stringify({ detector: { allowCidrs: ["198.51.100.0/24"] } }),
         LURE_PROJECT: "lure-demo",

@@ -14,7 +14,10 @@
  * Upstreams are the services' own `*.run.app` host names, over TLS with SNI and certificate checks
  * against the image's CA bundle, with the Host header rewritten to that name (Cloud Run routes by it).
  * Both services require IAM: Envoy's GCP authentication filter fetches an ID token for each upstream's
- * URL from the metadata server, as the router's service account, the only invoker of either.
+ * URL from the metadata server, as the router's service account, the only invoker of either. The token
+ * goes in {@link TOKEN_HEADER}, which Cloud Run checks before `Authorization`, so a client's own
+ * `Authorization` header reaches the service unchanged (an API's credentials, or what a scanner tries
+ * on the copies).
  *
  * What a scanner sees is the upstream's answer: Envoy's own response headers are suppressed and the
  * upstream's `server` header passes through.
@@ -32,6 +35,12 @@ export const METADATA_SERVER = { address: "169.254.169.254", port: 80 } as const
 export const METADATA_IDENTITY_URI = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/identity?audience=[AUDIENCE]";
 /** The CA bundle of the Envoy image (Ubuntu's ca-certificates). */
 export const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+/**
+ * Where the filter puts the router's ID token: Cloud Run's IAM check uses `X-Serverless-Authorization`
+ * when it is present, before `Authorization`, so the request's `Authorization` header is left to the
+ * service. A client that sends this header itself only spoils its own request.
+ */
+export const TOKEN_HEADER = { name: "X-Serverless-Authorization", value_prefix: "Bearer " } as const;
 /** Per request upstream; Cloud Run's own request timeout is 300 s by default. */
 export const ROUTE_TIMEOUT = "60s";
 
@@ -125,6 +134,7 @@ export function envoyRouterConfig(props: RouterConfigProps): Record<string, unkn
                           http_uri: { uri: METADATA_IDENTITY_URI, cluster: c.metadata, timeout: "5s" },
                           retry_policy: { num_retries: 3 },
                           cache_config: { cache_size: 16 },
+                          token_header: { ...TOKEN_HEADER },
                         },
                       },
                       { name: "envoy.filters.http.router", typed_config: { "@type": TYPE.router, suppress_envoy_headers: true } },

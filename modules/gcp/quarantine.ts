@@ -22,11 +22,12 @@
  *   its own account, the only invoker of either. Nothing else (the honeypot VMs of the same project
  *   included) can call them.
  * - Identities: each service and function has its own account. The real service's, the copies' and
- *   the router's have no role (the router's only grant is invoking the two services). The detector
- *   and the mode function may read and change the rules of this one policy (a project-level custom
- *   role: security policies have no resource-level IAM, §1.5), read and write the quarantine's
- *   Firestore database (conditioned on its name), and read and update the copies' service (a custom
- *   role on that service) as their account (Service Account User on that account only).
+ *   the router's have no role (the router's only grant is invoking the two services). The mode
+ *   function may read and change the rules of this one policy (a project-level custom role: security
+ *   policies have no resource-level IAM, §1.5). Both functions may read and write the quarantine's
+ *   Firestore database (a custom role per function with the methods it calls, conditioned on the
+ *   database's name; only the mode function deletes), and read and update the copies' service (a
+ *   custom role on that service) as their account (Service Account User on that account only).
  * - Runtime state stays out of Terraform: the policy's rules are `ignore_changes` (the functions add
  *   and remove lure's band), and so is the copies' service-level `scaling` (the mode function sets the
  *   minimum instance count).
@@ -86,7 +87,7 @@ import { QUARANTINE_PART_TAG } from "../core/policy/rules/quarantine-copies-isol
 import { quarantinePropsProblems, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
 import { DEFAULT_RULE_PRIORITY } from "./honeynet";
 import { envoyRouterYaml, ROUTER_PORT } from "./envoy-router";
-import { FUNCTION_MEMORY, ROLES as WATCHER_ROLES, RUNTIME } from "./watcher";
+import { FUNCTION_MEMORY, INTERNAL_INGRESS, ROLES as WATCHER_ROLES, RUNTIME } from "./watcher";
 
 /**
  * Envoy's official image, pinned by tag and digest. The digest is the one several public
@@ -149,9 +150,10 @@ export const SECURITY_POLICY_PERMISSIONS = GCP_QUARANTINE_PERMISSIONS.mode.compu
 export const COPIES_PERMISSIONS = GCP_QUARANTINE_PERMISSIONS.mode.run.filter((p) => p.startsWith("run.services."));
 /** Polling the copies' update: operations belong to the location, not to the service, so this one is granted on the project. */
 export const RUN_OPERATIONS_PERMISSIONS = GCP_QUARANTINE_PERMISSIONS.mode.run.filter((p) => p.startsWith("run.operations."));
+/** The custom roles on the state store (granted on the project, conditioned on the database's name). */
+export const STORE_PERMISSIONS = { detector: GCP_QUARANTINE_PERMISSIONS.detector.firestore, mode: GCP_QUARANTINE_PERMISSIONS.mode.firestore } as const;
 export const ROLES = {
   ...WATCHER_ROLES,
-  datastoreUser: "roles/datastore.user",
   publisher: "roles/pubsub.publisher",
   subscriber: "roles/pubsub.subscriber",
 } as const;
@@ -545,6 +547,11 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     const policy = role("PolicyRole", "policy", "lure quarantine: steering rules", "Read the Quarantine's Cloud Armor policy and add, change and remove its rules", SECURITY_POLICY_PERMISSIONS);
     const copies = role("CopiesRole", "copies", "lure quarantine: scale the copies", "Read and update the Quarantine's copies service (its minimum instance count)", COPIES_PERMISSIONS);
     const operations = role("OperationsRole", "operations", "lure quarantine: copies' operations", "Read the long-running operation of a copies update", RUN_OPERATIONS_PERMISSIONS);
+    // Exactly the Firestore methods each function calls (not roles/datastore.user: no statistics, indexes or namespaces).
+    const store = {
+      detector: role("DetectorStoreRole", "detector_store", "lure quarantine: detector's state", "Read, query and write the Quarantine's Firestore documents in transactions (never delete)", STORE_PERMISSIONS.detector),
+      mode: role("ModeStoreRole", "mode_store", "lure quarantine: mode function's state", "Read, query, write and delete the Quarantine's Firestore documents in transactions", STORE_PERMISSIONS.mode),
+    };
     const databaseName = `projects/${project}/databases/${this.stateStoreName}`;
     const grants: ITerraformDependable[] = [];
     for (const who of ["detector", "mode"] as const) {
@@ -553,7 +560,7 @@ export class GcpQuarantine extends Construct implements IQuarantine {
         new ProjectIamMember(this, `${W}Operations`, { project, role: operations.name, member: member(who) }),
         new ProjectIamMember(this, `${W}Firestore`, {
           project,
-          role: ROLES.datastoreUser,
+          role: store[who].name,
           member: member(who),
           condition: { title: "lure quarantine database", description: "Only the Quarantine's Firestore database", expression: `resource.name == "${databaseName}"` },
         }),
@@ -625,8 +632,8 @@ export class GcpQuarantine extends Construct implements IQuarantine {
           availableMemory: FUNCTION_MEMORY,
           timeoutSeconds: o.timeout,
           serviceAccountEmail: this.accounts[who].email,
-          // Pub/Sub and Cloud Scheduler call from outside any VPC; IAM (run.invoker) is the gate.
-          ingressSettings: "ALLOW_ALL",
+          // Pub/Sub's push and Cloud Scheduler of the same project count as internal; IAM picks the caller.
+          ingressSettings: INTERNAL_INGRESS,
           allTrafficOnLatestRevision: true,
           environmentVariables,
         },

@@ -51,6 +51,12 @@ import { toUnixCron } from "../core/schedule";
 import { watcherPropsProblems, watcherRuntime } from "../core/validate";
 
 export const RUNTIME = "nodejs22";
+/**
+ * The functions' ingress: Cloud Run admits Cloud Scheduler, Cloud Tasks, Pub/Sub, Eventarc and
+ * Workflows of the same project as internal traffic (Cloud Run "Restricting ingress"), so no function
+ * of lure's needs to be reachable from the internet.
+ */
+export const INTERNAL_INGRESS = "ALLOW_INTERNAL_ONLY";
 /** Cloud Tasks' limits on the queue: the account's Shodan rate, one lookup at a time. */
 export const QUEUE_RATE = { maxDispatchesPerSecond: 1, maxConcurrentDispatches: 1 } as const;
 /**
@@ -374,8 +380,9 @@ export class GcpWatcher extends Construct implements IWatcher {
           availableMemory: FUNCTION_MEMORY,
           timeoutSeconds,
           serviceAccountEmail: this.accounts[who].email,
-          // Cloud Scheduler and Cloud Tasks call from outside any VPC; IAM (run.invoker) is the gate.
-          ingressSettings: "ALLOW_ALL",
+          // Internal only: Cloud Run counts Cloud Scheduler and Cloud Tasks of the same project as
+          // internal callers (Cloud Run "Restricting ingress"), and IAM (run.invoker) picks the account.
+          ingressSettings: INTERNAL_INGRESS,
           allTrafficOnLatestRevision: true,
           environmentVariables,
         },
