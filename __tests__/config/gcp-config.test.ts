@@ -9,8 +9,18 @@ describe("clouds.gcp.project", () => {
   it.each(["lure-honeynet", "a12345", "abcdefghij-klmnopqrst-uvwxyz1"])("accepts %s", (project) => {
     expect(configOf((c) => (c.clouds.gcp.project = project)).config.clouds.gcp?.project).toBe(project);
   });
-  it.each(["Lure", "12345a", "abcde", "lure-", "a".repeat(31), "lure_net"])("refuses %s with the rule", (project) => {
-    expectProblems((c) => (c.clouds.gcp.project = project), [["clouds.gcp.project", "6-30 lower-case letters, digits and hyphens"]]);
+  it.each(["Lure", "12345a", "abcde", "lure-", "a".repeat(31), "lure_net", "example.com:", ":lure-net", "example:lure-net", "Example.com:lure-net", "example.com:Lure", "a.b.c:d:lure-net"])(
+    "refuses %s with the rule",
+    (project) => {
+      expectProblems((c) => (c.clouds.gcp.project = project), [["clouds.gcp.project", "6-30 lower-case letters, digits and hyphens", '"example.com:my-project"']]);
+    },
+  );
+  it.each(["example.com:lure-net", "corp.example.co.uk:honeynet-1"])("accepts the domain-scoped %s when no watcher runs on it", (project) => {
+    const config = configOf((c) => ((c.clouds.gcp.project = project), (c.watcher.enabled = false))).config;
+    expect(config.clouds.gcp?.project).toBe(project);
+  });
+  it("refuses a domain-scoped project with the watcher on, naming why and the way out", () => {
+    expectProblems((c) => (c.clouds.gcp.project = "example.com:lure-net"), [["clouds.gcp.project", '"example.com:lure-net" is domain-scoped', "cloudfunctions.net", "watcher.enabled to false"]]);
   });
 });
 

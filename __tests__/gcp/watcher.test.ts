@@ -79,6 +79,20 @@ describe("schedule", () => {
     expect(stack.node.findAll().length).toBe(before + 1); // the Watcher2 scope itself, nothing in it
   });
 
+  test("a honeynet in a domain-scoped project is refused at the honeynet, before anything is made", () => {
+    const stack = new GcpHoneynetStack(Testing.app(), "gcp-honeynet", configWith(), configWith().clouds.gcp!);
+    // The same honeynet, seen in another project.
+    const honeynet: typeof stack.honeynet = Object.create(stack.honeynet, { publicIpSource: { value: { ...stack.honeynet.publicIpSource, project: "example.com:lure-test" } } });
+    let error: unknown;
+    try {
+      new GcpWatcher(stack, "Watcher2", { honeynet });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([{ path: "honeynet", message: expect.stringContaining('domain-scoped project "example.com:lure-test"') }]);
+  });
+
   test("the job calls list-ips by its URL as the scheduler account, with an OIDC token for that URL, after both invokers exist", () => {
     const job = body(plain.out, "google_cloud_scheduler_job", "Schedule");
     const url = ref(address(plain.out, "google_cloudfunctions2_function", "ListIps"), "url");

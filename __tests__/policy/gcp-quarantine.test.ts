@@ -6,7 +6,7 @@
 import { checkStack } from "../../modules/core/policy";
 import { QUARANTINE_PART_LABEL, QUARANTINE_PART_TAG, quarantineCopiesIsolated } from "../../modules/core/policy/rules/quarantine-copies-isolated";
 import { quarantineRuntimeIgnored } from "../../modules/core/policy/rules/quarantine-runtime-ignored";
-import { ignoresChange } from "../../modules/core/policy/util";
+import { ignoresChange, namesServiceAccount } from "../../modules/core/policy/util";
 import { CLOUD_ARMOR_FIRST_PRIORITY, CLOUD_ARMOR_MAX_RULES } from "../../functions/gcp/quarantine/contract";
 import { addresses, ref, stack } from "./fixtures";
 import { dashboardLb, merge } from "./gcp-fixtures";
@@ -23,6 +23,18 @@ type Body = Record<string, unknown>;
 const copiesOf = (b: Blocks) => b["google_cloud_run_v2_service"]!["copies"]!;
 const templateOf = (svc: Body) => svc["template"] as Body;
 const envOf = (b: Blocks, fn: string) => (b["google_cloudfunctions2_function"]![fn]!["service_config"] as Body)["environment_variables"] as Record<string, unknown>;
+
+describe("namesServiceAccount", () => {
+  const account = (project?: string) => ({ type: "google_service_account", name: "copies", address: "google_service_account.copies", body: { account_id: "lure-q-copies", ...(project ? { project } : {}) } });
+  it("matches the email of the account's project exactly; any project when it is unset or domain-scoped", () => {
+    expect(namesServiceAccount("serviceAccount:lure-q-copies@lure-demo.iam.gserviceaccount.com", account("lure-demo"))).toBe(true);
+    expect(namesServiceAccount("serviceAccount:lure-q-copies@other.iam.gserviceaccount.com", account("lure-demo"))).toBe(false);
+    expect(namesServiceAccount("serviceAccount:lure-q-copies@other.iam.gserviceaccount.com", account())).toBe(true);
+    // How Google spells a domain-scoped project in an email is not taken for granted: any project may be it.
+    expect(namesServiceAccount("serviceAccount:lure-q-copies@lure-demo.example.com.iam.gserviceaccount.com", account("example.com:lure-demo"))).toBe(true);
+    expect(namesServiceAccount("serviceAccount:lure-q-mode@lure-demo.example.com.iam.gserviceaccount.com", account("example.com:lure-demo"))).toBe(false);
+  });
+});
 
 describe("the Quarantine's markers", () => {
   it("label the Cloud Run services with the label form of the AWS and Azure tag", () => {

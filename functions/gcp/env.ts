@@ -10,6 +10,7 @@
  */
 import type { ExtraTarget } from "../core/extra-targets";
 import { EnvReader, type CensysEnv, type Vars } from "../aws/env-reader";
+import { GCP_PROJECT_ID } from "../core/gcp-project";
 
 /** Honeypot name → instance name, as the honeynet deployed them. */
 export type InstanceMap = Readonly<Record<string, string>>;
@@ -64,8 +65,6 @@ export interface GcpWatcherEnv {
   readonly censys?: CensysEnv;
 }
 
-/** Project ids: 6-30 characters, lower-case letters, digits, hyphens, starting with a letter. */
-const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const ZONE = /^[a-z]+-[a-z]+[0-9]+-[a-z]$/;
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 const SECRET = /^projects\/[^/\s]+\/secrets\/[A-Za-z0-9_-]{1,255}$/;
@@ -85,7 +84,7 @@ export function gcpWatcherEnv(vars: Vars, fn: string): GcpWatcherEnv {
   const e = GCP_WATCHER_ENV;
   const value: GcpWatcherEnv = {
     prefix: r.text(e.prefix, "the deployment prefix"),
-    project: r.matching(e.project, "the project id", PROJECT),
+    project: r.matching(e.project, "the project id", GCP_PROJECT_ID),
     zone: r.matching(e.zone, "the honeypots' zone, e.g. europe-west1-b", ZONE),
     vms: r.vms(e.vms),
     bucket: r.matching(e.bucket, "the results bucket's name", BUCKET),

@@ -8,6 +8,7 @@ import { scheduleProblem, toNcrontab, toUnixCron } from "./schedule";
 import { HIVE_CLOUDS } from "./hive";
 import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
+import { GCP_PROJECT_ID, GCP_PROJECT_ID_RULE, isDomainScoped } from "../../functions/core/gcp-project";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { resolve } from "path";
@@ -505,7 +506,7 @@ export const configSchema = z.strictObject({
           /** @default the `GOOGLE_CLOUD_PROJECT` environment variable at plan time */
           project: z
             .string()
-            .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "is not a Google Cloud project id (6-30 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen)" })
+            .regex(GCP_PROJECT_ID, { message: `is not a Google Cloud project id (${GCP_PROJECT_ID_RULE})` })
             .optional(),
           /** Tags as labels (modules/core/labels.ts maps them; what it cannot map is an error). */
           tags: tagMap,
@@ -1081,6 +1082,13 @@ function gcpCrossChecks(input: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const gcp = valueAt(input, ["clouds", "gcp"]).value as Record<string, unknown> | undefined;
   if (!gcp || typeof gcp !== "object") return out;
+  const watcher = valueAt(input, ["watcher", "enabled"]).value;
+  if (typeof gcp.project === "string" && GCP_PROJECT_ID.test(gcp.project) && isDomainScoped(gcp.project) && watcher !== false) {
+    out.push({
+      path: "clouds.gcp.project",
+      message: `${show(gcp.project)} is domain-scoped: the watcher's queue calls its lookup function at https://<region>-<project>.cloudfunctions.net, a host name lure cannot write for such an id; allowed: a plain project id, or set watcher.enabled to false`,
+    });
+  }
   const zones = typeof gcp.region === "string" ? gcpZones(gcp.region) : [];
   if (typeof gcp.zone === "string" && zones.length > 0 && !zones.includes(gcp.zone)) {
     out.push({ path: "clouds.gcp.zone", message: `${show(gcp.zone)} is not a zone of ${gcp.region}${didYouMean(gcp.zone, zones)}; allowed: ${quoted(zones)}` });

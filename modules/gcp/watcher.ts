@@ -49,6 +49,7 @@ import { LABEL_KEYS } from "../core/labels";
 import { resourceName } from "../core/naming";
 import { toUnixCron } from "../core/schedule";
 import { watcherPropsProblems, watcherRuntime } from "../core/validate";
+import { isDomainScoped } from "../../functions/core/gcp-project";
 
 export const RUNTIME = "nodejs22";
 /**
@@ -116,12 +117,15 @@ type Account = "listIps" | "lookup" | "tasks" | "scheduler" | "build";
 
 /**
  * What `props` cannot be built from, with the props' paths: {@link watcherPropsProblems}, the
- * honeynet's cloud, a schedule Cloud Scheduler cannot keep (`toUnixCron`), and a prefix too long
- * for the service account ids.
+ * honeynet's cloud and project (not domain-scoped), a schedule Cloud Scheduler cannot keep
+ * (`toUnixCron`), and a prefix too long for the service account ids.
  */
 export function gcpWatcherPropsProblems(props: GcpWatcherProps): ConfigProblem[] {
   const out = watcherPropsProblems(props);
-  if (props.honeynet.publicIpSource.cloud !== "gcp") out.push({ path: "honeynet", message: `runs on ${props.honeynet.publicIpSource.cloud}; GcpWatcher watches Google Cloud honeynets` });
+  const source = props.honeynet.publicIpSource;
+  if (source.cloud !== "gcp") out.push({ path: "honeynet", message: `runs on ${source.cloud}; GcpWatcher watches Google Cloud honeynets` });
+  // The lookup URL is written from the project id before the function exists (see lookupUrl).
+  else if (isDomainScoped(source.project)) out.push({ path: "honeynet", message: `is in the domain-scoped project "${source.project}", whose functions have no cloudfunctions.net host name lure can write; GcpWatcher needs a project with a plain id` });
   const schedule = props.schedule ?? "rate(12 hours)";
   // A schedule the shared check refuses is reported once, by it.
   if (!out.some((p) => p.path === "schedule")) {

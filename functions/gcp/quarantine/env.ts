@@ -21,6 +21,7 @@ import { EnvReader, type Vars } from "../../aws/env-reader";
 import { readQuarantineConfig } from "../../core/quarantine-config";
 import type { QuarantineRuntimeConfig } from "../../core/quarantine-types";
 import { cloudArmorSteeringOptions, CLOUD_ARMOR_FIRST_PRIORITY, CLOUD_ARMOR_MAX_RULES, GCP_QUARANTINE_ENV } from "./contract";
+import { GCP_PROJECT_ID, GCP_PROJECT_ID_PATTERN } from "../../core/gcp-project";
 
 /** A forwarding rule's resource name, split. */
 export interface ForwardingRuleRef {
@@ -47,8 +48,6 @@ export interface GcpQuarantineEnv {
   readonly forwardingRule: ForwardingRuleRef;
 }
 
-/** Project ids: 6-30 characters, lower-case letters, digits, hyphens, starting with a letter. */
-const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 /** RFC 1035 names (Compute resources): 1-63 characters. */
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -56,7 +55,7 @@ const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SERVICE = /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/;
 /** Firestore database ids: `(default)`, or 4-63 lower-case letters, digits and hyphens, from a letter, not ending in a hyphen. */
 const DATABASE = /^(\(default\)|[a-z][a-z0-9-]{2,61}[a-z0-9])$/;
-const FORWARDING_RULE = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/global\/forwardingRules\/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$/;
+const FORWARDING_RULE = new RegExp(`^projects/(${GCP_PROJECT_ID_PATTERN})/global/forwardingRules/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$`);
 
 class Reader extends EnvReader {
   forwardingRule(name: string): ForwardingRuleRef {
@@ -97,7 +96,7 @@ export function gcpQuarantineEnv(vars: Vars, fn: string): GcpQuarantineEnv {
   const read = readQuarantineConfig(forSharedReader(vars[e.config]), r.problems);
   const config = read && { ...read, steering: cloudArmorSteeringOptions(read.steering.ruleQuota) };
   const value = {
-    project: r.matching(e.project, "the project id", PROJECT),
+    project: r.matching(e.project, "the project id", GCP_PROJECT_ID),
     region: r.matching(e.region, "the copies' Cloud Run region, e.g. europe-west2", REGION),
     securityPolicy: r.matching(e.securityPolicy, "the Cloud Armor policy's name (1-63 lower-case letters, digits, hyphens)", RFC1035),
     copiesService: r.matching(e.copiesService, "the copies' Cloud Run service name (not its resource name)", SERVICE),

@@ -483,7 +483,7 @@ export function iamGrants(stack: SynthesizedStack): IamGrant[] {
  * True when the IAM member string names the `google_service_account` `account` of the stack: a
  * reference to it (`${google_service_account.X.email}`, `.member`...), or `serviceAccount:` and its
  * email spelled out (`<account_id>@<project>.iam.gserviceaccount.com`; any project when the account's
- * is unset or a reference), compared without regard to case.
+ * is unset, a reference or domain-scoped), compared without regard to case.
  */
 export function namesServiceAccount(member: string, account: StackBlock): boolean {
   if (parseReferences(member).some((r) => r.kind === "resource" && r.type === account.type && r.name === account.name)) return true;
@@ -491,6 +491,7 @@ export function namesServiceAccount(member: string, account: StackBlock): boolea
   if (typeof id !== "string" || id.includes("${")) return false;
   const text = member.trim().toLowerCase();
   const project = account.body["project"];
-  if (typeof project === "string" && project !== "" && !project.includes("${")) return text === `serviceaccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
+  // A domain-scoped project's accounts are not spelled with its id as it is: match any project.
+  if (typeof project === "string" && project !== "" && !project.includes("${") && !project.includes(":")) return text === `serviceaccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
   return text.startsWith(`serviceaccount:${id.toLowerCase()}@`) && text.endsWith(".iam.gserviceaccount.com");
 }

@@ -11,6 +11,15 @@ describe("gcpQuarantineEnv", () => {
     expect(env.config.copies).toEqual(CONFIG.copies);
   });
 
+  it("accepts a domain-scoped project, in LURE_PROJECT and in the forwarding rule's path", () => {
+    const project = "example.com:lure-test";
+    const id = `projects/${project}/global/forwardingRules/lure-test-https`;
+    const env = gcpQuarantineEnv({ ...VARS, LURE_PROJECT: project, LURE_FORWARDING_RULE: id }, "test");
+    expect(env.project).toBe(project);
+    expect(env.forwardingRule).toEqual({ id, project, name: "lure-test-https" });
+    expect(() => gcpQuarantineEnv({ ...VARS, LURE_PROJECT: "example:lure-test" }, "test")).toThrow(/LURE_PROJECT/);
+  });
+
   it("accepts the (default) database", () => {
     expect(gcpQuarantineEnv({ ...VARS, LURE_DATABASE: "(default)" }, "test").database).toBe("(default)");
   });
