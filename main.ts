@@ -6,7 +6,7 @@ import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { join, resolve } from "path";
 import { CHECK_RECORD, CheckRefused, configToCheck, discardOutput, policyViolations, writeRecord } from "./modules/core/check";
-import { ConfigError, loadConfig, type LureConfig } from "./modules/core/config";
+import { ConfigError, gcpQuarantineEnabled, loadConfig, type LureConfig } from "./modules/core/config";
 import { formatViolations } from "./modules/core/policy";
 import { summarizeOutput } from "./modules/core/summary";
 import { hiveTargetOf } from "./modules/aws/honeynet";
@@ -29,8 +29,8 @@ export function createStacks(scope: Construct, config: LureConfig): TerraformSta
   // An existing target is an AWS listener: Azure then has no Quarantine (the config warns).
   if (config.clouds.azure && config.quarantine.enabled && config.quarantine.target === "demo") stacks.push(new AzureQuarantineStack(scope, STACKS.azureQuarantine, config, config.clouds.azure));
   if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp, hive));
-  // Likewise on Google Cloud: only the demo target is built there.
-  if (config.clouds.gcp && config.quarantine.enabled && config.quarantine.target === "demo") stacks.push(new GcpQuarantineStack(scope, STACKS.gcpQuarantine, config, config.clouds.gcp));
+  // On Google Cloud: the demo, or the Cloud Run service clouds.gcp.quarantineTarget names.
+  if (config.clouds.gcp && gcpQuarantineEnabled(config)) stacks.push(new GcpQuarantineStack(scope, STACKS.gcpQuarantine, config, config.clouds.gcp));
   return stacks;
 }
 

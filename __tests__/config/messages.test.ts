@@ -33,6 +33,7 @@ function checkedPaths(s: unknown, path: string, out: Set<string>): Set<string> {
 
 const ARN = EXISTING_TARGET.listenerArn;
 const existing = (c: Json) => (c.quarantine = { target: structuredClone(EXISTING_TARGET), copies: { kind: "ecs", image: "example/decoy:1" } });
+const cloudRunTarget = (c: Json) => ((c.clouds.gcp.quarantineTarget = { service: "shop" }), (c.quarantine.copies = { kind: "ecs", image: "example/decoy:1" }));
 const asg = (c: Json) => (c.quarantine.copies = { kind: "asg", amiId: "ami-01234567" });
 const s3 = (c: Json) => (c.clouds.aws.backend = { type: "s3", bucket: "my-state" });
 const local = (c: Json) => (c.clouds.aws.backend = { type: "local" });
@@ -69,6 +70,8 @@ const BAD: [string, unknown[], (c: Json) => void][] = [
   ["clouds.gcp.backend.bucket", ["B", "", "goog-state", "a..b"], gcs],
   ["clouds.gcp.backend.prefix", ["", "with space"], gcs],
   ["clouds.gcp.honeypots", [[], "industrail"], noop],
+  ["clouds.gcp.quarantineTarget.service", ["Shop", "-shop", "s".repeat(50)], cloudRunTarget],
+  ["clouds.gcp.quarantineTarget.domain", ["www", "Www.Example.org"], cloudRunTarget],
   ["honeynet.profile", [[]], noop],
   ["honeynet.capacity", ["ondemand"], noop],
   ["honeynet.overrides.*.cpu", [256.5, -1], cowrie],

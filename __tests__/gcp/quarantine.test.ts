@@ -446,7 +446,7 @@ describe("in the app", () => {
       c.quarantine.copies = { kind: "ecs", image: "example/decoy:1" };
     });
     expect(createStacks(Testing.app(), existing).map((st) => st.node.id)).not.toContain("gcp-quarantine");
-    expect(configWarnings(existing)).toContain("quarantine.target: an existing service is an AWS listener, so gcp-quarantine is not synthesized (on Google Cloud only the demo target is built yet)");
+    expect(configWarnings(existing)).toContain("quarantine.target: an existing service is an AWS listener, so gcp-quarantine is not synthesized; name your Cloud Run service in clouds.gcp.quarantineTarget to protect it on Google Cloud");
     expect(createStacks(Testing.app(), configWith((c) => (c.quarantine.enabled = false))).map((st) => st.node.id)).not.toContain("gcp-quarantine");
   });
 

@@ -16,3 +16,6 @@ export const GCP_PROJECT_ID_RULE =
 export function isDomainScoped(project: string): boolean {
   return project.includes(":");
 }
+
+/** Cloud Run service names: 1-49 lower-case letters, digits and hyphens, from a letter, not ending in a hyphen. */
+export const CLOUD_RUN_SERVICE_NAME = /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/;

@@ -8,7 +8,7 @@ import { scheduleProblem, toNcrontab, toUnixCron } from "./schedule";
 import { HIVE_CLOUDS } from "./hive";
 import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
-import { GCP_PROJECT_ID, GCP_PROJECT_ID_RULE, isDomainScoped } from "../../functions/core/gcp-project";
+import { CLOUD_RUN_SERVICE_NAME, GCP_PROJECT_ID, GCP_PROJECT_ID_RULE, isDomainScoped } from "../../functions/core/gcp-project";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { resolve } from "path";
@@ -515,6 +515,26 @@ export const configSchema = z.strictObject({
           honeypots: honeypotSelection(gcpHoneypotName)
             .optional()
             .describe('Honeypots on Google Cloud instead of honeynet.profile: "industrial", "standard" or a list of honeypot names'),
+          /** Your Cloud Run service for gcp-quarantine to protect, instead of the demo (quarantine.target is AWS's). @default the demo */
+          quarantineTarget: z
+            .strictObject({
+              service: z.string().regex(CLOUD_RUN_SERVICE_NAME, { message: "is not a Cloud Run service name (1-49 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen)" }),
+              /** @default clouds.gcp.region */
+              region: oneOf(GCP_REGIONS, "GCP region").optional(),
+              /** Your site's DNS name: lure's load balancer serves it over HTTPS with a Google-managed certificate. @default none: plain HTTP on 80 */
+              domain: z
+                .string()
+                .regex(DOMAIN_NAME, { message: 'is not a DNS name like "www.example.org" (lower-case letters, digits, hyphens and dots)' })
+                .optional()
+                .describe("Your site's DNS name: HTTPS on 443 with a Google-managed certificate once its A record points at the output quarantine_address (default: plain HTTP on 80)"),
+              /** Deploy even though the service's own ingress admits the internet, which then reaches it around the router. */
+              allowDirectIngress: z
+                .boolean()
+                .default(false)
+                .describe("Accept a service whose ingress is INGRESS_TRAFFIC_ALL: scanners that find its run.app URL reach it around the router and are never steered (default false: the plan fails until its ingress is internal, or internal and Cloud Load Balancing)"),
+            })
+            .optional()
+            .describe("An existing Cloud Run service of this project for gcp-quarantine to protect instead of the demo; lure reads it and adds only the router's run.invoker grant"),
         })
         .optional(),
     })
@@ -1075,6 +1095,33 @@ function selectionPeerProblems(path: string, list: unknown): ConfigProblem[] {
 const LURE_LABEL_KEYS: readonly string[] = [...Object.values(LABEL_KEYS), "managed-by"];
 
 /**
+ * The copies of an existing Cloud Run service: a Cloud Run service of lure's, from a decoy image or,
+ * by explicit opt-in, the real service's image (never its environment, secrets or account).
+ */
+function gcpQuarantineTargetProblems(input: unknown, target: unknown): ConfigProblem[] {
+  const q = valueAt(input, ["quarantine"]).value as Record<string, unknown> | undefined;
+  if (!target || typeof target !== "object" || (q && typeof q === "object" && q.enabled === false)) return [];
+  const copies = (q && typeof q === "object" ? q.copies : undefined) as Record<string, unknown> | undefined;
+  if (copies && typeof copies === "object" && copies.kind === "asg") {
+    return [{ path: "quarantine.copies.kind", message: `"asg" copies are EC2 instances (AWS only); with clouds.gcp.quarantineTarget the copies are a Cloud Run service: use kind "ecs" with image` }];
+  }
+  const image = copies && typeof copies === "object" ? copies.image : undefined;
+  const reuse = copies && typeof copies === "object" ? copies.reuseTaskDefinition : undefined;
+  // An existing AWS target reports the same missing image, with the same two ways out.
+  const awsTarget = q && typeof q === "object" && typeof q.target === "object" && q.target !== null;
+  if (image !== undefined || reuse === true || awsTarget) return [];
+  const service = (target as Record<string, unknown>).service;
+  return [
+    {
+      path: "quarantine.copies",
+      message:
+        `with clouds.gcp.quarantineTarget, the copies need an image: set quarantine.copies.image to a decoy image (safer), or set quarantine.copies.reuseTaskDefinition: true to run your service${typeof service === "string" ? ` ${service}` : ""}'s own image ` +
+        "in the copies (without its environment, secrets or service account, in front of the scanners sent to them)",
+    },
+  ];
+}
+
+/**
  * Google Cloud: the zone is one of the region's, every tag can be a label (labels.ts), and the
  * honeypot list names its peers. Tags of `clouds.gcp.tags` replace those of `tags` with the same key.
  */
@@ -1115,6 +1162,7 @@ function gcpCrossChecks(input: unknown): ConfigProblem[] {
   const room = MAX_LABELS - LURE_LABEL_KEYS.length;
   if (label.size > room) out.push({ path: "clouds.gcp.tags", message: `tags and clouds.gcp.tags give ${label.size} labels; Google Cloud takes ${MAX_LABELS} per resource and lure uses ${LURE_LABEL_KEYS.length}, so at most ${room} are yours` });
   out.push(...selectionPeerProblems("clouds.gcp.honeypots", gcp.honeypots));
+  out.push(...gcpQuarantineTargetProblems(input, gcp.quarantineTarget));
   return out;
 }
 
@@ -1475,9 +1523,9 @@ export function configWarnings(c: LureConfig): string[] {
   } else if (c.clouds.azure && q.enabled && q.copies.kind === "asg") {
     w.push(`quarantine.copies: "asg" copies are EC2 instances (AWS only); on Azure the copies are a Container App from quarantine.demo.image`);
   }
-  if (c.clouds.gcp && q.enabled && q.target !== "demo") {
-    w.push("quarantine.target: an existing service is an AWS listener, so gcp-quarantine is not synthesized (on Google Cloud only the demo target is built yet)");
-  } else if (c.clouds.gcp && q.enabled && q.copies.kind === "asg") {
+  if (c.clouds.gcp && q.enabled && q.target !== "demo" && !c.clouds.gcp.quarantineTarget) {
+    w.push("quarantine.target: an existing service is an AWS listener, so gcp-quarantine is not synthesized; name your Cloud Run service in clouds.gcp.quarantineTarget to protect it on Google Cloud");
+  } else if (c.clouds.gcp && q.enabled && q.copies.kind === "asg" && !c.clouds.gcp.quarantineTarget) {
     w.push(`quarantine.copies: "asg" copies are EC2 instances (AWS only); on Google Cloud the copies are a Cloud Run service from quarantine.demo.image`);
   }
   const names = Array.isArray(c.honeynet.profile) ? c.honeynet.profile : [];
@@ -1624,6 +1672,11 @@ export function azureVmSizes(c: LureConfig): Record<string, string> {
 /** The machine type of each honeypot Google Cloud deploys ({@link defaultGcpMachineType}, `overrides.<name>.machineType` first). */
 export function gcpMachineTypes(c: LureConfig): Record<string, string> {
   return Object.fromEntries(honeypotsFor(c, "gcp").map((name) => [name, defaultGcpMachineType(name, c.honeynet.overrides[name])]));
+}
+
+/** Whether `gcp-quarantine` is made: the demo, or the Cloud Run service of `clouds.gcp.quarantineTarget`. */
+export function gcpQuarantineEnabled(c: LureConfig): boolean {
+  return Boolean(c.clouds.gcp) && c.quarantine.enabled && (c.quarantine.target === "demo" || c.clouds.gcp?.quarantineTarget !== undefined);
 }
 
 /** The zone of the Google Cloud VMs: `clouds.gcp.zone`, else the region's first. */

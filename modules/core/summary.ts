@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "fs";
 import { join, resolve } from "path";
 import { sameFile, shellWord } from "./check";
-import { DEFAULT_CONFIG_FILE, analyticsRole, type LureConfig } from "./config";
+import { DEFAULT_CONFIG_FILE, analyticsRole, gcpQuarantineEnabled, type LureConfig } from "./config";
 import { HONEYPOT_NAMES } from "./catalog";
 import { LABEL_KEYS, toLabel } from "./labels";
 import { TAG_KEYS, resourceName } from "./naming";
@@ -227,9 +227,14 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
               : "set watcher.alertEmail to get exposure alerts by e-mail (until then they are log entries: the command in the output watcher_logs lists them)",
           ]
         : []),
-      ...(config.quarantine.enabled && config.quarantine.target === "demo"
+      ...(gcpQuarantineEnabled(config)
         ? [
             deployStep(configFile, "gcp-quarantine"),
+            ...(config.clouds.gcp?.quarantineTarget
+              ? [
+                  `then point ${config.clouds.gcp.quarantineTarget.domain ? `the A record of ${config.clouds.gcp.quarantineTarget.domain}` : "your site's DNS record"} at the output quarantine_address: until its traffic arrives through lure's load balancer, none of it is seen or steered; ${config.clouds.gcp.quarantineTarget.allowDirectIngress ? "your service still admits the internet directly (allowDirectIngress)" : "set your service's ingress to internal and Cloud Load Balancing once the cut-over is done, and to internal once your own load balancer is gone"}`,
+                ]
+              : []),
             "its first deploy enables its APIs (Compute Engine, Cloud Run, Cloud Functions, Cloud Build, Cloud Scheduler, Pub/Sub, Firestore, Logging, IAM) and creates a Firestore database, service accounts and custom roles: the deploying account needs Owner, or Editor with Security Admin",
             "watch the mode with the commands in the output quarantine_watch_mode; the load balancer's request log reaches the detector a minute or more after a request (unmeasured), and a Cloud Armor rule then marks the source for the router",
           ]

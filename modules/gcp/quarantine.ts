@@ -50,6 +50,7 @@ import { ComputeTargetHttpProxy } from "@cdktf/provider-google/lib/compute-targe
 import { ComputeTargetHttpsProxy } from "@cdktf/provider-google/lib/compute-target-https-proxy";
 import { ComputeUrlMap } from "@cdktf/provider-google/lib/compute-url-map";
 import { DataGoogleClientConfig } from "@cdktf/provider-google/lib/data-google-client-config";
+import { DataGoogleCloudRunV2Service } from "@cdktf/provider-google/lib/data-google-cloud-run-v2-service";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { FirestoreDatabase } from "@cdktf/provider-google/lib/firestore-database";
 import { FirestoreField } from "@cdktf/provider-google/lib/firestore-field";
@@ -83,6 +84,7 @@ import { ConfigError, QUARANTINE_DEFAULTS, type ConfigProblem } from "../core/co
 import type { IQuarantine, QuarantineProps } from "../core/interfaces";
 import { LABEL_KEYS, toLabel } from "../core/labels";
 import { resourceName } from "../core/naming";
+import { CLOUD_RUN_SERVICE_NAME } from "../../functions/core/gcp-project";
 import { QUARANTINE_PART_TAG } from "../core/policy/rules/quarantine-copies-isolated";
 import { quarantinePropsProblems, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
 import { DEFAULT_RULE_PRIORITY } from "./honeynet";
@@ -175,13 +177,38 @@ export const PART_LABEL = toLabel(QUARANTINE_PART_TAG);
 
 /** The accounts: three services, two functions, the two callers, the build. */
 type Account = "real" | "copies" | "router" | "detector" | "mode" | "push" | "scheduler" | "build";
+/** Every account but the real service's, which only the demo has (an existing service keeps its own). */
+type Accounts = Readonly<Record<Exclude<Account, "real">, ServiceAccount>> & { readonly real?: ServiceAccount };
+/** The message of the plan-time check on a Cloud Run target's ingress. */
+export const DIRECT_INGRESS_MESSAGE =
+  "admits the internet (ingress INGRESS_TRAFFIC_ALL): scanners that find its run.app URL reach it around lure's router and are never steered. Set its ingress to internal and Cloud Load Balancing (or internal), or set clouds.gcp.quarantineTarget.allowDirectIngress to true to accept it";
+
+/** An existing Cloud Run service to protect instead of the demo. lure reads it and changes nothing of it but one IAM grant. */
+export interface CloudRunTargetProps {
+  /** The service's name, in the Quarantine's project (its ingress counts the router as internal only from there). */
+  readonly service: string;
+  /** @default the Quarantine's region */
+  readonly region?: string;
+  /**
+   * Accept a service whose ingress is `INGRESS_TRAFFIC_ALL`: whoever finds its run.app URL reaches it
+   * around the router and is never steered. @default false: the plan fails until its ingress is
+   * internal, or internal and Cloud Load Balancing
+   */
+  readonly allowDirectIngress?: boolean;
+}
 
 export interface GcpQuarantineProps extends QuarantineProps {
+  /**
+   * Your Cloud Run service to protect, instead of the demo (`target` must then stay "demo": an
+   * existing `target` is an AWS listener). The copies need `copies.image`, or `copies.reuseTaskDefinition`
+   * to run this service's image. @default the demo
+   */
+  readonly cloudRunTarget?: CloudRunTargetProps;
   /** Region of the services, functions, NEG, scheduler job and database. @default the stack's */
   readonly region?: string;
   /** @default the stack's, else the provider's (read back through google_client_config) */
   readonly project?: string;
-  /** DNS name of the demo: HTTPS on 443 with a Google-managed certificate. @default none: plain HTTP on 80 */
+  /** DNS name of the site: HTTPS on 443 with a Google-managed certificate. @default none: plain HTTP on 80 */
   readonly domain?: string;
 }
 
@@ -194,7 +221,16 @@ function accountIds(prefix: string): Record<Account, string> {
 export function gcpQuarantinePropsProblems(props: GcpQuarantineProps): ConfigProblem[] {
   const out = quarantinePropsProblems(props);
   if (props.target !== undefined && props.target !== "demo") {
-    out.push({ path: "target", message: "an existing service is an AWS listener; on Google Cloud only the demo target is built yet (an existing Cloud Run service by reference is planned)" });
+    out.push({ path: "target", message: "an existing service here is an AWS listener; on Google Cloud name your Cloud Run service in cloudRunTarget (clouds.gcp.quarantineTarget in the config)" });
+  }
+  const t = props.cloudRunTarget;
+  if (t !== undefined) {
+    if (!CLOUD_RUN_SERVICE_NAME.test(t.service)) out.push({ path: "cloudRunTarget.service", message: `"${t.service}" is not a Cloud Run service name (1-49 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen)` });
+    const c = props.copies;
+    if (c?.kind === "asg") out.push({ path: "copies.kind", message: `"asg" copies are EC2 instances (AWS only); for a Cloud Run target the copies are a Cloud Run service: use kind "ecs" with image` });
+    else if (c?.image === undefined && c?.reuseTaskDefinition !== true) {
+      out.push({ path: "copies", message: `a Cloud Run target's copies need copies.image (a decoy image, safer) or copies.reuseTaskDefinition: true (the service ${t.service}'s own image, without its environment, secrets or account)` });
+    }
   }
   const image = gcpImage(props.demo?.image);
   if (!cloudRunPullable(image)) {
@@ -230,7 +266,7 @@ interface Ctx {
   readonly labels: (part?: "real" | "copies" | "router") => Record<string, string>;
   readonly apis: Record<string, ProjectService>;
   /** The IAM member of a part's service account. */
-  readonly member: (who: Account) => string;
+  readonly member: (who: Exclude<Account, "real">) => string;
 }
 
 export class GcpQuarantine extends Construct implements IQuarantine {
@@ -243,7 +279,10 @@ export class GcpQuarantine extends Construct implements IQuarantine {
   readonly region: string;
   readonly network: ComputeNetwork;
   readonly routerSubnet: ComputeSubnetwork;
-  readonly realService: CloudRunV2Service;
+  /** The demo's real service; none for a {@link GcpQuarantineProps.cloudRunTarget}. */
+  readonly realService?: CloudRunV2Service;
+  /** The Cloud Run target, as read at plan time; none for the demo. */
+  readonly existingService?: DataGoogleCloudRunV2Service;
   readonly copiesService: CloudRunV2Service;
   readonly router: CloudRunV2Service;
   /** The router's Envoy bootstrap, as passed to `--config-yaml` (with Terraform references for the host names). */
@@ -263,7 +302,7 @@ export class GcpQuarantine extends Construct implements IQuarantine {
   readonly detector: Cloudfunctions2Function;
   readonly mode: Cloudfunctions2Function;
   readonly schedulerJob: CloudSchedulerJob;
-  readonly accounts: Readonly<Record<Account, ServiceAccount>>;
+  readonly accounts: Accounts;
   readonly policyRole: ProjectIamCustomRole;
   readonly copiesRole: ProjectIamCustomRole;
   readonly operationsRole: ProjectIamCustomRole;
@@ -287,10 +326,10 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       name: (...parts: string[]) => resourceName(prefix, ["quarantine", ...parts], 63),
       labels: (part?: "real" | "copies" | "router") => ({ [LABEL_KEYS.component]: "quarantine", ...(part ? { [PART_LABEL]: part } : {}) }),
       apis: this.enableApis(stack, project, QUARANTINE_APIS),
-      member: (who: Account) => `serviceAccount:${this.accounts[who].email}`,
+      member: (who: Exclude<Account, "real">) => `serviceAccount:${this.accounts[who].email}`,
     };
     this.accounts = this.identities(ctx);
-    ({ real: this.realService, copies: this.copiesService } = this.services(ctx));
+    ({ real: this.realService, existing: this.existingService, copies: this.copiesService } = this.services(ctx));
     ({ network: this.network, subnet: this.routerSubnet, config: this.routerConfig, router: this.router } = this.routerService(ctx));
     ({
       policy: this.securityPolicy,
@@ -308,13 +347,13 @@ export class GcpQuarantine extends Construct implements IQuarantine {
   }
 
   /** One service account per part; none has a role unless {@link grants} gives it one. */
-  private identities(ctx: Ctx): Record<Account, ServiceAccount> {
-    const { prefix, project, apis } = ctx;
+  private identities(ctx: Ctx): Accounts {
+    const { props, prefix, project, apis } = ctx;
     const ids = accountIds(prefix);
     const iamApi = apis["iam.googleapis.com"];
     const account = (aid: string, who: Account, what: string) => new ServiceAccount(this, aid, { project, accountId: ids[who], displayName: `${prefix} quarantine: ${what}`, dependsOn: [iamApi] });
     return {
-      real: account("RealAccount", "real", "the real service (no roles)"),
+      ...(props.cloudRunTarget ? {} : { real: account("RealAccount", "real", "the real service (no roles)") }),
       copies: account("CopiesAccount", "copies", "the honeypot copies (no roles)"),
       router: account("RouterAccount", "router", "the Envoy router (invokes the real service and the copies)"),
       detector: account("DetectorAccount", "detector", "the detector function"),
@@ -325,13 +364,33 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     };
   }
 
-  /** The real service and the copies: internal ingress, IAM required. */
-  private services(ctx: Ctx): { real: CloudRunV2Service; copies: CloudRunV2Service } {
+  /**
+   * The real service and the copies: internal ingress, IAM required. For a Cloud Run target the real
+   * service is the user's, read at plan time (its ingress checked), and the copies run the decoy image
+   * or, by opt-in, its image.
+   */
+  private services(ctx: Ctx): { real?: CloudRunV2Service; existing?: DataGoogleCloudRunV2Service; copies: CloudRunV2Service } {
     const { props, s, project, region, name, labels, apis } = ctx;
     const runApi = apis["run.googleapis.com"];
+    const t = props.cloudRunTarget;
+    const existing = t
+      ? new DataGoogleCloudRunV2Service(this, "ExistingService", {
+          project,
+          name: t.service,
+          location: t.region ?? region,
+          ...(t.allowDirectIngress ? {} : { lifecycle: { postcondition: [{ condition: '${self.ingress != "INGRESS_TRAFFIC_ALL"}', errorMessage: `The Cloud Run service ${t.service} ${DIRECT_INGRESS_MESSAGE}.` }] } }),
+          dependsOn: [runApi],
+        })
+      : undefined;
     const demoImage = gcpImage(props.demo?.image);
-    const decoy = s.copies.kind === "ecs" && s.copies.image ? { image: gcpImage(s.copies.image), port: s.copies.containerPort ?? s.demo.containerPort } : { image: demoImage, port: s.demo.containerPort };
-    const service = (sid: string, part: "real" | "copies", image: string, port: number, scaling: { min: number; max: number }) =>
+    const container = existing?.template.get(0).containers.get(0);
+    const decoy =
+      s.copies.kind === "ecs" && s.copies.image
+        ? { image: gcpImage(s.copies.image), port: s.copies.containerPort ?? (container ? container.ports.get(0).containerPort : s.demo.containerPort) }
+        : container
+          ? { image: container.image, port: container.ports.get(0).containerPort }
+          : { image: demoImage, port: s.demo.containerPort };
+    const service = (sid: string, part: "real" | "copies", account: ServiceAccount, image: string, port: number, scaling: { min: number; max: number }) =>
       new CloudRunV2Service(this, sid, {
         project,
         name: name(part),
@@ -348,15 +407,15 @@ export class GcpQuarantine extends Construct implements IQuarantine {
             }
           : {}),
         template: {
-          serviceAccount: this.accounts[part].email,
+          serviceAccount: account.email,
           scaling: { minInstanceCount: part === "copies" ? 0 : scaling.min, maxInstanceCount: scaling.max },
           containers: [{ name: part, image, ports: { containerPort: port, name: "http1" }, resources: { limits: { cpu: "1", memory: "512Mi" }, cpuIdle: true } }],
         },
         dependsOn: [runApi],
       });
-    const real = service("RealService", "real", demoImage, s.demo.containerPort, { min: 0, max: 2 });
-    const copies = service("CopiesService", "copies", decoy.image, decoy.port, { min: 0, max: Math.max(1, s.copies.defenceCount) });
-    return { real, copies };
+    const real = this.accounts.real ? service("RealService", "real", this.accounts.real, demoImage, s.demo.containerPort, { min: 0, max: 2 }) : undefined;
+    const copies = service("CopiesService", "copies", this.accounts.copies, decoy.image, decoy.port, { min: 0, max: Math.max(1, s.copies.defenceCount) });
+    return { real, existing, copies };
   }
 
   /** The router: Envoy on Cloud Run, reaching the real service and the copies through its own network. */
@@ -376,10 +435,12 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       // run.app is a Google API address: reached from the VPC through Private Google Access.
       privateIpGoogleAccess: true,
     });
-    const host = (svc: CloudRunV2Service) => Fn.replace(svc.uri, "https://", "");
-    const config = envoyRouterYaml({ real: { host: host(this.realService) }, copies: { host: host(this.copiesService) } });
+    const host = (uri: string) => Fn.replace(uri, "https://", "");
+    const real = this.realService ?? (this.existingService as DataGoogleCloudRunV2Service);
+    const config = envoyRouterYaml({ real: { host: host(real.uri) }, copies: { host: host(this.copiesService.uri) } });
     const invokers = [
-      new CloudRunV2ServiceIamMember(this, "RealInvoker", { project, location: region, name: this.realService.name, role: ROLES.invoker, member: member("router") }),
+      // On a Cloud Run target, the one change lure makes to it: one more invoker, removed on destroy.
+      new CloudRunV2ServiceIamMember(this, "RealInvoker", { project, location: ctx.props.cloudRunTarget?.region ?? region, name: real.name, role: ROLES.invoker, member: member("router") }),
       new CloudRunV2ServiceIamMember(this, "CopiesInvoker", { project, location: region, name: this.copiesService.name, role: ROLES.invoker, member: member("router") }),
     ];
     const router = new CloudRunV2Service(this, "Router", {
@@ -642,7 +703,7 @@ export class GcpQuarantine extends Construct implements IQuarantine {
     const detector = fn("Detector", name("detector"), GCP_QUARANTINE_ENTRY_POINTS.detector, "detector", { timeout: DETECTOR_TIMEOUT_SECONDS, maxInstances: DETECTOR_MAX_INSTANCES, concurrency: DETECTOR_CONCURRENCY, cpu: DETECTOR_CPU });
     // One instance: one reconciliation a minute, never two at once.
     const mode = fn("Mode", name("mode"), GCP_QUARANTINE_ENTRY_POINTS.mode, "mode", { timeout: MODE_TIMEOUT_SECONDS, maxInstances: 1, concurrency: 1 });
-    const invoker = (iid: string, f: Cloudfunctions2Function, who: Account) => new CloudRunV2ServiceIamMember(this, iid, { project, location: region, name: f.name, role: ROLES.invoker, member: member(who) });
+    const invoker = (iid: string, f: Cloudfunctions2Function, who: "push" | "scheduler") => new CloudRunV2ServiceIamMember(this, iid, { project, location: region, name: f.name, role: ROLES.invoker, member: member(who) });
     const detectorInvoker = invoker("DetectorInvoker", detector, "push");
     const modeInvoker = invoker("ModeInvoker", mode, "scheduler");
 

@@ -12,7 +12,7 @@ import { DEFAULT_ADMIN_SSH_PORT } from "../core/host";
 import { namedOutput } from "../core/outputs";
 import { watcherPropsFor } from "../core/validate";
 import { GcpHoneynet } from "./honeynet";
-import { GcpQuarantine, gcpQuarantinePropsProblems, PUSH_DELIVERY } from "./quarantine";
+import { GcpQuarantine, gcpQuarantinePropsProblems, PUSH_DELIVERY, type GcpQuarantineProps } from "./quarantine";
 import { GcpWatcher, QUEUE_RETRY } from "./watcher";
 
 type GcpCloudConfig = NonNullable<LureConfig["clouds"]["gcp"]>;
@@ -96,23 +96,33 @@ export class GcpHoneynetStack extends GcpStack {
 }
 
 /**
- * `gcp-quarantine`: the demo web service on Cloud Run behind a global external Application Load
- * Balancer with Cloud Armor, the Envoy router, the honeypot copies, the request-log signal, Firestore
- * and the detector and mode functions. Only for the demo target: an existing target is an AWS
- * listener (the config warns that Google Cloud then gets no Quarantine).
+ * `gcp-quarantine`: the demo web service on Cloud Run (or the user's, `clouds.gcp.quarantineTarget`)
+ * behind a global external Application Load Balancer with Cloud Armor, the Envoy router, the honeypot
+ * copies, the request-log signal, Firestore and the detector and mode functions. `quarantine.target`
+ * is AWS's: without `quarantineTarget` an existing one gives Google Cloud no Quarantine (the config
+ * warns).
  */
 export class GcpQuarantineStack extends GcpStack {
   readonly quarantine: GcpQuarantine;
 
   constructor(scope: Construct, id: string, config: LureConfig, gcp: GcpCloudConfig) {
-    const props = { ...quarantineProps(config), region: gcp.region, ...(gcp.project ? { project: gcp.project } : {}) };
+    const t = gcp.quarantineTarget;
+    const props: GcpQuarantineProps = {
+      ...quarantineProps(config),
+      region: gcp.region,
+      ...(gcp.project ? { project: gcp.project } : {}),
+      // quarantine.target is AWS's listener; here the Cloud Run service takes the demo's place.
+      ...(t ? { target: "demo" as const, cloudRunTarget: { service: t.service, allowDirectIngress: t.allowDirectIngress, ...(t.region ? { region: t.region } : {}) }, ...(t.domain ? { domain: t.domain } : {}) } : {}),
+    };
     const problems = gcpQuarantinePropsProblems(props);
-    if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: `quarantine.${p.path}` })));
+    const configPath = (path: string) => (path.startsWith("cloudRunTarget") ? path.replace("cloudRunTarget", "clouds.gcp.quarantineTarget") : `quarantine.${path}`);
+    if (problems.length > 0) throw new ConfigError(id, problems.map((p) => ({ ...p, path: configPath(p.path) })));
     super(scope, id, stackProps(config, gcp));
     const q = (this.quarantine = new GcpQuarantine(this, "Quarantine", props));
     const project = q.project;
     const region = q.region;
-    namedOutput(this, "quarantine_endpoint", { value: q.endpoint, description: "The demo site (global external Application Load Balancer, static address); scanners of it are sent to the honeypot copies" });
+    const site = t ? `Your service ${t.service}` : "The demo site";
+    namedOutput(this, "quarantine_endpoint", { value: q.endpoint, description: `${site} through lure's global external Application Load Balancer (static address); scanners of it are sent to the honeypot copies` });
     namedOutput(this, "quarantine_address", { value: q.address.address, description: "The load balancer's static IPv4 address" });
     namedOutput(this, "quarantine_security_policy", { value: q.securityPolicy.name, description: "Cloud Armor policy on the router's backend; its rules in lure's band are the functions'" });
     const logs = (fn: string) => `gcloud logging read 'resource.type="cloud_run_revision" AND resource.labels.service_name="${fn}"' --project ${project} --freshness 1h --limit 50`;
@@ -136,8 +146,10 @@ export class GcpQuarantineStack extends GcpStack {
     });
     new TerraformOutput(this, "next_steps", {
       value: [
-        `The demo is at the output quarantine_endpoint once the load balancer is programmed (a few minutes after the first deploy).`,
-        `Scan it (for example nmap -sV -p 80 --script http-enum <address>) and watch the output quarantine_watch_mode: the request log reaches the detector a minute or more later, Defence Mode starts the copies, and a rule in the policy's band marks your address, so the router sends you to the copies.`,
+        t
+          ? `Point ${t.domain ? `the A record of ${t.domain}` : "your site's DNS record"} at the output quarantine_address: only requests through lure's load balancer are seen and steered${t.domain ? " (the certificate is issued once the record resolves, up to an hour)" : ""}.`
+          : `The demo is at the output quarantine_endpoint once the load balancer is programmed (a few minutes after the first deploy).`,
+        `Scan it (for example nmap -sV -p ${props.domain ? 443 : 80} --script http-enum <address>) and watch the output quarantine_watch_mode: the request log reaches the detector a minute or more later, Defence Mode starts the copies, and a rule in the policy's band marks your address, so the router sends you to the copies.`,
         `Normal Mode returns ${config.quarantine.quietPeriodMinutes} minutes after the last quarantined request: the rules are removed and the copies go back to ${config.quarantine.copies.normalCount} minimum instances.`,
         `Failed batches: the output quarantine_dead_letters.`,
       ].join(" "),

@@ -21,7 +21,7 @@ import { EnvReader, type Vars } from "../../aws/env-reader";
 import { readQuarantineConfig } from "../../core/quarantine-config";
 import type { QuarantineRuntimeConfig } from "../../core/quarantine-types";
 import { cloudArmorSteeringOptions, CLOUD_ARMOR_FIRST_PRIORITY, CLOUD_ARMOR_MAX_RULES, GCP_QUARANTINE_ENV } from "./contract";
-import { GCP_PROJECT_ID, GCP_PROJECT_ID_PATTERN } from "../../core/gcp-project";
+import { CLOUD_RUN_SERVICE_NAME, GCP_PROJECT_ID, GCP_PROJECT_ID_PATTERN } from "../../core/gcp-project";
 
 /** A forwarding rule's resource name, split. */
 export interface ForwardingRuleRef {
@@ -51,8 +51,8 @@ export interface GcpQuarantineEnv {
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 /** RFC 1035 names (Compute resources): 1-63 characters. */
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** Cloud Run service names: up to 49 characters [doc: Cloud Run resource names]. */
-const SERVICE = /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/;
+/** Cloud Run service names [doc: Cloud Run resource names]. */
+const SERVICE = CLOUD_RUN_SERVICE_NAME;
 /** Firestore database ids: `(default)`, or 4-63 lower-case letters, digits and hyphens, from a letter, not ending in a hyphen. */
 const DATABASE = /^(\(default\)|[a-z][a-z0-9-]{2,61}[a-z0-9])$/;
 const FORWARDING_RULE = new RegExp(`^projects/(${GCP_PROJECT_ID_PATTERN})/global/forwardingRules/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$`);
