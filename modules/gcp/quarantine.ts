@@ -1,7 +1,8 @@
 /**
- * The Google Cloud Quarantine (`gcp-quarantine`): the demo web service on Cloud Run behind a global
- * external Application Load Balancer, the same detector, mode machine and planner as on AWS and
- * Azure, and honeypot copies that an Envoy router sends quarantined sources to.
+ * The Google Cloud Quarantine (`gcp-quarantine`): the demo web service on Cloud Run (or the user's
+ * own, `cloudRunTarget`, read and never made) behind a global external Application Load Balancer,
+ * the same detector, mode machine and planner as on AWS and Azure, and honeypot copies that an Envoy
+ * router sends quarantined sources to.
  *
  *   scanner ──► static global address ──► forwarding rule (HTTP 80, or HTTPS 443 with `domain`) ──► proxy ──► URL map
  *     ──► backend service (request log: every request; Cloud Armor policy: lure's rules add STEER_HEADER)
