@@ -19,3 +19,5 @@ export function isDomainScoped(project: string): boolean {
 
 /** Cloud Run service names: 1-49 lower-case letters, digits and hyphens, from a letter, not ending in a hyphen. */
 export const CLOUD_RUN_SERVICE_NAME = /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/;
+/** What {@link CLOUD_RUN_SERVICE_NAME} allows, for error messages. */
+export const CLOUD_RUN_SERVICE_NAME_RULE = "1-49 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen";

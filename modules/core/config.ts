@@ -8,7 +8,7 @@ import { scheduleProblem, toNcrontab, toUnixCron } from "./schedule";
 import { HIVE_CLOUDS } from "./hive";
 import { ELASTIC_SIZES, ELASTIC_SIZE_NAMES, MIN_ELASTIC_VERSION, TPOT_LOGSTASH, TPOT_PIPELINE, TPOT_RELEASE, analyticsVersionOk, type ElasticSize } from "./analytics";
 import { DEFAULT_DETECTOR, MEMORY_TARGETS } from "../../functions/core/detector";
-import { CLOUD_RUN_SERVICE_NAME, GCP_PROJECT_ID, GCP_PROJECT_ID_RULE, isDomainScoped } from "../../functions/core/gcp-project";
+import { CLOUD_RUN_SERVICE_NAME, CLOUD_RUN_SERVICE_NAME_RULE, GCP_PROJECT_ID, GCP_PROJECT_ID_RULE, isDomainScoped } from "../../functions/core/gcp-project";
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
 import { resolve } from "path";
@@ -518,7 +518,7 @@ export const configSchema = z.strictObject({
           /** Your Cloud Run service for gcp-quarantine to protect, instead of the demo (quarantine.target is AWS's). @default the demo */
           quarantineTarget: z
             .strictObject({
-              service: z.string().regex(CLOUD_RUN_SERVICE_NAME, { message: "is not a Cloud Run service name (1-49 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen)" }),
+              service: z.string().regex(CLOUD_RUN_SERVICE_NAME, { message: `is not a Cloud Run service name (${CLOUD_RUN_SERVICE_NAME_RULE})` }),
               /** @default clouds.gcp.region */
               region: oneOf(GCP_REGIONS, "GCP region").optional(),
               /** Your site's DNS name: lure's load balancer serves it over HTTPS with a Google-managed certificate. @default none: plain HTTP on 80 */
@@ -1103,7 +1103,7 @@ function gcpQuarantineTargetProblems(input: unknown, target: unknown): ConfigPro
   if (!target || typeof target !== "object" || (q && typeof q === "object" && q.enabled === false)) return [];
   const copies = (q && typeof q === "object" ? q.copies : undefined) as Record<string, unknown> | undefined;
   if (copies && typeof copies === "object" && copies.kind === "asg") {
-    return [{ path: "quarantine.copies.kind", message: `"asg" copies are EC2 instances (AWS only); with clouds.gcp.quarantineTarget the copies are a Cloud Run service: use kind "ecs" with image` }];
+    return [{ path: "quarantine.copies.kind", message: CLOUD_RUN_ASG_MESSAGE }];
   }
   const image = copies && typeof copies === "object" ? copies.image : undefined;
   const reuse = copies && typeof copies === "object" ? copies.reuseTaskDefinition : undefined;
@@ -1111,14 +1111,7 @@ function gcpQuarantineTargetProblems(input: unknown, target: unknown): ConfigPro
   const awsTarget = q && typeof q === "object" && typeof q.target === "object" && q.target !== null;
   if (image !== undefined || reuse === true || awsTarget) return [];
   const service = (target as Record<string, unknown>).service;
-  return [
-    {
-      path: "quarantine.copies",
-      message:
-        `with clouds.gcp.quarantineTarget, the copies need an image: set quarantine.copies.image to a decoy image (safer), or set quarantine.copies.reuseTaskDefinition: true to run your service${typeof service === "string" ? ` ${service}` : ""}'s own image ` +
-        "in the copies (without its environment, secrets or service account, in front of the scanners sent to them)",
-    },
-  ];
+  return [{ path: "quarantine.copies", message: cloudRunCopiesMessage("quarantine.copies", typeof service === "string" ? service : undefined) }];
 }
 
 /**
@@ -1188,6 +1181,17 @@ export const ruleQuotaOverLimitMessage = (quota: number, limit: number): string 
 export const reuseRefusedMessage = (at: string, taskDefinitionArn: string | undefined): string =>
   `without ${at}.image the copies would run your task definition${taskDefinitionArn ? ` ${taskDefinitionArn}` : ""} unchanged: its task role, secrets and environment, inside a honeypot that scanners are sent to. ` +
   `Set ${at}.image to a decoy image (safer: lure runs it without a task role), or set ${at}.reuseTaskDefinition: true to accept that`;
+
+/**
+ * A Cloud Run target's copies without a decoy image or the opt-in to the service's own; `at` is where
+ * the settings live (`quarantine.copies` in the config, `copies` in props).
+ */
+export const cloudRunCopiesMessage = (at: string, service: string | undefined): string =>
+  `a Cloud Run target's copies need an image: set ${at}.image to a decoy image (safer), or set ${at}.reuseTaskDefinition: true to run your service${service ? ` ${service}` : ""}'s own image ` +
+  "in the copies (without its environment, secrets or service account, in front of the scanners sent to them)";
+
+/** `asg` copies for a Cloud Run target. */
+export const CLOUD_RUN_ASG_MESSAGE = `"asg" copies are EC2 instances (AWS only); for a Cloud Run target the copies are a Cloud Run service: use kind "ecs" with image`;
 
 /** `copies.reuseTaskDefinition` together with `copies.image`, which wins. */
 export const REUSE_WITH_IMAGE_MESSAGE = "true has no effect with image (the copies run lure's task definition of that image); remove one of them";

@@ -81,11 +81,11 @@ import {
 } from "../../functions/gcp/quarantine/contract";
 import { gcpQuarantinePackage } from "../core/bundle";
 import { ipv4Subnet } from "../core/cidr";
-import { ConfigError, QUARANTINE_DEFAULTS, type ConfigProblem } from "../core/config";
+import { CLOUD_RUN_ASG_MESSAGE, ConfigError, QUARANTINE_DEFAULTS, cloudRunCopiesMessage, type ConfigProblem } from "../core/config";
 import type { IQuarantine, QuarantineProps } from "../core/interfaces";
 import { LABEL_KEYS, toLabel } from "../core/labels";
 import { resourceName } from "../core/naming";
-import { CLOUD_RUN_SERVICE_NAME } from "../../functions/core/gcp-project";
+import { CLOUD_RUN_SERVICE_NAME, CLOUD_RUN_SERVICE_NAME_RULE } from "../../functions/core/gcp-project";
 import { QUARANTINE_PART_TAG } from "../core/policy/rules/quarantine-copies-isolated";
 import { quarantinePropsProblems, resolveQuarantine, type ResolvedQuarantine } from "../core/quarantine-runtime";
 import { DEFAULT_RULE_PRIORITY } from "./honeynet";
@@ -226,12 +226,10 @@ export function gcpQuarantinePropsProblems(props: GcpQuarantineProps): ConfigPro
   }
   const t = props.cloudRunTarget;
   if (t !== undefined) {
-    if (!CLOUD_RUN_SERVICE_NAME.test(t.service)) out.push({ path: "cloudRunTarget.service", message: `"${t.service}" is not a Cloud Run service name (1-49 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen)` });
+    if (!CLOUD_RUN_SERVICE_NAME.test(t.service)) out.push({ path: "cloudRunTarget.service", message: `"${t.service}" is not a Cloud Run service name (${CLOUD_RUN_SERVICE_NAME_RULE})` });
     const c = props.copies;
-    if (c?.kind === "asg") out.push({ path: "copies.kind", message: `"asg" copies are EC2 instances (AWS only); for a Cloud Run target the copies are a Cloud Run service: use kind "ecs" with image` });
-    else if (c?.image === undefined && c?.reuseTaskDefinition !== true) {
-      out.push({ path: "copies", message: `a Cloud Run target's copies need copies.image (a decoy image, safer) or copies.reuseTaskDefinition: true (the service ${t.service}'s own image, without its environment, secrets or account)` });
-    }
+    if (c?.kind === "asg") out.push({ path: "copies.kind", message: CLOUD_RUN_ASG_MESSAGE });
+    else if (c?.image === undefined && c?.reuseTaskDefinition !== true) out.push({ path: "copies", message: cloudRunCopiesMessage("copies", t.service) });
   }
   const image = gcpImage(props.demo?.image);
   if (!cloudRunPullable(image)) {
@@ -385,12 +383,9 @@ export class GcpQuarantine extends Construct implements IQuarantine {
       : undefined;
     const demoImage = gcpImage(props.demo?.image);
     const container = existing?.template.get(0).containers.get(0);
-    const decoy =
-      s.copies.kind === "ecs" && s.copies.image
-        ? { image: gcpImage(s.copies.image), port: s.copies.containerPort ?? (container ? container.ports.get(0).containerPort : s.demo.containerPort) }
-        : container
-          ? { image: container.image, port: container.ports.get(0).containerPort }
-          : { image: demoImage, port: s.demo.containerPort };
+    // What the copies stand in for: the service's first container, else the demo.
+    const target = container ? { image: container.image, port: container.ports.get(0).containerPort } : { image: demoImage, port: s.demo.containerPort };
+    const decoy = s.copies.kind === "ecs" && s.copies.image ? { image: gcpImage(s.copies.image), port: s.copies.containerPort ?? target.port } : target;
     const service = (sid: string, part: "real" | "copies", account: ServiceAccount, image: string, port: number, scaling: { min: number; max: number }) =>
       new CloudRunV2Service(this, sid, {
         project,

@@ -51,8 +51,6 @@ export interface GcpQuarantineEnv {
 const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
 /** RFC 1035 names (Compute resources): 1-63 characters. */
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** Cloud Run service names [doc: Cloud Run resource names]. */
-const SERVICE = CLOUD_RUN_SERVICE_NAME;
 /** Firestore database ids: `(default)`, or 4-63 lower-case letters, digits and hyphens, from a letter, not ending in a hyphen. */
 const DATABASE = /^(\(default\)|[a-z][a-z0-9-]{2,61}[a-z0-9])$/;
 const FORWARDING_RULE = new RegExp(`^projects/(${GCP_PROJECT_ID_PATTERN})/global/forwardingRules/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$`);
@@ -99,7 +97,7 @@ export function gcpQuarantineEnv(vars: Vars, fn: string): GcpQuarantineEnv {
     project: r.matching(e.project, "the project id", GCP_PROJECT_ID),
     region: r.matching(e.region, "the copies' Cloud Run region, e.g. europe-west2", REGION),
     securityPolicy: r.matching(e.securityPolicy, "the Cloud Armor policy's name (1-63 lower-case letters, digits, hyphens)", RFC1035),
-    copiesService: r.matching(e.copiesService, "the copies' Cloud Run service name (not its resource name)", SERVICE),
+    copiesService: r.matching(e.copiesService, "the copies' Cloud Run service name (not its resource name)", CLOUD_RUN_SERVICE_NAME),
     database: r.matching(e.database, "the Firestore database id, (default) or 4-63 lower-case letters, digits, hyphens", DATABASE),
     forwardingRule: r.forwardingRule(e.forwardingRule),
   };

@@ -3,6 +3,7 @@
  * IAM policy documents out of a synthesized cdktf stack. All functions are pure and never throw on
  * unexpected shapes: they return `undefined` / empty results (or a failed {@link PolicyRead}) instead.
  */
+import { isDomainScoped } from "../../../functions/core/gcp-project";
 import { LABEL_KEYS } from "../labels";
 import { TAG_KEYS } from "../naming";
 import type { Attributes, SynthesizedStack } from "./types";
@@ -492,6 +493,6 @@ export function namesServiceAccount(member: string, account: StackBlock): boolea
   const text = member.trim().toLowerCase();
   const project = account.body["project"];
   // A domain-scoped project's accounts are not spelled with its id as it is: match any project.
-  if (typeof project === "string" && project !== "" && !project.includes("${") && !project.includes(":")) return text === `serviceaccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
+  if (typeof project === "string" && project !== "" && !project.includes("${") && !isDomainScoped(project)) return text === `serviceaccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
   return text.startsWith(`serviceaccount:${id.toLowerCase()}@`) && text.endsWith(".iam.gserviceaccount.com");
 }
