@@ -89,7 +89,7 @@ describe("Logstash start script", () => {
    * Runs the script with T-Pot's pipeline moved into a temp dir, `curl` answering after `esDownFor`
    * failures, `sleep` a no-op, and the entrypoint replaced by a report of what it would get.
    */
-  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number; publicIp?: string; hive?: { env: Record<string, string> } } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[]; dir: string } {
+  function run(pipeline: string, opts: { beats?: boolean; esDownFor?: number; publicIp?: string; hive?: { env: Record<string, string>; mounted?: boolean } } = {}): { status: number; stdout: string; stderr: string; curlCalls: string[]; dir: string } {
     const dir = mkdtempSync(join(tmpdir(), "lure-ls-"));
     writeFileSync(join(dir, "logstash.conf"), pipeline);
     const out = join(dir, "out", "tpot-beats.conf");
@@ -99,11 +99,13 @@ describe("Logstash start script", () => {
       `#!/bin/sh\ncase "$*" in *checkip*) ${opts.publicIp === undefined ? "exit 7" : `echo '${opts.publicIp}'; exit 0`};; esac\n` +
         `echo "$*" >> ${dir}/curl.log\nn=$(wc -l < ${dir}/curl.log)\n[ "$n" -gt ${opts.esDownFor ?? 0} ]\n`,
     );
-    writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
+    // On a VM the host's unit fetches the credential meanwhile: the first sleep of the wait "fetches" it.
+    const fetched = opts.hive?.mounted ? `mkdir -p ${dir}/tls && for f in ca hive; do echo "-----BEGIN CERTIFICATE-----" > ${dir}/tls/$f.crt; done && echo "-----BEGIN PRIVATE KEY-----" > ${dir}/tls/hive.key\n` : "";
+    writeFileSync(join(dir, "sleep"), `#!/bin/sh\necho "$*" >> ${dir}/sleep.log\n${fetched}exit 0\n`);
     for (const f of ["curl", "sleep"]) chmodSync(join(dir, f), 0o755);
     const hiveReport = opts.hive ? ' hive_env=$(env | grep -c "^LURE_HIVE_")' : "";
     const report = `exec sh -c 'echo "MY_EXTIP=[$MY_EXTIP] MY_INTIP=[$MY_INTIP] set=$(env | grep -c "^MY_[EI][XN]T\\?IP=")${hiveReport}"; ${opts.beats === false ? "" : `cat ${out}`}'`;
-    const beats = { port: 5055, pipelinePath: out, ...(opts.hive ? { hive: { dir: join(dir, "tls") }, writePipelines: true } : {}) };
+    const beats = { port: 5055, pipelinePath: out, ...(opts.hive ? { hive: { dir: join(dir, "tls"), ...(opts.hive.mounted ? { mounted: true } : {}) }, ...(opts.hive.mounted ? {} : { writePipelines: true }) } : {}) };
     const script = tpotLogstashStartScript(opts.beats === false ? {} : { beats })
       .replace(`SRC=${TPOT_PIPELINE}`, `SRC=${join(dir, "logstash.conf")}`)
       .split(TPOT_PIPELINES_YML)
@@ -194,6 +196,20 @@ describe("Logstash start script", () => {
       ["filter {", "  if [lure_sensor] {", '    mutate { copy => { "lure_sensor" => "t-pot_hostname" } }', '    mutate { remove_field => ["lure_sensor", "t-pot_ip_ext", "t-pot_ip_int", "geoip_ext"] }', "  }", "}", ""].join("\n"),
     );
     expect(parse(readFileSync(join(r.dir, "pipelines.yml"), "utf8"))).toEqual([{ "pipeline.id": "tpot", "path.config": join(r.dir, "out", "tpot-beats.conf"), "pipeline.ecs_compatibility": "disabled" }]);
+  });
+
+  withTools("as the hive on a VM: waits, with a log line a minute, until the host has fetched the credential, then reads it where it is mounted", () => {
+    const r = run(PIPELINE, { hive: { env: {}, mounted: true } });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const tls = join(r.dir, "tls");
+    const lines = r.stdout.split("\n");
+    expect(lines.filter((l) => l.startsWith("lure: waiting for the hive credential"))).toEqual([`lure: waiting for the hive credential in ${tls} (the host fetches it from the secret store; write it with npm run hive:credentials)`]);
+    expect(readFileSync(join(r.dir, "sleep.log"), "utf8")).toBe("60\n");
+    expect(lines).toContain(`  beats { port => 5055 ecs_compatibility => disabled ssl_enabled => true ssl_certificate => '${tls}/hive.crt' ssl_key => '${tls}/hive.key' ssl_certificate_authorities => ['${tls}/ca.crt'] ssl_client_authentication => 'required' ssl_supported_protocols => ['TLSv1.2', 'TLSv1.3'] }`);
+    // Nothing written into the read-only mount, and no credential in the environment to move.
+    expect(readFileSync(join(tls, "hive.key"), "utf8")).toBe("-----BEGIN PRIVATE KEY-----\n");
+    expect(tpotLogstashStartScript({ beats: { port: 64294, pipelinePath: "/tmp/p.conf", hive: { dir: "/etc/lure-hive", mounted: true } } })).not.toContain("LURE_HIVE_");
   });
 
   withTools("as the hive without a credential (the secret has no value yet): stops with the reason before anything is written", () => {
@@ -350,6 +366,11 @@ describe("sizes", () => {
     expect(FARGATE_SIZES[s.awsCpu.elasticsearch]).toContain(fargateMemoryMb(s.elasticsearchHeapMb));
     expect(FARGATE_SIZES[s.awsCpu.logstash]).toContain(fargateMemoryMb(s.logstashHeapMb));
     expect(fargateMemoryMb(s.elasticsearchHeapMb)).toBeGreaterThanOrEqual(containerMemoryMb(s.elasticsearchHeapMb));
+    // A hive's Elastic VM also runs the hive's Logstash, of the same heap.
+    const hive = need + containerMemoryMb(s.logstashHeapMb);
+    expect(AZURE_VM_SIZES[s.hive.azureVmSize].memoryGiB * 1024).toBeGreaterThanOrEqual(hive);
+    expect(GCP_MACHINE_TYPES[s.hive.gcpMachineType].memoryGiB * 1024).toBeGreaterThanOrEqual(hive);
+    expect(AZURE_VM_SIZES[s.azureVmSize].memoryGiB * 1024).toBeLessThan(hive);
   });
 
   test("the analytics need Elastic 8.16.1 or a later 8.x", () => {

@@ -9,7 +9,7 @@ import { createServer, connect, type TLSSocket } from "tls";
 import { tmpdir } from "os";
 import { join } from "path";
 import { makeHiveCredentials, storeCommands } from "../../modules/core/cli/hive-credentials";
-import { HIVE_FILES, hiveCredentialScript, hiveCredentialUnit, type HiveCredentialSource } from "../../modules/core/hive";
+import { HIVE_FILES, hiveBeatsInput, hiveCredentialScript, hiveCredentialUnit, hiveFiles, type HiveCredentialSource } from "../../modules/core/hive";
 import { parse } from "yaml";
 import { honeypotHostCloudInit } from "../../modules/core/host";
 import { configWith } from "../helpers/synth";
@@ -83,8 +83,8 @@ describe("npm run hive:credentials", () => {
  * Runs the fetch script with urllib answering from `answers` (URL prefix → JSON body or an HTTP
  * status) and its files under `root` instead of /etc/lure/hive; returns its exit status and output.
  */
-function runFetch(source: HiveCredentialSource, answers: Record<string, unknown>, root: string) {
-  const script = hiveCredentialScript(source, { gid: 2000 }).split("/etc/lure/hive").join(root);
+function runFetch(source: HiveCredentialSource, answers: Record<string, unknown>, root: string, side: "server" | "sensor" = "sensor") {
+  const script = hiveCredentialScript(source, { gid: 2000 }, side).split("/etc/lure/hive").join(root);
   const scriptFile = join(root + "-script.py");
   writeFileSync(scriptFile, script);
   const harness = [
@@ -131,6 +131,21 @@ describe("the sensors' boot-time fetch", () => {
     expect(readFileSync(HIVE_FILES.certificate.replace("/etc/lure/hive", root), "utf8")).toBe(sensor.certificate.trim() + "\n");
     expect(readFileSync(HIVE_FILES.ca.replace("/etc/lure/hive", root), "utf8")).toBe(sensor.ca.trim() + "\n");
     expect(statSync(HIVE_FILES.key.replace("/etc/lure/hive", root)).mode & 0o777).toBe(0o640);
+  });
+
+  it("a hive's Elastic VM: fetches the server's value into ca.crt, hive.crt and hive.key, the names its Logstash input reads", () => {
+    const root = join(dir, "gcp-server");
+    const server = bundle("server");
+    const source: HiveCredentialSource = { cloud: "gcp", project: "my-project", secretName: "lure-hive-server" };
+    const url = "https://secretmanager.googleapis.com/v1/projects/my-project/secrets/lure-hive-server/versions/latest:access";
+    const r = runFetch(source, { [GCE]: { access_token: "tok" }, [url]: { payload: { data: Buffer.from(JSON.stringify(server)).toString("base64") } } }, root, "server");
+    expect(r.status).toBe(0);
+    const written = hiveFiles(root, "server");
+    expect(Object.values(written).map((f) => f.slice(root.length))).toEqual(["/ca.crt", "/hive.crt", "/hive.key"]);
+    expect(readFileSync(written.key, "utf8")).toBe(server.key.trim() + "\n");
+    expect(readFileSync(written.certificate, "utf8")).toBe(server.certificate.trim() + "\n");
+    expect(hiveBeatsInput(64294, { dir: root, mounted: true })).toContain(`ssl_certificate => '${written.certificate}' ssl_key => '${written.key}'`);
+    expect(hiveCredentialScript(source, { gid: 2000 }, "server")).not.toContain("sensor.key");
   });
 
   it("Google Cloud: takes the service account's token and reads the latest version", () => {

@@ -5,6 +5,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { TPOT_LOGSTASH, TPOT_PIPELINES_YML, tpotBeatsPipelines, tpotLogstashStartScript } from "../../modules/core/analytics";
 import { ELASTICSEARCH_HEALTH_COMMAND } from "../../modules/core/host/elastic-host";
+import { METADATA_UNIT, metadataUnit } from "../../modules/core/host/cloud-init";
+import { HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, hiveCredentialScript, hiveCredentialUnit } from "../../modules/core/hive";
 import { STACK_UNIT, elasticHostCloudInit, type ElasticHostProps } from "../../modules/core/host";
 import { cloudConfig, compose, file, sshdPorts, thrown, type CloudConfig } from "./host-helpers";
 
@@ -55,6 +57,44 @@ test("Logstash runs T-Pot's pipeline behind a Beats input on the shippers' port,
   expect(file(moved, "/etc/lure/logstash/start.sh")).toContain("beats { port => 5055 ecs_compatibility => disabled }");
   expect([compose(moved).services.logstash.mem_limit, compose(moved).services.logstash.environment?.LS_JAVA_OPTS]).toEqual(["1536m", "-Xms768m -Xmx768m"]);
   expect(compose(render()).services.logstash.environment?.MY_HOSTNAME).toBe("lure-honeynet");
+});
+
+describe("as the hive (honeynet.analytics.hive names this cloud)", () => {
+  const credential = { cloud: "gcp", project: "my-project", secretName: "lure-hive-server" } as const;
+  const hive = render({ hostname: "lure-gcp", hive: { credential } });
+
+  test("a second T-Pot Logstash, logstash-hive, on 64294 only, its credential mounted read-only; the first unchanged", () => {
+    const { services } = compose(hive);
+    expect(Object.keys(services)).toEqual(["elasticsearch", "logstash", "logstash-hive"]);
+    const h = services["logstash-hive"];
+    expect(h.image).toBe("ghcr.io/telekom-security/logstash:24.04.1");
+    expect(h.ports).toEqual([{ target: 64294, published: 64294, protocol: "tcp", mode: "host" }]);
+    expect(h.entrypoint).toEqual(["/bin/bash", "/etc/lure-logstash/start-hive.sh"]);
+    expect(h.volumes).toEqual(["/etc/lure/logstash/start-hive.sh:/etc/lure-logstash/start-hive.sh:ro", `/etc/lure/logstash/pipelines-hive.yml:${TPOT_PIPELINES_YML}:ro`, "/etc/lure/hive:/etc/lure-hive:ro"]);
+    expect([h.environment, h.mem_limit, h.depends_on, h.networks]).toEqual([{ LS_JAVA_OPTS: "-Xms1024m -Xmx1024m", MY_HOSTNAME: "lure-gcp", TPOT_TYPE: "HIVE" }, "2048m", { elasticsearch: { condition: "service_started" } }, ["elastic"]]);
+    expect(file(hive, "/etc/lure/logstash/start-hive.sh")).toBe(tpotLogstashStartScript({ beats: { port: 64294, pipelinePath: "/tmp/lure/tpot-hive.conf", hive: { dir: "/etc/lure-hive", mounted: true } } }));
+    expect(file(hive, "/etc/lure/logstash/pipelines-hive.yml")).toBe(tpotBeatsPipelines("/tmp/lure/tpot-hive.conf"));
+    expect(compose(hive).services.logstash).toEqual(compose(render({ hostname: "lure-gcp" })).services.logstash);
+  });
+
+  test("the server's credential fetched at boot with the VM's identity, retried; containers kept off the metadata service first", () => {
+    expect(file(hive, HIVE_CREDENTIAL_SCRIPT)).toBe(hiveCredentialScript(credential, { gid: 2000 }, "server"));
+    expect(file(hive, `/etc/systemd/system/${HIVE_CREDENTIAL_UNIT}`)).toBe(hiveCredentialUnit("server"));
+    expect(file(hive, `/etc/systemd/system/${METADATA_UNIT}`)).toBe(metadataUnit());
+    const at = (argv: string[]) => runIndex(hive, argv);
+    const block = at(["systemctl", "enable", "--now", METADATA_UNIT]);
+    expect(at(["install", "-d", "-o", "0", "-g", "2000", "-m", "0750", "/etc/lure/hive"])).toBeGreaterThan(-1);
+    expect(block).toBeGreaterThan(-1);
+    expect(at(["systemctl", "enable", "--now", "--no-block", HIVE_CREDENTIAL_UNIT])).toBeGreaterThan(block);
+    expect(at(["systemctl", "enable", "--now", STACK_UNIT])).toBeGreaterThan(block);
+  });
+
+  test("none of it without the option; a port the host already uses is refused", () => {
+    const own = render();
+    expect(own.write_files.map((f) => f.path).filter((p) => p.includes("hive") || p.includes("no-metadata"))).toEqual([]);
+    expect(thrown(() => render({ hive: { credential, port: 5044 } })).message).toContain("hive.port: 5044 is also logstashPort");
+    expect(thrown(() => render({ hive: { credential, port: 9200 } })).message).toContain("hive.port: 9200 is also elasticsearchPort");
+  });
 });
 
 describe("data disk", () => {

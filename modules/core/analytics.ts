@@ -10,7 +10,7 @@
  * pinned image keeps the fields exactly T-Pot's, and moving to a new release is one catalog import.
  */
 import { TPOT, type TpotImage } from "./catalog";
-import { HIVE_LOGSTASH_ENV, hiveBeatsInput, hiveSensorFilter, type HiveInputTls } from "./hive";
+import { HIVE_CREDENTIAL_RETRY_SECONDS, HIVE_LOGSTASH_ENV, hiveBeatsInput, hiveFiles, hiveSensorFilter, type HiveInputTls } from "./hive";
 import { resourceName } from "./naming";
 
 /** The T-Pot release the analytics come from (the catalog's). */
@@ -109,20 +109,26 @@ export function tpotLogstashStartScript(
 ): string {
   const beats = opts.beats;
   const hive = beats?.hive;
-  // The hive's input: its credential from the environment (ECS secrets) into files only this user reads.
-  const credential = hive
-    ? [
-        `for v in ${Object.values(HIVE_LOGSTASH_ENV).join(" ")}; do`,
-        '  [ -n "$(printenv "$v")" ] || { echo "lure: $v is empty: the hive credential secret has no value; write it with npm run hive:credentials" >&2; exit 1; }',
-        "done",
-        `mkdir -p -m 0700 ${hive.dir}`,
-        "umask 077",
-        `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.ca}" > ${hive.dir}/ca.crt`,
-        `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.certificate}" > ${hive.dir}/hive.crt`,
-        `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.key}" > ${hive.dir}/hive.key`,
-        `unset ${Object.values(HIVE_LOGSTASH_ENV).join(" ")}`,
-      ]
-    : [];
+  const files = hive ? hiveFiles(hive.dir, "server") : undefined;
+  // The hive's input: its credential from the environment (ECS secrets) into files only this user
+  // reads, or, where the host fetches it at boot (VMs), a wait until its files are there.
+  const credential = !hive || !files
+    ? []
+    : hive.mounted
+      ? [
+          `until [ -s ${files.ca} ] && [ -s ${files.certificate} ] && [ -s ${files.key} ]; do echo "lure: waiting for the hive credential in ${hive.dir} (the host fetches it from the secret store; write it with npm run hive:credentials)"; sleep ${HIVE_CREDENTIAL_RETRY_SECONDS}; done`,
+        ]
+      : [
+          `for v in ${Object.values(HIVE_LOGSTASH_ENV).join(" ")}; do`,
+          '  [ -n "$(printenv "$v")" ] || { echo "lure: $v is empty: the hive credential secret has no value; write it with npm run hive:credentials" >&2; exit 1; }',
+          "done",
+          `mkdir -p -m 0700 ${hive.dir}`,
+          "umask 077",
+          `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.ca}" > ${files.ca}`,
+          `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.certificate}" > ${files.certificate}`,
+          `printf '%s\\n' "$${HIVE_LOGSTASH_ENV.key}" > ${files.key}`,
+          `unset ${Object.values(HIVE_LOGSTASH_ENV).join(" ")}`,
+        ];
   const rewrite = beats
     ? [
         ...credential,
@@ -262,6 +268,11 @@ export interface ElasticSizeSpec {
   readonly azureVmSize: string;
   /** Compute Engine machine type of the Elastic host. */
   readonly gcpMachineType: string;
+  /**
+   * The Elastic host of a hive (`honeynet.analytics.hive` on Azure or Google Cloud), which also runs
+   * the hive's Logstash with the same heap: one size up, to hold a third container's limit.
+   */
+  readonly hive: { readonly azureVmSize: string; readonly gcpMachineType: string };
 }
 
 /**
@@ -270,9 +281,9 @@ export interface ElasticSizeSpec {
  * a few honeypots or a short look; `large` doubles both for a full profile kept 30 days.
  */
 export const ELASTIC_SIZES: Readonly<Record<ElasticSize, ElasticSizeSpec>> = {
-  small: { elasticsearchHeapMb: 1024, logstashHeapMb: 768, awsCpu: { elasticsearch: 512, logstash: 512 }, azureVmSize: "Standard_B2ls_v2", gcpMachineType: "e2-medium" },
-  standard: { elasticsearchHeapMb: 2048, logstashHeapMb: 1024, awsCpu: { elasticsearch: 1024, logstash: 1024 }, azureVmSize: "Standard_B2s_v2", gcpMachineType: "e2-standard-2" },
-  large: { elasticsearchHeapMb: 4096, logstashHeapMb: 2048, awsCpu: { elasticsearch: 2048, logstash: 1024 }, azureVmSize: "Standard_B4s_v2", gcpMachineType: "e2-standard-4" },
+  small: { elasticsearchHeapMb: 1024, logstashHeapMb: 768, awsCpu: { elasticsearch: 512, logstash: 512 }, azureVmSize: "Standard_B2ls_v2", gcpMachineType: "e2-medium", hive: { azureVmSize: "Standard_B2s_v2", gcpMachineType: "e2-standard-2" } },
+  standard: { elasticsearchHeapMb: 2048, logstashHeapMb: 1024, awsCpu: { elasticsearch: 1024, logstash: 1024 }, azureVmSize: "Standard_B2s_v2", gcpMachineType: "e2-standard-2", hive: { azureVmSize: "Standard_B4s_v2", gcpMachineType: "e2-standard-4" } },
+  large: { elasticsearchHeapMb: 4096, logstashHeapMb: 2048, awsCpu: { elasticsearch: 2048, logstash: 1024 }, azureVmSize: "Standard_B4s_v2", gcpMachineType: "e2-standard-4", hive: { azureVmSize: "Standard_B8s_v2", gcpMachineType: "e2-standard-8" } },
 };
 
 /** The size of `honeynet.elastic.size` (the default, `standard`, when unset). */

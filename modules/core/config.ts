@@ -1014,7 +1014,8 @@ function sensorCloud(input: unknown, cloud: CloudName): boolean {
   return typeof hive === "string" && hive !== cloud && HIVE_CLOUDS.includes(hive as CloudName) && Boolean(valueAt(input, ["clouds", hive]).value);
 }
 
-/** Azure or Google Cloud is configured and runs a dashboard (it is not a hive's sensor). */
+/** A cloud is configured and runs a dashboard (it is not a hive's sensor). */
+const awsDashboard = (input: unknown): boolean => Boolean(valueAt(input, ["clouds", "aws"]).value) && !sensorCloud(input, "aws");
 const azureDashboard = (input: unknown): boolean => azureOn(input) && !sensorCloud(input, "azure");
 const gcpDashboard = (input: unknown): boolean => gcpOn(input) && !sensorCloud(input, "gcp");
 
@@ -1329,7 +1330,7 @@ function hiveProblems(input: unknown): ConfigProblem[] {
   const allow = valueAt(input, ["honeynet", "analytics", "hiveAllowCidrs"]).value;
   const parsed = Array.isArray(allow) ? allow.map((c) => (typeof c === "string" ? parseCidr(c) : undefined)) : [];
   if (parsed.length > 0 && parsed.every((r) => r?.ok && r.cidr.version === 6)) {
-    return [{ path: "honeynet.analytics.hiveAllowCidrs", message: "has only IPv6 CIDRs, but the hive's load balancer is IPv4-only; add the IPv4 CIDRs the sensors connect from" }];
+    return [{ path: "honeynet.analytics.hiveAllowCidrs", message: "has only IPv6 CIDRs, but the hive's load balancer is IPv4-only on every cloud; add the IPv4 CIDRs the sensors connect from" }];
   }
   return [];
 }
@@ -1340,7 +1341,8 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   if (!hn || typeof hn !== "object") return out;
   out.push(...hiveProblems(input));
   const dash = hn.dashboard as Record<string, unknown> | undefined;
-  const awsOn = Boolean(valueAt(input, ["clouds", "aws"]).value);
+  // AWS's dashboard checks, unless AWS is a hive's sensor (no dashboard there).
+  const awsOn = awsDashboard(input);
   if (dash && Array.isArray(dash.allowCidrs)) {
     const list: unknown[] = dash.allowCidrs;
     const parsed = list.map((c) => (typeof c === "string" ? parseCidr(c) : undefined));
@@ -1362,7 +1364,7 @@ function honeynetCrossChecks(input: unknown): ConfigProblem[] {
   }
   // Kibana has no login: without TLS, anyone on the path reads the captured data and the session.
   // certificateArn is AWS's (and Azure has no HTTPS yet); a Google Cloud-only config needs a domain instead.
-  const certificateCloud = Boolean(valueAt(input, ["clouds", "aws"]).value) || azureDashboard(input) || !gcpDashboard(input);
+  const certificateCloud = awsOn || azureDashboard(input) || !gcpDashboard(input);
   if (certificateCloud && dash && typeof dash === "object" && dash.certificateArn === undefined && dash.allowPlaintext !== true) {
     out.push({ path: "honeynet.dashboard.certificateArn", message: PLAINTEXT_REFUSED_MESSAGE("honeynet.dashboard") });
   } else if (dash && typeof dash === "object" && azureDashboard(input) && dash.allowPlaintext !== true) {
@@ -1512,6 +1514,9 @@ export function configWarnings(c: LureConfig): string[] {
   }
   if (c.honeynet.attackMap && (c.clouds.azure || c.clouds.gcp)) {
     w.push(`honeynet.attackMap: only on AWS; not on ${[c.clouds.azure ? "Azure" : "", c.clouds.gcp ? "Google Cloud" : ""].filter(Boolean).join(" or ")}: the map's page connects over wss:// only, which the Azure dashboard (plain HTTP) cannot serve, and its fixed host names map_redis and elasticsearch are names Cloud Run cannot provide`);
+  }
+  if (c.honeynet.attackMap && c.clouds.aws && analyticsRole(c, "aws") === "sensor") {
+    w.push(`honeynet.attackMap: is built on AWS only, and AWS ships to the ${c.honeynet.analytics.hive} hive here (no Elastic stack of its own), so no attack map is made`);
   }
   const hive = c.honeynet.analytics.hive;
   if (hive !== undefined && analyticsRole(c, hive) === "own") w.push(`honeynet.analytics.hive: "${hive}" has no other cloud to take events from (only clouds.${hive} is configured), so no hive input is made`);

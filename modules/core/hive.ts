@@ -17,7 +17,11 @@ import { resourceName } from "./naming";
 /** T-Pot's port for sensors shipping to a hive (its hive's nginx listens here). */
 export const HIVE_PORT = 64294;
 
-/** The clouds that can be the hive today: the public TLS input is built on AWS (a Network Load Balancer). */
+/**
+ * The clouds that can be the hive today: the public TLS input is built on AWS (a Network Load
+ * Balancer before a Fargate service). The Elastic VM of Azure and Google Cloud can run the hive's
+ * Logstash (`elasticHostCloudInit`'s `hive`), but the load balancer in front of it is not built yet.
+ */
 export const HIVE_CLOUDS: readonly CloudName[] = ["aws"];
 
 /** Keys of the JSON credential (the value of each secret), PEM strings, the same on every cloud. */
@@ -30,6 +34,8 @@ export const hiveSecretName = (prefix: string, side: "server" | "sensor"): strin
 /** Where `npm run hive:credentials` writes by default (git-ignored), and the sensors' secret value in it. */
 export const HIVE_CREDENTIALS_OUT = "hive-credentials";
 export const HIVE_SENSOR_BUNDLE = `${HIVE_CREDENTIALS_OUT}/sensor.json`;
+/** The hive's secret value in it. */
+export const HIVE_SERVER_BUNDLE = `${HIVE_CREDENTIALS_OUT}/server.json`;
 
 /** A sensor on `cloud` ships to another cloud that can be the hive: the problem at `hive.cloud` otherwise. */
 export function hiveTargetProblems(cloud: CloudName, hive: HiveTarget): ConfigProblem[] {
@@ -38,13 +44,17 @@ export function hiveTargetProblems(cloud: CloudName, hive: HiveTarget): ConfigPr
   return [{ path: "hive.cloud", message: `"${hive.cloud}" cannot be this honeynet's hive; a sensor ships to another cloud's hive: ${allowed}` }];
 }
 
-/** Where a sensor host keeps its credential; the shipper mounts it read-only. */
+/** Where a VM keeps its hive credential (a sensor's shipper, a hive's Logstash); the container mounts it read-only. */
 export const HIVE_CREDENTIAL_DIR = "/etc/lure/hive";
-export const HIVE_FILES: Readonly<Record<HiveCredentialKey, string>> = {
-  ca: `${HIVE_CREDENTIAL_DIR}/ca.crt`,
-  certificate: `${HIVE_CREDENTIAL_DIR}/sensor.crt`,
-  key: `${HIVE_CREDENTIAL_DIR}/sensor.key`,
-};
+
+/** The credential's files in `dir`: `ca.crt` and the side's certificate and key (`sensor.*` or `hive.*`). */
+export function hiveFiles(dir: string, side: "server" | "sensor"): Readonly<Record<HiveCredentialKey, string>> {
+  const leaf = side === "server" ? "hive" : "sensor";
+  return { ca: `${dir}/ca.crt`, certificate: `${dir}/${leaf}.crt`, key: `${dir}/${leaf}.key` };
+}
+
+/** A sensor VM's credential files. */
+export const HIVE_FILES: Readonly<Record<HiveCredentialKey, string>> = hiveFiles(HIVE_CREDENTIAL_DIR, "sensor");
 
 /** The boot-time unit that fetches the credential, retried until the secret has a value. */
 export const HIVE_CREDENTIAL_UNIT = "lure-hive-credential.service";
@@ -65,7 +75,7 @@ export interface HiveTarget {
   readonly port?: number;
 }
 
-/** Where a sensor host reads its credential, with the identity its cloud gives the VM. */
+/** Where a VM reads its hive credential, with the identity its cloud gives the VM. */
 export type HiveCredentialSource =
   /** Key Vault, with the user-assigned identity of `clientId` (IMDS). */
   | { readonly cloud: "azure"; readonly vaultName: string; readonly secretName: string; readonly clientId: string }
@@ -99,17 +109,18 @@ function fetchLines(source: HiveCredentialSource): string[] {
 }
 
 /**
- * The script that writes the sensor's credential ({@link HIVE_FILES}) from the cloud's secret store,
- * with the VM's own identity. Python 3 (in every Ubuntu cloud image), standard library only. Exits 1
+ * The script that writes a VM's hive credential ({@link hiveFiles} in {@link HIVE_CREDENTIAL_DIR}: the
+ * sensor's by default, the hive's with `side: "server"`) from the cloud's secret store, with the VM's own identity. Python 3 (in every Ubuntu cloud image), standard library only. Exits 1
  * with one log line while the secret is missing, unreadable or malformed, so the unit retries; writes
  * each file atomically, the key readable by T-Pot's group (the shipper's user) only.
  * Written without `${` and `%{`, so it passes through Terraform strings unchanged.
  */
-export function hiveCredentialScript(source: HiveCredentialSource, owner: { readonly gid: number }): string {
-  const files = Object.fromEntries(HIVE_CREDENTIAL_KEYS.map((k) => [k, HIVE_FILES[k]]));
+export function hiveCredentialScript(source: HiveCredentialSource, owner: { readonly gid: number }, side: "server" | "sensor" = "sensor"): string {
+  const paths = hiveFiles(HIVE_CREDENTIAL_DIR, side);
+  const files = Object.fromEntries(HIVE_CREDENTIAL_KEYS.map((k) => [k, paths[k]]));
   return [
     "#!/usr/bin/python3",
-    `# lure: the hive credential of this host's shipper, from ${source.cloud === "azure" ? "Key Vault" : "Secret Manager"} with the VM's identity.`,
+    `# lure: the hive credential of this host's ${side === "server" ? "hive input" : "shipper"}, from ${source.cloud === "azure" ? "Key Vault" : "Secret Manager"} with the VM's identity.`,
     "import base64, json, os, sys, urllib.request",
     "",
     "def get(url, headers):",
@@ -143,10 +154,10 @@ export function hiveCredentialScript(source: HiveCredentialSource, owner: { read
 }
 
 /** The systemd unit of {@link hiveCredentialScript}: at every boot, retried until it succeeds. */
-export function hiveCredentialUnit(): string {
+export function hiveCredentialUnit(side: "server" | "sensor" = "sensor"): string {
   return [
     "[Unit]",
-    "Description=lure: fetch the hive credential of the log shipper",
+    `Description=lure: fetch the hive credential of the ${side === "server" ? "hive's Logstash" : "log shipper"}`,
     "After=network-online.target",
     "Wants=network-online.target",
     // Retries forever: the user may write the secret long after the VM boots.
@@ -169,12 +180,12 @@ export function hiveCredentialUnit(): string {
  * this deployment and signs the hive alone; the hive's DNS name is known only after its deploy, when
  * the certificates may already exist), and the sensor presents its client certificate.
  */
-export function filebeatHiveTls(): Record<string, unknown> {
+export function filebeatHiveTls(files: Readonly<Record<HiveCredentialKey, string>> = HIVE_FILES): Record<string, unknown> {
   return {
     "ssl.enabled": true,
-    "ssl.certificate_authorities": [HIVE_FILES.ca],
-    "ssl.certificate": HIVE_FILES.certificate,
-    "ssl.key": HIVE_FILES.key,
+    "ssl.certificate_authorities": [files.ca],
+    "ssl.certificate": files.certificate,
+    "ssl.key": files.key,
     "ssl.verification_mode": "certificate",
     "ssl.supported_protocols": ["TLSv1.2", "TLSv1.3"],
   };
@@ -183,18 +194,24 @@ export function filebeatHiveTls(): Record<string, unknown> {
 /** Environment variables the hive's Logstash gets its credential in (ECS secrets, never in the task definition). */
 export const HIVE_LOGSTASH_ENV: Readonly<Record<HiveCredentialKey, string>> = { ca: "LURE_HIVE_CA", certificate: "LURE_HIVE_CERTIFICATE", key: "LURE_HIVE_KEY" };
 
-/** The hive input's TLS, in the Logstash container: where its start script writes the credential. */
+/** The hive input's TLS, in the Logstash container: where its credential files are ({@link hiveFiles} of `server`). */
 export interface HiveInputTls {
-  /** A folder the Logstash user may write (not a shared volume). */
+  /** A folder the Logstash user may write (not a shared volume), or, with `mounted`, the credential's read-only mount. */
   readonly dir: string;
+  /**
+   * The files are mounted from the host, which fetches them at boot (VMs): the start script waits for
+   * them instead of writing them from {@link HIVE_LOGSTASH_ENV} (ECS secrets, Fargate). @default false
+   */
+  readonly mounted?: boolean;
 }
 
 /** The Beats input of the hive, mutually authenticated, as a line of Logstash configuration. */
 export function hiveBeatsInput(port: number, tls: HiveInputTls): string {
+  const f = hiveFiles(tls.dir, "server");
   return [
     `beats { port => ${port} ecs_compatibility => disabled ssl_enabled => true`,
-    `ssl_certificate => '${tls.dir}/hive.crt' ssl_key => '${tls.dir}/hive.key'`,
-    `ssl_certificate_authorities => ['${tls.dir}/ca.crt'] ssl_client_authentication => 'required'`,
+    `ssl_certificate => '${f.certificate}' ssl_key => '${f.key}'`,
+    `ssl_certificate_authorities => ['${f.ca}'] ssl_client_authentication => 'required'`,
     "ssl_supported_protocols => ['TLSv1.2', 'TLSv1.3'] }",
   ].join(" ");
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "fs";
 import { join, resolve } from "path";
 import { sameFile, shellWord } from "./check";
-import { DEFAULT_CONFIG_FILE, analyticsRole, gcpQuarantineEnabled, type LureConfig } from "./config";
+import { DEFAULT_CONFIG_FILE, analyticsRole, gcpQuarantineEnabled, type CloudName, type LureConfig } from "./config";
 import { HONEYPOT_NAMES } from "./catalog";
 import { LABEL_KEYS, toLabel } from "./labels";
 import { TAG_KEYS, resourceName } from "./naming";
@@ -109,6 +109,20 @@ function deployStep(configFile: string, stack: string): string {
   return `${env}npm run deploy -- ${stack}`;
 }
 
+/**
+ * Deploying a cloud's honeynet stack. A sensor's stack reads the hive's address from the hive's state
+ * (a cdktf cross-stack reference), so it comes after the hive's, and cdktf refuses to deploy it alone unless told.
+ */
+function honeynetDeployStep(config: LureConfig, configFile: string, cloud: CloudName): string {
+  const stack = `${cloud}-honeynet`;
+  if (analyticsRole(config, cloud) !== "sensor") return deployStep(configFile, stack);
+  return `after ${config.honeynet.analytics.hive}-honeynet (its state holds the hive's address): ${deployStep(configFile, stack)} --ignore-missing-stack-dependencies`;
+}
+
+/** The hive's own step once its stack is deployed: the credential the sensors and its Logstash need. */
+const HIVE_CREDENTIAL_STEP =
+  "make the hive's TLS credentials with npm run hive:credentials and store them with the commands it prints (the hive's Logstash starts once its secret has a value; README: \"One view over every cloud\")";
+
 const IMPLEMENTED: Readonly<Record<string, readonly string[]>> = { aws: ["honeynet", "watcher", "quarantine"], azure: ["honeynet", "watcher", "quarantine"], gcp: ["honeynet", "watcher", "quarantine"] };
 
 /** The jobs the config enables that `cloud` does not implement yet. */
@@ -147,18 +161,20 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const pending = pendingJobs(config, "aws");
     if (pending.length > 0) lines.push(`aws: ${pending.join(" and ")} configured; not implemented yet, so not synthesized`);
     // The user's own list may hold a documentation range too: name what is there, not "the default".
+    const awsRole = analyticsRole(config, "aws");
     const doc = config.honeynet.dashboard.allowCidrs.filter((c) => {
       const r = parseCidr(c);
-      return r.ok && isDocumentationRange(r.cidr);
+      return awsRole !== "sensor" && r.ok && isDocumentationRange(r.cidr);
     });
     const steps: string[] = [];
     if (doc.length > 0) {
       steps.push(`put your own CIDR in honeynet.dashboard.allowCidrs (${doc.join(", ")} ${doc.length === 1 ? "is a documentation range" : "are documentation ranges"}: nobody can reach the dashboard from ${doc.length === 1 ? "it" : "them"})`);
     }
     steps.push(`give Terraform AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) for ${config.clouds.aws.region}; install terraform >= ${MIN_TERRAFORM_MINOR}`);
-    steps.push(deployStep(configFile, "aws-honeynet"));
-    if (analyticsRole(config, "aws") === "hive") {
-      steps.push("make the hive's TLS credentials with npm run hive:credentials and store them with the commands it prints (the hive's Logstash starts once its secret has a value; README: \"One view over every cloud\")");
+    steps.push(honeynetDeployStep(config, configFile, "aws"));
+    if (awsRole === "hive") steps.push(HIVE_CREDENTIAL_STEP);
+    if (awsRole === "sensor") {
+      steps.push("store the sensor credential in the secret of the output hive_secret (the command npm run hive:credentials printed); the shipper's task starts once the secret has a value, and ships the honeypots' logs from the start");
     }
     if (config.watcher.enabled) {
       steps.push(`put your Shodan API key in the secret ${resourceName(config.prefix, ["watcher", "shodan-api-key"])} (README: "Setting the Shodan API key")`);
@@ -176,17 +192,16 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
   }
   if (config.clouds.azure) {
     const az = config.clouds.azure;
-    const sensor = analyticsRole(config, "azure") === "sensor";
+    const role = analyticsRole(config, "azure");
+    const sensor = role === "sensor";
     const w = config.watcher;
-    // Both the sensor's vault access and the watcher's identity are role assignments (and the watcher's rotation, role definitions).
+    // The hive credential's vault access and the watcher's identity are role assignments (and the watcher's rotation, role definitions).
     const azureQuarantine = config.quarantine.enabled && config.quarantine.target === "demo";
-    const assigns = [sensor && "as a hive's sensor", w.enabled && "with the watcher", azureQuarantine && "with the quarantine"].filter((x): x is string => Boolean(x));
+    const assigns = [sensor && "as a hive's sensor", role === "hive" && "as the hive", w.enabled && "with the watcher", azureQuarantine && "with the quarantine"].filter((x): x is string => Boolean(x));
     const steps = [
       `give Terraform Azure credentials (az login, or ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID)${az.subscriptionId ? "" : " and ARM_SUBSCRIPTION_ID (or set clouds.azure.subscriptionId)"}${assigns.length > 0 ? `; ${assigns.join(" and ")} the stack creates role assignments, which needs Owner or User Access Administrator, not only Contributor` : ""}`,
-      // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
-      sensor
-        ? `after aws-honeynet (its state holds the hive's address): ${deployStep(configFile, "azure-honeynet")} --ignore-missing-stack-dependencies`
-        : deployStep(configFile, "azure-honeynet"),
+      honeynetDeployStep(config, configFile, "azure"),
+      ...(role === "hive" ? [HIVE_CREDENTIAL_STEP] : []),
       ...(sensor ? ["store the sensor credential in the vault of the output hive_vault (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
       "list the honeypots' public IPs with the command in the output list_public_ips",
       ...(w.enabled
@@ -212,10 +227,8 @@ export function formatSummary(stacks: readonly StackSummary[], config: LureConfi
     const gcp = config.clouds.gcp;
     const steps = [
       `give Terraform Google Cloud credentials (gcloud auth application-default login)${gcp.project ? "" : " and GOOGLE_CLOUD_PROJECT (or set clouds.gcp.project)"}; enable the Compute Engine${analyticsRole(config, "gcp") === "sensor" ? "" : " and Cloud Run"} API${analyticsRole(config, "gcp") === "sensor" ? "" : "s"} in the project`,
-      // A sensor stack reads the hive's address from aws-honeynet's state: cdktf refuses to deploy it alone unless told.
-      analyticsRole(config, "gcp") === "sensor"
-        ? `after aws-honeynet (its state holds the hive's address): ${deployStep(configFile, "gcp-honeynet")} --ignore-missing-stack-dependencies`
-        : deployStep(configFile, "gcp-honeynet"),
+      honeynetDeployStep(config, configFile, "gcp"),
+      ...(analyticsRole(config, "gcp") === "hive" ? [HIVE_CREDENTIAL_STEP] : []),
       ...(analyticsRole(config, "gcp") === "sensor" ? ["add the sensor credential as a version of the secret in the output hive_secret (the command npm run hive:credentials printed); the honeypot VMs fetch it at boot and retry every minute until it is there"] : []),
       "list the honeypots' external IPs with the command in the output list_public_ips",
       ...(config.watcher.enabled

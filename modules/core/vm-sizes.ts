@@ -31,6 +31,7 @@ export const AZURE_VM_SIZES: Readonly<Record<string, AzureVmSize>> = {
   Standard_B2s_v2: { vcpus: 2, memoryGiB: 8, series: "Bsv2" },
   Standard_B4ls_v2: { vcpus: 4, memoryGiB: 8, series: "Bsv2" },
   Standard_B4s_v2: { vcpus: 4, memoryGiB: 16, series: "Bsv2" },
+  Standard_B8s_v2: { vcpus: 8, memoryGiB: 32, series: "Bsv2" },
   Standard_B1s: { vcpus: 1, memoryGiB: 1, series: "B", retires: B_V1_RETIRES },
   Standard_B1ms: { vcpus: 1, memoryGiB: 2, series: "B", retires: B_V1_RETIRES },
   Standard_B2s: { vcpus: 2, memoryGiB: 4, series: "B", retires: B_V1_RETIRES },

@@ -62,15 +62,18 @@ export function storeCommands(config: LureConfig, files: HiveCredentialFiles, ou
   for (const cloud of clouds) {
     const role = analyticsRole(config, cloud);
     if (role === "own") continue;
-    const secret = hiveSecretName(config.prefix, role === "hive" ? "server" : "sensor");
+    const side = role === "hive" ? "server" : "sensor";
+    const secret = hiveSecretName(config.prefix, side);
+    const value = side === "server" ? files.server : files.sensor;
     if (cloud === "aws") {
       const region = config.clouds.aws!.region;
-      out.push(`aws secretsmanager put-secret-value --region ${region} --secret-id ${secret} --secret-string file://${files.server}`);
+      out.push(`aws secretsmanager put-secret-value --region ${region} --secret-id ${secret} --secret-string file://${value}`);
       // ECS keeps retrying the task on its own; this starts one now rather than at its next try.
-      out.push(`aws ecs update-service --region ${region} --cluster ${resourceName(config.prefix, ["honeynet"])} --service ${resourceName(config.prefix, ["hive", "logstash"])} --force-new-deployment`);
+      const service = side === "server" ? resourceName(config.prefix, ["hive", "logstash"]) : resourceName(config.prefix, ["shipper"]);
+      out.push(`aws ecs update-service --region ${region} --cluster ${resourceName(config.prefix, ["honeynet"])} --service ${service} --force-new-deployment`);
     }
-    if (cloud === "azure") out.push(`az keyvault secret set --vault-name "$(terraform -chdir=${shellWord(join(outdir, "stacks", "azure-honeynet"))} output -raw hive_vault)" --name ${secret} --file ${files.sensor}`);
-    if (cloud === "gcp") out.push(`gcloud secrets versions add ${secret}${config.clouds.gcp!.project ? ` --project ${config.clouds.gcp!.project}` : ""} --data-file=${files.sensor}`);
+    if (cloud === "azure") out.push(`az keyvault secret set --vault-name "$(terraform -chdir=${shellWord(join(outdir, "stacks", "azure-honeynet"))} output -raw hive_vault)" --name ${secret} --file ${value}`);
+    if (cloud === "gcp") out.push(`gcloud secrets versions add ${secret}${config.clouds.gcp!.project ? ` --project ${config.clouds.gcp!.project}` : ""} --data-file=${value}`);
   }
   return out;
 }

@@ -14,9 +14,12 @@ import type { ConfigProblem } from "../config";
 import { resourceName, slug } from "../naming";
 import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../elastic";
 import { containerMemoryMb, javaHeap, tpotBeatsPipelines, tpotLogstashEnvironment, tpotLogstashStartScript, TPOT_PIPELINES_YML } from "../analytics";
+import { HIVE_CREDENTIAL_DIR, HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, HIVE_PORT, hiveCredentialScript, hiveCredentialUnit, type HiveCredentialSource } from "../hive";
 import {
   DEFAULT_SHIPPER_PORT,
   LURE_DIR,
+  METADATA_UNIT,
+  metadataUnit,
   adminSshProblems,
   assertNoProblems,
   portProblem,
@@ -63,6 +66,15 @@ export interface ElasticHostProps {
   readonly logstashHeapMb?: number;
   /** Admin SSH. @default port 64295, no key */
   readonly adminSsh?: AdminSshProps;
+  /**
+   * The hive's input (`honeynet.analytics.hive` names this cloud): a second T-Pot Logstash, `logstash-hive`,
+   * whose only input is Beats over TLS with client certificates required, published on `port`, its
+   * credential fetched at every boot from the cloud's secret store with the VM's identity (retried until
+   * the user has written it). The containers cannot reach the metadata service, so only the host can use
+   * that identity. Same heap as the first Logstash: the VM must hold a third container's limit.
+   * @default none
+   */
+  readonly hive?: { readonly credential: HiveCredentialSource; /** @default HIVE_PORT */ readonly port?: number };
 }
 
 export const DEFAULT_ES_MOUNT = "/srv/elasticsearch";
@@ -73,6 +85,12 @@ const LOGSTASH_DIR = `${LURE_DIR}/logstash`;
 /** Inside the Logstash container: lure's start script, and the pipeline it writes from T-Pot's. */
 const LOGSTASH_START = "/etc/lure-logstash/start.sh";
 const LOGSTASH_PIPELINE = "/tmp/lure/tpot-beats.conf";
+/** Inside the hive's Logstash container: its start script, its pipeline and the credential's mount. */
+const HIVE_LOGSTASH_START = "/etc/lure-logstash/start-hive.sh";
+const HIVE_LOGSTASH_PIPELINE = "/tmp/lure/tpot-hive.conf";
+const HIVE_LOGSTASH_TLS = "/etc/lure-hive";
+/** The Logstash user of T-Pot's image (uid and gid 2000, as every T-Pot image's): reads the credential files. */
+const TPOT_LOGSTASH_GID = 2000;
 
 /** Elasticsearch's health as a shell command of its container (Elastic's image has curl). */
 export const ELASTICSEARCH_HEALTH_COMMAND = "curl -fs -o /dev/null http://127.0.0.1:9200/_cluster/health || exit 1";
@@ -136,9 +154,15 @@ export function elasticHostProblems(props: ElasticHostProps): ConfigProblem[] {
   for (const [path, heap] of [["elasticsearchHeapMb", props.elasticsearchHeapMb], ["logstashHeapMb", props.logstashHeapMb]] as const) {
     if (heap !== undefined && !(Number.isInteger(heap) && heap >= 256 && heap <= 31744)) out.push({ path, message: `${show(heap)} is not a heap size; allowed: whole MiB from 256 to 31744` });
   }
+  const hivePort = props.hive ? (props.hive.port ?? HIVE_PORT) : undefined;
+  if (hivePort !== undefined) {
+    out.push(...portProblem("hive.port", hivePort));
+    if (hivePort === lsPort || hivePort === esPort) out.push({ path: "hive.port", message: `${hivePort} is also ${hivePort === lsPort ? "logstashPort" : "elasticsearchPort"}; give the hive's input its own port` });
+  }
   out.push(...adminSshProblems(props.adminSsh, [
     { port: lsPort, protocol: "tcp", owner: "logstash" },
     { port: esPort, protocol: "tcp", owner: "elasticsearch" },
+    ...(hivePort !== undefined ? [{ port: hivePort, protocol: "tcp" as const, owner: "the hive's logstash" }] : []),
   ]));
   return out;
 }
@@ -152,6 +176,8 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
   const esPort = props.elasticsearchPort ?? 9200;
   const esHeap = props.elasticsearchHeapMb ?? 2048;
   const lsHeap = props.logstashHeapMb ?? 1024;
+  const hostname = props.hostname ?? resourceName(props.prefix, ["honeynet"]);
+  const hive = props.hive ? { credential: props.hive.credential, port: props.hive.port ?? HIVE_PORT } : undefined;
   const compose = {
     name: "lure",
     services: {
@@ -179,7 +205,7 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         image: images.logstash,
         restart: "always",
         entrypoint: ["/bin/bash", LOGSTASH_START],
-        environment: tpotLogstashEnvironment({ hostname: props.hostname ?? resourceName(props.prefix, ["honeynet"]), heapMb: lsHeap }),
+        environment: tpotLogstashEnvironment({ hostname, heapMb: lsHeap }),
         mem_limit: `${containerMemoryMb(lsHeap)}m`,
         ports: [{ target: lsPort, published: lsPort, protocol: "tcp", mode: "host" }],
         volumes: [`${LOGSTASH_DIR}/start.sh:${LOGSTASH_START}:ro`, `${LOGSTASH_DIR}/pipelines.yml:${TPOT_PIPELINES_YML}:ro`],
@@ -188,6 +214,21 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
         depends_on: { elasticsearch: { condition: "service_started" } },
         networks: ["elastic"],
       },
+      ...(hive
+        ? {
+            "logstash-hive": {
+              image: images.logstash,
+              restart: "always",
+              entrypoint: ["/bin/bash", HIVE_LOGSTASH_START],
+              environment: tpotLogstashEnvironment({ hostname, heapMb: lsHeap }),
+              mem_limit: `${containerMemoryMb(lsHeap)}m`,
+              ports: [{ target: hive.port, published: hive.port, protocol: "tcp", mode: "host" }],
+              volumes: [`${LOGSTASH_DIR}/start-hive.sh:${HIVE_LOGSTASH_START}:ro`, `${LOGSTASH_DIR}/pipelines-hive.yml:${TPOT_PIPELINES_YML}:ro`, `${HIVE_CREDENTIAL_DIR}:${HIVE_LOGSTASH_TLS}:ro`],
+              depends_on: { elasticsearch: { condition: "service_started" } },
+              networks: ["elastic"],
+            },
+          }
+        : {}),
     },
     networks: { elastic: {} },
   };
@@ -197,11 +238,38 @@ export function elasticHostCloudInit(props: ElasticHostProps): string {
     { path: DATA_DISK_SCRIPT, content: dataDiskScript(props.dataDisk.device, mount, props.dataDisk.waitSeconds ?? 600), owner: "root:root", permissions: "0755" },
     // Elasticsearch refuses to start in production mode below this (it maps its index files).
     { path: "/etc/sysctl.d/60-lure-elasticsearch.conf", content: "vm.max_map_count = 262144\n", owner: "root:root", permissions: "0644" },
+    ...(hive
+      ? [
+          {
+            path: `${LOGSTASH_DIR}/start-hive.sh`,
+            content: tpotLogstashStartScript({ beats: { port: hive.port, pipelinePath: HIVE_LOGSTASH_PIPELINE, hive: { dir: HIVE_LOGSTASH_TLS, mounted: true } } }),
+            owner: "root:root",
+            permissions: "0755",
+          },
+          { path: `${LOGSTASH_DIR}/pipelines-hive.yml`, content: tpotBeatsPipelines(HIVE_LOGSTASH_PIPELINE), owner: "root:root", permissions: "0644" },
+          { path: HIVE_CREDENTIAL_SCRIPT, content: hiveCredentialScript(hive.credential, { gid: TPOT_LOGSTASH_GID }, "server"), owner: "root:root", permissions: "0755" },
+          { path: `/etc/systemd/system/${HIVE_CREDENTIAL_UNIT}`, content: hiveCredentialUnit("server"), owner: "root:root", permissions: "0644" },
+          { path: `/etc/systemd/system/${METADATA_UNIT}`, content: metadataUnit(), owner: "root:root", permissions: "0644" },
+        ]
+      : []),
   ];
   return renderCloudConfig(props.adminSsh, {
     compose,
     files,
-    prepare: [["sysctl", "-p", "/etc/sysctl.d/60-lure-elasticsearch.conf"], [DATA_DISK_SCRIPT]],
+    prepare: [
+      ["sysctl", "-p", "/etc/sysctl.d/60-lure-elasticsearch.conf"],
+      [DATA_DISK_SCRIPT],
+      // The VM has an identity: keep the containers off the metadata service before any starts; the
+      // hive's Logstash waits for the credential, which the unit fetches (and retries) in the background.
+      ...(hive
+        ? [
+            ["install", "-d", "-o", "0", "-g", String(TPOT_LOGSTASH_GID), "-m", "0750", HIVE_CREDENTIAL_DIR],
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "--now", METADATA_UNIT],
+            ["systemctl", "enable", "--now", "--no-block", HIVE_CREDENTIAL_UNIT],
+          ]
+        : []),
+    ],
     // Never let Elasticsearch write to the OS disk when the data disk is missing.
     unitRequires: [`RequiresMountsFor=${mount}`, `AssertPathIsMountPoint=${mount}`],
   });
