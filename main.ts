@@ -6,10 +6,10 @@ import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { join, resolve } from "path";
 import { CHECK_RECORD, CheckRefused, configToCheck, discardOutput, policyViolations, writeRecord } from "./modules/core/check";
-import { ConfigError, gcpQuarantineEnabled, loadConfig, type LureConfig } from "./modules/core/config";
+import { ConfigError, gcpQuarantineEnabled, loadConfig, type CloudName, type LureConfig } from "./modules/core/config";
+import type { HiveTarget } from "./modules/core/hive";
 import { formatViolations } from "./modules/core/policy";
 import { summarizeOutput } from "./modules/core/summary";
-import { hiveTargetOf } from "./modules/aws/honeynet";
 import { AwsHoneynetStack, AwsQuarantineStack } from "./modules/aws/stacks";
 import { AzureHoneynetStack, AzureQuarantineStack } from "./modules/azure/stacks";
 import { GcpHoneynetStack, GcpQuarantineStack } from "./modules/gcp/stacks";
@@ -19,19 +19,41 @@ export const STACKS = { awsHoneynet: "aws-honeynet", awsQuarantine: "aws-quarant
 
 /** Every stack the config enables (jobs a cloud does not implement yet are validated but get none). */
 export function createStacks(scope: Construct, config: LureConfig): TerraformStack[] {
+  const honeynets: Partial<Record<CloudName, TerraformStack>> = {};
+  // The hive's stack first: the sensors read its address from its state (a cdktf cross-stack reference).
+  const hive = config.honeynet.analytics.hive;
+  const order = (["aws", "azure", "gcp"] as const).filter((c) => Boolean(config.clouds[c])).sort((a, b) => Number(b === hive) - Number(a === hive));
+  let target: HiveTarget | undefined;
+  for (const cloud of order) {
+    const made = honeynetStack(scope, config, cloud, target);
+    honeynets[cloud] = made.stack;
+    if (cloud === hive) target = made.hiveTarget;
+  }
   const stacks: TerraformStack[] = [];
-  const aws = config.clouds.aws ? new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, config.clouds.aws) : undefined;
-  if (aws) stacks.push(aws);
+  if (honeynets.aws) stacks.push(honeynets.aws);
   if (config.clouds.aws && config.quarantine.enabled) stacks.push(new AwsQuarantineStack(scope, STACKS.awsQuarantine, config, config.clouds.aws));
-  // The sensors of an AWS hive read its address from aws-honeynet's state (a cdktf cross-stack reference).
-  const hive = aws ? hiveTargetOf(aws.honeynet) : undefined;
-  if (config.clouds.azure) stacks.push(new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, config.clouds.azure, hive));
+  if (honeynets.azure) stacks.push(honeynets.azure);
   // An existing target is an AWS listener: Azure then has no Quarantine (the config warns).
   if (config.clouds.azure && config.quarantine.enabled && config.quarantine.target === "demo") stacks.push(new AzureQuarantineStack(scope, STACKS.azureQuarantine, config, config.clouds.azure));
-  if (config.clouds.gcp) stacks.push(new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, config.clouds.gcp, hive));
+  if (honeynets.gcp) stacks.push(honeynets.gcp);
   // On Google Cloud: the demo, or the Cloud Run service clouds.gcp.quarantineTarget names.
   if (config.clouds.gcp && gcpQuarantineEnabled(config)) stacks.push(new GcpQuarantineStack(scope, STACKS.gcpQuarantine, config, config.clouds.gcp));
   return stacks;
+}
+
+/** One cloud's honeynet stack, given where a sensor ships (ignored unless the cloud is one); its `honeynet.hiveTarget` is set if it is the hive. */
+function honeynetStack(scope: Construct, config: LureConfig, cloud: CloudName, hive: HiveTarget | undefined): { stack: TerraformStack; hiveTarget?: HiveTarget } {
+  const { aws, azure, gcp } = config.clouds;
+  const stack =
+    cloud === "aws" && aws
+      ? new AwsHoneynetStack(scope, STACKS.awsHoneynet, config, aws, hive)
+      : cloud === "azure" && azure
+        ? new AzureHoneynetStack(scope, STACKS.azureHoneynet, config, azure, hive)
+        : cloud === "gcp" && gcp
+          ? new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, gcp, hive)
+          : undefined;
+  if (stack === undefined) throw new Error(`clouds.${cloud} is not configured`);
+  return { stack, ...(stack.honeynet.hiveTarget ? { hiveTarget: stack.honeynet.hiveTarget } : {}) };
 }
 
 /** Builds the stacks of a config into an app; {@link createStacks} unless a test gives another. */

@@ -53,14 +53,26 @@ export class AwsStack extends TerraformStack {
     }
   }
 
+  private readsOtherStacks = false;
+
+  /**
+   * This stack reads another stack's values (a hive's sensor reads the hive's address): cdktf's
+   * cross-stack pass must then run, turning those references into remote state and outputs.
+   */
+  readFromOtherStacks(): void {
+    this.readsOtherStacks = true;
+  }
+
   /**
    * cdktf resolves every element once before synth only to find references to other stacks, which it
-   * turns into remote state. lure's stacks never reference each other (each deploys alone) and always
-   * have a backend, so that pass has nothing to do; it costs about a fifth of synth. A test synthesizes
-   * stacks through an App with and without it and compares the JSON; a reference between stacks would
-   * stay a plain reference that `terraform plan` rejects (the offline plan in the tests).
+   * turns into remote state. lure's stacks otherwise never reference each other (each deploys alone)
+   * and always have a backend, so that pass has nothing to do; it costs about a fifth of synth. A test
+   * synthesizes stacks through an App with and without it and compares the JSON; a reference between
+   * stacks would stay a plain reference that `terraform plan` rejects (the offline plan in the tests).
    */
-  override prepareStack(): void {}
+  override prepareStack(): void {
+    if (this.readsOtherStacks) super.prepareStack();
+  }
 
   /** The partition (`aws`, `aws-us-gov`, `aws-cn`), for ARNs built by hand. */
   get partition(): string {

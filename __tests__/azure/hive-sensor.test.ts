@@ -7,8 +7,9 @@ import { join } from "path";
 import { parse } from "yaml";
 import { Testing, TerraformStack, TerraformVariable } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import { expectHiveShipping, file, type CloudConfig } from "../core/host-helpers";
+import { expectHiveShipping, file } from "../core/host-helpers";
 import { configWith, type Json } from "../helpers/synth";
+import { BASE64ENCODE, cloudInit, cloudInitText } from "../helpers/azure-custom-data";
 import { PROFILES } from "../../modules/core/catalog";
 import { HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, type HiveTarget } from "../../modules/core/hive";
 import { honeypotHostCloudInit, INTERNAL_MEMBERS, METADATA_UNIT, metadataUnit } from "../../modules/core/host";
@@ -42,59 +43,6 @@ const only = (stack: Json, type: string): [string, Json] => {
   return found[0];
 };
 
-/** Where a `${...}` interpolation that starts at `start` (just after `${`) ends: its closing brace. */
-function interpolationEnd(src: string, start: number): number {
-  let depth = 1;
-  let quoted = false;
-  for (let i = start; i < src.length; i++) {
-    const c = src[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) return i;
-  }
-  throw new Error(`unterminated interpolation at ${start}`);
-}
-
-/** The text of a Terraform quoted string's inside, as Terraform reads it, with each interpolation kept as written. */
-function terraformString(src: string): string {
-  const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
-  let out = "";
-  for (let i = 0; i < src.length; ) {
-    if (src[i] === "\\") {
-      if (src[i + 1] === "u") {
-        out += String.fromCharCode(parseInt(src.slice(i + 2, i + 6), 16));
-        i += 6;
-      } else {
-        if (!(src[i + 1] in escapes)) throw new Error(`unknown escape \\${src[i + 1]}`);
-        out += escapes[src[i + 1]];
-        i += 2;
-      }
-    } else if (src.startsWith("$${", i) || src.startsWith("%%{", i)) {
-      out += src.slice(i + 1, i + 3);
-      i += 3;
-    } else if (src.startsWith("${", i)) {
-      const end = interpolationEnd(src, i + 2);
-      out += src.slice(i, end + 1);
-      i = end + 1;
-    } else if (src.startsWith("%{", i)) {
-      throw new Error(`a template directive at ${i}: a literal %{ must be written %%{`);
-    } else {
-      out += src[i++];
-    }
-  }
-  return out;
-}
-
-const BASE64ENCODE = /^\$\{base64encode\("([\s\S]*)"\)\}$/;
-/** The cloud-init text of a VM: decoded base64, or the document Terraform encodes (interpolations as written). */
-function cloudInitText(vm: Json): string {
-  const m = BASE64ENCODE.exec(vm.custom_data);
-  return m ? terraformString(m[1]) : Buffer.from(vm.custom_data, "base64").toString("utf8");
-}
-const cloudInit = (vm: Json): CloudConfig => parse(cloudInitText(vm), { version: "1.1" }) as CloudConfig;
 const vmOf = (stack: Json, hp: string): Json => tagged(stack, "azurerm_linux_virtual_machine", "honeypot", hp)[0][1];
 
 describe("AzureHoneynet as a hive's sensor, industrial profile", () => {
@@ -360,9 +308,9 @@ describe("sensor props", () => {
     expect(() => synth({ honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"], certificateArn: cert } })).toThrow(/dashboard\.allowPlaintext: the Azure honeynet serves Kibana over plain HTTP only/);
   });
 
-  it("refuses Azure as its own hive, and being a hive", () => {
-    expect(() => synth({ hive: { cloud: "azure", address: "hive.example.net" }, honeypots: ["cowrie"] })).toThrow(/hive\.cloud: "azure" cannot be this honeynet's hive; a sensor ships to another cloud's hive: "aws"/);
-    expect(() => synth({ hiveInput: { allowCidrs: ["0.0.0.0/0"] }, honeypots: ["cowrie"] })).toThrow(/hiveInput: the Azure honeynet cannot be the hive yet/);
+  it("refuses Azure as its own hive, and being the hive as well", () => {
+    expect(() => synth({ hive: { cloud: "azure", address: "hive.example.net" }, honeypots: ["cowrie"] })).toThrow(/hive\.cloud: "azure" cannot be this honeynet's hive; a sensor ships to another cloud's hive: "aws", "gcp"/);
+    expect(() => synth({ hive: HIVE, hiveInput: { allowCidrs: ["0.0.0.0/0"] }, honeypots: ["cowrie"] })).toThrow(/hiveInput: is set together with hive: a honeynet is either the hive \(hiveInput\) or a sensor/);
   });
 });
 

@@ -19,13 +19,22 @@ describe("honeynet.analytics", () => {
     expect(honeynetPropsFor(config, "gcp").hiveInput).toBeUndefined();
   });
 
-  it("refuses a hive on a cloud that cannot be one yet, or one that is not configured", () => {
-    expectProblems((c) => (c.honeynet.analytics = { hive: "azure" }), [["honeynet.analytics.hive", '"azure" is not offered yet', 'allowed: "aws"']]);
-    expectProblems((c) => (c.honeynet.analytics = { hive: "gcp" }), [["honeynet.analytics.hive", '"gcp" is not offered yet']]);
+  it.each([
+    ["azure", ["sensor", "hive", "sensor"]],
+    ["gcp", ["sensor", "sensor", "hive"]],
+  ] as const)('makes %s the hive and the two other clouds its sensors', (hive, roles) => {
+    const { config } = configOf((c) => (c.honeynet.analytics = { hive, hiveAllowCidrs: ["192.0.2.0/24"] }));
+    expect((["aws", "azure", "gcp"] as const).map((k) => analyticsRole(config, k))).toEqual(roles);
+    expect((["aws", "azure", "gcp"] as const).map((k) => honeynetPropsFor(config, k).hiveInput)).toEqual(roles.map((r) => (r === "hive" ? { allowCidrs: ["192.0.2.0/24"] } : undefined)));
+  });
+
+  it("refuses a hive on a cloud that is not configured, or not a cloud", () => {
+    expectProblems((c) => ((c.honeynet.analytics = { hive: "gcp" }), delete c.clouds.gcp), [["honeynet.analytics.hive", '"gcp" is not configured', "clouds.gcp"]]);
     expectProblems((c) => ((c.honeynet.analytics = { hive: "aws" }), delete c.clouds.aws), [["honeynet.analytics.hive", '"aws" is not configured', "clouds.aws"]]);
-    expectProblems((c) => (c.honeynet.analytics = { hive: "oracle" }), [["honeynet.analytics.hive", "aws"]]);
+    expectProblems((c) => (c.honeynet.analytics = { hive: "oracle" }), [["honeynet.analytics.hive", '"aws"']]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", hiveAllowCidrs: [] }), [["honeynet.analytics.hiveAllowCidrs", "is empty"]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", hiveAllowCidrs: ["2001:db8::/32"] }), [["honeynet.analytics.hiveAllowCidrs", "only IPv6", "IPv4-only"]]);
+    expectProblems((c) => (c.honeynet.analytics = { hive: "azure", hiveAllowCidrs: ["2001:db8::/32"] }), [["honeynet.analytics.hiveAllowCidrs", "only IPv6", "IPv4-only"]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", hiveAllowCidrs: ["10.0.0.0/33"] }), [["honeynet.analytics.hiveAllowCidrs[0]", ""]]);
     expectProblems((c) => (c.honeynet.analytics = { hive: "aws", password: "x" }), [["honeynet.analytics.password", ""]]);
   });
@@ -40,6 +49,30 @@ describe("honeynet.analytics", () => {
     expectProblems(https, [
       ["honeynet.dashboard.allowPlaintext", "Azure dashboard is served over plain HTTP"],
     ]);
+  });
+
+  it("asks nothing of AWS's dashboard when AWS is a sensor: the hive's dashboard is checked instead", () => {
+    // A Google Cloud hive with its domain: no certificateArn needed, although AWS is configured.
+    const gcpHive = (c: Record<string, any>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      c.honeynet.dashboard = { allowCidrs: ["198.51.100.0/24"], domain: "kibana.example.org" };
+      c.honeynet.analytics = { hive: "gcp" };
+    };
+    const { config, warnings } = configOf(gcpHive);
+    expect(analyticsRole(config, "aws")).toBe("sensor");
+    expect(warnings).toEqual([]);
+    // The same dashboard with AWS running its own: AWS's HTTPS is asked for.
+    expectProblems((c) => (gcpHive(c), (c.honeynet.analytics = "elastic")), [["honeynet.dashboard.certificateArn", ""]]);
+    // An Azure hive: Azure's plain HTTP needs its opt-in, whatever AWS would need.
+    expectProblems((c) => (gcpHive(c), (c.honeynet.analytics = { hive: "azure" })), [["honeynet.dashboard.certificateArn", ""]]);
+  });
+
+  it("warns that an attack map is not made when AWS, the only cloud that has one, is a sensor", () => {
+    const { warnings } = configOf((c) => {
+      c.honeynet.dashboard = { allowCidrs: ["198.51.100.0/24"], domain: "kibana.example.org" };
+      c.honeynet.analytics = { hive: "gcp" };
+      c.honeynet.attackMap = true;
+    });
+    expect(warnings).toContain("honeynet.attackMap: is built on AWS only, and AWS ships to the gcp hive here (no Elastic stack of its own), so no attack map is made");
   });
 
   it("warns when the hive has nobody to take events from", () => {

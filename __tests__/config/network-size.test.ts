@@ -4,7 +4,7 @@ import { PROFILES } from "../../modules/core/catalog";
 import { quarantinePropsProblems } from "../../modules/core/quarantine-runtime";
 import { honeynetPropsProblems } from "../../modules/core/validate";
 import { defaultConfigInput, type Json } from "../helpers/synth";
-import { EXISTING_TARGET, QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
+import { EXISTING_TARGET, HIVE_VARIANTS, QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
 const problemsOf = (change: (c: Json) => void): ConfigProblem[] => {
   const raw = defaultConfigInput();
@@ -16,7 +16,7 @@ const problemsOf = (change: (c: Json) => void): ConfigProblem[] => {
 /** AWS's address plan alone: Google Cloud has its own smallest network (gcp-config.test.ts). */
 const awsProblemsOf = (change: (c: Json) => void): ConfigProblem[] => problemsOf((c) => (delete c.clouds.gcp, change(c)));
 
-test.each([...STACK_VARIANTS, ...QUARANTINE_VARIANTS])("the variant %s still validates", (_, change) => {
+test.each([...STACK_VARIANTS, ...HIVE_VARIANTS, ...QUARANTINE_VARIANTS])("the variant %s still validates", (_, change) => {
   expect(problemsOf(change)).toEqual([]);
 });
 

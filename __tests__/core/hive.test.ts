@@ -51,6 +51,20 @@ describe("npm run hive:credentials", () => {
     ]);
   });
 
+  it.each(["azure", "gcp"] as const)("stores the server's value on a %s hive and the sensor's on AWS, whose shipper it restarts", (hive) => {
+    const config = configWith((c) => (c.honeynet.analytics = { hive }));
+    const commands = storeCommands(config, files, "/srv/lure");
+    expect(commands.slice(0, 2)).toEqual([
+      `aws secretsmanager put-secret-value --region eu-west-2 --secret-id lure-hive-sensor --secret-string file://${files.sensor}`,
+      `aws ecs update-service --region eu-west-2 --cluster lure-honeynet --service lure-shipper --force-new-deployment`,
+    ]);
+    const azure = `az keyvault secret set --vault-name "$(terraform -chdir=/srv/lure/stacks/azure-honeynet output -raw hive_vault)"`;
+    expect(commands.slice(2)).toEqual([
+      hive === "azure" ? `${azure} --name lure-hive-server --file ${files.server}` : `${azure} --name lure-hive-sensor --file ${files.sensor}`,
+      hive === "gcp" ? `gcloud secrets versions add lure-hive-server --data-file=${files.server}` : `gcloud secrets versions add lure-hive-sensor --data-file=${files.sensor}`,
+    ]);
+  });
+
   it("authenticates both ways: the sensor's client certificate is required, the hive's is checked against the CA", async () => {
     const server = bundle("server");
     const sensor = bundle("sensor");

@@ -25,6 +25,18 @@ export const STACK_VARIANTS: readonly (readonly [string, (c: Json) => void])[] =
   }],
 ];
 
+/**
+ * The hive on Azure or Google Cloud: AWS and the other VM cloud are its sensors. Whole-app checks only
+ * (policy rules, references between stacks); AWS's offline plan of a sensor is in aws/sensor.test.ts.
+ */
+export const HIVE_VARIANTS: readonly (readonly [string, (c: Json) => void])[] = [
+  ["Azure hive, sensor CIDRs", (c) => (c.honeynet.analytics = { hive: "azure", hiveAllowCidrs: ["192.0.2.0/24", "198.51.100.7/32"] })],
+  ["Google Cloud hive, attack map asked for (not made: AWS is a sensor)", (c) => {
+    c.honeynet.analytics = { hive: "gcp" };
+    c.honeynet.attackMap = true;
+  }],
+];
+
 /** An existing service behind an ALB, as `quarantine.target` names it (eu-west-2, the default region). */
 export const EXISTING_TARGET = {
   listenerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:listener/app/shop/0123456789abcdef/fedcba9876543210",

@@ -1,16 +1,16 @@
 /**
  * Every policy rule on every stack the app synthesizes: the default config and its main variants,
  * each through a real App as `npm start` does (cdktf's cross-stack pass included), so what is checked
- * is what is written. With `honeynet.analytics.hive: "aws"` (one of the variants) the sensor stacks
- * read the hive's address from aws-honeynet's state; no stack refers to a resource it does not declare
+ * is what is written. With `honeynet.analytics.hive` (a variant per hive cloud) the sensor stacks
+ * read the hive's address from the hive's state; no stack refers to a resource it does not declare
  * (a reference left pointing into another stack would fail `terraform plan` there).
  */
 import { ALL_RULES, checkStack } from "../../modules/core/policy";
 import { configWith, danglingReferences, resources, synthAwsQuarantine, type Json } from "../helpers/synth";
 import { synthApp } from "../helpers/app";
-import { QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
+import { HIVE_VARIANTS, QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
-describe.each(STACK_VARIANTS)("%s", (_, change) => {
+describe.each([...STACK_VARIANTS, ...HIVE_VARIANTS])("%s", (_, change) => {
   const config = configWith(change);
   // Synthesized once, checked by every rule.
   const synthesized = synthApp(config);
@@ -35,8 +35,8 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
     for (const [name, json] of Object.entries(synthesized)) expect([name, danglingReferences(json)]).toEqual([name, []]);
   });
 
-  const REMOTE = "cross-stack-reference-input-aws-honeynet";
-  if (config.honeynet.analytics.hive === undefined) {
+  const hive = config.honeynet.analytics.hive;
+  if (hive === undefined) {
     test("no stack reads another", () => {
       for (const json of Object.values(synthesized)) {
         expect(json.data?.terraform_remote_state).toBeUndefined();
@@ -44,23 +44,42 @@ describe.each(STACK_VARIANTS)("%s", (_, change) => {
       }
     });
   } else {
-    test("the sensors read the hive's DNS name, and nothing else, from aws-honeynet's state, and every sensor VM ships there on 64294", () => {
-      const [lb] = resources(synthesized["aws-honeynet"], "aws_lb").find(([, b]) => b.name === "lure-hive")!;
-      const outputs = Object.entries(synthesized["aws-honeynet"].output as Record<string, Json>).filter(([k]) => k.startsWith("cross-stack-output-"));
-      expect(outputs.map(([, o]) => o.value)).toEqual([`\${${lb}.dns_name}`]);
-      const target = `\${data.terraform_remote_state.${REMOTE}.outputs.${outputs[0][0]}}:64294`;
-      for (const name of ["azure-honeynet", "gcp-honeynet"]) {
-        expect(synthesized[name].data.terraform_remote_state).toEqual({ [REMOTE]: { backend: "local", config: { path: "../../../terraform.aws-honeynet.tfstate" }, workspace: "${terraform.workspace}" } });
+    const hiveStack = `${hive}-honeynet`;
+    const sensors = (["aws", "azure", "gcp"] as const).filter((c) => c !== hive);
+    test(`the sensors (${sensors.join(", ")}) read the hive's address, and nothing else, from ${hiveStack}'s state, and every shipper of theirs ships there on 64294`, () => {
+      const [address, attribute] = hiveAddressOf(synthesized[hiveStack], hive);
+      const outputs = Object.entries(synthesized[hiveStack].output as Record<string, Json>).filter(([k]) => k.startsWith("cross-stack-output-"));
+      expect(outputs.map(([, o]) => o.value)).toEqual([`\${${address}.${attribute}}`]);
+      const remote = `cross-stack-reference-input-${hiveStack}`;
+      const target = `\${data.terraform_remote_state.${remote}.outputs.${outputs[0][0]}}`;
+      for (const cloud of sensors) {
+        const json = synthesized[`${cloud}-honeynet`];
+        expect(json.data.terraform_remote_state).toEqual({ [remote]: { backend: "local", config: { path: `../../../terraform.${hiveStack}.tfstate` }, workspace: "${terraform.workspace}" } });
+        const shippers = shippersOf(json, cloud);
+        expect(shippers.length).toBe(cloud === "aws" ? 1 : 10);
+        for (const text of shippers) expect(text).toContain(`${target}:64294`);
       }
-      const gcpVms = resources(synthesized["gcp-honeynet"], "google_compute_instance");
-      const azureVms = resources(synthesized["azure-honeynet"], "azurerm_linux_virtual_machine");
-      expect([gcpVms.length, azureVms.length]).toEqual([10, 10]);
-      for (const [, vm] of gcpVms) expect(vm.metadata["user-data"]).toContain(`- "${target}"`);
-      // Azure's custom_data is base64encode() of the document, a Terraform string with the reference in it.
-      for (const [, vm] of azureVms) expect(vm.custom_data).toContain(target);
+      // The hive itself has its Elastic stack; no sensor has one.
+      for (const cloud of sensors) expect(JSON.stringify(synthesized[`${cloud}-honeynet`])).not.toMatch(/docker\.elastic\.co\/elasticsearch|telekom-security\/elasticsearch/);
     });
   }
 });
+
+/** The resource whose attribute is the hive's address on each cloud: the NLB's DNS name, the public IP's or the static address's IPv4. */
+function hiveAddressOf(json: Json, hive: string): [string, string] {
+  const [type, attribute] = ({ aws: ["aws_lb", "dns_name"], azure: ["azurerm_public_ip", "ip_address"], gcp: ["google_compute_address", "address"] } as Record<string, [string, string]>)[hive];
+  const found = resources(json, type).filter(([, r]) => r.name === "lure-hive");
+  expect(found).toHaveLength(1);
+  return [found[0][0], attribute];
+}
+
+/** Where a sensor's shippers are configured: each honeypot VM's user data, or AWS's one shipper task. */
+function shippersOf(json: Json, cloud: string): string[] {
+  if (cloud === "gcp") return resources(json, "google_compute_instance").map(([, vm]) => String(vm.metadata["user-data"]));
+  // Azure's custom_data is base64encode() of the document, a Terraform string with the reference in it.
+  if (cloud === "azure") return resources(json, "azurerm_linux_virtual_machine").map(([, vm]) => String(vm.custom_data));
+  return resources(json, "aws_ecs_task_definition").filter(([, td]) => String(td.family).endsWith("-shipper")).map(([, td]) => String(td.container_definitions));
+}
 
 // The quarantine settings that change the stack's shape; the honeynet does not depend on them.
 describe.each(QUARANTINE_VARIANTS)("%s", (_, change) => {

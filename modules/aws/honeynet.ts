@@ -3,7 +3,9 @@
  * EFS, and an Elastic stack whose Kibana sits behind an ALB with a WAF allow-list. It reads as its parts,
  * each in its own file and all created in this construct's scope (so construct ids stay the honeynet's):
  * the network (network.ts), log storage (honeynet-logs.ts), the honeypots (honeynet-honeypots.ts), the
- * Elastic services (honeynet-elastic.ts) and the dashboard (honeynet-dashboard.ts).
+ * Elastic services (honeynet-elastic.ts) and the dashboard (honeynet-dashboard.ts); as the hive, its
+ * input for the other clouds (honeynet-hive.ts). A hive's sensor (`hive`) has no Elastic services,
+ * dashboard or attack map: a shipper sends the honeypots' logs to the hive (honeynet-sensor.ts).
  *
  * ```ts
  * const stack = new AwsStack(app, "aws-honeynet", { prefix: "lure", region: "eu-west-2" });
@@ -34,14 +36,14 @@ import type { Lb } from "@cdktf/provider-aws/lib/lb";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import type { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { AwsStack } from "../../providers/aws";
-import { ConfigError, FARGATE_SIZES } from "../core/config";
+import { ConfigError, FARGATE_SIZES, type ConfigProblem } from "../core/config";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, slug } from "../core/naming";
 import { assertHoneynetProps } from "../core/validate";
 import { vpcFlowLog, type VpcFlowLog } from "./flow-log";
 import { dashboard } from "./honeynet-dashboard";
 import { analyticsHostname } from "../core/analytics";
-import { elasticImages } from "../core/elastic";
+import { DEFAULT_ELASTIC_VERSION, elasticImages } from "../core/elastic";
 import { elasticServices } from "./honeynet-elastic";
 import { honeypotServices, imageRepositories, planHoneypot, type PlannedHoneypot, type ServiceBase } from "./honeynet-honeypots";
 import { logStorage, type TagsFor } from "./honeynet-logs";
@@ -50,7 +52,9 @@ import { rolePolicyOf } from "./lambda";
 import { PublicNetwork } from "./network";
 import type { FargateWorkload } from "./workload";
 import { hiveInput, type HiveInput } from "./honeynet-hive";
-import { HIVE_PORT, type HiveTarget } from "../core/hive";
+import { hiveShipper, type HiveShipper } from "./honeynet-sensor";
+import { HIVE_BOTH_SIDES, HIVE_PORT, hiveTargetProblems, type HiveTarget } from "../core/hive";
+import { logstashTargetProblems } from "../core/host/honeypot-host";
 
 // The parts' public helpers, where callers have always found them.
 export { FARGATE_PORTS, VOLUME_INIT_IMAGE, needsPortSysctl } from "./honeynet-honeypots";
@@ -60,18 +64,28 @@ export { TPOT_UID } from "./honeynet-logs";
 
 export interface AwsHoneynetProps extends HoneynetProps {}
 
-/** Where another cloud's sensors ship to this honeynet's hive input. */
-export function hiveTargetOf(honeynet: AwsHoneynet): HiveTarget | undefined {
-  return honeynet.hive ? { cloud: "aws", address: honeynet.hive.address, port: HIVE_PORT } : undefined;
+/** What `hive` needs beyond {@link assertHoneynetProps}: a target that can be a hive, and no `hiveInput` beside it. */
+export function awsSensorProblems(props: HoneynetProps): ConfigProblem[] {
+  if (props.hive === undefined) return [];
+  return [
+    ...(props.hiveInput !== undefined ? [HIVE_BOTH_SIDES] : []),
+    ...hiveTargetProblems("aws", props.hive),
+    ...logstashTargetProblems("hive", props.hive),
+  ];
 }
 
 export class AwsHoneynet extends Construct implements IHoneynet {
   readonly cloud = "aws" as const;
   readonly prefix: string;
   readonly honeypots: readonly HoneypotDescriptor[];
-  readonly dashboardUrl: string;
+  /** Kibana behind the allow-list; none on a hive's sensor (its events are in the hive's Kibana). */
+  readonly dashboardUrl?: string;
   /** The hive input (`hiveInput`): the other clouds' sensors ship here. */
   readonly hive?: HiveInput;
+  /** Where the other clouds' sensors ship (`hiveInput`). */
+  readonly hiveTarget?: HiveTarget;
+  /** The shipper and the sensors' credential secret (`hive`). */
+  readonly sensor?: HiveShipper;
   /** T-Pot's attack map (`https://<dashboard>:64299`), when `attackMap` is on. */
   readonly attackMapUrl?: string;
   readonly publicIpSource: PublicIpSource;
@@ -79,8 +93,10 @@ export class AwsHoneynet extends Construct implements IHoneynet {
   readonly cluster: EcsCluster;
   readonly fileSystem: EfsFileSystem;
   readonly logGroup: CloudwatchLogGroup;
-  readonly loadBalancer: Lb;
-  readonly webAcl: Wafv2WebAcl;
+  /** The dashboard's ALB; none on a hive's sensor. */
+  readonly loadBalancer?: Lb;
+  /** The dashboard's web ACL; none on a hive's sensor. */
+  readonly webAcl?: Wafv2WebAcl;
   /** Honeypot name → its Fargate workload. */
   readonly workloads: ReadonlyMap<string, FargateWorkload>;
   /** Log folder (e.g. `cowrie/log`) → its EFS access point. */
@@ -101,6 +117,8 @@ export class AwsHoneynet extends Construct implements IHoneynet {
     const stack = TerraformStack.of(this);
     assertHoneynetProps(this.node.path, props, stack instanceof AwsStack ? stack.region : undefined);
     if (!(stack instanceof AwsStack)) throw new Error(`${this.node.path}: AwsHoneynet must be created inside an AwsStack`);
+    const sensorProblems = awsSensorProblems(props);
+    if (sensorProblems.length > 0) throw new ConfigError(this.node.path, sensorProblems);
     this.prefix = props.prefix ?? stack.prefix;
     this.region = stack.region;
     this.accountId = stack.accountId;
@@ -184,22 +202,36 @@ export class AwsHoneynet extends Construct implements IHoneynet {
       dependsOn: [capacity, ...storage.mountTargets, rolePolicyOf(this, "ExecutionRole"), ...this.network.internetRoute],
     };
 
-    // --- honeypots, Elastic services, dashboard ---------------------------------------------------
+    // --- honeypots, then the Elastic services and dashboard, or a hive's sensor's shipper ----------
     const common = { prefix, base, namespaceId: namespace.id, accountId: this.accountId, tagsFor };
     this.workloads = honeypotServices(this, { ...common, planned, storage, capacity: props.capacity ?? "spot" });
-    const images = elasticImages(props.elasticVersion, props.elasticImages);
-    const elasticsearchUrl = `http://elasticsearch.${namespaceName}:9200`;
     const hostname = analyticsHostname(prefix, "aws");
-    const elastic = elasticServices(this, { ...common, storage, honeypots: planned.map((p) => p.entry), images, size: props.elasticSize, hostname });
-    if (props.hive !== undefined) throw new Error(`${this.node.path}: the AWS honeynet cannot ship to another cloud's hive yet (only AWS can be the hive); leave hive unset`);
-    this.hive = props.hiveInput
-      ? hiveInput(this, { ...common, vpcId, subnetIds, images, size: props.elasticSize, hostname, allowCidrs: props.hiveInput.allowCidrs, elasticsearch: elastic.elasticsearch, logGroupArn: this.logGroup.arn })
-      : undefined;
-    const dash = dashboard(this, { ...common, path: this.node.path, dashboard: props.dashboard, vpcId, subnetIds, kibanaImage: images.kibana, elasticsearchUrl, elastic, attackMap: props.attackMap });
-    this.loadBalancer = dash.loadBalancer;
-    this.webAcl = dash.webAcl;
-    this.dashboardUrl = dash.url;
-    this.attackMapUrl = dash.attackMap?.url;
+    if (props.hive !== undefined) {
+      // The dashboard (and the attack map with it) is the hive's: `dashboard` and `attackMap` do not apply here.
+      this.sensor = hiveShipper(this, {
+        ...common,
+        storage,
+        honeypots: planned.map((p) => p.entry),
+        hive: props.hive,
+        // The shipper the sensor VMs run (honeypotHostCloudInit's `shipperImage`).
+        image: `docker.elastic.co/beats/filebeat:${props.elasticVersion ?? DEFAULT_ELASTIC_VERSION}`,
+        sensorName: hostname,
+        logGroupArn: this.logGroup.arn,
+      });
+    } else {
+      const images = elasticImages(props.elasticVersion, props.elasticImages);
+      const elasticsearchUrl = `http://elasticsearch.${namespaceName}:9200`;
+      const elastic = elasticServices(this, { ...common, storage, honeypots: planned.map((p) => p.entry), images, size: props.elasticSize, hostname });
+      this.hive = props.hiveInput
+        ? hiveInput(this, { ...common, vpcId, subnetIds, images, size: props.elasticSize, hostname, allowCidrs: props.hiveInput.allowCidrs, elasticsearch: elastic.elasticsearch, logGroupArn: this.logGroup.arn })
+        : undefined;
+      this.hiveTarget = this.hive ? { cloud: "aws", address: this.hive.address, port: HIVE_PORT } : undefined;
+      const dash = dashboard(this, { ...common, path: this.node.path, dashboard: props.dashboard, vpcId, subnetIds, kibanaImage: images.kibana, elasticsearchUrl, elastic, attackMap: props.attackMap });
+      this.loadBalancer = dash.loadBalancer;
+      this.webAcl = dash.webAcl;
+      this.dashboardUrl = dash.url;
+      this.attackMapUrl = dash.attackMap?.url;
+    }
     if (props.flowLogs) {
       // Research data, not a detector's input: the 10-minute aggregation keeps the record count (and the
       // CloudWatch bill) down; each record still has its own start and end times.

@@ -2,8 +2,8 @@
 import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsStack } from "../../providers/aws";
-import { ConfigError, honeynetPropsFor, type LureConfig } from "../core/config";
-import { HIVE_PORT } from "../core/hive";
+import { analyticsRole, ConfigError, honeynetPropsFor, type LureConfig } from "../core/config";
+import { HIVE_PORT, HIVE_SENSOR_BUNDLE, type HiveTarget } from "../core/hive";
 import { resourceName } from "../core/naming";
 import { watcherPropsFor } from "../core/validate";
 import { quarantineProps, quarantinePropsProblems } from "../core/quarantine-runtime";
@@ -13,27 +13,43 @@ import { AwsWatcher } from "./watcher";
 
 type AwsCloudConfig = NonNullable<LureConfig["clouds"]["aws"]>;
 
-/** `aws-honeynet`: the honeynet and, unless disabled, its watcher. */
+/** `aws-honeynet`: the honeynet (a hive's sensor has no Elastic stack or dashboard) and, unless disabled, its watcher. */
 export class AwsHoneynetStack extends AwsStack {
   readonly honeynet: AwsHoneynet;
   readonly watcher?: AwsWatcher;
 
-  constructor(scope: Construct, id: string, config: LureConfig, aws: AwsCloudConfig) {
+  /** `hive`: where the honeypots ship when `honeynet.analytics.hive` names another cloud (ignored otherwise). */
+  constructor(scope: Construct, id: string, config: LureConfig, aws: AwsCloudConfig, hive?: HiveTarget) {
     super(scope, id, { prefix: config.prefix, region: aws.region, tags: { ...config.tags, ...aws.tags }, ...(aws.backend ? { backend: aws.backend } : {}) });
     const hn = config.honeynet;
+    const sensor = hive !== undefined && analyticsRole(config, "aws") === "sensor";
+    // The hive's address is a value of its stack: cdktf makes it remote state here.
+    if (sensor) this.readFromOtherStacks();
     this.honeynet = new AwsHoneynet(this, "Honeynet", {
       ...honeynetPropsFor(config, "aws"),
+      ...(sensor ? { hive } : {}),
       imageRepositories: hn.imageRepositories,
       flowLogs: hn.flowLogs,
       logRetentionDays: hn.logRetentionDays,
     });
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
-    output("dashboard_url", this.honeynet.dashboardUrl, "Kibana, reachable only from honeynet.dashboard.allowCidrs");
+    if (this.honeynet.dashboardUrl) output("dashboard_url", this.honeynet.dashboardUrl, "Kibana, reachable only from honeynet.dashboard.allowCidrs");
     if (this.honeynet.attackMapUrl) output("attack_map_url", this.honeynet.attackMapUrl, "T-Pot's attack map, reachable only from honeynet.dashboard.allowCidrs");
     output("cluster_name", this.honeynet.cluster.name, "ECS cluster running the honeypots");
     if (this.honeynet.hive) {
       output("hive_endpoint", `${this.honeynet.hive.address}:${HIVE_PORT}`, "The hive's TLS input: where the other clouds' honeypot hosts ship (client certificate required)");
       output("hive_secret", this.honeynet.hive.secret.name, "Secrets Manager secret of the hive's TLS credential: write it with npm run hive:credentials (the hive's Logstash starts once it has a value)");
+    }
+    const shipper = this.honeynet.sensor;
+    if (shipper) {
+      output("hive_secret", shipper.secret.name, "Secrets Manager secret of the sensors' TLS credential: no value until you store one; the shipper starts once it has one");
+      // ECS retries the task on its own; the second command starts one now rather than at its next try.
+      output(
+        "hive_credential_command",
+        `aws secretsmanager put-secret-value --region ${aws.region} --secret-id ${shipper.secret.name} --secret-string file://${HIVE_SENSOR_BUNDLE}` +
+          ` && aws ecs update-service --region ${aws.region} --cluster ${this.honeynet.cluster.name} --service ${shipper.serviceName} --force-new-deployment`,
+        "Stores the sensors' credential that npm run hive:credentials wrote (delete the file afterwards) and starts the shipper",
+      );
     }
     new TerraformOutput(this, "honeypot_services", {
       value: Object.fromEntries(this.honeynet.honeypots.map((h) => [h.name, h.serviceName])),

@@ -30,6 +30,17 @@
  * Vault ({@link hiveVaultName}) with one user-assigned identity they share, which may read the vault's
  * secrets and nothing else. Terraform makes the vault empty: the user writes the credential
  * (`hive_credential_command`), so it is in no state file.
+ *
+ * The hive (`hiveInput`, when `honeynet.analytics.hive` names Azure): everything above, and the Elastic
+ * VM also runs the hive's Logstash (TLS Beats input, client certificates required) on 64294, behind a
+ * Standard public Load Balancer (`honeynet-hive.ts`) whose static address the sensors ship to; the VM
+ * keeps no public IP, and its NSG admits 64294 from `hiveInput.allowCidrs` and Azure's probes only. Its
+ * credential is read at boot from a Key Vault made the same way as a sensor's, with an identity of the
+ * Elastic VM's own; the honeypot VMs keep no identity.
+ *
+ * ```ts
+ * new AzureHoneynet(stack, "Honeynet", { prefix: "lure", location: "westeurope", honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"] }, hiveInput: { allowCidrs: ["203.0.113.0/24"] } });
+ * ```
  */
 import { Construct } from "constructs";
 import { Annotations, Fn, Token, type ITerraformDependable } from "cdktf";
@@ -56,13 +67,14 @@ import { honeypot as catalogEntry } from "../core/catalog";
 import { namedOutput } from "../core/outputs";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
-import { HIVE_CLOUDS, HIVE_SENSOR_BUNDLE, hiveSecretName, hiveTargetProblems, type HiveShipping, type HiveTarget } from "../core/hive";
+import { HIVE_BOTH_SIDES, HIVE_PORT, HIVE_SENSOR_BUNDLE, HIVE_SERVER_BUNDLE, hiveInputProblems, hiveSecretName, hiveTargetProblems, type HiveShipping, type HiveTarget } from "../core/hive";
 import { honeynetPropsProblems } from "../core/validate";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
 import { componentTags, resourceName, SINCE_TAG_KEY, slug, TAG_KEYS, type Component } from "../core/naming";
 import { defaultAzureVmSize } from "../core/vm-sizes";
 import { keyWithoutPrivateHalf } from "./admin-key";
+import { hiveLoadBalancer, type HiveLoadBalancer } from "./honeynet-hive";
 
 /**
  * Azure does not run B-series sizes as Spot VMs (Microsoft's Spot limitations), and every size lure
@@ -87,6 +99,10 @@ const FIRST_FREE_HOST = 4;
 const FIRST_PRIORITY = 100;
 const ADMIN_PRIORITY = 4000;
 const DENY_PRIORITY = 4096;
+/** The service tag of Azure's load-balancer health probes (168.63.129.16). */
+const AZURE_LOAD_BALANCER = "AzureLoadBalancer";
+/** The Elastic NIC's IP configuration, which the hive's backend pool holds. */
+const ELASTIC_IP_CONFIGURATION = "private";
 
 /** Key Vault's built-in data-plane roles: read secret values (the sensor VMs), and manage secrets (the user who writes the credential). */
 export const KEY_VAULT_SECRETS_USER = "Key Vault Secrets User";
@@ -173,7 +189,10 @@ export interface AzureHoneynetProps extends HoneynetProps {
   readonly adminCidrs?: readonly string[];
   /** OpenSSH public key of the admin (validated by the config). @default none: a key nobody holds the private half of (admin-key.ts) */
   readonly adminSshPublicKey?: string;
-  /** VM size of the Elastic host, instead of the one `elasticSize` picks. @default ELASTIC_SIZES[elasticSize].azureVmSize */
+  /**
+   * VM size of the Elastic host, instead of the one `elasticSize` picks.
+   * @default ELASTIC_SIZES[elasticSize].azureVmSize; with `hiveInput`, ELASTIC_SIZES[elasticSize].hive.azureVmSize (one size up: it also runs the hive's Logstash)
+   */
   readonly elasticVmSize?: string;
   /** Size of the Elasticsearch data disk, GiB. @default DEFAULT_ELASTIC_DISK_GB */
   readonly elasticDiskGb?: number;
@@ -192,16 +211,20 @@ export interface AzureHoneypotHost {
   readonly ports: readonly HostPort[];
 }
 
-/** A hive's sensor: where the honeypots' shared identity reads the credential they ship to the hive with. */
-export interface AzureHiveSensor {
+/** Where VMs read their hive credential with an identity of their own: a sensor's honeypots, or the hive's Elastic VM. */
+export interface AzureHiveAccess {
   /** The vault of the credential (RBAC, no access policies), created without any secret. */
   readonly vault: KeyVault;
   /** {@link hiveVaultName} as Terraform computes it (a token). */
   readonly vaultName: string;
-  /** The secret the user writes, `hiveSecretName(prefix, "sensor")`. */
+  /** The secret the user writes, `hiveSecretName(prefix, side)`. */
   readonly secretName: string;
-  /** The identity of every honeypot VM: Key Vault Secrets User on the vault, nothing else. */
+  /** The identity of the VMs that read it: Key Vault Secrets User on the vault, nothing else. */
   readonly identity: UserAssignedIdentity;
+}
+
+/** A hive's sensor: where the honeypots' shared identity reads the credential they ship to the hive with. */
+export interface AzureHiveSensor extends AzureHiveAccess {
   /** What each honeypot VM's shipper is given. */
   readonly shipping: HiveShipping;
 }
@@ -210,13 +233,15 @@ export interface AzureHiveSensor {
  * What the Azure honeynet needs beyond {@link honeynetPropsProblems} (the config checks both; a construct
  * used directly must not skip them): an IPv4 allow-list, and plain HTTP accepted even with an AWS
  * certificate, since the Azure dashboard has no HTTPS yet. A hive's sensor has no dashboard, so
- * neither applies to it; its hive must be another cloud that can be one.
+ * neither applies to it; its hive must be another cloud that can be one. The hive (`hiveInput`) needs
+ * an IPv4 CIDR among the sensors' and a prefix its secret's name fits. A honeynet is a sensor or the
+ * hive, not both.
  */
 export function azureHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
   const d = props.dashboard;
   const out = honeynetPropsProblems(props);
-  if (props.hiveInput !== undefined) out.push({ path: "hiveInput", message: `the Azure honeynet cannot be the hive yet (the hive's TLS input is built on ${HIVE_CLOUDS.join(", ")} only); leave it unset` });
-  if (props.hive !== undefined) return [...out, ...hiveTargetProblems("azure", props.hive)];
+  if (props.hive !== undefined) return [...out, ...(props.hiveInput !== undefined ? [HIVE_BOTH_SIDES] : []), ...hiveTargetProblems("azure", props.hive)];
+  if (props.hiveInput !== undefined) out.push(...hiveInputProblems(props.prefix ?? "lure", props.hiveInput.allowCidrs));
   if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
     out.push({ path: "dashboard.allowCidrs", message: "has no IPv4 CIDR: nobody could reach Kibana's IPv4 address; list the CIDRs that may" });
   }
@@ -278,6 +303,12 @@ export class AzureHoneynet extends Construct implements IHoneynet {
   readonly dashboardUrl?: string;
   /** The credential's vault and the honeypots' identity when `hive` is set; none otherwise. */
   readonly sensor?: AzureHiveSensor;
+  /** The hive (`hiveInput`): the vault of the hive's credential and the Elastic VM's identity. */
+  readonly hiveServer?: AzureHiveAccess;
+  /** The hive (`hiveInput`): the load balancer in front of the Elastic VM's hive input. */
+  readonly hiveLoadBalancer?: HiveLoadBalancer;
+  /** The hive (`hiveInput`): where the other clouds' sensors ship, the load balancer's static IPv4 address on {@link HIVE_PORT}. */
+  readonly hiveTarget?: HiveTarget;
   readonly publicIpSource: PublicIpSource;
 
   constructor(scope: Construct, id: string, props: AzureHoneynetProps) {
@@ -313,10 +344,19 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       const nat = this.natGateway(ctx);
       // Elastic host first: the shippers need its address.
       this.elasticAddress = ipv4Host(ipv4Subnet(networkCidr, 4, 1), FIRST_FREE_HOST);
-      this.elasticVm = this.elasticHost(ctx, this.elasticAddress, ipv4Subnet(networkCidr, 4, 0), ipv4Subnet(networkCidr, 4, 2), nat);
+      // The hive: the Elastic VM reads the hive's credential with an identity of its own.
+      const server = props.hiveInput ? (this.hiveServer = this.hiveAccess(ctx, "server")) : undefined;
+      const elastic = this.elasticHost(ctx, { address: this.elasticAddress, honeypotCidr: ipv4Subnet(networkCidr, 4, 0), dashboardCidr: ipv4Subnet(networkCidr, 4, 2), ...(server ? { hive: server } : {}) }, nat);
+      this.elasticVm = elastic.vm;
+      if (props.hiveInput) {
+        const lb = (this.hiveLoadBalancer = hiveLoadBalancer(this, { name: name("hive"), location: ctx.location, resourceGroupName: ctx.rg, nic: elastic.nic, ipConfigurationName: ELASTIC_IP_CONFIGURATION, tags: tags("elastic") }));
+        this.hiveTarget = { cloud: "azure", address: lb.publicIp.ipAddress, port: HIVE_PORT };
+      }
       shipping = { logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT } };
     } else {
-      this.sensor = this.sensorAccess(ctx, props.hive);
+      const access = this.hiveAccess(ctx, "sensor");
+      const credential = { cloud: "azure" as const, vaultName: access.vaultName, secretName: access.secretName, clientId: access.identity.clientId };
+      this.sensor = { ...access, shipping: { target: props.hive, credential, sensorName: analyticsHostname(prefix, "azure") } };
       shipping = { hive: this.sensor.shipping, identityId: this.sensor.identity.id };
     }
 
@@ -339,6 +379,16 @@ export class AzureHoneynet extends Construct implements IHoneynet {
 
     if (this.dashboardUrl !== undefined) {
       namedOutput(this, "dashboard_url", { value: this.dashboardUrl, description: "Kibana, reachable only from honeynet.dashboard.allowCidrs (plain HTTP)" });
+    }
+    if (this.hiveTarget !== undefined && this.hiveServer !== undefined) {
+      const { vaultName, secretName } = this.hiveServer;
+      namedOutput(this, "hive_endpoint", { value: `${this.hiveTarget.address}:${HIVE_PORT}`, description: "The hive's TLS input: where the other clouds' honeypot hosts ship (client certificate required)" });
+      namedOutput(this, "hive_vault", { value: vaultName, description: "Key Vault of the hive's TLS credential (RBAC; created without a secret)" });
+      namedOutput(this, "hive_secret", { value: secretName, description: "Secret of the hive's TLS credential: no value until you set one; the hive's Logstash starts once the Elastic VM can read it" });
+      namedOutput(this, "hive_credential_command", {
+        value: `az keyvault secret set --vault-name ${vaultName} --name ${secretName} --file ${HIVE_SERVER_BUNDLE}`,
+        description: "Stores the hive's credential that npm run hive:credentials wrote (delete the file afterwards)",
+      });
     }
     if (this.sensor !== undefined) {
       const { vaultName, secretName } = this.sensor;
@@ -453,9 +503,29 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     });
   }
 
-  /** Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch for the dashboard's. */
-  private elasticHost(ctx: Context, to: string, honeypotCidr: string, dashboardCidr: string, nat: ITerraformDependable[]): LinuxVirtualMachine {
+  /**
+   * Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch
+   * for the dashboard's. With `hive`, also the hive's Logstash, run with the identity that reads its
+   * credential, and 64294 open to the sensors and Azure's probes: a Standard load balancer only
+   * rewrites the destination, so the NSG sees the sensors' own addresses, and the rule that ends every
+   * lure NSG would also drop the probes Azure's default rules admit.
+   */
+  private elasticHost(
+    ctx: Context,
+    at: { readonly address: string; readonly honeypotCidr: string; readonly dashboardCidr: string; readonly hive?: AzureHiveAccess },
+    nat: ITerraformDependable[],
+  ): { vm: LinuxVirtualMachine; nic: NetworkInterface } {
     const props = ctx.props;
+    const { address: to, honeypotCidr, dashboardCidr, hive } = at;
+    const sensors = props.hiveInput?.allowCidrs ?? [];
+    const v6 = sensors.filter((c) => c.includes(":"));
+    if (hive && v6.length > 0) Annotations.of(this).addWarning(`hiveInput.allowCidrs (honeynet.analytics.hiveAllowCidrs): ${v6.join(", ")} left out: the hive's load balancer address is IPv4 only`);
+    const hiveRules = hive
+      ? [
+          { id: "HiveFromSensors", name: "hive-from-sensors", priority: FIRST_PRIORITY + 2, protocol: "Tcp" as const, from: ipv4Only(sensors), port: HIVE_PORT, to },
+          { id: "HiveProbe", name: "hive-load-balancer-probe", priority: FIRST_PRIORITY + 3, protocol: "Tcp" as const, from: AZURE_LOAD_BALANCER, port: HIVE_PORT, to },
+        ]
+      : [];
     const { nic } = this.guardedNic(
       ctx,
       { nsg: "ElasticSecurityGroup", nic: "ElasticNic", association: "ElasticNicSecurityGroup" },
@@ -465,9 +535,10 @@ export class AzureHoneynet extends Construct implements IHoneynet {
         rules: [
           { id: "Logstash", name: "logstash-from-honeypots", priority: FIRST_PRIORITY, protocol: "Tcp", from: honeypotCidr, port: DEFAULT_SHIPPER_PORT, to },
           { id: "Elasticsearch", name: "elasticsearch-from-dashboard", priority: FIRST_PRIORITY + 1, protocol: "Tcp", from: dashboardCidr, port: ELASTICSEARCH_PORT, to },
+          ...hiveRules,
         ],
         adminFrom: [dashboardCidr],
-        ipConfiguration: { name: "private", subnetId: this.elasticSubnet.id, privateIpAddressAllocation: "Static", privateIpAddress: to },
+        ipConfiguration: { name: ELASTIC_IP_CONFIGURATION, subnetId: this.elasticSubnet.id, privateIpAddressAllocation: "Static", privateIpAddress: to },
       },
     );
     const size = elasticSizeSpec(props.elasticSize);
@@ -479,9 +550,11 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       dataDisk: { device: DATA_DISK_DEVICE },
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh: ctx.adminSsh,
+      ...(hive ? { hive: { credential: { cloud: "azure" as const, vaultName: hive.vaultName, secretName: hive.secretName, clientId: hive.identity.clientId } } } : {}),
     });
     // Its only way out is the NAT gateway: cloud-init installs Docker at first boot, so the VM waits for it.
-    const vm = this.vm(ctx, "ElasticVm", ctx.name("elastic"), nic, props.elasticVmSize ?? size.azureVmSize, doc, "elastic", undefined, nat);
+    const vmSize = props.elasticVmSize ?? (hive ? size.hive.azureVmSize : size.azureVmSize);
+    const vm = this.vm(ctx, "ElasticVm", ctx.name("elastic"), nic, vmSize, doc, "elastic", undefined, nat, hive?.identity.id);
     const disk = new ManagedDisk(this, "ElasticDisk", {
       name: ctx.name("elastic", "data"),
       location: ctx.location,
@@ -492,17 +565,20 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       tags: ctx.tags("elastic"),
     });
     new VirtualMachineDataDiskAttachment(this, "ElasticDiskAttachment", { managedDiskId: disk.id, virtualMachineId: vm.id, lun: 0, caching: "ReadWrite" });
-    return vm;
+    return { vm, nic };
   }
 
   /**
-   * A sensor's access to its credential: the vault (RBAC, empty), the honeypots' shared identity with
-   * Key Vault Secrets User on it, and Key Vault Secrets Officer for whoever deploys, who writes the value.
-   * Both on the vault, not a secret: the secret does not exist until the user sets it. The vault keeps
-   * public network access: the VMs reach it from their public IPs and the user from anywhere, and every
-   * request needs an Entra ID token with one of those roles.
+   * One side's access to its hive credential: the vault (RBAC, empty), the identity of the VMs that read
+   * it (a sensor's honeypots, the hive's Elastic VM) with Key Vault Secrets User on it, and Key Vault
+   * Secrets Officer for whoever deploys, who writes the value. Both on the vault, not a secret: the
+   * secret does not exist until the user sets it. The vault keeps public network access: the VMs reach
+   * it from their public IPs or the NAT gateway and the user from anywhere, and every request needs an
+   * Entra ID token with one of those roles. The construct ids are the same for either side: a honeynet
+   * is one of them, and one vault name serves both.
    */
-  private sensorAccess(ctx: Context, target: HiveTarget): AzureHiveSensor {
+  private hiveAccess(ctx: Context, side: "sensor" | "server"): AzureHiveAccess {
+    const component: Component = side === "sensor" ? "logs" : "elastic";
     const client = new DataAzurermClientConfig(this, "HiveClient", {});
     const vaultName = hiveVaultName(this.prefix, deploymentUnique(client.subscriptionId, ctx.name("honeynet")));
     const vault = new KeyVault(this, "HiveVault", {
@@ -514,21 +590,14 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       rbacAuthorizationEnabled: true,
       softDeleteRetentionDays: HIVE_VAULT_SOFT_DELETE_DAYS,
       purgeProtectionEnabled: false,
-      tags: ctx.tags("logs"),
+      tags: ctx.tags(component),
     });
-    const identity = new UserAssignedIdentity(this, "HiveIdentity", { name: ctx.name("hive", "sensor"), location: ctx.location, resourceGroupName: ctx.rg, tags: ctx.tags("logs") });
+    const identity = new UserAssignedIdentity(this, "HiveIdentity", { name: ctx.name("hive", side), location: ctx.location, resourceGroupName: ctx.rg, tags: ctx.tags(component) });
     // ServicePrincipal: a new identity may not have replicated to Entra ID yet, and the type skips that lookup.
     new RoleAssignment(this, "HiveSecretsUser", { scope: vault.id, roleDefinitionName: KEY_VAULT_SECRETS_USER, principalId: identity.principalId, principalType: "ServicePrincipal" });
     // The deploying principal's type (user or service principal) is not known here; Azure finds it.
     new RoleAssignment(this, "HiveSecretsOfficer", { scope: vault.id, roleDefinitionName: KEY_VAULT_SECRETS_OFFICER, principalId: client.objectId });
-    const secretName = hiveSecretName(this.prefix, "sensor");
-    return {
-      vault,
-      vaultName,
-      secretName,
-      identity,
-      shipping: { target, credential: { cloud: "azure", vaultName, secretName, clientId: identity.clientId }, sensorName: analyticsHostname(this.prefix, "azure") },
-    };
+    return { vault, vaultName, secretName: hiveSecretName(this.prefix, side), identity };
   }
 
   /** One honeypot's VM: its own public IP, its catalog ports and nothing else. */

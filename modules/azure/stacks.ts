@@ -4,7 +4,7 @@ import type { Construct } from "constructs";
 import { AzureStack, type AzureStackProps } from "../../providers/azure";
 import { azureVmSizes, ConfigError, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
 import { quarantineProps } from "../core/quarantine-runtime";
-import type { HiveTarget } from "../core/hive";
+import { HIVE_VM_NEXT_STEP, type HiveTarget } from "../core/hive";
 import { namedOutput } from "../core/outputs";
 import { watcherPropsFor } from "../core/validate";
 import { AzureHoneynet } from "./honeynet";
@@ -27,7 +27,8 @@ function stackProps(config: LureConfig, azure: AzureCloudConfig): AzureStackProp
 const CLOUD_TITLES: Readonly<Record<CloudName, string>> = { aws: "AWS", azure: "Azure", gcp: "Google Cloud" };
 
 /**
- * `azure-honeynet`: the honeypot VMs, the Elastic VM and the dashboard (a hive's sensor has only the
+ * `azure-honeynet`: the honeypot VMs, the Elastic VM and the dashboard (as the hive, also the hive's
+ * input in front of the Elastic VM and the vault of its credential; a hive's sensor has only the
  * honeypot VMs and the credential's vault), and, unless disabled, the watcher.
  */
 export class AzureHoneynetStack extends AzureStack {
@@ -55,7 +56,7 @@ export class AzureHoneynetStack extends AzureStack {
       value: [
         `Honeypot public IPs: the output list_public_ips (they are static: one Standard IP per honeypot VM).`,
         elastic !== undefined
-          ? `The VMs pull their images at first boot: allow a few minutes before the first logs reach Elasticsearch.`
+          ? `The VMs pull their images at first boot: allow a few minutes before the first logs reach Elasticsearch.${this.honeynet.hiveTarget ? ` ${HIVE_VM_NEXT_STEP}` : ""}`
           : `The honeypots ship their events to the hive${hive ? ` (${CLOUD_TITLES[hive.cloud]})` : ""}: see them in the hive's Kibana. They start shipping once they can read the sensors' credential: store it with the output hive_credential_command (npm run hive:credentials makes it).`,
         !adminOpen
           ? `Admin SSH is closed (set honeynet.adminSshPublicKey and honeynet.adminCidrs to open it on port 64295).`

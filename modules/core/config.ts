@@ -595,7 +595,7 @@ export const configSchema = z.strictObject({
             hive: z
               .enum(["aws", "azure", "gcp"])
               .optional()
-              .describe("One view over every cloud: the cloud whose Elastic stack and Kibana take every other cloud's events (over TLS with client certificates); the others run no Elastic stack. Only \"aws\" is offered yet"),
+              .describe("One view over every cloud: the cloud whose Elastic stack and Kibana take every other cloud's events (over TLS with client certificates); the others run no Elastic stack"),
             hiveAllowCidrs: z
               .array(cidr)
               .min(1, { message: "is empty: no sensor could reach the hive; leave it out for any source (the input requires a client certificate)" })
@@ -1323,9 +1323,7 @@ function hiveProblems(input: unknown): ConfigProblem[] {
   const hive = valueAt(input, ["honeynet", "analytics", "hive"]).value;
   if (typeof hive !== "string" || !["aws", "azure", "gcp"].includes(hive)) return [];
   const path = "honeynet.analytics.hive";
-  if (!HIVE_CLOUDS.includes(hive as CloudName)) {
-    return [{ path, message: `${show(hive)} is not offered yet: the hive's public TLS input is built on AWS only (a Network Load Balancer in front of Logstash); allowed: ${quoted(HIVE_CLOUDS)}, or leave it out for one Elastic stack per cloud` }];
-  }
+  if (!HIVE_CLOUDS.includes(hive as CloudName)) return [{ path, message: `${show(hive)} cannot be the hive; allowed: ${quoted(HIVE_CLOUDS)}, or leave it out for one Elastic stack per cloud` }];
   if (!valueAt(input, ["clouds", hive]).value) return [{ path, message: `${show(hive)} is not configured: add clouds.${hive}, whose stack hosts the hive, or leave hive out` }];
   const allow = valueAt(input, ["honeynet", "analytics", "hiveAllowCidrs"]).value;
   const parsed = Array.isArray(allow) ? allow.map((c) => (typeof c === "string" ? parseCidr(c) : undefined)) : [];

@@ -12,17 +12,18 @@
  * output has no HTTP authentication, and a certificate check happens before Logstash parses a byte.
  */
 import type { CloudName, ConfigProblem } from "./config";
+import { ipv4Only, parseCidr } from "./cidr";
 import { resourceName } from "./naming";
 
 /** T-Pot's port for sensors shipping to a hive (its hive's nginx listens here). */
 export const HIVE_PORT = 64294;
 
 /**
- * The clouds that can be the hive today: the public TLS input is built on AWS (a Network Load
- * Balancer before a Fargate service). The Elastic VM of Azure and Google Cloud can run the hive's
- * Logstash (`elasticHostCloudInit`'s `hive`), but the load balancer in front of it is not built yet.
+ * The clouds that can be the hive: each puts a passthrough TCP load balancer in front of the hive's
+ * Logstash (AWS: a Network Load Balancer before a Fargate service; Azure: a Standard Load Balancer,
+ * Google Cloud: an external passthrough Network Load Balancer, both before the Elastic VM).
  */
-export const HIVE_CLOUDS: readonly CloudName[] = ["aws"];
+export const HIVE_CLOUDS: readonly CloudName[] = ["aws", "azure", "gcp"];
 
 /** Keys of the JSON credential (the value of each secret), PEM strings, the same on every cloud. */
 export const HIVE_CREDENTIAL_KEYS = ["ca", "certificate", "key"] as const;
@@ -43,6 +44,39 @@ export function hiveTargetProblems(cloud: CloudName, hive: HiveTarget): ConfigPr
   const allowed = HIVE_CLOUDS.filter((c) => c !== cloud).map((c) => `"${c}"`).join(", ");
   return [{ path: "hive.cloud", message: `"${hive.cloud}" cannot be this honeynet's hive; a sensor ships to another cloud's hive: ${allowed}` }];
 }
+
+/** A honeynet given both `hive` and `hiveInput`: the problem every cloud reports. */
+export const HIVE_BOTH_SIDES: ConfigProblem = {
+  path: "hiveInput",
+  message: "is set together with hive: a honeynet is either the hive (hiveInput) or a sensor shipping to another cloud's hive (hive); leave one out",
+};
+
+/**
+ * What a hive's input needs on the clouds whose load balancer fronts a VM (Azure, Google Cloud): valid
+ * CIDRs with at least one IPv4 among them (the address is IPv4; and an empty source list would not mean
+ * "nobody": a firewall rule without sources admits any), and a prefix short enough for the hive's
+ * secret. The problems at `hiveInput.allowCidrs` and `prefix`.
+ */
+export function hiveInputProblems(prefix: string, allowCidrs: readonly string[]): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  allowCidrs.forEach((c, i) => {
+    const r = parseCidr(c);
+    if (!r.ok) out.push({ path: `hiveInput.allowCidrs[${i}]`, message: `"${c}" is not a valid CIDR: ${r.reason}` });
+  });
+  if (out.length === 0 && ipv4Only(allowCidrs).length === 0) {
+    out.push({ path: "hiveInput.allowCidrs", message: "has no IPv4 CIDR: no sensor could reach the hive's IPv4 address; list the CIDRs the sensors connect from" });
+  }
+  try {
+    hiveSecretName(prefix, "server");
+  } catch {
+    out.push({ path: "prefix", message: `"${prefix}" is too long for the hive, whose secret is "<prefix>-hive-server" (at most 24 characters on every cloud); allowed: at most 12 characters` });
+  }
+  return out;
+}
+
+/** The next step of a hive whose Logstash runs on the Elastic VM (Azure, Google Cloud), after deploy. */
+export const HIVE_VM_NEXT_STEP =
+  "This is the hive: once npm run hive:credentials has made the credentials, store the hive's with the command in the output hive_credential_command; the hive's Logstash starts once the Elastic VM can read it (it retries every minute), and the sensors ship to the output hive_endpoint.";
 
 /** Where a VM keeps its hive credential (a sensor's shipper, a hive's Logstash); the container mounts it read-only. */
 export const HIVE_CREDENTIAL_DIR = "/etc/lure/hive";

@@ -22,7 +22,7 @@
  * honeypot has one rule, aimed at its own network tag, with exactly its catalog ports and protocols
  * from anywhere; the Elastic VM admits Logstash from the honeypot subnet and Elasticsearch from the
  * dashboard subnet. Every rule logs. No VM has a service account, so no VM can get a token (a
- * hive's sensor below is the one exception).
+ * hive's sensor and the hive below are the exceptions).
  *
  * A hive's sensor (`hive`, from `honeynet.analytics.hive`): the honeypots ship over TLS to the other
  * cloud's hive, and none of the Elastic VM, Cloud NAT, Kibana or its load balancer exists. The
@@ -33,6 +33,18 @@
  *
  * ```ts
  * new GcpHoneynet(stack, "Honeynet", { prefix: "lure", region: "europe-west2", zone: "europe-west2-a", honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"] }, hive: { cloud: "aws", address: "hive.example.net" } });
+ * ```
+ *
+ * The hive (`hiveInput`, when `honeynet.analytics.hive` names Google Cloud): everything above, and the
+ * Elastic VM also runs the hive's Logstash (TLS Beats input, client certificates required) on 64294,
+ * behind an external passthrough Network Load Balancer (`honeynet-hive.ts`) whose static address the
+ * sensors ship to; the VM keeps no external IP. Its credential lives in a Secret Manager secret that
+ * Terraform creates without a value; the Elastic VM runs as a service account whose only grant is
+ * reading that secret, at boot, through the metadata server (its containers cannot reach it). The
+ * honeypot VMs keep no service account.
+ *
+ * ```ts
+ * new GcpHoneynet(stack, "Honeynet", { prefix: "lure", region: "europe-west2", zone: "europe-west2-a", honeypots: ["cowrie"], dashboard: { allowCidrs: ["198.51.100.0/24"], allowPlaintext: true }, hiveInput: { allowCidrs: ["203.0.113.0/24"] } });
  * ```
  */
 import { Construct } from "constructs";
@@ -65,7 +77,7 @@ import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec, kibanaObjectsStep } from "../core/analytics";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
-import { HIVE_SENSOR_BUNDLE, hiveSecretName, hiveTargetProblems, type HiveShipping, type HiveTarget } from "../core/hive";
+import { HIVE_BOTH_SIDES, HIVE_PORT, HIVE_SENSOR_BUNDLE, HIVE_SERVER_BUNDLE, hiveInputProblems, hiveSecretName, hiveTargetProblems, type HiveCredentialSource, type HiveShipping, type HiveTarget } from "../core/hive";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
@@ -73,6 +85,7 @@ import { LABEL_KEYS, toLabel } from "../core/labels";
 import { resourceName, type Component } from "../core/naming";
 import { honeynetPropsProblems } from "../core/validate";
 import { defaultGcpMachineType } from "../core/vm-sizes";
+import { hiveLoadBalancer, NLB_HEALTH_CHECK_RANGES, type HiveLoadBalancer } from "./honeynet-hive";
 
 /** The Elastic VM of the `standard` size: Elasticsearch (4 GiB container) and Logstash (2 GiB) on 2 vCPU, 8 GiB. */
 export const DEFAULT_ELASTIC_MACHINE_TYPE = ELASTIC_SIZES.standard.gcpMachineType;
@@ -101,6 +114,8 @@ export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platf
 const ACCOUNT_ID_MAX = 30;
 /** The id of the honeypot VMs' service account on a sensor: `<prefix>-hive-sensor`. */
 export const hiveSensorAccountId = (prefix: string): string => resourceName(prefix, ["hive", "sensor"], ACCOUNT_ID_MAX);
+/** The id of the Elastic VM's service account on the hive: `<prefix>-hive-server`. */
+export const hiveServerAccountId = (prefix: string): string => resourceName(prefix, ["hive", "server"], ACCOUNT_ID_MAX);
 /** Kibana on Cloud Run: CPU always allocated (it runs background tasks between requests), 2 GiB. */
 const KIBANA_LIMITS = { cpu: "1", memory: "2Gi" } as const;
 /** The import sidecar: the smallest the provider accepts ("1", "2", "4" or "8" CPUs). */
@@ -119,7 +134,10 @@ export interface GcpHoneynetProps extends HoneynetProps {
   readonly adminCidrs?: readonly string[];
   /** OpenSSH public key of the admin (validated by the config). @default none: no key is installed and the admin port is closed */
   readonly adminSshPublicKey?: string;
-  /** Machine type of the Elastic host, instead of the one `elasticSize` picks. @default ELASTIC_SIZES[elasticSize].gcpMachineType */
+  /**
+   * Machine type of the Elastic host, instead of the one `elasticSize` picks.
+   * @default ELASTIC_SIZES[elasticSize].gcpMachineType; with `hiveInput`, ELASTIC_SIZES[elasticSize].hive.gcpMachineType (one size up: it also runs the hive's Logstash)
+   */
   readonly elasticMachineType?: string;
   /** Size of the Elasticsearch data disk, GB. @default DEFAULT_ELASTIC_DISK_GB */
   readonly elasticDiskGb?: number;
@@ -151,13 +169,22 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * a construct used directly must not skip them): an IPv4 allow-list, and plain HTTP accepted when
  * there is no domain for a Google-managed certificate. A hive's sensor has no dashboard, so none of
  * the dashboard checks apply to it (the hive's cloud checks its own); it needs a hive on another cloud
- * and a prefix short enough for the secret's and the service account's names.
+ * and a prefix short enough for the secret's and the service account's names. The hive (`hiveInput`)
+ * needs the same of its own names, and an IPv4 CIDR among the sensors'. A honeynet is a sensor or the
+ * hive, not both.
  */
 export function gcpHoneynetPropsProblems(props: HoneynetProps): ConfigProblem[] {
   const d = props.dashboard;
-  if (props.hive !== undefined) return [...honeynetPropsProblems(props).filter((p) => !p.path.startsWith("dashboard")), ...sensorProblems(props.prefix ?? "lure", props.hive)];
+  const prefix = props.prefix ?? "lure";
+  if (props.hive !== undefined) {
+    const out = [...honeynetPropsProblems(props).filter((p) => !p.path.startsWith("dashboard")), ...sensorProblems(prefix, props.hive)];
+    if (props.hiveInput !== undefined) out.push(HIVE_BOTH_SIDES);
+    return out;
+  }
   // The shared plain-HTTP check speaks of an ACM certificate; here a domain is what gives HTTPS.
   const out = honeynetPropsProblems(props).filter((p) => p.path !== "dashboard.certificateArn");
+  // The service account's limit (30) is looser than the secret's (24), which hiveInputProblems checks.
+  if (props.hiveInput !== undefined) out.push(...hiveInputProblems(prefix, props.hiveInput.allowCidrs));
   if (d.allowCidrs.length > 0 && ipv4Only(d.allowCidrs).length === 0) {
     out.push({ path: "dashboard.allowCidrs", message: "has no IPv4 CIDR: nobody could reach the load balancer's IPv4 address; list the CIDRs that may" });
   }
@@ -181,6 +208,15 @@ function sensorProblems(prefix: string, hive: HiveTarget): ConfigProblem[] {
 
 /** Where the honeypot VMs ship: this honeynet's Logstash, or the hive with the sensors' identity. */
 type Shipping = { readonly logstash: LogstashTarget } | { readonly hive: HiveShipping; readonly account: ServiceAccount };
+
+/**
+ * Each side's credential access. The sensor's construct ids name deployed resources (a public
+ * contract, unchanged); the hive's are ids of their own, as its secret and account are other resources.
+ */
+const HIVE_ACCESS = {
+  sensor: { ids: { secret: "HiveSecret", account: "SensorAccount", grant: "SensorSecretAccess" }, accountId: hiveSensorAccountId, component: "logs", readers: "honeypots" },
+  server: { ids: { secret: "HiveServerSecret", account: "HiveServerAccount", grant: "HiveServerSecretAccess" }, accountId: hiveServerAccountId, component: "elastic", readers: "Elastic VM" },
+} as const satisfies Record<"sensor" | "server", { ids: Record<"secret" | "account" | "grant", string>; accountId: (prefix: string) => string; component: Component; readers: string }>;
 
 /** What every part of the honeynet is made with: names, labels, the admin access. */
 interface Context {
@@ -215,10 +251,19 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   readonly honeypots: readonly HoneypotDescriptor[];
   /** `https://<domain>` with a domain, else `http://<the load balancer's address>`; none on a hive's sensor (its events are in the hive's Kibana). */
   readonly dashboardUrl?: string;
-  /** A hive's sensor: the secret the user writes the sensors' credential into (created without a value). */
+  /**
+   * The secret the user writes this honeynet's hive credential into (created without a value): the
+   * sensors' on a hive's sensor, the hive's own (`<prefix>-hive-server`) with `hiveInput`; none otherwise.
+   */
   readonly hiveSecret?: SecretManagerSecret;
   /** A hive's sensor: the identity of every honeypot VM, which may read {@link hiveSecret} and nothing else. */
   readonly sensorAccount?: ServiceAccount;
+  /** The hive (`hiveInput`): the Elastic VM's identity, which may read {@link hiveSecret} and nothing else. */
+  readonly hiveServerAccount?: ServiceAccount;
+  /** The hive (`hiveInput`): the passthrough load balancer in front of the Elastic VM's hive input. */
+  readonly hiveLoadBalancer?: HiveLoadBalancer;
+  /** The hive (`hiveInput`): where the other clouds' sensors ship, the load balancer's static IPv4 address on {@link HIVE_PORT}. */
+  readonly hiveTarget?: HiveTarget;
   readonly publicIpSource: PublicIpSource;
   private readonly project: string;
   private readonly zone: string;
@@ -261,10 +306,18 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       elasticAddress = ipv4Host(elasticCidr, FIRST_FREE_HOST);
       this.elasticAddress = elasticAddress;
       this.elasticInstanceName = ctx.name("elastic");
-      this.elasticInstance = this.elasticHost(ctx, { name: this.elasticInstanceName, address: elasticAddress, honeypotCidr, dashboardCidr }, nat);
+      // The hive: the Elastic VM reads the hive's credential with an identity of its own.
+      const server = props.hiveInput ? this.hiveAccess(ctx, "server") : undefined;
+      this.hiveSecret = server?.secret;
+      this.hiveServerAccount = server?.account;
+      this.elasticInstance = this.elasticHost(ctx, { name: this.elasticInstanceName, address: elasticAddress, honeypotCidr, dashboardCidr, ...(server ? { hive: server } : {}) }, nat);
+      if (props.hiveInput) {
+        this.hiveLoadBalancer = this.hiveInput(ctx, this.elasticInstance, props.hiveInput.allowCidrs);
+        this.hiveTarget = { cloud: "gcp", address: this.hiveLoadBalancer.address.address, port: HIVE_PORT };
+      }
       shipping = { logstash: { address: elasticAddress, port: DEFAULT_SHIPPER_PORT } };
     } else {
-      const sensor = this.sensorAccess(ctx);
+      const sensor = this.hiveAccess(ctx, "sensor");
       this.hiveSecret = sensor.secret;
       this.sensorAccount = sensor.account;
       shipping = {
@@ -314,7 +367,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     return [nat];
   }
 
-  /** The dashboard's address, or the sensor's secret and how to fill it; the honeypot VMs and their external IPs. */
+  /** The dashboard's address, or the sensor's secret and how to fill it; the hive's input and secret; the honeypot VMs and their external IPs. */
   private outputs(props: GcpHoneynetProps): void {
     const prefix = this.prefix;
     if (this.dashboardUrl !== undefined && this.dashboardAddress !== undefined) {
@@ -323,6 +376,15 @@ export class GcpHoneynet extends Construct implements IHoneynet {
         description: `Kibana, reachable only from honeynet.dashboard.allowCidrs (${props.dashboard.domain !== undefined ? "HTTPS" : "plain HTTP"})`,
       });
       namedOutput(this, "dashboard_address", { value: this.dashboardAddress.address, description: "The load balancer's IPv4 address (point the dashboard domain's A record here)" });
+    }
+    if (this.hiveTarget !== undefined) {
+      const secret = hiveSecretName(prefix, "server");
+      namedOutput(this, "hive_endpoint", { value: `${this.hiveTarget.address}:${HIVE_PORT}`, description: "The hive's TLS input: where the other clouds' honeypot hosts ship (client certificate required)" });
+      namedOutput(this, "hive_secret", { value: secret, description: "Secret Manager secret of the hive's TLS credential (no value until you add one: the hive's Logstash starts once the Elastic VM can read it)" });
+      namedOutput(this, "hive_credential_command", {
+        value: `gcloud secrets versions add ${secret} --project ${this.project} --data-file=${HIVE_SERVER_BUNDLE}`,
+        description: "Stores the hive's credential that npm run hive:credentials wrote (delete the file afterwards)",
+      });
     }
     if (props.hive !== undefined) {
       const secret = hiveSecretName(prefix, "sensor");
@@ -355,7 +417,8 @@ export class GcpHoneynet extends Construct implements IHoneynet {
 
   /**
    * A VM as every lure VM is: Ubuntu, cloud-init, OS Login, no serial port, shielded boot, and no
-   * service account unless `account` is given (a sensor's honeypots, to read their credential).
+   * service account unless `account` is given (a sensor's honeypots or the hive's Elastic VM, to read
+   * their hive credential).
    */
   private instance(
     ctx: Context,
@@ -392,8 +455,15 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     });
   }
 
-  /** Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch for the dashboard's. */
-  private elasticHost(ctx: Context, at: { readonly name: string; readonly address: string; readonly honeypotCidr: string; readonly dashboardCidr: string }, nat: ITerraformDependable[]): ComputeInstance {
+  /**
+   * Elasticsearch and Logstash: private, with a data disk; Logstash for the honeypot subnet, Elasticsearch
+   * for the dashboard's. With `hive`, also the hive's Logstash, run as the account that reads its credential.
+   */
+  private elasticHost(
+    ctx: Context,
+    at: { readonly name: string; readonly address: string; readonly honeypotCidr: string; readonly dashboardCidr: string; readonly hive?: { readonly secret: SecretManagerSecret; readonly account: ServiceAccount } },
+    nat: ITerraformDependable[],
+  ): ComputeInstance {
     const { honeypotCidr, dashboardCidr } = at;
     const props = ctx.props;
     const tag = ctx.name("elastic");
@@ -404,6 +474,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     }
     const disk = new ComputeDisk(this, "ElasticDisk", { name: ctx.name("elastic", "data"), zone: props.zone, type: "pd-balanced", size: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB, labels: ctx.labels("elastic") });
     const size = elasticSizeSpec(props.elasticSize);
+    const credential: HiveCredentialSource | undefined = at.hive ? { cloud: "gcp", project: this.project, secretName: hiveSecretName(this.prefix, "server") } : undefined;
     const userData = elasticHostCloudInit({
       prefix: this.prefix,
       hostname: analyticsHostname(this.prefix, "gcp"),
@@ -412,18 +483,35 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       dataDisk: { device: `/dev/disk/by-id/google-${DATA_DISK_NAME}` },
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh: ctx.adminSsh,
+      ...(credential ? { hive: { credential } } : {}),
     });
     // Its only way out is Cloud NAT: cloud-init installs Docker at first boot, so the VM waits for it.
     return this.instance(ctx, "ElasticVm", {
       name: at.name,
-      machineType: props.elasticMachineType ?? size.gcpMachineType,
+      machineType: props.elasticMachineType ?? (at.hive ? size.hive.gcpMachineType : size.gcpMachineType),
       tag,
       userData,
       component: "elastic",
       networkInterface: [{ subnetwork: this.elasticSubnet.id, networkIp: at.address }],
       attachedDisk: [{ source: disk.id, deviceName: DATA_DISK_NAME }],
+      ...(at.hive ? { account: at.hive.account } : {}),
       dependsOn: nat,
     });
+  }
+
+  /**
+   * The hive's way in: the load balancer, and two rules at the Elastic VM's tag, tcp 64294 only. A
+   * passthrough load balancer keeps the client's source address, so the first rule sees the sensors
+   * themselves (IPv4: the address is IPv4); the second admits Google's health checks.
+   */
+  private hiveInput(ctx: Context, elastic: ComputeInstance, allowCidrs: readonly string[]): HiveLoadBalancer {
+    const tag = ctx.name("elastic");
+    const v6 = allowCidrs.filter((c) => c.includes(":"));
+    if (v6.length > 0) Annotations.of(this).addWarning(`hiveInput.allowCidrs (honeynet.analytics.hiveAllowCidrs): ${v6.join(", ")} left out: the hive's load balancer address is IPv4 only`);
+    const allow = [{ protocol: "tcp", ports: [String(HIVE_PORT)] }];
+    this.firewall("HiveFromSensorsFirewall", { name: ctx.name("hive-from-sensors"), from: ipv4Only(allowCidrs), to: [tag], allow });
+    this.firewall("HiveHealthCheckFirewall", { name: ctx.name("hive-health-check"), from: NLB_HEALTH_CHECK_RANGES, to: [tag], allow });
+    return hiveLoadBalancer(this, { name: ctx.name("hive"), region: ctx.props.region, zone: ctx.props.zone, instance: elastic, labels: ctx.labels("elastic") });
   }
 
   /** One honeypot's VM: an ephemeral external IP, one firewall rule with its catalog ports and nothing else. */
@@ -460,24 +548,26 @@ export class GcpHoneynet extends Construct implements IHoneynet {
   }
 
   /**
-   * A sensor's way to its credential: the secret (never a version: the user adds the value), and the
-   * honeypot VMs' service account, which may read that one secret and nothing else in the project.
+   * One side's way to its hive credential: the secret (never a version: the user adds the value), and
+   * the service account of the VMs that read it (a sensor's honeypot VMs, the hive's Elastic VM), which
+   * may read that one secret and nothing else in the project.
    */
-  private sensorAccess(ctx: Context): { secret: SecretManagerSecret; account: ServiceAccount } {
+  private hiveAccess(ctx: Context, side: "sensor" | "server"): { secret: SecretManagerSecret; account: ServiceAccount } {
+    const s = HIVE_ACCESS[side];
     const api = new ProjectService(this, "SecretManagerApi", { project: this.project, service: "secretmanager.googleapis.com", disableOnDestroy: false });
-    const secret = new SecretManagerSecret(this, "HiveSecret", {
+    const secret = new SecretManagerSecret(this, s.ids.secret, {
       project: this.project,
-      secretId: hiveSecretName(this.prefix, "sensor"),
+      secretId: hiveSecretName(this.prefix, side),
       replication: { auto: {} },
-      labels: ctx.labels("logs"),
+      labels: ctx.labels(s.component),
       dependsOn: [api],
     });
-    const account = new ServiceAccount(this, "SensorAccount", {
+    const account = new ServiceAccount(this, s.ids.account, {
       project: this.project,
-      accountId: hiveSensorAccountId(this.prefix),
-      displayName: `${this.prefix} honeypots (reads the hive credential only)`,
+      accountId: s.accountId(this.prefix),
+      displayName: `${this.prefix} ${s.readers} (reads the hive credential only)`,
     });
-    new SecretManagerSecretIamMember(this, "SensorSecretAccess", {
+    new SecretManagerSecretIamMember(this, s.ids.grant, {
       project: this.project,
       // The full name (projects/<p>/secrets/<id>): the form the provider writes back, so no diff follows.
       secretId: secret.id,

@@ -6,7 +6,7 @@ import { GcpStack } from "../../providers/gcp";
 import { ConfigError, gcpMachineTypes, gcpZone, honeynetPropsFor, analyticsRole, type CloudName, type LureConfig } from "../core/config";
 import { quarantineProps } from "../core/quarantine-runtime";
 import { FIRESTORE_COLLECTIONS } from "../../functions/gcp/quarantine/contract";
-import type { HiveTarget } from "../core/hive";
+import { HIVE_VM_NEXT_STEP, type HiveTarget } from "../core/hive";
 import { analyticsHostname } from "../core/analytics";
 import { DEFAULT_ADMIN_SSH_PORT } from "../core/host";
 import { namedOutput } from "../core/outputs";
@@ -30,8 +30,9 @@ function stackProps(config: LureConfig, gcp: GcpCloudConfig, zone?: string) {
 }
 
 /**
- * `gcp-honeynet`: the honeypot VMs, the Elastic VM, Kibana on Cloud Run and its load balancer; as a
- * hive's sensor, the honeypot VMs and the secret of their credential only; and, unless disabled, the watcher.
+ * `gcp-honeynet`: the honeypot VMs, the Elastic VM, Kibana on Cloud Run and its load balancer; as the
+ * hive, also the hive's input in front of the Elastic VM and the secret of its credential; as a hive's
+ * sensor, the honeypot VMs and the secret of their credential only; and, unless disabled, the watcher.
  */
 export class GcpHoneynetStack extends GcpStack {
   readonly honeynet: GcpHoneynet;
@@ -56,7 +57,7 @@ export class GcpHoneynetStack extends GcpStack {
       ...(hn.adminSshPublicKey ? { adminSshPublicKey: hn.adminSshPublicKey } : {}),
     });
     new TerraformOutput(this, "next_steps", {
-      value: (this.honeynet.elasticInstanceName === undefined ? sensorSteps(config) : ownSteps(config, zone, this.honeynet.elasticInstanceName)).join(" "),
+      value: (this.honeynet.elasticInstanceName === undefined ? sensorSteps(config) : ownSteps(config, zone, this.honeynet.elasticInstanceName, this.honeynet.hiveTarget !== undefined)).join(" "),
       description: "What to do after deploy",
     });
 
@@ -168,13 +169,14 @@ const CLOUD_TITLES: Readonly<Record<CloudName, string>> = { aws: "AWS", azure: "
 
 const SSH_CLOSED = `Admin SSH is closed (set honeynet.adminSshPublicKey and honeynet.adminCidrs to open it on port ${DEFAULT_ADMIN_SSH_PORT}).`;
 
-/** After deploying with this cloud's own Elastic stack and Kibana. */
-function ownSteps(config: LureConfig, zone: string, elastic: string): string[] {
+/** After deploying with this cloud's own Elastic stack and Kibana (and, as the hive, the other clouds' events). */
+function ownSteps(config: LureConfig, zone: string, elastic: string, hive: boolean): string[] {
   const hn = config.honeynet;
   const ssh = honeypotSsh(config);
   return [
     `Honeypot external IPs: run the command in the output list_public_ips (they are ephemeral: a stopped Spot VM comes back with a new one).`,
     `The VMs pull their images at first boot: allow a few minutes before the first logs reach Elasticsearch.`,
+    ...(hive ? [HIVE_VM_NEXT_STEP] : []),
     hn.dashboard.domain
       ? `Point an A record for ${hn.dashboard.domain} at the output dashboard_address; Google issues the certificate once it resolves (up to an hour).`
       : `The dashboard is plain HTTP at the output dashboard_url (set honeynet.dashboard.domain for HTTPS).`,

@@ -20,7 +20,7 @@ import type { HoneypotOverride } from "../interfaces";
 import { slug } from "../naming";
 import { didYouMean } from "../suggest";
 import { DEFAULT_ELASTIC_VERSION, logstashInputs, type LogstashInput } from "../elastic";
-import { HIVE_CREDENTIAL_DIR, HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, HIVE_PORT, SENSOR_FIELD, filebeatHiveTls, hiveCredentialScript, hiveCredentialUnit, type HiveShipping } from "../hive";
+import { HIVE_CREDENTIAL_DIR, HIVE_CREDENTIAL_SCRIPT, HIVE_CREDENTIAL_UNIT, HIVE_PORT, SENSOR_FIELD, filebeatHiveTls, hiveCredentialScript, hiveCredentialUnit, type HiveCredentialKey, type HiveShipping } from "../hive";
 import {
   METADATA_UNIT,
   metadataUnit,
@@ -253,17 +253,35 @@ function honeypotService(e: CatalogHoneypot, opts: { image: string; env: Record<
 /** Fields Filebeat adds that T-Pot's file inputs do not. */
 export const BEATS_METADATA: readonly string[] = ["agent", "ecs", "host", "input", "log"];
 
+/** What a shipper to a hive adds to {@link filebeatConfig}. A {@link HiveShipping} is one. */
+export interface FilebeatHive {
+  /** `t-pot_hostname` of the events, e.g. `lure-azure`. */
+  readonly sensorName: string;
+  /** The TLS credential's files. @default HIVE_FILES, where a sensor VM keeps them */
+  readonly files?: Readonly<Record<HiveCredentialKey, string>>;
+}
+
+export interface FilebeatOptions {
+  /**
+   * How Filebeat tells files apart in its registry. `path` where the device id of the log folders may
+   * differ on the next start (network file systems such as EFS), which would make every file new.
+   * @default Filebeat's own (`native`: inode and device)
+   */
+  readonly fileIdentity?: "path";
+}
+
 /**
  * Filebeat's configuration: one filestream input per catalog log input, `type` as T-Pot's pipeline sets
  * it; to a hive, over TLS with the sensor's name on every event.
  */
-export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[], target: LogstashTarget, hive?: HiveShipping): Record<string, unknown> {
+export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[], target: LogstashTarget, hive?: FilebeatHive, options: FilebeatOptions = {}): Record<string, unknown> {
   return {
     name: honeypot,
     "filebeat.inputs": inputs.map((i) => ({
       type: "filestream",
       id: slug(`${i.type} ${i.path}`),
       paths: [i.path],
+      ...(options.fileIdentity === "path" ? { "file_identity.path": null } : {}),
       // T-Pot's codec => json: each line is one JSON event at the top level.
       ...(i.codec === "json" ? { parsers: [{ ndjson: { target: "", add_error_key: true } }] } : {}),
       fields: { type: i.type, ...(hive ? { [SENSOR_FIELD]: hive.sensorName } : {}) },
@@ -275,7 +293,7 @@ export function filebeatConfig(honeypot: string, inputs: readonly LogstashInput[
       { copy_fields: { fields: [{ from: "log.file.path", to: "path" }], fail_on_error: false, ignore_missing: true } },
       { drop_fields: { fields: [...BEATS_METADATA], ignore_missing: true } },
     ],
-    "output.logstash": { hosts: [`${target.address}:${target.port ?? DEFAULT_SHIPPER_PORT}`], ...(hive ? filebeatHiveTls() : {}) },
+    "output.logstash": { hosts: [`${target.address}:${target.port ?? DEFAULT_SHIPPER_PORT}`], ...(hive ? filebeatHiveTls(hive.files) : {}) },
     "http.enabled": false,
     "logging.to_stderr": true,
   };
