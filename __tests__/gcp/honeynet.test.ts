@@ -281,12 +281,12 @@ describe("GcpHoneynet, other settings", () => {
     expect(hn.discoveryAccess()).toEqual({ cloud: "gcp", bindings: [{ key: "Project", role: "roles/compute.viewer", resource: "projects/lure-test" }] });
     const rotation = hn.rotationAccess(["cowrie"]);
     if (rotation.cloud !== "gcp") throw new Error("not a Google Cloud grant");
-    // By reference (each binding waits for its VM or subnet), and recreated with a replaced one:
-    // the references themselves are checked on the synthesized stack (watcher.test.ts).
+    // By reference (each binding waits for its VM or subnet), and recreated with a replaced one (a bare
+    // reference, as replace_triggered_by takes it): the references are checked on the synthesized stack (watcher.test.ts).
     const token = "\\$\\{TfToken\\[TOKEN\\.\\d+\\]\\}";
     expect(rotation.bindings).toEqual([
-      { key: "Instance-cowrie", role: "access-config", resource: expect.stringMatching(new RegExp(`^projects/lure-test/zones/europe-west2-b/instances/${token}$`)), recreatedWith: expect.stringMatching(new RegExp(`^${token}$`)) },
-      { key: "Subnet", role: "external-ip", resource: expect.stringMatching(new RegExp(`^projects/lure-test/regions/europe-west2/subnetworks/${token}$`)), recreatedWith: expect.stringMatching(new RegExp(`^${token}$`)) },
+      { key: "Instance-cowrie", role: "access-config", resource: expect.stringMatching(new RegExp(`^projects/lure-test/zones/europe-west2-b/instances/${token}$`)), recreatedWith: expect.stringMatching(/^google_compute_instance\.Honeynet_Honeypot-cowrie-Vm_[0-9A-F]+\.instance_id$/) },
+      { key: "Subnet", role: "external-ip", resource: expect.stringMatching(new RegExp(`^projects/lure-test/regions/europe-west2/subnetworks/${token}$`)), recreatedWith: expect.stringMatching(/^google_compute_subnetwork\.Honeynet_HoneypotSubnet_[0-9A-F]+\.creation_timestamp$/) },
       { key: "Operations", role: "operations", resource: "projects/lure-test" },
     ]);
     expect(Object.fromEntries((rotation.customRoles ?? []).map((r) => [r.key, r.permissions]))).toEqual({

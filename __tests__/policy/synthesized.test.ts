@@ -35,6 +35,17 @@ describe.each([...STACK_VARIANTS, ...HIVE_VARIANTS])("%s", (_, change) => {
     for (const [name, json] of Object.entries(synthesized)) expect([name, danglingReferences(json)]).toEqual([name, []]);
   });
 
+  test("every replace_triggered_by is a bare reference to a resource of its stack (Terraform refuses an interpolation there)", () => {
+    for (const [name, json] of Object.entries(synthesized)) {
+      const triggers = Object.entries((json.resource ?? {}) as Record<string, Record<string, Json>>).flatMap(([, blocks]) => Object.values(blocks).flatMap((b) => (b.lifecycle?.replace_triggered_by ?? []) as string[]));
+      const bad = triggers.filter((t) => {
+        const [type, id] = t.split(".");
+        return t.includes("${") || json.resource?.[type]?.[id] === undefined;
+      });
+      expect([name, bad]).toEqual([name, []]);
+    }
+  });
+
   const hive = config.honeynet.analytics.hive;
   if (hive === undefined) {
     test("no stack reads another", () => {

@@ -165,7 +165,8 @@ export interface GcpRoleGrant {
   readonly key: string;
   /**
    * A reference to an attribute that changes when the resource is replaced (its IAM policy goes with
-   * it): the grantee recreates its binding then (`replace_triggered_by`). @default none
+   * it): the grantee recreates its binding then (`replace_triggered_by`). A bare reference, as
+   * `triggerReference` (core/lifecycle.ts) writes it, not a token. @default none
    */
   readonly recreatedWith?: string;
 }

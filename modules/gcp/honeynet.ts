@@ -72,6 +72,7 @@ import { SecretManagerSecret } from "@cdktf/provider-google/lib/secret-manager-s
 import { SecretManagerSecretIamMember } from "@cdktf/provider-google/lib/secret-manager-secret-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { honeypot as catalogEntry } from "../core/catalog";
+import { triggerReference } from "../core/lifecycle";
 import { namedOutput } from "../core/outputs";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
@@ -707,8 +708,8 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       ],
       bindings: [
         // By reference, so each binding waits for its VM or subnet, and follows a replaced VM.
-        ...hosts.map((h) => ({ key: `Instance-${h.name}`, role: "access-config", resource: `${project}/zones/${this.zone}/instances/${h.instance.name}`, recreatedWith: h.instance.instanceId })),
-        { key: "Subnet", role: "external-ip", resource: `${project}/regions/${this.region}/subnetworks/${this.honeypotSubnet.name}`, recreatedWith: this.honeypotSubnet.creationTimestamp },
+        ...hosts.map((h) => ({ key: `Instance-${h.name}`, role: "access-config", resource: `${project}/zones/${this.zone}/instances/${h.instance.name}`, recreatedWith: triggerReference(h.instance, "instance_id") })),
+        { key: "Subnet", role: "external-ip", resource: `${project}/regions/${this.region}/subnetworks/${this.honeypotSubnet.name}`, recreatedWith: triggerReference(this.honeypotSubnet, "creation_timestamp") },
         { key: "Operations", role: "operations", resource: project },
       ],
     };
