@@ -65,9 +65,18 @@ describe("GcpHoneynet as the hive, industrial profile", () => {
     expect(check).toEqual({ name: "lure-hive", region: "europe-west2", check_interval_sec: 30, timeout_sec: 5, healthy_threshold: 2, unhealthy_threshold: 2, tcp_health_check: { port: 64294 } });
   });
 
-  it("an unmanaged instance group of the Elastic VM alone, the backend of an EXTERNAL TCP backend service", () => {
+  it("an unmanaged instance group of the Elastic VM alone, by a membership recreated with the VM, the backend of an EXTERNAL TCP backend service", () => {
     const [groupName, group] = only(stack, "google_compute_instance_group");
-    expect(group).toEqual({ name: "lure-hive", zone: "europe-west2-b", description: "lure: the Elastic VM, the hive's Logstash", instances: [`\${google_compute_instance.${elasticName}.self_link}`] });
+    expect(group).toEqual({ name: "lure-hive", zone: "europe-west2-b", description: "lure: the Elastic VM, the hive's Logstash" });
+    // Not both ways of naming members: the provider's docs warn against the group's instances beside memberships.
+    expect(group.instances).toBeUndefined();
+    const [, member] = only(stack, "google_compute_instance_group_membership");
+    expect(member).toEqual({
+      zone: "europe-west2-b",
+      instance_group: `\${google_compute_instance_group.${groupName}.name}`,
+      instance: `\${google_compute_instance.${elasticName}.self_link}`,
+      lifecycle: { replace_triggered_by: [`google_compute_instance.${elasticName}.instance_id`] },
+    });
     const [checkName] = only(stack, "google_compute_region_health_check");
     const [, backend] = only(stack, "google_compute_region_backend_service");
     expect(backend).toEqual({
@@ -240,7 +249,7 @@ describe("GcpHoneynet as the hive: what it does not make", () => {
     const scope = new GcpStack(Testing.app(), "gcp-honeynet", { prefix: "lure", region: "europe-west2", project: "lure-test" });
     const honeynet = new GcpHoneynet(scope, "Honeynet", { ...BASE, honeypots: ["cowrie"] });
     const stack = JSON.parse(Testing.synth(scope)) as Json;
-    for (const type of ["google_compute_address", "google_compute_region_health_check", "google_compute_instance_group", "google_compute_region_backend_service", "google_compute_forwarding_rule", "google_secret_manager_secret", "google_project_service"]) {
+    for (const type of ["google_compute_address", "google_compute_region_health_check", "google_compute_instance_group", "google_compute_instance_group_membership", "google_compute_region_backend_service", "google_compute_forwarding_rule", "google_secret_manager_secret", "google_project_service"]) {
       expect({ type, count: all(stack, type).length }).toEqual({ type, count: 0 });
     }
     const [[, vm]] = labelled(stack, "google_compute_instance", "elastic");

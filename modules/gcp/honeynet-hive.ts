@@ -17,9 +17,11 @@ import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
 import { ComputeForwardingRule } from "@cdktf/provider-google/lib/compute-forwarding-rule";
 import type { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeInstanceGroup } from "@cdktf/provider-google/lib/compute-instance-group";
+import { ComputeInstanceGroupMembership } from "@cdktf/provider-google/lib/compute-instance-group-membership";
 import { ComputeRegionBackendService } from "@cdktf/provider-google/lib/compute-region-backend-service";
 import { ComputeRegionHealthCheck } from "@cdktf/provider-google/lib/compute-region-health-check";
 import { HIVE_PORT } from "../core/hive";
+import { triggerReference } from "../core/lifecycle";
 
 /**
  * Where the health checks of an external passthrough Network Load Balancer come from (IPv4): the
@@ -53,7 +55,7 @@ export interface HiveLoadBalancer {
   readonly forwardingRule: ComputeForwardingRule;
 }
 
-/** The address, the health check, the Elastic VM's group, the backend service and the forwarding rule. */
+/** The address, the health check, the Elastic VM's group and its membership, the backend service and the forwarding rule. */
 export function hiveLoadBalancer(scope: Construct, props: HiveLoadBalancerProps): HiveLoadBalancer {
   const { name, region } = props;
   const labels = { ...props.labels };
@@ -68,11 +70,15 @@ export function hiveLoadBalancer(scope: Construct, props: HiveLoadBalancerProps)
     unhealthyThreshold: 2,
     tcpHealthCheck: { port: HIVE_PORT },
   });
-  const group = new ComputeInstanceGroup(scope, "HiveInstanceGroup", {
-    name,
+  const group = new ComputeInstanceGroup(scope, "HiveInstanceGroup", { name, zone: props.zone, description: "lure: the Elastic VM, the hive's Logstash" });
+  // A membership of its own, not the group's `instances`: a replaced VM keeps its self link, so the
+  // group's list would show no change while Compute Engine has dropped the old VM from the group (the
+  // provider's documented reason for this resource); recreating the membership with the VM re-adds it.
+  new ComputeInstanceGroupMembership(scope, "HiveInstanceGroupMember", {
     zone: props.zone,
-    description: "lure: the Elastic VM, the hive's Logstash",
-    instances: [props.instance.selfLink],
+    instanceGroup: group.name,
+    instance: props.instance.selfLink,
+    lifecycle: { replaceTriggeredBy: [triggerReference(props.instance, "instance_id")] },
   });
   // No port_name, capacity_scaler or max_*: a passthrough backend service uses none of them (the
   // provider refuses the last two for scheme EXTERNAL); CONNECTION, as passthrough load balancers take.
