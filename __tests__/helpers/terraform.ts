@@ -144,3 +144,39 @@ export async function planOffline(cases: PlanCase[], awsVersion: string, process
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Whether a terraform binary is on the PATH (looked up once). */
+export const hasTerraform = (() => {
+  let found: boolean | undefined;
+  return (): boolean => (found ??= spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0);
+})();
+
+/**
+ * What Terraform says of `stack`'s configuration when it loads it, with no provider at all (an empty
+ * filesystem mirror, so nothing is fetched): the meta-arguments (`lifecycle`, `depends_on`, `count`,
+ * `provider`), block structure and module layout, the part of a stack checked without the provider's
+ * schema. The clouds without a provider binary here (Azure, Google Cloud) get this much from Terraform.
+ * `undefined` without a terraform binary; else the error summaries other than the missing provider.
+ */
+export function configLoadErrors(stack: Json): string[] | undefined {
+  if (!hasTerraform()) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), "lure-load-"));
+  try {
+    const mirror = join(dir, "empty-mirror");
+    mkdirSync(mirror);
+    const rc = join(dir, "terraformrc");
+    writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["*/*/*"]\n  }\n}\n`);
+    const root = join(dir, "stack");
+    mkdirSync(root);
+    // The backend is the deployment's (a state path, a bucket), not part of what is checked.
+    const { backend: _backend, ...settings } = (stack.terraform ?? {}) as Json;
+    writeFileSync(join(root, "main.tf.json"), JSON.stringify({ ...stack, terraform: settings }));
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
+    const r = spawnSync("terraform", [`-chdir=${root}`, "init", "-backend=false", "-input=false", "-no-color"], { encoding: "utf8", env });
+    const errors = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /^\s*│?\s*Error: /.test(l)).map((l) => l.replace(/^\s*│?\s*Error: /, "").trim());
+    // Every stack's providers are missing here by design; anything else is the configuration's.
+    return errors.filter((e) => e !== "Failed to query available provider packages" && !e.startsWith("Terraform encountered problems during initialisation"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

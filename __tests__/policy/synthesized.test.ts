@@ -8,6 +8,7 @@
 import { ALL_RULES, checkStack } from "../../modules/core/policy";
 import { configWith, danglingReferences, resources, synthAwsQuarantine, type Json } from "../helpers/synth";
 import { synthApp } from "../helpers/app";
+import { configLoadErrors, hasTerraform } from "../helpers/terraform";
 import { HIVE_VARIANTS, QUARANTINE_VARIANTS, STACK_VARIANTS } from "../helpers/variants";
 
 describe.each([...STACK_VARIANTS, ...HIVE_VARIANTS])("%s", (_, change) => {
@@ -33,6 +34,11 @@ describe.each([...STACK_VARIANTS, ...HIVE_VARIANTS])("%s", (_, change) => {
 
   test("every stack refers only to what it declares", () => {
     for (const [name, json] of Object.entries(synthesized)) expect([name, danglingReferences(json)]).toEqual([name, []]);
+  });
+
+  // Only with a terraform binary: without one there is nothing to ask.
+  (hasTerraform() ? test : test.skip)("Terraform loads every stack's configuration, with no provider (meta-arguments, blocks; what Azure and Google Cloud get here without their provider)", () => {
+    for (const [name, json] of Object.entries(synthesized)) expect([name, configLoadErrors(json)]).toEqual([name, []]);
   });
 
   test("every replace_triggered_by is a bare reference to a resource of its stack (Terraform refuses an interpolation there)", () => {
