@@ -25,9 +25,9 @@ export function createStacks(scope: Construct, config: LureConfig): TerraformSta
   const order = (["aws", "azure", "gcp"] as const).filter((c) => Boolean(config.clouds[c])).sort((a, b) => Number(b === hive) - Number(a === hive));
   let target: HiveTarget | undefined;
   for (const cloud of order) {
-    const made = honeynetStack(scope, config, cloud, target);
-    honeynets[cloud] = made.stack;
-    if (cloud === hive) target = made.hiveTarget;
+    const stack = honeynetStack(scope, config, cloud, target);
+    honeynets[cloud] = stack;
+    if (cloud === hive) target = stack.honeynet.hiveTarget;
   }
   const stacks: TerraformStack[] = [];
   if (honeynets.aws) stacks.push(honeynets.aws);
@@ -42,7 +42,7 @@ export function createStacks(scope: Construct, config: LureConfig): TerraformSta
 }
 
 /** One cloud's honeynet stack, given where a sensor ships (ignored unless the cloud is one); its `honeynet.hiveTarget` is set if it is the hive. */
-function honeynetStack(scope: Construct, config: LureConfig, cloud: CloudName, hive: HiveTarget | undefined): { stack: TerraformStack; hiveTarget?: HiveTarget } {
+function honeynetStack(scope: Construct, config: LureConfig, cloud: CloudName, hive: HiveTarget | undefined): AwsHoneynetStack | AzureHoneynetStack | GcpHoneynetStack {
   const { aws, azure, gcp } = config.clouds;
   const stack =
     cloud === "aws" && aws
@@ -53,7 +53,7 @@ function honeynetStack(scope: Construct, config: LureConfig, cloud: CloudName, h
           ? new GcpHoneynetStack(scope, STACKS.gcpHoneynet, config, gcp, hive)
           : undefined;
   if (stack === undefined) throw new Error(`clouds.${cloud} is not configured`);
-  return { stack, ...(stack.honeynet.hiveTarget ? { hiveTarget: stack.honeynet.hiveTarget } : {}) };
+  return stack;
 }
 
 /** Builds the stacks of a config into an app; {@link createStacks} unless a test gives another. */

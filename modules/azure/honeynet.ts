@@ -67,7 +67,7 @@ import { honeypot as catalogEntry } from "../core/catalog";
 import { namedOutput } from "../core/outputs";
 import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
-import { HIVE_BOTH_SIDES, HIVE_PORT, HIVE_SENSOR_BUNDLE, HIVE_SERVER_BUNDLE, hiveInputProblems, hiveSecretName, hiveTargetProblems, type HiveShipping, type HiveTarget } from "../core/hive";
+import { HIVE_BOTH_SIDES, HIVE_PORT, HIVE_SENSOR_BUNDLE, HIVE_SERVER_BUNDLE, hiveInputProblems, hiveInputSources, hiveSecretName, hiveTargetProblems, type HiveCredentialSource, type HiveShipping, type HiveTarget } from "../core/hive";
 import { honeynetPropsProblems } from "../core/validate";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_KIBANA_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, kibanaHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
@@ -221,6 +221,8 @@ export interface AzureHiveAccess {
   readonly secretName: string;
   /** The identity of the VMs that read it: Key Vault Secrets User on the vault, nothing else. */
   readonly identity: UserAssignedIdentity;
+  /** Where those VMs read it: the vault, the secret and the identity's client id. */
+  readonly credential: HiveCredentialSource;
 }
 
 /** A hive's sensor: where the honeypots' shared identity reads the credential they ship to the hive with. */
@@ -355,8 +357,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       shipping = { logstash: { address: this.elasticAddress, port: DEFAULT_SHIPPER_PORT } };
     } else {
       const access = this.hiveAccess(ctx, "sensor");
-      const credential = { cloud: "azure" as const, vaultName: access.vaultName, secretName: access.secretName, clientId: access.identity.clientId };
-      this.sensor = { ...access, shipping: { target: props.hive, credential, sensorName: analyticsHostname(prefix, "azure") } };
+      this.sensor = { ...access, shipping: { target: props.hive, credential: access.credential, sensorName: analyticsHostname(prefix, "azure") } };
       shipping = { hive: this.sensor.shipping, identityId: this.sensor.identity.id };
     }
 
@@ -517,12 +518,11 @@ export class AzureHoneynet extends Construct implements IHoneynet {
   ): { vm: LinuxVirtualMachine; nic: NetworkInterface } {
     const props = ctx.props;
     const { address: to, honeypotCidr, dashboardCidr, hive } = at;
-    const sensors = props.hiveInput?.allowCidrs ?? [];
-    const v6 = sensors.filter((c) => c.includes(":"));
-    if (hive && v6.length > 0) Annotations.of(this).addWarning(`hiveInput.allowCidrs (honeynet.analytics.hiveAllowCidrs): ${v6.join(", ")} left out: the hive's load balancer address is IPv4 only`);
-    const hiveRules = hive
+    const sources = hive ? hiveInputSources(props.hiveInput?.allowCidrs ?? []) : undefined;
+    if (sources?.warning) Annotations.of(this).addWarning(sources.warning);
+    const hiveRules = sources
       ? [
-          { id: "HiveFromSensors", name: "hive-from-sensors", priority: FIRST_PRIORITY + 2, protocol: "Tcp" as const, from: ipv4Only(sensors), port: HIVE_PORT, to },
+          { id: "HiveFromSensors", name: "hive-from-sensors", priority: FIRST_PRIORITY + 2, protocol: "Tcp" as const, from: sources.cidrs, port: HIVE_PORT, to },
           { id: "HiveProbe", name: "hive-load-balancer-probe", priority: FIRST_PRIORITY + 3, protocol: "Tcp" as const, from: AZURE_LOAD_BALANCER, port: HIVE_PORT, to },
         ]
       : [];
@@ -550,7 +550,7 @@ export class AzureHoneynet extends Construct implements IHoneynet {
       dataDisk: { device: DATA_DISK_DEVICE },
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh: ctx.adminSsh,
-      ...(hive ? { hive: { credential: { cloud: "azure" as const, vaultName: hive.vaultName, secretName: hive.secretName, clientId: hive.identity.clientId } } } : {}),
+      ...(hive ? { hive: { credential: hive.credential } } : {}),
     });
     // Its only way out is the NAT gateway: cloud-init installs Docker at first boot, so the VM waits for it.
     const vmSize = props.elasticVmSize ?? (hive ? size.hive.azureVmSize : size.azureVmSize);
@@ -597,7 +597,8 @@ export class AzureHoneynet extends Construct implements IHoneynet {
     new RoleAssignment(this, "HiveSecretsUser", { scope: vault.id, roleDefinitionName: KEY_VAULT_SECRETS_USER, principalId: identity.principalId, principalType: "ServicePrincipal" });
     // The deploying principal's type (user or service principal) is not known here; Azure finds it.
     new RoleAssignment(this, "HiveSecretsOfficer", { scope: vault.id, roleDefinitionName: KEY_VAULT_SECRETS_OFFICER, principalId: client.objectId });
-    return { vault, vaultName, secretName: hiveSecretName(this.prefix, side), identity };
+    const secretName = hiveSecretName(this.prefix, side);
+    return { vault, vaultName, secretName, identity, credential: { cloud: "azure", vaultName, secretName, clientId: identity.clientId } };
   }
 
   /** One honeypot's VM: its own public IP, its catalog ports and nothing else. */

@@ -74,6 +74,16 @@ export function hiveInputProblems(prefix: string, allowCidrs: readonly string[])
   return out;
 }
 
+/**
+ * The sources a VM cloud's hive input admits (Azure, Google Cloud: its address is IPv4): the IPv4
+ * entries of `allowCidrs`, and the synth warning for the IPv6 ones left out, if any.
+ */
+export function hiveInputSources(allowCidrs: readonly string[]): { readonly cidrs: string[]; readonly warning?: string } {
+  const v6 = allowCidrs.filter((c) => c.includes(":"));
+  const cidrs = ipv4Only(allowCidrs);
+  return v6.length === 0 ? { cidrs } : { cidrs, warning: `hiveInput.allowCidrs (honeynet.analytics.hiveAllowCidrs): ${v6.join(", ")} left out: the hive's load balancer address is IPv4 only` };
+}
+
 /** The next step of a hive whose Logstash runs on the Elastic VM (Azure, Google Cloud), after deploy. */
 export const HIVE_VM_NEXT_STEP =
   "This is the hive: once npm run hive:credentials has made the credentials, store the hive's with the command in the output hive_credential_command; the hive's Logstash starts once the Elastic VM can read it (it retries every minute), and the sensors ship to the output hive_endpoint.";

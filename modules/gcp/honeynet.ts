@@ -78,7 +78,7 @@ import { ipv4Host, ipv4Only, ipv4Subnet } from "../core/cidr";
 import { ConfigError, type ConfigProblem } from "../core/config";
 import { analyticsHostname, ELASTIC_SIZES, elasticSizeSpec, kibanaObjectsStep } from "../core/analytics";
 import { DEFAULT_ELASTIC_VERSION, kibanaEnvironment } from "../core/elastic";
-import { HIVE_BOTH_SIDES, HIVE_PORT, HIVE_SENSOR_BUNDLE, HIVE_SERVER_BUNDLE, hiveInputProblems, hiveSecretName, hiveTargetProblems, type HiveCredentialSource, type HiveShipping, type HiveTarget } from "../core/hive";
+import { HIVE_BOTH_SIDES, HIVE_PORT, HIVE_SENSOR_BUNDLE, HIVE_SERVER_BUNDLE, hiveInputProblems, hiveInputSources, hiveSecretName, hiveTargetProblems, type HiveCredentialSource, type HiveShipping, type HiveTarget } from "../core/hive";
 import { DEFAULT_ADMIN_SSH_PORT, DEFAULT_SHIPPER_PORT, elasticHostCloudInit, honeypotHostCloudInit, hostPorts, internalPeers, INTERNAL_MEMBERS, vmAdminAccess, vmHoneypotDescriptor, type AdminSshProps, type HostPort, type LogstashTarget } from "../core/host";
 import { KIBANA_CONTAINER_PORT } from "../core/host/kibana-host";
 import type { AccessGrant, HoneynetProps, HoneypotDescriptor, IHoneynet, PublicIpSource } from "../core/interfaces";
@@ -207,6 +207,13 @@ function sensorProblems(prefix: string, hive: HiveTarget): ConfigProblem[] {
   return out;
 }
 
+/** One side's hive credential: its secret, the account of the VMs that read it, and where they read it. */
+interface HiveAccess {
+  readonly secret: SecretManagerSecret;
+  readonly account: ServiceAccount;
+  readonly credential: HiveCredentialSource;
+}
+
 /** Where the honeypot VMs ship: this honeynet's Logstash, or the hive with the sensors' identity. */
 type Shipping = { readonly logstash: LogstashTarget } | { readonly hive: HiveShipping; readonly account: ServiceAccount };
 
@@ -322,7 +329,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       this.hiveSecret = sensor.secret;
       this.sensorAccount = sensor.account;
       shipping = {
-        hive: { target: hive, credential: { cloud: "gcp", project: this.project, secretName: hiveSecretName(prefix, "sensor") }, sensorName: analyticsHostname(prefix, "gcp") },
+        hive: { target: hive, credential: sensor.credential, sensorName: analyticsHostname(prefix, "gcp") },
         account: sensor.account,
       };
     }
@@ -462,7 +469,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
    */
   private elasticHost(
     ctx: Context,
-    at: { readonly name: string; readonly address: string; readonly honeypotCidr: string; readonly dashboardCidr: string; readonly hive?: { readonly secret: SecretManagerSecret; readonly account: ServiceAccount } },
+    at: { readonly name: string; readonly address: string; readonly honeypotCidr: string; readonly dashboardCidr: string; readonly hive?: HiveAccess },
     nat: ITerraformDependable[],
   ): ComputeInstance {
     const { honeypotCidr, dashboardCidr } = at;
@@ -475,7 +482,6 @@ export class GcpHoneynet extends Construct implements IHoneynet {
     }
     const disk = new ComputeDisk(this, "ElasticDisk", { name: ctx.name("elastic", "data"), zone: props.zone, type: "pd-balanced", size: props.elasticDiskGb ?? DEFAULT_ELASTIC_DISK_GB, labels: ctx.labels("elastic") });
     const size = elasticSizeSpec(props.elasticSize);
-    const credential: HiveCredentialSource | undefined = at.hive ? { cloud: "gcp", project: this.project, secretName: hiveSecretName(this.prefix, "server") } : undefined;
     const userData = elasticHostCloudInit({
       prefix: this.prefix,
       hostname: analyticsHostname(this.prefix, "gcp"),
@@ -484,7 +490,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       dataDisk: { device: `/dev/disk/by-id/google-${DATA_DISK_NAME}` },
       elastic: { ...(props.elasticVersion ? { version: props.elasticVersion } : {}), ...(props.elasticImages ? { images: props.elasticImages } : {}) },
       adminSsh: ctx.adminSsh,
-      ...(credential ? { hive: { credential } } : {}),
+      ...(at.hive ? { hive: { credential: at.hive.credential } } : {}),
     });
     // Its only way out is Cloud NAT: cloud-init installs Docker at first boot, so the VM waits for it.
     return this.instance(ctx, "ElasticVm", {
@@ -507,10 +513,10 @@ export class GcpHoneynet extends Construct implements IHoneynet {
    */
   private hiveInput(ctx: Context, elastic: ComputeInstance, allowCidrs: readonly string[]): HiveLoadBalancer {
     const tag = ctx.name("elastic");
-    const v6 = allowCidrs.filter((c) => c.includes(":"));
-    if (v6.length > 0) Annotations.of(this).addWarning(`hiveInput.allowCidrs (honeynet.analytics.hiveAllowCidrs): ${v6.join(", ")} left out: the hive's load balancer address is IPv4 only`);
+    const sources = hiveInputSources(allowCidrs);
+    if (sources.warning) Annotations.of(this).addWarning(sources.warning);
     const allow = [{ protocol: "tcp", ports: [String(HIVE_PORT)] }];
-    this.firewall("HiveFromSensorsFirewall", { name: ctx.name("hive-from-sensors"), from: ipv4Only(allowCidrs), to: [tag], allow });
+    this.firewall("HiveFromSensorsFirewall", { name: ctx.name("hive-from-sensors"), from: sources.cidrs, to: [tag], allow });
     this.firewall("HiveHealthCheckFirewall", { name: ctx.name("hive-health-check"), from: NLB_HEALTH_CHECK_RANGES, to: [tag], allow });
     return hiveLoadBalancer(this, { name: ctx.name("hive"), region: ctx.props.region, zone: ctx.props.zone, instance: elastic, labels: ctx.labels("elastic") });
   }
@@ -553,7 +559,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
    * the service account of the VMs that read it (a sensor's honeypot VMs, the hive's Elastic VM), which
    * may read that one secret and nothing else in the project.
    */
-  private hiveAccess(ctx: Context, side: "sensor" | "server"): { secret: SecretManagerSecret; account: ServiceAccount } {
+  private hiveAccess(ctx: Context, side: "sensor" | "server"): HiveAccess {
     const s = HIVE_ACCESS[side];
     const api = new ProjectService(this, "SecretManagerApi", { project: this.project, service: "secretmanager.googleapis.com", disableOnDestroy: false });
     const secret = new SecretManagerSecret(this, s.ids.secret, {
@@ -575,7 +581,7 @@ export class GcpHoneynet extends Construct implements IHoneynet {
       role: "roles/secretmanager.secretAccessor",
       member: `serviceAccount:${account.email}`,
     });
-    return { secret, account };
+    return { secret, account, credential: { cloud: "gcp", project: this.project, secretName: hiveSecretName(this.prefix, side) } };
   }
 
   /** Kibana on Cloud Run: reachable only through the load balancer, Elasticsearch over Direct VPC egress from the dashboard subnet. */
