@@ -5,23 +5,8 @@
  */
 import { parse } from "yaml";
 import type { CloudConfig } from "../core/host-helpers";
+import { interpolationEnd } from "../../modules/core/policy/util";
 import type { Json } from "./synth";
-
-/** Where a `${...}` interpolation that starts at `start` (just after `${`) ends: its closing brace. */
-function interpolationEnd(src: string, start: number): number {
-  let depth = 1;
-  let quoted = false;
-  for (let i = start; i < src.length; i++) {
-    const c = src[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) return i;
-  }
-  throw new Error(`unterminated interpolation at ${start}`);
-}
 
 /** The text of a Terraform quoted string's inside, as Terraform reads it, with each interpolation kept as written. */
 export function terraformString(src: string): string {
@@ -42,6 +27,7 @@ export function terraformString(src: string): string {
       i += 3;
     } else if (src.startsWith("${", i)) {
       const end = interpolationEnd(src, i + 2);
+      if (end === -1) throw new Error(`unterminated interpolation at ${i + 2}`);
       out += src.slice(i, end + 1);
       i = end + 1;
     } else if (src.startsWith("%{", i)) {

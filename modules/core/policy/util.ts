@@ -67,6 +67,25 @@ export function findBlock(stack: SynthesizedStack, ref: Reference): StackBlock |
   return blocksOf(stack, ref.kind, ref.type).find((b) => b.name === ref.name);
 }
 
+/**
+ * Where the `${...}` interpolation whose expression starts at `start` (just after `${`) ends: the index
+ * of its closing brace, skipping braces inside quoted strings; -1 when it is not closed.
+ */
+export function interpolationEnd(text: string, start: number): number {
+  let depth = 1;
+  let inString = false;
+  for (let j = start; j < text.length; j++) {
+    const c = text[j];
+    if (inString) {
+      if (c === "\\") j++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return j;
+  }
+  return -1;
+}
+
 /** The expressions inside every `${...}` of `text` (`$${` is a literal and is skipped). */
 function interpolations(text: string): string[] {
   const found: string[] = [];
@@ -75,20 +94,10 @@ function interpolations(text: string): string[] {
     if (text.startsWith("$${", i)) {
       i += 3;
     } else if (text.startsWith("${", i)) {
-      let depth = 1;
-      let inString = false;
-      let j = i + 2;
-      for (; j < text.length && depth > 0; j++) {
-        const c = text[j];
-        if (inString) {
-          if (c === "\\") j++;
-          else if (c === '"') inString = false;
-        } else if (c === '"') inString = true;
-        else if (c === "{") depth++;
-        else if (c === "}") depth--;
-      }
-      found.push(text.slice(i + 2, depth === 0 ? j - 1 : j));
-      i = j;
+      const end = interpolationEnd(text, i + 2);
+      // An unclosed one runs to the end of the text.
+      found.push(text.slice(i + 2, end === -1 ? text.length : end));
+      i = end === -1 ? text.length : end + 1;
     } else {
       i++;
     }
